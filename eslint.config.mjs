@@ -1,0 +1,19 @@
+// Lint: the recommended TypeScript rules, plus the few that keep Lambda code honest.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'cdk.out/', '.stackpro/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Lambda code logs through the one Powertools logger, never console.
+    files: ['lambdas/**/*.ts'],
+    rules: { 'no-console': 'error' },
+  },
+);

@@ -1,0 +1,38 @@
+/** @jest-config-loader esbuild-register */
+import type { Config } from 'jest';
+
+// swc transpiles only; `tsc --noEmit` type-checks once for the whole tree (npm test runs both).
+const transform: Config['transform'] = { '^.+\\.(t|j)s$': ['@swc/jest', {}] };
+// jose ships ESM only; let swc turn it into CommonJS for Jest.
+const transformIgnorePatterns = ['/node_modules/(?!(jose)/)'];
+
+const config: Config = {
+  projects: [
+    {
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      setupFiles: ['<rootDir>/test/unit/setup-env.ts'],
+    },
+    {
+      displayName: 'infra',
+      testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+    },
+    {
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+    },
+  ],
+};
+
+export default config;

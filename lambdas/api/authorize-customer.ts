@@ -1,0 +1,36 @@
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { getVerificationKey } from '../clients/signing-key';
+import { verifyAccessToken } from '../core/tokens';
+import { logger } from '../observability';
+
+/**
+ * The API's TOKEN authorizer: lets a request through when it carries a valid access token and tells the
+ * handler whose it is (`requestContext.authorizer.customerId`). Handlers still check that the resource
+ * belongs to that customer. Throwing 'Unauthorized' makes API Gateway answer 401.
+ */
+export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(event.authorizationToken?.trim() ?? '');
+  if (!match) throw new Error('Unauthorized');
+  let customerId: string;
+  try {
+    customerId = await verifyAccessToken(match[1], await getVerificationKey());
+  } catch (error) {
+    logger.info('Access token refused', { reason: (error as Error).name });
+    throw new Error('Unauthorized');
+  }
+  return {
+    principalId: customerId,
+    policyDocument: {
+      Version: '2012-10-17',
+      // Any route of this API and stage: the result is not cached, and handlers check resource ownership.
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: apiWildcard(event.methodArn) }],
+    },
+    context: { customerId },
+  };
+};
+
+/** `arn:aws:execute-api:region:account:apiId/stage/METHOD/path` -> `.../apiId/stage/*` */
+function apiWildcard(methodArn: string): string {
+  const [arnPrefix, apiId, stage] = methodArn.split('/');
+  return `${arnPrefix}/${apiId}/${stage}/*`;
+}

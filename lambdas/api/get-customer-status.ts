@@ -1,0 +1,34 @@
+import { route } from './http';
+import { NotFoundError } from '../core/errors';
+import { getCustomer } from '../repositories/accounts';
+import { listProvisioningLog } from '../repositories/provisioning-log';
+
+/**
+ * GET /customers/{customerId}/status: the caller's own account only. Asking for anyone else's answers
+ * exactly like an id that does not exist, so ids cannot be probed.
+ */
+export const handler = route(async ({ event }) => {
+  const requested = event.pathParameters?.customerId;
+  const caller = event.requestContext.authorizer?.customerId as string | undefined;
+  if (!requested || !caller || requested !== caller) throw new NotFoundError('customer');
+
+  const customer = await getCustomer(requested);
+  if (!customer) throw new NotFoundError('customer');
+  const log = await listProvisioningLog(requested);
+  return {
+    statusCode: 200,
+    body: {
+      customerId: customer.customerId,
+      status: customer.status,
+      plan: customer.plan,
+      company: customer.company,
+      subdomain: customer.subdomain,
+      createdAt: customer.createdAt,
+      trialEndsAt: customer.trialEndsAt,
+      provisioning: {
+        executionName: customer.provisioningExecutionName,
+        log: log.map(({ step, status, at, message }) => ({ step, status, at, ...(message ? { message } : {}) })),
+      },
+    },
+  };
+});

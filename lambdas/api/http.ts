@@ -1,0 +1,64 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { config } from '../config';
+import { logger } from '../observability';
+import { toErrorResponse } from './http-errors';
+import { parseJsonBody } from './validation';
+
+export interface HttpRequest<Body> {
+  readonly body: Body;
+  readonly event: APIGatewayProxyEvent;
+  readonly context: Context;
+}
+
+export interface HttpResult {
+  readonly statusCode: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+type RouteFn<Body> = (request: HttpRequest<Body>) => Promise<HttpResult>;
+
+/** Headers on every API response: JSON, never cached (tokens and account data), CORS for our frontend. */
+function standardHeaders(): Record<string, string> {
+  return {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Access-Control-Allow-Origin': config.frontendOrigin(),
+    Vary: 'Origin',
+  };
+}
+
+function toProxyResult(result: HttpResult): APIGatewayProxyResult {
+  return {
+    statusCode: result.statusCode,
+    headers: { ...standardHeaders(), ...result.headers },
+    body: result.body === undefined ? '' : JSON.stringify(result.body),
+  };
+}
+
+/** Every route handler goes through here: logging context, and one place that maps errors to responses. */
+function wrap(fn: (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResult>) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      onError: (request) => {
+        const { statusCode, headers, body } = toErrorResponse(request.error);
+        request.response = toProxyResult({ statusCode, headers, body });
+      },
+    })
+    .handler(async (event, context) => toProxyResult(await fn(event, context)));
+}
+
+/** A route whose request has a JSON body, validated by `schema` before `fn` runs. */
+export function jsonRoute<S extends z.ZodType>(schema: S, fn: RouteFn<z.infer<S>>) {
+  return wrap((event, context) => fn({ body: parseJsonBody(event, schema), event, context }));
+}
+
+/** A route without a request body. */
+export function route(fn: RouteFn<undefined>) {
+  return wrap((event, context) => fn({ body: undefined, event, context }));
+}

@@ -1,0 +1,65 @@
+/**
+ * The REST API's route table: the one source of truth for the CDK stack (API Gateway resources and one
+ * Lambda per route) and for the local stack's HTTP adapter, so the two cannot drift.
+ *
+ * `handler` is a path under `lambdas/` without its extension; that module exports `handler`.
+ */
+export type RouteAuth = 'public' | 'customer';
+
+export interface RouteDefinition {
+  /** Stable PascalCase id: also the CDK construct id of the route's function (never rename it). */
+  readonly id: string;
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** API Gateway resource path, with `{param}` placeholders. */
+  readonly path: string;
+  readonly handler: string;
+  /** `customer`: the request must carry a valid access token, checked by the Lambda authorizer. */
+  readonly auth: RouteAuth;
+  /** What the handler needs from AWS, so CDK grants exactly that. */
+  readonly access: readonly RouteAccess[];
+}
+
+export type RouteAccess =
+  | 'table:read'
+  | 'table:write'
+  | 'signing-key:read'
+  | 'provisioning:start';
+
+export const ROUTES: readonly RouteDefinition[] = [
+  { id: 'GetHealth', method: 'GET', path: '/health', handler: 'api/get-health', auth: 'public', access: [] },
+  {
+    id: 'SignUp',
+    method: 'POST',
+    path: '/auth/signup',
+    handler: 'api/sign-up',
+    auth: 'public',
+    access: ['table:write', 'signing-key:read', 'provisioning:start'],
+  },
+  {
+    id: 'LogIn',
+    method: 'POST',
+    path: '/auth/login',
+    handler: 'api/log-in',
+    auth: 'public',
+    access: ['table:read', 'table:write', 'signing-key:read'],
+  },
+  {
+    id: 'RefreshSession',
+    method: 'POST',
+    path: '/auth/refresh',
+    handler: 'api/refresh-session',
+    auth: 'public',
+    access: ['table:read', 'table:write', 'signing-key:read'],
+  },
+  {
+    id: 'GetCustomerStatus',
+    method: 'GET',
+    path: '/customers/{customerId}/status',
+    handler: 'api/get-customer-status',
+    auth: 'customer',
+    access: ['table:read'],
+  },
+];
+
+/** The Lambda authorizer guarding `customer` routes; it needs only the public verification key (env). */
+export const CUSTOMER_AUTHORIZER_HANDLER = 'api/authorize-customer';

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { PLAN_NAMES } from '../core/plans';
+
+/** Request bodies. Strict: an unknown field is an error, not silently ignored. */
+
+/** "is required" when absent, "must be a string" when present with another type. */
+const stringError = (label: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? `${label} is required.` : `${label} must be a string.`;
+const name = (label: string, max: number) =>
+  z
+    .string({ error: stringError(label) })
+    .trim()
+    .min(1, `${label} is required.`)
+    .max(max, `${label} must be at most ${max} characters.`);
+
+const email = z
+  .string({ error: stringError('email') })
+  .trim()
+  .max(254, 'email must be at most 254 characters.')
+  .pipe(z.email('email is not a valid address.'));
+
+const password = z
+  .string({ error: stringError('password') })
+  .min(12, 'password must be at least 12 characters.')
+  .max(256, 'password must be at most 256 characters.');
+
+export const SignUpBody = z.strictObject(
+  {
+    firstName: name('firstName', 100),
+    lastName: name('lastName', 100),
+    email,
+    company: name('company', 255),
+    password,
+    plan: z.enum(PLAN_NAMES, {
+      error: (issue) => (issue.input === undefined ? 'plan is required.' : `plan must be one of ${PLAN_NAMES.join(', ')}.`),
+    }),
+  },
+  { error: 'The body must be a JSON object.' },
+);
+export type SignUpBody = z.infer<typeof SignUpBody>;
+
+export const LogInBody = z.strictObject(
+  {
+    email,
+    // Any length is accepted here: the limits are for choosing a password, not for typing one.
+    password: z.string({ error: stringError('password') }).min(1, 'password is required.').max(256, 'password must be at most 256 characters.'),
+  },
+  { error: 'The body must be a JSON object.' },
+);
+
+export const RefreshBody = z.strictObject(
+  { refreshToken: z.string({ error: stringError('refreshToken') }).min(1, 'refreshToken is required.').max(512, 'refreshToken is too long.') },
+  { error: 'The body must be a JSON object.' },
+);

@@ -1,0 +1,23 @@
+import { jsonRoute } from './http';
+import { apiUrl } from './api-url';
+import { SignUpBody } from './schemas';
+import { signUpCustomer } from '../services/sign-up-customer';
+
+/** POST /auth/signup: creates the account and its trial, starts provisioning, answers 201 at once. */
+export const handler = jsonRoute(SignUpBody, async ({ body, event }) => {
+  const { customer, tokens } = await signUpCustomer(body);
+  const statusPath = `/customers/${customer.customerId}/status`;
+  return {
+    statusCode: 201,
+    headers: { Location: apiUrl(event, statusPath) },
+    body: {
+      customerId: customer.customerId,
+      status: customer.status,
+      plan: customer.plan,
+      subdomain: customer.subdomain,
+      trialEndsAt: customer.trialEndsAt,
+      statusUrl: apiUrl(event, statusPath),
+      ...tokens,
+    },
+  };
+});

@@ -1,0 +1,56 @@
+import type { z } from 'zod';
+import {
+  InvalidJsonError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  type FieldIssue,
+} from '../core/errors';
+
+/** Request bodies larger than this are refused before parsing (API Gateway itself allows 10 MB). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+function header(headers: Record<string, string | undefined> | null, name: string): string | undefined {
+  if (!headers) return undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
+  return undefined;
+}
+
+/** Zod's issues as our `details`: one entry per offending field, unknown keys each named. */
+export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const issue of error.issues) {
+    const base = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) issues.push({ field: base ? `${base}.${key}` : key, message: 'Unknown field.' });
+    } else {
+      issues.push({ field: base || 'body', message: issue.message });
+    }
+  }
+  return issues;
+}
+
+/**
+ * Reads an API Gateway body as JSON and validates it: 413 when too large, 415 when declared as something
+ * other than JSON, 400 INVALID_JSON when it does not parse, 400 VALIDATION_FAILED naming each field.
+ */
+export function parseJsonBody<S extends z.ZodType>(
+  event: { body: string | null; isBase64Encoded: boolean; headers: Record<string, string | undefined> | null },
+  schema: S,
+): z.infer<S> {
+  const raw = event.body === null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  const contentType = header(event.headers, 'content-type');
+  if (contentType && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType.trim())) throw new UnsupportedMediaTypeError();
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new InvalidJsonError();
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) throw new ValidationError(toFieldIssues(result.error));
+  return result.data;
+}
+

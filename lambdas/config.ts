@@ -1,0 +1,36 @@
+/**
+ * The one place Lambda code reads its environment. Each getter fails fast with the variable's name, so a
+ * missing setting shows up as a clear error at the first call instead of an `undefined` deep inside.
+ */
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`Missing required environment variable ${name}`);
+  }
+  return value;
+}
+
+function optionalInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+export const config = {
+  /** The single DynamoDB table. */
+  tableName: () => required('TABLE_NAME'),
+  /** ARN of the provisioning state machine that signup starts. */
+  provisioningStateMachineArn: () => required('PROVISIONING_STATE_MACHINE_ARN'),
+  /** Secrets Manager id of the JWT signing key: JSON `{kid, privateJwk, publicJwk}`. */
+  signingKeySecretId: () => required('SIGNING_KEY_SECRET_ID'),
+  /** The public JWK (JSON, with `kid`) that verifies access tokens: not a secret, so plain env is fine. */
+  jwtPublicJwk: () => required('JWT_PUBLIC_JWK'),
+  /** Parent domain of every customer subdomain, e.g. `customers.stackpro.io`. */
+  customerDomain: () => required('CUSTOMER_DOMAIN'),
+  /** The static frontend's origin, echoed in CORS headers. */
+  frontendOrigin: () => required('FRONTEND_ORIGIN'),
+  accessTokenTtlSeconds: () => optionalInt('ACCESS_TOKEN_TTL_SECONDS', 900),
+  refreshTokenTtlSeconds: () => optionalInt('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600),
+};

@@ -1,0 +1,42 @@
+import type { PlanName } from './plans';
+
+/** The account lifecycle; billing (trial, past due, suspended, cancelled) drives the later states. */
+export type CustomerStatus =
+  | 'provisioning'
+  | 'active'
+  | 'failed'
+  | 'past_due'
+  | 'suspended'
+  | 'cancelled';
+
+export interface Customer {
+  readonly customerId: string;
+  readonly email: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly company: string;
+  readonly plan: PlanName;
+  readonly status: CustomerStatus;
+  /** `<slug>.<customer domain>`: unique, DNS-safe, made from the company name. */
+  readonly subdomain: string;
+  readonly createdAt: string;
+  readonly trialEndsAt: string;
+  /** Name of the provisioning execution, so support can find it in the console. */
+  readonly provisioningExecutionName: string;
+}
+
+/** Normalises an email for uniqueness and login: trimmed, lower-cased. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * The provisioning execution's name: readable in the console (company slug first) and unique (customer
+ * id). Step Functions allows 80 characters of [A-Za-z0-9-_]; a retry adds `-attempt-N`.
+ */
+export function provisioningExecutionName(slug: string, customerId: string, attempt = 1): string {
+  const suffix = attempt > 1 ? `-attempt-${attempt}` : '';
+  const room = 80 - customerId.length - suffix.length - 1;
+  const head = slug.slice(0, room).replace(/-+$/, '');
+  return `${head}-${customerId}${suffix}`;
+}

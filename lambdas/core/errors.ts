@@ -1,0 +1,117 @@
+/**
+ * One error class per failure a client can cause or meet. Each carries its HTTP status and machine-readable
+ * code; `lambdas/api/http-errors.ts` is the one place that turns them into responses. Anything else thrown
+ * is a bug and becomes a generic 500 without internals.
+ */
+export interface FieldIssue {
+  readonly field: string;
+  readonly message: string;
+}
+
+export abstract class AppError extends Error {
+  abstract readonly statusCode: number;
+  abstract readonly code: string;
+  readonly details?: readonly FieldIssue[];
+  /** Extra response headers, e.g. `Retry-After` or `Allow`. */
+  readonly headers?: Readonly<Record<string, string>>;
+
+  constructor(message: string, options?: { details?: readonly FieldIssue[]; headers?: Record<string, string> }) {
+    super(message);
+    this.name = new.target.name;
+    this.details = options?.details;
+    this.headers = options?.headers;
+  }
+}
+
+export class InvalidJsonError extends AppError {
+  readonly statusCode = 400;
+  readonly code = 'INVALID_JSON';
+  constructor() {
+    super('The request body is not valid JSON.');
+  }
+}
+
+export class ValidationError extends AppError {
+  readonly statusCode = 400;
+  readonly code = 'VALIDATION_FAILED';
+  constructor(details: readonly FieldIssue[]) {
+    super('Some fields are missing or invalid.', { details });
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  readonly statusCode = 415;
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  constructor() {
+    super('Send the request body as application/json.');
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  readonly statusCode = 413;
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  constructor(limitBytes: number) {
+    super(`The request body must not exceed ${limitBytes} bytes.`);
+  }
+}
+
+export class EmailTakenError extends AppError {
+  readonly statusCode = 409;
+  readonly code = 'EMAIL_TAKEN';
+  constructor() {
+    super('An account with this email already exists.', { details: [{ field: 'email', message: 'Already registered.' }] });
+  }
+}
+
+export class InvalidCredentialsError extends AppError {
+  readonly statusCode = 401;
+  readonly code = 'INVALID_CREDENTIALS';
+  constructor() {
+    super('The email or password is incorrect.');
+  }
+}
+
+export class TooManyAttemptsError extends AppError {
+  readonly statusCode = 429;
+  readonly code = 'TOO_MANY_ATTEMPTS';
+  constructor(retryAfterSeconds: number) {
+    super('Too many failed sign-in attempts; try again later.', {
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    });
+  }
+}
+
+export class InvalidRefreshTokenError extends AppError {
+  readonly statusCode = 401;
+  readonly code = 'INVALID_REFRESH_TOKEN';
+  constructor() {
+    super('The refresh token is invalid, expired or already used; sign in again.');
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  readonly statusCode = 401;
+  readonly code = 'UNAUTHORIZED';
+  constructor() {
+    super('A valid access token is required.');
+  }
+}
+
+export class NotFoundError extends AppError {
+  readonly statusCode = 404;
+  readonly code = 'NOT_FOUND';
+  constructor(what = 'resource') {
+    super(`No such ${what}.`);
+  }
+}
+
+/** A dependency (Step Functions, DynamoDB) failed after its retries; the client may retry later. */
+export class ServiceUnavailableError extends AppError {
+  readonly statusCode = 503;
+  readonly code = 'SERVICE_UNAVAILABLE';
+  constructor(retryAfterSeconds = 5) {
+    super('The service is briefly unavailable; nothing was saved, please retry.', {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
+
+/**
+ * Access tokens: short-lived ES256 JWTs that the API's authorizer verifies with the public key alone.
+ * Refresh tokens: opaque random strings; only their SHA-256 is stored, so a table leak yields nothing usable.
+ */
+export const TOKEN_ISSUER = 'stackpro';
+export const TOKEN_AUDIENCE = 'stackpro-api';
+/** An access token never lives longer than this, whatever the configuration says. */
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = 900;
+
+export interface SigningKey {
+  readonly kid: string;
+  readonly privateKey: CryptoKey;
+}
+
+export async function signAccessToken(
+  customerId: string,
+  key: SigningKey,
+  ttlSeconds: number,
+  now = new Date(),
+): Promise<string> {
+  const ttl = Math.min(ttlSeconds, MAX_ACCESS_TOKEN_TTL_SECONDS);
+  const issuedAt = Math.floor(now.getTime() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' })
+    .setSubject(customerId)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + ttl)
+    .setJti(randomUUID())
+    .sign(key.privateKey);
+}
+
+/** The customer id an access token speaks for; throws (any jose error) when it is forged or expired. */
+export async function verifyAccessToken(token: string, publicKey: CryptoKey, now = new Date()): Promise<string> {
+  const { payload } = await jwtVerify<JWTPayload>(token, publicKey, {
+    issuer: TOKEN_ISSUER,
+    audience: TOKEN_AUDIENCE,
+    algorithms: ['ES256'],
+    typ: 'at+jwt',
+    currentDate: now,
+    requiredClaims: ['sub', 'exp', 'iat'],
+  });
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new Error('token has no subject');
+  return payload.sub;
+}
+
+export function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}

@@ -1,0 +1,12 @@
+// Unit tests never reach AWS: SDK clients are mocked with aws-sdk-client-mock. These are the settings a
+// deployed Lambda would get from its environment.
+process.env.AWS_REGION = 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID = 'unit-test';
+process.env.AWS_SECRET_ACCESS_KEY = 'unit-test';
+process.env.TABLE_NAME = 'stackpro-unit';
+process.env.PROVISIONING_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:ProvisionCustomer';
+process.env.SIGNING_KEY_SECRET_ID = 'stackpro/jwt-signing-key';
+process.env.CUSTOMER_DOMAIN = 'customers.stackpro.test';
+process.env.FRONTEND_ORIGIN = 'https://app.stackpro.test';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.POWERTOOLS_DEV = 'false';
