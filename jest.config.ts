@@ -3,8 +3,8 @@ import type { Config } from 'jest';
 
 // swc transpiles only; `tsc --noEmit` type-checks once for the whole tree (npm test runs both).
 const transform: Config['transform'] = { '^.+\\.(t|j)s$': ['@swc/jest', {}] };
-// jose ships ESM only; let swc turn it into CommonJS for Jest.
-const transformIgnorePatterns = ['/node_modules/(?!(jose)/)'];
+// jose and @middy/core ship ESM only; let swc turn them into CommonJS for Jest.
+const transformIgnorePatterns = ['/node_modules/(?!(jose|@middy)/)'];
 
 const config: Config = {
   projects: [

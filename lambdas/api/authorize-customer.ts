@@ -31,6 +31,6 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
 
 /** `arn:aws:execute-api:region:account:apiId/stage/METHOD/path` -> `.../apiId/stage/*` */
 function apiWildcard(methodArn: string): string {
-  const [arnPrefix, apiId, stage] = methodArn.split('/');
-  return `${arnPrefix}/${apiId}/${stage}/*`;
+  const [apiArn, stage] = methodArn.split('/');
+  return `${apiArn}/${stage}/*`;
 }

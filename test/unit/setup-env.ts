@@ -10,3 +10,4 @@ process.env.CUSTOMER_DOMAIN = 'customers.stackpro.test';
 process.env.FRONTEND_ORIGIN = 'https://app.stackpro.test';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_DEV = 'false';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
