@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { getVerificationKey } from '../clients/signing-key';
+import { getVerificationKey } from '../clients/verification-key';
 import { verifyAccessToken } from '../core/tokens';
 import { logger } from '../observability';
 

@@ -28,11 +28,3 @@ export async function getSigningKey(): Promise<SigningKey> {
   }
   return { kid: secret.kid, privateKey: await key };
 }
-
-let publicKey: Promise<CryptoKey> | undefined;
-
-/** The public verification key from JWT_PUBLIC_JWK (public, so plain configuration is fine). */
-export function getVerificationKey(): Promise<CryptoKey> {
-  publicKey ??= importJWK(JSON.parse(config.jwtPublicJwk()) as JWK, 'ES256') as Promise<CryptoKey>;
-  return publicKey;
-}

@@ -1,4 +1,4 @@
-import { hashPassword, verifyAgainstDummy, verifyPassword } from '../../../lambdas/core/passwords';
+import { ARGON2_PARAMS, DUMMY_HASH, hashPassword, verifyAgainstDummy, verifyPassword } from '../../../lambdas/core/passwords';
 
 describe('passwords', () => {
   it('hashes with argon2id at OWASP minimums and a fresh salt each time', async () => {
@@ -15,6 +15,13 @@ describe('passwords', () => {
 
   it('fails closed on a corrupt stored hash', async () => {
     await expect(verifyPassword('whatever-password', '$argon2id$garbage')).resolves.toBe(false);
+  });
+
+  it('keeps the dummy hash on the same parameters as real hashes, so both cost the same', async () => {
+    const real = await hashPassword('any password at all');
+    const params = (hash: string) => hash.split('$').slice(1, 4).join('$');
+    expect(params(DUMMY_HASH)).toBe(params(real));
+    expect(params(DUMMY_HASH)).toBe(`argon2id$v=19$m=${ARGON2_PARAMS.memorySize},t=${ARGON2_PARAMS.iterations},p=${ARGON2_PARAMS.parallelism}`);
   });
 
   it('checks unknown emails against a dummy hash and always says no', async () => {
