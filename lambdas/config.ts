@@ -31,6 +31,16 @@ export const config = {
   customerDomain: () => required('CUSTOMER_DOMAIN'),
   /** The static frontend's origin, echoed in CORS headers. */
   frontendOrigin: () => required('FRONTEND_ORIGIN'),
+  /** Route 53 hosted zone of the customer domain. */
+  hostedZoneId: () => required('HOSTED_ZONE_ID'),
+  /** Launch template of customer instances (IMDSv2, encrypted gp3, SSM profile, no key pair). */
+  launchTemplateId: () => required('LAUNCH_TEMPLATE_ID'),
+  /** Subnets to launch in, in order of preference; the next is tried when one has no capacity. */
+  subnetIds: () => required('SUBNET_IDS').split(',').map((id) => id.trim()).filter(Boolean),
+  /** SSM document that deploys the customer's apps on the instance. */
+  deployDocumentName: () => required('DEPLOY_DOCUMENT_NAME'),
+  /** Verified SES address our emails come from. */
+  senderAddress: () => required('SENDER_ADDRESS'),
   accessTokenTtlSeconds: () => optionalInt('ACCESS_TOKEN_TTL_SECONDS', 900),
   refreshTokenTtlSeconds: () => optionalInt('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600),
 };

@@ -1,7 +1,7 @@
 import { route } from './http';
 import { NotFoundError } from '../core/errors';
 import { getCustomer } from '../repositories/accounts';
-import { listProvisioningLog } from '../repositories/provisioning-log';
+import { customerStatus } from '../services/customer-status';
 
 /**
  * GET /customers/{customerId}/status: the caller's own account only. Asking for anyone else's answers
@@ -14,21 +14,5 @@ export const handler = route(async ({ event }) => {
 
   const customer = await getCustomer(requested);
   if (!customer) throw new NotFoundError('customer');
-  const log = await listProvisioningLog(requested);
-  return {
-    statusCode: 200,
-    body: {
-      customerId: customer.customerId,
-      status: customer.status,
-      plan: customer.plan,
-      company: customer.company,
-      subdomain: customer.subdomain,
-      createdAt: customer.createdAt,
-      trialEndsAt: customer.trialEndsAt,
-      provisioning: {
-        executionName: customer.provisioningExecutionName,
-        log: log.map(({ step, status, at, message }) => ({ step, status, at, ...(message ? { message } : {}) })),
-      },
-    },
-  };
+  return { statusCode: 200, body: await customerStatus(customer) };
 });

@@ -21,8 +21,13 @@ export interface Customer {
   readonly subdomain: string;
   readonly createdAt: string;
   readonly trialEndsAt: string;
-  /** Name of the provisioning execution, so support can find it in the console. */
+  /** Name of the provisioning execution in charge, so support can find it in the console. */
   readonly provisioningExecutionName: string;
+  /** 1 for the signup's execution; an operator's retry adds one. */
+  readonly provisioningAttempt?: number;
+  /** Why provisioning failed, readable by the customer and support. */
+  readonly failureReason?: string;
+  readonly welcomeEmailSentAt?: string;
 }
 
 /** Normalises an email for uniqueness and login: trimmed, lower-cased. */

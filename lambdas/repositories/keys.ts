@@ -5,6 +5,8 @@
 export const keys = {
   /** The customer's profile and lifecycle state. GetItem by customer id. */
   customer: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'PROFILE' }),
+  /** What provisioning created for the customer (instance, IP, services, deploy command). GetItem by id. */
+  infrastructure: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'INFRASTRUCTURE' }),
   /** Email uniqueness and login credentials. GetItem by normalised email. */
   credentials: (normalizedEmail: string) => ({ pk: `EMAIL#${normalizedEmail}`, sk: 'CREDENTIALS' }),
   /** Subdomain uniqueness. */
@@ -16,13 +18,14 @@ export const keys = {
   /** Failed-login counter for one email, keyed by a hash so the key itself holds no PII. */
   loginAttempts: (emailHash: string) => ({ pk: `LOGINATTEMPTS#${emailHash}`, sk: 'LOGINATTEMPTS' }),
   /**
-   * The customer's provisioning log: Query pk = CUSTOMER#id, sk begins_with PROVLOG#. One item per
-   * execution, step and outcome, so a retried step overwrites its entry instead of repeating it.
+   * One provisioning step of one execution: Query pk = CUSTOMER#id, sk begins_with PROVSTEP#<execution>#.
+   * Updated in place, so a retried or polled step never appears twice.
    */
-  provisioningLogEntry: (customerId: string, executionName: string, step: string, status: string) => ({
+  provisioningStep: (customerId: string, executionName: string, step: string) => ({
     pk: `CUSTOMER#${customerId}`,
-    sk: `PROVLOG#${executionName}#${step}#${status}`,
+    sk: `PROVSTEP#${executionName}#${step}`,
   }),
+  provisioningStepPrefix: (executionName: string) => `PROVSTEP#${executionName}#`,
 };
 
 export const epochSeconds = (ms: number): number => Math.floor(ms / 1000);

@@ -1,43 +1,79 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../clients/dynamodb';
 import { config } from '../config';
 import { keys } from './keys';
 
-/** One line of a customer's provisioning story, as support and the status route read it. */
-export interface ProvisioningLogEntry {
+export type StepStatus = 'running' | 'succeeded' | 'failed';
+
+/** One step of a customer's provisioning story, as support and the status route read it. */
+export interface ProvisioningStepRecord {
   readonly executionName: string;
-  readonly step: string;
-  readonly status: 'started' | 'succeeded' | 'failed';
-  readonly at: string;
+  readonly name: string;
+  readonly status: StepStatus;
+  readonly startedAt: string;
+  readonly endedAt?: string;
   readonly message?: string;
 }
 
-export async function appendProvisioningLog(customerId: string, entry: ProvisioningLogEntry): Promise<void> {
+/**
+ * Records a step's progress. One item per execution and step, updated in place: a retried or polled step
+ * keeps its first start time and never appears twice.
+ */
+export async function recordStep(
+  customerId: string,
+  executionName: string,
+  name: string,
+  status: StepStatus,
+  message?: string,
+  now = new Date(),
+): Promise<void> {
+  const at = now.toISOString();
+  const ended = status !== 'running';
   await dynamodb.send(
-    new PutCommand({
+    new UpdateCommand({
       TableName: config.tableName(),
-      Item: { ...keys.provisioningLogEntry(customerId, entry.executionName, entry.step, entry.status), type: 'provisioningLog', ...entry },
+      Key: keys.provisioningStep(customerId, executionName, name),
+      UpdateExpression:
+        'SET #type = :type, executionName = :execution, #name = :name, #status = :status, startedAt = if_not_exists(startedAt, :at)' +
+        (ended ? ', endedAt = :at' : ' REMOVE endedAt') +
+        (message ? ', message = :message' : ''),
+      ExpressionAttributeNames: { '#type': 'type', '#name': 'name', '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':type': 'provisioningStep',
+        ':execution': executionName,
+        ':name': name,
+        ':status': status,
+        ':at': at,
+        ...(message ? { ':message': message } : {}),
+      },
     }),
   );
 }
 
-/** The log in time order (a Query on the customer's partition, never a Scan). */
-export async function listProvisioningLog(customerId: string): Promise<ProvisioningLogEntry[]> {
-  const entries: ProvisioningLogEntry[] = [];
+/** The steps of one execution in the order they started (a Query on the customer's partition, no Scan). */
+export async function listSteps(customerId: string, executionName: string): Promise<ProvisioningStepRecord[]> {
+  const steps: ProvisioningStepRecord[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await dynamodb.send(
       new QueryCommand({
         TableName: config.tableName(),
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk, ':prefix': 'PROVLOG#' },
+        ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk, ':prefix': keys.provisioningStepPrefix(executionName) },
         ExclusiveStartKey,
       }),
     );
     for (const item of page.Items ?? []) {
-      entries.push({ executionName: item.executionName, step: item.step, status: item.status, at: item.at, message: item.message });
+      steps.push({
+        executionName: item.executionName,
+        name: item.name,
+        status: item.status,
+        startedAt: item.startedAt,
+        ...(item.endedAt ? { endedAt: item.endedAt } : {}),
+        ...(item.message ? { message: item.message } : {}),
+      });
     }
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  return entries.sort((a, b) => a.at.localeCompare(b.at));
+  return steps.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }

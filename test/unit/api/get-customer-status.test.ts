@@ -31,13 +31,17 @@ beforeEach(() => {
   ddb.reset();
   ddb.on(GetCommand).resolves({});
   ddb.on(GetCommand, { Key: { pk: 'CUSTOMER#cust-1', sk: 'PROFILE' } }).resolves({ Item: profile });
+  ddb.on(GetCommand, { Key: { pk: 'CUSTOMER#cust-1', sk: 'INFRASTRUCTURE' } }).resolves({ Item: { instanceId: 'i-1', publicIp: '198.51.100.7' } });
   ddb.on(QueryCommand).resolves({
-    Items: [{ step: 'Record provisioning started', status: 'succeeded', at: '2026-11-25T10:00:01.000Z', executionName: 'acme-cust-1' }],
+    Items: [
+      { name: 'Wait until running', status: 'running', startedAt: '2026-11-25T10:00:03.000Z', executionName: 'acme-cust-1', message: 'Instance i-1 is pending' },
+      { name: 'Start provisioning', status: 'succeeded', startedAt: '2026-11-25T10:00:01.000Z', endedAt: '2026-11-25T10:00:01.500Z', executionName: 'acme-cust-1' },
+    ],
   });
 });
 
 describe('GET /customers/{customerId}/status', () => {
-  it("answers the caller's own status with its provisioning log, and no credentials or keys", async () => {
+  it("answers the caller's own status with its provisioning progress, and no credentials or keys", async () => {
     const res = await status('cust-1', 'cust-1');
     expect(res.statusCode).toBe(200);
     expect(bodyOf(res)).toEqual({
@@ -48,11 +52,20 @@ describe('GET /customers/{customerId}/status', () => {
       subdomain: 'acme.customers.stackpro.test',
       createdAt: '2026-11-25T10:00:00.000Z',
       trialEndsAt: '2026-12-02T10:00:00.000Z',
+      publicIp: '198.51.100.7',
+      services: { website: 'provisioning', crm: 'provisioning', email: 'provisioning' },
       provisioning: {
         executionName: 'acme-cust-1',
-        log: [{ step: 'Record provisioning started', status: 'succeeded', at: '2026-11-25T10:00:01.000Z' }],
+        attempt: 1,
+        currentStep: 'Wait until running',
+        steps: [
+          { name: 'Start provisioning', status: 'succeeded', startedAt: '2026-11-25T10:00:01.000Z', endedAt: '2026-11-25T10:00:01.500Z' },
+          { name: 'Wait until running', status: 'running', startedAt: '2026-11-25T10:00:03.000Z', message: 'Instance i-1 is pending' },
+        ],
       },
     });
+    const query = ddb.commandCalls(QueryCommand)[0].args[0].input;
+    expect(query.ExpressionAttributeValues).toEqual({ ':pk': 'CUSTOMER#cust-1', ':prefix': 'PROVSTEP#acme-cust-1#' });
   });
 
   it("answers 404 for another customer's id without reading it", async () => {

@@ -1,0 +1,39 @@
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { ec2 } from '../clients/ec2';
+import { StepContext, provisioningStep } from './step';
+import { InstanceLostError } from './errors';
+import { POLL_LIMITS, Polls, nextPoll } from './polling';
+
+const Input = StepContext.extend({ instanceId: z.string().min(1), polls: Polls });
+
+/**
+ * "Check instance" (the "Instance running?" loop): done once the instance runs and has its public IP.
+ * An instance that stops or terminates on its own fails the step; a bounded number of polls.
+ */
+export const handler = provisioningStep('Wait until running', Input, async ({ instanceId, polls }) => {
+  const next = nextPoll(polls, POLL_LIMITS.instanceRunning, `Instance ${instanceId} running`);
+  const instance = await describeInstance(instanceId);
+  const state = instance?.State?.Name ?? 'pending';
+  if (['shutting-down', 'terminated', 'stopping', 'stopped'].includes(state)) {
+    throw new InstanceLostError(`Instance ${instanceId} is ${state}`);
+  }
+  const publicIp = instance?.PublicIpAddress;
+  const done = state === 'running' && Boolean(publicIp);
+  return {
+    output: { instanceId, state, publicIp: publicIp ?? null, done, polls: next },
+    status: done ? 'succeeded' : 'running',
+    message: done ? `Instance ${instanceId} is running at ${publicIp}` : `Instance ${instanceId} is ${state}`,
+  };
+});
+
+/** EC2 is eventually consistent: right after RunInstances, the new id may not be found yet. */
+async function describeInstance(instanceId: string) {
+  try {
+    const result = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    return result.Reservations?.flatMap((r) => r.Instances ?? [])[0];
+  } catch (error) {
+    if ((error as Error).name === 'InvalidInstanceID.NotFound') return undefined;
+    throw error;
+  }
+}

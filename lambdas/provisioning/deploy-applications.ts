@@ -1,0 +1,33 @@
+import { SendCommandCommand } from '@aws-sdk/client-ssm';
+import { z } from 'zod';
+import { ssm } from '../clients/ssm';
+import { config } from '../config';
+import { getInfrastructure, updateInfrastructure } from '../repositories/infrastructure';
+import { StepContext, provisioningStep } from './step';
+
+const Input = StepContext.extend({ instanceId: z.string().min(1), subdomain: z.string().min(1), plan: z.string().min(1) });
+
+/**
+ * "Deploy applications": runs the deploy document (defined in CDK) on the instance with the customer's
+ * configuration; ids and names only, no secrets (the instance fetches its own from SSM Parameter Store).
+ * SendCommand has no idempotency token, so the command id is remembered per execution and reused.
+ */
+export const handler = provisioningStep('Deploy applications', Input, async ({ customerId, executionName, instanceId, subdomain, plan }) => {
+  const known = (await getInfrastructure(customerId))?.deployCommand;
+  if (known?.executionName === executionName) {
+    return { output: { commandId: known.commandId }, status: 'running', message: `Deployment ${known.commandId} already sent` };
+  }
+  const result = await ssm.send(
+    new SendCommandCommand({
+      DocumentName: config.deployDocumentName(),
+      InstanceIds: [instanceId],
+      Comment: `StackPro deploy ${executionName}`.slice(0, 100),
+      Parameters: { CustomerId: [customerId], Subdomain: [subdomain], Plan: [plan] },
+      TimeoutSeconds: 600,
+    }),
+  );
+  const commandId = result.Command?.CommandId;
+  if (!commandId) throw new Error('SendCommand returned no command id');
+  await updateInfrastructure(customerId, { instanceId, deployCommand: { executionName, commandId } });
+  return { output: { commandId }, status: 'running', message: `Deploying website, CRM and email (command ${commandId})` };
+});

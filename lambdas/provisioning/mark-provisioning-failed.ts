@@ -1,0 +1,53 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { metrics } from '../observability';
+import { setProvisioningOutcome } from '../repositories/customer-status';
+import { listSteps, recordStep } from '../repositories/provisioning-log';
+import { StepContext, provisioningStep } from './step';
+
+const Input = StepContext.extend({
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+  /** The whole state: the rollback steps leave `rollback<Part>Error` in it when an undo failed for good. */
+  rollback: z.record(z.string(), z.unknown()).optional(),
+});
+
+const UNDO_ERRORS = { rollbackDnsError: 'DNS records', rollbackEmailError: 'email identity', rollbackInstanceError: 'instance' } as const;
+
+/** Name of the metric counted once per failed provisioning; CDK alarms on it. */
+export const PROVISIONING_FAILED_METRIC = 'ProvisioningFailed';
+/** Counted when an undo failed for good: something may still cost money; CDK alarms on it. */
+export const ROLLBACK_INCOMPLETE_METRIC = 'RollbackIncomplete';
+
+/** A Lambda error's Cause is JSON `{errorType, errorMessage}`; anything else is shown as it is. */
+export function readableReason(error: { Error: string; Cause?: string }): string {
+  try {
+    const cause = JSON.parse(error.Cause ?? '') as { errorMessage?: string };
+    if (cause.errorMessage) return `${error.Error}: ${cause.errorMessage}`;
+  } catch {
+    // not JSON: fall through
+  }
+  return error.Cause ? `${error.Error}: ${error.Cause}` : error.Error;
+}
+
+/**
+ * Rollback "Mark customer failed": the account says `failed` with the reason, the step that broke is
+ * marked failed in the log, and the failure is counted for the alarm.
+ */
+export const handler = provisioningStep('Roll back', Input, async ({ customerId, executionName, error, rollback }) => {
+  const reason = readableReason(error).slice(0, 500);
+  for (const step of await listSteps(customerId, executionName)) {
+    if (step.status === 'running' && step.name !== 'Roll back') await recordStep(customerId, executionName, step.name, 'failed', reason);
+  }
+  const current = await setProvisioningOutcome(customerId, executionName, 'failed', reason);
+  metrics.addMetric(PROVISIONING_FAILED_METRIC, MetricUnit.Count, 1);
+  const leftovers = Object.entries(UNDO_ERRORS)
+    .filter(([key]) => rollback?.[key] !== undefined)
+    .map(([, what]) => what);
+  if (leftovers.length > 0) metrics.addMetric(ROLLBACK_INCOMPLETE_METRIC, MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+  return {
+    output: { reason, current, leftovers },
+    status: leftovers.length > 0 ? 'failed' : 'succeeded',
+    message: leftovers.length > 0 ? `Could not remove: ${leftovers.join(', ')}` : 'Everything created was removed',
+  };
+});

@@ -1,0 +1,24 @@
+import type { Customer } from '../core/customer';
+
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** The welcome email, in plain text and HTML (customer-supplied names are escaped). */
+export function welcomeEmail(customer: Pick<Customer, 'firstName' | 'company' | 'subdomain' | 'plan' | 'trialEndsAt'>) {
+  const site = `https://${customer.subdomain}`;
+  const trialEnds = customer.trialEndsAt.slice(0, 10);
+  const subject = `Your StackPro ${customer.plan} stack is ready`;
+  const text = [
+    `Hi ${customer.firstName},`,
+    '',
+    `${customer.company}'s website, CRM and email are up at ${site}.`,
+    `Your free trial runs until ${trialEnds}.`,
+    '',
+    'The StackPro team',
+  ].join('\n');
+  const html = `<p>Hi ${escapeHtml(customer.firstName)},</p>
+<p>${escapeHtml(customer.company)}'s website, CRM and email are up at <a href="${site}">${site}</a>.</p>
+<p>Your free trial runs until ${trialEnds}.</p>
+<p>The StackPro team</p>`;
+  return { subject, text, html };
+}

@@ -1,0 +1,57 @@
+import type { Customer } from '../core/customer';
+import { getInfrastructure, type Infrastructure, type ServiceState } from '../repositories/infrastructure';
+import { listSteps, type ProvisioningStepRecord } from '../repositories/provisioning-log';
+
+export interface CustomerStatusView {
+  readonly customerId: string;
+  readonly status: Customer['status'];
+  readonly plan: Customer['plan'];
+  readonly company: string;
+  readonly subdomain: string;
+  readonly createdAt: string;
+  readonly trialEndsAt: string;
+  readonly publicIp: string | null;
+  readonly services: { website: ServiceState; crm: ServiceState; email: ServiceState };
+  readonly failureReason?: string;
+  readonly provisioning: {
+    readonly executionName: string;
+    readonly attempt: number;
+    readonly currentStep: string | null;
+    readonly steps: readonly Omit<ProvisioningStepRecord, 'executionName'>[];
+  };
+}
+
+/** Services before provisioning has recorded any: what the customer should read while waiting. */
+function servicesFor(customer: Customer, infrastructure: Infrastructure | undefined): CustomerStatusView['services'] {
+  if (infrastructure?.services) return { ...infrastructure.services };
+  const state: ServiceState = customer.status === 'failed' ? 'failed' : 'provisioning';
+  return { website: state, crm: state, email: state };
+}
+
+/** The customer's status page: account, services and the current execution's steps. */
+export async function customerStatus(customer: Customer): Promise<CustomerStatusView> {
+  const [infrastructure, steps] = await Promise.all([
+    getInfrastructure(customer.customerId),
+    listSteps(customer.customerId, customer.provisioningExecutionName),
+  ]);
+  const services = servicesFor(customer, infrastructure);
+  const running = steps.filter((step) => step.status === 'running');
+  return {
+    customerId: customer.customerId,
+    status: customer.status,
+    plan: customer.plan,
+    company: customer.company,
+    subdomain: customer.subdomain,
+    createdAt: customer.createdAt,
+    trialEndsAt: customer.trialEndsAt,
+    publicIp: infrastructure?.publicIp ?? null,
+    services,
+    ...(customer.failureReason ? { failureReason: customer.failureReason } : {}),
+    provisioning: {
+      executionName: customer.provisioningExecutionName,
+      attempt: customer.provisioningAttempt ?? 1,
+      currentStep: running.length > 0 ? running[running.length - 1].name : null,
+      steps: steps.map(({ executionName: _execution, ...step }) => step),
+    },
+  };
+}
