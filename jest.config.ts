@@ -31,6 +31,8 @@ const config: Config = {
       transformIgnorePatterns,
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+      // Each test talks to a real local stack (testTimeout is global-only in Jest, hence a setup file).
+      setupFilesAfterEnv: ['<rootDir>/test/integration/setup-timeout.ts'],
     },
   ],
 };

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { METRICS } from './core/metric-names';
 
 /**
  * The one structured logger for all Lambda code. Never pass it an email, name, password or token:
@@ -9,7 +10,6 @@ export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_N
 
 /**
  * Business metrics as CloudWatch embedded-metric log lines (no API call, no extra permission). CDK alarms
- * on them; the namespace is shared with lib/.
+ * on them; names come from core/metric-names.ts, shared with lib/.
  */
-export const METRICS_NAMESPACE = 'StackPro';
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'stackpro' });
+export const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service });

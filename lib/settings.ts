@@ -15,6 +15,8 @@ export interface StackProSettings {
   readonly frontendOrigin: string;
   /** SSM parameter naming the AMI that customer instances boot from. */
   readonly customerAmiSsmParameter: string;
+  /** Optional: subscribed to the provisioning alarm topic. */
+  readonly alarmEmail?: string;
 }
 
 /** Context keys, exported so tests and docs name the same keys. */
@@ -24,6 +26,7 @@ export const SETTINGS_CONTEXT_KEYS = {
   senderAddress: 'stackpro:senderAddress',
   frontendOrigin: 'stackpro:frontendOrigin',
   customerAmiSsmParameter: 'stackpro:customerAmiSsmParameter',
+  alarmEmail: 'stackpro:alarmEmail',
 } as const satisfies Record<keyof StackProSettings, string>;
 
 type Check = (value: string) => string | undefined;
@@ -62,7 +65,11 @@ const CHECKS: Record<keyof StackProSettings, Check> = {
   senderAddress: emailAddress,
   frontendOrigin: origin,
   customerAmiSsmParameter: ssmParameterName,
+  alarmEmail: emailAddress,
 };
+
+/** Settings a deployment may leave out; the rest are required. */
+export const OPTIONAL_SETTINGS: ReadonlySet<keyof StackProSettings> = new Set(['alarmEmail']);
 
 /** Reads and validates every setting at once, so one synth reports all problems together. */
 export function readSettings(scope: Construct): StackProSettings {
@@ -72,7 +79,7 @@ export function readSettings(scope: Construct): StackProSettings {
     const key = SETTINGS_CONTEXT_KEYS[field];
     const raw: unknown = scope.node.tryGetContext(key);
     if (raw === undefined || raw === null || raw === '') {
-      problems.push(`${key} is missing`);
+      if (!OPTIONAL_SETTINGS.has(field)) problems.push(`${key} is missing`);
       continue;
     }
     if (typeof raw !== 'string') {

@@ -1,7 +1,11 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import { AccountApi } from './account-api';
+import { CustomerInstances } from './customer-instances';
 import { CustomerTable } from './customer-table';
+import { DeployDocument } from './deploy-document';
+import { ProvisioningAlarms } from './provisioning-alarms';
 import { ProvisioningWorkflow } from './provisioning-workflow';
 import { readSettings, type StackProSettings } from './settings';
 import { SigningKey } from './signing-key';
@@ -13,13 +17,16 @@ export interface StackProStackProps extends StackProps {
 }
 
 /**
- * The StackPro control plane: the customer table, the JWT signing key, the provisioning workflow and the
- * account API. Environment-agnostic (no account or region), so `cdk synth` runs offline without credentials.
+ * The StackPro control plane: the customer table, the JWT signing key, the network and launch template of
+ * customer servers with their deploy document, the provisioning workflow with its alarms, and the account API. Environment-agnostic (no account or region), so `cdk synth` runs offline without credentials.
  */
 export class StackProStack extends Stack {
   readonly customerTable: CustomerTable;
   readonly signingKey: SigningKey;
+  readonly customerInstances: CustomerInstances;
+  readonly deployDocument: DeployDocument;
   readonly provisioning: ProvisioningWorkflow;
+  readonly provisioningAlarms: ProvisioningAlarms;
   readonly accountApi: AccountApi;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
@@ -28,7 +35,26 @@ export class StackProStack extends Stack {
 
     this.customerTable = new CustomerTable(this, 'CustomerTable');
     this.signingKey = new SigningKey(this, 'SigningKey');
-    this.provisioning = new ProvisioningWorkflow(this, 'ProvisioningWorkflow', { table: this.customerTable.table });
+    this.customerInstances = new CustomerInstances(this, 'CustomerInstances', {
+      amiSsmParameter: settings.customerAmiSsmParameter,
+    });
+    this.deployDocument = new DeployDocument(this, 'DeployDocument', {
+      instanceRole: this.customerInstances.instanceRole,
+      customerDomain: settings.customerDomain,
+    });
+    // By id only: the zone may be a parent of customerDomain, and steps need nothing but its id and ARN.
+    const hostedZone = route53.HostedZone.fromHostedZoneId(this, 'CustomerHostedZone', settings.hostedZoneId);
+    this.provisioning = new ProvisioningWorkflow(this, 'ProvisioningWorkflow', {
+      table: this.customerTable.table,
+      instances: this.customerInstances,
+      deployDocument: this.deployDocument,
+      hostedZone,
+      settings,
+    });
+    this.provisioningAlarms = new ProvisioningAlarms(this, 'ProvisioningAlarms', {
+      stateMachine: this.provisioning.stateMachine,
+      alarmEmail: settings.alarmEmail,
+    });
     this.accountApi = new AccountApi(this, 'AccountApi', {
       table: this.customerTable.table,
       signingKey: this.signingKey,
@@ -43,6 +69,10 @@ export class StackProStack extends Stack {
     new CfnOutput(this, 'ProvisioningStateMachineArn', {
       description: 'The customer provisioning state machine (operators start and inspect executions here)',
       value: this.provisioning.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Provisioning alarms are published here (subscribe on-call tooling or set stackpro:alarmEmail)',
+      value: this.provisioningAlarms.topic.topicArn,
     });
   }
 }

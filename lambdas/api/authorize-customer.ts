@@ -16,7 +16,8 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
     customerId = await verifyAccessToken(match[1], await getVerificationKey());
   } catch (error) {
     logger.info('Access token refused', { reason: (error as Error).name });
-    throw new Error('Unauthorized');
+    // API Gateway matches this exact message to answer 401; the cause stays out of the response.
+    throw new Error('Unauthorized', { cause: error });
   }
   return {
     principalId: customerId,

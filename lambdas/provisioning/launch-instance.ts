@@ -18,7 +18,8 @@ export const ATTEMPT_TAG = 'ProvisioningAttempt';
 const LIVE_STATES = ['pending', 'running'];
 
 /**
- * "Launch instance": one instance from the launch template, sized by plan. Idempotent twice over: the
+ * "Launch instance": one instance from the launch template's latest version (CloudFormation never moves
+ * a template's default version, so a new AMI would otherwise never be used), sized by plan. Idempotent twice over: the
  * ClientToken (customer, attempt, subnet) makes EC2 return the same instance for a repeated call, and an
  * instance already tagged for this attempt is reused. InsufficientInstanceCapacity in one subnet (AZ)
  * moves on to the next.
@@ -43,7 +44,7 @@ export const handler = provisioningStep('Launch instance', Input, async ({ custo
     try {
       const result = await ec2.send(
         new RunInstancesCommand({
-          LaunchTemplate: { LaunchTemplateId: config.launchTemplateId(), Version: '$Default' },
+          LaunchTemplate: { LaunchTemplateId: config.launchTemplateId(), Version: '$Latest' },
           InstanceType: instanceType,
           SubnetId: subnetId,
           MinCount: 1,

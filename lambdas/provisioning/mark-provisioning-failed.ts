@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
+import { METRICS } from '../core/metric-names';
 import { metrics } from '../observability';
 import { setProvisioningOutcome } from '../repositories/customer-status';
 import { listSteps, recordStep } from '../repositories/provisioning-log';
@@ -13,10 +14,7 @@ const Input = StepContext.extend({
 
 const UNDO_ERRORS = { rollbackDnsError: 'DNS records', rollbackEmailError: 'email identity', rollbackInstanceError: 'instance' } as const;
 
-/** Name of the metric counted once per failed provisioning; CDK alarms on it. */
-export const PROVISIONING_FAILED_METRIC = 'ProvisioningFailed';
-/** Counted when an undo failed for good: something may still cost money; CDK alarms on it. */
-export const ROLLBACK_INCOMPLETE_METRIC = 'RollbackIncomplete';
+
 
 /** A Lambda error's Cause is JSON `{errorType, errorMessage}`; anything else is shown as it is. */
 export function readableReason(error: { Error: string; Cause?: string }): string {
@@ -39,11 +37,11 @@ export const handler = provisioningStep('Roll back', Input, async ({ customerId,
     if (step.status === 'running' && step.name !== 'Roll back') await recordStep(customerId, executionName, step.name, 'failed', reason);
   }
   const current = await setProvisioningOutcome(customerId, executionName, 'failed', reason);
-  metrics.addMetric(PROVISIONING_FAILED_METRIC, MetricUnit.Count, 1);
+  metrics.addMetric(METRICS.provisioningFailed, MetricUnit.Count, 1);
   const leftovers = Object.entries(UNDO_ERRORS)
     .filter(([key]) => rollback?.[key] !== undefined)
     .map(([, what]) => what);
-  if (leftovers.length > 0) metrics.addMetric(ROLLBACK_INCOMPLETE_METRIC, MetricUnit.Count, 1);
+  if (leftovers.length > 0) metrics.addMetric(METRICS.rollbackIncomplete, MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
   return {
     output: { reason, current, leftovers },

@@ -1,4 +1,4 @@
-import { readDefinition } from '../../lib/provisioning-workflow';
+import { readDefinition, taskTimeouts } from '../../lib/provisioning-workflow';
 import { PROVISION_CUSTOMER, WORKFLOWS } from '../../statemachines/workflows';
 
 describe('readDefinition', () => {
@@ -19,5 +19,14 @@ describe('readDefinition', () => {
 
   it('fails the synth when a placeholder has no step', () => {
     expect(() => readDefinition({ ...PROVISION_CUSTOMER, steps: {} })).toThrow(/placeholders without a step \[\w+/);
+  });
+});
+
+describe('taskTimeouts', () => {
+  it('finds every step Task, including those inside Parallel branches, with its TimeoutSeconds', () => {
+    const timeouts = taskTimeouts(PROVISION_CUSTOMER);
+    expect([...timeouts.keys()].sort()).toEqual(Object.keys(PROVISION_CUSTOMER.steps).sort());
+    expect(timeouts.get('LaunchInstanceFunctionArn')).toBe(60);
+    expect(timeouts.get('CheckInstanceFunctionArn')).toBe(30);
   });
 });

@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import cdkJson from '../../cdk.json';
-import { readSettings, SETTINGS_CONTEXT_KEYS } from '../../lib/settings';
+import { OPTIONAL_SETTINGS, readSettings, SETTINGS_CONTEXT_KEYS } from '../../lib/settings';
 
 const validContext = {
   'stackpro:customerDomain': 'customers.stackpro.io',
@@ -54,7 +54,16 @@ describe('readSettings', () => {
     );
   });
 
-  it('uses the keys documented in cdk.json', () => {
-    expect(Object.keys(cdkJson.context)).toEqual(expect.arrayContaining(Object.values(SETTINGS_CONTEXT_KEYS)));
+  it('uses the keys documented in cdk.json (every required one is set there)', () => {
+    const required = Object.entries(SETTINGS_CONTEXT_KEYS)
+      .filter(([field]) => !OPTIONAL_SETTINGS.has(field as keyof typeof SETTINGS_CONTEXT_KEYS))
+      .map(([, key]) => key);
+    expect(Object.keys(cdkJson.context)).toEqual(expect.arrayContaining(required));
+  });
+
+  it('leaves the alarm email out when it is not set, and checks it when it is', () => {
+    expect(settingsFrom(validContext).alarmEmail).toBeUndefined();
+    expect(settingsFrom({ ...validContext, 'stackpro:alarmEmail': 'oncall@stackpro.io' }).alarmEmail).toBe('oncall@stackpro.io');
+    expect(() => settingsFrom({ ...validContext, 'stackpro:alarmEmail': 'oncall' })).toThrow(/stackpro:alarmEmail must be an email address/);
   });
 });

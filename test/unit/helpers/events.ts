@@ -51,6 +51,6 @@ export const lambdaContext = {
 } as Context;
 
 /** Parses a handler's JSON response body. */
-export function bodyOf(result: { body: string }): any {
+export function bodyOf(result: { body: string }): any { // eslint-disable-line @typescript-eslint/no-explicit-any -- test bodies are asserted field by field
   return JSON.parse(result.body);
 }

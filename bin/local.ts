@@ -1,0 +1,55 @@
+/**
+ * `npm start`: the whole backend offline (no Docker, AWS account or network). Prints one "ready" line
+ * once GET /health answers, and stops every child process and server on Ctrl-C or SIGTERM.
+ */
+import { type LocalStack, startLocalStack } from '../local/stack';
+
+const READY_LINE_PREFIX = 'StackPro local stack ready on ';
+
+async function main(): Promise<void> {
+  let stack: LocalStack | undefined;
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second Ctrl-C: the user wants out now; the exit handlers still kill DynamoDB Local.
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping the local stack...`);
+    void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(0));
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+
+  try {
+    stack = await startLocalStack({
+      logRequests: (process.env.LOG_LEVEL ?? 'INFO').toUpperCase() !== 'ERROR',
+      warmHandlers: true,
+    });
+    await assertHealthy(stack.apiUrl);
+  } catch (error) {
+    console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
+    await stack?.stop();
+    process.exit(1);
+  }
+  if (stopping) return;
+  const port = new URL(stack.apiUrl).port;
+  console.log(
+    [
+      `  edge (AWS sandbox): http://localhost:${new URL(stack.edgeUrl).port}`,
+      `  DynamoDB Local:     ${stack.dynamoDbUrl} (pid ${stack.dynamoDbPid})`,
+      `  data:               ${stack.dataDir}`,
+      `${READY_LINE_PREFIX}http://localhost:${port}`,
+    ].join('\n'),
+  );
+}
+
+/** Ready means ready: the health route must answer through the adapter and its handler. */
+async function assertHealthy(apiUrl: string): Promise<void> {
+  const response = await fetch(`${apiUrl}/health`);
+  if (response.status !== 200) {
+    throw new Error(`GET /health answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+  }
+}
+
+void main();

@@ -1,0 +1,101 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { METRICS } from '../lambdas/core/metric-names';
+
+/** What is watched and who is told. */
+export interface ProvisioningAlarmsProps {
+  /** The provisioning state machine: failed or timed-out executions alarm. */
+  readonly stateMachine: sfn.IStateMachine;
+  /**
+   * Subscribed to the alarm topic (it must confirm the subscription email).
+   * @default - no subscription; subscribe on-call tooling to the topic output instead
+   */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * The business metrics mark-provisioning-failed emits through Powertools (lambdas/observability.ts), as
+ * the embedded-metric-format lines carry them: namespace, dimension `service`, metric names.
+ */
+export const PROVISIONING_METRICS = {
+  namespace: METRICS.namespace,
+  dimensions: { service: METRICS.service },
+  provisioningFailed: METRICS.provisioningFailed,
+  rollbackIncomplete: METRICS.rollbackIncomplete,
+} as const;
+
+const PERIOD = Duration.minutes(5);
+
+/**
+ * Alarms for provisioning: a customer whose stack failed (and was rolled back), a rollback that left
+ * something behind (it may still cost money), and executions that failed or timed out. Each alarm notifies
+ * one SNS topic.
+ */
+export class ProvisioningAlarms extends Construct {
+  readonly topic: sns.Topic;
+  readonly provisioningFailed: cloudwatch.Alarm;
+  readonly rollbackIncomplete: cloudwatch.Alarm;
+  readonly executionsFailed: cloudwatch.Alarm;
+  readonly executionsTimedOut: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: ProvisioningAlarmsProps) {
+    super(scope, id);
+
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'StackPro provisioning alarms',
+      enforceSSL: true,
+    });
+    Validations.of(this.topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alarm notifications carry alarm names and states, no customer data. CloudWatch cannot publish to a topic ' +
+        'encrypted with the AWS managed key (aws/sns), and a customer managed key would add cost and key-policy ' +
+        'work for nothing worth protecting; SSL is enforced (SNS3).',
+    });
+    if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+
+    const businessMetric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: PROVISIONING_METRICS.namespace,
+        metricName,
+        dimensionsMap: { ...PROVISIONING_METRICS.dimensions },
+        statistic: cloudwatch.Stats.SUM,
+        period: PERIOD,
+      });
+
+    this.provisioningFailed = this.alarm('ProvisioningFailedAlarm', businessMetric(PROVISIONING_METRICS.provisioningFailed), {
+      description: 'A customer provisioning failed and was rolled back: the customer sees "failed". Read the execution history.',
+    });
+    this.rollbackIncomplete = this.alarm('RollbackIncompleteAlarm', businessMetric(PROVISIONING_METRICS.rollbackIncomplete), {
+      description:
+        'A provisioning rollback could not remove everything (instance, DNS records or email identity): clean up by hand, it may cost money.',
+    });
+    this.executionsFailed = this.alarm('ExecutionsFailedAlarm', props.stateMachine.metricFailed({ period: PERIOD, statistic: cloudwatch.Stats.SUM }), {
+      description: 'A provisioning execution failed (including superseded and cancelled signups). Read the execution history.',
+    });
+    this.executionsTimedOut = this.alarm(
+      'ExecutionsTimedOutAlarm',
+      props.stateMachine.metricTimedOut({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      { description: 'A provisioning execution hit its timeout: nothing was rolled back. Check the customer and its resources.' },
+    );
+  }
+
+  private alarm(id: string, metric: cloudwatch.IMetric, options: { description: string }): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      metric,
+      alarmDescription: options.description,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // No data means nothing failed.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new actions.SnsAction(this.topic));
+    return alarm;
+  }
+}

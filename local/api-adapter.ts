@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { GATEWAY_RESPONSES, METHOD_NOT_ALLOWED } from '../lambdas/api/gateway-responses';
+import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES, type RouteDefinition } from '../lambdas/api/routes';
+import { type AuthorizerOutcome, methodArn, runTokenAuthorizer } from './api-gateway/authorizer';
+import { buildProxyEvent, type ProxyRequest } from './api-gateway/proxy-event';
+import { fromProxyResult } from './api-gateway/proxy-result';
+import { type AdapterResponse, gatewayError, preflight } from './api-gateway/responses';
+import { RouteMatcher } from './api-gateway/route-matcher';
+import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
+import { readBody } from './http-body';
+import { closeServer, listen, LOCAL_HOST } from './http-server';
+import { createLambdaContext } from './lambda-context';
+
+export interface ApiAdapterOptions {
+  /** @default ROUTES from lambdas/api/routes.ts */
+  readonly routes?: readonly RouteDefinition[];
+  /** @default loads `lambdas/<handler>.ts` lazily */
+  readonly loadHandler?: HandlerLoader;
+  /** @default CUSTOMER_AUTHORIZER_HANDLER */
+  readonly authorizerHandler?: string;
+  /** @default process.env.FRONTEND_ORIGIN, else http://localhost:5173 */
+  readonly frontendOrigin?: string;
+  /** API Gateway's REST integration timeout. @default 29_000 */
+  readonly integrationTimeoutMs?: number;
+  /** API Gateway's payload limit. @default 10 MiB */
+  readonly maxBodyBytes?: number;
+  /** One line per request on the console. @default false */
+  readonly logRequests?: boolean;
+}
+
+export interface ApiServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const TEN_MEBIBYTES = 10 * 1024 * 1024;
+
+/**
+ * An HTTP server that behaves like our API Gateway REST API with Lambda proxy integrations: same routes,
+ * same authorizer, same gateway error bodies, each handler called in-process with a proxy event.
+ */
+export function createApiAdapter(options: ApiAdapterOptions = {}): Server {
+  const settings = {
+    matcher: new RouteMatcher(options.routes ?? ROUTES),
+    loadHandler: options.loadHandler ?? loadLambdaHandler,
+    authorizerHandler: options.authorizerHandler ?? CUSTOMER_AUTHORIZER_HANDLER,
+    frontendOrigin: options.frontendOrigin ?? process.env.FRONTEND_ORIGIN ?? 'http://localhost:5173',
+    integrationTimeoutMs: options.integrationTimeoutMs ?? 29_000,
+    maxBodyBytes: options.maxBodyBytes ?? TEN_MEBIBYTES,
+  };
+  return createServer((req, res) => {
+    const started = Date.now();
+    const requestId = randomUUID();
+    handleRequest(req, requestId, settings)
+      .catch((error: unknown) => {
+        console.error(`[api] ${req.method} ${req.url} failed in the local adapter:`, error);
+        return gatewayError(GATEWAY_RESPONSES.DEFAULT_5XX, settings.frontendOrigin);
+      })
+      .then((response) => {
+        write(res, response, requestId);
+        if (options.logRequests) console.log(`[api] ${req.method} ${req.url} ${response.statusCode} ${Date.now() - started} ms`);
+      });
+  });
+}
+
+/** Creates the adapter and listens on the loopback interface. */
+export async function startApiAdapter(port: number, options: ApiAdapterOptions = {}): Promise<ApiServer> {
+  const server = createApiAdapter(options);
+  await listen(server, port, 'PORT');
+  return { url: `http://${LOCAL_HOST}:${port}`, close: () => closeServer(server) };
+}
+
+type Settings = {
+  readonly matcher: RouteMatcher;
+  readonly loadHandler: HandlerLoader;
+  readonly authorizerHandler: string;
+  readonly frontendOrigin: string;
+  readonly integrationTimeoutMs: number;
+  readonly maxBodyBytes: number;
+};
+
+async function handleRequest(req: IncomingMessage, requestId: string, settings: Settings): Promise<AdapterResponse> {
+  const url = new URL(req.url ?? '/', 'http://api');
+  const method = req.method ?? 'GET';
+  const origin = settings.frontendOrigin;
+
+  if (method === 'OPTIONS') {
+    req.resume();
+    const allowed = settings.matcher.allowedMethods(url.pathname);
+    return allowed ? preflight(allowed, origin) : gatewayError(GATEWAY_RESPONSES.MISSING_AUTHENTICATION_TOKEN, origin);
+  }
+  const match = settings.matcher.match(method, url.pathname);
+  if (match.kind === 'not-found') {
+    req.resume();
+    return gatewayError(GATEWAY_RESPONSES.MISSING_AUTHENTICATION_TOKEN, origin);
+  }
+  if (match.kind === 'method-not-allowed') {
+    req.resume();
+    return gatewayError(METHOD_NOT_ALLOWED, origin, { allow: [...match.allowedMethods, 'OPTIONS'].join(',') });
+  }
+
+  const read = await readBody(req, settings.maxBodyBytes);
+  if (read.tooLarge) return gatewayError(GATEWAY_RESPONSES.REQUEST_TOO_LARGE, origin, { connection: 'close' });
+
+  const { route } = match;
+  let authorizer: APIGatewayProxyEvent['requestContext']['authorizer'] = undefined;
+  if (route.auth === 'customer') {
+    const outcome = await authorize(req, url.pathname, method, settings);
+    if (outcome.kind !== 'allow') return authorizerFailure(outcome, route, origin);
+    authorizer = outcome.context;
+  }
+
+  const request: ProxyRequest = {
+    method,
+    path: url.pathname,
+    query: url.search.slice(1),
+    rawHeaders: req.rawHeaders,
+    body: read.body,
+    sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+    requestId,
+    requestTimeEpoch: Date.now(),
+  };
+  const event = buildProxyEvent(request, route, match.pathParameters, authorizer);
+  const context = createLambdaContext({ functionName: route.id, timeoutMs: settings.integrationTimeoutMs, awsRequestId: requestId });
+  const outcome = await invokeWithTimeout(settings, route.handler, event, context);
+  if (outcome.kind === 'timeout') {
+    console.error(`[api] ${route.id} did not answer within ${settings.integrationTimeoutMs} ms (API Gateway's integration timeout)`);
+    return gatewayError(GATEWAY_RESPONSES.DEFAULT_5XX, origin, {}, 504);
+  }
+  if (outcome.kind === 'threw') {
+    // In AWS this is a 5xx and a stack trace in CloudWatch; here it is a bug to see at once.
+    console.error(`[api] ${route.id} (lambdas/${route.handler}.ts) threw:`, outcome.error);
+    return gatewayError(GATEWAY_RESPONSES.DEFAULT_5XX, origin);
+  }
+  const response = fromProxyResult(outcome.result);
+  if (!response) {
+    console.error(`[api] ${route.id} returned a malformed proxy result (API Gateway answers 502):`, outcome.result);
+    return gatewayError(GATEWAY_RESPONSES.DEFAULT_5XX, origin, {}, 502);
+  }
+  return response;
+}
+
+async function authorize(req: IncomingMessage, path: string, method: string, settings: Settings): Promise<AuthorizerOutcome> {
+  let authorizer;
+  try {
+    authorizer = await settings.loadHandler(settings.authorizerHandler);
+  } catch (error) {
+    return { kind: 'error', error };
+  }
+  const token = req.headers.authorization;
+  const context = createLambdaContext({ functionName: 'CustomerAuthorizer', timeoutMs: 10_000 });
+  return runTokenAuthorizer(authorizer, token, methodArn(method, path), context);
+}
+
+function authorizerFailure(outcome: Exclude<AuthorizerOutcome, { kind: 'allow' }>, route: RouteDefinition, origin: string) {
+  if (outcome.kind === 'unauthorized') return gatewayError(GATEWAY_RESPONSES.UNAUTHORIZED, origin);
+  if (outcome.kind === 'deny') return gatewayError(GATEWAY_RESPONSES.ACCESS_DENIED, origin);
+  console.error(`[api] the authorizer failed for ${route.id}:`, outcome.error);
+  return gatewayError(GATEWAY_RESPONSES.DEFAULT_5XX, origin);
+}
+
+type InvokeOutcome = { kind: 'result'; result: unknown } | { kind: 'threw'; error: unknown } | { kind: 'timeout' };
+
+async function invokeWithTimeout(settings: Settings, handlerPath: string, event: APIGatewayProxyEvent, context: Context): Promise<InvokeOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<InvokeOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'timeout' }), settings.integrationTimeoutMs);
+  });
+  const invocation = (async (): Promise<InvokeOutcome> => {
+    try {
+      const handler = await settings.loadHandler(handlerPath);
+      return { kind: 'result', result: await handler(event, context) };
+    } catch (error) {
+      return { kind: 'threw', error };
+    }
+  })();
+  try {
+    return await Promise.race([invocation, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function write(res: ServerResponse, response: AdapterResponse, requestId: string): void {
+  if (res.headersSent) return;
+  // A 204 may carry no Content-Length at all.
+  const length = response.statusCode === 204 ? {} : { 'content-length': String(response.body.length) };
+  res.writeHead(response.statusCode, { ...response.headers, 'x-amzn-requestid': requestId, ...length });
+  res.end(response.body);
+}

@@ -1,0 +1,24 @@
+/** A request to the edge port, already routed to a service by its SigV4 scope. */
+export interface EdgeRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** Lower-case names, as Node gives them. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Buffer;
+  readonly region: string;
+}
+
+export interface EdgeResponse {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * One emulated AWS service. Each implements its own wire protocol (awsJson now; query/XML for EC2,
+ * rest-xml for Route 53 and rest-json for SESv2 later) behind this one shape.
+ */
+export interface EdgeService {
+  handle(request: EdgeRequest): Promise<EdgeResponse>;
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { closeServer, listen, LOCAL_HOST } from '../http-server';
+import { readBody } from '../http-body';
+import { jsonResponse } from './aws-json';
+import type { EdgeRequest, EdgeResponse, EdgeService } from './edge-service';
+import { parseCredentialScope } from './sigv4-scope';
+
+/** A `/_sandbox/*` control route (health now; inventory, outbox and faults later). */
+export type SandboxRoute = (request: EdgeRequest) => Promise<EdgeResponse> | EdgeResponse;
+
+export interface EdgeServerOptions {
+  readonly port: number;
+  /** Emulated services by SigV4 signing name: `states`, `secretsmanager`, later `ec2`, `route53`, `ses`, `ssm`. */
+  readonly services: Readonly<Record<string, EdgeService>>;
+  /** Keyed `METHOD /_sandbox/path`; health is built in. */
+  readonly sandboxRoutes?: Readonly<Record<string, SandboxRoute>>;
+}
+
+export interface EdgeServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const ERROR_CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+const BUILT_IN_ROUTES: Record<string, SandboxRoute> = {
+  'GET /_sandbox/health': () => jsonResponse(200, 'application/json', { status: 'ok' }),
+};
+
+/** The one port every emulated AWS service answers on, LocalStack-style. */
+export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer> {
+  const sandboxRoutes = { ...BUILT_IN_ROUTES, ...options.sandboxRoutes };
+  const server = createServer((req, res) => {
+    handle(req, options.services, sandboxRoutes)
+      .then((response) => send(res, response))
+      .catch((error: unknown) => {
+        console.error('[edge] request failed:', error);
+        send(res, jsonResponse(500, ERROR_CONTENT_TYPE, { __type: 'InternalFailure', message: String(error) }));
+      });
+  });
+  await listen(server, options.port, 'SANDBOX_PORT');
+  return { url: `http://${LOCAL_HOST}:${options.port}`, close: () => closeServer(server) };
+}
+
+async function handle(
+  req: IncomingMessage,
+  services: Readonly<Record<string, EdgeService>>,
+  sandboxRoutes: Readonly<Record<string, SandboxRoute>>,
+): Promise<EdgeResponse> {
+  const url = new URL(req.url ?? '/', 'http://edge');
+  const read = await readBody(req, MAX_BODY_BYTES);
+  if (read.tooLarge) return unknownOperation(413, 'The request body is too large for the local sandbox');
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value]),
+  );
+  const scope = parseCredentialScope(headers.authorization, url.searchParams);
+  const request: EdgeRequest = {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: url.searchParams,
+    headers,
+    body: read.body,
+    region: scope?.region ?? 'us-east-1',
+  };
+  if (url.pathname.startsWith('/_sandbox/')) {
+    const route = sandboxRoutes[`${request.method} ${url.pathname}`];
+    return route ? route(request) : jsonResponse(404, 'application/json', { error: `No sandbox route ${request.method} ${url.pathname}` });
+  }
+  if (!scope) return unknownOperation(400, 'Requests to the local sandbox must be SigV4-signed, like AWS requests');
+  const service = Object.hasOwn(services, scope.service) ? services[scope.service] : undefined;
+  if (!service) return unknownOperation(400, `The local sandbox does not emulate the "${scope.service}" service`);
+  return service.handle(request);
+}
+
+function unknownOperation(statusCode: number, message: string): EdgeResponse {
+  return jsonResponse(statusCode, ERROR_CONTENT_TYPE, { __type: 'UnknownOperationException', message });
+}
+
+function send(res: ServerResponse, response: EdgeResponse): void {
+  if (res.headersSent) return;
+  res.writeHead(response.statusCode, {
+    ...response.headers,
+    'x-amzn-requestid': randomUUID(),
+    'content-length': Buffer.byteLength(response.body),
+  });
+  res.end(response.body);
+}

@@ -1,0 +1,81 @@
+import path from 'node:path';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT_ID = '000000000000';
+export const LOCAL_TABLE_NAME = 'stackpro-local';
+export const SIGNING_KEY_SECRET_ID = 'stackpro/jwt-signing-key';
+
+export interface LocalEnvInputs {
+  readonly dataDir: string;
+  readonly edgeUrl: string;
+  readonly dynamoDbUrl: string;
+  readonly publicJwk: object;
+  readonly provisioningStateMachineArn: string;
+  /** The environment the stack was started with: only a few settings are taken from it. */
+  readonly inherited: NodeJS.ProcessEnv;
+}
+
+/**
+ * The environment the in-process Lambdas see: the same variable names CDK sets in AWS (lambdas/config.ts),
+ * plus the SDK's `AWS_ENDPOINT_URL_<SERVICE>` overrides that point the unchanged clients at local endpoints.
+ */
+export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
+  const { inherited } = inputs;
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    // Pointing these at files that do not exist keeps ~/.aws profiles (and any endpoint_url in them) out.
+    AWS_CONFIG_FILE: path.join(inputs.dataDir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(inputs.dataDir, 'no-aws-credentials'),
+    AWS_ENDPOINT_URL_DYNAMODB: inputs.dynamoDbUrl,
+    AWS_ENDPOINT_URL_SFN: inputs.edgeUrl,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: inputs.edgeUrl,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    TABLE_NAME: LOCAL_TABLE_NAME,
+    PROVISIONING_STATE_MACHINE_ARN: inputs.provisioningStateMachineArn,
+    SIGNING_KEY_SECRET_ID,
+    JWT_PUBLIC_JWK: JSON.stringify(inputs.publicJwk),
+    CUSTOMER_DOMAIN: inherited.CUSTOMER_DOMAIN || 'customers.stackpro.localhost',
+    FRONTEND_ORIGIN: inherited.FRONTEND_ORIGIN || 'http://localhost:5173',
+    POWERTOOLS_SERVICE_NAME: 'stackpro',
+    POWERTOOLS_LOG_LEVEL: inherited.LOG_LEVEL || inherited.POWERTOOLS_LOG_LEVEL || 'INFO',
+  };
+}
+
+/**
+ * Inherited variables that would send an SDK call somewhere other than the local stack (a global or
+ * per-service endpoint, a named profile, session credentials) or switch our endpoints off.
+ */
+export function isLeakyAwsVariable(name: string): boolean {
+  return (
+    name.startsWith('AWS_ENDPOINT_URL') ||
+    [
+      'AWS_PROFILE',
+      'AWS_DEFAULT_PROFILE',
+      'AWS_SESSION_TOKEN',
+      'AWS_SECURITY_TOKEN',
+      'AWS_ROLE_ARN',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+      'AWS_USE_FIPS_ENDPOINT',
+      'AWS_USE_DUALSTACK_ENDPOINT',
+    ].includes(name)
+  );
+}
+
+/** Replaces this process's AWS settings with the local ones; handlers read them when first loaded. */
+export function applyLambdaEnv(env: NodeJS.ProcessEnv, lambdaEnv: Record<string, string>): void {
+  for (const name of Object.keys(env)) {
+    if (isLeakyAwsVariable(name)) delete env[name];
+  }
+  Object.assign(env, lambdaEnv);
+}
+
+/** The environment for child processes (DynamoDB Local) that must not reach AWS or our endpoints. */
+export function childProcessEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !isLeakyAwsVariable(name)));
+}

@@ -1,0 +1,148 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../lambdas/api/routes';
+import { PROVISION_CUSTOMER, WORKFLOWS } from '../statemachines/workflows';
+import { type ApiServer, startApiAdapter } from './api-adapter';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { type EdgeServer, startEdgeServer } from './edge/server';
+import { SecretStore, secretsManagerService } from './edge/secrets-manager';
+import { stepFunctionsService } from './edge/step-functions';
+import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
+import { LOCAL_HOST } from './http-server';
+import { applyLambdaEnv, buildLambdaEnv, LOCAL_TABLE_NAME, SIGNING_KEY_SECRET_ID } from './local-env';
+import { parsePort } from './ports';
+import { loadOrCreateSigningKey } from './signing-key';
+import { StepFunctionsEngine, stateMachineArn, type TimeOverrides } from './step-functions/engine';
+
+export interface LocalStackOptions {
+  /** API port. @default PORT, else 3000 */
+  readonly port?: number;
+  /** Edge (AWS sandbox) port. @default SANDBOX_PORT, else 4566 */
+  readonly sandboxPort?: number;
+  /** @default DYNAMODB_PORT, else 8000 */
+  readonly dynamoDbPort?: number;
+  /** @default STACKPRO_DATA_DIR, else `<repo>/.stackpro` */
+  readonly dataDir?: string;
+  /** Where settings come from and where the Lambdas' env goes. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Replaces how handlers are loaded (tests and benchmarks). @default `lambdas/<handler>.ts` */
+  readonly loadHandler?: HandlerLoader;
+  /** Compress Wait and Retry times in the workflows. */
+  readonly timeOverrides?: TimeOverrides;
+  /** Log one line per API request. @default false */
+  readonly logRequests?: boolean;
+  /**
+   * Load every handler module before resolving, so the first request is not a cold start (and a
+   * handler that cannot load is reported at once, as a warning). @default false
+   */
+  readonly warmHandlers?: boolean;
+}
+
+export interface LocalStack {
+  /** The API Gateway stand-in. */
+  readonly apiUrl: string;
+  /** The one port for every emulated AWS service (Step Functions, Secrets Manager, ...). */
+  readonly edgeUrl: string;
+  readonly dynamoDbUrl: string;
+  readonly dynamoDbPid: number;
+  readonly dataDir: string;
+  /** The Step Functions engine, for callers that want to wait for an execution to settle. */
+  readonly stepFunctions: StepFunctionsEngine;
+  stop(): Promise<void>;
+}
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+
+let runningStack: LocalStack | undefined;
+
+/**
+ * Starts the whole backend offline: DynamoDB Local, the AWS edge (Step Functions running our ASL,
+ * Secrets Manager with the signing key), and the API adapter calling the Lambda handlers in-process.
+ * Handlers read their settings from process.env at load, so there can be one stack per process.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  if (runningStack) throw new Error('A local stack is already running in this process; stop it first');
+  const env = options.env ?? process.env;
+  const ports = {
+    api: options.port ?? parsePort(env.PORT, 3000, 'PORT'),
+    edge: options.sandboxPort ?? parsePort(env.SANDBOX_PORT, 4566, 'SANDBOX_PORT'),
+    dynamoDb: options.dynamoDbPort ?? parsePort(env.DYNAMODB_PORT, 8000, 'DYNAMODB_PORT'),
+  };
+  const dataDir = path.resolve(options.dataDir ?? (env.STACKPRO_DATA_DIR || path.join(REPO_ROOT, '.stackpro')));
+  mkdirSync(dataDir, { recursive: true });
+
+  const signingKey = await loadOrCreateSigningKey(dataDir);
+  const edgeUrl = `http://${LOCAL_HOST}:${ports.edge}`;
+  const dynamoDbUrl = `http://${LOCAL_HOST}:${ports.dynamoDb}`;
+  // Before any handler module loads: their SDK clients read the endpoints when they are created.
+  applyLambdaEnv(
+    env,
+    buildLambdaEnv({
+      dataDir,
+      edgeUrl,
+      dynamoDbUrl,
+      publicJwk: signingKey.publicJwk,
+      provisioningStateMachineArn: stateMachineArn(PROVISION_CUSTOMER.id),
+      inherited: env,
+    }),
+  );
+
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    // Reverse order: stop taking requests first, the database last.
+    for (const stop of stoppers.reverse().splice(0)) {
+      await stop().catch((error: unknown) => console.error('[stack] stopping failed:', error));
+    }
+  };
+  try {
+    const dynamoDb: DynamoDbLocal = await startDynamoDbLocal({ port: ports.dynamoDb, dataDir, tableName: LOCAL_TABLE_NAME });
+    stoppers.push(() => dynamoDb.stop());
+
+    const loadHandler = options.loadHandler ?? loadLambdaHandler;
+    const secrets = new SecretStore();
+    secrets.put(SIGNING_KEY_SECRET_ID, JSON.stringify(signingKey));
+    const stepFunctions = new StepFunctionsEngine({ workflows: WORKFLOWS, dataDir, loadHandler, timeOverrides: options.timeOverrides });
+    const edge: EdgeServer = await startEdgeServer({
+      port: ports.edge,
+      services: { states: stepFunctionsService(stepFunctions), secretsmanager: secretsManagerService(secrets) },
+    });
+    stoppers.push(() => edge.close(), () => stepFunctions.shutdown());
+
+    const api: ApiServer = await startApiAdapter(ports.api, { loadHandler, logRequests: options.logRequests });
+    stoppers.push(() => api.close());
+    if (options.warmHandlers) await warmHandlers(loadHandler);
+
+    const stack: LocalStack = {
+      apiUrl: api.url,
+      edgeUrl: edge.url,
+      dynamoDbUrl: dynamoDb.url,
+      dynamoDbPid: dynamoDb.pid,
+      dataDir,
+      stepFunctions,
+      stop: async () => {
+        await stopAll();
+        if (runningStack === stack) runningStack = undefined;
+      },
+    };
+    runningStack = stack;
+    return stack;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Loads every route, authorizer and workflow step handler; one warning line per module that fails. */
+async function warmHandlers(loadHandler: HandlerLoader): Promise<void> {
+  const handlerPaths = new Set([
+    ...ROUTES.map((route) => route.handler),
+    CUSTOMER_AUTHORIZER_HANDLER,
+    ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
+  ]);
+  for (const handlerPath of handlerPaths) {
+    await loadHandler(handlerPath).catch((error: unknown) => {
+      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+      console.warn(`[stack] lambdas/${handlerPath}.ts cannot be loaded: ${reason}`);
+    });
+  }
+}

@@ -1,0 +1,67 @@
+/** A tiny client for the local stack's REST API, as the frontend would call it. */
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
+  readonly body: any;
+  readonly text: string;
+}
+
+export function apiBase(): string {
+  const url = process.env.STACKPRO_API_URL;
+  if (!url) throw new Error('STACKPRO_API_URL is not set: run integration tests through jest (global setup starts the local stack)');
+  return url;
+}
+
+export async function call(
+  method: string,
+  path: string,
+  options: { json?: unknown; body?: string; token?: string; headers?: Record<string, string>; base?: string } = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.json !== undefined || options.body !== undefined) headers['content-type'] ??= 'application/json';
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const res = await fetch(`${options.base ?? apiBase()}${path}`, {
+    method,
+    headers,
+    body: options.body ?? (options.json === undefined ? undefined : JSON.stringify(options.json)),
+  });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, headers: res.headers, body, text };
+}
+
+let counter = 0;
+
+/** A signup body with an email no other test uses. */
+export function newSignup(overrides: Record<string, unknown> = {}) {
+  counter += 1;
+  const tag = `${process.pid}-${Date.now()}-${counter}`;
+  return {
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    email: `ada+${tag}@example.com`,
+    company: `Analytical Engines ${tag}`,
+    password: 'correct horse battery staple',
+    plan: 'starter',
+    ...overrides,
+  };
+}
+
+/** Polls `check` until it returns a value, or fails after `timeoutMs` with the last value seen. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 25;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 250);
+  }
+}

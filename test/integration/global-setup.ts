@@ -1,0 +1,19 @@
+import { type LocalStackProcess, startLocalStackProcess } from './local-stack-process';
+
+declare global {
+  var __STACKPRO_LOCAL_STACK__: LocalStackProcess | undefined;
+}
+
+/**
+ * One local stack for the whole integration run (DynamoDB Local takes a second or two to start). Test
+ * workers are spawned after this runs and inherit process.env, so tests read STACKPRO_API_URL and
+ * STACKPRO_EDGE_URL from it (see sharedLocalStack()).
+ */
+export default async function globalSetup(): Promise<void> {
+  const stack = await startLocalStackProcess();
+  globalThis.__STACKPRO_LOCAL_STACK__ = stack;
+  process.env.STACKPRO_API_URL = stack.apiUrl;
+  process.env.STACKPRO_EDGE_URL = stack.edgeUrl;
+  // Tests use SDK clients too; the Node 20 support notice is noise in every worker's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}

@@ -1,0 +1,60 @@
+import { applyLambdaEnv, buildLambdaEnv, childProcessEnv } from '../../../local/local-env';
+
+const inputs = {
+  dataDir: '/data',
+  edgeUrl: 'http://127.0.0.1:4566',
+  dynamoDbUrl: 'http://127.0.0.1:8000',
+  publicJwk: { kty: 'EC', kid: 'k1', alg: 'ES256' },
+  provisioningStateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:ProvisionCustomer',
+};
+
+describe('buildLambdaEnv', () => {
+  it('points the SDK clients at the local endpoints and sets every config variable', () => {
+    const env = buildLambdaEnv({ ...inputs, inherited: {} });
+
+    expect(env).toMatchObject({
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000',
+      AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:4566',
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:4566',
+      TABLE_NAME: 'stackpro-local',
+      SIGNING_KEY_SECRET_ID: 'stackpro/jwt-signing-key',
+      JWT_PUBLIC_JWK: JSON.stringify(inputs.publicJwk),
+      CUSTOMER_DOMAIN: 'customers.stackpro.localhost',
+      FRONTEND_ORIGIN: 'http://localhost:5173',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    });
+  });
+
+  it('takes the domain, origin and log level from the environment', () => {
+    const env = buildLambdaEnv({
+      ...inputs,
+      inherited: { CUSTOMER_DOMAIN: 'c.example.test', FRONTEND_ORIGIN: 'http://localhost:8080', LOG_LEVEL: 'DEBUG' },
+    });
+
+    expect(env).toMatchObject({ CUSTOMER_DOMAIN: 'c.example.test', FRONTEND_ORIGIN: 'http://localhost:8080', POWERTOOLS_LOG_LEVEL: 'DEBUG' });
+  });
+});
+
+describe('applyLambdaEnv and childProcessEnv', () => {
+  const inherited = () => ({
+    AWS_ENDPOINT_URL: 'https://real.example',
+    AWS_ENDPOINT_URL_S3: 'https://s3.example',
+    AWS_PROFILE: 'prod',
+    AWS_SESSION_TOKEN: 'token',
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
+    PATH: '/usr/bin',
+  });
+
+  it('drops inherited endpoints and profiles before setting the local values', () => {
+    const env: NodeJS.ProcessEnv = inherited();
+
+    applyLambdaEnv(env, { AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:4566' });
+
+    expect(env).toEqual({ PATH: '/usr/bin', AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:4566' });
+  });
+
+  it('gives child processes no AWS endpoint or profile', () => {
+    expect(childProcessEnv({ ...inherited(), AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000' })).toEqual({ PATH: '/usr/bin' });
+  });
+});
