@@ -34,13 +34,20 @@ async function main(): Promise<void> {
   }
   if (stopping) return;
   const port = new URL(stack.apiUrl).port;
+  const edgePort = new URL(stack.edgeUrl).port;
+  const clock = stack.sandboxClock;
   console.log(
     [
-      `  edge (AWS sandbox): http://localhost:${new URL(stack.edgeUrl).port}`,
-      `  DynamoDB Local:     ${stack.dynamoDbUrl} (pid ${stack.dynamoDbPid})`,
+      `  edge (AWS sandbox): http://localhost:${edgePort}`,
+      clock
+        ? `  sandbox:            ${clock.profile} profile, time scale ${clock.scale} (inventory: http://localhost:${edgePort}/_sandbox/inventory, outbox: http://localhost:${edgePort}/_sandbox/outbox.html)`
+        : `  LocalStack:         ${stack.awsEndpoint} (DynamoDB, EC2, Route 53, SESv2, SSM)`,
+      stack.dynamoDbPid > 0 ? `  DynamoDB Local:     ${stack.dynamoDbUrl} (pid ${stack.dynamoDbPid})` : undefined,
       `  data:               ${stack.dataDir}`,
       `${READY_LINE_PREFIX}http://localhost:${port}`,
-    ].join('\n'),
+    ]
+      .filter((line) => line !== undefined)
+      .join('\n'),
   );
 }
 

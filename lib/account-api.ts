@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { grantItemRead } from './customer-table';
@@ -10,12 +11,19 @@ import {
   gatewayErrorBody,
   type GatewayErrorResponse,
 } from '../lambdas/api/gateway-responses';
-import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES, type RouteDefinition } from '../lambdas/api/routes';
+import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES, type RouteAuth, type RouteDefinition } from '../lambdas/api/routes';
 import type { ProvisioningWorkflow } from './provisioning-workflow';
 import type { StackProSettings } from './settings';
 import type { SigningKey } from './signing-key';
 import { StackProFunction } from './stackpro-function';
 
+
+/** How API Gateway checks each kind of route: nothing, our JWT authorizer, or the caller's IAM signature. */
+const AUTHORIZATION_TYPES: Record<RouteAuth, apigw.AuthorizationType> = {
+  public: apigw.AuthorizationType.NONE,
+  customer: apigw.AuthorizationType.CUSTOM,
+  iam: apigw.AuthorizationType.IAM,
+};
 /** What the account API's handlers reach, and the settings they echo to clients. */
 export interface AccountApiProps {
   /** Routes with `table:read` / `table:write` access are granted exactly that on this table. */
@@ -76,6 +84,8 @@ export class AccountApi extends Construct {
   /** Route functions, keyed by route id. */
   readonly routeFunctions: Readonly<Record<string, StackProFunction>>;
   readonly authorizerFunction: StackProFunction;
+  /** Attach to an operator's role to allow the `iam` (admin) routes. */
+  readonly adminPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: AccountApiProps) {
     super(scope, id);
@@ -163,6 +173,7 @@ export class AccountApi extends Construct {
     });
 
     const routeFunctions: Record<string, StackProFunction> = {};
+    const adminRoutes: apigw.Method[] = [];
     for (const route of routes) {
       const fn = new StackProFunction(this, route.id, {
         handler: route.handler,
@@ -180,13 +191,14 @@ export class AccountApi extends Construct {
         new apigw.LambdaIntegration(fn, { proxy: true, allowTestInvoke: false }),
         {
           operationName: route.id,
-          authorizationType: isCustomerRoute ? apigw.AuthorizationType.CUSTOM : apigw.AuthorizationType.NONE,
+          authorizationType: AUTHORIZATION_TYPES[route.auth],
           authorizer: isCustomerRoute ? authorizer : undefined,
           requestValidator: parameterValidator,
-          requestParameters: isCustomerRoute ? { 'method.request.header.Authorization': true } : undefined,
+          requestParameters: route.auth === 'public' ? undefined : { 'method.request.header.Authorization': true },
         },
       );
-      if (!isCustomerRoute) {
+      if (route.auth === 'iam') adminRoutes.push(method);
+      if (route.auth === 'public') {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason: `${route.id} is public by design (signup/login/refresh/health); customer routes use the JWT Lambda authorizer.`,
@@ -194,6 +206,18 @@ export class AccountApi extends Construct {
       }
     }
     this.routeFunctions = routeFunctions;
+
+    // Operators get admin routes by attaching this policy to their IAM role; requests are SigV4-signed.
+    this.adminPolicy = new iam.ManagedPolicy(this, 'AdminAccess', {
+      description: 'Lets an operator call the StackPro admin API routes (IAM-authorized, SigV4-signed).',
+      statements: [new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: adminRoutes.map((m) => m.methodArn) })],
+    });
+    Validations.of(this.adminPolicy).acknowledge({
+      id:
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<AccountApiRestApi34B2D91D>/' +
+        '<AccountApiRestApiDeploymentStagev13799DE64>/POST/admin/customers/*/provisioning/retry]',
+      reason: 'The only wildcard is the {customerId} path parameter: an operator may retry any customer; the method and route are fixed.',
+    });
 
     this.installPreflightAndMethodNotAllowed(routes, origin);
   }

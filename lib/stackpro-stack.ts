@@ -70,6 +70,10 @@ export class StackProStack extends Stack {
       description: 'The customer provisioning state machine (operators start and inspect executions here)',
       value: this.provisioning.stateMachine.stateMachineArn,
     });
+    new CfnOutput(this, 'AdminPolicyArn', {
+      description: 'Attach to an operator role to allow the admin API routes (e.g. provisioning retry)',
+      value: this.accountApi.adminPolicy.managedPolicyArn,
+    });
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Provisioning alarms are published here (subscribe on-call tooling or set stackpro:alarmEmail)',
       value: this.provisioningAlarms.topic.topicArn,

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { GATEWAY_RESPONSES, METHOD_NOT_ALLOWED } from '../lambdas/api/gateway-responses';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES, type RouteDefinition } from '../lambdas/api/routes';
 import { type AuthorizerOutcome, methodArn, runTokenAuthorizer } from './api-gateway/authorizer';
+import { verifyIamSignature } from './api-gateway/iam-auth';
 import { buildProxyEvent, type ProxyRequest } from './api-gateway/proxy-event';
 import { fromProxyResult } from './api-gateway/proxy-result';
 import { type AdapterResponse, gatewayError, preflight } from './api-gateway/responses';
@@ -111,6 +112,14 @@ async function handleRequest(req: IncomingMessage, requestId: string, settings: 
     if (outcome.kind !== 'allow') return authorizerFailure(outcome, route, origin);
     authorizer = outcome.context;
   }
+  let iamCaller: { accessKey: string; userArn: string } | undefined;
+  if (route.auth === 'iam') {
+    const outcome = await verifyIamSignature({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body: read.body });
+    // Like API Gateway: no signature reads as "Missing Authentication Token" (our 404), a bad one as 403.
+    if (outcome.kind === 'missing') return gatewayError(GATEWAY_RESPONSES.MISSING_AUTHENTICATION_TOKEN, origin);
+    if (outcome.kind === 'invalid') return gatewayError(GATEWAY_RESPONSES.INVALID_SIGNATURE, origin);
+    iamCaller = outcome;
+  }
 
   const request: ProxyRequest = {
     method,
@@ -123,6 +132,7 @@ async function handleRequest(req: IncomingMessage, requestId: string, settings: 
     requestTimeEpoch: Date.now(),
   };
   const event = buildProxyEvent(request, route, match.pathParameters, authorizer);
+  if (iamCaller) Object.assign(event.requestContext.identity, iamCaller);
   const context = createLambdaContext({ functionName: route.id, timeoutMs: settings.integrationTimeoutMs, awsRequestId: requestId });
   const outcome = await invokeWithTimeout(settings, route.handler, event, context);
   if (outcome.kind === 'timeout') {

@@ -13,6 +13,9 @@ export interface GatewayErrorResponse {
 export const GATEWAY_RESPONSES = {
   UNAUTHORIZED: { statusCode: 401, code: 'UNAUTHORIZED', message: 'A valid access token is required.' },
   ACCESS_DENIED: { statusCode: 403, code: 'FORBIDDEN', message: 'This token does not grant access to this resource.' },
+  // IAM-authorized (admin) routes: a SigV4 signature that does not verify, or has expired.
+  INVALID_SIGNATURE: { statusCode: 403, code: 'FORBIDDEN', message: 'The request signature is invalid.' },
+  EXPIRED_TOKEN: { statusCode: 403, code: 'FORBIDDEN', message: 'The request credentials have expired.' },
   // API Gateway answers an unknown path with MISSING_AUTHENTICATION_TOKEN (403); we make it an honest 404.
   MISSING_AUTHENTICATION_TOKEN: { statusCode: 404, code: 'NOT_FOUND', message: 'No such route.' },
   REQUEST_TOO_LARGE: { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' },

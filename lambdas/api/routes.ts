@@ -4,7 +4,11 @@
  *
  * `handler` is a path under `lambdas/` without its extension; that module exports `handler`.
  */
-export type RouteAuth = 'public' | 'customer';
+/**
+ * `customer`: a valid access token, checked by the Lambda authorizer.
+ * `iam`: an operator's AWS SigV4 signature (API Gateway IAM auth), allowed by the StackProAdmin policy.
+ */
+export type RouteAuth = 'public' | 'customer' | 'iam';
 
 export interface RouteDefinition {
   /** Stable PascalCase id: also the CDK construct id of the route's function (never rename it). */
@@ -13,7 +17,6 @@ export interface RouteDefinition {
   /** API Gateway resource path, with `{param}` placeholders. */
   readonly path: string;
   readonly handler: string;
-  /** `customer`: the request must carry a valid access token, checked by the Lambda authorizer. */
   readonly auth: RouteAuth;
   /** What the handler needs from AWS, so CDK grants exactly that. */
   readonly access: readonly RouteAccess[];
@@ -58,6 +61,14 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'api/get-customer-status',
     auth: 'customer',
     access: ['table:read'],
+  },
+  {
+    id: 'RetryProvisioning',
+    method: 'POST',
+    path: '/admin/customers/{customerId}/provisioning/retry',
+    handler: 'api/retry-provisioning',
+    auth: 'iam',
+    access: ['table:read', 'table:write', 'provisioning:start'],
   },
 ];
 

@@ -105,6 +105,15 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** An operation that needs the customer in another state (e.g. retrying provisioning that has not failed). */
+export class InvalidStateError extends AppError {
+  readonly statusCode = 409;
+  readonly code = 'INVALID_STATE';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
 /** A dependency (Step Functions, DynamoDB) failed after its retries; the client may retry later. */
 export class ServiceUnavailableError extends AppError {
   readonly statusCode = 503;

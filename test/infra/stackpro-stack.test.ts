@@ -227,7 +227,7 @@ describe('AccountApi', () => {
           RequestValidatorId: { Ref: expect.any(String) },
         });
       } else {
-        expect(method.AuthorizationType).toBe('NONE');
+        expect(method.AuthorizationType).toBe(route.auth === 'iam' ? 'AWS_IAM' : 'NONE');
         expect(method.AuthorizerId).toBeUndefined();
       }
     }
@@ -760,7 +760,17 @@ describe('IAM least privilege', () => {
     for (const fn of functions) expect(actionsOf(fn)).not.toContain('dynamodb:Scan');
   });
 
-  it('only SignUp can start provisioning executions', () => {
+  it('admin routes need an IAM signature, granted only by the AdminAccess managed policy', () => {
+    const admin = ROUTES.filter((route) => route.auth === 'iam');
+    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning']);
+    const policy = resourceOf(stack.accountApi.adminPolicy).Properties as { PolicyDocument: { Statement: Statement[] } };
+    expect(policy.PolicyDocument.Statement).toHaveLength(1);
+    expect(policy.PolicyDocument.Statement[0].Action).toBe('execute-api:Invoke');
+    expect(JSON.stringify(policy.PolicyDocument.Statement[0].Resource)).toContain('/POST/admin/customers/*/provisioning/retry');
+    template.hasOutput('AdminPolicyArn', {});
+  });
+
+  it('only SignUp and the operators\' retry route can start provisioning executions', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
       Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } };
     }[];
@@ -771,7 +781,7 @@ describe('IAM least privilege', () => {
         ),
       )
       .flatMap((policy) => policy.Properties.Roles.map((role) => role.Ref));
-    expect(starters).toEqual([logicalId(routeFunction('SignUp').role!)]);
+    expect(starters.sort()).toEqual([logicalId(routeFunction('SignUp').role!), logicalId(routeFunction('RetryProvisioning').role!)].sort());
   });
 
   it('the authorizer cannot read the signing key secret (or anything else)', () => {
