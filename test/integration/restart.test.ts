@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SignJWT, importJWK } from 'jose';
+import { call, newSignup } from './api-client';
+import { startLocalStackProcess, type LocalStackProcess } from './local-stack-process';
+
+/**
+ * A stack of its own (not the shared one): stopped with Ctrl-C and started again on the same data dir,
+ * every account, session and signing key must still be there.
+ */
+describe('local stack restart', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'stackpro-restart-'));
+  let stack: LocalStackProcess | undefined;
+
+  afterAll(async () => {
+    await stack?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps accounts, sessions and tokens across a Ctrl-C and a restart', async () => {
+    stack = await startLocalStackProcess({ dataDir });
+    const signup = newSignup();
+    const created = await call('POST', '/auth/signup', { json: signup, base: stack.apiUrl });
+    expect(created.status).toBe(201);
+    expect(await stack.stop('SIGINT')).toBe(0);
+
+    stack = await startLocalStackProcess({ dataDir });
+    const base = stack.apiUrl;
+    // The access token issued before the restart still verifies (same signing key), and the account is whole.
+    const status = await call('GET', `/customers/${created.body.customerId}/status`, { token: created.body.accessToken, base });
+    expect(status.status).toBe(200);
+    expect(status.body).toMatchObject({ customerId: created.body.customerId, plan: signup.plan, subdomain: created.body.subdomain });
+    // Credentials, the refresh token and email uniqueness survived too.
+    expect((await call('POST', '/auth/login', { json: { email: signup.email, password: signup.password }, base })).status).toBe(200);
+    expect((await call('POST', '/auth/refresh', { json: { refreshToken: created.body.refreshToken }, base })).status).toBe(200);
+    expect((await call('POST', '/auth/signup', { json: { ...signup, company: 'Other' }, base })).status).toBe(409);
+  }, 120_000);
+
+  it('refuses an access token that expired, even one signed with the real key', async () => {
+    stack ??= await startLocalStackProcess({ dataDir });
+    const created = await call('POST', '/auth/signup', { json: newSignup(), base: stack.apiUrl });
+    const key = JSON.parse(readFileSync(path.join(dataDir, 'signing-key.json'), 'utf8'));
+    const privateKey = await importJWK(key.privateJwk, 'ES256');
+    const token = (expiresAt: number) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' })
+        .setSubject(created.body.customerId)
+        .setIssuer('stackpro')
+        .setAudience('stackpro-api')
+        .setIssuedAt(expiresAt - 900)
+        .setExpirationTime(expiresAt)
+        .sign(privateKey);
+    const now = Math.floor(Date.now() / 1000);
+    const statusPath = `/customers/${created.body.customerId}/status`;
+    // The same token, still valid, is accepted: only the expiry differs.
+    expect((await call('GET', statusPath, { token: await token(now + 600), base: stack.apiUrl })).status).toBe(200);
+    const res = await call('GET', statusPath, { token: await token(now - 3600), base: stack.apiUrl });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('UNAUTHORIZED');
+  }, 60_000);
+});
