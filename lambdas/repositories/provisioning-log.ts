@@ -36,8 +36,9 @@ export async function recordStep(
       UpdateExpression:
         'SET #type = :type, executionName = :execution, #name = :name, #status = :status, startedAt = if_not_exists(startedAt, :at)' +
         (ended ? ', endedAt = :at' : ' REMOVE endedAt') +
-        (message ? ', message = :message' : ''),
-      ExpressionAttributeNames: { '#type': 'type', '#name': 'name', '#status': 'status' },
+        (message ? ', #message = :message' : ''),
+      // name, status, type and message are DynamoDB reserved words.
+      ExpressionAttributeNames: { '#type': 'type', '#name': 'name', '#status': 'status', ...(message ? { '#message': 'message' } : {}) },
       ExpressionAttributeValues: {
         ':type': 'provisioningStep',
         ':execution': executionName,

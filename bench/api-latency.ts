@@ -1,0 +1,76 @@
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { Outcome } from './load';
+
+/** The local stack's table (local/local-env.ts) and the profile item the status route reads. */
+export const LOCAL_TABLE_NAME = 'stackpro-local';
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface Account {
+  readonly customerId: string;
+  readonly accessToken: string;
+}
+
+/** A signup body unique to this run and tag (email and company must not repeat). */
+export function signupBody(runTag: string, tag: string) {
+  return {
+    firstName: 'Bench',
+    lastName: `Runner ${tag}`,
+    email: `bench+${runTag}-${tag}@example.com`,
+    company: `Bench ${runTag} ${tag}`,
+    password: 'correct horse battery staple',
+    plan: 'starter',
+  };
+}
+
+/** POST /auth/signup; `ok` only for 201 with a customerId and an accessToken, which go into `accounts`. */
+export async function signUp(apiUrl: string, body: object, accounts: Account[]): Promise<Outcome> {
+  const response = await fetch(`${apiUrl}/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const text = await response.text();
+  if (response.status !== 201) return { ok: false, status: String(response.status), detail: text.slice(0, 300) };
+  const parsed = JSON.parse(text) as Partial<Account>;
+  if (!parsed.customerId || !parsed.accessToken) return { ok: false, status: '201 without tokens', detail: text.slice(0, 300) };
+  accounts.push({ customerId: parsed.customerId, accessToken: parsed.accessToken });
+  return { ok: true, status: '201' };
+}
+
+/** GET /customers/{id}/status with the account's bearer token; `ok` only for 200 naming that customer. */
+export async function getStatus(apiUrl: string, account: Account): Promise<Outcome> {
+  const response = await fetch(`${apiUrl}/customers/${account.customerId}/status`, {
+    headers: { authorization: `Bearer ${account.accessToken}` },
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const text = await response.text();
+  if (response.status !== 200) return { ok: false, status: String(response.status), detail: text.slice(0, 300) };
+  const parsed = JSON.parse(text) as { customerId?: string };
+  if (parsed.customerId !== account.customerId) return { ok: false, status: '200 wrong body', detail: text.slice(0, 300) };
+  return { ok: true, status: '200' };
+}
+
+/** The status route's own reads: `{pk}` and `{sk: PROFILE}` as stored by signup (README, data model). */
+export function dynamoDbClient(endpoint: string): DynamoDBClient {
+  // The SDK warns that its 2027 releases will need Node 22: noise in the bench output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    // No retries: a failed call shows up as a failure instead of as a slow success.
+    maxAttempts: 1,
+  });
+}
+
+/** The floor: one bare GetItem of the customer's profile item, straight to DynamoDB Local. */
+export async function getProfileItem(client: DynamoDBClient, customerId: string): Promise<Outcome> {
+  const pk = `CUSTOMER#${customerId}`;
+  const result = await client.send(
+    new GetItemCommand({ TableName: LOCAL_TABLE_NAME, Key: { pk: { S: pk }, sk: { S: 'PROFILE' } } }),
+    { abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) },
+  );
+  if (result.Item?.pk?.S !== pk) return { ok: false, status: 'item missing', detail: pk };
+  return { ok: true, status: '200' };
+}

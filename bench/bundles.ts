@@ -1,0 +1,209 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../lambdas/api/routes';
+import { WORKFLOWS } from '../statemachines/workflows';
+import { nodeOptionsWithGuard, refusedHosts } from './guard';
+import { median } from './stats';
+
+const run = promisify(execFile);
+
+export const REPO_ROOT = path.resolve(__dirname, '..');
+export const EMPTY_HANDLER = 'empty handler';
+
+/** One function to bundle: `handler` is a path under lambdas/ without extension (as in the route table). */
+export interface BundleTarget {
+  readonly id: string;
+  readonly handler: string;
+  readonly entry: string;
+}
+
+export interface BundleResult extends BundleTarget {
+  readonly file: string;
+  readonly bytes: number;
+  readonly mapBytes: number;
+  /** `@aws-sdk/*` packages the bundle requires at run time (left out, as the Lambda runtime provides them). */
+  readonly externals: readonly string[];
+}
+
+export interface ImportTiming {
+  /** Median of the runs, ms: `require()` of the bundle in a fresh `node`, process start not included. */
+  readonly medianMs: number;
+  /** The same with `--enable-source-maps`, which every deployed function sets in NODE_OPTIONS. */
+  readonly medianWithSourceMapsMs: number;
+  readonly samples: readonly number[];
+}
+
+/** Every Lambda the stack deploys: one per route, the authorizer, and one per workflow step. */
+export function lambdaTargets(): BundleTarget[] {
+  const targets = [
+    ...ROUTES.map((route) => ({ id: route.id, handler: route.handler })),
+    { id: 'CustomerAuthorizer', handler: CUSTOMER_AUTHORIZER_HANDLER },
+    ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => ({ id: step.id, handler: step.handler }))),
+  ];
+  const seen = new Set<string>();
+  return targets
+    .filter((target) => !seen.has(target.handler) && seen.add(target.handler))
+    .map((target) => ({ ...target, entry: path.join(REPO_ROOT, 'lambdas', `${target.handler}.ts`) }));
+}
+
+/**
+ * Bundles the way lib/stackpro-function.ts has CDK's NodejsFunction do it (`esbuild --bundle entry
+ * --target=node24 --platform=node --minify --sourcemap --external:@aws-sdk/*`, CommonJS, run from the
+ * project root), into `<outDir>/<id>/index.js`.
+ */
+export async function bundle(target: BundleTarget, outDir: string): Promise<BundleResult> {
+  const file = path.join(outDir, target.id, 'index.js');
+  const result = await build({
+    entryPoints: [target.entry],
+    bundle: true,
+    outfile: file,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    minify: true,
+    sourcemap: true,
+    external: ['@aws-sdk/*'],
+    absWorkingDir: REPO_ROOT,
+    // Errors come back to the caller (one line per failed function); warnings are printed here.
+    logLevel: 'silent',
+    metafile: true,
+  });
+  for (const warning of result.warnings) {
+    const at = warning.location ? `${warning.location.file}:${warning.location.line}: ` : '';
+    console.log(`esbuild warning in ${target.id}: ${at}${warning.text}`);
+  }
+  const externals = new Set<string>();
+  for (const input of Object.values(result.metafile.inputs)) {
+    for (const imported of input.imports) if (imported.external && imported.path.startsWith('@aws-sdk/')) externals.add(imported.path);
+  }
+  return { ...target, file, bytes: statSync(file).size, mapBytes: statSync(`${file}.map`).size, externals: [...externals].sort() };
+}
+
+/** The baseline: `export const handler = async () => ({})`, bundled the same way. */
+export async function bundleEmptyHandler(outDir: string): Promise<BundleResult> {
+  const sourceDir = path.join(outDir, 'empty-source');
+  mkdirSync(sourceDir, { recursive: true });
+  const entry = path.join(sourceDir, 'empty.ts');
+  writeFileSync(entry, 'export const handler = async () => ({});\n');
+  return bundle({ id: EMPTY_HANDLER.replace(' ', '-'), handler: EMPTY_HANDLER, entry }, outDir);
+}
+
+/**
+ * What the modules need in their environment at import (lambdas/config.ts, Powertools, SDK clients at
+ * module scope): dummy values only. Every AWS endpoint points at a closed local port and the AWS config
+ * files at paths that do not exist, so nothing could reach the network even if module scope tried.
+ * NODE_PATH makes the bundles' `require('@aws-sdk/...')` resolve from the repo's node_modules, the way
+ * the Lambda runtime's NODE_PATH resolves them from its own copy.
+ */
+function importEnv(mode: ImportMode): NodeJS.ProcessEnv {
+  return {
+    ...configPlaceholders(),
+    PATH: process.env.PATH,
+    NODE_PATH: path.join(REPO_ROOT, 'node_modules'),
+    NODE_OPTIONS: mode === 'check' ? nodeOptionsWithGuard('') : mode === 'source-maps' ? '--enable-source-maps' : '',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AWS_CONFIG_FILE: path.join(REPO_ROOT, 'bench', 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(REPO_ROOT, 'bench', 'no-aws-credentials'),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_LAMBDA_FUNCTION_NAME: 'bench',
+    TABLE_NAME: 'stackpro-bench',
+    PROVISIONING_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:ProvisionCustomer',
+    SIGNING_KEY_SECRET_ID: 'stackpro/jwt-signing-key',
+    JWT_PUBLIC_JWK: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA', kid: 'bench' }),
+    CUSTOMER_DOMAIN: 'customers.stackpro.localhost',
+    FRONTEND_ORIGIN: 'http://localhost:5173',
+    POWERTOOLS_SERVICE_NAME: 'stackpro',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+  };
+}
+
+let placeholders: Record<string, string> | undefined;
+
+/**
+ * A dummy value for every variable lambdas/config.ts requires, read from its source so settings added
+ * later are covered too (the config getters are lazy, so module scope should not read them anyway).
+ */
+function configPlaceholders(): Record<string, string> {
+  placeholders ??= Object.fromEntries(
+    [...readFileSync(path.join(REPO_ROOT, 'lambdas', 'config.ts'), 'utf8').matchAll(/required\('([A-Z0-9_]+)'\)/g)].map(
+      (match) => [match[1], `bench-${match[1].toLowerCase()}`],
+    ),
+  );
+  return placeholders;
+}
+
+/**
+ * `plain` and `source-maps` are the timed runs. `check` is the warm-up run: with the loopback guard
+ * preloaded, it fails unless the module exports `handler` and its module scope tried no host other than
+ * 127.0.0.1 (it waits 300 ms for anything asynchronous).
+ */
+type ImportMode = 'plain' | 'source-maps' | 'check';
+
+/** Prints the time `require(bundle)` takes in ms. */
+function importScript(file: string, mode: ImportMode): string {
+  return [
+    'const t = process.hrtime.bigint();',
+    `const m = require(${JSON.stringify(file)});`,
+    'const ms = Number(process.hrtime.bigint() - t) / 1e6;',
+    mode === 'check' ? "if (typeof m.handler !== 'function') throw new Error('no handler export'); setTimeout(() => {}, 300);" : '',
+    'console.log(ms);',
+  ].join(' ');
+}
+
+async function timeImport(file: string, mode: ImportMode): Promise<number> {
+  const { stdout, stderr } = await run(process.execPath, ['-e', importScript(file, mode)], {
+    cwd: REPO_ROOT,
+    env: importEnv(mode),
+    timeout: 30_000,
+  });
+  const refused = Object.keys(refusedHosts(stderr));
+  if (refused.length > 0) throw new Error(`module scope tried to reach ${refused.join(', ')}`);
+  const ms = Number(stdout.trim().split('\n').pop());
+  if (!Number.isFinite(ms)) throw new Error(`Import of ${file} printed no timing: ${stdout}`);
+  return ms;
+}
+
+/**
+ * Cold import time of each bundle: `runs` fresh `node` processes per bundle and mode (one discarded
+ * warm-up first, which also checks the `handler` export), run one at a time and interleaved across bundles
+ * so drift on the machine hits them all alike. A bundle whose warm-up import fails is left out and its
+ * error returned instead.
+ */
+export async function timeImports(
+  files: readonly string[],
+  runs: number,
+): Promise<{ timings: Map<string, ImportTiming>; failures: Map<string, string> }> {
+  const failures = new Map<string, string>();
+  for (const file of files) {
+    await timeImport(file, 'check').catch((error: Error) => failures.set(file, firstLine(error)));
+  }
+  const importable = files.filter((file) => !failures.has(file));
+  const plain = new Map<string, number[]>(importable.map((file) => [file, []]));
+  const mapped = new Map<string, number[]>(importable.map((file) => [file, []]));
+  for (let round = 0; round < runs; round += 1) {
+    for (const file of importable) {
+      plain.get(file)!.push(await timeImport(file, 'plain'));
+      mapped.get(file)!.push(await timeImport(file, 'source-maps'));
+    }
+  }
+  const timings = new Map(
+    importable.map((file) => [
+      file,
+      { medianMs: median(plain.get(file)!), medianWithSourceMapsMs: median(mapped.get(file)!), samples: plain.get(file)! },
+    ]),
+  );
+  return { timings, failures };
+}
+
+/** The line of a child's or esbuild's error that says what went wrong. */
+export function firstLine(error: Error & { stderr?: string }): string {
+  const text = error.stderr?.split('\n').find((line) => /Error|error/.test(line)) ?? error.message;
+  return text.split('\n').find((line) => line.trim() !== '' && !line.startsWith('Build failed'))?.trim() ?? text.trim();
+}

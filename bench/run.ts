@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: the account API on the local stack (latency, throughput, the DynamoDB floor) and the
+ * Lambda bundles (size, cold import time). Measured figures only; all traffic goes to 127.0.0.1. Prints one
+ * table per section and, last, one JSON line to copy into the README.
+ *
+ * Counts can be lowered for a quick try: BENCH_SIGNUPS, BENCH_READS, BENCH_IMPORT_RUNS.
+ */
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { apiSummary, printApiReport } from './api-report';
+import { benchAccountApi } from './api-section';
+import { benchBundles, bundleSummary } from './bundle-section';
+import { withLocalStack } from './local-stack';
+import { timePasswordHash } from './password-hash';
+
+function count(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+const CONCURRENCY = 8;
+const SIGNUPS = count('BENCH_SIGNUPS', 200);
+const READS = count('BENCH_READS', 2_000);
+const IMPORT_RUNS = count('BENCH_IMPORT_RUNS', 7);
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const summary: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model.trim(),
+    concurrency: CONCURRENCY,
+    loadAvg1mAtStart: Number(os.loadavg()[0].toFixed(2)),
+  };
+  const errors: string[] = [];
+  console.log(
+    `StackPro bench: Node ${process.version}, ${os.cpus().length} x ${summary.cpu}, ${os.platform()} ${os.arch()}, ` +
+      `load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')} at start (other work on the machine skews every figure)`,
+  );
+
+  try {
+    const hashMs = await timePasswordHash(10);
+    const api = await withLocalStack((stack) => {
+      console.log(`Local stack up: API ${stack.apiUrl}, DynamoDB Local ${stack.dynamoDbUrl}`);
+      return benchAccountApi(stack, {
+        concurrency: CONCURRENCY,
+        warmupSignups: Math.min(16, SIGNUPS),
+        signups: SIGNUPS,
+        serialSignups: Math.min(20, SIGNUPS),
+        warmupReads: Math.min(200, READS),
+        reads: READS,
+        settleTimeoutMs: 120_000,
+        hashMs,
+      });
+    });
+    printApiReport(api);
+    Object.assign(summary, apiSummary(api));
+    if (api.signup.failures + api.signupSerial.failures + api.status.failures + api.getItem.failures > 0) errors.push('some API requests failed (see above)');
+  } catch (error) {
+    errors.push(`sections 1-2: ${(error as Error).stack ?? String(error)}`);
+    console.error(`\nSections 1-2 failed: ${(error as Error).stack ?? String(error)}`);
+  }
+
+  try {
+    const bundles = await benchBundles(IMPORT_RUNS);
+    summary.bundles = bundleSummary(bundles);
+    for (const failure of bundles.failures) errors.push(`section 3: ${failure.id}: ${failure.error}`);
+  } catch (error) {
+    errors.push(`section 3: ${(error as Error).message}`);
+    console.error(`\nSection 3 failed: ${(error as Error).stack ?? String(error)}`);
+  }
+
+  summary.totalSeconds = Math.round((performance.now() - started) / 1000);
+  if (errors.length > 0) summary.errors = errors.map((line) => line.split('\n')[0]);
+  console.log(`\nDone in ${summary.totalSeconds} s${errors.length ? ` with ${errors.length} error(s)` : ''}. JSON summary:`);
+  console.log(JSON.stringify(summary));
+  process.exitCode = errors.length > 0 ? 1 : 0;
+}
+
+void main();
