@@ -13,7 +13,21 @@ export interface LocalEnvInputs {
   readonly provisioningStateMachineArn: string;
   /** The environment the stack was started with: only a few settings are taken from it. */
   readonly inherited: NodeJS.ProcessEnv;
+  /**
+   * STACKPRO_AWS_ENDPOINT (e.g. a running LocalStack on http://localhost:4566): DynamoDB, EC2, Route 53,
+   * SESv2 and SSM go there instead of DynamoDB Local and the sandbox.
+   */
+  readonly awsEndpoint?: string;
 }
+
+/** The account settings the provisioning handlers read (lambdas/config.ts), as the sandbox models them. */
+export const LOCAL_ACCOUNT_DEFAULTS = {
+  HOSTED_ZONE_ID: 'Z0STACKPROLOCAL',
+  LAUNCH_TEMPLATE_ID: 'lt-0stackprolocal',
+  SUBNET_IDS: 'subnet-0local-a,subnet-0local-b',
+  DEPLOY_DOCUMENT_NAME: 'StackPro-DeployApplications',
+  SENDER_ADDRESS: 'welcome@stackpro.localhost',
+} as const;
 
 /**
  * The environment the in-process Lambdas see: the same variable names CDK sets in AWS (lambdas/config.ts),
@@ -21,6 +35,9 @@ export interface LocalEnvInputs {
  */
 export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
   const { inherited } = inputs;
+  // The sandbox (or LocalStack) answers for the services the provisioning steps call.
+  const provisioningEndpoint = inputs.awsEndpoint ?? inputs.edgeUrl;
+  const accountSetting = (name: keyof typeof LOCAL_ACCOUNT_DEFAULTS) => inherited[name] || LOCAL_ACCOUNT_DEFAULTS[name];
   return {
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
@@ -32,12 +49,21 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     AWS_ENDPOINT_URL_DYNAMODB: inputs.dynamoDbUrl,
     AWS_ENDPOINT_URL_SFN: inputs.edgeUrl,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: inputs.edgeUrl,
+    AWS_ENDPOINT_URL_EC2: provisioningEndpoint,
+    AWS_ENDPOINT_URL_ROUTE_53: provisioningEndpoint,
+    AWS_ENDPOINT_URL_SESV2: provisioningEndpoint,
+    AWS_ENDPOINT_URL_SSM: provisioningEndpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TABLE_NAME: LOCAL_TABLE_NAME,
     PROVISIONING_STATE_MACHINE_ARN: inputs.provisioningStateMachineArn,
     SIGNING_KEY_SECRET_ID,
     JWT_PUBLIC_JWK: JSON.stringify(inputs.publicJwk),
     CUSTOMER_DOMAIN: inherited.CUSTOMER_DOMAIN || 'customers.stackpro.localhost',
+    HOSTED_ZONE_ID: accountSetting('HOSTED_ZONE_ID'),
+    LAUNCH_TEMPLATE_ID: accountSetting('LAUNCH_TEMPLATE_ID'),
+    SUBNET_IDS: accountSetting('SUBNET_IDS'),
+    DEPLOY_DOCUMENT_NAME: accountSetting('DEPLOY_DOCUMENT_NAME'),
+    SENDER_ADDRESS: accountSetting('SENDER_ADDRESS'),
     FRONTEND_ORIGIN: inherited.FRONTEND_ORIGIN || 'http://localhost:5173',
     POWERTOOLS_SERVICE_NAME: 'stackpro',
     POWERTOOLS_LOG_LEVEL: inherited.LOG_LEVEL || inherited.POWERTOOLS_LOG_LEVEL || 'INFO',

@@ -3,13 +3,16 @@ import path from 'node:path';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../lambdas/api/routes';
 import { PROVISION_CUSTOMER, WORKFLOWS } from '../statemachines/workflows';
 import { type ApiServer, startApiAdapter } from './api-adapter';
-import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDbLocal, ensureTable, startDynamoDbLocal } from './dynamodb-local';
 import { type EdgeServer, startEdgeServer } from './edge/server';
 import { SecretStore, secretsManagerService } from './edge/secrets-manager';
 import { stepFunctionsService } from './edge/step-functions';
 import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
 import { LOCAL_HOST } from './http-server';
-import { applyLambdaEnv, buildLambdaEnv, LOCAL_TABLE_NAME, SIGNING_KEY_SECRET_ID } from './local-env';
+import { applyLambdaEnv, buildLambdaEnv, LOCAL_REGION, LOCAL_TABLE_NAME, SIGNING_KEY_SECRET_ID } from './local-env';
+import { clockSettingsFromEnv, SandboxClock } from './sandbox/clock';
+import { createSandbox } from './sandbox/sandbox';
 import { parsePort } from './ports';
 import { loadOrCreateSigningKey } from './signing-key';
 import { StepFunctionsEngine, stateMachineArn, type TimeOverrides } from './step-functions/engine';
@@ -27,7 +30,7 @@ export interface LocalStackOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Replaces how handlers are loaded (tests and benchmarks). @default `lambdas/<handler>.ts` */
   readonly loadHandler?: HandlerLoader;
-  /** Compress Wait and Retry times in the workflows. */
+  /** Per-state Wait and Retry times (ms) for the workflows; they win over the sandbox clock's scaling. */
   readonly timeOverrides?: TimeOverrides;
   /** Log one line per API request. @default false */
   readonly logRequests?: boolean;
@@ -43,8 +46,14 @@ export interface LocalStack {
   readonly apiUrl: string;
   /** The one port for every emulated AWS service (Step Functions, Secrets Manager, ...). */
   readonly edgeUrl: string;
+  /** DynamoDB Local's URL, or the STACKPRO_AWS_ENDPOINT (LocalStack) when that is set. */
   readonly dynamoDbUrl: string;
+  /** -1 when no DynamoDB Local was started (LocalStack mode). */
   readonly dynamoDbPid: number;
+  /** The sandbox's clock (profile and time scale); undefined in LocalStack mode. */
+  readonly sandboxClock?: SandboxClock;
+  /** STACKPRO_AWS_ENDPOINT, when the stack talks to LocalStack instead of its own sandbox. */
+  readonly awsEndpoint?: string;
   readonly dataDir: string;
   /** The Step Functions engine, for callers that want to wait for an execution to settle. */
   readonly stepFunctions: StepFunctionsEngine;
@@ -57,8 +66,15 @@ let runningStack: LocalStack | undefined;
 
 /**
  * Starts the whole backend offline: DynamoDB Local, the AWS edge (Step Functions running our ASL,
- * Secrets Manager with the signing key), and the API adapter calling the Lambda handlers in-process.
- * Handlers read their settings from process.env at load, so there can be one stack per process.
+ * Secrets Manager with the signing key, and the sandbox's EC2, Route 53, SESv2 and SSM), and the API
+ * adapter calling the Lambda handlers in-process. Handlers read their settings from process.env at load,
+ * so there can be one stack per process.
+ *
+ * LocalStack compatibility: with STACKPRO_AWS_ENDPOINT set (e.g. http://localhost:4566 of a running
+ * LocalStack), DynamoDB, EC2, Route 53, SESv2 and SSM calls go there, and neither DynamoDB Local nor the
+ * sandbox services start (our table is created there if missing). Step Functions and Secrets Manager stay
+ * on our edge: the workflows' step handlers run in this process and the signing key is generated here,
+ * neither of which LocalStack holds unless the CDK stack was deployed into it.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   if (runningStack) throw new Error('A local stack is already running in this process; stop it first');
@@ -71,9 +87,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dataDir = path.resolve(options.dataDir ?? (env.STACKPRO_DATA_DIR || path.join(REPO_ROOT, '.stackpro')));
   mkdirSync(dataDir, { recursive: true });
 
+  const awsEndpoint = env.STACKPRO_AWS_ENDPOINT || undefined;
+  if (awsEndpoint !== undefined && !/^https?:\/\/[^/]+\/?$/.test(awsEndpoint)) {
+    throw new Error(`STACKPRO_AWS_ENDPOINT must be an http(s) URL such as http://localhost:4566, got "${awsEndpoint}"`);
+  }
+  const clock = new SandboxClock(clockSettingsFromEnv(env));
   const signingKey = await loadOrCreateSigningKey(dataDir);
   const edgeUrl = `http://${LOCAL_HOST}:${ports.edge}`;
-  const dynamoDbUrl = `http://${LOCAL_HOST}:${ports.dynamoDb}`;
+  const dynamoDbUrl = awsEndpoint ?? `http://${LOCAL_HOST}:${ports.dynamoDb}`;
   // Before any handler module loads: their SDK clients read the endpoints when they are created.
   applyLambdaEnv(
     env,
@@ -84,6 +105,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       publicJwk: signingKey.publicJwk,
       provisioningStateMachineArn: stateMachineArn(PROVISION_CUSTOMER.id),
       inherited: env,
+      awsEndpoint,
     }),
   );
 
@@ -95,16 +117,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
   };
   try {
-    const dynamoDb: DynamoDbLocal = await startDynamoDbLocal({ port: ports.dynamoDb, dataDir, tableName: LOCAL_TABLE_NAME });
-    stoppers.push(() => dynamoDb.stop());
+    let dynamoDb: DynamoDbLocal | undefined;
+    if (awsEndpoint === undefined) {
+      dynamoDb = await startDynamoDbLocal({ port: ports.dynamoDb, dataDir, tableName: LOCAL_TABLE_NAME });
+      stoppers.push(() => (dynamoDb as DynamoDbLocal).stop());
+    } else {
+      await ensureLocalStackTable(awsEndpoint);
+    }
 
     const loadHandler = options.loadHandler ?? loadLambdaHandler;
     const secrets = new SecretStore();
     secrets.put(SIGNING_KEY_SECRET_ID, JSON.stringify(signingKey));
-    const stepFunctions = new StepFunctionsEngine({ workflows: WORKFLOWS, dataDir, loadHandler, timeOverrides: options.timeOverrides });
+    const stepFunctions = new StepFunctionsEngine({
+      workflows: WORKFLOWS,
+      dataDir,
+      loadHandler,
+      timeOverrides: options.timeOverrides,
+      // The sandbox's clock compresses the workflows' Wait and Retry times too; at scale 1 with no cap the
+      // engine keeps ASL's own backoff and jitter.
+      timeScale: clock.scale === 1 && clock.settings.waitCapMs === undefined ? undefined : (seconds) => clock.workflowMs(seconds),
+    });
+    const sandbox =
+      awsEndpoint === undefined
+        ? createSandbox({ dataDir, clock, settings: sandboxSettings(env) })
+        : undefined;
     const edge: EdgeServer = await startEdgeServer({
       port: ports.edge,
-      services: { states: stepFunctionsService(stepFunctions), secretsmanager: secretsManagerService(secrets) },
+      services: { ...sandbox?.services, states: stepFunctionsService(stepFunctions), secretsmanager: secretsManagerService(secrets) },
+      sandboxRoutes: sandbox?.routes,
     });
     stoppers.push(() => edge.close(), () => stepFunctions.shutdown());
 
@@ -115,8 +155,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const stack: LocalStack = {
       apiUrl: api.url,
       edgeUrl: edge.url,
-      dynamoDbUrl: dynamoDb.url,
-      dynamoDbPid: dynamoDb.pid,
+      dynamoDbUrl: dynamoDb?.url ?? dynamoDbUrl,
+      dynamoDbPid: dynamoDb?.pid ?? -1,
+      sandboxClock: sandbox ? clock : undefined,
+      awsEndpoint,
       dataDir,
       stepFunctions,
       stop: async () => {
@@ -129,6 +171,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/** The sandbox models the account the Lambdas think they run in: the same settings they were given. */
+function sandboxSettings(lambdaEnv: NodeJS.ProcessEnv) {
+  const read = (name: string) => lambdaEnv[name] ?? '';
+  return {
+    hostedZoneId: read('HOSTED_ZONE_ID'),
+    zoneName: read('CUSTOMER_DOMAIN'),
+    launchTemplateId: read('LAUNCH_TEMPLATE_ID'),
+    subnetIds: read('SUBNET_IDS').split(',').map((id) => id.trim()).filter(Boolean),
+    senderAddress: read('SENDER_ADDRESS'),
+    deployDocumentName: read('DEPLOY_DOCUMENT_NAME'),
+  };
+}
+
+/** LocalStack mode: our table in LocalStack's DynamoDB, created on first start. */
+async function ensureLocalStackTable(endpoint: string): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  try {
+    await ensureTable(client, LOCAL_TABLE_NAME);
+  } finally {
+    client.destroy();
   }
 }
 

@@ -21,5 +21,5 @@ export const handler = provisioningStep('Activate and notify', Input, async ({ c
   if (!(await setProvisioningOutcome(customerId, executionName, 'active'))) {
     throw new StaleExecutionError(`Execution ${executionName} is no longer in charge of this customer`);
   }
-  return { output: { status: 'active', email }, status: 'running', message: `Customer active at ${subdomain} (${publicIp})` };
+  return { output: { status: 'active', email }, message: `Customer active at ${subdomain} (${publicIp})` };
 });

@@ -1,4 +1,5 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { z } from 'zod';
 import { sesv2 } from '../clients/sesv2';
 import { config } from '../config';
 import { getCustomer } from '../repositories/accounts';
@@ -6,12 +7,23 @@ import { markWelcomeEmailSent } from '../repositories/customer-status';
 import { StepContext, provisioningStep } from './step';
 import { CustomerNotFoundError } from './errors';
 import { welcomeEmail } from './welcome-email';
+import { readableReason } from './mark-provisioning-failed';
+
+const Input = StepContext.extend({
+  /** Set by the state machine's Catch once retries are spent: record the failure and move on. */
+  giveUp: z.boolean().optional(),
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+});
 
 /**
  * "Send welcome email": tells the customer their stack is ready. Sent before it is marked, so a crash in
- * between can at worst repeat it, never lose it; a retry after the mark sends nothing.
+ * between can at worst repeat it, never lose it; a retry after the mark sends nothing. A welcome email
+ * that cannot be sent does not undo a live stack: the step is logged as failed and provisioning goes on.
  */
-export const handler = provisioningStep('Activate and notify', StepContext, async ({ customerId }) => {
+export const handler = provisioningStep('Send welcome email', Input, async ({ customerId, giveUp, error }) => {
+  if (giveUp) {
+    return { output: { sent: false }, status: 'failed', message: `Not sent: ${error ? readableReason(error) : 'unknown error'}` };
+  }
   const customer = await getCustomer(customerId);
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
   if (customer.welcomeEmailSentAt) return { output: { sent: false }, message: 'Welcome email already sent' };
@@ -24,5 +36,5 @@ export const handler = provisioningStep('Activate and notify', StepContext, asyn
     }),
   );
   await markWelcomeEmailSent(customerId);
-  return { output: { sent: true }, message: 'Stack ready; welcome email sent' };
+  return { output: { sent: true }, message: 'Welcome email sent' };
 });

@@ -33,10 +33,11 @@ export async function recordStep(
     new UpdateCommand({
       TableName: config.tableName(),
       Key: keys.provisioningStep(customerId, executionName, name),
+      // All SET assignments first: REMOVE opens its own clause.
       UpdateExpression:
         'SET #type = :type, executionName = :execution, #name = :name, #status = :status, startedAt = if_not_exists(startedAt, :at)' +
-        (ended ? ', endedAt = :at' : ' REMOVE endedAt') +
-        (message ? ', #message = :message' : ''),
+        (message ? ', #message = :message' : '') +
+        (ended ? ', endedAt = :at' : ' REMOVE endedAt'),
       // name, status, type and message are DynamoDB reserved words.
       ExpressionAttributeNames: { '#type': 'type', '#name': 'name', '#status': 'status', ...(message ? { '#message': 'message' } : {}) },
       ExpressionAttributeValues: {

@@ -20,6 +20,8 @@ export interface AwsJsonServiceDefinition {
   /** awsJson1_0 or awsJson1_1: only the content type differs on the wire. */
   readonly jsonVersion: '1.0' | '1.1';
   readonly operations: Readonly<Record<string, JsonOperation>>;
+  /** Runs before each known operation (the sandbox's fault injection throws from here). */
+  readonly beforeOperation?: (operation: string) => void;
 }
 
 /**
@@ -33,6 +35,7 @@ export function awsJsonService(definition: AwsJsonServiceDefinition): EdgeServic
     async handle(request: EdgeRequest): Promise<EdgeResponse> {
       try {
         const operation = resolveOperation(definition, request.headers['x-amz-target']);
+        definition.beforeOperation?.(String(request.headers['x-amz-target']).split('.')[1]);
         const output = await operation(parseJsonBody(request.body));
         return jsonResponse(200, contentType, output);
       } catch (error) {

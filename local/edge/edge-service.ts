@@ -16,8 +16,8 @@ export interface EdgeResponse {
 }
 
 /**
- * One emulated AWS service. Each implements its own wire protocol (awsJson now; query/XML for EC2,
- * rest-xml for Route 53 and rest-json for SESv2 later) behind this one shape.
+ * One emulated AWS service. Each implements its own wire protocol behind this one shape: awsJson (Step
+ * Functions, Secrets Manager, SSM), ec2Query (EC2), restXml (Route 53), restJson (SESv2).
  */
 export interface EdgeService {
   handle(request: EdgeRequest): Promise<EdgeResponse>;

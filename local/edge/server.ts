@@ -6,12 +6,12 @@ import { jsonResponse } from './aws-json';
 import type { EdgeRequest, EdgeResponse, EdgeService } from './edge-service';
 import { parseCredentialScope } from './sigv4-scope';
 
-/** A `/_sandbox/*` control route (health now; inventory, outbox and faults later). */
+/** A `/_sandbox/*` control route (health, clock, inventory, outbox, faults, reset). */
 export type SandboxRoute = (request: EdgeRequest) => Promise<EdgeResponse> | EdgeResponse;
 
 export interface EdgeServerOptions {
   readonly port: number;
-  /** Emulated services by SigV4 signing name: `states`, `secretsmanager`, later `ec2`, `route53`, `ses`, `ssm`. */
+  /** Emulated services by SigV4 signing name: `states`, `secretsmanager`, `ec2`, `route53`, `ses` (SESv2), `ssm`. */
   readonly services: Readonly<Record<string, EdgeService>>;
   /** Keyed `METHOD /_sandbox/path`; health is built in. */
   readonly sandboxRoutes?: Readonly<Record<string, SandboxRoute>>;
@@ -81,8 +81,9 @@ function unknownOperation(statusCode: number, message: string): EdgeResponse {
 function send(res: ServerResponse, response: EdgeResponse): void {
   if (res.headersSent) return;
   res.writeHead(response.statusCode, {
-    ...response.headers,
+    // A protocol that puts the request id in its body (EC2, Route 53) sets the matching header itself.
     'x-amzn-requestid': randomUUID(),
+    ...response.headers,
     'content-length': Buffer.byteLength(response.body),
   });
   res.end(response.body);

@@ -10,6 +10,7 @@ import { type AslValue, findTaskStates, substitute } from './asl-tasks';
 import { type ExecutionRecord, ExecutionStore } from './execution-store';
 import { appendHistoryEvent, toHistoryEventBody } from './history';
 import { createTaskOverrides, type TaskOverride } from './lambda-tasks';
+import { scaledTimeOverrides } from './time-overrides';
 
 /**
  * Hooks to compress time (a later sandbox profile sets them): milliseconds per Wait state name, and per
@@ -26,6 +27,11 @@ export interface StepFunctionsEngineOptions {
   readonly dataDir: string;
   readonly loadHandler: HandlerLoader;
   readonly timeOverrides?: TimeOverrides;
+  /**
+   * Model seconds to real milliseconds (the sandbox clock): every Wait and Retry interval of every
+   * workflow is compressed with it; explicit `timeOverrides` still win per state. @default real time
+   */
+  readonly timeScale?: (modelSeconds: number) => number;
   /** @default <repo>/statemachines */
   readonly statemachinesDir?: string;
 }
@@ -34,6 +40,7 @@ interface RegisteredMachine {
   readonly arn: string;
   readonly machine: StateMachine;
   readonly taskOverrides: Record<string, TaskOverride>;
+  readonly timeOverrides: Required<TimeOverrides>;
 }
 
 interface RunningExecution {
@@ -156,15 +163,22 @@ export class StepFunctionsEngine {
       loadHandler: this.options.loadHandler,
     });
     const arn = stateMachineArn(workflow.id);
-    this.machines.set(arn, { arn, machine: new StateMachine(definition), taskOverrides });
+    const scaled = this.options.timeScale
+      ? scaledTimeOverrides(definition as never, this.options.timeScale)
+      : { waitTimeOverrides: {}, retryIntervalOverrides: {} };
+    const timeOverrides = {
+      waitTimeOverrides: { ...scaled.waitTimeOverrides, ...this.options.timeOverrides?.waitTimeOverrides },
+      retryIntervalOverrides: { ...scaled.retryIntervalOverrides, ...this.options.timeOverrides?.retryIntervalOverrides },
+    };
+    this.machines.set(arn, { arn, machine: new StateMachine(definition), taskOverrides, timeOverrides });
   }
 
   private run(registered: RegisteredMachine, record: ExecutionRecord, input: AslValue): void {
     const execution = registered.machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: registered.taskOverrides as never,
-        waitTimeOverrides: { ...this.options.timeOverrides?.waitTimeOverrides },
-        retryIntervalOverrides: { ...this.options.timeOverrides?.retryIntervalOverrides },
+        waitTimeOverrides: { ...registered.timeOverrides.waitTimeOverrides },
+        retryIntervalOverrides: { ...registered.timeOverrides.retryIntervalOverrides },
       },
       context: {
         Execution: {

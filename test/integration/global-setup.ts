@@ -10,7 +10,8 @@ declare global {
  * STACKPRO_EDGE_URL from it (see sharedLocalStack()).
  */
 export default async function globalSetup(): Promise<void> {
-  const stack = await startLocalStackProcess();
+  // The fast sandbox profile: provisioning completes in a few seconds, Waits and Retries are compressed.
+  const stack = await startLocalStackProcess({ env: { STACKPRO_SANDBOX_PROFILE: 'fast', STACKPRO_SANDBOX_TIME_SCALE: '' } });
   globalThis.__STACKPRO_LOCAL_STACK__ = stack;
   process.env.STACKPRO_API_URL = stack.apiUrl;
   process.env.STACKPRO_EDGE_URL = stack.edgeUrl;

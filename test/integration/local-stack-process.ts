@@ -7,7 +7,10 @@ import path from 'node:path';
 export interface LocalStackProcessOptions {
   /** @default a new temp dir, removed on stop */
   readonly dataDir?: string;
-  /** Extra env for the stack (FRONTEND_ORIGIN, ...); wins over the defaults set here. */
+  /**
+   * Extra env for the stack (FRONTEND_ORIGIN, STACKPRO_SANDBOX_PROFILE, STACKPRO_SANDBOX_TIME_SCALE, ...);
+   * wins over the defaults set here. The sandbox runs the `fast` profile unless this says otherwise.
+   */
   readonly env?: NodeJS.ProcessEnv;
   /** @default 60_000 */
   readonly readyTimeoutMs?: number;
@@ -52,6 +55,9 @@ export async function startLocalStackProcess(options: LocalStackProcessOptions =
       STACKPRO_DATA_DIR: dataDir,
       LOG_LEVEL: 'ERROR',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
+      STACKPRO_SANDBOX_PROFILE: process.env.STACKPRO_SANDBOX_PROFILE || 'fast',
+      // A LocalStack endpoint in the developer's shell must not turn the test stack's sandbox off.
+      STACKPRO_AWS_ENDPOINT: '',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

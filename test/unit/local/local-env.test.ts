@@ -26,6 +26,33 @@ describe('buildLambdaEnv', () => {
     });
   });
 
+  it('points EC2, Route 53, SESv2 and SSM at the edge with the account settings the handlers read', () => {
+    const env = buildLambdaEnv({ ...inputs, inherited: {} });
+
+    expect(env).toMatchObject({
+      AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:4566',
+      AWS_ENDPOINT_URL_ROUTE_53: 'http://127.0.0.1:4566',
+      AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:4566',
+      AWS_ENDPOINT_URL_SSM: 'http://127.0.0.1:4566',
+      HOSTED_ZONE_ID: 'Z0STACKPROLOCAL',
+      LAUNCH_TEMPLATE_ID: 'lt-0stackprolocal',
+      SUBNET_IDS: 'subnet-0local-a,subnet-0local-b',
+      DEPLOY_DOCUMENT_NAME: 'StackPro-DeployApplications',
+      SENDER_ADDRESS: 'welcome@stackpro.localhost',
+    });
+  });
+
+  it('sends the provisioning services to STACKPRO_AWS_ENDPOINT (LocalStack) and keeps the overridden sender', () => {
+    const env = buildLambdaEnv({ ...inputs, inherited: { SENDER_ADDRESS: 'hello@example.test' }, awsEndpoint: 'http://localhost:4566' });
+
+    expect(env).toMatchObject({
+      AWS_ENDPOINT_URL_EC2: 'http://localhost:4566',
+      AWS_ENDPOINT_URL_SSM: 'http://localhost:4566',
+      AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:4566',
+      SENDER_ADDRESS: 'hello@example.test',
+    });
+  });
+
   it('takes the domain, origin and log level from the environment', () => {
     const env = buildLambdaEnv({
       ...inputs,

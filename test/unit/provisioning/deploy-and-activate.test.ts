@@ -102,6 +102,15 @@ describe('Activate and notify', () => {
   });
 });
 
+describe('Welcome email that cannot be sent', () => {
+  it('is logged as failed with the reason, without sending or throwing, once the state machine gives up', async () => {
+    const cause = JSON.stringify({ errorType: 'MessageRejected', errorMessage: 'Email address is not verified.' });
+    await expect(sendWelcome({ ...ctx, giveUp: true, error: { Error: 'MessageRejected', Cause: cause } })).resolves.toEqual({ sent: false });
+    expect(ses.calls()).toHaveLength(0);
+    expect(stepLog(table.ddb)).toEqual([['Send welcome email', 'failed', 'Not sent: MessageRejected: Email address is not verified.']]);
+  });
+});
+
 describe('Rollback', () => {
   it('terminates every live instance tagged with the customer', async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1' }, { InstanceId: 'i-2' }] }] });

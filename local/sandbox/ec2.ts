@@ -1,0 +1,506 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { AwsServiceError } from '../edge/aws-json';
+import type { EdgeRequest, EdgeResponse, EdgeService } from '../edge/edge-service';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../local-env';
+import type { SandboxClock } from './clock';
+import type { FaultQueue } from './faults';
+import { JsonFile } from './json-file';
+import { answer, ec2Error, ec2Response, isoTime, listParam, parseForm, structListParam } from './protocols';
+import { el, itemSet, opt, type XmlChild } from './xml';
+
+export type InstanceStateName = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
+
+/** EC2's state codes (the low byte of `instanceState/code`). */
+const STATE_CODES: Record<InstanceStateName, number> = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+};
+
+export interface Tag {
+  readonly Key: string;
+  readonly Value: string;
+}
+
+interface Transition {
+  readonly state: InstanceStateName;
+  /** Epoch ms when the instance enters the state. */
+  readonly at: number;
+  readonly reason?: { readonly code: string; readonly message: string };
+}
+
+export interface StoredInstance {
+  readonly instanceId: string;
+  readonly reservationId: string;
+  readonly instanceType: string;
+  readonly subnetId: string;
+  readonly availabilityZone: string;
+  readonly imageId: string;
+  readonly launchTemplateId?: string;
+  readonly privateIp: string;
+  /** The address of the current run; released when the instance stops or terminates. */
+  publicIp: string | null;
+  readonly clientToken?: string;
+  readonly launchedAt: number;
+  readonly tags: Tag[];
+  /** Past and scheduled state changes; the current state is the last one that has begun. */
+  transitions: Transition[];
+}
+
+interface Ec2State {
+  instances: StoredInstance[];
+  /** ClientToken -> the reservation it made and a fingerprint of the request. */
+  clientTokens: Record<string, { readonly reservationId: string; readonly fingerprint: string }>;
+  nextPublicIp: number;
+  nextPrivateIp: number;
+}
+
+export interface Ec2Settings {
+  readonly launchTemplateId: string;
+  readonly subnetIds: readonly string[];
+}
+
+/** Public IPs come from the documentation ranges (TEST-NET-3 then TEST-NET-2): never routable. */
+const PUBLIC_IP_POOL: readonly string[] = [
+  ...Array.from({ length: 254 }, (_, i) => `203.0.113.${i + 1}`),
+  ...Array.from({ length: 254 }, (_, i) => `198.51.100.${i + 1}`),
+];
+const IMAGE_ID = 'ami-0stackprolocal0001';
+const VPC_ID = 'vpc-0stackprolocal';
+const ZONES = ['a', 'b', 'c', 'd', 'e', 'f'];
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+const RESOURCE_TYPES = ['instance', 'volume', 'network-interface', 'spot-instances-request'];
+/** Terminated instances disappear from DescribeInstances after an hour (model), but not sooner than this. */
+const MIN_TERMINATED_VISIBLE_MS = 60_000;
+
+const hexId = (prefix: string) => `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
+
+/** The instances the sandbox runs: lifecycle by the clock, persisted under `<dataDir>/sandbox/ec2.json`. */
+export class Ec2Model {
+  private state: Ec2State;
+  private readonly file: JsonFile<Ec2State>;
+
+  constructor(
+    dir: string,
+    private readonly settings: Ec2Settings,
+    private readonly clock: SandboxClock,
+  ) {
+    this.file = new JsonFile(dir, 'ec2');
+    this.state = this.file.load(emptyState);
+  }
+
+  reset(): void {
+    this.state = emptyState();
+    this.persist();
+  }
+
+  stateOf(instance: StoredInstance, now = this.clock.now()): Transition {
+    return [...instance.transitions].reverse().find((t) => t.at <= now) ?? instance.transitions[0];
+  }
+
+  /** When the current run began (the last pending -> running), or undefined when not running now. */
+  runningSince(instance: StoredInstance, now = this.clock.now()): number | undefined {
+    const current = this.stateOf(instance, now);
+    return current.state === 'running' ? current.at : undefined;
+  }
+
+  /** When the instance first reached running, if it ever did. */
+  firstRunningAt(instance: StoredInstance, now = this.clock.now()): number | undefined {
+    return instance.transitions.find((t) => t.state === 'running' && t.at <= now)?.at;
+  }
+
+  /** The public IP as DescribeInstances shows it: only while the instance holds one. */
+  visiblePublicIp(instance: StoredInstance, now = this.clock.now()): string | undefined {
+    const { state } = this.stateOf(instance, now);
+    return ['running', 'stopping', 'shutting-down'].includes(state) ? (instance.publicIp ?? undefined) : undefined;
+  }
+
+  find(instanceId: string): StoredInstance | undefined {
+    return this.state.instances.find((instance) => instance.instanceId === instanceId);
+  }
+
+  all(): readonly StoredInstance[] {
+    return this.state.instances;
+  }
+
+  runInstances(request: RunRequest, outcome: 'running' | 'terminated'): StoredInstance[] {
+    const fingerprint = createHash('sha256').update(JSON.stringify({ ...request, clientToken: undefined })).digest('hex');
+    if (request.clientToken) {
+      const known = this.state.clientTokens[request.clientToken];
+      if (known) {
+        if (known.fingerprint !== fingerprint) {
+          throw new AwsServiceError(
+            'IdempotentParameterMismatch',
+            'The client token you have provided is associated with a resource that is already deleted or with a request whose parameters differ. Please use a different client token.',
+          );
+        }
+        return this.state.instances.filter((instance) => instance.reservationId === known.reservationId);
+      }
+    }
+    const now = this.clock.now();
+    const reservationId = hexId('r');
+    const zoneIndex = Math.max(0, this.settings.subnetIds.indexOf(request.subnetId));
+    const launched: StoredInstance[] = [];
+    for (let i = 0; i < request.count; i += 1) {
+      const transitions: Transition[] =
+        outcome === 'running'
+          ? [
+              { state: 'pending', at: now },
+              { state: 'running', at: this.clock.after('instanceBoot', now) },
+            ]
+          : crash(now, this.clock);
+      launched.push({
+        instanceId: hexId('i'),
+        reservationId,
+        instanceType: request.instanceType,
+        subnetId: request.subnetId,
+        availabilityZone: `${LOCAL_REGION}${ZONES[zoneIndex % ZONES.length]}`,
+        imageId: IMAGE_ID,
+        launchTemplateId: request.launchTemplateId,
+        privateIp: this.allocatePrivateIp(),
+        publicIp: this.allocatePublicIp(now),
+        clientToken: request.clientToken,
+        launchedAt: now,
+        tags: request.tags,
+        transitions,
+      });
+    }
+    this.state.instances.push(...launched);
+    if (request.clientToken) this.state.clientTokens[request.clientToken] = { reservationId, fingerprint };
+    this.persist();
+    return launched;
+  }
+
+  terminate(ids: readonly string[]): StateChange[] {
+    return this.change(ids, (instance, current, now) => {
+      if (current.state === 'terminated') return;
+      if (current.state === 'shutting-down') return;
+      this.schedule(instance, now, [
+        { state: 'shutting-down', at: now, reason: { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' } },
+        { state: 'terminated', at: this.clock.after('instanceTerminate', now), reason: { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' } },
+      ]);
+    });
+  }
+
+  stop(ids: readonly string[]): StateChange[] {
+    return this.change(ids, (instance, current, now) => {
+      if (current.state === 'stopped' || current.state === 'stopping') return;
+      if (current.state !== 'running') {
+        throw new AwsServiceError('IncorrectInstanceState', `The instance '${instance.instanceId}' is not in a state from which it can be stopped.`);
+      }
+      const reason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+      this.schedule(instance, now, [
+        { state: 'stopping', at: now, reason },
+        { state: 'stopped', at: this.clock.after('instanceStop', now), reason },
+      ]);
+    });
+  }
+
+  start(ids: readonly string[]): StateChange[] {
+    return this.change(ids, (instance, current, now) => {
+      if (current.state === 'running' || current.state === 'pending') return;
+      if (current.state !== 'stopped') {
+        throw new AwsServiceError('IncorrectInstanceState', `The instance '${instance.instanceId}' is not in a state from which it can be started.`);
+      }
+      // A stopped instance lost its public IP; the new run gets a new one.
+      instance.publicIp = this.allocatePublicIp(now);
+      this.schedule(instance, now, [
+        { state: 'pending', at: now },
+        { state: 'running', at: this.clock.after('instanceBoot', now) },
+      ]);
+    });
+  }
+
+  /** Whether DescribeInstances still shows it (terminated instances fade out after a while). */
+  isVisible(instance: StoredInstance, now = this.clock.now()): boolean {
+    const current = this.stateOf(instance, now);
+    if (current.state !== 'terminated') return true;
+    return now - current.at < Math.max(this.clock.realMs('terminatedVisible'), MIN_TERMINATED_VISIBLE_MS);
+  }
+
+  private change(ids: readonly string[], apply: (instance: StoredInstance, current: Transition, now: number) => void): StateChange[] {
+    const instances = this.requireInstances(ids);
+    const now = this.clock.now();
+    const previous = instances.map((instance) => this.stateOf(instance, now).state);
+    for (const instance of instances) apply(instance, this.stateOf(instance, now), now);
+    this.persist();
+    return instances.map((instance, i) => ({ instanceId: instance.instanceId, previous: previous[i], current: this.stateOf(instance, now).state }));
+  }
+
+  /** Ids that must all exist (and be visible), as EC2 checks them: one error naming every unknown id. */
+  requireInstances(ids: readonly string[]): StoredInstance[] {
+    const malformed = ids.find((id) => !INSTANCE_ID.test(id));
+    if (malformed) throw new AwsServiceError('InvalidInstanceID.Malformed', `Invalid id: "${malformed}"`);
+    const now = this.clock.now();
+    const missing = ids.filter((id) => {
+      const instance = this.find(id);
+      return !instance || !this.isVisible(instance, now);
+    });
+    if (missing.length === 1) throw new AwsServiceError('InvalidInstanceID.NotFound', `The instance ID '${missing[0]}' does not exist`);
+    if (missing.length > 1) throw new AwsServiceError('InvalidInstanceID.NotFound', `The instance IDs '${missing.join(', ')}' do not exist`);
+    return ids.map((id) => this.find(id) as StoredInstance);
+  }
+
+  private schedule(instance: StoredInstance, now: number, next: Transition[]): void {
+    instance.transitions = [...instance.transitions.filter((t) => t.at <= now), ...next];
+  }
+
+  private allocatePublicIp(now: number): string {
+    const inUse = new Set(
+      this.state.instances
+        .filter((instance) => !['stopped', 'terminated'].includes(this.stateOf(instance, now).state))
+        .map((instance) => instance.publicIp),
+    );
+    for (let i = 0; i < PUBLIC_IP_POOL.length; i += 1) {
+      const candidate = PUBLIC_IP_POOL[(this.state.nextPublicIp + i) % PUBLIC_IP_POOL.length];
+      if (!inUse.has(candidate)) {
+        this.state.nextPublicIp = (this.state.nextPublicIp + i + 1) % PUBLIC_IP_POOL.length;
+        return candidate;
+      }
+    }
+    throw new AwsServiceError('InsufficientAddressCapacity', 'The local sandbox has no public IPv4 address left (508 in use).', 500);
+  }
+
+  private allocatePrivateIp(): string {
+    const n = this.state.nextPrivateIp;
+    this.state.nextPrivateIp += 1;
+    return `10.0.${Math.floor(n / 250) % 250}.${(n % 250) + 4}`;
+  }
+
+  private persist(): void {
+    this.file.save(this.state);
+  }
+}
+
+function emptyState(): Ec2State {
+  return { instances: [], clientTokens: {}, nextPublicIp: 0, nextPrivateIp: 0 };
+}
+
+function crash(now: number, clock: SandboxClock): Transition[] {
+  const reason = { code: 'Server.InternalError', message: 'Server.InternalError: Internal error on launch' };
+  const shuttingDown = clock.after('instanceCrash', now);
+  return [
+    { state: 'pending', at: now },
+    { state: 'shutting-down', at: shuttingDown, reason },
+    { state: 'terminated', at: clock.after('instanceTerminate', shuttingDown), reason },
+  ];
+}
+
+export interface RunRequest {
+  readonly count: number;
+  readonly instanceType: string;
+  readonly subnetId: string;
+  readonly launchTemplateId?: string;
+  readonly launchTemplateVersion?: string;
+  readonly clientToken?: string;
+  readonly tags: Tag[];
+  readonly volumeTags: Tag[];
+}
+
+interface StateChange {
+  readonly instanceId: string;
+  readonly previous: InstanceStateName;
+  readonly current: InstanceStateName;
+}
+
+/** EC2 on the ec2Query protocol: the five instance calls our handlers (and billing) make. */
+export function ec2Service(model: Ec2Model, settings: Ec2Settings, clock: SandboxClock, faults: FaultQueue): EdgeService {
+  const operations: Record<string, (params: URLSearchParams) => Promise<XmlChild[]> | XmlChild[]> = {
+    RunInstances: async (params) => {
+      const request = parseRunRequest(params, settings);
+      await clock.sleep('runInstancesLatency');
+      const outcome = faults.take('ec2', 'InstanceOutcome') ? 'terminated' : 'running';
+      const instances = model.runInstances(request, outcome);
+      return [
+        el('reservationId', instances[0].reservationId),
+        el('ownerId', LOCAL_ACCOUNT_ID),
+        el('groupSet'),
+        itemSet('instancesSet', instances.map((instance) => instanceMembers(model, instance, clock.now()))),
+      ];
+    },
+    DescribeInstances: (params) => {
+      const ids = listParam(params, 'InstanceId');
+      const filters = structListParam(params, 'Filter').map((group) => ({ name: group.get('Name') ?? '', values: listParam(group, 'Value') }));
+      const now = clock.now();
+      const candidates = ids.length > 0 ? model.requireInstances(ids) : model.all().filter((instance) => model.isVisible(instance, now));
+      const matching = candidates.filter((instance) => filters.every((filter) => matchesFilter(model, instance, filter, now)));
+      const byReservation = new Map<string, StoredInstance[]>();
+      for (const instance of matching) byReservation.set(instance.reservationId, [...(byReservation.get(instance.reservationId) ?? []), instance]);
+      return [
+        itemSet(
+          'reservationSet',
+          [...byReservation.entries()].map(([reservationId, instances]) => [
+            el('reservationId', reservationId),
+            el('ownerId', LOCAL_ACCOUNT_ID),
+            el('groupSet'),
+            itemSet('instancesSet', instances.map((instance) => instanceMembers(model, instance, now))),
+          ]),
+        ),
+      ];
+    },
+    TerminateInstances: (params) => [stateChanges(model.terminate(requiredIds(params)))],
+    StopInstances: (params) => [stateChanges(model.stop(requiredIds(params)))],
+    StartInstances: (params) => [stateChanges(model.start(requiredIds(params)))],
+  };
+
+  return {
+    handle(request: EdgeRequest): Promise<EdgeResponse> {
+      const params = request.method === 'POST' ? parseForm(request.body) : request.query;
+      const action = params.get('Action') ?? '';
+      return answer(
+        async () => {
+          const operation = Object.hasOwn(operations, action) ? operations[action] : undefined;
+          if (!operation) throw new AwsServiceError('InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`);
+          faults.raise('ec2', action);
+          return ec2Response(action, await operation(params));
+        },
+        (error) => ec2Error(error),
+        `EC2 ${action}`,
+      );
+    },
+  };
+}
+
+function requiredIds(params: URLSearchParams): string[] {
+  const ids = listParam(params, 'InstanceId');
+  if (ids.length === 0) throw new AwsServiceError('MissingParameter', 'The request must contain the parameter InstanceId');
+  return ids;
+}
+
+function parseRunRequest(params: URLSearchParams, settings: Ec2Settings): RunRequest {
+  const minCount = Number(params.get('MinCount'));
+  const maxCount = Number(params.get('MaxCount'));
+  if (!params.has('MinCount') || !params.has('MaxCount')) {
+    throw new AwsServiceError('MissingParameter', `The request must contain the parameter ${params.has('MinCount') ? 'MaxCount' : 'MinCount'}`);
+  }
+  if (!Number.isInteger(minCount) || !Number.isInteger(maxCount) || minCount < 1 || maxCount < minCount) {
+    throw new AwsServiceError('InvalidParameterValue', 'MinCount must be at least 1 and no greater than MaxCount');
+  }
+  if (maxCount > 20) throw new AwsServiceError('InstanceLimitExceeded', 'You have requested more instances (' + maxCount + ') than your current instance limit of 20 allows.');
+  const launchTemplateId = params.get('LaunchTemplate.LaunchTemplateId') ?? undefined;
+  const launchTemplateName = params.get('LaunchTemplate.LaunchTemplateName') ?? undefined;
+  if (launchTemplateName !== undefined) {
+    throw new AwsServiceError('InvalidLaunchTemplateName.NotFoundException', `The specified launch template, with template name ${launchTemplateName}, does not exist.`);
+  }
+  if (launchTemplateId !== undefined && launchTemplateId !== settings.launchTemplateId) {
+    throw new AwsServiceError('InvalidLaunchTemplateId.NotFound', `The specified launch template, with template ID ${launchTemplateId}, does not exist.`);
+  }
+  if (launchTemplateId === undefined && !params.has('ImageId')) {
+    throw new AwsServiceError('MissingParameter', 'The request must contain the parameter ImageId');
+  }
+  const instanceType = params.get('InstanceType') ?? 'm1.small';
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType)) {
+    throw new AwsServiceError('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
+  }
+  const subnetId = params.get('SubnetId') ?? settings.subnetIds[0];
+  if (!settings.subnetIds.includes(subnetId)) throw new AwsServiceError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
+  const tagsFor = (resourceType: string): Tag[] =>
+    structListParam(params, 'TagSpecification')
+      .filter((spec) => spec.get('ResourceType') === resourceType)
+      .flatMap((spec) => structListParam(spec, 'Tag').map((tag) => ({ Key: tag.get('Key') ?? '', Value: tag.get('Value') ?? '' })));
+  for (const spec of structListParam(params, 'TagSpecification')) {
+    const type = spec.get('ResourceType') ?? '';
+    if (!RESOURCE_TYPES.includes(type)) throw new AwsServiceError('InvalidParameterValue', `'${type}' is not a valid taggable resource type for this operation.`);
+  }
+  const tags = tagsFor('instance');
+  const badTag = tags.find((tag) => tag.Key === '' || tag.Key.length > 128 || tag.Key.startsWith('aws:'));
+  if (badTag) throw new AwsServiceError('InvalidParameterValue', `Tag key '${badTag.Key}' is not valid.`);
+  return {
+    count: maxCount,
+    instanceType,
+    subnetId,
+    launchTemplateId,
+    launchTemplateVersion: params.get('LaunchTemplate.Version') ?? undefined,
+    clientToken: params.get('ClientToken') ?? undefined,
+    tags,
+    volumeTags: tagsFor('volume'),
+  };
+}
+
+/** EC2 filter values take `*` and `?` wildcards. */
+function globMatches(pattern: string, value: string): boolean {
+  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return regex.test(value);
+}
+
+function matchesFilter(model: Ec2Model, instance: StoredInstance, filter: { name: string; values: string[] }, now: number): boolean {
+  const any = (value: string | undefined) => value !== undefined && filter.values.some((pattern) => globMatches(pattern, value));
+  if (filter.name.startsWith('tag:')) {
+    const key = filter.name.slice(4);
+    return instance.tags.some((tag) => tag.Key === key && any(tag.Value));
+  }
+  switch (filter.name) {
+    case 'instance-state-name':
+      return any(model.stateOf(instance, now).state);
+    case 'instance-state-code':
+      return any(String(STATE_CODES[model.stateOf(instance, now).state]));
+    case 'instance-id':
+      return any(instance.instanceId);
+    case 'instance-type':
+      return any(instance.instanceType);
+    case 'subnet-id':
+      return any(instance.subnetId);
+    case 'tag-key':
+      return instance.tags.some((tag) => any(tag.Key));
+    case 'ip-address':
+      return any(model.visiblePublicIp(instance, now));
+    case 'client-token':
+      return any(instance.clientToken);
+    default:
+      throw new AwsServiceError('InvalidParameterValue', `The filter '${filter.name}' is invalid`);
+  }
+}
+
+function stateMembers(state: InstanceStateName): XmlChild[] {
+  return [el('code', STATE_CODES[state]), el('name', state)];
+}
+
+function stateChanges(changes: StateChange[]): XmlChild {
+  return itemSet(
+    'instancesSet',
+    changes.map((change) => [el('instanceId', change.instanceId), el('currentState', ...stateMembers(change.current)), el('previousState', ...stateMembers(change.previous))]),
+  );
+}
+
+/** One `instancesSet/item`: the members DescribeInstances and RunInstances return (and the SDK reads). */
+function instanceMembers(model: Ec2Model, instance: StoredInstance, now: number): XmlChild[] {
+  const current = model.stateOf(instance, now);
+  const publicIp = model.visiblePublicIp(instance, now);
+  const privateDns = `ip-${instance.privateIp.replace(/\./g, '-')}.ec2.internal`;
+  return [
+    el('instanceId', instance.instanceId),
+    el('imageId', instance.imageId),
+    el('instanceState', ...stateMembers(current.state)),
+    el('privateDnsName', privateDns),
+    el('dnsName', publicIp ? `ec2-${publicIp.replace(/\./g, '-')}.compute-1.amazonaws.com` : ''),
+    el('reason', current.reason && current.state !== 'shutting-down' ? `${current.reason.message} (${isoTime(current.at)})` : ''),
+    el('amiLaunchIndex', 0),
+    el('productCodes'),
+    el('instanceType', instance.instanceType),
+    el('launchTime', isoTime(instance.launchedAt)),
+    el('placement', el('availabilityZone', instance.availabilityZone), el('groupName', ''), el('tenancy', 'default')),
+    el('monitoring', el('state', 'disabled')),
+    el('subnetId', instance.subnetId),
+    el('vpcId', VPC_ID),
+    el('privateIpAddress', instance.privateIp),
+    opt('ipAddress', publicIp),
+    el('sourceDestCheck', true),
+    el('groupSet'),
+    current.reason ? el('stateReason', el('code', current.reason.code), el('message', current.reason.message)) : undefined,
+    el('architecture', 'x86_64'),
+    el('rootDeviceType', 'ebs'),
+    el('rootDeviceName', '/dev/xvda'),
+    el('blockDeviceMapping'),
+    el('virtualizationType', 'hvm'),
+    opt('clientToken', instance.clientToken),
+    itemSet('tagSet', instance.tags.map((tag) => [el('key', tag.Key), el('value', tag.Value)])),
+    el('hypervisor', 'xen'),
+    el('networkInterfaceSet'),
+    el('ebsOptimized', false),
+    el('enaSupport', true),
+    el('metadataOptions', el('state', 'applied'), el('httpTokens', 'required'), el('httpEndpoint', 'enabled')),
+  ];
+}

@@ -1,0 +1,136 @@
+import path from 'node:path';
+import { jsonResponse } from '../edge/aws-json';
+import type { EdgeRequest, EdgeResponse, EdgeService } from '../edge/edge-service';
+import type { SandboxRoute } from '../edge/server';
+import type { SandboxClock } from './clock';
+import { Ec2Model, ec2Service } from './ec2';
+import { FaultQueue, FaultValidationError } from './faults';
+import { buildInventory } from './inventory';
+import { renderOutboxPage } from './outbox-page';
+import { Route53Model, route53Service } from './route53';
+import { SesModel, sesv2Service } from './sesv2';
+import { SsmModel, ssmService } from './ssm';
+
+/** What the sandbox needs to know of the account it pretends to be (the same values the Lambdas get). */
+export interface SandboxSettings {
+  readonly hostedZoneId: string;
+  /** The hosted zone's domain: CUSTOMER_DOMAIN. */
+  readonly zoneName: string;
+  readonly launchTemplateId: string;
+  readonly subnetIds: readonly string[];
+  readonly senderAddress: string;
+  readonly deployDocumentName: string;
+}
+
+export interface SandboxOptions {
+  /** State goes to `<dataDir>/sandbox/*.json`. */
+  readonly dataDir: string;
+  readonly clock: SandboxClock;
+  readonly settings: SandboxSettings;
+}
+
+export interface Sandbox {
+  /** Keyed by SigV4 signing name, for the edge server's registry. */
+  readonly services: Readonly<Record<string, EdgeService>>;
+  /** `METHOD /_sandbox/path` control routes. */
+  readonly routes: Readonly<Record<string, SandboxRoute>>;
+  readonly faults: FaultQueue;
+}
+
+/**
+ * The emulated EC2, Route 53, SESv2 and SSM behind the edge port, speaking each service's real wire
+ * protocol for the calls our handlers make, with one clock for every delay and one fault queue.
+ */
+export function createSandbox(options: SandboxOptions): Sandbox {
+  const { clock, settings } = options;
+  const dir = path.join(options.dataDir, 'sandbox');
+  const faults = new FaultQueue();
+  const ec2 = new Ec2Model(dir, settings, clock);
+  const route53 = new Route53Model(dir, { hostedZoneId: settings.hostedZoneId, zoneName: settings.zoneName }, clock);
+  const ses = new SesModel(dir, { senderAddress: settings.senderAddress }, clock, route53);
+  const ssm = new SsmModel(dir, { deployDocumentName: settings.deployDocumentName }, clock, ec2);
+  const models = { ec2, route53, ses, ssm };
+
+  const routes: Record<string, SandboxRoute> = {
+    'GET /_sandbox/clock': () => json(200, clock.describe()),
+    'GET /_sandbox/inventory': (request) => {
+      const problem = unknownParams(request.query, ['all', 'customer']);
+      if (problem) return badRequest(problem);
+      const all = request.query.get('all');
+      if (all !== null && all !== 'true' && all !== 'false') return badRequest('all must be true or false');
+      const customer = request.query.get('customer');
+      if (customer === '') return badRequest('customer must be a customer id');
+      return json(200, buildInventory(models, { all: all === 'true', customer: customer ?? undefined }));
+    },
+    'GET /_sandbox/outbox': (request) => {
+      if (prefersHtml(request)) return html(renderOutboxPage(ses.outbox()));
+      return json(200, { emails: ses.outbox() });
+    },
+    'GET /_sandbox/outbox.html': () => html(renderOutboxPage(ses.outbox())),
+    'GET /_sandbox/faults': () => json(200, { faults: faults.list() }),
+    'POST /_sandbox/faults': (request) => {
+      const body = parseJson(request);
+      if (body === INVALID_JSON) return badRequest('The body must be JSON: {"service", "action", "error", "times"}');
+      try {
+        const fault = faults.add(body);
+        return json(201, { fault, faults: faults.list() });
+      } catch (error) {
+        if (error instanceof FaultValidationError) return badRequest(error.message);
+        throw error;
+      }
+    },
+    'DELETE /_sandbox/faults': () => json(200, { cleared: faults.clear() }),
+    'POST /_sandbox/reset': () => {
+      faults.clear();
+      ec2.reset();
+      route53.reset();
+      ses.reset();
+      ssm.reset();
+      return json(200, { reset: true });
+    },
+  };
+
+  return {
+    services: {
+      ec2: ec2Service(ec2, settings, clock, faults),
+      route53: route53Service(route53, faults),
+      // SESv2 signs as `ses`, like SES v1.
+      ses: sesv2Service(ses, faults),
+      ssm: ssmService(ssm, ec2, clock, faults),
+    },
+    routes,
+    faults,
+  };
+}
+
+const INVALID_JSON = Symbol('invalid JSON');
+
+function parseJson(request: EdgeRequest): unknown {
+  try {
+    return JSON.parse(request.body.toString('utf8'));
+  } catch {
+    return INVALID_JSON;
+  }
+}
+
+function unknownParams(query: URLSearchParams, allowed: readonly string[]): string | undefined {
+  const unknown = [...new Set(query.keys())].filter((key) => !allowed.includes(key));
+  return unknown.length > 0 ? `Unknown query parameters: ${unknown.join(', ')} (allowed: ${allowed.join(', ')})` : undefined;
+}
+
+function prefersHtml(request: EdgeRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return accept.includes('text/html') && !accept.includes('application/json');
+}
+
+function json(statusCode: number, body: unknown): EdgeResponse {
+  return jsonResponse(statusCode, 'application/json', body);
+}
+
+function badRequest(message: string): EdgeResponse {
+  return json(400, { error: message });
+}
+
+function html(body: string): EdgeResponse {
+  return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body };
+}

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import { AwsServiceError, awsJsonService, epochSeconds, optionalString, requiredString } from '../edge/aws-json';
+import type { EdgeService } from '../edge/edge-service';
+import { LOCAL_ACCOUNT_ID } from '../local-env';
+import type { SandboxClock } from './clock';
+import type { Ec2Model, StoredInstance } from './ec2';
+import type { FaultQueue } from './faults';
+import { JsonFile } from './json-file';
+
+export type CommandOutcome = 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
+export type InvocationStatus = 'Pending' | 'InProgress' | CommandOutcome;
+
+export interface StoredCommand {
+  readonly commandId: string;
+  readonly documentName: string;
+  readonly instanceIds: readonly string[];
+  readonly parameters: Readonly<Record<string, readonly string[]>>;
+  readonly comment?: string;
+  readonly timeoutSeconds: number;
+  readonly requestedAt: number;
+  /** GetCommandInvocation answers InvocationDoesNotExist until then. */
+  readonly visibleAt: number;
+  readonly inProgressAt: number;
+  readonly doneAt: number;
+  readonly outcome: CommandOutcome;
+}
+
+interface SsmState {
+  commands: StoredCommand[];
+}
+
+export interface SsmSettings {
+  /** DEPLOY_DOCUMENT_NAME: the one custom document the account has (besides AWS's own). */
+  readonly deployDocumentName: string;
+}
+
+const AWS_DOCUMENTS = ['AWS-RunShellScript'];
+const COMMAND_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Run Command: which instances have an agent online (from the EC2 model) and the commands sent; `ssm.json`. */
+export class SsmModel {
+  private state: SsmState;
+  private readonly file: JsonFile<SsmState>;
+
+  constructor(
+    dir: string,
+    private readonly settings: SsmSettings,
+    private readonly clock: SandboxClock,
+    private readonly ec2: Ec2Model,
+  ) {
+    this.file = new JsonFile(dir, 'ssm');
+    this.state = this.file.load(() => ({ commands: [] }));
+  }
+
+  reset(): void {
+    this.state = { commands: [] };
+    this.persist();
+  }
+
+  commands(): readonly StoredCommand[] {
+    return this.state.commands;
+  }
+
+  /**
+   * The agent registers a while after the instance first runs and pings while it runs; a stopped
+   * instance shows ConnectionLost; a terminated one is deregistered.
+   */
+  pingStatus(instance: StoredInstance, now = this.clock.now()): 'Online' | 'ConnectionLost' | undefined {
+    const { state } = this.ec2.stateOf(instance, now);
+    const first = this.ec2.firstRunningAt(instance, now);
+    const agentDelay = this.clock.realMs('ssmAgentOnline');
+    if (state === 'terminated' || first === undefined || now < first + agentDelay) return undefined;
+    const since = this.ec2.runningSince(instance, now);
+    return since !== undefined && now >= since + agentDelay ? 'Online' : 'ConnectionLost';
+  }
+
+  send(request: Omit<StoredCommand, 'commandId' | 'requestedAt' | 'visibleAt' | 'inProgressAt' | 'doneAt'>): StoredCommand {
+    const known = [this.settings.deployDocumentName, ...AWS_DOCUMENTS];
+    if (!known.includes(request.documentName)) throw new AwsServiceError('InvalidDocument', `Document with name ${request.documentName} does not exist.`);
+    const now = this.clock.now();
+    const notReady = request.instanceIds.filter((id) => {
+      const instance = this.ec2.find(id);
+      return !instance || this.pingStatus(instance, now) !== 'Online';
+    });
+    if (notReady.length > 0) {
+      throw new AwsServiceError('InvalidInstanceId', `Instances [[${notReady.join(', ')}]] not in a valid state for account ${LOCAL_ACCOUNT_ID}`);
+    }
+    const inProgressAt = this.clock.after('ssmCommandPending', now);
+    const command: StoredCommand = {
+      ...request,
+      commandId: randomUUID(),
+      requestedAt: now,
+      visibleAt: this.clock.after('ssmInvocationVisible', now),
+      inProgressAt,
+      doneAt: this.clock.after('ssmCommandDuration', inProgressAt),
+    };
+    this.state.commands.push(command);
+    this.persist();
+    return command;
+  }
+
+  status(command: StoredCommand, now = this.clock.now()): InvocationStatus {
+    if (now < command.inProgressAt) return 'Pending';
+    if (now < command.doneAt) return 'InProgress';
+    return command.outcome;
+  }
+
+  private persist(): void {
+    this.file.save(this.state);
+  }
+}
+
+const STATUS_DETAILS: Record<InvocationStatus, string> = {
+  Pending: 'Pending',
+  InProgress: 'InProgress',
+  Success: 'Success',
+  Failed: 'Failed',
+  TimedOut: 'ExecutionTimedOut',
+  Cancelled: 'Cancelled',
+};
+
+/** SSM on awsJson1_1 (`X-Amz-Target: AmazonSSM.<Op>`): the three Run Command calls the workflow makes. */
+export function ssmService(model: SsmModel, ec2: Ec2Model, clock: SandboxClock, faults: FaultQueue): EdgeService {
+  return awsJsonService({
+    targetPrefix: 'AmazonSSM',
+    jsonVersion: '1.1',
+    beforeOperation: (operation) => faults.raise('ssm', operation),
+    operations: {
+      DescribeInstanceInformation: (input) => {
+        const filters = parseFilters(input);
+        const now = clock.now();
+        const list = ec2
+          .all()
+          .map((instance) => ({ instance, ping: model.pingStatus(instance, now) }))
+          .filter(({ instance, ping }) => ping !== undefined && filters.every((filter) => filter.matches(instance.instanceId, ping)))
+          .map(({ instance, ping }) => ({
+            InstanceId: instance.instanceId,
+            PingStatus: ping,
+            LastPingDateTime: epochSeconds(ping === 'Online' ? now : (ec2.stateOf(instance, now).at ?? now)),
+            AgentVersion: '3.3.1142.0',
+            IsLatestVersion: true,
+            PlatformType: 'Linux',
+            PlatformName: 'Amazon Linux',
+            PlatformVersion: '2023',
+            ResourceType: 'EC2Instance',
+            IPAddress: instance.privateIp,
+            ComputerName: `ip-${instance.privateIp.replace(/\./g, '-')}.ec2.internal`,
+            AssociationStatus: 'Success',
+            SourceId: instance.instanceId,
+            SourceType: 'AWS::EC2::Instance',
+          }));
+        return { InstanceInformationList: list };
+      },
+
+      SendCommand: (input) => {
+        const documentName = requiredString(input, 'DocumentName');
+        if (input.Targets !== undefined) throw new AwsServiceError('InvalidParameters', 'The local sandbox emulates InstanceIds only (no Targets)');
+        const instanceIds = stringList(input.InstanceIds, 'InstanceIds');
+        if (instanceIds.length === 0 || instanceIds.length > 50) throw new AwsServiceError('InvalidParameters', 'InstanceIds must name 1 to 50 instances');
+        const timeoutSeconds = input.TimeoutSeconds === undefined ? 3600 : Number(input.TimeoutSeconds);
+        if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 30 || timeoutSeconds > 2592000) {
+          throw new AwsServiceError('ValidationException', 'TimeoutSeconds must be between 30 and 2592000');
+        }
+        const parameters = parseParameters(input.Parameters);
+        const outcome = (faults.take('ssm', 'CommandOutcome')?.error as CommandOutcome | undefined) ?? 'Success';
+        const command = model.send({ documentName, instanceIds, parameters, comment: optionalString(input, 'Comment'), timeoutSeconds, outcome });
+        return {
+          Command: {
+            CommandId: command.commandId,
+            DocumentName: command.documentName,
+            DocumentVersion: '$DEFAULT',
+            Comment: command.comment ?? '',
+            ExpiresAfter: epochSeconds(command.requestedAt + timeoutSeconds * 1000),
+            Parameters: command.parameters,
+            InstanceIds: command.instanceIds,
+            Targets: [],
+            RequestedDateTime: epochSeconds(command.requestedAt),
+            Status: 'Pending',
+            StatusDetails: 'Pending',
+            MaxConcurrency: '50',
+            MaxErrors: '0',
+            TargetCount: command.instanceIds.length,
+            CompletedCount: 0,
+            ErrorCount: 0,
+            DeliveryTimedOutCount: 0,
+            TimeoutSeconds: timeoutSeconds,
+            CloudWatchOutputConfig: { CloudWatchOutputEnabled: false },
+          },
+        };
+      },
+
+      GetCommandInvocation: (input) => {
+        const commandId = requiredString(input, 'CommandId');
+        const instanceId = requiredString(input, 'InstanceId');
+        if (!COMMAND_ID.test(commandId)) throw new AwsServiceError('InvalidCommandId', `Invalid command id ${commandId}`);
+        const now = clock.now();
+        const command = model.commands().find((candidate) => candidate.commandId === commandId);
+        if (!command || !command.instanceIds.includes(instanceId) || now < command.visibleAt) {
+          throw new AwsServiceError('InvocationDoesNotExist', 'An error occurred (InvocationDoesNotExist) when calling the GetCommandInvocation operation');
+        }
+        const status = model.status(command, now);
+        const done = !['Pending', 'InProgress'].includes(status);
+        const started = status === 'Pending' ? undefined : command.inProgressAt;
+        return {
+          CommandId: command.commandId,
+          InstanceId: instanceId,
+          Comment: command.comment ?? '',
+          DocumentName: command.documentName,
+          DocumentVersion: '$DEFAULT',
+          PluginName: 'deploy',
+          ResponseCode: done ? (status === 'Success' ? 0 : 1) : -1,
+          ExecutionStartDateTime: started === undefined ? '' : new Date(started).toISOString(),
+          ExecutionElapsedTime: started === undefined ? '' : `PT${((Math.min(now, command.doneAt) - started) / 1000).toFixed(3)}S`,
+          ExecutionEndDateTime: done ? new Date(command.doneAt).toISOString() : '',
+          Status: status,
+          StatusDetails: STATUS_DETAILS[status],
+          StandardOutputContent: done ? `StackPro deploy (${command.documentName}) ${status === 'Success' ? 'finished' : 'failed'} in the local sandbox\n` : '',
+          StandardOutputUrl: '',
+          StandardErrorContent: status === 'Failed' ? 'docker compose up failed (injected by the StackPro sandbox)\n' : '',
+          StandardErrorUrl: '',
+          CloudWatchOutputConfig: { CloudWatchOutputEnabled: false },
+        };
+      },
+    },
+  });
+}
+
+interface InstanceFilter {
+  matches(instanceId: string, ping: string): boolean;
+}
+
+function parseFilters(input: Record<string, unknown>): InstanceFilter[] {
+  const raw = [
+    ...(Array.isArray(input.Filters) ? input.Filters : []).map((filter: { Key?: unknown; Values?: unknown }) => ({ key: filter?.Key, values: filter?.Values })),
+    ...(Array.isArray(input.InstanceInformationFilterList) ? input.InstanceInformationFilterList : []).map((filter: { key?: unknown; valueSet?: unknown }) => ({
+      key: filter?.key,
+      values: filter?.valueSet,
+    })),
+  ];
+  return raw.map(({ key, values }) => {
+    const list = stringList(values, 'Values');
+    if (list.length === 0) throw new AwsServiceError('InvalidInstanceInformationFilterValue', `The filter ${String(key)} needs at least one value`);
+    if (key === 'InstanceIds') return { matches: (instanceId: string) => list.includes(instanceId) };
+    if (key === 'PingStatus') return { matches: (_: string, ping: string) => list.includes(ping) };
+    throw new AwsServiceError('InvalidFilterKey', `The local sandbox supports the InstanceIds and PingStatus filters, not ${String(key)}`);
+  });
+}
+
+function stringList(value: unknown, member: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+    throw new AwsServiceError('ValidationException', `${member} must be a list of strings`);
+  }
+  return value as string[];
+}
+
+function parseParameters(value: unknown): Record<string, string[]> {
+  if (value === undefined) return {};
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new AwsServiceError('InvalidParameters', 'Parameters must be a map of string lists');
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([name, values]) => {
+      if (!Array.isArray(values) || values.some((item) => typeof item !== 'string')) {
+        throw new AwsServiceError('InvalidParameters', `Parameter ${name} must be a list of strings`);
+      }
+      return [name, values as string[]];
+    }),
+  );
+}

@@ -1,0 +1,188 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- status bodies are asserted field by field */
+import { signedFetch } from '../../bin/admin-request';
+import { call, eventually, newSignup } from './api-client';
+import { startLocalStackProcess, type LocalStackProcess } from './local-stack-process';
+
+/**
+ * The provisioning workflow end to end: the real ASL file run by the local Step Functions runner, the
+ * real step handlers, against the sandbox's EC2, Route 53, SESv2 and SSM. Faults are global to a
+ * sandbox, so this file runs its own stack and its scenarios one after another.
+ */
+let stack: LocalStackProcess;
+
+beforeAll(async () => {
+  stack = await startLocalStackProcess({ env: { STACKPRO_SANDBOX_PROFILE: 'fast' } });
+}, 90_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function edge(method: string, path: string, json?: unknown) {
+  const res = await fetch(`${stack.edgeUrl}${path}`, {
+    method,
+    headers: json === undefined ? {} : { 'content-type': 'application/json' },
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+interface Inventory {
+  instances: { instanceId: string; state: string; instanceType: string; publicIp: string | null; tags: Record<string, string> }[];
+  records: { name: string; type: string; values: string[] }[];
+  identities: { identity: string; status: string }[];
+  commands: { commandId: string; instanceId: string; status: string }[];
+}
+
+/** What the sandbox holds for one customer: live instances by tag, records and identity by subdomain. */
+async function holdings(customerId: string, subdomain: string) {
+  const { body } = (await edge('GET', '/_sandbox/inventory')) as { body: Inventory };
+  const tagged = (tags: Record<string, string> | { Key: string; Value: string }[]) =>
+    Array.isArray(tags) ? tags.some((t) => t.Key === 'Customer' && t.Value === customerId) : tags.Customer === customerId;
+  const under = (name: string) => {
+    const bare = name.replace(/\.$/, '');
+    return bare === subdomain || bare.endsWith(`.${subdomain}`);
+  };
+  return {
+    instances: body.instances.filter((i) => tagged(i.tags) && i.state !== 'terminated'),
+    records: body.records.filter((r) => under(r.name)),
+    identities: body.identities.filter((i) => i.identity === subdomain),
+  };
+}
+
+async function signUp(plan = 'starter') {
+  const res = await call('POST', '/auth/signup', { json: newSignup({ plan }), base: stack.apiUrl });
+  expect(res.status).toBe(201);
+  return res.body as { customerId: string; accessToken: string; subdomain: string; email?: string };
+}
+
+/** Polls the status route until provisioning has ended (active with email checked, or failed). */
+async function settled(customer: { customerId: string; accessToken: string }, until: (body: any) => boolean = defaultSettled) {
+  return eventually(async () => {
+    const res = await call('GET', `/customers/${customer.customerId}/status`, { token: customer.accessToken, base: stack.apiUrl });
+    return until(res.body) ? res.body : undefined;
+  }, 60_000, 'provisioning to settle');
+}
+/** Settled: failed or active with email verified, and no step still running (its log written). */
+const defaultSettled = (body: any) =>
+  body.provisioning?.currentStep === null && (body.status === 'failed' || (body.status === 'active' && body.services?.email === 'running'));
+
+async function fault(service: string, action: string, error: string, times: number) {
+  const res = await edge('POST', '/_sandbox/faults', { service, action, error, times });
+  expect(res.status).toBeLessThan(300);
+}
+
+async function expectActive(customer: { customerId: string; accessToken: string; subdomain: string }) {
+  const status = await settled(customer);
+  expect(status.status).toBe('active');
+  expect(status.publicIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+  expect(status.services).toEqual({ website: 'running', crm: 'running', email: 'running' });
+  const held = await holdings(customer.customerId, customer.subdomain);
+  expect(held.instances).toHaveLength(1);
+  expect(held.instances[0].state).toBe('running');
+  expect(held.records).toContainEqual(expect.objectContaining({ name: expect.stringMatching(new RegExp(`^${customer.subdomain}\\.?$`)), type: 'A', values: [status.publicIp] }));
+  expect(held.identities).toHaveLength(1);
+  return status;
+}
+
+async function expectRolledBack(customer: { customerId: string; accessToken: string; subdomain: string }, reason: RegExp) {
+  const status = await settled(customer);
+  expect(status.status).toBe('failed');
+  expect(status.failureReason).toMatch(reason);
+  expect(status.provisioning.steps).toContainEqual(expect.objectContaining({ name: 'Roll back', status: 'succeeded' }));
+  expect(status.provisioning.steps.some((s: { status: string }) => s.status === 'failed')).toBe(true);
+  // Nothing that costs money or leaks is left behind.
+  const held = await holdings(customer.customerId, customer.subdomain);
+  expect(held).toEqual({ instances: [], records: [], identities: [] });
+  return status;
+}
+
+async function outboxFor(address: string) {
+  const { body } = await edge('GET', '/_sandbox/outbox');
+  return (body.emails as { to: string[] | string; subject: string }[]).filter((e) => [e.to].flat().includes(address));
+}
+
+describe('provisioning workflow on the sandbox', () => {
+  it('takes a signup to active with a subdomain, an IP, the apps deployed and a welcome email', async () => {
+    const signup = newSignup({ plan: 'business' });
+    const created = (await call('POST', '/auth/signup', { json: signup, base: stack.apiUrl })).body;
+    const status = await expectActive(created);
+    expect(status.provisioning.currentStep).toBeNull();
+    expect(status.provisioning.steps.map((s: { name: string }) => s.name)).toEqual(
+      expect.arrayContaining(['Start provisioning', 'Launch instance', 'Wait until running', 'Create email identity', 'Publish DKIM records', 'Point subdomain at instance', 'Deploy applications', 'Activate and notify', 'Send welcome email', 'Verify email domain']),
+    );
+    expect(status.provisioning.steps.every((s: { status: string; endedAt?: string }) => s.status === 'succeeded' && s.endedAt)).toBe(true);
+    const held = await holdings(created.customerId, created.subdomain);
+    expect(held.instances[0]).toMatchObject({ instanceType: 't3.small' });
+    expect(held.records.filter((r) => r.type === 'CNAME')).toHaveLength(3);
+    const mails = await outboxFor(signup.email.trim().toLowerCase());
+    expect(mails).toHaveLength(1);
+    expect(mails[0].subject).toContain('ready');
+  });
+
+  describe.each([
+    // [step, fault that retries absorb]
+    ['Launch instance (no capacity in the first AZ)', 'ec2', 'RunInstances', 'InsufficientInstanceCapacity', 1],
+    ['Launch instance (throttled)', 'ec2', 'RunInstances', 'RequestLimitExceeded', 4],
+    ['Wait until running', 'ec2', 'DescribeInstances', 'RequestLimitExceeded', 4],
+    ['Create email identity', 'sesv2', 'CreateEmailIdentity', 'TooManyRequestsException', 4],
+    ['Publish DKIM records', 'route53', 'ChangeResourceRecordSets', 'Throttling', 4],
+    ['Point subdomain (DNS change)', 'route53', 'GetChange', 'Throttling', 4],
+    ['Deploy applications (agent check)', 'ssm', 'DescribeInstanceInformation', 'ThrottlingException', 4],
+    ['Deploy applications', 'ssm', 'SendCommand', 'ThrottlingException', 4],
+    ['Deploy applications (command status)', 'ssm', 'GetCommandInvocation', 'ThrottlingException', 4],
+    ['Activate and notify', 'sesv2', 'GetEmailIdentity', 'TooManyRequestsException', 4],
+  ])('%s', (_step, service, action, error, times) => {
+    it(`recovers from ${times} x ${error} on ${action} and reaches active`, async () => {
+      await edge('DELETE', '/_sandbox/faults');
+      await fault(service as string, action as string, error as string, times as number);
+      const customer = await signUp();
+      await expectActive(customer);
+      const pending = (await edge('GET', '/_sandbox/faults')).body;
+      expect(JSON.stringify(pending)).not.toContain(action as string);
+    });
+  });
+
+  describe.each([
+    // [step, fault retries cannot fix (repeated past the SDK's own retries), the reason the account shows]
+    ['Launch instance', 'ec2', 'RunInstances', 'UnauthorizedOperation', 10, /UnauthorizedOperation/],
+    ['Launch instance (no capacity anywhere)', 'ec2', 'RunInstances', 'InsufficientInstanceCapacity', 100, /InstanceCapacityError/],
+    ['Wait until running', 'ec2', 'InstanceOutcome', 'terminated', 1, /InstanceLostError/],
+    ['Create email identity', 'sesv2', 'CreateEmailIdentity', 'LimitExceededException', 10, /LimitExceededException/],
+    ['Publish DKIM records', 'route53', 'ChangeResourceRecordSets', 'InvalidChangeBatch', 10, /InvalidChangeBatch/],
+    ['Point subdomain (DNS change)', 'route53', 'GetChange', 'NoSuchChange', 10, /NoSuchChange/],
+    ['Deploy applications (agent check)', 'ssm', 'DescribeInstanceInformation', 'InvalidInstanceId', 10, /InvalidInstanceId/],
+    ['Deploy applications', 'ssm', 'SendCommand', 'InvalidDocument', 10, /InvalidDocument/],
+    ['Deploy applications (command fails)', 'ssm', 'CommandOutcome', 'Failed', 1, /DeploymentFailedError/],
+    ['Activate and notify', 'sesv2', 'GetEmailIdentity', 'NotFoundException', 10, /NotFoundException/],
+  ])('%s', (_step, service, action, error, times, reason) => {
+    it(`rolls back everything after ${error} on ${action}, and a retry reaches active`, async () => {
+      await edge('DELETE', '/_sandbox/faults');
+      await fault(service as string, action as string, error as string, times as number);
+      const customer = await signUp();
+      await expectRolledBack(customer, reason as RegExp);
+
+      await edge('DELETE', '/_sandbox/faults');
+      const retry = await signedFetch('POST', new URL(`${stack.apiUrl}/admin/customers/${customer.customerId}/provisioning/retry`));
+      expect(retry.status).toBe(202);
+      const retried = await settled(customer, (body) => body.provisioning?.attempt === 2 && defaultSettled(body));
+      expect(retried.status).toBe('active');
+      expect(retried.provisioning.executionName).toMatch(/-attempt-2$/);
+      await expectActive(customer);
+    });
+  });
+
+  it('keeps the customer active when only the welcome email fails for good', async () => {
+    await edge('DELETE', '/_sandbox/faults');
+    await fault('sesv2', 'SendEmail', 'MessageRejected', 100);
+    const signup = newSignup();
+    const customer = (await call('POST', '/auth/signup', { json: signup, base: stack.apiUrl })).body;
+    const status = await expectActive(customer);
+    expect(await outboxFor(signup.email.trim().toLowerCase())).toHaveLength(0);
+    expect(status.provisioning.steps).toContainEqual(
+      expect.objectContaining({ name: 'Send welcome email', status: 'failed', message: expect.stringContaining('MessageRejected') }),
+    );
+    await edge('DELETE', '/_sandbox/faults');
+  });
+});

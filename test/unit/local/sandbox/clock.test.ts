@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { clockSettingsFromEnv, SandboxClock } from '../../../../local/sandbox/clock';
+import { scaledTimeOverrides } from '../../../../local/step-functions/time-overrides';
+
+describe('clockSettingsFromEnv', () => {
+  it('defaults to the fast profile: 100x compressed, Waits capped at 200 ms', () => {
+    expect(clockSettingsFromEnv({})).toEqual({ profile: 'fast', scale: 0.01, waitCapMs: 200 });
+  });
+
+  it('runs realistic at real speed unless a time scale compresses it', () => {
+    expect(clockSettingsFromEnv({ STACKPRO_SANDBOX_PROFILE: 'realistic' })).toEqual({ profile: 'realistic', scale: 1, waitCapMs: undefined });
+    expect(clockSettingsFromEnv({ STACKPRO_SANDBOX_PROFILE: 'realistic', STACKPRO_SANDBOX_TIME_SCALE: '0.01' }).scale).toBe(0.01);
+  });
+
+  it('makes everything immediate on the instant profile', () => {
+    const clock = new SandboxClock(clockSettingsFromEnv({ STACKPRO_SANDBOX_PROFILE: 'instant' }));
+
+    expect(clock.realMs('route53InSync')).toBe(0);
+    expect(clock.workflowMs(3600)).toBe(0);
+  });
+
+  it.each([
+    [{ STACKPRO_SANDBOX_PROFILE: 'slow' }, /STACKPRO_SANDBOX_PROFILE must be one of instant, fast, realistic/],
+    [{ STACKPRO_SANDBOX_TIME_SCALE: 'fast' }, /STACKPRO_SANDBOX_TIME_SCALE must be a number/],
+    [{ STACKPRO_SANDBOX_TIME_SCALE: '-1' }, /STACKPRO_SANDBOX_TIME_SCALE must be a number/],
+  ])('refuses %j in one line', (env, message) => {
+    expect(() => clockSettingsFromEnv(env)).toThrow(message);
+  });
+
+  it('caps workflow sleeps on the fast profile but not the sandbox delays', () => {
+    const clock = new SandboxClock(clockSettingsFromEnv({}));
+
+    expect(clock.workflowMs(5)).toBe(50);
+    expect(clock.workflowMs(3600)).toBe(200);
+    expect(clock.realMs('sesDkimVerification')).toBe(1200);
+  });
+});
+
+describe('scaledTimeOverrides', () => {
+  const definition = JSON.parse(readFileSync(path.join(__dirname, '../../../../statemachines/provision-customer.asl.json'), 'utf8'));
+
+  it('scales every Wait, including those inside Parallel branches', () => {
+    const { waitTimeOverrides } = scaledTimeOverrides(definition, (seconds) => seconds * 10);
+
+    expect(waitTimeOverrides).toMatchObject({
+      'Wait for instance to boot': 50,
+      'Wait for DNS change': 150,
+      'Wait for email verification': 36000,
+    });
+  });
+
+  it('scales every retrier of every retrying state, by position', () => {
+    const { retryIntervalOverrides } = scaledTimeOverrides(definition, (seconds) => seconds * 10);
+
+    // Inside the Parallel: capacity retrier (30 s) first, then the throttling one (2 s).
+    expect(retryIntervalOverrides['Launch instance']).toEqual([300, 20]);
+    expect(retryIntervalOverrides['Start provisioning']).toEqual([20]);
+  });
+});
