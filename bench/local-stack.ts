@@ -32,9 +32,10 @@ export async function freePorts(count: number): Promise<number[]> {
 /**
  * Runs `fn` against a fresh local stack (`npm start` as a child process, on free ports, with a new temp
  * data dir, only error logs, and the loopback guard), and always stops it and removes the data dir
- * afterwards, also on error or on SIGINT/SIGTERM.
+ * afterwards, also on error or on SIGINT/SIGTERM. `env` is added to the stack's (a sandbox profile, a time
+ * scale; a NODE_OPTIONS given here must carry the loopback guard itself).
  */
-export async function withLocalStack<T>(fn: (stack: BenchStack) => Promise<T>): Promise<T> {
+export async function withLocalStack<T>(fn: (stack: BenchStack) => Promise<T>, env: NodeJS.ProcessEnv = {}): Promise<T> {
   const [apiPort, sandboxPort, dynamoDbPort] = await freePorts(3);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'stackpro-bench-data-'));
   let running: LocalStackProcess | undefined;
@@ -63,6 +64,7 @@ export async function withLocalStack<T>(fn: (stack: BenchStack) => Promise<T>): 
         LOG_LEVEL: 'ERROR',
         POWERTOOLS_LOG_LEVEL: 'ERROR',
         NODE_OPTIONS: nodeOptionsWithGuard(),
+        ...env,
       },
     });
     if (interrupted) {

@@ -1,17 +1,24 @@
 /**
- * `npm run bench`: the account API on the local stack (latency, throughput, the DynamoDB floor) and the
- * Lambda bundles (size, cold import time). Measured figures only; all traffic goes to 127.0.0.1. Prints one
- * table per section and, last, one JSON line to copy into the README.
+ * `npm run bench`: the account API on the local stack (latency, throughput, the DynamoDB floor), the
+ * Lambda bundles (size, cold import time), provisioning on the realistic model (signup to active against
+ * the model's critical path; transitions, invocations and cost per signup) and 200 concurrent signups
+ * provisioned on the fast profile. Measured figures only; all traffic goes to 127.0.0.1. Prints one table
+ * per section and, last, one JSON line to copy into the README.
  *
- * Counts can be lowered for a quick try: BENCH_SIGNUPS, BENCH_READS, BENCH_IMPORT_RUNS.
+ * BENCH_SECTIONS picks sections (comma-separated: api, bundles, provisioning, concurrent; default all).
+ * Counts can be lowered for a quick try: BENCH_SIGNUPS, BENCH_READS, BENCH_IMPORT_RUNS,
+ * BENCH_PROVISIONING_SIGNUPS, BENCH_CONCURRENT_SIGNUPS, BENCH_CONCURRENT_CONCURRENCY; BENCH_TIME_SCALE
+ * is the realistic model's compression (real seconds per model second).
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { apiSummary, printApiReport } from './api-report';
 import { benchAccountApi } from './api-section';
 import { benchBundles, bundleSummary } from './bundle-section';
+import { benchConcurrentProvisioning, printConcurrentReport } from './concurrent-section';
 import { withLocalStack } from './local-stack';
 import { timePasswordHash } from './password-hash';
+import { benchProvisioning, printProvisioningReport } from './provisioning-section';
 
 function count(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -23,6 +30,27 @@ const CONCURRENCY = 8;
 const SIGNUPS = count('BENCH_SIGNUPS', 200);
 const READS = count('BENCH_READS', 2_000);
 const IMPORT_RUNS = count('BENCH_IMPORT_RUNS', 7);
+const PROVISIONING_SIGNUPS = count('BENCH_PROVISIONING_SIGNUPS', 5);
+const CONCURRENT_SIGNUPS = count('BENCH_CONCURRENT_SIGNUPS', 200);
+const CONCURRENT_CONCURRENCY = count('BENCH_CONCURRENT_CONCURRENCY', 20);
+const TIME_SCALE = scale('BENCH_TIME_SCALE', 0.02);
+
+const SECTIONS = ['api', 'bundles', 'provisioning', 'concurrent'] as const;
+const selected = sections(process.env.BENCH_SECTIONS);
+
+function scale(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0 || value > 1) throw new Error(`${name} must be a number in (0, 1]`);
+  return value;
+}
+
+function sections(raw: string | undefined): Set<string> {
+  if (!raw) return new Set(SECTIONS);
+  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) throw new Error(`BENCH_SECTIONS: one or more of ${SECTIONS.join(', ')} (got "${raw}")`);
+  return new Set(names);
+}
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -40,7 +68,9 @@ async function main(): Promise<void> {
       `load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')} at start (other work on the machine skews every figure)`,
   );
 
-  try {
+  console.log(`Sections: ${[...selected].join(', ')}`);
+
+  if (selected.has('api')) try {
     const hashMs = await timePasswordHash(10);
     const api = await withLocalStack((stack) => {
       console.log(`Local stack up: API ${stack.apiUrl}, DynamoDB Local ${stack.dynamoDbUrl}`);
@@ -63,13 +93,36 @@ async function main(): Promise<void> {
     console.error(`\nSections 1-2 failed: ${(error as Error).stack ?? String(error)}`);
   }
 
-  try {
+  if (selected.has('bundles')) try {
     const bundles = await benchBundles(IMPORT_RUNS);
     summary.bundles = bundleSummary(bundles);
     for (const failure of bundles.failures) errors.push(`section 3: ${failure.id}: ${failure.error}`);
   } catch (error) {
     errors.push(`section 3: ${(error as Error).message}`);
     console.error(`\nSection 3 failed: ${(error as Error).stack ?? String(error)}`);
+  }
+
+  if (selected.has('provisioning')) try {
+    const provisioning = await benchProvisioning({ signups: PROVISIONING_SIGNUPS, scale: TIME_SCALE });
+    Object.assign(summary, printProvisioningReport(provisioning));
+    for (const run of provisioning.runs) if (run.problem) errors.push(`section 4: ${run.account.customerId}: ${run.problem}`);
+  } catch (error) {
+    errors.push(`sections 4-5: ${(error as Error).stack ?? String(error)}`);
+    console.error(`\nSections 4-5 failed: ${(error as Error).stack ?? String(error)}`);
+  }
+
+  if (selected.has('concurrent')) try {
+    const concurrent = await benchConcurrentProvisioning({
+      signups: CONCURRENT_SIGNUPS,
+      concurrency: CONCURRENT_CONCURRENCY,
+      deadlineMs: 180_000,
+    });
+    const report = printConcurrentReport(concurrent);
+    Object.assign(summary, report.summary);
+    if (report.failures > 0) errors.push(`section 6: ${report.failures} of ${CONCURRENT_SIGNUPS} signups not provisioned`);
+  } catch (error) {
+    errors.push(`section 6: ${(error as Error).stack ?? String(error)}`);
+    console.error(`\nSection 6 failed: ${(error as Error).stack ?? String(error)}`);
   }
 
   summary.totalSeconds = Math.round((performance.now() - started) / 1000);

@@ -1,0 +1,322 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MODEL_SECONDS } from '../local/sandbox/clock';
+import { type Account, signUp, signupBody } from './api-latency';
+import { nodeOptionsWithGuard, refusedHosts } from './guard';
+import { type BenchStack, withLocalStack } from './local-stack';
+import { PRICES, stepMemoryMb } from './prices';
+import {
+  type DynamoDbCountRow,
+  executionFacts,
+  type HistoryFigures,
+  historyFigures,
+  readDynamoDbCounts,
+  readStatus,
+  requestUnits,
+  sfnClient,
+  sleep,
+  waitForExecutionEnd,
+} from './provisioning-common';
+import { loadAsl, loopTurn, type ModelBounds, modelBounds, POLL_WAITS } from './provisioning-model';
+import { median, round } from './stats';
+import { printTable } from './table';
+
+const COUNTER = path.join(__dirname, 'dynamodb-counter.mjs');
+/** Real time between status polls: at scale 0.02 that is 0.5 model s, the resolution of the measurement. */
+const POLL_PAUSE_MS = 10;
+/** What one extra Lambda invocation is assumed to bill in real AWS (SDK round trips to AWS APIs, warm). */
+const ASSUMED_INVOCATION_MS = 200;
+
+export interface ProvisioningOptions {
+  /** Signups measured one at a time (after one unmeasured warm-up signup). */
+  readonly signups: number;
+  /** STACKPRO_SANDBOX_TIME_SCALE: real seconds per model second. */
+  readonly scale: number;
+}
+
+interface SignupRun {
+  readonly account: Account;
+  readonly executionName?: string;
+  readonly sentMs: number;
+  readonly createdMs?: number;
+  readonly activeMs?: number;
+  readonly emailRunningMs?: number;
+  readonly finalStatus: string;
+  readonly executionStatus: string;
+  readonly problem?: string;
+}
+
+/** Signs up once and follows the status route until active and email running (or failed, or the deadline). */
+async function signUpAndFollow(stack: BenchStack, tag: string, runTag: string, deadlineMs: number): Promise<SignupRun> {
+  const accounts: Account[] = [];
+  const sentMs = Date.now();
+  const outcome = await signUp(stack.apiUrl, signupBody(runTag, tag), accounts).catch((error: Error) => ({ ok: false, status: error.name, detail: error.message }));
+  const createdMs = Date.now();
+  const account = accounts[0];
+  if (!outcome.ok || !account) {
+    const failed = { customerId: '-', accessToken: '' };
+    return { account: failed, sentMs, finalStatus: `signup ${outcome.status}`, executionStatus: '-', problem: `signup failed: ${outcome.status} ${outcome.detail ?? ''}` };
+  }
+  let activeMs: number | undefined;
+  let emailRunningMs: number | undefined;
+  let last: Awaited<ReturnType<typeof readStatus>> = {};
+  const deadline = sentMs + deadlineMs;
+  while (Date.now() < deadline) {
+    last = await readStatus(stack.apiUrl, account);
+    const now = Date.now();
+    if (last.status === 'active' && activeMs === undefined) activeMs = now;
+    if (last.services?.email === 'running' && emailRunningMs === undefined) emailRunningMs = now;
+    if ((activeMs !== undefined && emailRunningMs !== undefined) || last.status === 'failed') break;
+    await sleep(POLL_PAUSE_MS);
+  }
+  const executionName = last.provisioning?.executionName;
+  const problem =
+    activeMs === undefined
+      ? `not active: ${last.status}${last.failureReason ? ` (${last.failureReason})` : ''}`
+      : emailRunningMs === undefined
+        ? `email still ${last.services?.email}`
+        : undefined;
+  return { account, executionName, sentMs, createdMs, activeMs, emailRunningMs, finalStatus: last.status ?? '?', executionStatus: 'RUNNING', problem };
+}
+
+export interface ProvisioningResult {
+  readonly scale: number;
+  readonly clockProfile: string;
+  readonly model: ModelBounds;
+  readonly runs: readonly SignupRun[];
+  readonly histories: readonly HistoryFigures[];
+  readonly dynamoDb: readonly DynamoDbCountRow[];
+  readonly refusedHosts: Record<string, number>;
+}
+
+/** Sections 4-5: one stack on the realistic model, compressed by `scale`; signups one at a time. */
+export async function benchProvisioning(options: ProvisioningOptions): Promise<ProvisioningResult> {
+  const model = modelBounds();
+  const countsDir = mkdtempSync(path.join(tmpdir(), 'stackpro-bench-ddb-'));
+  const countsFile = path.join(countsDir, 'counts.json');
+  try {
+    return await withLocalStack(
+      async (stack) => {
+        const clock = (await (await fetch(`${stack.process.edgeUrl}/_sandbox/clock`, { signal: AbortSignal.timeout(10_000) })).json()) as {
+          profile: string;
+          scale: number;
+        };
+        if (clock.profile !== 'realistic' || clock.scale !== options.scale) {
+          throw new Error(`the stack runs ${clock.profile} at scale ${clock.scale}, not realistic at ${options.scale}`);
+        }
+        console.log(`\nSections 4-5: stack on the realistic model at time scale ${clock.scale} (1 model s = ${clock.scale * 1000} real ms)`);
+        const runTag = `${Date.now().toString(36)}-${process.pid}`;
+        // Deadline per signup: three times the model's bound to email running, plus 2 model minutes, plus 15 s of real slack.
+        const deadlineMs = (3 * model.criticalEmail + 120) * clock.scale * 1000 + 15_000;
+        const sfn = sfnClient(stack.process.edgeUrl);
+        try {
+          const follow = async (tag: string) => {
+            const run = await signUpAndFollow(stack, tag, runTag, deadlineMs);
+            const executionStatus = run.executionName
+              ? await waitForExecutionEnd(sfn, run.executionName, Date.now() + deadlineMs, 20).catch((error: Error) => error.name)
+              : '-';
+            const problem = run.problem ?? (executionStatus === 'SUCCEEDED' ? undefined : `execution ${executionStatus}`);
+            return { ...run, executionStatus, problem };
+          };
+          // One unmeasured signup first: the stack loads each handler module on its first invocation.
+          const warmup = await follow('warmup');
+          if (warmup.problem) console.log(`!! warm-up signup: ${warmup.problem}`);
+          const runs: SignupRun[] = [];
+          for (let i = 0; i < options.signups; i += 1) runs.push(await follow(`p${i}`));
+          const histories: HistoryFigures[] = [];
+          for (const run of runs) {
+            if (!run.executionName || run.problem) continue;
+            histories.push(historyFigures((await executionFacts(sfn, run.executionName)).events));
+          }
+          await sleep(200); // the counter writes its file 50 ms after a request
+          const measured = new Set(runs.map((run) => run.account.customerId));
+          const dynamoDb = readDynamoDbCounts(countsFile).filter((row) => measured.has(row.customer));
+          return { scale: clock.scale, clockProfile: clock.profile, model, runs, histories, dynamoDb, refusedHosts: refusedHosts(stack.process.output()) };
+        } finally {
+          sfn.destroy();
+        }
+      },
+      {
+        STACKPRO_SANDBOX_PROFILE: 'realistic',
+        STACKPRO_SANDBOX_TIME_SCALE: String(options.scale),
+        BENCH_DDB_COUNTS_FILE: countsFile,
+        NODE_OPTIONS: `${nodeOptionsWithGuard()} --import=${pathToFileURL(COUNTER).href}`,
+      },
+    );
+  } finally {
+    rmSync(countsDir, { recursive: true, force: true });
+  }
+}
+
+const max = (values: readonly number[]) => (values.length ? Math.max(...values) : Number.NaN);
+
+export interface ProvisioningSummary {
+  readonly [key: string]: unknown;
+}
+
+/** Prints sections 4 and 5; returns their figures for the JSON summary. */
+export function printProvisioningReport(result: ProvisioningResult): ProvisioningSummary {
+  const { scale, model, runs, histories } = result;
+  const toModel = (realMs: number) => realMs / 1000 / scale;
+  const ok = runs.filter((run) => !run.problem);
+  const active = ok.map((run) => toModel((run.activeMs as number) - run.sentMs));
+  const email = ok.map((run) => toModel((run.emailRunningMs as number) - run.sentMs));
+  const request = ok.map((run) => toModel((run.createdMs as number) - run.sentMs));
+  const execToActivate = histories.map((h) => toModel((h.exitedAt('Activate customer') ?? Number.NaN) - h.startMs));
+  const signupToExec = ok.map((run, i) => toModel((histories[i]?.startMs ?? Number.NaN) - run.sentMs));
+  const activeP50 = median(active);
+
+  if (ok.length === 0 || histories.length === 0) {
+    console.log(`\n4-5. No signup of ${runs.length} reached active with email running on the realistic model (scale ${scale}): nothing measured.`);
+    for (const run of runs) console.log(`!! signup ${run.account.customerId}: ${run.problem} (execution ${run.executionStatus})`);
+    console.log(`   The model's bounds for comparison: critical path ${model.critical} model s (${model.criticalContinuous} without polling delay), naive ${model.naive} model s.`);
+    return { provisioning: { scale, signups: runs.length, ok: 0, criticalPathModelS: model.critical, naiveModelS: model.naive } };
+  }
+
+  // ---- Section 4 ----
+  printTable(
+    `4. Signup to active, realistic model at time scale ${scale} (model s = real s / ${scale}), ${ok.length} of ${runs.length} signups one at a time, after 1 warm-up`,
+    [{ title: 'figure (model seconds)' }, { title: 'p50', digits: 1 }, { title: 'max', digits: 1 }],
+    [
+      ['signup sent -> status route says active', activeP50, max(active)],
+      ['signup sent -> email service running', median(email), max(email)],
+      ['  of which: the signup request (201)', median(request), max(request)],
+      ['  signup sent -> execution started (history)', median(signupToExec), max(signupToExec)],
+      ['  execution started -> "Activate customer" exited (history)', median(execToActivate), max(execToActivate)],
+    ],
+  );
+  printTable(
+    '   Against the model (local/sandbox/clock.ts durations, Wait Seconds from the ASL)',
+    [{ title: 'to active' }, { title: 'model s', digits: 1 }, { title: 'measured p50 / this', digits: 2 }],
+    [
+      ['measured p50', activeP50, 1],
+      ['critical-path lower bound, with the ASL Wait granularity', model.critical, activeP50 / model.critical],
+      ['critical-path lower bound, no polling delay', model.criticalContinuous, activeP50 / model.criticalContinuous],
+      ['naive order (all steps one after another, no overlap)', model.naive, activeP50 / model.naive],
+    ],
+  );
+  console.log(
+    `   measured/critical-path = ${round(activeP50 / model.critical, 2)}; naive/measured = ${round(model.naive / activeP50, 2)}.` +
+      ` To email running: measured p50 ${round(median(email), 1)}, critical path ${model.criticalEmail}, naive ${model.naiveEmail} model s` +
+      ' (activation writes the services, email included, just before the status, so a poll may see email running first).',
+  );
+  for (const formula of model.formulas) console.log(`   - ${formula}`);
+  console.log(
+    `   Real compute (argon2id hashing in the signup, each handler, each status poll) is not compressed: at scale ${scale} each real ms counts as ${round(1 / scale / 1000, 3)} model s,` +
+      ` and the Tasks of one execution ran ${round(median(histories.map((h) => sumOf(h.taskDurations.map((t) => t.ms)))), 0)} real ms in all (p50) =` +
+      ` ${round(toModel(median(histories.map((h) => sumOf(h.taskDurations.map((t) => t.ms))))), 1)} model s, against the execution's` +
+      ` ${round(median(execToActivate) - model.critical, 1)} model s over the bound; status polled every ${POLL_PAUSE_MS} ms real (${round(toModel(POLL_PAUSE_MS), 2)} model s) plus the request.`,
+  );
+  for (const run of runs.filter((r) => r.problem)) console.log(`!! signup ${run.account.customerId}: ${run.problem} (execution ${run.executionStatus})`);
+
+  // ---- Section 5 ----
+  const memory = stepMemoryMb();
+  const perSignupDdb = ok.map((run) => requestUnits(result.dynamoDb.filter((row) => row.customer === run.account.customerId && isWorkflowStep(row.origin))));
+  const signupDdb = ok.map((run) => requestUnits(result.dynamoDb.filter((row) => row.customer === run.account.customerId && row.origin === 'api/sign-up')));
+  const transitions = median(histories.map((h) => h.transitions));
+  const invocations = median(histories.map((h) => h.invocations));
+  // Lambda time: each Task's measured in-process run, plus the RunInstances latency at model speed (the only
+  // modelled latency inside a handler; the sandbox sleeps it compressed).
+  const launches = (h: HistoryFigures) => h.taskDurations.filter((t) => t.name === 'Launch instance').length;
+  const billedMs = (h: HistoryFigures) =>
+    h.taskDurations.reduce((sum, t) => sum + Math.ceil(t.ms), 0) + launches(h) * MODEL_SECONDS.runInstancesLatency * (1 - scale) * 1000;
+  const taskMs = histories.flatMap((h) => h.taskDurations.map((t) => t.ms));
+  const lambdaMs = median(histories.map(billedMs));
+  const gb = memory.mb / 1024;
+  const wru = median(perSignupDdb.map((u) => u.wru));
+  const rru = median(perSignupDdb.map((u) => u.rru));
+  const cost = {
+    stepFunctions: transitions * PRICES.stepFunctionsPerTransition,
+    lambdaRequests: invocations * PRICES.lambdaPerRequest,
+    lambdaCompute: (lambdaMs / 1000) * gb * PRICES.lambdaArmPerGbSecond,
+    dynamoDb: wru * PRICES.dynamoDbPerWru + rru * PRICES.dynamoDbPerRru,
+  };
+  const total = cost.stepFunctions + cost.lambdaRequests + cost.lambdaCompute + cost.dynamoDb;
+  const assumedCompute = invocations * (ASSUMED_INVOCATION_MS / 1000) * gb * PRICES.lambdaArmPerGbSecond;
+  const signupWru = median(signupDdb.map((u) => u.wru));
+  const signupRru = median(signupDdb.map((u) => u.rru));
+
+  // One more turn of the email verification loop, and what it costs (a not-yet-verified check).
+  const asl = loadAsl();
+  const turn = loopTurn(asl, POLL_WAITS.email);
+  const checkMs = median(histories.flatMap((h) => h.taskDurations.filter((t) => t.name === 'Check email verification').map((t) => t.ms)));
+  const stepWritesPerInvocation = median(
+    ok.map((run, i) => {
+      const rows = result.dynamoDb.filter((row) => row.customer === run.account.customerId && row.origin === 'provisioning/step');
+      return rows.reduce((sum, row) => sum + row.count, 0) / (histories[i]?.invocations ?? Number.NaN);
+    }),
+  );
+  const pollCost =
+    turn.states.length * PRICES.stepFunctionsPerTransition +
+    turn.tasks * (PRICES.lambdaPerRequest + (Math.ceil(checkMs) / 1000) * gb * PRICES.lambdaArmPerGbSecond) +
+    turn.tasks * stepWritesPerInvocation * PRICES.dynamoDbPerWru;
+  const hours72 = Math.round((72 * 3600) / model.waits.email);
+
+  const usd = (value: number) => `$${value.toFixed(7)}`;
+  printTable(
+    `5. Per provisioning (median over ${histories.length} happy-path executions, from GetExecutionHistory and the stack's DynamoDB requests)`,
+    [{ title: 'figure' }, { title: 'count', digits: 1 }, { title: 'USD per signup' }],
+    [
+      ['state transitions (StateEntered events)', transitions, usd(cost.stepFunctions)],
+      [`Lambda invocations (Task entered + TaskFailed; ${sumOf(histories.map((h) => h.taskFailures))} failed attempts in all)`, invocations, usd(cost.lambdaRequests)],
+      [`Lambda compute at ${memory.mb} MB: ms billed (Task time measured + RunInstances ${MODEL_SECONDS.runInstancesLatency} s)`, lambdaMs, usd(cost.lambdaCompute)],
+      [`DynamoDB writes by the steps (${median(perSignupDdb.map((u) => u.writes))} requests) in WRU`, wru, usd(wru * PRICES.dynamoDbPerWru)],
+      [`DynamoDB reads by the steps (${median(perSignupDdb.map((u) => u.reads))} requests) in RRU`, rru, usd(rru * PRICES.dynamoDbPerRru)],
+      ['control plane per provisioning (the four above)', '', usd(total)],
+      [`  beside it: the signup transaction (WRU; RRU ${signupRru})`, signupWru, usd(signupWru * PRICES.dynamoDbPerWru + signupRru * PRICES.dynamoDbPerRru)],
+      [`  if each invocation billed ${ASSUMED_INVOCATION_MS} ms instead (assumption: real AWS API round trips)`, invocations * ASSUMED_INVOCATION_MS, usd(assumedCompute)],
+    ],
+  );
+  console.log(
+    `   Task run times measured in-process (history entered -> exited, real ms): p50 ${round(median(taskMs), 1)}, max ${round(max(taskMs), 1)} over ${taskMs.length} Tasks;` +
+      ` in AWS each adds network round trips and cold starts (hence the ${ASSUMED_INVOCATION_MS} ms line).`,
+  );
+  console.log(`   Prices: Step Functions Standard $0.025 per 1,000 transitions; Lambda arm64 $0.0000133334 per GB-s + $0.20 per 1M requests;` +
+    ` DynamoDB on-demand $1.25 per 1M WRU, $0.25 per 1M RRU. Source: ${PRICES.source}.`);
+  console.log(`   Memory: ${memory.mb} MB (${memory.source}). Request units: items < 1 KB / 4 KB; TransactWriteItems 2 WRU per item; eventually consistent reads 0.5 RRU.`);
+  console.log('   Excluded: EC2, Route 53, SES, SSM (the product\'s cost), API Gateway and the sign-up/status Lambdas, CloudWatch Logs, X-Ray.');
+  console.log(
+    `   Email verification: each more hourly check (not yet verified) is one more turn of ${turn.states.map((s) => `"${s}"`).join(' -> ')}:` +
+      ` ${turn.states.length} transitions, ${turn.tasks} invocation (${round(checkMs, 1)} ms measured), ${round(turn.tasks * stepWritesPerInvocation, 2)} write (its progress record; measured writes of step.ts per invocation) = ${usd(pollCost)}.`,
+  );
+  console.log(
+    `   With N such checks: transitions = ${transitions} + ${turn.states.length}N, cost = ${usd(total)} + N x ${usd(pollCost)};` +
+      ` 72 h of hourly checks (N = 72 h / ${model.waits.email} s = ${hours72}): ${transitions + turn.states.length * hours72} transitions, ${usd(total + hours72 * pollCost)} per signup.`,
+  );
+  if (Object.keys(result.refusedHosts).length > 0) console.log(`!! the loopback guard refused: ${JSON.stringify(result.refusedHosts)}`);
+
+  return {
+    provisioning: {
+      scale,
+      signups: runs.length,
+      ok: ok.length,
+      signupToActiveModelS: { p50: round(activeP50, 1), max: round(max(active), 1) },
+      signupToEmailRunningModelS: { p50: round(median(email), 1), max: round(max(email), 1) },
+      criticalPathModelS: model.critical,
+      criticalPathNoPollingModelS: model.criticalContinuous,
+      naiveModelS: model.naive,
+      measuredOverCritical: round(activeP50 / model.critical, 2),
+      naiveOverMeasured: round(model.naive / activeP50, 2),
+    },
+    perProvisioning: {
+      transitions,
+      lambdaInvocations: invocations,
+      lambdaBilledMs: round(lambdaMs, 0),
+      dynamoDbWru: wru,
+      dynamoDbRru: rru,
+      usd: Number(total.toPrecision(3)),
+      usdPerHourlyEmailCheck: Number(pollCost.toPrecision(3)),
+    },
+  };
+}
+
+/** DynamoDB requests sent by a workflow step's code (bench/dynamodb-counter.mjs origins). */
+function isWorkflowStep(origin: string): boolean {
+  return origin.startsWith('provisioning/') || origin.startsWith('billing/');
+}
+
+function sumOf(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0);
+}
