@@ -11,6 +11,6 @@ import { StackProStack } from '../lib/stackpro-stack';
 
 const app = new App();
 new StackProStack(app, 'StackPro', {
-  description: 'StackPro SaaS control plane: account API, customer table, provisioning workflow',
+  description: 'StackPro SaaS control plane: account API, customer table, provisioning and billing lifecycle workflows',
 });
 applyNagChecks(app);

@@ -43,6 +43,10 @@ async function main(): Promise<void> {
         ? `  sandbox:            ${clock.profile} profile, time scale ${clock.scale} (inventory: http://localhost:${edgePort}/_sandbox/inventory, outbox: http://localhost:${edgePort}/_sandbox/outbox.html)`
         : `  LocalStack:         ${stack.awsEndpoint} (DynamoDB, EC2, Route 53, SESv2, SSM)`,
       stack.dynamoDbPid > 0 ? `  DynamoDB Local:     ${stack.dynamoDbUrl} (pid ${stack.dynamoDbPid})` : undefined,
+      `  Stripe (test mode): http://localhost:${edgePort}/v1 (secret key ${stack.stripe.secretKey}), webhooks to ${stack.stripe.webhookUrl ?? '(none)'}`,
+      `  webhook secret:     ${stack.stripe.webhookSecret}${
+        process.env.STRIPE_WEBHOOK_SECRET ? ' (from STRIPE_WEBHOOK_SECRET)' : ' (the local default; set STRIPE_WEBHOOK_SECRET to override)'
+      }`,
       `  data:               ${stack.dataDir}`,
       `${READY_LINE_PREFIX}http://localhost:${port}`,
     ]

@@ -12,10 +12,13 @@ import {
   type GatewayErrorResponse,
 } from '../lambdas/api/gateway-responses';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES, type RouteAuth, type RouteDefinition } from '../lambdas/api/routes';
+import type { LifecycleWorkflows } from './lifecycle-workflows';
 import type { ProvisioningWorkflow } from './provisioning-workflow';
 import type { StackProSettings } from './settings';
 import type { SigningKey } from './signing-key';
 import { StackProFunction } from './stackpro-function';
+import { grantSendEmail, grantStripeKeys } from './step-access';
+import type { StripeKeys } from './stripe-keys';
 
 
 /** How API Gateway checks each kind of route: nothing, our JWT authorizer, or the caller's IAM signature. */
@@ -32,8 +35,15 @@ export interface AccountApiProps {
   readonly signingKey: SigningKey;
   /** Routes with `provisioning:start` may start this workflow. */
   readonly provisioning: ProvisioningWorkflow;
-  /** Echoed by handlers (customer URLs) and used for CORS. */
-  readonly settings: Pick<StackProSettings, 'customerDomain' | 'frontendOrigin'>;
+  /** Routes with `stripe` may read these keys. */
+  readonly stripeKeys: StripeKeys;
+  /** Routes with `lifecycle:start` may start the suspend, resume and deprovision workflows. */
+  readonly lifecycle: LifecycleWorkflows;
+  /**
+   * Echoed by handlers (customer URLs) and used for CORS; `ses:send` routes send from `senderAddress`;
+   * `lifecycle:start` routes pass `billingRetentionDays` to Deprovision.
+   */
+  readonly settings: Pick<StackProSettings, 'customerDomain' | 'frontendOrigin' | 'senderAddress' | 'billingRetentionDays'>;
   /**
    * The route table; tests may pass a smaller one.
    * @default ROUTES
@@ -60,6 +70,14 @@ const PASSWORD_HASHING_MEMORY_MB = 1024;
 
 const ACCESS_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
+/** Why each public route needs no authorizer (the APIG4 acknowledgement beside its method). */
+const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
+  ReceiveStripeWebhook:
+    'Stripe cannot present our JWT or a SigV4 signature: the handler verifies the Stripe-Signature HMAC (webhook secret, 300 s tolerance) ' +
+    'over the raw body and refuses anything else before reading it.',
+};
+const DEFAULT_PUBLIC_ROUTE_REASON = 'is public by design (signup/login/refresh/health); customer routes use the JWT Lambda authorizer.';
+
 /** The headers every browser-facing response carries, as API Gateway header-mapping literals. */
 function corsResponseHeaders(origin: string): Record<string, string> {
   return { 'Access-Control-Allow-Origin': `'${origin}'`, Vary: "'Origin'" };
@@ -75,9 +93,10 @@ function pascalCase(screamingSnake: string): string {
 }
 
 /**
- * The public REST API (sign-up, log-in, token refresh, customer status), built from the route table in
- * lambdas/api/routes.ts so that it and the local stack's HTTP adapter cannot drift. One Lambda per route,
- * each granted only what its route declares; `customer` routes are guarded by a JWT Lambda authorizer.
+ * The public REST API (sign-up, log-in, token refresh, customer status, billing sessions, the Stripe webhook),
+ * built from the route table in lambdas/api/routes.ts so that it and the local stack's HTTP adapter cannot
+ * drift. One Lambda per route, each granted only what its route declares; `customer` routes are guarded by a
+ * JWT Lambda authorizer.
  */
 export class AccountApi extends Construct {
   readonly api: apigw.RestApi;
@@ -86,17 +105,22 @@ export class AccountApi extends Construct {
   readonly authorizerFunction: StackProFunction;
   /** Attach to an operator's role to allow the `iam` (admin) routes. */
   readonly adminPolicy: iam.ManagedPolicy;
+  private readonly routes: readonly RouteDefinition[];
 
   constructor(scope: Construct, id: string, props: AccountApiProps) {
     super(scope, id);
     const routes = props.routes ?? ROUTES;
+    this.routes = routes;
     const origin = props.settings.frontendOrigin;
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: ACCESS_LOG_RETENTION });
     this.api = new apigw.RestApi(this, 'RestApi', {
       restApiName: 'stackpro-account-api',
-      description: 'StackPro account API: sign-up, log-in, sessions and customer status',
+      description: 'StackPro account API: sign-up, log-in, sessions, customer status, billing and the Stripe webhook',
       endpointTypes: [apigw.EndpointType.REGIONAL],
+      // No binaryMediaTypes on purpose: with Lambda proxy, JSON bodies reach handlers byte for byte as text, which
+      // the Stripe webhook needs to verify its signature (a binary type would base64 them; it copes, but needn't).
+      // Nor a request body model, which could reject a Stripe event before the handler sees it.
       // Stage logging needs the account-level API Gateway CloudWatch role. It is shared by every API in the
       // account and region, so it outlives this stack.
       cloudWatchRole: true,
@@ -138,7 +162,9 @@ export class AccountApi extends Construct {
       },
       {
         id: 'AwsSolutions-COG4',
-        reason: 'We issue our own ES256 JWTs (no Cognito): customer routes use the JWT Lambda authorizer; signup/login/refresh/health are public by design.',
+        reason:
+          'We issue our own ES256 JWTs (no Cognito): customer routes use the JWT Lambda authorizer; signup/login/refresh/health are public by design, ' +
+          'and the Stripe webhook is authenticated by its Stripe-Signature.',
       },
       {
         id: 'AwsSolutions-APIG2',
@@ -201,7 +227,7 @@ export class AccountApi extends Construct {
       if (route.auth === 'public') {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${route.id} is public by design (signup/login/refresh/health); customer routes use the JWT Lambda authorizer.`,
+          reason: `${route.id} ${PUBLIC_ROUTE_REASONS[route.id] ?? DEFAULT_PUBLIC_ROUTE_REASON}`,
         });
       }
     }
@@ -237,6 +263,12 @@ export class AccountApi extends Construct {
     if (route.access.includes('provisioning:start')) {
       environment.PROVISIONING_STATE_MACHINE_ARN = props.provisioning.stateMachine.stateMachineArn;
     }
+    if (route.access.includes('lifecycle:start')) {
+      Object.assign(environment, props.lifecycle.stateMachineArns);
+      // Deprovision waits out the retention period it is started with.
+      environment.BILLING_RETENTION_DAYS = String(props.settings.billingRetentionDays);
+    }
+    // STRIPE_SECRET_ID and SENDER_ADDRESS are set with their grants (grantStripeKeys, grantSendEmail).
     return environment;
   }
 
@@ -255,6 +287,15 @@ export class AccountApi extends Construct {
           break;
         case 'provisioning:start':
           props.provisioning.grantStart(fn);
+          break;
+        case 'stripe':
+          grantStripeKeys(fn, props.stripeKeys);
+          break;
+        case 'lifecycle:start':
+          props.lifecycle.grantStart(fn);
+          break;
+        case 'ses:send':
+          grantSendEmail(fn, props.settings.senderAddress);
           break;
         default: {
           const unknown: never = access;
@@ -341,5 +382,14 @@ export class AccountApi extends Construct {
   /** The invoke URL of the stage, for the frontend's configuration. */
   get url(): string {
     return this.api.url;
+  }
+
+  /** The full URL of a route without path parameters (e.g. the Stripe webhook endpoint to register). */
+  urlOf(routeId: string): string {
+    const route = this.routes.find((candidate) => candidate.id === routeId);
+    if (!route) throw new Error(`No route ${routeId}`);
+    if (route.path.includes('{')) throw new Error(`Route ${routeId} has path parameters: ${route.path}`);
+    // The stage URL ends with a slash; route paths start with one.
+    return `${this.api.url}${route.path.slice(1)}`;
   }
 }

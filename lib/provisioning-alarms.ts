@@ -31,6 +31,40 @@ export const PROVISIONING_METRICS = {
 
 const PERIOD = Duration.minutes(5);
 
+/** A business metric (Sum over 5 minutes) as Powertools emits it: our namespace and `service` dimension. */
+export function businessMetric(metricName: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: PROVISIONING_METRICS.namespace,
+    metricName,
+    dimensionsMap: { ...PROVISIONING_METRICS.dimensions },
+    statistic: cloudwatch.Stats.SUM,
+    period: PERIOD,
+  });
+}
+
+/** A state machine's failed and timed-out executions (Sum over 5 minutes). */
+export function executionMetrics(stateMachine: sfn.IStateMachine): { failed: cloudwatch.Metric; timedOut: cloudwatch.Metric } {
+  return {
+    failed: stateMachine.metricFailed({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+    timedOut: stateMachine.metricTimedOut({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+  };
+}
+
+/** An alarm on any occurrence (>= 1 in one period; no data means nothing happened) that notifies `topic`. */
+export function notifyingAlarm(scope: Construct, id: string, topic: sns.ITopic, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm {
+  const alarm = new cloudwatch.Alarm(scope, id, {
+    metric,
+    alarmDescription: description,
+    threshold: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+    // No data means nothing failed.
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  alarm.addAlarmAction(new actions.SnsAction(topic));
+  return alarm;
+}
+
 /**
  * Alarms for provisioning: a customer whose stack failed (and was rolled back), a rollback that left
  * something behind (it may still cost money), and executions that failed or timed out. Each alarm notifies
@@ -59,15 +93,6 @@ export class ProvisioningAlarms extends Construct {
     });
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
-    const businessMetric = (metricName: string) =>
-      new cloudwatch.Metric({
-        namespace: PROVISIONING_METRICS.namespace,
-        metricName,
-        dimensionsMap: { ...PROVISIONING_METRICS.dimensions },
-        statistic: cloudwatch.Stats.SUM,
-        period: PERIOD,
-      });
-
     this.provisioningFailed = this.alarm('ProvisioningFailedAlarm', businessMetric(PROVISIONING_METRICS.provisioningFailed), {
       description: 'A customer provisioning failed and was rolled back: the customer sees "failed". Read the execution history.',
     });
@@ -75,27 +100,16 @@ export class ProvisioningAlarms extends Construct {
       description:
         'A provisioning rollback could not remove everything (instance, DNS records or email identity): clean up by hand, it may cost money.',
     });
-    this.executionsFailed = this.alarm('ExecutionsFailedAlarm', props.stateMachine.metricFailed({ period: PERIOD, statistic: cloudwatch.Stats.SUM }), {
+    const executions = executionMetrics(props.stateMachine);
+    this.executionsFailed = this.alarm('ExecutionsFailedAlarm', executions.failed, {
       description: 'A provisioning execution failed (including superseded and cancelled signups). Read the execution history.',
     });
-    this.executionsTimedOut = this.alarm(
-      'ExecutionsTimedOutAlarm',
-      props.stateMachine.metricTimedOut({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
-      { description: 'A provisioning execution hit its timeout: nothing was rolled back. Check the customer and its resources.' },
-    );
+    this.executionsTimedOut = this.alarm('ExecutionsTimedOutAlarm', executions.timedOut, {
+      description: 'A provisioning execution hit its timeout: nothing was rolled back. Check the customer and its resources.',
+    });
   }
 
   private alarm(id: string, metric: cloudwatch.IMetric, options: { description: string }): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this, id, {
-      metric,
-      alarmDescription: options.description,
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      // No data means nothing failed.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(new actions.SnsAction(this.topic));
-    return alarm;
+    return notifyingAlarm(this, id, this.topic, metric, options.description);
   }
 }

@@ -1,4 +1,5 @@
 import type { Construct } from 'constructs';
+import { PLAN_NAMES, type PlanName } from '../lambdas/core/plans';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` or `cdk synth -c key=value`) in this one place so
@@ -15,6 +16,14 @@ export interface StackProSettings {
   readonly frontendOrigin: string;
   /** SSM parameter naming the AMI that customer instances boot from. */
   readonly customerAmiSsmParameter: string;
+  /** Stripe price id of every plan (`price_...`): Set up billing subscribes a new customer to its plan's price. */
+  readonly stripePriceIds: Readonly<Record<PlanName, string>>;
+  /**
+   * Days a cancelled customer's stack is kept before it is deprovisioned (at most 30: the deprovision
+   * workflow's own bound).
+   * @default 30
+   */
+  readonly billingRetentionDays: number;
   /** Optional: subscribed to the provisioning alarm topic. */
   readonly alarmEmail?: string;
 }
@@ -26,10 +35,28 @@ export const SETTINGS_CONTEXT_KEYS = {
   senderAddress: 'stackpro:senderAddress',
   frontendOrigin: 'stackpro:frontendOrigin',
   customerAmiSsmParameter: 'stackpro:customerAmiSsmParameter',
+  stripePriceIds: 'stackpro:stripePriceIds',
+  billingRetentionDays: 'stackpro:billingRetentionDays',
   alarmEmail: 'stackpro:alarmEmail',
 } as const satisfies Record<keyof StackProSettings, string>;
 
+/** Retention bounds: Stripe's own retries end after 3 days; the deprovision ASL refuses more than 30 days. */
+export const MAX_BILLING_RETENTION_DAYS = 30;
+const DEFAULT_BILLING_RETENTION_DAYS = 30;
+
+/** A parsed value, or the problem as a phrase that follows the context key ("... must be ..."). */
+type Parsed<T> = { readonly value: T } | { readonly problem: string };
+type Parse<T> = (raw: unknown) => Parsed<T>;
 type Check = (value: string) => string | undefined;
+
+/** A string setting: the message quotes what was given. */
+const text =
+  (check: Check): Parse<string> =>
+  (raw) => {
+    if (typeof raw !== 'string') return { problem: `must be a string, got ${JSON.stringify(raw)}` };
+    const problem = check(raw);
+    return problem ? { problem: `${problem}, got "${raw}"` } : { value: raw };
+  };
 
 const hostname: Check = (value) =>
   /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(value)
@@ -59,41 +86,93 @@ const origin: Check = (value) => {
 const ssmParameterName: Check = (value) =>
   /^\/[A-Za-z0-9_.\-/]+$/.test(value) ? undefined : 'must be an SSM parameter name starting with /';
 
-const CHECKS: Record<keyof StackProSettings, Check> = {
-  customerDomain: hostname,
-  hostedZoneId,
-  senderAddress: emailAddress,
-  frontendOrigin: origin,
-  customerAmiSsmParameter: ssmParameterName,
-  alarmEmail: emailAddress,
+/** Stripe price ids are `price_` and letters, digits or underscores. */
+const STRIPE_PRICE_ID = /^price_[A-Za-z0-9_]+$/;
+
+/**
+ * A JSON object with exactly one Stripe price id per plan: an object in cdk.json, or its JSON text from
+ * `-c stackpro:stripePriceIds='{"starter":"price_...",...}'`.
+ */
+const stripePriceIds: Parse<Record<PlanName, string>> = (raw) => {
+  const expected = `a JSON object of ${PLAN_NAMES.join(', ')} to Stripe price ids (price_...)`;
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return { problem: `must be ${expected}, got "${raw}"` };
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { problem: `must be ${expected}, got ${JSON.stringify(raw)}` };
+  }
+  const entries = value as Record<string, unknown>;
+  const problems: string[] = [];
+  const missing = PLAN_NAMES.filter((plan) => !(plan in entries));
+  const unknown = Object.keys(entries).filter((plan) => !(PLAN_NAMES as readonly string[]).includes(plan));
+  if (missing.length > 0) problems.push(`has no price for ${missing.join(', ')}`);
+  if (unknown.length > 0) problems.push(`names unknown plans ${unknown.join(', ')}`);
+  for (const plan of PLAN_NAMES) {
+    const id = entries[plan];
+    if (plan in entries && (typeof id !== 'string' || !STRIPE_PRICE_ID.test(id))) {
+      problems.push(`${plan} must be a Stripe price id such as price_1PqRsT..., got ${JSON.stringify(id)}`);
+    }
+  }
+  if (problems.length > 0) return { problem: `must be ${expected}: it ${problems.join('; ')}` };
+  return { value: Object.fromEntries(PLAN_NAMES.map((plan) => [plan, entries[plan] as string])) as Record<PlanName, string> };
+};
+
+/** Whole days, from a number in cdk.json or its text from `-c`. */
+const retentionDays: Parse<number> = (raw) => {
+  const value = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_BILLING_RETENTION_DAYS) {
+    return { problem: `must be a whole number of days from 1 to ${MAX_BILLING_RETENTION_DAYS}, got ${JSON.stringify(raw)}` };
+  }
+  return { value };
+};
+
+const PARSERS: { readonly [K in keyof StackProSettings]-?: Parse<NonNullable<StackProSettings[K]>> } = {
+  customerDomain: text(hostname),
+  hostedZoneId: text(hostedZoneId),
+  senderAddress: text(emailAddress),
+  frontendOrigin: text(origin),
+  customerAmiSsmParameter: text(ssmParameterName),
+  stripePriceIds,
+  billingRetentionDays: retentionDays,
+  alarmEmail: text(emailAddress),
+};
+
+/** Defaults of settings a deployment may leave out (`undefined`: stays unset). */
+const DEFAULTS: Partial<Record<keyof StackProSettings, unknown>> = {
+  billingRetentionDays: DEFAULT_BILLING_RETENTION_DAYS,
+  alarmEmail: undefined,
 };
 
 /** Settings a deployment may leave out; the rest are required. */
-export const OPTIONAL_SETTINGS: ReadonlySet<keyof StackProSettings> = new Set(['alarmEmail']);
+export const OPTIONAL_SETTINGS: ReadonlySet<keyof StackProSettings> = new Set(
+  Object.keys(DEFAULTS) as (keyof StackProSettings)[],
+);
 
 /** Reads and validates every setting at once, so one synth reports all problems together. */
 export function readSettings(scope: Construct): StackProSettings {
   const problems: string[] = [];
-  const settings: Partial<Record<keyof StackProSettings, string>> = {};
-  for (const field of Object.keys(CHECKS) as (keyof StackProSettings)[]) {
+  const settings: Partial<Record<keyof StackProSettings, unknown>> = {};
+  for (const field of Object.keys(PARSERS) as (keyof StackProSettings)[]) {
     const key = SETTINGS_CONTEXT_KEYS[field];
     const raw: unknown = scope.node.tryGetContext(key);
     if (raw === undefined || raw === null || raw === '') {
       if (!OPTIONAL_SETTINGS.has(field)) problems.push(`${key} is missing`);
+      else if (DEFAULTS[field] !== undefined) settings[field] = DEFAULTS[field];
       continue;
     }
-    if (typeof raw !== 'string') {
-      problems.push(`${key} must be a string, got ${JSON.stringify(raw)}`);
-      continue;
-    }
-    const problem = CHECKS[field](raw);
-    if (problem) problems.push(`${key} ${problem}, got "${raw}"`);
-    else settings[field] = raw;
+    const parsed = (PARSERS[field] as Parse<unknown>)(raw);
+    if ('problem' in parsed) problems.push(`${key} ${parsed.problem}`);
+    else settings[field] = parsed.value;
   }
   if (problems.length > 0) {
     throw new Error(
       `Invalid StackPro deployment settings (set them in cdk.json "context" or with -c key=value):\n  - ${problems.join('\n  - ')}`,
     );
   }
-  return settings as StackProSettings;
+  return settings as unknown as StackProSettings;
 }

@@ -5,10 +5,13 @@ import { AccountApi } from './account-api';
 import { CustomerInstances } from './customer-instances';
 import { CustomerTable } from './customer-table';
 import { DeployDocument } from './deploy-document';
+import { LifecycleAlarms } from './lifecycle-alarms';
+import { LifecycleWorkflows } from './lifecycle-workflows';
 import { ProvisioningAlarms } from './provisioning-alarms';
 import { ProvisioningWorkflow } from './provisioning-workflow';
 import { readSettings, type StackProSettings } from './settings';
 import { SigningKey } from './signing-key';
+import { StripeKeys } from './stripe-keys';
 
 /** Deployment settings can be passed in (tests); otherwise they are read from CDK context. */
 export interface StackProStackProps extends StackProps {
@@ -17,16 +20,21 @@ export interface StackProStackProps extends StackProps {
 }
 
 /**
- * The StackPro control plane: the customer table, the JWT signing key, the network and launch template of
- * customer servers with their deploy document, the provisioning workflow with its alarms, and the account API. Environment-agnostic (no account or region), so `cdk synth` runs offline without credentials.
+ * The StackPro control plane: the customer table, the JWT signing key, the Stripe keys, the network and
+ * launch template of customer servers with their deploy document, the provisioning and billing lifecycle
+ * (suspend, resume, deprovision) workflows with their alarms, and the account API. Environment-agnostic (no
+ * account or region), so `cdk synth` runs offline without credentials.
  */
 export class StackProStack extends Stack {
   readonly customerTable: CustomerTable;
   readonly signingKey: SigningKey;
+  readonly stripeKeys: StripeKeys;
   readonly customerInstances: CustomerInstances;
   readonly deployDocument: DeployDocument;
   readonly provisioning: ProvisioningWorkflow;
   readonly provisioningAlarms: ProvisioningAlarms;
+  readonly lifecycle: LifecycleWorkflows;
+  readonly lifecycleAlarms: LifecycleAlarms;
   readonly accountApi: AccountApi;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
@@ -35,6 +43,7 @@ export class StackProStack extends Stack {
 
     this.customerTable = new CustomerTable(this, 'CustomerTable');
     this.signingKey = new SigningKey(this, 'SigningKey');
+    this.stripeKeys = new StripeKeys(this, 'StripeKeys');
     this.customerInstances = new CustomerInstances(this, 'CustomerInstances', {
       amiSsmParameter: settings.customerAmiSsmParameter,
     });
@@ -44,21 +53,32 @@ export class StackProStack extends Stack {
     });
     // By id only: the zone may be a parent of customerDomain, and steps need nothing but its id and ARN.
     const hostedZone = route53.HostedZone.fromHostedZoneId(this, 'CustomerHostedZone', settings.hostedZoneId);
-    this.provisioning = new ProvisioningWorkflow(this, 'ProvisioningWorkflow', {
+    const stepTargets = {
       table: this.customerTable.table,
       instances: this.customerInstances,
       deployDocument: this.deployDocument,
       hostedZone,
+      stripeKeys: this.stripeKeys,
       settings,
-    });
+    };
+    this.provisioning = new ProvisioningWorkflow(this, 'ProvisioningWorkflow', stepTargets);
+    // After provisioning: the lifecycle workflows reuse its step functions (DNS, email identity, terminate).
+    this.lifecycle = new LifecycleWorkflows(this, 'LifecycleWorkflows', { ...stepTargets, provisioning: this.provisioning });
     this.provisioningAlarms = new ProvisioningAlarms(this, 'ProvisioningAlarms', {
       stateMachine: this.provisioning.stateMachine,
       alarmEmail: settings.alarmEmail,
     });
+    this.lifecycleAlarms = new LifecycleAlarms(this, 'LifecycleAlarms', {
+      stateMachines: this.lifecycle.stateMachines,
+      topic: this.provisioningAlarms.topic,
+    });
+    // Last: its routes start the provisioning and lifecycle state machines.
     this.accountApi = new AccountApi(this, 'AccountApi', {
       table: this.customerTable.table,
       signingKey: this.signingKey,
       provisioning: this.provisioning,
+      stripeKeys: this.stripeKeys,
+      lifecycle: this.lifecycle,
       settings,
     });
 
@@ -75,8 +95,16 @@ export class StackProStack extends Stack {
       value: this.accountApi.adminPolicy.managedPolicyArn,
     });
     new CfnOutput(this, 'AlarmTopicArn', {
-      description: 'Provisioning alarms are published here (subscribe on-call tooling or set stackpro:alarmEmail)',
+      description: 'Provisioning and lifecycle alarms are published here (subscribe on-call tooling or set stackpro:alarmEmail)',
       value: this.provisioningAlarms.topic.topicArn,
+    });
+    new CfnOutput(this, 'StripeKeysSecretArn', {
+      description: 'Put the Stripe keys here once after the first deploy: JSON {secretKey, webhookSecret} (see lib/stripe-keys.ts)',
+      value: this.stripeKeys.secret.secretArn,
+    });
+    new CfnOutput(this, 'StripeWebhookUrl', {
+      description: 'Register this endpoint in the Stripe dashboard (Developers > Webhooks); its signing secret is webhookSecret',
+      value: this.accountApi.urlOf('ReceiveStripeWebhook'),
     });
   }
 }

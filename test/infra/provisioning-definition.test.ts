@@ -1,5 +1,15 @@
-import { readDefinition, taskTimeouts } from '../../lib/provisioning-workflow';
-import { PROVISION_CUSTOMER, WORKFLOWS } from '../../statemachines/workflows';
+import { App, Stack } from 'aws-cdk-lib';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import cdkJson from '../../cdk.json';
+import { CustomerInstances } from '../../lib/customer-instances';
+import { CustomerTable } from '../../lib/customer-table';
+import { DeployDocument } from '../../lib/deploy-document';
+import { LifecycleWorkflows } from '../../lib/lifecycle-workflows';
+import { ProvisioningWorkflow } from '../../lib/provisioning-workflow';
+import { MAX_BILLING_RETENTION_DAYS, readSettings } from '../../lib/settings';
+import { StripeKeys } from '../../lib/stripe-keys';
+import { executionTimeoutSeconds, readDefinition, taskTimeouts } from '../../lib/workflow-definition';
+import { DEPROVISION_CUSTOMER, PROVISION_CUSTOMER, WORKFLOWS, type WorkflowDefinition } from '../../statemachines/workflows';
 
 describe('readDefinition', () => {
   it.each(WORKFLOWS.map((workflow) => [workflow.id, workflow]))(
@@ -28,5 +38,45 @@ describe('taskTimeouts', () => {
     expect([...timeouts.keys()].sort()).toEqual(Object.keys(PROVISION_CUSTOMER.steps).sort());
     expect(timeouts.get('LaunchInstanceFunctionArn')).toBe(60);
     expect(timeouts.get('CheckInstanceFunctionArn')).toBe(30);
+  });
+});
+
+describe('executionTimeoutSeconds', () => {
+  it('reads each workflow\'s top-level TimeoutSeconds (Deprovision outlasts the longest retention)', () => {
+    expect(executionTimeoutSeconds(PROVISION_CUSTOMER)).toBe(3600);
+    expect(executionTimeoutSeconds(DEPROVISION_CUSTOMER)).toBeGreaterThan((MAX_BILLING_RETENTION_DAYS + 1) * 24 * 3600 - 1);
+  });
+});
+
+describe('LifecycleWorkflows', () => {
+  // Construction only (no synth): the checks throw before any template exists.
+  function build(options: { retentionDays?: number; provisioning?: WorkflowDefinition } = {}) {
+    const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Check');
+    const settings = { ...readSettings(app), billingRetentionDays: options.retentionDays ?? 30 };
+    const instances = new CustomerInstances(stack, 'CustomerInstances', { amiSsmParameter: settings.customerAmiSsmParameter });
+    const targets = {
+      table: new CustomerTable(stack, 'CustomerTable').table,
+      instances,
+      deployDocument: new DeployDocument(stack, 'DeployDocument', { instanceRole: instances.instanceRole, customerDomain: settings.customerDomain }),
+      hostedZone: route53.HostedZone.fromHostedZoneId(stack, 'Zone', settings.hostedZoneId),
+      stripeKeys: new StripeKeys(stack, 'StripeKeys'),
+      settings,
+    };
+    const provisioning = new ProvisioningWorkflow(stack, 'ProvisioningWorkflow', { ...targets, workflow: options.provisioning });
+    return new LifecycleWorkflows(stack, 'LifecycleWorkflows', { ...targets, provisioning });
+  }
+
+  it('refuses a retention that leaves Deprovision less than a day before its execution timeout', () => {
+    expect(() => build({ retentionDays: 31 })).toThrow(/billingRetentionDays 31 leaves Deprovision less than a day/);
+  });
+
+  it('refuses a step id that means a different handler or access in another workflow', () => {
+    const key = 'PointSubdomainFunctionArn';
+    const changed: WorkflowDefinition = {
+      ...PROVISION_CUSTOMER,
+      steps: { ...PROVISION_CUSTOMER.steps, [key]: { ...PROVISION_CUSTOMER.steps[key]!, access: ['table:write', 'route53:records', 'ec2:describe'] } },
+    };
+    expect(() => build({ provisioning: changed })).toThrow(/ResumeCustomer step PointSubdomain differs from the step of the same id elsewhere/);
   });
 });

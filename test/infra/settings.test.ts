@@ -1,6 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import cdkJson from '../../cdk.json';
-import { OPTIONAL_SETTINGS, readSettings, SETTINGS_CONTEXT_KEYS } from '../../lib/settings';
+import { MAX_BILLING_RETENTION_DAYS, OPTIONAL_SETTINGS, readSettings, SETTINGS_CONTEXT_KEYS } from '../../lib/settings';
+
+const priceIds = { starter: 'price_1PstarterAbc', business: 'price_1PbusinessAbc', enterprise: 'price_1PenterpriseAbc' };
 
 const validContext = {
   'stackpro:customerDomain': 'customers.stackpro.io',
@@ -8,6 +10,7 @@ const validContext = {
   'stackpro:senderAddress': 'welcome@stackpro.io',
   'stackpro:frontendOrigin': 'https://app.stackpro.io',
   'stackpro:customerAmiSsmParameter': '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
+  'stackpro:stripePriceIds': priceIds,
 };
 
 function settingsFrom(context: Record<string, unknown>) {
@@ -22,6 +25,8 @@ describe('readSettings', () => {
       senderAddress: 'welcome@stackpro.io',
       frontendOrigin: 'https://app.stackpro.io',
       customerAmiSsmParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
+      stripePriceIds: priceIds,
+      billingRetentionDays: 30,
     });
   });
 
@@ -30,7 +35,7 @@ describe('readSettings', () => {
   });
 
   it('names every missing key at once', () => {
-    const partial: Record<string, string> = { ...validContext };
+    const partial: Record<string, unknown> = { ...validContext };
     delete partial['stackpro:hostedZoneId'];
     delete partial['stackpro:senderAddress'];
     expect(() => settingsFrom(partial)).toThrow(/stackpro:hostedZoneId is missing[\s\S]*stackpro:senderAddress is missing/);
@@ -65,5 +70,58 @@ describe('readSettings', () => {
     expect(settingsFrom(validContext).alarmEmail).toBeUndefined();
     expect(settingsFrom({ ...validContext, 'stackpro:alarmEmail': 'oncall@stackpro.io' }).alarmEmail).toBe('oncall@stackpro.io');
     expect(() => settingsFrom({ ...validContext, 'stackpro:alarmEmail': 'oncall' })).toThrow(/stackpro:alarmEmail must be an email address/);
+  });
+
+  describe('stackpro:stripePriceIds', () => {
+    const key = 'stackpro:stripePriceIds';
+
+    it('is required', () => {
+      const context: Record<string, unknown> = { ...validContext };
+      delete context[key];
+      expect(() => settingsFrom(context)).toThrow(/stackpro:stripePriceIds is missing/);
+    });
+
+    it('accepts the JSON text that -c passes, as well as an object from cdk.json', () => {
+      expect(settingsFrom({ ...validContext, [key]: JSON.stringify(priceIds) }).stripePriceIds).toEqual(priceIds);
+    });
+
+    it.each([
+      ['not JSON', '{starter: price_1}', /must be a JSON object of starter, business, enterprise to Stripe price ids/],
+      ['an array', ['price_1'], /must be a JSON object/],
+      ['a plan left out', { starter: 'price_1', business: 'price_2' }, /has no price for enterprise/],
+      ['an unknown plan', { ...priceIds, gold: 'price_4' }, /names unknown plans gold/],
+      ['a product id instead of a price id', { ...priceIds, business: 'prod_123' }, /business must be a Stripe price id such as price_1PqRsT\.\.\., got "prod_123"/],
+      ['a number', { ...priceIds, starter: 42 }, /starter must be a Stripe price id/],
+    ])('refuses %s', (_what, value, message) => {
+      expect(() => settingsFrom({ ...validContext, [key]: value })).toThrow(message);
+    });
+
+    it('names every problem at once', () => {
+      expect(() => settingsFrom({ ...validContext, [key]: { starter: 'sk_live_oops', gold: 'price_1' } })).toThrow(
+        /has no price for business, enterprise; names unknown plans gold; starter must be a Stripe price id/,
+      );
+    });
+
+    it('has placeholders in cdk.json that an operator replaces', () => {
+      expect(Object.values(cdkJson.context[key])).toEqual(Object.values(cdkJson.context[key]).map(() => expect.stringMatching(/^price_REPLACE_/)));
+    });
+  });
+
+  describe('stackpro:billingRetentionDays', () => {
+    const key = 'stackpro:billingRetentionDays';
+
+    it('defaults to 30 days', () => {
+      expect(settingsFrom(validContext).billingRetentionDays).toBe(30);
+    });
+
+    it('accepts whole days up to the deprovision workflow bound, as a number or -c text', () => {
+      expect(settingsFrom({ ...validContext, [key]: 7 }).billingRetentionDays).toBe(7);
+      expect(settingsFrom({ ...validContext, [key]: '14' }).billingRetentionDays).toBe(14);
+      expect(settingsFrom({ ...validContext, [key]: MAX_BILLING_RETENTION_DAYS }).billingRetentionDays).toBe(30);
+    });
+
+    it.each([0, 31, 1.5, '2 weeks', -1])('refuses %j', (value) => {
+      expect(() => settingsFrom({ ...validContext, [key]: value })).toThrow(/stackpro:billingRetentionDays must be a whole number of days from 1 to 30/);
+    });
   });
 });

@@ -7,10 +7,12 @@ import { GATEWAY_RESPONSES, METHOD_NOT_ALLOWED, gatewayErrorBody } from '../../l
 import { ROUTES } from '../../lambdas/api/routes';
 import './handler-env';
 import { METRICS } from '../../lambdas/core/metric-names';
-import { PROVISION_CUSTOMER, type StepAccess, type WorkflowStep } from '../../statemachines/workflows';
+import { PROVISION_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
+import { LIFECYCLE_WORKFLOWS, type LifecycleWorkflowId } from '../../lib/lifecycle-workflows';
 import { applyNagChecks } from '../../lib/nag';
-import { taskTimeouts } from '../../lib/provisioning-workflow';
+import { readDefinition, taskTimeouts } from '../../lib/workflow-definition';
 import { StackProStack } from '../../lib/stackpro-stack';
+import type { StackProFunction } from '../../lib/stackpro-function';
 
 // One synth for the whole file (a few seconds); bundling is skipped, so no esbuild run and no Docker.
 let app: App;
@@ -69,6 +71,44 @@ function environmentOf(construct: IConstruct): Record<string, unknown> {
   return properties.Environment?.Variables ?? {};
 }
 
+/** The cdk-nag acknowledgements made on a construct, by rule id, with their reasons. */
+function acknowledgementsOf(construct: IConstruct): Record<string, string> {
+  return Object.fromEntries(
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+      .map(([id, reason]) => [id.replace(/^Annotation::/, ''), reason]),
+  );
+}
+
+/** Every distinct step (by id) across all workflows: one function each, however many workflows invoke it. */
+const DISTINCT_STEPS: readonly WorkflowStep[] = [
+  ...new Map(WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps)).map((step) => [step.id, step])).values(),
+];
+
+/** A workflow's step functions (substitution key to function), wherever the stack built them. */
+function stepFunctionsOf(workflow: WorkflowDefinition): Readonly<Record<string, StackProFunction>> {
+  if (workflow.id === PROVISION_CUSTOMER.id) return stack.provisioning.stepFunctions;
+  return stack.lifecycle.stepFunctions[workflow.id as LifecycleWorkflowId];
+}
+
+function stateMachineOf(workflow: WorkflowDefinition) {
+  if (workflow.id === PROVISION_CUSTOMER.id) return stack.provisioning.stateMachine;
+  return stack.lifecycle.stateMachines[workflow.id as LifecycleWorkflowId];
+}
+
+/** Statements of every role in the template that allow `action`, with the role's logical id. */
+function grantsOf(action: string): { role: string; statement: Statement }[] {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
+    Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } };
+  }[];
+  return policies.flatMap((policy) =>
+    policy.Properties.PolicyDocument.Statement.filter((statement) => [statement.Action].flat().includes(action)).flatMap(
+      (statement) => policy.Properties.Roles.map((role) => ({ role: role.Ref, statement })),
+    ),
+  );
+}
+
 describe('CustomerTable', () => {
   it('is a pay-per-request single table with pk/sk, TTL, PITR, deletion protection and encryption', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
@@ -95,9 +135,9 @@ describe('CustomerTable', () => {
 });
 
 describe('Lambda functions', () => {
-  it('has one function per route, plus the authorizer, the workflow steps and the signing-key generator', () => {
+  it('has one function per route, plus the authorizer, one per distinct workflow step id and the signing-key generator', () => {
     expect(Object.keys(stack.accountApi.routeFunctions).sort()).toEqual(ROUTES.map((route) => route.id).sort());
-    const ours = 1 + ROUTES.length + Object.keys(PROVISION_CUSTOMER.steps).length + 1;
+    const ours = 1 + ROUTES.length + DISTINCT_STEPS.length + 1;
     // + the custom resource provider framework's own function
     template.resourceCountIs('AWS::Lambda::Function', ours + 1);
   });
@@ -147,6 +187,14 @@ describe('Lambda functions', () => {
       expect('TABLE_NAME' in environment).toBe(usesTable);
       expect('SIGNING_KEY_SECRET_ID' in environment).toBe(route.access.includes('signing-key:read'));
       expect('PROVISIONING_STATE_MACHINE_ARN' in environment).toBe(route.access.includes('provisioning:start'));
+      expect('STRIPE_SECRET_ID' in environment).toBe(route.access.includes('stripe'));
+      expect('SENDER_ADDRESS' in environment).toBe(route.access.includes('ses:send'));
+      for (const variable of ['SUSPEND_STATE_MACHINE_ARN', 'RESUME_STATE_MACHINE_ARN', 'DEPROVISION_STATE_MACHINE_ARN', 'BILLING_RETENTION_DAYS']) {
+        expect(variable in environment).toBe(route.access.includes('lifecycle:start'));
+      }
+      // Only Set up billing reads the plan prices; STRIPE_API_BASE is for the local sandbox only.
+      expect(environment).not.toHaveProperty('STRIPE_PRICE_IDS');
+      expect(environment).not.toHaveProperty('STRIPE_API_BASE');
       expect(environment).not.toHaveProperty('JWT_PUBLIC_JWK');
     },
   );
@@ -160,18 +208,18 @@ describe('Lambda functions', () => {
     expect(environment).not.toHaveProperty('TABLE_NAME');
   });
 
-  it('never puts the signing key itself in any environment', () => {
+  it('never puts the signing key or a Stripe key itself in any environment', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
     for (const fn of functions) {
       const text = JSON.stringify(fn.Properties.Environment ?? {});
-      expect(text).not.toMatch(/privateJwk|SecretString|resolve:secretsmanager/);
+      expect(text).not.toMatch(/privateJwk|SecretString|resolve:secretsmanager|sk_(live|test)_|whsec_|rk_(live|test)_/);
     }
   });
 });
 
 describe('SigningKey', () => {
   it('fills its secret through the custom resource and exposes the public JWK', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     template.hasResourceProperties('Custom::StackProSigningKey', {
       ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SigningKeyProviderframeworkonEvent'), 'Arn'] },
       SecretId: { Ref: logicalId(stack.signingKey.secret) },
@@ -324,59 +372,116 @@ describe('AccountApi', () => {
     expect(fields).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
   });
 
-  it('outputs the API URL and the state machine ARN', () => {
+  it('outputs the API URL and the Stripe webhook URL to register in Stripe', () => {
     template.hasOutput('ApiUrl', {});
-    template.hasOutput('ProvisioningStateMachineArn', { Value: { Ref: logicalId(stack.provisioning.stateMachine) } });
+    const url = template.toJSON().Outputs.StripeWebhookUrl.Value as { 'Fn::Join': [string, unknown[]] };
+    expect(text(url)).toMatch(/"\/stripe\/webhooks"\]\]\}$/);
+    expect(text(url)).toContain(text({ Ref: logicalId(stack.accountApi.api) }));
   });
 });
 
-describe('ProvisioningWorkflow', () => {
-  it('is a Standard state machine whose every ${...} placeholder is a step function ARN', () => {
-    const definition = new Capture();
-    const substitutions = new Capture();
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      StateMachineType: 'STANDARD',
-      DefinitionString: definition,
-      DefinitionSubstitutions: substitutions,
-    });
-    const text = definition.asString();
-    expect(JSON.parse(text)).toHaveProperty('TimeoutSeconds');
+describe.each(WORKFLOWS.map((workflow) => [workflow.id, workflow] as const))('%s state machine', (_id, workflow) => {
+  function machine(): Resource {
+    return resourceOf(stateMachineOf(workflow));
+  }
+
+  it('is a Standard state machine from its ASL file, every ${...} placeholder a step function ARN', () => {
+    const properties = machine().Properties;
+    expect(properties.StateMachineType).toBe('STANDARD');
+    const text = properties.DefinitionString as string;
+    expect(text).toBe(readDefinition(workflow));
+    expect(JSON.parse(text)).toHaveProperty('TimeoutSeconds', expect.any(Number));
     const placeholders = [...text.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]!);
     expect(placeholders.length).toBeGreaterThan(0);
-    const values = substitutions.asObject();
+    const values = properties.DefinitionSubstitutions as Record<string, unknown>;
     expect(Object.keys(values).sort()).toEqual([...new Set(placeholders)].sort());
-    for (const [key, step] of Object.entries(PROVISION_CUSTOMER.steps)) {
-      const fn = stack.provisioning.stepFunctions[key];
+    for (const [key, step] of Object.entries(workflow.steps)) {
+      const fn = stepFunctionsOf(workflow)[key];
       expect(fn?.node.id).toBe(step.id);
       expect(values[key]).toEqual({ 'Fn::GetAtt': [logicalId(fn!), 'Arn'] });
     }
   });
 
+  it('substitutes every ASL placeholder (no ${ left once CloudFormation applies the substitutions)', () => {
+    const properties = machine().Properties;
+    const substitutions = properties.DefinitionSubstitutions as Record<string, unknown>;
+    const substituted = (properties.DefinitionString as string).replace(/\$\{([^}]+)\}/g, (placeholder, key: string) =>
+      key in substitutions ? 'arn' : placeholder,
+    );
+    expect(substituted).not.toContain('${');
+  });
+
   it('logs every event without execution data (PII) and traces with X-Ray', () => {
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+    expect(machine().Properties).toMatchObject({
       LoggingConfiguration: {
         Level: 'ALL',
         IncludeExecutionData: false,
-        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }],
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } } }],
       },
       TracingConfiguration: { Enabled: true },
     });
   });
 
-  it('may invoke exactly its step functions', () => {
-    const statements = statementsOfRole(logicalId(stack.provisioning.stateMachine.role));
+  it('may invoke exactly the functions its ASL references', () => {
+    const statements = statementsOfRole(logicalId(stateMachineOf(workflow).role));
     const invoke = statements.filter((statement) => [statement.Action].flat().includes('lambda:InvokeFunction'));
     const resources = invoke.flatMap((statement) => [statement.Resource].flat()).map((resource) => JSON.stringify(resource));
     expect(resources.sort()).toEqual(
-      Object.values(stack.provisioning.stepFunctions)
-        .map((fn) => JSON.stringify({ 'Fn::GetAtt': [logicalId(fn), 'Arn'] }))
-        .sort(),
+      [...new Set(Object.values(stepFunctionsOf(workflow)))].map((fn) => JSON.stringify({ 'Fn::GetAtt': [logicalId(fn), 'Arn'] })).sort(),
     );
+    expect(statements.flatMap((statement) => [statement.Action].flat()).filter((action) => /^(states|secretsmanager|ec2|dynamodb):/.test(action))).toEqual([]);
+  });
+
+  it.each(Object.entries(workflow.steps).map(([key, step]) => [step.id, key] as const))(
+    '%s gives up before its Task does (Lambda timeout < Task TimeoutSeconds)',
+    (_stepId, key) => {
+      const taskTimeout = taskTimeouts(workflow).get(key);
+      expect(taskTimeout).toBeDefined();
+      expect(resourceOf(stepFunctionsOf(workflow)[key]!).Properties.Timeout).toBeLessThan(taskTimeout!);
+    },
+  );
+});
+
+describe('Workflow state machines', () => {
+  it('are one per workflow: provisioning and the three lifecycle workflows', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', WORKFLOWS.length);
+    expect(Object.keys(stack.lifecycle.stateMachines).sort()).toEqual(['DeprovisionCustomer', 'ResumeCustomer', 'SuspendCustomer']);
+  });
+
+  it('share one function per step id across workflows (lifecycle reuses provisioning DNS, identity and terminate steps)', () => {
+    const byId = new Map<string, Set<StackProFunction>>();
+    for (const workflow of WORKFLOWS) {
+      for (const [key, step] of Object.entries(workflow.steps)) {
+        byId.set(step.id, (byId.get(step.id) ?? new Set()).add(stepFunctionsOf(workflow)[key]!));
+      }
+    }
+    for (const [stepId, functions] of byId) expect(`${stepId}: ${functions.size}`).toBe(`${stepId}: 1`);
+    expect(stack.lifecycle.stepFunctions.ResumeCustomer.PointSubdomainFunctionArn).toBe(stack.provisioning.stepFunctions.PointSubdomainFunctionArn);
+    expect(stack.lifecycle.stepFunctions.DeprovisionCustomer.TerminateInstancesFunctionArn).toBe(
+      stack.provisioning.stepFunctions.TerminateInstancesFunctionArn,
+    );
+    expect(stack.lifecycle.stepFunctions.SuspendCustomer.SendLifecycleEmailFunctionArn).toBe(
+      stack.lifecycle.stepFunctions.DeprovisionCustomer.SendLifecycleEmailFunctionArn,
+    );
+  });
+
+  it('a state machine cannot invoke another workflow\'s steps (Suspend cannot terminate, Resume cannot snapshot)', () => {
+    const invokable = (workflow: WorkflowDefinition) =>
+      text(statementsOfRole(logicalId(stateMachineOf(workflow).role)).filter((statement) => [statement.Action].flat().includes('lambda:InvokeFunction')));
+    const suspend = LIFECYCLE_WORKFLOWS[0].workflow;
+    const resume = LIFECYCLE_WORKFLOWS[1].workflow;
+    expect(invokable(suspend)).not.toContain(logicalId(stack.provisioning.stepFunctions.TerminateInstancesFunctionArn!));
+    expect(invokable(resume)).not.toContain(logicalId(stack.lifecycle.stepFunctions.DeprovisionCustomer.SnapshotDataVolumeFunctionArn!));
+    expect(invokable(PROVISION_CUSTOMER)).not.toContain(logicalId(stack.lifecycle.stepFunctions.SuspendCustomer.StopInstanceFunctionArn!));
+  });
+
+  it('outputs the provisioning state machine ARN', () => {
+    template.hasOutput('ProvisioningStateMachineArn', { Value: { Ref: logicalId(stack.provisioning.stateMachine) } });
   });
 });
 
-describe('Provisioning steps', () => {
-  const steps = Object.entries(PROVISION_CUSTOMER.steps).map(([key, step]) => [step.id, key, step] as const);
+describe('Workflow steps', () => {
+  const steps = DISTINCT_STEPS.map((step) => [step.id, step] as const);
   const customerDomain = cdkJson.context['stackpro:customerDomain'];
   const senderAddress = cdkJson.context['stackpro:senderAddress'];
 
@@ -387,6 +492,8 @@ describe('Provisioning steps', () => {
     'ec2:launch': ['ec2:RunInstances', 'ec2:CreateTags', 'iam:PassRole'],
     'ec2:describe': ['ec2:DescribeInstances'],
     'ec2:terminate': ['ec2:TerminateInstances'],
+    'ec2:stop-start': ['ec2:StopInstances', 'ec2:StartInstances'],
+    'ec2:snapshot': ['ec2:CreateSnapshot', 'ec2:CreateTags', 'ec2:DescribeSnapshots'],
     'route53:records': ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'],
     'route53:get-change': ['route53:GetChange'],
     'ses:create-identity': ['ses:CreateEmailIdentity', 'ses:GetEmailIdentity', 'ses:TagResource'],
@@ -395,6 +502,7 @@ describe('Provisioning steps', () => {
     'ses:send': ['ses:SendEmail'],
     'ssm:deploy': ['ssm:SendCommand'],
     'ssm:read': ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'],
+    stripe: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
   };
 
   /** The environment each access adds on top of TABLE_NAME (names from lambdas/config.ts). */
@@ -404,6 +512,8 @@ describe('Provisioning steps', () => {
     'ec2:launch': ['LAUNCH_TEMPLATE_ID', 'SUBNET_IDS'],
     'ec2:describe': [],
     'ec2:terminate': [],
+    'ec2:stop-start': [],
+    'ec2:snapshot': [],
     'route53:records': ['HOSTED_ZONE_ID'],
     'route53:get-change': [],
     'ses:create-identity': [],
@@ -412,59 +522,55 @@ describe('Provisioning steps', () => {
     'ses:send': ['SENDER_ADDRESS'],
     'ssm:deploy': ['DEPLOY_DOCUMENT_NAME'],
     'ssm:read': [],
+    stripe: ['STRIPE_SECRET_ID'],
   };
 
-  function stepFunction(stepId: string) {
-    const fn = Object.values(stack.provisioning.stepFunctions).find((candidate) => candidate.node.id === stepId);
-    if (!fn) throw new Error(`no function for step ${stepId}`);
-    return fn;
+  /** Settings a step reads beyond its access, by step id. */
+  const STEP_SETTINGS: Readonly<Record<string, readonly string[]>> = { SetUpBilling: ['STRIPE_PRICE_IDS'] };
+
+  function stepFunction(stepId: string): StackProFunction {
+    for (const workflow of WORKFLOWS) {
+      const fn = Object.values(stepFunctionsOf(workflow)).find((candidate) => candidate.node.id === stepId);
+      if (fn) return fn;
+    }
+    throw new Error(`no function for step ${stepId}`);
   }
 
   function statementsOf(stepId: string): Statement[] {
     return statementsOfRole(logicalId(stepFunction(stepId).role!));
   }
 
-  /** Statements of every role in the template that allow `action`, with the role's logical id. */
-  function grantsOf(action: string): { role: string; statement: Statement }[] {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
-      Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } };
-    }[];
-    return policies.flatMap((policy) =>
-      policy.Properties.PolicyDocument.Statement.filter((statement) => [statement.Action].flat().includes(action)).flatMap(
-        (statement) => policy.Properties.Roles.map((role) => ({ role: role.Ref, statement })),
-      ),
-    );
-  }
-
   const roleOf = (stepId: string) => logicalId(stepFunction(stepId).role!);
+  const routeRoleOf = (routeId: string) => logicalId(routeFunction(routeId).role!);
+  const stepsWith = (access: StepAccess) => DISTINCT_STEPS.filter((step) => step.access.includes(access)).map((step) => step.id);
 
-  it('has one function per step, with the construct id the workflow table gives it', () => {
+  it('provisioning has one function per step, with the construct id the workflow table gives it', () => {
     expect(Object.values(stack.provisioning.stepFunctions).map((fn) => fn.node.id).sort()).toEqual(
       Object.values(PROVISION_CUSTOMER.steps).map((step) => step.id).sort(),
     );
   });
 
-  it.each(steps)('%s gives up before its Task does (Lambda timeout < Task TimeoutSeconds)', (stepId, key) => {
-    const taskTimeout = taskTimeouts(PROVISION_CUSTOMER).get(key);
-    expect(taskTimeout).toBeDefined();
-    expect(resourceOf(stepFunction(stepId)).Properties.Timeout).toBeLessThan(taskTimeout!);
+  it('lifecycle-only steps live under LifecycleWorkflows, shared ones keep their ProvisioningWorkflow path', () => {
+    expect(stepFunction('StopInstance').node.path).toBe('StackPro/LifecycleWorkflows/StopInstance');
+    expect(stepFunction('SendLifecycleEmail').node.path).toBe('StackPro/LifecycleWorkflows/SendLifecycleEmail');
+    expect(stepFunction('PointSubdomain').node.path).toBe('StackPro/ProvisioningWorkflow/PointSubdomain');
   });
 
-  it.each(steps)('%s is granted exactly the actions of its access', (stepId, _key, step: WorkflowStep) => {
+  it.each(steps)('%s is granted exactly the actions of its access', (stepId, step: WorkflowStep) => {
     const actions = new Set(statementsOf(stepId).flatMap((statement) => [statement.Action].flat()));
     const ours = [...actions].filter((action) => !/^(logs|xray):/.test(action)).sort();
     expect(ours).toEqual([...new Set(step.access.flatMap((access) => ACTIONS[access]))].sort());
   });
 
-  it.each(steps)('%s gets exactly the environment its access needs', (stepId, _key, step: WorkflowStep) => {
+  it.each(steps)('%s gets exactly the environment its access needs', (stepId, step: WorkflowStep) => {
     const environment = environmentOf(stepFunction(stepId));
     const shared = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS', 'TABLE_NAME'];
     expect(Object.keys(environment).sort()).toEqual(
-      [...new Set([...shared, ...step.access.flatMap((access) => ENVIRONMENT[access])])].sort(),
+      [...new Set([...shared, ...step.access.flatMap((access) => ENVIRONMENT[access]), ...(STEP_SETTINGS[stepId] ?? [])])].sort(),
     );
   });
 
-  it('passes the launch settings, zone, document and sender as the handlers read them', () => {
+  it('passes the launch settings, zone, document, sender, Stripe secret and prices as the handlers read them', () => {
     const launch = environmentOf(stepFunction('LaunchInstance'));
     expect(launch.LAUNCH_TEMPLATE_ID).toEqual({ Ref: logicalId(stack.customerInstances.launchTemplate) });
     expect(text(launch.SUBNET_IDS)).toContain('CustomerInstancesVpcPublicSubnet1');
@@ -472,6 +578,10 @@ describe('Provisioning steps', () => {
     expect(environmentOf(stepFunction('PointSubdomain')).HOSTED_ZONE_ID).toBe(cdkJson.context['stackpro:hostedZoneId']);
     expect(environmentOf(stepFunction('DeployApplications')).DEPLOY_DOCUMENT_NAME).toBe('StackPro-DeployApplications');
     expect(environmentOf(stepFunction('SendWelcomeEmail')).SENDER_ADDRESS).toBe(senderAddress);
+    expect(environmentOf(stepFunction('SendLifecycleEmail')).SENDER_ADDRESS).toBe(senderAddress);
+    const billing = environmentOf(stepFunction('SetUpBilling'));
+    expect(billing.STRIPE_SECRET_ID).toEqual({ Ref: logicalId(stack.stripeKeys.secret) });
+    expect(JSON.parse(billing.STRIPE_PRICE_IDS as string)).toEqual(cdkJson.context['stackpro:stripePriceIds']);
   });
 
   it('CheckInstance can describe instances but never launch or terminate one', () => {
@@ -487,6 +597,61 @@ describe('Provisioning steps', () => {
     const statement = grants[0]!.statement;
     expect(text(statement.Resource)).toMatch(/:instance\/\*"/);
     expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } });
+  });
+
+  it.each(['ec2:StopInstances', 'ec2:StartInstances'])(
+    'only the suspend and resume instance steps can %s, and only instances tagged ManagedBy=stackpro',
+    (action) => {
+      const grants = grantsOf(action);
+      expect(grants.map((grant) => grant.role).sort()).toEqual(stepsWith('ec2:stop-start').map(roleOf).sort());
+      expect(stepsWith('ec2:stop-start').sort()).toEqual(['CheckInstanceStarted', 'CheckInstanceStopped', 'StartInstance', 'StopInstance']);
+      for (const { statement } of grants) {
+        expect(text(statement.Resource)).toMatch(/:ec2:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":instance\/\*"/);
+        expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } });
+      }
+    },
+  );
+
+  it('only the snapshot steps can CreateSnapshot: of ManagedBy=stackpro volumes, into snapshots that must carry the tag', () => {
+    const grants = grantsOf('ec2:CreateSnapshot');
+    expect(new Set(grants.map((grant) => grant.role))).toEqual(new Set(stepsWith('ec2:snapshot').map(roleOf)));
+    expect(stepsWith('ec2:snapshot').sort()).toEqual(['CheckSnapshot', 'SnapshotDataVolume']);
+    for (const stepId of stepsWith('ec2:snapshot')) {
+      const mine = grants.filter((grant) => grant.role === roleOf(stepId)).map((grant) => grant.statement);
+      const volume = mine.find((statement) => text(statement.Resource).includes(':volume/*'));
+      const snapshot = mine.find((statement) => text(statement.Resource).includes('snapshot/*'));
+      expect(volume?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } });
+      expect(text(volume?.Resource)).toContain('{"Ref":"AWS::AccountId"},":volume/*"');
+      // Snapshot ARNs carry no account id.
+      expect(text(snapshot?.Resource)).toContain('{"Ref":"AWS::Region"},"::snapshot/*"');
+      expect(snapshot?.Condition).toEqual({ StringEquals: { 'aws:RequestTag/ManagedBy': 'stackpro' } });
+      expect(mine).toHaveLength(2);
+    }
+  });
+
+  it('tags only while launching (instances, volumes) or snapshotting (snapshots)', () => {
+    const tagging = grantsOf('ec2:CreateTags');
+    expect(new Set(tagging.map((grant) => grant.role))).toEqual(new Set(['LaunchInstance', ...stepsWith('ec2:snapshot')].map(roleOf)));
+    for (const { role, statement } of tagging) {
+      if (role === roleOf('LaunchInstance')) {
+        expect(statement.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'RunInstances' } });
+        expect(text(statement.Resource)).not.toContain('snapshot');
+      } else {
+        expect(statement.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'CreateSnapshot' } });
+        expect(text(statement.Resource)).toContain('"::snapshot/*"');
+        expect(text(statement.Resource)).not.toMatch(/instance|volume/);
+      }
+    }
+    expect(grantsOf('ec2:DescribeSnapshots').map((grant) => grant.statement.Resource)).toEqual(stepsWith('ec2:snapshot').map(() => '*'));
+  });
+
+  it('LaunchInstance can pass only the instance role, only to EC2', () => {
+    const passing = grantsOf('iam:PassRole');
+    expect(passing.map((grant) => grant.role)).toEqual([roleOf('LaunchInstance')]);
+    expect(passing[0]!.statement).toMatchObject({
+      Resource: { 'Fn::GetAtt': [logicalId(stack.customerInstances.instanceRole), 'Arn'] },
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    });
   });
 
   it('only LaunchInstance can RunInstances, and only through the launch template, with the tag and plan sizes', () => {
@@ -510,19 +675,6 @@ describe('Provisioning steps', () => {
     });
     const volume = grants.find(({ statement }) => text(statement.Resource).includes(':volume/*'))!.statement;
     expect(volume.Condition?.StringEquals).toEqual({ 'aws:RequestTag/ManagedBy': 'stackpro' });
-  });
-
-  it('LaunchInstance can tag only while launching, and pass only the instance role, only to EC2', () => {
-    const tagging = grantsOf('ec2:CreateTags');
-    expect(tagging.map((grant) => grant.role)).toEqual([roleOf('LaunchInstance')]);
-    expect(tagging[0]!.statement.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'RunInstances' } });
-
-    const passing = grantsOf('iam:PassRole');
-    expect(passing.map((grant) => grant.role)).toEqual([roleOf('LaunchInstance')]);
-    expect(passing[0]!.statement).toMatchObject({
-      Resource: { 'Fn::GetAtt': [logicalId(stack.customerInstances.instanceRole), 'Arn'] },
-      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
-    });
   });
 
   it('only the DNS steps can change records, only in the hosted zone and only under the customer domain', () => {
@@ -553,13 +705,20 @@ describe('Provisioning steps', () => {
     expect(grantsOf('ses:DeleteEmailIdentity').map((grant) => grant.role)).toEqual([roleOf('DeleteEmailIdentity')]);
   });
 
-  it('only SendWelcomeEmail can send, and only from the sender address', () => {
+  it('only the email steps and the Stripe webhook can send, and only from the sender address', () => {
     const grants = grantsOf('ses:SendEmail');
-    expect(grants.map((grant) => grant.role)).toEqual([roleOf('SendWelcomeEmail')]);
-    const resources = text(grants[0]!.statement.Resource);
-    expect(resources).toContain(`:identity/${senderAddress}"`);
-    expect(resources).toContain(`:identity/${senderAddress.split('@')[1]}"`);
-    expect(grants[0]!.statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': senderAddress } });
+    expect(grants.map((grant) => grant.role).sort()).toEqual(
+      [...stepsWith('ses:send').map(roleOf), ...ROUTES.filter((route) => route.access.includes('ses:send')).map((route) => routeRoleOf(route.id))].sort(),
+    );
+    expect(grants.map((grant) => grant.role).sort()).toEqual(
+      [roleOf('SendWelcomeEmail'), roleOf('SendLifecycleEmail'), routeRoleOf('ReceiveStripeWebhook')].sort(),
+    );
+    for (const { statement } of grants) {
+      const resources = text(statement.Resource);
+      expect(resources).toContain(`:identity/${senderAddress}"`);
+      expect(resources).toContain(`:identity/${senderAddress.split('@')[1]}"`);
+      expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': senderAddress } });
+    }
   });
 
   it('only DeployApplications can send commands: the deploy document, on ManagedBy=stackpro instances', () => {
@@ -571,19 +730,17 @@ describe('Provisioning steps', () => {
     expect(instances.Condition).toEqual({ StringEquals: { 'ssm:resourceTag/ManagedBy': 'stackpro' } });
   });
 
-  it('no step can read the signing key, start executions or touch other secrets', () => {
-    for (const [stepId] of steps) {
-      const actions = statementsOf(stepId).flatMap((statement) => [statement.Action].flat());
-      expect(actions.filter((action) => /^(secretsmanager|states|kms|lambda):/.test(action))).toEqual([]);
+  it('no step can start executions, invoke functions, use KMS, or read a secret other than the Stripe keys (when it declares stripe)', () => {
+    for (const [stepId, step] of steps) {
+      const statements = statementsOf(stepId);
+      const actions = statements.flatMap((statement) => [statement.Action].flat());
+      expect(actions.filter((action) => /^(states|kms|lambda):/.test(action))).toEqual([]);
+      const secretReads = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('secretsmanager:')));
+      expect(secretReads.map((statement) => statement.Resource)).toEqual(
+        step.access.includes('stripe') ? [{ Ref: logicalId(stack.stripeKeys.secret) }] : [],
+      );
     }
-  });
-
-  it('substitutes every ASL placeholder (no ${ left once CloudFormation applies the substitutions)', () => {
-    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as Resource[];
-    const definition = machine!.Properties.DefinitionString as string;
-    const substitutions = machine!.Properties.DefinitionSubstitutions as Record<string, unknown>;
-    const substituted = definition.replace(/\$\{([^}]+)\}/g, (placeholder, key: string) => (key in substitutions ? 'arn' : placeholder));
-    expect(substituted).not.toContain('${');
+    expect(stepsWith('stripe').sort()).toEqual(['CancelSubscription', 'SetUpBilling']);
   });
 });
 
@@ -727,7 +884,8 @@ describe('ProvisioningAlarms', () => {
   });
 
   it('notifies a topic that refuses unencrypted publishing, and outputs its ARN', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // 4 for provisioning, 3 per lifecycle workflow.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4 + 3 * LIFECYCLE_WORKFLOWS.length);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -738,6 +896,146 @@ describe('ProvisioningAlarms', () => {
     template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.provisioningAlarms.topic) } });
     // cdk.json sets no stackpro:alarmEmail, so nothing is subscribed.
     template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
+
+describe('LifecycleAlarms', () => {
+  it.each([METRICS.suspendFailed, METRICS.resumeFailed, METRICS.deprovisionFailed])(
+    'alarms on %s as record-lifecycle-failure emits it, on the same topic',
+    (metricName) => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: METRICS.namespace,
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: 'stackpro' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+      });
+    },
+  );
+
+  it.each(
+    LIFECYCLE_WORKFLOWS.flatMap(({ workflow }) => ['ExecutionsFailed', 'ExecutionsTimedOut'].map((metricName) => [workflow.id, metricName] as const)),
+  )('alarms on the %s state machine %s', (workflowId, metricName) => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/States',
+      MetricName: metricName,
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack.lifecycle.stateMachines[workflowId]) } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+    });
+  });
+});
+
+describe('StripeKeys', () => {
+  function secret(): Resource {
+    return resourceOf(stack.stripeKeys.secret);
+  }
+
+  it('is created with placeholders only, in the {secretKey, webhookSecret} shape the handlers read', () => {
+    const value = JSON.parse(secret().Properties.SecretString as string) as Record<string, string>;
+    expect(Object.keys(value).sort()).toEqual(['secretKey', 'webhookSecret']);
+    for (const placeholder of Object.values(value)) expect(placeholder).toMatch(/^REPLACE_ME/);
+    expect(text(template.toJSON())).not.toMatch(/sk_(live|test)_[A-Za-z0-9]|whsec_[A-Za-z0-9]|rk_(live|test)_[A-Za-z0-9]/);
+    expect(secret().Properties).not.toHaveProperty('GenerateSecretString');
+  });
+
+  it('acknowledges no rotation (SMG4) with its reason beside the secret', () => {
+    expect(acknowledgementsOf(stack.stripeKeys.secret)['AwsSolutions-SMG4']).toMatch(/rolled in the Stripe dashboard/);
+  });
+
+  it('outputs its ARN for put-secret-value', () => {
+    template.hasOutput('StripeKeysSecretArn', { Value: { Ref: logicalId(stack.stripeKeys.secret) } });
+  });
+
+  it('can be read by exactly the routes and steps that declare stripe access', () => {
+    const secretRef = text({ Ref: logicalId(stack.stripeKeys.secret) });
+    const readers = grantsOf('secretsmanager:GetSecretValue')
+      .filter(({ statement }) => text(statement.Resource).includes(secretRef))
+      .map(({ role }) => role);
+    const declared = [
+      ...ROUTES.filter((route) => route.access.includes('stripe')).map((route) => logicalId(routeFunction(route.id).role!)),
+      ...DISTINCT_STEPS.filter((step) => step.access.includes('stripe')).map((step) => {
+        const fn = WORKFLOWS.flatMap((workflow) => Object.values(stepFunctionsOf(workflow))).find((candidate) => candidate.node.id === step.id)!;
+        return logicalId(fn.role!);
+      }),
+    ];
+    expect(readers.sort()).toEqual(declared.sort());
+    expect(declared).toHaveLength(5);
+  });
+});
+
+describe('Billing routes', () => {
+  function ownActions(routeId: string): string[] {
+    return [...new Set(actionsOf(routeFunction(routeId)))].filter((action) => !/^(logs|xray):/.test(action)).sort();
+  }
+  const stripeRead = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
+  const tableRead = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query'];
+  const tableWrite = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+  it.each(['CreateCheckoutSession', 'CreatePortalSession'])(
+    '%s can read the customer and the Stripe keys, but not write the table or start executions',
+    (routeId) => {
+      expect(ownActions(routeId)).toEqual([...stripeRead, ...tableRead].sort());
+      const environment = environmentOf(routeFunction(routeId));
+      expect(environment.STRIPE_SECRET_ID).toEqual({ Ref: logicalId(stack.stripeKeys.secret) });
+      expect(Object.keys(environment).sort()).toEqual(
+        ['CUSTOMER_DOMAIN', 'FRONTEND_ORIGIN', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'STRIPE_SECRET_ID', 'TABLE_NAME'],
+      );
+      expect(routeFunction(routeId).node.path).toBe(`StackPro/AccountApi/${routeId}`);
+    },
+  );
+
+  it('ReceiveStripeWebhook: table, Stripe keys, start the lifecycle workflows, send email; nothing else', () => {
+    expect(ownActions('ReceiveStripeWebhook')).toEqual(
+      [...stripeRead, ...tableRead, ...tableWrite, 'states:StartExecution', 'ses:SendEmail'].sort(),
+    );
+    const statements = statementsOfRole(logicalId(routeFunction('ReceiveStripeWebhook').role!));
+    const starts = statements.filter((statement) => [statement.Action].flat().includes('states:StartExecution'));
+    expect(starts.flatMap((statement) => [statement.Resource].flat()).map((resource) => text(resource)).sort()).toEqual(
+      LIFECYCLE_WORKFLOWS.map(({ workflow }) => text({ Ref: logicalId(stack.lifecycle.stateMachines[workflow.id]) })).sort(),
+    );
+    const secrets = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('secretsmanager:')));
+    expect(secrets.map((statement) => statement.Resource)).toEqual([{ Ref: logicalId(stack.stripeKeys.secret) }]);
+    // Not the provisioning workflow, not the JWT signing key.
+    expect(text(statements)).not.toContain(logicalId(stack.provisioning.stateMachine));
+    expect(text(statements)).not.toContain(logicalId(stack.signingKey.secret));
+  });
+
+  it('ReceiveStripeWebhook gets the three lifecycle ARNs, the retention, the sender and the Stripe secret id', () => {
+    const environment = environmentOf(routeFunction('ReceiveStripeWebhook'));
+    expect(environment).toMatchObject({
+      SUSPEND_STATE_MACHINE_ARN: { Ref: logicalId(stack.lifecycle.stateMachines.SuspendCustomer) },
+      RESUME_STATE_MACHINE_ARN: { Ref: logicalId(stack.lifecycle.stateMachines.ResumeCustomer) },
+      DEPROVISION_STATE_MACHINE_ARN: { Ref: logicalId(stack.lifecycle.stateMachines.DeprovisionCustomer) },
+      BILLING_RETENTION_DAYS: String(cdkJson.context['stackpro:billingRetentionDays']),
+      SENDER_ADDRESS: cdkJson.context['stackpro:senderAddress'],
+      STRIPE_SECRET_ID: { Ref: logicalId(stack.stripeKeys.secret) },
+      FRONTEND_ORIGIN: origin,
+    });
+    expect(environment).not.toHaveProperty('SIGNING_KEY_SECRET_ID');
+    expect(environment).not.toHaveProperty('PROVISIONING_STATE_MACHINE_ARN');
+  });
+
+  it('ReceiveStripeWebhook is public (no authorizer, no Authorization header required) and sees the raw body', () => {
+    const methods = Object.values(
+      template.findResources('AWS::ApiGateway::Method', { Properties: { OperationName: 'ReceiveStripeWebhook' } }),
+    ) as Resource[];
+    expect(methods).toHaveLength(1);
+    const method = methods[0]!.Properties;
+    expect(method).toMatchObject({ HttpMethod: 'POST', AuthorizationType: 'NONE', Integration: { Type: 'AWS_PROXY' } });
+    expect(method).not.toHaveProperty('AuthorizerId');
+    expect(method).not.toHaveProperty('RequestParameters');
+    expect(method).not.toHaveProperty('RequestModels');
+    // Binary media types would make API Gateway base64 the JSON body.
+    expect(resourceOf(stack.accountApi.api).Properties).not.toHaveProperty('BinaryMediaTypes');
+    const post = stack.accountApi.api.root.resourceForPath('/stripe/webhooks').node.findChild('POST');
+    expect(acknowledgementsOf(post)['AwsSolutions-APIG4']).toMatch(/verifies the Stripe-Signature HMAC/);
   });
 });
 
@@ -756,7 +1054,7 @@ describe('IAM least privilege', () => {
   });
 
   it('no function may Scan the table (every access pattern is a GetItem or a Query)', () => {
-    const functions = [...ROUTES.map((route) => routeFunction(route.id)), ...Object.values(stack.provisioning.stepFunctions)];
+    const functions = [...ROUTES.map((route) => routeFunction(route.id)), ...WORKFLOWS.flatMap((workflow) => Object.values(stepFunctionsOf(workflow)))];
     for (const fn of functions) expect(actionsOf(fn)).not.toContain('dynamodb:Scan');
   });
 
@@ -771,17 +1069,22 @@ describe('IAM least privilege', () => {
   });
 
   it('only SignUp and the operators\' retry route can start provisioning executions', () => {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
-      Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } };
-    }[];
-    const starters = policies
-      .filter((policy) =>
-        policy.Properties.PolicyDocument.Statement.some((statement) =>
-          [statement.Action].flat().includes('states:StartExecution'),
-        ),
-      )
-      .flatMap((policy) => policy.Properties.Roles.map((role) => role.Ref));
+    const provisioning = text({ Ref: logicalId(stack.provisioning.stateMachine) });
+    const starters = grantsOf('states:StartExecution')
+      .filter(({ statement }) => text(statement.Resource).includes(provisioning))
+      .map(({ role }) => role);
     expect(starters.sort()).toEqual([logicalId(routeFunction('SignUp').role!), logicalId(routeFunction('RetryProvisioning').role!)].sort());
+  });
+
+  it('only routes declaring lifecycle:start can start the lifecycle workflows (the Stripe webhook)', () => {
+    for (const { workflow } of LIFECYCLE_WORKFLOWS) {
+      const machine = text({ Ref: logicalId(stack.lifecycle.stateMachines[workflow.id]) });
+      const starters = grantsOf('states:StartExecution')
+        .filter(({ statement }) => text(statement.Resource).includes(machine))
+        .map(({ role }) => role);
+      expect(starters).toEqual(ROUTES.filter((route) => route.access.includes('lifecycle:start')).map((route) => logicalId(routeFunction(route.id).role!)));
+      expect(starters).toEqual([logicalId(routeFunction('ReceiveStripeWebhook').role!)]);
+    }
   });
 
   it('the authorizer cannot read the signing key secret (or anything else)', () => {
@@ -790,11 +1093,19 @@ describe('IAM least privilege', () => {
   });
 
   it('grants signing-key reads to exactly the routes that declare them', () => {
+    const signingKey = text({ Ref: logicalId(stack.signingKey.secret) });
+    const readers = new Set(
+      grantsOf('secretsmanager:GetSecretValue')
+        .filter(({ statement }) => text(statement.Resource).includes(signingKey))
+        .map(({ role }) => role),
+    );
     for (const route of ROUTES) {
-      expect(actionsOf(routeFunction(route.id)).includes('secretsmanager:GetSecretValue')).toBe(
-        route.access.includes('signing-key:read'),
-      );
+      expect(`${route.id}: ${readers.has(logicalId(routeFunction(route.id).role!))}`).toBe(`${route.id}: ${route.access.includes('signing-key:read')}`);
     }
+    // Plus only the generator that writes it.
+    const generator = stack.signingKey.node.findChild('CreateSigningKey') as unknown as { role: IConstruct };
+    expect(readers.size).toBe(ROUTES.filter((route) => route.access.includes('signing-key:read')).length + 1);
+    expect(readers.has(logicalId(generator.role))).toBe(true);
   });
 
   it('uses Resource "*" only for actions without resource-level permissions (the acknowledged IAM5 findings)', () => {
@@ -806,7 +1117,7 @@ describe('IAM least privilege', () => {
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => [statement.Action].flat());
     const noResourceLevel =
-      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:DescribeInstances$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$)/;
+      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:Describe(Instances|Snapshots)$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$)/;
     // The SSM agent's channel on customer servers (the Run Command subset of AmazonSSMManagedInstanceCore).
     const agentChannel = /^(ec2messages:|ssmmessages:|ssm:(UpdateInstanceInformation|ListInstanceAssociations)$)/;
     expect(wildcardActions.filter((action) => !noResourceLevel.test(action) && !agentChannel.test(action))).toEqual([]);
