@@ -41,6 +41,24 @@ export const config = {
   deployDocumentName: () => required('DEPLOY_DOCUMENT_NAME'),
   /** Verified SES address our emails come from. */
   senderAddress: () => required('SENDER_ADDRESS'),
+  /** Secrets Manager id of the Stripe keys: JSON `{secretKey, webhookSecret}`. */
+  stripeSecretId: () => required('STRIPE_SECRET_ID'),
+  /** Stripe API base (scheme://host:port) for a sandbox; unset in production (api.stripe.com). */
+  stripeApiBase: () => process.env.STRIPE_API_BASE || undefined,
+  /** Plan name to Stripe price id, JSON: `{"starter":"price_...","business":"...","enterprise":"..."}`. */
+  stripePriceIds: (): Record<string, string> => {
+    const raw = required('STRIPE_PRICE_IDS');
+    try {
+      return JSON.parse(raw) as Record<string, string>;
+    } catch {
+      throw new Error('STRIPE_PRICE_IDS must be a JSON object of plan name to Stripe price id');
+    }
+  },
+  /** Days a cancelled, unpaid customer's data is kept before deprovisioning. */
+  billingRetentionDays: () => optionalInt('BILLING_RETENTION_DAYS', 30),
+  suspendStateMachineArn: () => required('SUSPEND_STATE_MACHINE_ARN'),
+  resumeStateMachineArn: () => required('RESUME_STATE_MACHINE_ARN'),
+  deprovisionStateMachineArn: () => required('DEPROVISION_STATE_MACHINE_ARN'),
   accessTokenTtlSeconds: () => optionalInt('ACCESS_TOKEN_TTL_SECONDS', 900),
   refreshTokenTtlSeconds: () => optionalInt('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600),
 };

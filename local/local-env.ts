@@ -1,9 +1,28 @@
+import { DEPROVISION_CUSTOMER, RESUME_CUSTOMER, SUSPEND_CUSTOMER } from '../statemachines/workflows';
+import { stateMachineArn } from './step-functions/engine';
 import path from 'node:path';
+import { LOCAL_PRICE_IDS } from './sandbox/stripe/prices';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
 export const LOCAL_TABLE_NAME = 'stackpro-local';
 export const SIGNING_KEY_SECRET_ID = 'stackpro/jwt-signing-key';
+/** The Stripe keys' secret, JSON `{secretKey, webhookSecret}` (lambdas/clients/stripe.ts). */
+export const STRIPE_SECRET_ID = 'stackpro/stripe';
+/** The test-mode secret key the sandbox's Stripe API accepts. */
+export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_local_stackpro_sandbox';
+/** Used when STRIPE_WEBHOOK_SECRET is not set: a local test secret, fine to print. */
+export const DEFAULT_STRIPE_WEBHOOK_SECRET = 'whsec_stackpro_local_default';
+
+/** The webhook signing secret the sandbox signs with and the API verifies with. */
+export function stripeWebhookSecret(env: NodeJS.ProcessEnv): string {
+  return env.STRIPE_WEBHOOK_SECRET || DEFAULT_STRIPE_WEBHOOK_SECRET;
+}
+
+/** The Secrets Manager value of STRIPE_SECRET_ID in the local stack. */
+export function localStripeSecret(env: NodeJS.ProcessEnv): { secretKey: string; webhookSecret: string } {
+  return { secretKey: LOCAL_STRIPE_SECRET_KEY, webhookSecret: stripeWebhookSecret(env) };
+}
 
 export interface LocalEnvInputs {
   readonly dataDir: string;
@@ -18,6 +37,8 @@ export interface LocalEnvInputs {
    * SESv2 and SSM go there instead of DynamoDB Local and the sandbox.
    */
   readonly awsEndpoint?: string;
+  /** The API's URL: the sandbox's Stripe delivers webhooks to `<apiUrl>/stripe/webhooks`. */
+  readonly apiUrl?: string;
 }
 
 /** The account settings the provisioning handlers read (lambdas/config.ts), as the sandbox models them. */
@@ -56,6 +77,11 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TABLE_NAME: LOCAL_TABLE_NAME,
     PROVISIONING_STATE_MACHINE_ARN: inputs.provisioningStateMachineArn,
+    // The billing lifecycle workflows, registered by the local Step Functions runner from WORKFLOWS.
+    SUSPEND_STATE_MACHINE_ARN: stateMachineArn(SUSPEND_CUSTOMER.id),
+    RESUME_STATE_MACHINE_ARN: stateMachineArn(RESUME_CUSTOMER.id),
+    DEPROVISION_STATE_MACHINE_ARN: stateMachineArn(DEPROVISION_CUSTOMER.id),
+    BILLING_RETENTION_DAYS: inherited.BILLING_RETENTION_DAYS || '30',
     SIGNING_KEY_SECRET_ID,
     JWT_PUBLIC_JWK: JSON.stringify(inputs.publicJwk),
     CUSTOMER_DOMAIN: inherited.CUSTOMER_DOMAIN || 'customers.stackpro.localhost',
@@ -65,6 +91,14 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     DEPLOY_DOCUMENT_NAME: accountSetting('DEPLOY_DOCUMENT_NAME'),
     SENDER_ADDRESS: accountSetting('SENDER_ADDRESS'),
     FRONTEND_ORIGIN: inherited.FRONTEND_ORIGIN || 'http://localhost:5173',
+    // Stripe: the sandbox on the edge port (production leaves STRIPE_API_BASE unset: api.stripe.com).
+    STRIPE_SECRET_ID,
+    STRIPE_API_BASE: inputs.edgeUrl,
+    STRIPE_PRICE_IDS: JSON.stringify(LOCAL_PRICE_IDS),
+    // For the sandbox (not read by the Lambdas): where it POSTs events; a developer may point it elsewhere.
+    ...(inherited.STACKPRO_WEBHOOK_URL || inputs.apiUrl
+      ? { STACKPRO_WEBHOOK_URL: inherited.STACKPRO_WEBHOOK_URL || `${inputs.apiUrl}/stripe/webhooks` }
+      : {}),
     POWERTOOLS_SERVICE_NAME: 'stackpro',
     POWERTOOLS_LOG_LEVEL: inherited.LOG_LEVEL || inherited.POWERTOOLS_LOG_LEVEL || 'INFO',
   };

@@ -10,9 +10,18 @@ import { SecretStore, secretsManagerService } from './edge/secrets-manager';
 import { stepFunctionsService } from './edge/step-functions';
 import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
 import { LOCAL_HOST } from './http-server';
-import { applyLambdaEnv, buildLambdaEnv, LOCAL_REGION, LOCAL_TABLE_NAME, SIGNING_KEY_SECRET_ID } from './local-env';
+import {
+  applyLambdaEnv,
+  buildLambdaEnv,
+  LOCAL_REGION,
+  LOCAL_TABLE_NAME,
+  localStripeSecret,
+  SIGNING_KEY_SECRET_ID,
+  STRIPE_SECRET_ID,
+} from './local-env';
 import { clockSettingsFromEnv, SandboxClock } from './sandbox/clock';
 import { createSandbox } from './sandbox/sandbox';
+import { createStripeSandbox, type StripeSandboxSettings } from './sandbox/stripe';
 import { parsePort } from './ports';
 import { loadOrCreateSigningKey } from './signing-key';
 import { StepFunctionsEngine, stateMachineArn, type TimeOverrides } from './step-functions/engine';
@@ -57,6 +66,8 @@ export interface LocalStack {
   readonly dataDir: string;
   /** The Step Functions engine, for callers that want to wait for an execution to settle. */
   readonly stepFunctions: StepFunctionsEngine;
+  /** Stripe in test mode on the edge port: the key it accepts, where it sends webhooks, how it signs them. */
+  readonly stripe: { readonly apiBase: string; readonly secretKey: string; readonly webhookUrl?: string; readonly webhookSecret: string };
   stop(): Promise<void>;
 }
 
@@ -94,6 +105,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const clock = new SandboxClock(clockSettingsFromEnv(env));
   const signingKey = await loadOrCreateSigningKey(dataDir);
   const edgeUrl = `http://${LOCAL_HOST}:${ports.edge}`;
+  const apiUrl = `http://${LOCAL_HOST}:${ports.api}`;
   const dynamoDbUrl = awsEndpoint ?? `http://${LOCAL_HOST}:${ports.dynamoDb}`;
   // Before any handler module loads: their SDK clients read the endpoints when they are created.
   applyLambdaEnv(
@@ -106,8 +118,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       provisioningStateMachineArn: stateMachineArn(PROVISION_CUSTOMER.id),
       inherited: env,
       awsEndpoint,
+      apiUrl,
     }),
   );
+  const stripeSecret = localStripeSecret(env);
+  const stripeSettings: StripeSandboxSettings = {
+    secretKey: stripeSecret.secretKey,
+    webhookSecret: stripeSecret.webhookSecret,
+    webhookUrl: env.STACKPRO_WEBHOOK_URL || undefined,
+    publicUrl: edgeUrl,
+  };
 
   const stoppers: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -128,6 +148,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const loadHandler = options.loadHandler ?? loadLambdaHandler;
     const secrets = new SecretStore();
     secrets.put(SIGNING_KEY_SECRET_ID, JSON.stringify(signingKey));
+    secrets.put(STRIPE_SECRET_ID, JSON.stringify(stripeSecret));
     const stepFunctions = new StepFunctionsEngine({
       workflows: WORKFLOWS,
       dataDir,
@@ -139,12 +160,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const sandbox =
       awsEndpoint === undefined
-        ? createSandbox({ dataDir, clock, settings: sandboxSettings(env) })
+        ? createSandbox({ dataDir, clock, settings: sandboxSettings(env), stripe: stripeSettings })
         : undefined;
+    // LocalStack has no Stripe: in that mode Stripe still runs here, on its own.
+    const stripe = sandbox?.stripe ?? createStripeSandbox(path.join(dataDir, 'sandbox'), clock, stripeSettings);
     const edge: EdgeServer = await startEdgeServer({
       port: ports.edge,
       services: { ...sandbox?.services, states: stepFunctionsService(stepFunctions), secretsmanager: secretsManagerService(secrets) },
-      sandboxRoutes: sandbox?.routes,
+      sandboxRoutes: sandbox?.routes ?? stripe.routes,
+      stripe: stripe.service,
     });
     stoppers.push(() => edge.close(), () => stepFunctions.shutdown());
 
@@ -161,6 +185,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       awsEndpoint,
       dataDir,
       stepFunctions,
+      stripe: { apiBase: edge.url, secretKey: stripeSettings.secretKey, webhookUrl: stripeSettings.webhookUrl, webhookSecret: stripeSettings.webhookSecret },
       stop: async () => {
         await stopAll();
         if (runningStack === stack) runningStack = undefined;

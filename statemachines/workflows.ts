@@ -3,7 +3,9 @@
  * substitution in that file stands for. CDK creates one function per step, substitutes its ARN and grants
  * exactly the step's `access`; the local stack runs the same file and invokes the same handlers in-process.
  *
- * `handler` is a path under `lambdas/` without its extension; that module exports `handler`.
+ * `handler` is a path under `lambdas/` without its extension; that module exports `handler`. A step id
+ * means one handler with one access list in every workflow that lists it (the lifecycle workflows reuse
+ * provisioning's DNS, email-identity and terminate steps, and share their email and failure steps).
  */
 export type StepAccess =
   /** GetItem/Query (no Scan) on the table. */
@@ -31,7 +33,16 @@ export type StepAccess =
   /** SendCommand with the deploy document on instances tagged ManagedBy=stackpro. */
   | 'ssm:deploy'
   /** DescribeInstanceInformation and GetCommandInvocation. */
-  | 'ssm:read';
+  | 'ssm:read'
+  /** StopInstances and StartInstances, only on instances tagged ManagedBy=stackpro (suspend and resume). */
+  | 'ec2:stop-start'
+  /**
+   * CreateSnapshot of volumes tagged ManagedBy=stackpro into snapshots that must carry ManagedBy=stackpro
+   * (request tag), CreateTags on snapshots only as part of CreateSnapshot, and DescribeSnapshots.
+   */
+  | 'ec2:snapshot'
+  /** GetSecretValue on the Stripe keys secret (the calls themselves go to Stripe over HTTPS). */
+  | 'stripe';
 
 export interface WorkflowStep {
   /** Stable PascalCase id: the CDK construct id of the step's function (never rename it). */
@@ -75,7 +86,78 @@ export const PROVISION_CUSTOMER: WorkflowDefinition = {
     step('DeleteEmailIdentity', 'delete-email-identity', ['ses:delete-identity']),
     step('TerminateInstances', 'terminate-instances', ['ec2:describe', 'ec2:terminate']),
     step('MarkProvisioningFailed', 'mark-provisioning-failed', ['table:read']),
+    ['SetUpBillingFunctionArn', { id: 'SetUpBilling', handler: 'billing/set-up-billing', access: ['table:read', 'table:write', 'stripe'] }],
+    ['CancelSubscriptionFunctionArn', { id: 'CancelSubscription', handler: 'billing/cancel-subscription', access: ['table:read', 'table:write', 'stripe'] }],
   ]),
 };
 
-export const WORKFLOWS: readonly WorkflowDefinition[] = [PROVISION_CUSTOMER];
+/** A step of the billing lifecycle workflows (suspend, resume, deprovision), under `lambdas/lifecycle/`. */
+const lifecycleStep = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
+  `${id}FunctionArn`,
+  { id, handler: `lifecycle/${handler}`, access: ['table:write', ...access] },
+];
+
+/**
+ * A provisioning step another workflow invokes too, as the very same entry (same id, handler and access),
+ * so CDK may share one function or create one per workflow; either way a step id means one handler.
+ */
+const reused = (id: string): [string, WorkflowStep] => {
+  const key = `${id}FunctionArn`;
+  const found = PROVISION_CUSTOMER.steps[key];
+  if (!found) throw new Error(`${id} is not a ProvisionCustomer step`);
+  return [key, found];
+};
+
+/** In all three lifecycle workflows: the customer email (suspended, resumed, cancelled) and the failure record. */
+const SEND_LIFECYCLE_EMAIL = lifecycleStep('SendLifecycleEmail', 'send-lifecycle-email', ['table:read', 'ses:send']);
+const RECORD_LIFECYCLE_FAILURE = lifecycleStep('RecordLifecycleFailure', 'record-lifecycle-failure', ['table:read']);
+
+/** Stops a customer's instance for billing (data kept). Input `{customerId, reason}`. */
+export const SUSPEND_CUSTOMER: WorkflowDefinition = {
+  id: 'SuspendCustomer',
+  file: 'suspend-customer.asl.json',
+  steps: Object.fromEntries([
+    lifecycleStep('StopInstance', 'stop-instance', ['table:read', 'ec2:describe', 'ec2:stop-start']),
+    lifecycleStep('CheckInstanceStopped', 'check-instance-stopped', ['table:read', 'ec2:describe', 'ec2:stop-start']),
+    lifecycleStep('MarkCustomerSuspended', 'mark-customer-suspended', ['table:read']),
+    SEND_LIFECYCLE_EMAIL,
+    RECORD_LIFECYCLE_FAILURE,
+  ]),
+};
+
+/** Starts a suspended customer's instance again and points the subdomain at its new IP. Input `{customerId}`. */
+export const RESUME_CUSTOMER: WorkflowDefinition = {
+  id: 'ResumeCustomer',
+  file: 'resume-customer.asl.json',
+  steps: Object.fromEntries([
+    lifecycleStep('StartInstance', 'start-instance', ['table:read', 'ec2:describe', 'ec2:stop-start']),
+    lifecycleStep('CheckInstanceStarted', 'check-instance-started', ['table:read', 'ec2:describe', 'ec2:stop-start']),
+    reused('PointSubdomain'),
+    reused('CheckDnsChange'),
+    lifecycleStep('MarkCustomerActive', 'mark-customer-active', ['table:read', 'ses:read-identity']),
+    SEND_LIFECYCLE_EMAIL,
+    RECORD_LIFECYCLE_FAILURE,
+  ]),
+};
+
+/**
+ * After the retention period, backs up and removes a cancelled customer's stack; the account record and
+ * the final snapshot stay. Input `{customerId, retentionSeconds}`.
+ */
+export const DEPROVISION_CUSTOMER: WorkflowDefinition = {
+  id: 'DeprovisionCustomer',
+  file: 'deprovision-customer.asl.json',
+  steps: Object.fromEntries([
+    lifecycleStep('CheckStillCancelled', 'check-still-cancelled', ['table:read']),
+    lifecycleStep('SnapshotDataVolume', 'snapshot-data-volume', ['table:read', 'ec2:describe', 'ec2:snapshot']),
+    lifecycleStep('CheckSnapshot', 'check-snapshot', ['table:read', 'ec2:snapshot']),
+    reused('TerminateInstances'),
+    reused('RemoveDnsRecords'),
+    reused('DeleteEmailIdentity'),
+    lifecycleStep('MarkCustomerCancelled', 'mark-customer-cancelled', ['table:read']),
+    SEND_LIFECYCLE_EMAIL,
+    RECORD_LIFECYCLE_FAILURE,
+  ]),
+};
+
+export const WORKFLOWS: readonly WorkflowDefinition[] = [PROVISION_CUSTOMER, SUSPEND_CUSTOMER, RESUME_CUSTOMER, DEPROVISION_CUSTOMER];

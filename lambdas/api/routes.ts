@@ -26,7 +26,13 @@ export type RouteAccess =
   | 'table:read'
   | 'table:write'
   | 'signing-key:read'
-  | 'provisioning:start';
+  | 'provisioning:start'
+  /** GetSecretValue on the Stripe keys secret (the calls themselves go to Stripe over HTTPS). */
+  | 'stripe'
+  /** StartExecution on the suspend, resume and deprovision workflows. */
+  | 'lifecycle:start'
+  /** SESv2 SendEmail from the sender address (billing notices). */
+  | 'ses:send';
 
 export const ROUTES: readonly RouteDefinition[] = [
   { id: 'GetHealth', method: 'GET', path: '/health', handler: 'api/get-health', auth: 'public', access: [] },
@@ -61,6 +67,31 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'api/get-customer-status',
     auth: 'customer',
     access: ['table:read'],
+  },
+  {
+    id: 'CreateCheckoutSession',
+    method: 'POST',
+    path: '/billing/checkout-session',
+    handler: 'api/create-checkout-session',
+    auth: 'customer',
+    access: ['table:read', 'stripe'],
+  },
+  {
+    id: 'CreatePortalSession',
+    method: 'POST',
+    path: '/billing/portal-session',
+    handler: 'api/create-portal-session',
+    auth: 'customer',
+    access: ['table:read', 'stripe'],
+  },
+  {
+    id: 'ReceiveStripeWebhook',
+    method: 'POST',
+    path: '/stripe/webhooks',
+    handler: 'api/receive-stripe-webhook',
+    // Public to API Gateway; every request must carry a valid Stripe-Signature over its raw body.
+    auth: 'public',
+    access: ['table:read', 'table:write', 'stripe', 'lifecycle:start', 'ses:send'],
   },
   {
     id: 'RetryProvisioning',

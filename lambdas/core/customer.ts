@@ -1,12 +1,18 @@
 import type { PlanName } from './plans';
 
-/** The account lifecycle; billing (trial, past due, suspended, cancelled) drives the later states. */
+/**
+ * The account lifecycle. Provisioning leads to `active` or `failed`; billing drives the rest: `past_due`
+ * (service stays up), `suspending` -> `suspended` (instance stopped, data kept), `resuming` -> `active`,
+ * and `cancelled` once deprovisioned after the retention period. See README "Billing lifecycle".
+ */
 export type CustomerStatus =
   | 'provisioning'
   | 'active'
   | 'failed'
   | 'past_due'
+  | 'suspending'
   | 'suspended'
+  | 'resuming'
   | 'cancelled';
 
 export interface Customer {
@@ -28,6 +34,8 @@ export interface Customer {
   /** Why provisioning failed, readable by the customer and support. */
   readonly failureReason?: string;
   readonly welcomeEmailSentAt?: string;
+  /** Stripe's view of the subscription, as last observed (see repositories/billing.ts). */
+  readonly billing?: import('../repositories/billing').BillingSnapshot;
 }
 
 /** Normalises an email for uniqueness and login: trimmed, lower-cased. */

@@ -114,6 +114,15 @@ export class InvalidStateError extends AppError {
   }
 }
 
+/** A Stripe webhook whose Stripe-Signature does not verify against its raw body (or is too old). */
+export class InvalidSignatureError extends AppError {
+  readonly statusCode = 400;
+  readonly code = 'INVALID_SIGNATURE';
+  constructor() {
+    super('The Stripe-Signature header does not match the body, or the event is too old.');
+  }
+}
+
 /** A dependency (Step Functions, DynamoDB) failed after its retries; the client may retry later. */
 export class ServiceUnavailableError extends AppError {
   readonly statusCode = 503;

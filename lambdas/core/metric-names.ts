@@ -10,4 +10,10 @@ export const METRICS = {
   provisioningFailed: 'ProvisioningFailed',
   /** Counted when an undo failed for good: something may still cost money. */
   rollbackIncomplete: 'RollbackIncomplete',
+  /** Counted once per SuspendCustomer execution that ended in its failure state (not when superseded). */
+  suspendFailed: 'SuspendFailed',
+  /** Counted once per ResumeCustomer execution that ended in its failure state: a paying customer may be offline. */
+  resumeFailed: 'ResumeFailed',
+  /** Counted once per DeprovisionCustomer execution that failed: resources may be half removed and still cost money. */
+  deprovisionFailed: 'DeprovisionFailed',
 } as const;

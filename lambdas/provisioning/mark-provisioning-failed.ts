@@ -12,7 +12,7 @@ const Input = StepContext.extend({
   rollback: z.record(z.string(), z.unknown()).optional(),
 });
 
-const UNDO_ERRORS = { rollbackDnsError: 'DNS records', rollbackEmailError: 'email identity', rollbackInstanceError: 'instance' } as const;
+const UNDO_ERRORS = { rollbackBillingError: 'subscription', rollbackDnsError: 'DNS records', rollbackEmailError: 'email identity', rollbackInstanceError: 'instance' } as const;
 
 
 

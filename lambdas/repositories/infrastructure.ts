@@ -3,7 +3,11 @@ import { dynamodb } from '../clients/dynamodb';
 import { config } from '../config';
 import { keys } from './keys';
 
-export type ServiceState = 'provisioning' | 'running' | 'pending_verification' | 'failed';
+/**
+ * What the status route shows per service. `suspended`: the instance is stopped for billing (data kept);
+ * `deleted`: the account was deprovisioned (only the final backup snapshot remains).
+ */
+export type ServiceState = 'provisioning' | 'running' | 'pending_verification' | 'failed' | 'suspended' | 'deleted';
 
 /** What provisioning created for a customer: enough to operate it and to undo it. */
 export interface Infrastructure {
@@ -12,6 +16,8 @@ export interface Infrastructure {
   readonly services?: { readonly website: ServiceState; readonly crm: ServiceState; readonly email: ServiceState };
   /** The deploy command of the execution that sent it, so a retried step does not deploy twice. */
   readonly deployCommand?: { readonly executionName: string; readonly commandId: string };
+  /** The EBS snapshot DeprovisionCustomer took before terminating the instance (kept after cancellation). */
+  readonly finalSnapshotId?: string;
   readonly updatedAt?: string;
 }
 

@@ -13,6 +13,13 @@ export interface CustomerStatusView {
   readonly publicIp: string | null;
   readonly services: { website: ServiceState; crm: ServiceState; email: ServiceState };
   readonly failureReason?: string;
+  readonly billing: {
+    readonly stripeCustomerId: string | null;
+    readonly subscriptionStatus: string | null;
+    readonly trialEndsAt: string | null;
+    readonly currentPeriodEnd: string | null;
+    readonly cancelAtPeriodEnd: boolean;
+  };
   readonly provisioning: {
     readonly executionName: string;
     readonly attempt: number;
@@ -47,6 +54,14 @@ export async function customerStatus(customer: Customer): Promise<CustomerStatus
     publicIp: infrastructure?.publicIp ?? null,
     services,
     ...(customer.failureReason ? { failureReason: customer.failureReason } : {}),
+    billing: {
+      stripeCustomerId: customer.billing?.stripeCustomerId ?? null,
+      subscriptionStatus: customer.billing?.subscriptionStatus ?? null,
+      // Until Stripe has the subscription, the trial is the one signup started.
+      trialEndsAt: customer.billing ? customer.billing.trialEndsAt : customer.trialEndsAt,
+      currentPeriodEnd: customer.billing?.currentPeriodEnd ?? null,
+      cancelAtPeriodEnd: customer.billing?.cancelAtPeriodEnd ?? false,
+    },
     provisioning: {
       executionName: customer.provisioningExecutionName,
       attempt: customer.provisioningAttempt ?? 1,

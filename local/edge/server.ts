@@ -15,6 +15,11 @@ export interface EdgeServerOptions {
   readonly services: Readonly<Record<string, EdgeService>>;
   /** Keyed `METHOD /_sandbox/path`; health is built in. */
   readonly sandboxRoutes?: Readonly<Record<string, SandboxRoute>>;
+  /**
+   * Stripe's API: unsigned requests under `/v1/` (stripe-node sends `Authorization: Bearer sk_...`, not
+   * SigV4) go here; Stripe itself answers a missing or wrong key with 401.
+   */
+  readonly stripe?: EdgeService;
 }
 
 export interface EdgeServer {
@@ -33,7 +38,7 @@ const BUILT_IN_ROUTES: Record<string, SandboxRoute> = {
 export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer> {
   const sandboxRoutes = { ...BUILT_IN_ROUTES, ...options.sandboxRoutes };
   const server = createServer((req, res) => {
-    handle(req, options.services, sandboxRoutes)
+    handle(req, options.services, sandboxRoutes, options.stripe)
       .then((response) => send(res, response))
       .catch((error: unknown) => {
         console.error('[edge] request failed:', error);
@@ -48,6 +53,7 @@ async function handle(
   req: IncomingMessage,
   services: Readonly<Record<string, EdgeService>>,
   sandboxRoutes: Readonly<Record<string, SandboxRoute>>,
+  stripe: EdgeService | undefined,
 ): Promise<EdgeResponse> {
   const url = new URL(req.url ?? '/', 'http://edge');
   const read = await readBody(req, MAX_BODY_BYTES);
@@ -68,6 +74,7 @@ async function handle(
     const route = sandboxRoutes[`${request.method} ${url.pathname}`];
     return route ? route(request) : jsonResponse(404, 'application/json', { error: `No sandbox route ${request.method} ${url.pathname}` });
   }
+  if (!scope && stripe && url.pathname.startsWith('/v1/')) return stripe.handle(request);
   if (!scope) return unknownOperation(400, 'Requests to the local sandbox must be SigV4-signed, like AWS requests');
   const service = Object.hasOwn(services, scope.service) ? services[scope.service] : undefined;
   if (!service) return unknownOperation(400, `The local sandbox does not emulate the "${scope.service}" service`);

@@ -50,8 +50,23 @@ export interface StoredInstance {
   transitions: Transition[];
 }
 
+export type SnapshotStateName = 'pending' | 'completed' | 'error';
+
+export interface StoredSnapshot {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+  readonly description: string;
+  readonly volumeSize: number;
+  readonly startedAt: number;
+  /** Epoch ms when it turns from pending to completed. */
+  readonly completesAt: number;
+  readonly tags: Tag[];
+}
+
 interface Ec2State {
   instances: StoredInstance[];
+  /** Absent in files written before snapshots were modelled. */
+  snapshots?: StoredSnapshot[];
   /** ClientToken -> the reservation it made and a fingerprint of the request. */
   clientTokens: Record<string, { readonly reservationId: string; readonly fingerprint: string }>;
   nextPublicIp: number;
@@ -73,6 +88,15 @@ const VPC_ID = 'vpc-0stackprolocal';
 const ZONES = ['a', 'b', 'c', 'd', 'e', 'f'];
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const RESOURCE_TYPES = ['instance', 'volume', 'network-interface', 'spot-instances-request'];
+const VOLUME_ID = /^vol-[0-9a-f]{8,17}$/;
+const SNAPSHOT_ID = /^snap-[0-9a-f]{8,17}$/;
+/** Root volumes of the customer launch template (gp3, 30 GiB). */
+const VOLUME_SIZE_GIB = 30;
+/**
+ * A snapshot goes pending -> completed this many MODEL seconds after CreateSnapshot (a first, full
+ * snapshot of a small volume: minutes). Scaled by the sandbox clock's profile like every other delay.
+ */
+const SNAPSHOT_MODEL_SECONDS = 120;
 /** Terminated instances disappear from DescribeInstances after an hour (model), but not sooner than this. */
 const MIN_TERMINATED_VISIBLE_MS = 60_000;
 
@@ -124,6 +148,53 @@ export class Ec2Model {
 
   all(): readonly StoredInstance[] {
     return this.state.instances;
+  }
+
+  /**
+   * The instance's root EBS volume id. One volume per instance, derived from its id, so instances stored
+   * before volumes were modelled have one too. It exists until the instance is terminated.
+   */
+  volumeIdOf(instance: Pick<StoredInstance, 'instanceId'>): string {
+    return `vol-${createHash('sha256').update(instance.instanceId).digest('hex').slice(0, 17)}`;
+  }
+
+  snapshots(): readonly StoredSnapshot[] {
+    return this.state.snapshots ?? [];
+  }
+
+  snapshotState(snapshot: StoredSnapshot, now = this.clock.now()): SnapshotStateName {
+    return now >= snapshot.completesAt ? 'completed' : 'pending';
+  }
+
+  /** CreateSnapshot: of a volume whose instance is not terminated (the root volume goes with it). */
+  createSnapshot(request: { volumeId: string; description: string; tags: Tag[] }): StoredSnapshot {
+    if (!VOLUME_ID.test(request.volumeId)) throw new AwsServiceError('InvalidVolumeID.Malformed', `Invalid id: "${request.volumeId}" (expecting "vol-...")`);
+    const now = this.clock.now();
+    const owner = this.state.instances.find(
+      (instance) => this.volumeIdOf(instance) === request.volumeId && this.stateOf(instance, now).state !== 'terminated',
+    );
+    if (!owner) throw new AwsServiceError('InvalidVolume.NotFound', `The volume '${request.volumeId}' does not exist.`);
+    const snapshot: StoredSnapshot = {
+      snapshotId: hexId('snap'),
+      volumeId: request.volumeId,
+      description: request.description,
+      volumeSize: VOLUME_SIZE_GIB,
+      startedAt: now,
+      completesAt: now + this.clock.secondsToMs(SNAPSHOT_MODEL_SECONDS),
+      tags: request.tags,
+    };
+    this.state.snapshots = [...(this.state.snapshots ?? []), snapshot];
+    this.persist();
+    return snapshot;
+  }
+
+  /** Snapshots by id, as EC2 checks them: one error naming every unknown id. */
+  requireSnapshots(ids: readonly string[]): StoredSnapshot[] {
+    const malformed = ids.find((id) => !SNAPSHOT_ID.test(id));
+    if (malformed) throw new AwsServiceError('InvalidSnapshotID.Malformed', `Invalid id: "${malformed}" (expecting "snap-...")`);
+    const missing = ids.filter((id) => !this.snapshots().some((snapshot) => snapshot.snapshotId === id));
+    if (missing.length > 0) throw new AwsServiceError('InvalidSnapshot.NotFound', `The snapshot '${missing.join(', ')}' does not exist.`);
+    return ids.map((id) => this.snapshots().find((snapshot) => snapshot.snapshotId === id) as StoredSnapshot);
   }
 
   runInstances(request: RunRequest, outcome: 'running' | 'terminated'): StoredInstance[] {
@@ -276,7 +347,7 @@ export class Ec2Model {
 }
 
 function emptyState(): Ec2State {
-  return { instances: [], clientTokens: {}, nextPublicIp: 0, nextPrivateIp: 0 };
+  return { instances: [], snapshots: [], clientTokens: {}, nextPublicIp: 0, nextPrivateIp: 0 };
 }
 
 function crash(now: number, clock: SandboxClock): Transition[] {
@@ -306,7 +377,10 @@ interface StateChange {
   readonly current: InstanceStateName;
 }
 
-/** EC2 on the ec2Query protocol: the five instance calls our handlers (and billing) make. */
+/**
+ * EC2 on the ec2Query protocol: the instance calls our handlers make (launch, describe, stop, start,
+ * terminate) and the snapshot calls of deprovisioning (CreateSnapshot, DescribeSnapshots).
+ */
 export function ec2Service(model: Ec2Model, settings: Ec2Settings, clock: SandboxClock, faults: FaultQueue): EdgeService {
   const operations: Record<string, (params: URLSearchParams) => Promise<XmlChild[]> | XmlChild[]> = {
     RunInstances: async (params) => {
@@ -344,6 +418,29 @@ export function ec2Service(model: Ec2Model, settings: Ec2Settings, clock: Sandbo
     TerminateInstances: (params) => [stateChanges(model.terminate(requiredIds(params)))],
     StopInstances: (params) => [stateChanges(model.stop(requiredIds(params)))],
     StartInstances: (params) => [stateChanges(model.start(requiredIds(params)))],
+    CreateSnapshot: (params) => {
+      const volumeId = params.get('VolumeId');
+      if (!volumeId) throw new AwsServiceError('MissingParameter', 'The request must contain the parameter VolumeId');
+      const specs = structListParam(params, 'TagSpecification');
+      const badType = specs.find((spec) => spec.get('ResourceType') !== 'snapshot');
+      if (badType) throw new AwsServiceError('InvalidParameterValue', `'${badType.get('ResourceType') ?? ''}' is not a valid taggable resource type for this operation.`);
+      const tags = specs.flatMap((spec) => structListParam(spec, 'Tag').map((tag) => ({ Key: tag.get('Key') ?? '', Value: tag.get('Value') ?? '' })));
+      const badTag = tags.find((tag) => tag.Key === '' || tag.Key.length > 128 || tag.Key.startsWith('aws:'));
+      if (badTag) throw new AwsServiceError('InvalidParameterValue', `Tag key '${badTag.Key}' is not valid.`);
+      const snapshot = model.createSnapshot({ volumeId, description: params.get('Description') ?? '', tags });
+      return snapshotMembers(model, snapshot, clock.now());
+    },
+    DescribeSnapshots: (params) => {
+      const ids = listParam(params, 'SnapshotId');
+      const owners = listParam(params, 'Owner');
+      const filters = structListParam(params, 'Filter').map((group) => ({ name: group.get('Name') ?? '', values: listParam(group, 'Value') }));
+      const now = clock.now();
+      // Only our own snapshots exist here: asking for another owner's (amazon, an account id) finds none.
+      const ownersMatch = owners.length === 0 || owners.some((owner) => owner === 'self' || owner === LOCAL_ACCOUNT_ID);
+      const candidates = ids.length > 0 ? model.requireSnapshots(ids) : ownersMatch ? model.snapshots() : [];
+      const matching = candidates.filter((snapshot) => filters.every((filter) => matchesSnapshotFilter(model, snapshot, filter, now)));
+      return [itemSet('snapshotSet', matching.map((snapshot) => snapshotMembers(model, snapshot, now)))];
+    },
   };
 
   return {
@@ -454,6 +551,51 @@ function matchesFilter(model: Ec2Model, instance: StoredInstance, filter: { name
   }
 }
 
+function matchesSnapshotFilter(model: Ec2Model, snapshot: StoredSnapshot, filter: { name: string; values: string[] }, now: number): boolean {
+  const any = (value: string | undefined) => value !== undefined && filter.values.some((pattern) => globMatches(pattern, value));
+  if (filter.name.startsWith('tag:')) {
+    const key = filter.name.slice(4);
+    return snapshot.tags.some((tag) => tag.Key === key && any(tag.Value));
+  }
+  switch (filter.name) {
+    case 'status':
+      return any(model.snapshotState(snapshot, now));
+    case 'snapshot-id':
+      return any(snapshot.snapshotId);
+    case 'volume-id':
+      return any(snapshot.volumeId);
+    case 'owner-id':
+      return any(LOCAL_ACCOUNT_ID);
+    case 'description':
+      return any(snapshot.description);
+    case 'tag-key':
+      return snapshot.tags.some((tag) => any(tag.Key));
+    default:
+      throw new AwsServiceError('InvalidParameterValue', `The filter '${filter.name}' is invalid`);
+  }
+}
+
+/** The members of a `Snapshot` (CreateSnapshot's whole response, and each `snapshotSet/item`), as the SDK reads them. */
+function snapshotMembers(model: Ec2Model, snapshot: StoredSnapshot, now: number): XmlChild[] {
+  const state = model.snapshotState(snapshot, now);
+  const total = Math.max(1, snapshot.completesAt - snapshot.startedAt);
+  const progress = state === 'completed' ? 100 : Math.min(99, Math.floor(((now - snapshot.startedAt) / total) * 100));
+  return [
+    el('snapshotId', snapshot.snapshotId),
+    el('volumeId', snapshot.volumeId),
+    el('status', state),
+    el('startTime', isoTime(snapshot.startedAt)),
+    state === 'completed' ? el('completionTime', isoTime(snapshot.completesAt)) : undefined,
+    el('progress', `${progress}%`),
+    el('ownerId', LOCAL_ACCOUNT_ID),
+    el('volumeSize', snapshot.volumeSize),
+    el('description', snapshot.description),
+    el('encrypted', true),
+    el('storageTier', 'standard'),
+    itemSet('tagSet', snapshot.tags.map((tag) => [el('key', tag.Key), el('value', tag.Value)])),
+  ];
+}
+
 function stateMembers(state: InstanceStateName): XmlChild[] {
   return [el('code', STATE_CODES[state]), el('name', state)];
 }
@@ -493,7 +635,24 @@ function instanceMembers(model: Ec2Model, instance: StoredInstance, now: number)
     el('architecture', 'x86_64'),
     el('rootDeviceType', 'ebs'),
     el('rootDeviceName', '/dev/xvda'),
-    el('blockDeviceMapping'),
+    // The root volume is deleted with the instance (DeleteOnTermination), so a terminated one lists none.
+    itemSet(
+      'blockDeviceMapping',
+      current.state === 'terminated'
+        ? []
+        : [
+            [
+              el('deviceName', '/dev/xvda'),
+              el(
+                'ebs',
+                el('volumeId', model.volumeIdOf(instance)),
+                el('status', 'attached'),
+                el('attachTime', isoTime(instance.launchedAt)),
+                el('deleteOnTermination', true),
+              ),
+            ],
+          ],
+    ),
     el('virtualizationType', 'hvm'),
     opt('clientToken', instance.clientToken),
     itemSet('tagSet', instance.tags.map((tag) => [el('key', tag.Key), el('value', tag.Value)])),

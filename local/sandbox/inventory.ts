@@ -51,5 +51,16 @@ export function buildInventory(models: { ec2: Ec2Model; route53: Route53Model; s
         status: ssm.status(command),
       })),
     ),
+    // EBS snapshots (deprovisioning's final backups) outlive their instance, so all are listed.
+    snapshots: ec2
+      .snapshots()
+      .filter((snapshot) => query.customer === undefined || snapshot.tags.some((tag) => tag.Key === 'Customer' && tag.Value === query.customer))
+      .map((snapshot) => ({
+        snapshotId: snapshot.snapshotId,
+        volumeId: snapshot.volumeId,
+        state: ec2.snapshotState(snapshot),
+        tags: Object.fromEntries(snapshot.tags.map((tag) => [tag.Key, tag.Value])),
+        startedAt: new Date(snapshot.startedAt).toISOString(),
+      })),
   };
 }

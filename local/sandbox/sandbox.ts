@@ -10,6 +10,7 @@ import { renderOutboxPage } from './outbox-page';
 import { Route53Model, route53Service } from './route53';
 import { SesModel, sesv2Service } from './sesv2';
 import { SsmModel, ssmService } from './ssm';
+import { createStripeSandbox, type StripeSandbox, type StripeSandboxSettings } from './stripe';
 
 /** What the sandbox needs to know of the account it pretends to be (the same values the Lambdas get). */
 export interface SandboxSettings {
@@ -27,6 +28,8 @@ export interface SandboxOptions {
   readonly dataDir: string;
   readonly clock: SandboxClock;
   readonly settings: SandboxSettings;
+  /** Stripe (test mode) on the same port under `/v1/`; left out when undefined. */
+  readonly stripe?: StripeSandboxSettings;
 }
 
 export interface Sandbox {
@@ -35,6 +38,8 @@ export interface Sandbox {
   /** `METHOD /_sandbox/path` control routes. */
   readonly routes: Readonly<Record<string, SandboxRoute>>;
   readonly faults: FaultQueue;
+  /** Stripe's API (`/v1/*`, routed by path), its `/_sandbox/stripe/*` routes and its own fault queue. */
+  readonly stripe?: StripeSandbox;
 }
 
 /**
@@ -50,6 +55,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const ses = new SesModel(dir, { senderAddress: settings.senderAddress }, clock, route53);
   const ssm = new SsmModel(dir, { deployDocumentName: settings.deployDocumentName }, clock, ec2);
   const models = { ec2, route53, ses, ssm };
+  const stripe = options.stripe ? createStripeSandbox(dir, clock, options.stripe) : undefined;
+  const allFaults = () => [...faults.list(), ...(stripe?.faults.list() ?? [])];
 
   const routes: Record<string, SandboxRoute> = {
     'GET /_sandbox/clock': () => json(200, clock.describe()),
@@ -67,27 +74,30 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       return json(200, { emails: ses.outbox() });
     },
     'GET /_sandbox/outbox.html': () => html(renderOutboxPage(ses.outbox())),
-    'GET /_sandbox/faults': () => json(200, { faults: faults.list() }),
+    'GET /_sandbox/faults': () => json(200, { faults: allFaults() }),
     'POST /_sandbox/faults': (request) => {
       const body = parseJson(request);
       if (body === INVALID_JSON) return badRequest('The body must be JSON: {"service", "action", "error", "times"}');
       try {
-        const fault = faults.add(body);
-        return json(201, { fault, faults: faults.list() });
+        const isStripe = stripe !== undefined && body !== null && typeof body === 'object' && (body as { service?: unknown }).service === 'stripe';
+        const fault = isStripe ? stripe.faults.add(body as Record<string, unknown>) : faults.add(body);
+        return json(201, { fault, faults: allFaults() });
       } catch (error) {
         if (error instanceof FaultValidationError) return badRequest(error.message);
         throw error;
       }
     },
-    'DELETE /_sandbox/faults': () => json(200, { cleared: faults.clear() }),
+    'DELETE /_sandbox/faults': () => json(200, { cleared: faults.clear() + (stripe?.faults.clear() ?? 0) }),
     'POST /_sandbox/reset': () => {
       faults.clear();
       ec2.reset();
       route53.reset();
       ses.reset();
       ssm.reset();
+      stripe?.reset();
       return json(200, { reset: true });
     },
+    ...stripe?.routes,
   };
 
   return {
@@ -100,6 +110,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     },
     routes,
     faults,
+    stripe,
   };
 }
 

@@ -170,6 +170,11 @@ export class StepFunctionsEngine {
       waitTimeOverrides: { ...scaled.waitTimeOverrides, ...this.options.timeOverrides?.waitTimeOverrides },
       retryIntervalOverrides: { ...scaled.retryIntervalOverrides, ...this.options.timeOverrides?.retryIntervalOverrides },
     };
+    // Node timers hold at most 2^31-1 ms (~24.8 days) and fire at once beyond it; aws-local-stepfunctions arms
+    // the execution's TimeoutSeconds with one setTimeout, so a 31-day deprovisioning would time out at start.
+    const timed = definition as { TimeoutSeconds?: number };
+    const maxTimerSeconds = Math.floor((2 ** 31 - 1) / 1000);
+    if (timed.TimeoutSeconds !== undefined && timed.TimeoutSeconds > maxTimerSeconds) timed.TimeoutSeconds = maxTimerSeconds;
     this.machines.set(arn, { arn, machine: new StateMachine(definition), taskOverrides, timeOverrides });
   }
 

@@ -54,6 +54,7 @@ describe('GET /customers/{customerId}/status', () => {
       trialEndsAt: '2026-12-02T10:00:00.000Z',
       publicIp: '198.51.100.7',
       services: { website: 'provisioning', crm: 'provisioning', email: 'provisioning' },
+      billing: { stripeCustomerId: null, subscriptionStatus: null, trialEndsAt: '2026-12-02T10:00:00.000Z', currentPeriodEnd: null, cancelAtPeriodEnd: false },
       provisioning: {
         executionName: 'acme-cust-1',
         attempt: 1,

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { getStripe } from '../clients/stripe';
+import { config } from '../config';
+import { getCustomer } from '../repositories/accounts';
+import { saveBillingSnapshot } from '../repositories/billing';
+import { CustomerNotFoundError } from '../provisioning/errors';
+import { StepContext, provisioningStep } from '../provisioning/step';
+import { snapshotOf } from './stripe-snapshot';
+
+const Input = StepContext.extend({ attempt: z.number().int().positive() });
+
+/**
+ * "Set up billing" (provisioning, beside the instance launch): a Stripe customer and a subscription to
+ * the plan's price whose trial ends when ours does, needing no card up front (if none is added, Stripe
+ * pauses it at the trial's end). Idempotency keys make a retried step create nothing twice; an attempt
+ * after a rollback (which cancelled the old subscription) gets a new subscription, same Stripe customer.
+ */
+export const handler = provisioningStep('Set up billing', Input, async ({ customerId, attempt }) => {
+  const customer = await getCustomer(customerId);
+  if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
+  const stripe = await getStripe();
+  const existing = customer.billing;
+  if (existing?.subscriptionId && existing.subscriptionStatus !== 'canceled') {
+    return { output: { stripeCustomerId: existing.stripeCustomerId, subscriptionId: existing.subscriptionId }, message: 'Billing already set up' };
+  }
+  const stripeCustomerId =
+    existing?.stripeCustomerId ??
+    (
+      await stripe.customers.create(
+        { email: customer.email, name: `${customer.firstName} ${customer.lastName}`, metadata: { customerId } },
+        { idempotencyKey: `stackpro-customer-${customerId}` },
+      )
+    ).id;
+  const price = config.stripePriceIds()[customer.plan];
+  if (!price) throw new Error(`No Stripe price configured for plan ${customer.plan}`);
+  const trialEnd = Math.floor(Date.parse(customer.trialEndsAt) / 1000);
+  const subscription = await stripe.subscriptions.create(
+    {
+      customer: stripeCustomerId,
+      items: [{ price }],
+      // Our trial clock, not a second one: a retry days later does not extend it.
+      ...(trialEnd > Date.now() / 1000 + 60 ? { trial_end: trialEnd } : {}),
+      trial_settings: { end_behavior: { missing_payment_method: 'pause' } },
+      payment_settings: { save_default_payment_method: 'on_subscription' },
+      metadata: { customerId },
+    },
+    { idempotencyKey: `stackpro-subscription-${customerId}-${attempt}` },
+  );
+  await saveBillingSnapshot(customerId, snapshotOf(subscription, Date.now()));
+  return {
+    output: { stripeCustomerId, subscriptionId: subscription.id },
+    message: `Subscribed to ${customer.plan} (${subscription.status}, trial until ${customer.trialEndsAt.slice(0, 10)})`,
+  };
+});

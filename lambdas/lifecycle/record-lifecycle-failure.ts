@@ -1,0 +1,40 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { METRICS } from '../core/metric-names';
+import { logger, metrics } from '../observability';
+import { readableReason } from '../provisioning/mark-provisioning-failed';
+import { provisioningStep, StepContext } from '../provisioning/step';
+import { listSteps, recordStep } from '../repositories/provisioning-log';
+
+const WORKFLOW_METRICS = {
+  SuspendCustomer: METRICS.suspendFailed,
+  ResumeCustomer: METRICS.resumeFailed,
+  DeprovisionCustomer: METRICS.deprovisionFailed,
+} as const;
+
+/** What the account is left as when each workflow fails (README "Billing lifecycle"; ASL comments). */
+const LEFT_AS = {
+  SuspendCustomer: 'the account status was not changed; the instance may be stopped. Run SuspendCustomer again (every step is idempotent).',
+  ResumeCustomer: 'the account status was not changed; the instance may be running. Run ResumeCustomer again (every step is idempotent).',
+  DeprovisionCustomer: 'the account was not marked cancelled; the final backup snapshot is kept. Run DeprovisionCustomer again with retentionSeconds 0.',
+} as const;
+
+const Input = StepContext.extend({
+  workflow: z.enum(['SuspendCustomer', 'ResumeCustomer', 'DeprovisionCustomer']),
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+});
+
+/**
+ * "Record suspension / resume / deprovisioning failure": marks the steps that were still in progress as
+ * failed with the reason, counts the failure for its alarm and hands the Fail state a readable cause.
+ */
+export const handler = provisioningStep('Record failure', Input, async ({ customerId, executionName, workflow, error }) => {
+  const reason = readableReason(error).slice(0, 500);
+  for (const step of await listSteps(customerId, executionName)) {
+    if (step.status === 'running') await recordStep(customerId, executionName, step.name, 'failed', reason);
+  }
+  metrics.addMetric(WORKFLOW_METRICS[workflow], MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+  logger.error('Lifecycle workflow failed', { customerId, executionName, workflow, errorName: error.Error });
+  return { output: { reason }, status: 'failed', message: `${reason}. ${LEFT_AS[workflow]}` };
+});

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { getCustomer } from '../repositories/accounts';
+import { sendCustomerEmail } from '../notifications/customer-email';
+import { readableReason } from '../provisioning/mark-provisioning-failed';
+import { provisioningStep, StepContext } from '../provisioning/step';
+import { CustomerNotFoundError } from './errors';
+
+const Input = StepContext.extend({
+  kind: z.enum(['suspended', 'resumed', 'cancelled']),
+  /** suspended: the suspension reason code, for the email's wording. */
+  reason: z.string().max(40).optional(),
+  /** Set by the state machine's Catch once retries are spent: record the failure and move on. */
+  giveUp: z.boolean().optional(),
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+});
+
+/**
+ * "Send suspension / resumed / cancellation email": one notice per execution (its name is the dedupe
+ * key), so a retried step never emails twice. An email that cannot be sent does not undo the change it
+ * announces: the step is logged as failed and the workflow still succeeds.
+ */
+export const handler = provisioningStep('Email the customer', Input, async ({ customerId, executionName, kind, reason, giveUp, error }) => {
+  if (giveUp) {
+    return { output: { sent: false }, status: 'failed', message: `Not sent: ${error ? readableReason(error) : 'unknown error'}` };
+  }
+  const customer = await getCustomer(customerId);
+  if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
+  const { sent } = await sendCustomerEmail(customer, kind, { dedupeKey: executionName, reason });
+  return { output: { sent }, message: sent ? `Sent the ${kind} email` : `The ${kind} email was sent already` };
+});

@@ -1,0 +1,103 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamodb } from '../clients/dynamodb';
+import { config } from '../config';
+import type { CustomerStatus } from '../core/customer';
+import { epochSeconds, keys } from './keys';
+
+/** What the status route shows of billing; a snapshot of Stripe's subscription, newest observation wins. */
+export interface BillingSnapshot {
+  readonly stripeCustomerId: string;
+  readonly subscriptionId: string | null;
+  readonly subscriptionStatus: string | null;
+  readonly trialEndsAt: string | null;
+  readonly currentPeriodEnd: string | null;
+  readonly cancelAtPeriodEnd: boolean;
+  /** When we read this from Stripe (epoch ms): an older observation never overwrites a newer one. */
+  readonly observedAt: number;
+}
+
+/** Stores the snapshot unless a newer one is already stored (webhooks race and arrive out of order). */
+export async function saveBillingSnapshot(customerId: string, billing: BillingSnapshot): Promise<boolean> {
+  try {
+    await dynamodb.send(
+      new UpdateCommand({
+        TableName: config.tableName(),
+        Key: keys.customer(customerId),
+        UpdateExpression: 'SET billing = :billing',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(billing) OR billing.observedAt <= :observedAt)',
+        ExpressionAttributeValues: { ':billing': billing, ':observedAt': billing.observedAt },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/**
+ * Moves the account's status only from one of `from`, so concurrent or repeated events cannot start
+ * two suspensions or undo a cancellation. Returns whether it moved.
+ */
+export async function transitionStatus(customerId: string, from: readonly CustomerStatus[], to: CustomerStatus): Promise<boolean> {
+  const values = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
+  try {
+    await dynamodb.send(
+      new UpdateCommand({
+        TableName: config.tableName(),
+        Key: keys.customer(customerId),
+        UpdateExpression: 'SET #status = :to, statusChangedAt = :now',
+        ConditionExpression: `attribute_exists(pk) AND #status IN (${Object.keys(values).join(', ')})`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...values, ':to': to, ':now': new Date().toISOString() },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** A processing claim left this long is taken to be from a crashed invocation and may be taken over. */
+const STALE_CLAIM_MS = 5 * 60 * 1000;
+
+/**
+ * Claims a Stripe event for processing. False when it was processed already or another invocation is
+ * processing it right now (a concurrent duplicate delivery).
+ */
+export async function claimStripeEvent(eventId: string, now: number): Promise<boolean> {
+  try {
+    await dynamodb.send(
+      new PutCommand({
+        TableName: config.tableName(),
+        Item: { ...keys.stripeEvent(eventId), type: 'stripeEvent', state: 'processing', claimedAt: now, ttl: epochSeconds(now) + 30 * 24 * 3600 },
+        ConditionExpression: 'attribute_not_exists(pk) OR (#state = :processing AND claimedAt < :stale)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':processing': 'processing', ':stale': now - STALE_CLAIM_MS },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+export async function completeStripeEvent(eventId: string, outcome: string): Promise<void> {
+  await dynamodb.send(
+    new UpdateCommand({
+      TableName: config.tableName(),
+      Key: keys.stripeEvent(eventId),
+      UpdateExpression: 'SET #state = :done, outcome = :outcome',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':done': 'done', ':outcome': outcome },
+    }),
+  );
+}
+
+/** Processing failed: forget the claim so Stripe's redelivery is processed. */
+export async function releaseStripeEvent(eventId: string): Promise<void> {
+  await dynamodb.send(new DeleteCommand({ TableName: config.tableName(), Key: keys.stripeEvent(eventId) }));
+}

@@ -1,0 +1,228 @@
+import { CreateSnapshotCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { billingStanding } from '../../../lambdas/lifecycle/billing-standing';
+import { handler as checkSnapshot } from '../../../lambdas/lifecycle/check-snapshot';
+import { handler as stillCancelled } from '../../../lambdas/lifecycle/check-still-cancelled';
+import { handler as markCancelled } from '../../../lambdas/lifecycle/mark-customer-cancelled';
+import { LIFECYCLE_POLL_LIMITS } from '../../../lambdas/lifecycle/polling';
+import { handler as snapshotVolume } from '../../../lambdas/lifecycle/snapshot-data-volume';
+import {
+  awsError,
+  claimRefused,
+  claimSucceeds,
+  ctx,
+  infrastructureReads,
+  mockTable,
+  profile,
+  profileReads,
+  reservation,
+  startTime,
+  stepLog,
+  transaction,
+} from './helpers';
+
+const ec2 = mockClient(EC2Client);
+const table = mockTable();
+
+beforeEach(() => {
+  ec2.reset();
+  table.reset();
+  ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [] });
+});
+
+describe('billing standing', () => {
+  it.each([
+    [{ billing: { subscriptionStatus: 'canceled' } }, true],
+    [{ billing: { subscriptionStatus: 'incomplete_expired' } }, true],
+    [{}, true],
+    [{ billing: null }, true],
+    [{ subscriptionStatus: 'cancelled' }, true],
+    [{ billingStatus: 'canceled' }, true],
+    [{ billing: { subscriptionStatus: 'active' } }, false],
+    [{ billing: { subscriptionStatus: 'trialing' } }, false],
+    [{ billing: { subscriptionStatus: 'unpaid' } }, false],
+    [{ billing: { subscriptionStatus: 'past_due' } }, false],
+  ])('%j is cancelled: %s', (customer, cancelled) => {
+    expect(billingStanding(customer).cancelled).toBe(cancelled);
+  });
+});
+
+describe('Still cancelled?', () => {
+  const input = { ...ctx, executionStartTime: startTime };
+
+  it('goes on, in charge, when the account is suspended and the subscription cancelled', async () => {
+    profileReads(table.ddb, { status: 'suspended', billing: { subscriptionStatus: 'canceled' } });
+    claimSucceeds(table.ddb, { status: 'suspended' });
+
+    await expect(stillCancelled(input)).resolves.toEqual({ proceed: true, subdomain: 'acme.customers.stackpro.test', reason: 'subscription canceled' });
+    const claim = table.ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.ReturnValues === 'ALL_NEW')!.args[0].input;
+    expect(Object.values(claim.ExpressionAttributeValues!)).toEqual(expect.arrayContaining(['suspended', 'suspending', 'cancelled', startTime]));
+  });
+
+  it('goes on while a suspension is still under way (the claim makes it stand down)', async () => {
+    profileReads(table.ddb, { status: 'suspending', billing: { subscriptionStatus: 'canceled' } });
+    claimSucceeds(table.ddb, { status: 'suspending' });
+    await expect(stillCancelled(input)).resolves.toMatchObject({ proceed: true });
+  });
+
+  it('treats a missing billing record as cancelled', async () => {
+    profileReads(table.ddb, { status: 'cancelled' });
+    claimSucceeds(table.ddb, { status: 'cancelled' });
+    await expect(stillCancelled(input)).resolves.toMatchObject({ proceed: true, reason: 'subscription missing' });
+  });
+
+  it.each([
+    [{ status: 'active' }, 'the account is active'],
+    [{ status: 'resuming', billing: { subscriptionStatus: 'active' } }, 'the account is resuming'],
+    [{ status: 'suspended', billing: { subscriptionStatus: 'trialing' } }, 'the subscription is trialing'],
+  ])('keeps the customer (%j), claiming nothing', async (fields, reason) => {
+    profileReads(table.ddb, fields);
+    await expect(stillCancelled(input)).resolves.toEqual({ proceed: false, subdomain: 'acme.customers.stackpro.test', reason });
+    expect(table.ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.ReturnValues === 'ALL_NEW')).toHaveLength(0);
+    expect(stepLog(table.ddb)).toContainEqual(['Check billing', 'succeeded', `Kept: ${reason}`]);
+  });
+
+  it('keeps the customer when a workflow started since owns the account (a resume after paying again)', async () => {
+    claimRefused(table.ddb, profile({ status: 'suspended', lifecycleExecutionName: 'resume-later', lifecycleStartedAt: '2030-01-20T00:00:00.000Z' }));
+    await expect(stillCancelled(input)).resolves.toMatchObject({ proceed: false, reason: 'resume-later was started since' });
+  });
+
+  it('fails with CustomerNotFoundError when the account is gone', async () => {
+    await expect(stillCancelled(input)).rejects.toMatchObject({ name: 'CustomerNotFoundError' });
+  });
+});
+
+describe('Snapshot data volume', () => {
+  it('snapshots the root volume with the final-backup tags and records the snapshot id', async () => {
+    profileReads(table.ddb);
+    infrastructureReads(table.ddb, { instanceId: 'i-1' });
+    ec2.on(DescribeInstancesCommand).resolves(reservation({ state: 'stopped', rootVolume: 'vol-1' }));
+    ec2.on(CreateSnapshotCommand).resolves({ SnapshotId: 'snap-1', State: 'pending' });
+
+    await expect(snapshotVolume(ctx)).resolves.toEqual({ snapshotId: 'snap-1', done: false });
+
+    const request = ec2.commandCalls(CreateSnapshotCommand)[0].args[0].input;
+    expect(request.VolumeId).toBe('vol-1');
+    expect(request.TagSpecifications).toEqual([
+      {
+        ResourceType: 'snapshot',
+        Tags: [
+          { Key: 'Customer', Value: 'cust-1' },
+          { Key: 'ManagedBy', Value: 'stackpro' },
+          { Key: 'Purpose', Value: 'final-backup' },
+          { Key: 'Execution', Value: 'acme-cust-1' },
+        ],
+      },
+    ]);
+    const lookup = ec2.commandCalls(DescribeSnapshotsCommand)[0].args[0].input;
+    expect(lookup.OwnerIds).toEqual(['self']);
+    expect(lookup.Filters).toContainEqual({ Name: 'tag:Execution', Values: ['acme-cust-1'] });
+    const infra = table.ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.Key?.sk === 'INFRASTRUCTURE');
+    expect(Object.values(infra!.args[0].input.ExpressionAttributeValues!)).toContain('snap-1');
+  });
+
+  it('reuses the snapshot this execution started before (a retried step)', async () => {
+    profileReads(table.ddb);
+    ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [{ SnapshotId: 'snap-1', State: 'completed' }] });
+    await expect(snapshotVolume(ctx)).resolves.toEqual({ snapshotId: 'snap-1', done: true });
+    expect(ec2.commandCalls(CreateSnapshotCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
+  });
+
+  it('keeps an earlier final backup when the instance is gone already (a re-run)', async () => {
+    profileReads(table.ddb);
+    ec2.on(DescribeSnapshotsCommand).resolvesOnce({ Snapshots: [] }).resolves({ Snapshots: [{ SnapshotId: 'snap-old', State: 'completed' }] });
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    await expect(snapshotVolume(ctx)).resolves.toEqual({ snapshotId: 'snap-old', done: true });
+  });
+
+  it('has nothing to back up when there is no instance and no backup', async () => {
+    profileReads(table.ddb);
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    await expect(snapshotVolume(ctx)).resolves.toEqual({ snapshotId: null, done: true });
+  });
+
+  it('fails with SnapshotFailedError when the instance has no EBS volume', async () => {
+    profileReads(table.ddb);
+    ec2.on(DescribeInstancesCommand).resolves(reservation({ state: 'stopped' }));
+    await expect(snapshotVolume(ctx)).rejects.toMatchObject({ name: 'SnapshotFailedError' });
+  });
+
+  it('lets an EC2 error through by name (e.g. SnapshotCreationPerVolumeRateExceeded, for the retry)', async () => {
+    profileReads(table.ddb);
+    ec2.on(DescribeInstancesCommand).resolves(reservation({ state: 'stopped', rootVolume: 'vol-1' }));
+    ec2.on(CreateSnapshotCommand).rejects(awsError('SnapshotCreationPerVolumeRateExceeded'));
+    await expect(snapshotVolume(ctx)).rejects.toMatchObject({ name: 'SnapshotCreationPerVolumeRateExceeded' });
+  });
+
+  it('stops with StaleExecutionError when a later workflow owns the account', async () => {
+    profileReads(table.ddb, { lifecycleExecutionName: 'resume-later' });
+    await expect(snapshotVolume(ctx)).rejects.toMatchObject({ name: 'StaleExecutionError' });
+    expect(ec2.calls()).toHaveLength(0);
+  });
+});
+
+describe('Check snapshot', () => {
+  const poll = { ...ctx, snapshotId: 'snap-1', polls: 0 };
+
+  it('keeps waiting while pending, with the progress in the log', async () => {
+    profileReads(table.ddb);
+    ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [{ SnapshotId: 'snap-1', State: 'pending', Progress: '42%' }] });
+    await expect(checkSnapshot(poll)).resolves.toEqual({ snapshotId: 'snap-1', done: false, polls: 1 });
+    expect(stepLog(table.ddb)).toContainEqual(['Snapshot data volume', 'running', 'Snapshot snap-1 42%']);
+  });
+
+  it('is done once completed', async () => {
+    profileReads(table.ddb);
+    ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [{ SnapshotId: 'snap-1', State: 'completed' }] });
+    await expect(checkSnapshot(poll)).resolves.toMatchObject({ done: true });
+  });
+
+  it('treats a snapshot id EC2 does not show yet as pending (eventual consistency)', async () => {
+    profileReads(table.ddb);
+    ec2.on(DescribeSnapshotsCommand).rejects(awsError('InvalidSnapshot.NotFound'));
+    await expect(checkSnapshot(poll)).resolves.toMatchObject({ done: false });
+  });
+
+  it('fails with SnapshotFailedError when EBS reports an error, so nothing gets deleted', async () => {
+    profileReads(table.ddb);
+    ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [{ SnapshotId: 'snap-1', State: 'error', StateMessage: 'volume unreadable' }] });
+    await expect(checkSnapshot(poll)).rejects.toMatchObject({ name: 'SnapshotFailedError', message: expect.stringContaining('volume unreadable') });
+  });
+
+  it('gives up with StepTimeoutError after its bounded number of polls', async () => {
+    await expect(checkSnapshot({ ...poll, polls: LIFECYCLE_POLL_LIMITS.snapshotCompleted })).rejects.toMatchObject({ name: 'StepTimeoutError' });
+  });
+});
+
+describe('Mark customer cancelled', () => {
+  it('cancels the account with services deleted, no public IP and the snapshot kept, whatever the status was', async () => {
+    profileReads(table.ddb, { status: 'suspended' });
+
+    await expect(markCancelled({ ...ctx, snapshotId: 'snap-1' })).resolves.toEqual({ status: 'cancelled', notify: true });
+
+    const { profileUpdate, infrastructureUpdate } = transaction(table.ddb);
+    expect(profileUpdate.ConditionExpression).toBe('attribute_exists(pk)');
+    expect(profileUpdate.ExpressionAttributeValues).toMatchObject({ ':to': 'cancelled' });
+    expect(infrastructureUpdate.UpdateExpression).toMatch(/REMOVE #r0$/);
+    expect(infrastructureUpdate.ExpressionAttributeNames).toMatchObject({ '#r0': 'publicIp' });
+    expect(Object.values(infrastructureUpdate.ExpressionAttributeValues!)).toEqual(
+      expect.arrayContaining(['snap-1', { website: 'deleted', crm: 'deleted', email: 'deleted' }]),
+    );
+    // The reused rollback steps logged under "Roll back": that entry is closed.
+    expect(stepLog(table.ddb)).toContainEqual(['Roll back', 'succeeded', 'Instance terminated, DNS records and email identity removed']);
+  });
+
+  it('does not email again for an account another execution cancelled', async () => {
+    profileReads(table.ddb, { status: 'cancelled', statusChangedBy: 'deprovision-earlier', cancelledAt: '2030-01-01T00:00:00.000Z' });
+    await expect(markCancelled({ ...ctx, snapshotId: null })).resolves.toEqual({ status: 'cancelled', notify: false });
+    const { profileUpdate } = transaction(table.ddb);
+    expect(Object.values(profileUpdate.ExpressionAttributeValues!)).toContain('2030-01-01T00:00:00.000Z');
+  });
+
+  it('fails with CustomerNotFoundError when the account is gone', async () => {
+    await expect(markCancelled({ ...ctx, snapshotId: 'snap-1' })).rejects.toMatchObject({ name: 'CustomerNotFoundError' });
+    expect(table.ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+});
