@@ -2,13 +2,15 @@
  * `npm run bench`: the account API on the local stack (latency, throughput, the DynamoDB floor), the
  * Lambda bundles (size, cold import time), provisioning on the realistic model (signup to active against
  * the model's critical path; transitions, invocations and cost per signup) and 200 concurrent signups
- * provisioned on the fast profile. Measured figures only; all traffic goes to 127.0.0.1. Prints one table
+ * provisioned on the fast profile, and Stripe webhooks (signed, duplicated, shuffled deliveries at concurrency,
+ * checked for exactly-once; forged ones refused). Measured figures only; all traffic goes to 127.0.0.1. Prints one table
  * per section and, last, one JSON line to copy into the README.
  *
- * BENCH_SECTIONS picks sections (comma-separated: api, bundles, provisioning, concurrent; default all).
+ * BENCH_SECTIONS picks sections (comma-separated: api, bundles, provisioning, concurrent, webhooks; default all).
  * Counts can be lowered for a quick try: BENCH_SIGNUPS, BENCH_READS, BENCH_IMPORT_RUNS,
  * BENCH_PROVISIONING_SIGNUPS, BENCH_CONCURRENT_SIGNUPS, BENCH_CONCURRENT_CONCURRENCY; BENCH_TIME_SCALE
- * is the realistic model's compression (real seconds per model second).
+ * is the realistic model's compression (real seconds per model second). Webhooks: BENCH_WEBHOOK_DELIVERIES,
+ * BENCH_WEBHOOK_CONCURRENCY, BENCH_WEBHOOK_CUSTOMERS, BENCH_WEBHOOK_FORGED, BENCH_WEBHOOK_SEED.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +21,7 @@ import { benchConcurrentProvisioning, printConcurrentReport } from './concurrent
 import { withLocalStack } from './local-stack';
 import { timePasswordHash } from './password-hash';
 import { benchProvisioning, printProvisioningReport } from './provisioning-section';
+import { benchWebhooks, printWebhookReport } from './webhooks-section';
 
 function count(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -34,8 +37,13 @@ const PROVISIONING_SIGNUPS = count('BENCH_PROVISIONING_SIGNUPS', 5);
 const CONCURRENT_SIGNUPS = count('BENCH_CONCURRENT_SIGNUPS', 200);
 const CONCURRENT_CONCURRENCY = count('BENCH_CONCURRENT_CONCURRENCY', 20);
 const TIME_SCALE = scale('BENCH_TIME_SCALE', 0.02);
+const WEBHOOK_DELIVERIES = count('BENCH_WEBHOOK_DELIVERIES', 1_000);
+const WEBHOOK_CONCURRENCY = count('BENCH_WEBHOOK_CONCURRENCY', 16);
+const WEBHOOK_CUSTOMERS = count('BENCH_WEBHOOK_CUSTOMERS', 6);
+const WEBHOOK_FORGED = count('BENCH_WEBHOOK_FORGED', 20);
+const WEBHOOK_SEED = count('BENCH_WEBHOOK_SEED', 20_240_601);
 
-const SECTIONS = ['api', 'bundles', 'provisioning', 'concurrent'] as const;
+const SECTIONS = ['api', 'bundles', 'provisioning', 'concurrent', 'webhooks'] as const;
 const selected = sections(process.env.BENCH_SECTIONS);
 
 function scale(name: string, fallback: number): number {
@@ -123,6 +131,23 @@ async function main(): Promise<void> {
   } catch (error) {
     errors.push(`section 6: ${(error as Error).stack ?? String(error)}`);
     console.error(`\nSection 6 failed: ${(error as Error).stack ?? String(error)}`);
+  }
+
+  if (selected.has('webhooks')) try {
+    const webhooks = await benchWebhooks({
+      deliveries: WEBHOOK_DELIVERIES,
+      duplicateShare: 0.2,
+      concurrency: WEBHOOK_CONCURRENCY,
+      customers: WEBHOOK_CUSTOMERS,
+      forged: WEBHOOK_FORGED,
+      seed: WEBHOOK_SEED,
+    });
+    const report = printWebhookReport(webhooks);
+    Object.assign(summary, report.summary);
+    for (const failure of report.failed) errors.push(`section 7: ${failure}`);
+  } catch (error) {
+    errors.push(`section 7: ${(error as Error).stack ?? String(error)}`);
+    console.error(`\nSection 7 failed: ${(error as Error).stack ?? String(error)}`);
   }
 
   summary.totalSeconds = Math.round((performance.now() - started) / 1000);

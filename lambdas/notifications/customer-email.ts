@@ -3,7 +3,7 @@ import { sesv2 } from '../clients/sesv2';
 import { config } from '../config';
 import type { Customer } from '../core/customer';
 import { logger } from '../observability';
-import { markNoticeSent, noticeSent } from './sent-notices';
+import { claimNotice, markNoticeSent, releaseNotice } from './sent-notices';
 import { customerEmail, type NoticeDetails, type NoticeKind } from './templates';
 
 export type { NoticeKind } from './templates';
@@ -27,9 +27,10 @@ const MAX_KEY_LENGTH = 200;
 
 /**
  * Emails the customer one lifecycle notice (trial ending, payment failed, suspended, resumed, cancelled)
- * from the sender address, at most once per (customer, kind, dedupe key), so a retried step or a
- * redelivered event never emails twice. The mark is checked first, and written only after SES accepted
- * the email: a crash in between can at worst repeat it once, never lose it (as the welcome email does).
+ * from the sender address, at most once per (customer, kind, dedupe key), so a retried step, a
+ * redelivered event or distinct events about the same thing arriving together never email twice: the
+ * notice is claimed (a conditional write) before SES is called, and the claim is released if SES fails.
+ * A crash between claim and send delays the notice until the claim goes stale, never duplicates it.
  */
 export async function sendCustomerEmail(
   customer: Pick<Customer, 'customerId' | 'email' | 'firstName' | 'company' | 'subdomain' | 'trialEndsAt'> & {
@@ -41,19 +42,26 @@ export async function sendCustomerEmail(
   const options: NoticeOptions = typeof extra === 'string' ? { dedupeKey: extra } : (extra ?? {});
   const dedupeKey = (options.dedupeKey || 'once').slice(0, MAX_KEY_LENGTH);
   const { customerId } = customer;
-  if (await noticeSent(customerId, kind, dedupeKey)) {
-    logger.info('Customer notice already sent', { customerId, kind });
+  if (!(await claimNotice(customerId, kind, dedupeKey))) {
+    logger.info('Customer notice already sent or being sent', { customerId, kind });
     return { sent: false, dedupeKey };
   }
   const { subject, text, html } = customerEmail(kind, customer, options);
-  const result = await sesv2.send(
-    new SendEmailCommand({
-      FromEmailAddress: config.senderAddress(),
-      Destination: { ToAddresses: [customer.email] },
-      Content: { Simple: { Subject: { Data: subject }, Body: { Text: { Data: text }, Html: { Data: html } } } },
-    }),
-  );
-  await markNoticeSent(customerId, kind, dedupeKey, result.MessageId);
+  let messageId: string | undefined;
+  try {
+    const result = await sesv2.send(
+      new SendEmailCommand({
+        FromEmailAddress: config.senderAddress(),
+        Destination: { ToAddresses: [customer.email] },
+        Content: { Simple: { Subject: { Data: subject }, Body: { Text: { Data: text }, Html: { Data: html } } } },
+      }),
+    );
+    messageId = result.MessageId;
+  } catch (error) {
+    await releaseNotice(customerId, kind, dedupeKey).catch(() => undefined);
+    throw error;
+  }
+  await markNoticeSent(customerId, kind, dedupeKey, messageId);
   logger.info('Customer notice sent', { customerId, kind });
   return { sent: true, dedupeKey };
 }

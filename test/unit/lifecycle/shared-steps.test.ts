@@ -1,5 +1,6 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as recordFailure } from '../../../lambdas/lifecycle/record-lifecycle-failure';
 import { handler as sendEmail } from '../../../lambdas/lifecycle/send-lifecycle-email';
@@ -29,16 +30,18 @@ describe('Send suspension / resumed / cancellation email', () => {
 
   it('sends nothing when this execution sent it already (a retried step)', async () => {
     profileReads(table.ddb);
-    table.ddb.on(GetCommand, { Key: { pk: 'CUSTOMER#cust-1', sk: 'NOTICE#resumed#acme-cust-1' } }).resolves({ Item: { sentAt: 'x' } });
+    table.ddb.on(PutCommand, { Item: { pk: 'CUSTOMER#cust-1', sk: 'NOTICE#resumed#acme-cust-1' } }).rejects(
+      new ConditionalCheckFailedException({ message: 'claimed', $metadata: {} }),
+    );
     await expect(sendEmail({ ...ctx, kind: 'resumed' })).resolves.toEqual({ sent: false });
     expect(ses.calls()).toHaveLength(0);
   });
 
-  it('lets an SES error through by name for the retry, and marks nothing', async () => {
+  it('lets an SES error through by name for the retry, and gives the notice claim back', async () => {
     profileReads(table.ddb);
     ses.on(SendEmailCommand).rejects(awsError('TooManyRequestsException'));
     await expect(sendEmail({ ...ctx, kind: 'cancelled' })).rejects.toMatchObject({ name: 'TooManyRequestsException' });
-    expect(table.ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(table.ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toContainEqual({ pk: 'CUSTOMER#cust-1', sk: 'NOTICE#cancelled#acme-cust-1' });
   });
 
   it('logs the step failed and moves on once the state machine gives up', async () => {
