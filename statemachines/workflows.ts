@@ -119,6 +119,7 @@ export const SUSPEND_CUSTOMER: WorkflowDefinition = {
   steps: Object.fromEntries([
     lifecycleStep('StopInstance', 'stop-instance', ['table:read', 'ec2:describe', 'ec2:stop-start']),
     lifecycleStep('CheckInstanceStopped', 'check-instance-stopped', ['table:read', 'ec2:describe', 'ec2:stop-start']),
+    lifecycleStep('ParkSubdomain', 'park-subdomain', ['table:read', 'route53:records']),
     lifecycleStep('MarkCustomerSuspended', 'mark-customer-suspended', ['table:read']),
     SEND_LIFECYCLE_EMAIL,
     RECORD_LIFECYCLE_FAILURE,

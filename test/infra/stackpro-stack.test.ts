@@ -680,7 +680,7 @@ describe('Workflow steps', () => {
   it('only the DNS steps can change records, only in the hosted zone and only under the customer domain', () => {
     const grants = grantsOf('route53:ChangeResourceRecordSets');
     expect(grants.map((grant) => grant.role).sort()).toEqual(
-      ['PublishDkimRecords', 'PointSubdomain', 'RemoveDnsRecords'].map(roleOf).sort(),
+      ['PublishDkimRecords', 'PointSubdomain', 'RemoveDnsRecords', 'ParkSubdomain'].map(roleOf).sort(),
     );
     const zoneId = cdkJson.context['stackpro:hostedZoneId'];
     for (const { statement } of grants) {

@@ -92,6 +92,9 @@ describe('billing on the local stack', () => {
     const suspended = await until(customer, 'suspended', (b) => b.status === 'suspended');
     expect(suspended.billing.subscriptionStatus).toBe('unpaid');
     expect((await instanceOf(customer))[0].state).toBe('stopped');
+    // The stopped instance's IP went back to EC2: the subdomain must not point at it any more.
+    const parked = (await edge('GET', '/_sandbox/inventory')).body.records.filter((r: any) => r.type === 'A' && r.name.replace(/\.$/, '') === customer.subdomain);
+    expect(parked).toEqual([]);
 
     await simulate(customer, 'payment_recovers', { duplicate: true, shuffle: true });
     const resumed = await until(customer, 'active again', (b) => b.status === 'active');

@@ -32,6 +32,7 @@ beforeEach(() => {
   fakes = {
     'lifecycle/stop-instance': fake({ instanceId: 'i-1', state: 'stopping', done: false }),
     'lifecycle/check-instance-stopped': jest.fn(async (input) => ({ instanceId: 'i-1', state: 'stopped', done: (input.polls as number) >= 1, polls: (input.polls as number) + 1 })),
+    'lifecycle/park-subdomain': fake({ parked: true }),
     'lifecycle/mark-customer-suspended': fake({ status: 'suspended', notify: true }),
     'lifecycle/send-lifecycle-email': fake({ sent: true }),
     'lifecycle/record-lifecycle-failure': jest.fn(async (input) => ({ reason: `${(input.error as { Error: string }).Error}: it broke` })),
@@ -79,6 +80,8 @@ describe('SuspendCustomer', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(calledWith('lifecycle/stop-instance')[0]).toMatchObject({ customerId: 'cust-1', executionName: 'exec-1', reason: 'unpaid', executionStartTime: expect.any(String) });
     expect(calledWith('lifecycle/check-instance-stopped').map((i) => i.polls)).toEqual([0, 1]);
+    // Parked only once the instance stopped, before the account says suspended.
+    expect(calledWith('lifecycle/park-subdomain')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1' }]);
     expect(calledWith('lifecycle/mark-customer-suspended')[0]).toMatchObject({ reason: 'unpaid' });
     expect(calledWith('lifecycle/send-lifecycle-email')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', kind: 'suspended', reason: 'unpaid' }]);
   });
@@ -144,11 +147,11 @@ describe('ResumeCustomer', () => {
     expect(calledWith('lifecycle/send-lifecycle-email')[0]).toMatchObject({ kind: 'resumed' });
   });
 
-  it('leaves DNS alone when the instance kept its address', async () => {
+  it('points the subdomain at the instance even when it kept its address (suspend parked the record)', async () => {
     fakes['lifecycle/start-instance'].mockResolvedValue({ instanceId: 'i-1', previousIp: '203.0.113.9', subdomain: 'acme.x' });
     const execution = await run('ResumeCustomer', { customerId: 'cust-1' });
     expect(execution.status).toBe('SUCCEEDED');
-    expect(fakes['provisioning/point-subdomain']).not.toHaveBeenCalled();
+    expect(calledWith('provisioning/point-subdomain')[0]).toMatchObject({ publicIp: '203.0.113.9' });
   });
 
   it('retries a capacity shortage on start, then carries on', async () => {
