@@ -6,7 +6,7 @@
  * checked for exactly-once; forged ones refused). Measured figures only; all traffic goes to 127.0.0.1. Prints one table
  * per section and, last, one JSON line to copy into the README.
  *
- * BENCH_SECTIONS picks sections (comma-separated: api, bundles, provisioning, concurrent, webhooks; default all).
+ * BENCH_SECTIONS picks sections (comma-separated: api, bundles, provisioning, concurrent, webhooks, login; default all).
  * Counts can be lowered for a quick try: BENCH_SIGNUPS, BENCH_READS, BENCH_IMPORT_RUNS,
  * BENCH_PROVISIONING_SIGNUPS, BENCH_CONCURRENT_SIGNUPS, BENCH_CONCURRENT_CONCURRENCY; BENCH_TIME_SCALE
  * is the realistic model's compression (real seconds per model second). Webhooks: BENCH_WEBHOOK_DELIVERIES,
@@ -22,6 +22,7 @@ import { withLocalStack } from './local-stack';
 import { timePasswordHash } from './password-hash';
 import { benchProvisioning, printProvisioningReport } from './provisioning-section';
 import { benchWebhooks, printWebhookReport } from './webhooks-section';
+import { benchLoginTiming, printLoginTimingReport } from './login-timing-section';
 
 function count(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -43,7 +44,8 @@ const WEBHOOK_CUSTOMERS = count('BENCH_WEBHOOK_CUSTOMERS', 6);
 const WEBHOOK_FORGED = count('BENCH_WEBHOOK_FORGED', 20);
 const WEBHOOK_SEED = count('BENCH_WEBHOOK_SEED', 20_240_601);
 
-const SECTIONS = ['api', 'bundles', 'provisioning', 'concurrent', 'webhooks'] as const;
+const SECTIONS = ['api', 'bundles', 'provisioning', 'concurrent', 'webhooks', 'login'] as const;
+const LOGIN_ATTEMPTS = count('BENCH_LOGIN_ATTEMPTS', 96);
 const selected = sections(process.env.BENCH_SECTIONS);
 
 function scale(name: string, fallback: number): number {
@@ -148,6 +150,16 @@ async function main(): Promise<void> {
   } catch (error) {
     errors.push(`section 7: ${(error as Error).stack ?? String(error)}`);
     console.error(`\nSection 7 failed: ${(error as Error).stack ?? String(error)}`);
+  }
+
+  if (selected.has('login')) try {
+    const timing = await withLocalStack((stack) => benchLoginTiming(stack, LOGIN_ATTEMPTS));
+    const report = printLoginTimingReport(timing);
+    Object.assign(summary, report.summary);
+    for (const failure of report.failed) errors.push(`section 8: ${failure}`);
+  } catch (error) {
+    errors.push(`section 8: ${(error as Error).stack ?? String(error)}`);
+    console.error(`\nSection 8 failed: ${(error as Error).stack ?? String(error)}`);
   }
 
   summary.totalSeconds = Math.round((performance.now() - started) / 1000);
