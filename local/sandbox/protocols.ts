@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError } from '../edge/aws-json';
-import type { EdgeResponse } from '../edge/edge-service';
+import type { EdgeRequest, EdgeResponse } from '../edge/edge-service';
+import type { FaultQueue, FaultService } from './faults';
 import { el, type XmlChild, xmlDocument, withNamespace } from './xml';
 
 /**
@@ -119,4 +120,30 @@ export async function answer(
 /** ISO-8601 with milliseconds, the default timestamp format of the XML protocols. */
 export function isoTime(epochMs: number): string {
   return new Date(epochMs).toISOString();
+}
+
+/** One emulated operation of a REST-style service (Route 53, SESv2), matched from the method and path. */
+export interface RoutedAction {
+  readonly action: string;
+  readonly run: () => Promise<EdgeResponse> | EdgeResponse;
+}
+
+/**
+ * Answers a REST-style request: an unmatched route as UnknownOperationException, an injected fault, or
+ * the action's own answer, every error in the protocol's shape.
+ */
+export function answerRoutedRequest(
+  request: EdgeRequest,
+  found: RoutedAction | undefined,
+  service: { readonly id: FaultService; readonly label: string; readonly faults: FaultQueue; readonly encodeError: (error: AwsServiceError) => EdgeResponse },
+): Promise<EdgeResponse> {
+  return answer(
+    () => {
+      if (!found) throw new AwsServiceError('UnknownOperationException', `The local sandbox does not emulate ${request.method} ${request.path}`, 404);
+      service.faults.raise(service.id, found.action);
+      return found.run();
+    },
+    service.encodeError,
+    `${service.label} ${found?.action ?? request.path}`,
+  );
 }

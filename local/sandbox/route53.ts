@@ -5,7 +5,7 @@ import type { EdgeRequest, EdgeResponse, EdgeService } from '../edge/edge-servic
 import type { SandboxClock } from './clock';
 import type { FaultQueue } from './faults';
 import { JsonFile } from './json-file';
-import { answer, isoTime, restXmlError, restXmlResponse } from './protocols';
+import { answerRoutedRequest, isoTime, restXmlError, restXmlResponse } from './protocols';
 import { child, childText, children, el, opt, type ParsedElement, parseXml, XmlParseError } from './xml';
 
 export interface StoredRecord {
@@ -266,16 +266,7 @@ export function route53Service(model: Route53Model, faults: FaultQueue): EdgeSer
 
   return {
     async handle(request: EdgeRequest): Promise<EdgeResponse> {
-      const found = route(request);
-      return answer(
-        () => {
-          if (!found) throw new AwsServiceError('UnknownOperationException', `The local sandbox does not emulate ${request.method} ${request.path}`, 404);
-          faults.raise('route53', found.action);
-          return found.run();
-        },
-        restXmlError,
-        `Route 53 ${found?.action ?? request.path}`,
-      );
+      return answerRoutedRequest(request, route(request), { id: 'route53', label: 'Route 53', faults, encodeError: restXmlError });
     },
   };
 }

@@ -4,7 +4,7 @@ import type { EdgeRequest, EdgeResponse, EdgeService } from '../edge/edge-servic
 import type { SandboxClock } from './clock';
 import type { FaultQueue } from './faults';
 import { JsonFile } from './json-file';
-import { answer, restJsonError, restJsonResponse } from './protocols';
+import { answerRoutedRequest, restJsonError, restJsonResponse } from './protocols';
 import type { Route53Model } from './route53';
 
 export interface StoredIdentity {
@@ -233,16 +233,7 @@ export function sesv2Service(model: SesModel, faults: FaultQueue): EdgeService {
 
   return {
     async handle(request: EdgeRequest): Promise<EdgeResponse> {
-      const found = route(request);
-      return answer(
-        () => {
-          if (!found) throw new AwsServiceError('UnknownOperationException', `The local sandbox does not emulate ${request.method} ${request.path}`, 404);
-          faults.raise('sesv2', found.action);
-          return found.run();
-        },
-        restJsonError,
-        `SESv2 ${found?.action ?? request.path}`,
-      );
+      return answerRoutedRequest(request, route(request), { id: 'sesv2', label: 'SESv2', faults, encodeError: restJsonError });
     },
   };
 }
