@@ -5,7 +5,7 @@ export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: readonly { field: string; message: string }[] };
 }
 
-/** AWS errors that mean "try again shortly", not "you sent something wrong". */
+/** AWS and Stripe errors that mean "try again shortly", not "you sent something wrong". */
 const TRANSIENT = new Set([
   'ThrottlingException',
   'ProvisionedThroughputExceededException',
@@ -14,6 +14,10 @@ const TRANSIENT = new Set([
   'InternalServerError',
   'InternalFailure',
   'TimeoutError',
+  // Stripe could not be reached or failed on its side: the caller (often Stripe itself) should retry.
+  'StripeConnectionError',
+  'StripeAPIError',
+  'StripeRateLimitError',
 ]);
 
 /**
@@ -29,8 +33,10 @@ export function toErrorResponse(error: unknown): { statusCode: number; headers: 
       body: { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } },
     };
   }
-  if (error instanceof Error && TRANSIENT.has(error.name)) {
-    logger.warn('Dependency unavailable', { errorName: error.name });
+  // Stripe's errors keep `name` 'Error' and say what they are in `type`.
+  const kind = error instanceof Error ? ((error as { type?: unknown }).type ?? error.name) : undefined;
+  if (typeof kind === 'string' && TRANSIENT.has(kind)) {
+    logger.warn('Dependency unavailable', { errorName: kind });
     return toErrorResponse(new ServiceUnavailableError());
   }
   logger.error('Unhandled error', { errorName: error instanceof Error ? error.name : typeof error, stack: error instanceof Error ? error.stack : undefined });

@@ -1,3 +1,4 @@
+import type { BillingSnapshot } from './billing';
 import type { PlanName } from './plans';
 
 /**
@@ -35,7 +36,7 @@ export interface Customer {
   readonly failureReason?: string;
   readonly welcomeEmailSentAt?: string;
   /** Stripe's view of the subscription, as last observed (see repositories/billing.ts). */
-  readonly billing?: import('../repositories/billing').BillingSnapshot;
+  readonly billing?: BillingSnapshot;
 }
 
 /** Normalises an email for uniqueness and login: trimmed, lower-cased. */

@@ -2,20 +2,12 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../clients/dynamodb';
 import { config } from '../config';
+import type { BillingSnapshot } from '../core/billing';
 import type { CustomerStatus } from '../core/customer';
 import { epochSeconds, keys } from './keys';
 
-/** What the status route shows of billing; a snapshot of Stripe's subscription, newest observation wins. */
-export interface BillingSnapshot {
-  readonly stripeCustomerId: string;
-  readonly subscriptionId: string | null;
-  readonly subscriptionStatus: string | null;
-  readonly trialEndsAt: string | null;
-  readonly currentPeriodEnd: string | null;
-  readonly cancelAtPeriodEnd: boolean;
-  /** When we read this from Stripe (epoch ms): an older observation never overwrites a newer one. */
-  readonly observedAt: number;
-}
+export type { BillingSnapshot };
+
 
 /** Stores the snapshot unless a newer one is already stored (webhooks race and arrive out of order). */
 export async function saveBillingSnapshot(customerId: string, billing: BillingSnapshot): Promise<boolean> {
