@@ -47,8 +47,12 @@ export const POLL_WAITS = {
   dns: 'Wait for DNS change',
   agent: 'Wait for instance agent',
   deployment: 'Wait for deployment',
+  emailSoon: 'Wait a minute for email verification',
   email: 'Wait for email verification',
 } as const;
+
+/** Checks of email verification one minute apart, before the loop waits an hour between checks. */
+const EMAIL_MINUTE_CHECKS = 10;
 
 export function waitSeconds(machine: AslMachine): Record<keyof typeof POLL_WAITS, number> {
   const states = allStates(machine);
@@ -112,6 +116,14 @@ function otherParallelBranches(machine: AslMachine): string[] {
   return others.map((branch) => branch.StartAt);
 }
 
+/** The formula assumes the DNS wait runs in a Parallel branch beside the agent check and the deployment. */
+function assertDnsBesideDeployment(machine: AslMachine): void {
+  const parallel = [...allStates(machine).values()].find((state) =>
+    state.Branches?.some((b) => b.StartAt === 'Point subdomain at instance') && state.Branches?.some((b) => 'Deploy applications' in b.States),
+  );
+  if (!parallel) throw new Error(`${ASL_FILE}: the DNS wait no longer runs beside the deployment: the critical-path formula needs it`);
+}
+
 export function modelBounds(machine: AslMachine = loadAsl()): ModelBounds {
   const m = MODEL_SECONDS;
   const w = waitSeconds(machine);
@@ -125,18 +137,28 @@ export function modelBounds(machine: AslMachine = loadAsl()): ModelBounds {
   // The SSM command: Pending for ssmCommandPending, then InProgress for ssmCommandDuration.
   const deploy = m.ssmCommandPending + m.ssmCommandDuration;
 
+  // After the instance runs, two branches in parallel: the DNS change to INSYNC; the agent, then the deployment.
+  assertDnsBesideDeployment(machine);
   // Without polling delay.
   const dnsDoneC = runningAt + m.route53InSync;
-  const agentDoneC = Math.max(dnsDoneC, runningAt + m.ssmAgentOnline);
-  const criticalContinuous = agentDoneC + deploy;
+  const deployedC = runningAt + m.ssmAgentOnline + deploy;
+  const criticalContinuous = Math.max(dnsDoneC, deployedC);
 
   // With the ASL's loops: Wait first, then check (the agent loop checks once before its first Wait).
   const runningSeen = launched + firstCheck(m.instanceBoot, w.instance, false);
   const dnsDone = runningSeen + firstCheck(m.route53InSync, w.dns, false);
-  const agentDone = dnsDone + firstCheck(runningAt + m.ssmAgentOnline - dnsDone, w.agent, true);
-  const critical = agentDone + firstCheck(deploy, w.deployment, false);
-  // Activation reads the identity; if not verified yet, the email loop checks once at once, then hourly.
-  const criticalEmail = dkimVerifiedAt <= critical ? critical : critical + firstCheck(dkimVerifiedAt - critical, w.email, true);
+  const agentDone = runningSeen + firstCheck(runningAt + m.ssmAgentOnline - runningSeen, w.agent, true);
+  const deployed = agentDone + firstCheck(deploy, w.deployment, false);
+  const critical = Math.max(dnsDone, deployed);
+  // Activation reads the identity; if not verified yet, the email loop checks at once, then every minute for
+  // EMAIL_MINUTE_CHECKS checks, then hourly.
+  const late = dkimVerifiedAt - critical;
+  const criticalEmail =
+    late <= 0
+      ? critical
+      : late <= w.emailSoon * (EMAIL_MINUTE_CHECKS - 1)
+        ? critical + firstCheck(late, w.emailSoon, true)
+        : critical + w.emailSoon * (EMAIL_MINUTE_CHECKS - 1) + firstCheck(late - w.emailSoon * (EMAIL_MINUTE_CHECKS - 1), w.email, false);
 
   const naive = m.runInstancesLatency + m.instanceBoot + m.route53InSync + m.ssmAgentOnline + deploy;
   const naiveEmail = naive + m.sesDkimVerification;
@@ -149,13 +171,14 @@ export function modelBounds(machine: AslMachine = loadAsl()): ModelBounds {
     naiveEmail,
     formulas: [
       `R = runInstancesLatency + instanceBoot = ${m.runInstancesLatency} + ${m.instanceBoot} = ${runningAt} (instance running; the other Parallel branches, ${others}, have no Wait and no modelled duration, so the Parallel ends with the instance branch)`,
-      `critical path, no polling delay = R + route53InSync + max(0, R + ssmAgentOnline - (R + route53InSync)) + ssmCommandPending + ssmCommandDuration` +
-        ` = ${runningAt} + ${m.route53InSync} + ${Math.max(0, m.ssmAgentOnline - m.route53InSync)} + ${m.ssmCommandPending} + ${m.ssmCommandDuration} = ${criticalContinuous}` +
-        ` (the agent's ${m.ssmAgentOnline} s count from running, so they overlap the ${m.route53InSync} s DNS wait)`,
+      `critical path, no polling delay = R + max(route53InSync, ssmAgentOnline + ssmCommandPending + ssmCommandDuration)` +
+        ` = ${runningAt} + max(${m.route53InSync}, ${m.ssmAgentOnline} + ${m.ssmCommandPending} + ${m.ssmCommandDuration}) = ${criticalContinuous}` +
+        ` (the DNS change propagates in a Parallel branch beside the agent and the deployment)`,
       `with the ASL Wait granularity (Wait Seconds: instance ${w.instance}, DNS ${w.dns}, agent ${w.agent}, deployment ${w.deployment}; each loop waits before its first check, except the agent loop)` +
-        ` = ${launched} + ${w.instance}*ceil(${m.instanceBoot}/${w.instance}) + ${w.dns}*ceil(${m.route53InSync}/${w.dns}) + ${w.agent}*ceil(max(0, ${runningAt + m.ssmAgentOnline} - ${dnsDone})/${w.agent})` +
-        ` + ${w.deployment}*ceil(${deploy}/${w.deployment}) = ${critical}`,
-      `email running = active if sesDkimVerification (${dkimVerifiedAt}, from identity creation) <= active, else active + ${w.email}*ceil((${dkimVerifiedAt} - active)/${w.email}) = ${criticalEmail}`,
+        ` = ${launched} + ${w.instance}*ceil(${m.instanceBoot}/${w.instance}) + max(${w.dns}*ceil(${m.route53InSync}/${w.dns}),` +
+        ` ${w.agent}*ceil(max(0, ${runningAt + m.ssmAgentOnline} - ${runningSeen})/${w.agent}) + ${w.deployment}*ceil(${deploy}/${w.deployment})) = ${critical}`,
+      `email running = active if sesDkimVerification (${dkimVerifiedAt}, from identity creation) <= active, else active + ${w.emailSoon}*ceil((${dkimVerifiedAt} - active)/${w.emailSoon})` +
+        ` while within ${EMAIL_MINUTE_CHECKS} checks a minute apart (hourly after) = ${criticalEmail}`,
       `naive = runInstancesLatency + instanceBoot + route53InSync + ssmAgentOnline + ssmCommandPending + ssmCommandDuration` +
         ` = ${m.runInstancesLatency} + ${m.instanceBoot} + ${m.route53InSync} + ${m.ssmAgentOnline} + ${m.ssmCommandPending} + ${m.ssmCommandDuration} = ${naive};` +
         ` to email running + sesDkimVerification ${m.sesDkimVerification} = ${naiveEmail}`,
