@@ -1,3 +1,4 @@
+import { headerValue } from './headers';
 import { route } from './http';
 import { PayloadTooLargeError } from '../core/errors';
 import { receiveStripeWebhook } from '../services/receive-stripe-webhook';
@@ -10,6 +11,6 @@ import { MAX_BODY_BYTES } from './validation';
 export const handler = route(async ({ event }) => {
   const raw = event.body === null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(raw) > 4 * MAX_BODY_BYTES) throw new PayloadTooLargeError(4 * MAX_BODY_BYTES);
-  const signature = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'stripe-signature')?.[1];
+  const signature = headerValue(event.headers, 'stripe-signature');
   return { statusCode: 200, body: await receiveStripeWebhook(raw, signature) };
 });

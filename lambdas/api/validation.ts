@@ -6,16 +6,10 @@ import {
   ValidationError,
   type FieldIssue,
 } from '../core/errors';
+import { headerValue } from './headers';
 
 /** Request bodies larger than this are refused before parsing (API Gateway itself allows 10 MB). */
 export const MAX_BODY_BYTES = 64 * 1024;
-
-function header(headers: Record<string, string | undefined> | null, name: string): string | undefined {
-  if (!headers) return undefined;
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
-  return undefined;
-}
 
 /** Zod's issues as our `details`: one entry per offending field, unknown keys each named. */
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
@@ -41,7 +35,7 @@ export function parseJsonBody<S extends z.ZodType>(
 ): z.infer<S> {
   const raw = event.body === null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
-  const contentType = header(event.headers, 'content-type');
+  const contentType = headerValue(event.headers, 'content-type');
   if (contentType && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType.trim())) throw new UnsupportedMediaTypeError();
   let json: unknown;
   try {

@@ -1,5 +1,6 @@
 import { DescribeInstancesCommand, type Instance, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from '../clients/ec2';
+import { describeInstance } from '../provisioning/describe-instance';
 import { CUSTOMER_TAG } from '../provisioning/launch-instance';
 import { getInfrastructure } from '../repositories/infrastructure';
 
@@ -10,17 +11,8 @@ export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'sh
 
 /** The state EC2 reports, `pending` when it reports none. */
 export const stateOf = (instance: Instance | undefined): InstanceState => (instance?.State?.Name ?? 'pending') as InstanceState;
-
 /** One instance by id, or undefined when EC2 does not know it. */
-export async function describeInstance(instanceId: string): Promise<Instance | undefined> {
-  try {
-    const result = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-    return result.Reservations?.flatMap((r) => r.Instances ?? [])[0];
-  } catch (error) {
-    if ((error as Error).name === 'InvalidInstanceID.NotFound') return undefined;
-    throw error;
-  }
-}
+export { describeInstance };
 
 /**
  * The customer's instance: the one provisioning recorded on the infrastructure item, or else the one

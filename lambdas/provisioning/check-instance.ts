@@ -1,6 +1,5 @@
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { ec2 } from '../clients/ec2';
+import { describeInstance } from './describe-instance';
 import { StepContext, provisioningStep } from './step';
 import { InstanceLostError } from './errors';
 import { POLL_LIMITS, Polls, nextPoll } from './polling';
@@ -27,13 +26,3 @@ export const handler = provisioningStep('Wait until running', Input, async ({ in
   };
 });
 
-/** EC2 is eventually consistent: right after RunInstances, the new id may not be found yet. */
-async function describeInstance(instanceId: string) {
-  try {
-    const result = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-    return result.Reservations?.flatMap((r) => r.Instances ?? [])[0];
-  } catch (error) {
-    if ((error as Error).name === 'InvalidInstanceID.NotFound') return undefined;
-    throw error;
-  }
-}
