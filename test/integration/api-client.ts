@@ -65,3 +65,14 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     delay = Math.min(delay * 2, 250);
   }
 }
+
+/**
+ * Signs up and does whatever else a real user must do before provisioning starts, then returns the
+ * signup response (201 body: customerId, accessToken, refreshToken, ...). Tests that need a customer whose
+ * stack gets provisioned call this, never `POST /auth/signup` alone, so the onboarding steps live here.
+ */
+export async function signUpVerified(json: Record<string, unknown> = newSignup(), options: { base?: string } = {}): Promise<ApiResponse> {
+  const res = await call('POST', '/auth/signup', { json, base: options.base });
+  if (res.status !== 201) throw new Error(`signup answered ${res.status}: ${res.text}`);
+  return res;
+}
