@@ -1,0 +1,202 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LambdaHandler } from '../../../local/handler-loader';
+import { StepFunctionsEngine, stateMachineArn } from '../../../local/step-functions/engine';
+import type { ExecutionRecord } from '../../../local/step-functions/execution-store';
+import { PROVISION_CUSTOMER } from '../../../statemachines/workflows';
+
+/**
+ * The provisioning ASL file's control flow, run by the local engine with fake step handlers keyed by
+ * handler path: which steps run, in which order, what retries absorb, and how every failure ends in the
+ * full rollback. The real steps run end to end in test/integration/provisioning-workflow.test.ts; this
+ * harness covers the matrix of steps and failures in milliseconds. Waits and retry intervals are zero.
+ */
+type Fake = jest.Mock<Promise<unknown>, [Record<string, unknown>]>;
+let dataDir: string;
+let fakes: Record<string, Fake>;
+/** Every step invocation, in order, as handler path. */
+let calls: string[];
+
+function named(name: string, message = name): Error {
+  return Object.assign(new Error(message), { name });
+}
+
+const fake = (result: unknown): Fake => jest.fn(async (_input: Record<string, unknown>) => result);
+const poll = (result: Record<string, unknown>, doneAfter = 1): Fake =>
+  jest.fn(async (input) => ({ ...result, done: (input.polls as number) + 1 >= doneAfter, polls: (input.polls as number) + 1 }));
+
+const ROLLBACK = ['billing/cancel-subscription', 'provisioning/remove-dns-records', 'provisioning/delete-email-identity', 'provisioning/terminate-instances', 'provisioning/mark-provisioning-failed'];
+
+beforeEach(() => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'stackpro-provisioning-'));
+  calls = [];
+  fakes = {
+    'provisioning/start-provisioning': fake({ plan: 'business', instanceType: 't3.small', subdomain: 'acme.customers.test' }),
+    'provisioning/launch-instance': fake({ instanceId: 'i-1' }),
+    'provisioning/check-instance': poll({ instanceId: 'i-1', publicIp: '203.0.113.9', state: 'running' }, 2),
+    'provisioning/create-email-identity': fake({ identity: 'acme.customers.test', dkimTokens: ['a', 'b', 'c'] }),
+    'provisioning/publish-dkim-records': fake({ changeId: 'C0' }),
+    'billing/set-up-billing': fake({ stripeCustomerId: 'cus_1', subscriptionId: 'sub_1' }),
+    'provisioning/point-subdomain': fake({ changeId: 'C1' }),
+    'provisioning/check-dns-change': poll({ changeId: 'C1' }, 2),
+    'provisioning/check-ssm-agent': poll({}, 2),
+    'provisioning/deploy-applications': fake({ commandId: 'cmd-1' }),
+    'provisioning/check-deployment': poll({ commandId: 'cmd-1' }, 3),
+    'provisioning/activate-customer': fake({ status: 'active', email: 'pending_verification' }),
+    'provisioning/send-welcome-email': fake({ sent: true }),
+    'provisioning/check-email-verification': poll({}, 2),
+    'billing/cancel-subscription': fake({ cancelled: true }),
+    'provisioning/remove-dns-records': fake({ removed: [] }),
+    'provisioning/delete-email-identity': fake({ deleted: true }),
+    'provisioning/terminate-instances': fake({ terminated: ['i-1'] }),
+    'provisioning/mark-provisioning-failed': jest.fn(async (input) => ({ reason: `${(input.error as { Error: string }).Error}: it broke` })),
+  };
+});
+
+afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function run(input: object = { customerId: 'cust-1', attempt: 1 }): Promise<ExecutionRecord> {
+  const engine = new StepFunctionsEngine({
+    workflows: [PROVISION_CUSTOMER],
+    dataDir,
+    loadHandler: async (handlerPath) => {
+      const handler = fakes[handlerPath];
+      if (!handler) throw new Error(`no fake for ${handlerPath}`);
+      return (async (event: Record<string, unknown>) => {
+        calls.push(handlerPath);
+        return handler(event);
+      }) as unknown as LambdaHandler;
+    },
+    timeScale: () => 0,
+  });
+  const started = engine.start({ stateMachineArn: stateMachineArn(PROVISION_CUSTOMER.id), name: 'acme-cust-1', input: JSON.stringify(input) });
+  return (await engine.settled(started.executionArn)) as ExecutionRecord;
+}
+
+const calledWith = (handlerPath: string) => fakes[handlerPath].mock.calls.map(([input]) => input);
+const rollbackCalls = () => calls.filter((handlerPath) => ROLLBACK.includes(handlerPath));
+
+describe('ProvisionCustomer state machine', () => {
+  it('runs every step once (polls until done) and succeeds, with no rollback', async () => {
+    const execution = await run();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(rollbackCalls()).toEqual([]);
+    expect(calls[0]).toBe('provisioning/start-provisioning');
+    // Activation waits for both parallel stages; the email check is last.
+    const activated = calls.indexOf('provisioning/activate-customer');
+    for (const before of ['provisioning/check-deployment', 'provisioning/check-dns-change', 'billing/set-up-billing', 'provisioning/publish-dkim-records']) {
+      expect(calls.lastIndexOf(before)).toBeLessThan(activated);
+    }
+    expect(calls.at(-1)).toBe('provisioning/check-email-verification');
+    expect(calledWith('provisioning/check-instance').map((i) => i.polls)).toEqual([0, 1]);
+    expect(calledWith('provisioning/check-deployment').map((i) => i.polls)).toEqual([0, 1, 2]);
+    // Steps get ids only, and the values earlier steps produced.
+    expect(calledWith('provisioning/launch-instance')[0]).toEqual({ customerId: 'cust-1', executionName: 'acme-cust-1', attempt: 1, instanceType: 't3.small', plan: 'business' });
+    expect(calledWith('provisioning/point-subdomain')[0]).toMatchObject({ subdomain: 'acme.customers.test', publicIp: '203.0.113.9' });
+    expect(calledWith('provisioning/deploy-applications')[0]).toMatchObject({ instanceId: 'i-1', subdomain: 'acme.customers.test', plan: 'business' });
+    expect(calledWith('provisioning/activate-customer')[0]).toMatchObject({ instanceId: 'i-1', publicIp: '203.0.113.9' });
+  });
+
+  const stepsThatRollBack = [
+    'provisioning/launch-instance',
+    'provisioning/check-instance',
+    'provisioning/create-email-identity',
+    'provisioning/publish-dkim-records',
+    'billing/set-up-billing',
+    'provisioning/point-subdomain',
+    'provisioning/check-dns-change',
+    'provisioning/check-ssm-agent',
+    'provisioning/deploy-applications',
+    'provisioning/check-deployment',
+    'provisioning/activate-customer',
+  ];
+
+  it.each(stepsThatRollBack)('retries a throttled %s, then carries on to success', async (handlerPath) => {
+    fakes[handlerPath].mockRejectedValueOnce(named('ThrottlingException'));
+
+    const execution = await run();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(rollbackCalls()).toEqual([]);
+    expect(fakes[handlerPath].mock.calls.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(stepsThatRollBack)('rolls back everything, in reverse order, when %s fails for good', async (handlerPath) => {
+    fakes[handlerPath].mockRejectedValue(named('AccessDeniedException', 'not allowed'));
+
+    const execution = await run();
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('ProvisioningFailed');
+    expect(execution.cause).toBe('AccessDeniedException: it broke');
+    // Every undo runs once even when that part was never created: each is idempotent and finds by tag.
+    expect(rollbackCalls()).toEqual(ROLLBACK);
+    expect(calledWith('provisioning/mark-provisioning-failed')[0]).toMatchObject({ error: { Error: 'AccessDeniedException' } });
+    expect(fakes['provisioning/activate-customer'].mock.calls.length).toBe(handlerPath === 'provisioning/activate-customer' ? 1 : 0);
+  });
+
+  it('keeps rolling back when an undo fails for good, and still records the failure', async () => {
+    fakes['provisioning/deploy-applications'].mockRejectedValue(named('InvalidDocument'));
+    fakes['provisioning/remove-dns-records'].mockRejectedValue(named('AccessDenied'));
+
+    const execution = await run();
+
+    expect(execution.status).toBe('FAILED');
+    expect(rollbackCalls().filter((c) => c !== 'provisioning/remove-dns-records')).toEqual(ROLLBACK.filter((c) => c !== 'provisioning/remove-dns-records'));
+    expect(calledWith('provisioning/mark-provisioning-failed')).toHaveLength(1);
+  });
+
+  it('moves to the next subnet on InstanceCapacityError and gives up after its retries with a rollback', async () => {
+    fakes['provisioning/launch-instance'].mockRejectedValue(named('InstanceCapacityError', 'no capacity in any subnet'));
+
+    const execution = await run();
+
+    expect(execution.status).toBe('FAILED');
+    expect(fakes['provisioning/launch-instance'].mock.calls.length).toBeGreaterThan(1);
+    expect(calledWith('provisioning/mark-provisioning-failed')[0]).toMatchObject({ error: { Error: 'InstanceCapacityError' } });
+  });
+
+  it('stops without touching anything when a newer attempt owns the customer', async () => {
+    fakes['provisioning/activate-customer'].mockRejectedValue(named('StaleExecutionError'));
+
+    const execution = await run();
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('ProvisioningSuperseded');
+    expect(rollbackCalls()).toEqual([]);
+  });
+
+  it('ends as "Customer no longer exists" without a rollback when the account is gone', async () => {
+    fakes['provisioning/start-provisioning'].mockRejectedValue(named('CustomerNotFoundError'));
+
+    const execution = await run();
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('CustomerNotFound');
+    expect(calls).toEqual(['provisioning/start-provisioning']);
+  });
+
+  it('stays live when the welcome email fails for good, logging it once as not sent', async () => {
+    fakes['provisioning/send-welcome-email'].mockImplementation(async (event) => {
+      if (event.giveUp) return { sent: false };
+      throw named('MessageRejected');
+    });
+
+    const execution = await run();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(rollbackCalls()).toEqual([]);
+    expect(calledWith('provisioning/send-welcome-email').at(-1)).toMatchObject({ giveUp: true, error: { Error: 'MessageRejected' } });
+  });
+
+  it('stays live when the email domain never verifies: the check gives up, the stack stays', async () => {
+    fakes['provisioning/check-email-verification'].mockRejectedValue(named('StepTimeoutError'));
+
+    const execution = await run();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(rollbackCalls()).toEqual([]);
+  });
+});
