@@ -1,24 +1,10 @@
 import { AppError, ServiceUnavailableError } from '../core/errors';
+import { errorKind, isTransient } from '../core/transient-errors';
 import { logger } from '../observability';
 
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: readonly { field: string; message: string }[] };
 }
-
-/** AWS and Stripe errors that mean "try again shortly", not "you sent something wrong". */
-const TRANSIENT = new Set([
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'ServiceUnavailable',
-  'InternalServerError',
-  'InternalFailure',
-  'TimeoutError',
-  // Stripe could not be reached or failed on its side: the caller (often Stripe itself) should retry.
-  'StripeConnectionError',
-  'StripeAPIError',
-  'StripeRateLimitError',
-]);
 
 /**
  * The one mapping from thrown errors to HTTP responses. Our typed errors carry their status and code;
@@ -33,10 +19,8 @@ export function toErrorResponse(error: unknown): { statusCode: number; headers: 
       body: { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } },
     };
   }
-  // Stripe's errors keep `name` 'Error' and say what they are in `type`.
-  const kind = error instanceof Error ? ((error as { type?: unknown }).type ?? error.name) : undefined;
-  if (typeof kind === 'string' && TRANSIENT.has(kind)) {
-    logger.warn('Dependency unavailable', { errorName: kind });
+  if (isTransient(error)) {
+    logger.warn('Dependency unavailable', { errorName: errorKind(error) });
     return toErrorResponse(new ServiceUnavailableError());
   }
   logger.error('Unhandled error', { errorName: error instanceof Error ? error.name : typeof error, stack: error instanceof Error ? error.stack : undefined });

@@ -11,7 +11,7 @@ import { snapshotOf } from './stripe-snapshot';
 export const handler = provisioningStep('Roll back', StepContext, async ({ customerId }) => {
   const billing = (await getCustomer(customerId))?.billing;
   const subscriptionId = billing?.subscriptionStatus === 'canceled' ? undefined : billing?.subscriptionId;
-  if (!subscriptionId) return { output: { cancelled: false }, status: 'running', message: 'No subscription to cancel' };
+  if (!subscriptionId) return { output: { cancelled: false }, message: 'No subscription to cancel' };
   const stripe = await getStripe();
   try {
     const cancelled = await stripe.subscriptions.cancel(subscriptionId);
@@ -20,5 +20,5 @@ export const handler = provisioningStep('Roll back', StepContext, async ({ custo
     const code = (error as { code?: string }).code;
     if (code !== 'resource_missing') throw error;
   }
-  return { output: { cancelled: true }, status: 'running', message: `Cancelled subscription ${subscriptionId}` };
+  return { output: { cancelled: true }, message: `Cancelled subscription ${subscriptionId}` };
 });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { provisioningStep, StepContext } from '../provisioning/step';
 import { applyLifecycleTransition, getLifecycleCustomer } from '../repositories/customer-status';
-import { recordStep } from '../repositories/provisioning-log';
 import { CustomerNotFoundError } from './errors';
 
 const Input = StepContext.extend({ snapshotId: z.string().min(1).nullable() });
@@ -27,8 +26,6 @@ export const handler = provisioningStep('Mark customer cancelled', Input, async 
     infrastructureRemove: ['publicIp'],
   });
   if (result.outcome !== 'changed') throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
-  // The reused rollback steps (terminate, DNS, email identity) log under "Roll back": close that entry.
-  await recordStep(customerId, executionName, 'Roll back', 'succeeded', 'Instance terminated, DNS records and email identity removed');
   return {
     output: { status: 'cancelled', notify },
     message: snapshotId ? `Cancelled; final backup ${snapshotId} kept` : 'Cancelled; there was nothing to back up',

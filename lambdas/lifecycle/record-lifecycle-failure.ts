@@ -4,7 +4,7 @@ import { METRICS } from '../core/metric-names';
 import { logger, metrics } from '../observability';
 import { readableReason } from '../provisioning/mark-provisioning-failed';
 import { provisioningStep, StepContext } from '../provisioning/step';
-import { listSteps, recordStep } from '../repositories/provisioning-log';
+import { failRunningSteps } from '../repositories/provisioning-log';
 
 const WORKFLOW_METRICS = {
   SuspendCustomer: METRICS.suspendFailed,
@@ -30,9 +30,7 @@ const Input = StepContext.extend({
  */
 export const handler = provisioningStep('Record failure', Input, async ({ customerId, executionName, workflow, error }) => {
   const reason = readableReason(error).slice(0, 500);
-  for (const step of await listSteps(customerId, executionName)) {
-    if (step.status === 'running') await recordStep(customerId, executionName, step.name, 'failed', reason);
-  }
+  await failRunningSteps(customerId, executionName, reason);
   metrics.addMetric(WORKFLOW_METRICS[workflow], MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
   logger.error('Lifecycle workflow failed', { customerId, executionName, workflow, errorName: error.Error });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { getCustomer } from '../repositories/accounts';
+import { failRunningSteps } from '../repositories/provisioning-log';
 import { sendCustomerEmail } from '../notifications/customer-email';
 import { readableReason } from '../provisioning/mark-provisioning-failed';
 import { provisioningStep, StepContext } from '../provisioning/step';
@@ -21,7 +22,9 @@ const Input = StepContext.extend({
  */
 export const handler = provisioningStep('Email the customer', Input, async ({ customerId, executionName, kind, reason, giveUp, error }) => {
   if (giveUp) {
-    return { output: { sent: false }, status: 'failed', message: `Not sent: ${error ? readableReason(error) : 'unknown error'}` };
+    const message = `Not sent: ${error ? readableReason(error) : 'unknown error'}`;
+    await failRunningSteps(customerId, executionName, message);
+    return { output: { sent: false }, status: 'failed', message };
   }
   const customer = await getCustomer(customerId);
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);

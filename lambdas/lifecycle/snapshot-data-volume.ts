@@ -24,13 +24,13 @@ export const handler = provisioningStep('Snapshot data volume', StepContext, asy
   await assertLifecycleOwner(customerId, executionName);
   const [mine] = await findFinalBackups(customerId, executionName);
   if (mine?.SnapshotId) {
-    return { output: { snapshotId: mine.SnapshotId, done: mine.State === 'completed' }, status: 'running', message: `Snapshot ${mine.SnapshotId} started earlier` };
+    return { output: { snapshotId: mine.SnapshotId, done: mine.State === 'completed' }, message: `Snapshot ${mine.SnapshotId} started earlier` };
   }
   const instance = await findCustomerInstance(customerId);
   if (!instance?.InstanceId) {
     const [earlier] = await findFinalBackups(customerId);
     if (earlier?.SnapshotId) {
-      return { output: { snapshotId: earlier.SnapshotId, done: earlier.State === 'completed' }, status: 'running', message: `No instance left; keeping snapshot ${earlier.SnapshotId}` };
+      return { output: { snapshotId: earlier.SnapshotId, done: earlier.State === 'completed' }, message: `No instance left; keeping snapshot ${earlier.SnapshotId}` };
     }
     return { output: { snapshotId: null, done: true }, message: 'No instance left: nothing to back up' };
   }
@@ -56,5 +56,5 @@ export const handler = provisioningStep('Snapshot data volume', StepContext, asy
   const snapshotId = snapshot.SnapshotId;
   if (!snapshotId) throw new Error('CreateSnapshot returned no snapshot id');
   await updateInfrastructure(customerId, { finalSnapshotId: snapshotId });
-  return { output: { snapshotId, done: snapshot.State === 'completed' }, status: 'running', message: `Snapshot ${snapshotId} of ${volumeId} started` };
+  return { output: { snapshotId, done: snapshot.State === 'completed' }, message: `Snapshot ${snapshotId} of ${volumeId} started` };
 });

@@ -16,7 +16,7 @@ export const handler = provisioningStep('Deploy applications', Input, async ({ i
   const done = ping === 'Online';
   return {
     output: { done, polls: next },
-    status: 'running',
-    message: done ? 'Instance agent online; deploying applications' : 'Waiting for the instance agent',
+    status: done ? 'succeeded' : 'running',
+    message: done ? 'Instance agent online' : 'Waiting for the instance agent',
   };
 });

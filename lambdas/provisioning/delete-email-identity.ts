@@ -9,9 +9,9 @@ const Input = StepContext.extend({ subdomain: z.string().min(1) });
 export const handler = provisioningStep('Roll back', Input, async ({ subdomain }) => {
   try {
     await sesv2.send(new DeleteEmailIdentityCommand({ EmailIdentity: subdomain }));
-    return { output: { deleted: true }, status: 'running', message: `Deleted email identity ${subdomain}` };
+    return { output: { deleted: true }, message: `Deleted email identity ${subdomain}` };
   } catch (error) {
     if ((error as Error).name !== 'NotFoundException') throw error;
-    return { output: { deleted: false }, status: 'running', message: 'No email identity to delete' };
+    return { output: { deleted: false }, message: 'No email identity to delete' };
   }
 });

@@ -15,7 +15,7 @@ const Input = StepContext.extend({ instanceId: z.string().min(1), subdomain: z.s
 export const handler = provisioningStep('Deploy applications', Input, async ({ customerId, executionName, instanceId, subdomain, plan }) => {
   const known = (await getInfrastructure(customerId))?.deployCommand;
   if (known?.executionName === executionName) {
-    return { output: { commandId: known.commandId }, status: 'running', message: `Deployment ${known.commandId} already sent` };
+    return { output: { commandId: known.commandId }, message: `Deployment ${known.commandId} already sent` };
   }
   const result = await ssm.send(
     new SendCommandCommand({
@@ -29,5 +29,5 @@ export const handler = provisioningStep('Deploy applications', Input, async ({ c
   const commandId = result.Command?.CommandId;
   if (!commandId) throw new Error('SendCommand returned no command id');
   await updateInfrastructure(customerId, { instanceId, deployCommand: { executionName, commandId } });
-  return { output: { commandId }, status: 'running', message: `Deploying website, CRM and email (command ${commandId})` };
+  return { output: { commandId }, message: `Deploying website, CRM and email (command ${commandId})` };
 });

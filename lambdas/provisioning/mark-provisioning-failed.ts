@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { METRICS } from '../core/metric-names';
 import { metrics } from '../observability';
 import { setProvisioningOutcome } from '../repositories/customer-status';
-import { listSteps, recordStep } from '../repositories/provisioning-log';
+import { failRunningSteps } from '../repositories/provisioning-log';
 import { StepContext, provisioningStep } from './step';
 
 const Input = StepContext.extend({
@@ -33,9 +33,7 @@ export function readableReason(error: { Error: string; Cause?: string }): string
  */
 export const handler = provisioningStep('Roll back', Input, async ({ customerId, executionName, error, rollback }) => {
   const reason = readableReason(error).slice(0, 500);
-  for (const step of await listSteps(customerId, executionName)) {
-    if (step.status === 'running' && step.name !== 'Roll back') await recordStep(customerId, executionName, step.name, 'failed', reason);
-  }
+  await failRunningSteps(customerId, executionName, reason);
   const current = await setProvisioningOutcome(customerId, executionName, 'failed', reason);
   metrics.addMetric(METRICS.provisioningFailed, MetricUnit.Count, 1);
   const leftovers = Object.entries(UNDO_ERRORS)

@@ -7,5 +7,5 @@ const Input = StepContext.extend({ subdomain: z.string().min(1), publicIp: z.ipv
 /** "Point subdomain at instance": an UPSERT of the A record (idempotent), then the loop waits for INSYNC. */
 export const handler = provisioningStep('Point subdomain at instance', Input, async ({ subdomain, publicIp }) => {
   const changeId = await upsertRecords([{ name: subdomain, type: 'A', values: [publicIp], ttl: 60 }], `StackPro A record for ${subdomain}`);
-  return { output: { changeId }, status: 'running', message: `${subdomain} -> ${publicIp} submitted` };
+  return { output: { changeId }, message: `${subdomain} -> ${publicIp} submitted` };
 });

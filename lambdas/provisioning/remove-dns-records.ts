@@ -40,5 +40,5 @@ export const handler = provisioningStep('Roll back', Input, async ({ subdomain }
       }),
     );
   }
-  return { output: { removed: doomed.map((r) => `${bare(r.Name ?? '')} ${r.Type}`) }, status: 'running', message: `Removed ${doomed.length} DNS records` };
+  return { output: { removed: doomed.map((r) => `${bare(r.Name ?? '')} ${r.Type}`) }, message: `Removed ${doomed.length} DNS records` };
 });

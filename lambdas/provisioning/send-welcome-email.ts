@@ -4,6 +4,7 @@ import { sesv2 } from '../clients/sesv2';
 import { config } from '../config';
 import { getCustomer } from '../repositories/accounts';
 import { markWelcomeEmailSent } from '../repositories/customer-status';
+import { failRunningSteps } from '../repositories/provisioning-log';
 import { StepContext, provisioningStep } from './step';
 import { CustomerNotFoundError } from './errors';
 import { welcomeEmail } from './welcome-email';
@@ -20,9 +21,11 @@ const Input = StepContext.extend({
  * between can at worst repeat it, never lose it; a retry after the mark sends nothing. A welcome email
  * that cannot be sent does not undo a live stack: the step is logged as failed and provisioning goes on.
  */
-export const handler = provisioningStep('Send welcome email', Input, async ({ customerId, giveUp, error }) => {
+export const handler = provisioningStep('Send welcome email', Input, async ({ customerId, executionName, giveUp, error }) => {
   if (giveUp) {
-    return { output: { sent: false }, status: 'failed', message: `Not sent: ${error ? readableReason(error) : 'unknown error'}` };
+    const message = `Not sent: ${error ? readableReason(error) : 'unknown error'}`;
+    await failRunningSteps(customerId, executionName, message);
+    return { output: { sent: false }, status: 'failed', message };
   }
   const customer = await getCustomer(customerId);
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);

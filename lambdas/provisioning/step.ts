@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TransientError, errorKind, isTransient } from '../core/transient-errors';
 import { logger } from '../observability';
 import { recordStep } from '../repositories/provisioning-log';
 
@@ -6,6 +7,8 @@ import { recordStep } from '../repositories/provisioning-log';
 export const StepContext = z.object({
   customerId: z.string().min(1),
   executionName: z.string().min(1),
+  /** The state's name, added to every Lambda Task by statemachines/definition-loader.ts. */
+  stepName: z.string().min(1).optional(),
 });
 export type StepContext = z.infer<typeof StepContext>;
 
@@ -30,16 +33,18 @@ export function provisioningStep<S extends z.ZodType<StepContext>, O>(
   return async (event) => {
     const input = schema.parse(event) as z.infer<S>;
     const { customerId, executionName } = input;
+    const step = input.stepName ?? logName;
     try {
       const outcome = await run(input);
-      await recordStep(customerId, executionName, logName, outcome.status ?? 'succeeded', outcome.message);
+      await recordStep(customerId, executionName, step, outcome.status ?? 'succeeded', outcome.message);
       return outcome.output;
     } catch (error) {
-      const name = error instanceof Error ? error.name : 'Error';
-      logger.warn('Provisioning step failed', { customerId, executionName, step: logName, errorName: name });
+      const transient = isTransient(error);
+      logger.warn('Provisioning step failed', { customerId, executionName, step, errorName: errorKind(error), transient });
       // Retries may still fix it; the log says what happened last. Rollback marks the step failed for good.
-      await recordStep(customerId, executionName, logName, 'running', `Attempt failed: ${describeError(error)}`).catch(() => undefined);
-      throw error;
+      await recordStep(customerId, executionName, step, 'running', `Attempt failed: ${describeError(error)}`).catch(() => undefined);
+      // One name for everything worth retrying, so each Task's Retry is the one standard policy.
+      throw transient ? new TransientError(errorKind(error), { cause: error }) : error;
     }
   };
 }

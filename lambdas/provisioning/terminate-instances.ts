@@ -26,5 +26,5 @@ export const handler = provisioningStep('Roll back', StepContext, async ({ custo
     NextToken = page.NextToken;
   } while (NextToken);
   if (instanceIds.length > 0) await ec2.send(new TerminateInstancesCommand({ InstanceIds: instanceIds }));
-  return { output: { terminated: instanceIds }, status: 'running', message: `Terminated ${instanceIds.length} instance(s)` };
+  return { output: { terminated: instanceIds }, message: `Terminated ${instanceIds.length} instance(s)` };
 });

@@ -79,3 +79,13 @@ export async function listSteps(customerId: string, executionName: string): Prom
   } while (ExclusiveStartKey);
   return steps.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
+
+/**
+ * Marks every step of the execution still in progress as failed with `reason`: what a Catch path does
+ * (rollback, give-up) for the state whose retries ran out, since that state cannot log its own end.
+ */
+export async function failRunningSteps(customerId: string, executionName: string, reason: string): Promise<void> {
+  for (const step of await listSteps(customerId, executionName)) {
+    if (step.status === 'running') await recordStep(customerId, executionName, step.name, 'failed', reason);
+  }
+}

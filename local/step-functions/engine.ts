@@ -1,7 +1,7 @@
 import './promise-with-resolvers';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
+import { loadDefinition } from '../../statemachines/definition-loader';
 import type { WorkflowDefinition, WorkflowStep } from '../../statemachines/workflows';
 import { AwsServiceError } from '../edge/aws-json';
 import type { HandlerLoader } from '../handler-loader';
@@ -49,7 +49,6 @@ interface RunningExecution {
   stopRequest?: { error?: string; cause?: string };
 }
 
-const STATEMACHINES_DIR = path.resolve(__dirname, '..', '..', 'statemachines');
 const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const MAX_INPUT_BYTES = 256 * 1024;
 
@@ -153,8 +152,7 @@ export class StepFunctionsEngine {
   }
 
   private register(workflow: WorkflowDefinition): void {
-    const file = path.join(this.options.statemachinesDir ?? STATEMACHINES_DIR, workflow.file);
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as AslValue;
+    const raw = loadDefinition(workflow, this.options.statemachinesDir) as unknown as AslValue;
     const functionArns = Object.fromEntries(Object.entries(workflow.steps).map(([key, step]) => [key, stepFunctionArn(step)]));
     const definition = substitute(raw, functionArns) as unknown as ConstructorParameters<typeof StateMachine>[0];
     const stepsByFunctionName = new Map(Object.values(workflow.steps).map((step) => [step.id, step]));

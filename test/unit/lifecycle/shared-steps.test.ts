@@ -37,10 +37,10 @@ describe('Send suspension / resumed / cancellation email', () => {
     expect(ses.calls()).toHaveLength(0);
   });
 
-  it('lets an SES error through by name for the retry, and gives the notice claim back', async () => {
+  it('rethrows a throttled SES call as TransientError for the retry, and gives the notice claim back', async () => {
     profileReads(table.ddb);
     ses.on(SendEmailCommand).rejects(awsError('TooManyRequestsException'));
-    await expect(sendEmail({ ...ctx, kind: 'cancelled' })).rejects.toMatchObject({ name: 'TooManyRequestsException' });
+    await expect(sendEmail({ ...ctx, kind: 'cancelled' })).rejects.toMatchObject({ name: 'TransientError', message: 'TooManyRequestsException' });
     expect(table.ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toContainEqual({ pk: 'CUSTOMER#cust-1', sk: 'NOTICE#cancelled#acme-cust-1' });
   });
 

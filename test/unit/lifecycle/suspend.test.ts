@@ -97,10 +97,10 @@ describe('Stop instance', () => {
     expect(table.ddb.calls()).toHaveLength(0);
   });
 
-  it('lets a throttled EC2 call through by name for the state machine to retry', async () => {
+  it('rethrows a throttled EC2 call as TransientError, the one name the state machine retries', async () => {
     claimSucceeds(table.ddb);
     ec2.on(DescribeInstancesCommand).rejects(awsError('RequestLimitExceeded'));
-    await expect(stopInstance(input)).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+    await expect(stopInstance(input)).rejects.toMatchObject({ name: 'TransientError', message: 'RequestLimitExceeded' });
   });
 });
 

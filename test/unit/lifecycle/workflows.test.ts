@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadDefinition } from '../../../statemachines/definition-loader';
 import { DEPROVISION_CUSTOMER, RESUME_CUSTOMER, SUSPEND_CUSTOMER, WORKFLOWS, type WorkflowDefinition } from '../../../statemachines/workflows';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -15,8 +16,8 @@ interface State {
   Choices?: { Next: string }[];
   Parameters?: { FunctionName?: string };
 }
-const definition = (workflow: WorkflowDefinition) =>
-  JSON.parse(readFileSync(path.join(ROOT, 'statemachines', workflow.file), 'utf8')) as { StartAt: string; TimeoutSeconds?: number; States: Record<string, State> };
+/** As deployed: through the one loader, which adds the standard Retry to every Lambda Task. */
+const definition = (workflow: WorkflowDefinition) => loadDefinition(workflow) as unknown as { StartAt: string; TimeoutSeconds?: number; States: Record<string, State> };
 
 describe('lifecycle workflows in the registry', () => {
   it('are registered under their stable ids', () => {

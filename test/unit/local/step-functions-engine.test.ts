@@ -15,10 +15,12 @@ const ARN = stateMachineArn(WORKFLOW.id);
 
 const ASL = {
   StartAt: 'Do work',
+  TimeoutSeconds: 300,
   States: {
     'Do work': {
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke',
+      TimeoutSeconds: 30,
       Parameters: { FunctionName: '${WorkFunctionArn}', Payload: { 'input.$': '$', 'executionName.$': '$$.Execution.Name' } },
       ResultSelector: { 'result.$': '$.Payload' },
       Retry: [{ ErrorEquals: ['FlakyError'], IntervalSeconds: 30, MaxAttempts: 2 }],
@@ -68,7 +70,7 @@ describe('StepFunctionsEngine', () => {
 
     expect(record.status).toBe('SUCCEEDED');
     expect(JSON.parse(record.output ?? 'null')).toEqual({
-      result: { handled: { input: { customerId: 'cus_1' }, executionName: 'cus-1' } },
+      result: { handled: { input: { customerId: 'cus_1' }, executionName: 'cus-1', stepName: 'Do work' } },
     });
     expect(record.history.map((event) => event.type)).toEqual([
       'ExecutionStarted',

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkflowDefinition } from './workflows';
+
+/**
+ * The one loader of the ASL files, for the CDK stack and the local stack alike. The committed files are
+ * plain, valid ASL; what every Lambda Task needs is added here once instead of pasted into each:
+ *
+ * - `Payload.stepName`: the state's own name, so a step's progress entry is named exactly like the state
+ *   support staff read in the console (equivalent to `$$.State.Name`, which the local runner lacks).
+ * - the standard Retry: the steps rethrow every retryable AWS, Stripe or network failure as
+ *   `TransientError` (lambdas/core/transient-errors.ts); this policy retries it and Lambda's own
+ *   transient failures. A Task's own retriers (InstanceCapacityError, ...) come first and win; a Task
+ *   that already retries `States.ALL` (the rollback steps) keeps only its own, as ASL requires States.ALL
+ *   to be last.
+ */
+export const STANDARD_RETRY = {
+  ErrorEquals: [
+    'TransientError',
+    'Lambda.ServiceException',
+    'Lambda.AWSLambdaException',
+    'Lambda.SdkClientException',
+    'Lambda.TooManyRequestsException',
+    'States.Timeout',
+  ],
+  IntervalSeconds: 2,
+  MaxAttempts: 5,
+  BackoffRate: 2,
+  MaxDelaySeconds: 30,
+  JitterStrategy: 'FULL',
+} as const;
+
+const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+const STATEMACHINES_DIR = __dirname;
+
+type Retrier = { ErrorEquals: string[] };
+export interface AslState {
+  Type: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  Parameters?: { FunctionName?: unknown; Payload?: unknown; [key: string]: unknown };
+  Retry?: Retrier[];
+  Branches?: { States: Record<string, AslState> }[];
+  ItemProcessor?: { States: Record<string, AslState> };
+  Iterator?: { States: Record<string, AslState> };
+  [key: string]: unknown;
+}
+export interface AslDefinition {
+  StartAt: string;
+  TimeoutSeconds: number;
+  States: Record<string, AslState>;
+  [key: string]: unknown;
+}
+
+/** Calls `visit` for every state, walking into Parallel branches and Map processors. */
+export function forEachState(states: Record<string, AslState>, visit: (name: string, state: AslState) => void): void {
+  for (const [name, state] of Object.entries(states)) {
+    visit(name, state);
+    for (const branch of state.Branches ?? []) forEachState(branch.States, visit);
+    const processor = state.ItemProcessor ?? state.Iterator;
+    if (processor) forEachState(processor.States, visit);
+  }
+}
+
+/**
+ * Reads a workflow's ASL file, checks it (top-level TimeoutSeconds, `${...}` placeholders exactly the
+ * workflow's step keys, every Lambda Task with a TimeoutSeconds) and adds the step name and the standard
+ * Retry to every Lambda Task. Placeholders are left for the caller to substitute.
+ */
+export function loadDefinition(workflow: WorkflowDefinition, dir: string = STATEMACHINES_DIR): AslDefinition {
+  const file = path.join(dir, workflow.file);
+  const text = readFileSync(file, 'utf8');
+  // A syntax error names the file here rather than deep inside CloudFormation.
+  const definition = JSON.parse(text) as AslDefinition;
+  if (typeof definition.TimeoutSeconds !== 'number') {
+    // A Standard execution may otherwise run for a year, holding a customer in "provisioning".
+    throw new Error(`${file} must set a top-level TimeoutSeconds`);
+  }
+  const placeholders = new Set([...text.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]));
+  const keys = new Set(Object.keys(workflow.steps));
+  const unknown = [...placeholders].filter((name) => !keys.has(name));
+  const unused = [...keys].filter((key) => !placeholders.has(key));
+  if (unknown.length > 0 || unused.length > 0) {
+    throw new Error(
+      `${file} and workflow ${workflow.id} disagree: placeholders without a step [${unknown.join(', ')}], ` +
+        `steps without a placeholder [${unused.join(', ')}]`,
+    );
+  }
+  forEachState(definition.States, (name, state) => {
+    if (state.Type !== 'Task' || state.Resource !== LAMBDA_INVOKE) return;
+    if (typeof state.TimeoutSeconds !== 'number') throw new Error(`${file}: Task "${name}" must set TimeoutSeconds`);
+    const payload = state.Parameters?.Payload;
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new Error(`${file}: Task "${name}" must pass a Payload object`);
+    if ('stepName' in payload || 'stepName.$' in payload) throw new Error(`${file}: Task "${name}" sets stepName; the loader does`);
+    (payload as Record<string, unknown>).stepName = name;
+    const own = state.Retry ?? [];
+    if (own.some((retrier) => retrier.ErrorEquals.includes('TransientError'))) {
+      throw new Error(`${file}: Task "${name}" retries TransientError itself; the loader adds the standard policy`);
+    }
+    const catchesAll = own.some((retrier) => retrier.ErrorEquals.includes('States.ALL'));
+    state.Retry = catchesAll ? own : [...own, structuredClone(STANDARD_RETRY) as unknown as Retrier];
+  });
+  return definition;
+}
