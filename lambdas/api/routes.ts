@@ -101,6 +101,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'iam',
     access: ['table:read', 'table:write', 'provisioning:start'],
   },
+  // The API contract (OpenAPI 3.1), generated from lambdas/api/contract; it reads nothing from AWS.
+  { id: 'GetOpenApi', method: 'GET', path: '/openapi.json', handler: 'api/get-openapi', auth: 'public', access: [] },
 ];
 
 /** The Lambda authorizer guarding `customer` routes; it needs only the public verification key (env). */
