@@ -3,6 +3,7 @@
  * Lambda per route) and for the local stack's HTTP adapter, so the two cannot drift.
  *
  * `handler` is a path under `lambdas/` without its extension; that module exports `handler`.
+ * Each route also needs its entry in lambdas/api/contract/entries.ts (the OpenAPI contract); a test checks.
  */
 /**
  * `customer`: a valid access token, checked by the Lambda authorizer.

@@ -24,6 +24,17 @@ const AUTH_ERRORS: Readonly<Record<RouteDefinition['auth'], readonly ErrorCode[]
 };
 const SECURITY: Readonly<Record<RouteDefinition['auth'], Json[]>> = { public: [], customer: [{ bearer: [] }], iam: [{ sigv4: [] }] };
 
+/**
+ * A request string checked by a pipe (`z.string().trim().pipe(z.email())`) converts as its input side, which
+ * loses the format; clients should still see `format: email`.
+ */
+const keepPipedFormat: NonNullable<Parameters<typeof z.toJSONSchema>[1]>['override'] = ({ zodSchema, jsonSchema }) => {
+  const def = zodSchema._zod.def;
+  if (def.type !== 'pipe' || jsonSchema.type !== 'string') return;
+  const out = (def.out as z.core.$ZodType)._zod.def as { type: string; format?: string };
+  if (out.type === 'string' && out.format && !jsonSchema.format) jsonSchema.format = out.format;
+};
+
 /** Every zod schema exported by the request and response schema modules, named by its export. */
 function namedSchemas(module: Record<string, unknown>): Map<z.ZodType, string> {
   const named = new Map<z.ZodType, string>();
@@ -35,7 +46,7 @@ function namedSchemas(module: Record<string, unknown>): Map<z.ZodType, string> {
 function components(named: Map<z.ZodType, string>, io: 'input' | 'output'): Record<string, Json> {
   const registry = z.registry<{ id: string }>();
   for (const [schema, id] of named) registry.add(schema, { id });
-  const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', io, uri: (id) => `${COMPONENT}${id}` });
+  const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', io, uri: (id) => `${COMPONENT}${id}`, override: keepPipedFormat });
   // OpenAPI 3.1 gives the dialect for the whole document; a fragment-only `$id` is not valid JSON Schema.
   return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema as Json]));
 }
@@ -43,7 +54,7 @@ function components(named: Map<z.ZodType, string>, io: 'input' | 'output'): Reco
 function schemaRef(schema: z.ZodType, named: Map<z.ZodType, string>, io: 'input' | 'output'): Json {
   const name = named.get(schema);
   if (name) return { $ref: `${COMPONENT}${name}` };
-  const { $schema: _s, ...inline } = z.toJSONSchema(schema, { target: 'draft-2020-12', io });
+  const { $schema: _s, ...inline } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, override: keepPipedFormat });
   return inline;
 }
 

@@ -1,4 +1,5 @@
 import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { buildOpenApiDocument } from '../../../../lambdas/api/contract/openapi';
 import { ROUTE_CONTRACTS } from '../../../../lambdas/api/contract/entries';
 import { ROUTES, type RouteDefinition } from '../../../../lambdas/api/routes';
@@ -57,11 +58,12 @@ describe('the OpenAPI document', () => {
 
   it('uses the very schemas the handlers validate with: what zod refuses, the JSON Schema refuses too', () => {
     const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
     ajv.addSchema({ ...document, $id: 'openapi.json' });
     const signUp = ajv.compile({ $ref: 'openapi.json#/components/schemas/SignUpBody' });
     const logIn = ajv.compile({ $ref: 'openapi.json#/components/schemas/LogInBody' });
     const good = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', company: 'Acme', password: 'correct horse battery', plan: 'starter' };
-    const samples = [good, { ...good, plan: 'platinum' }, { ...good, password: 'short' }, { ...good, admin: true }, { ...good, firstName: '' }, { ...good, lastName: undefined }];
+    const samples = [good, { ...good, plan: 'platinum' }, { ...good, password: 'short' }, { ...good, admin: true }, { ...good, firstName: '' }, { ...good, lastName: undefined }, { ...good, email: 'not-an-address' }];
     for (const sample of samples) expect([sample, signUp(sample)]).toEqual([sample, SignUpBody.safeParse(sample).success]);
     for (const sample of [{ email: 'a@b.co', password: 'x' }, { email: 'a@b.co' }, { email: 'a@b.co', password: 'x', remember: true }]) {
       expect([sample, logIn(sample)]).toEqual([sample, LogInBody.safeParse(sample).success]);
