@@ -26,6 +26,17 @@ describe('GET /openapi.json on the local stack', () => {
     conforms('GET', '/openapi.json', await call('GET', '/openapi.json'));
   });
 
+  it('answers a burst of 50 at once with the same document, and other methods with 405', async () => {
+    const burst = await Promise.all(Array.from({ length: 50 }, () => call('GET', '/openapi.json')));
+    expect(new Set(burst.map((res) => res.status))).toEqual(new Set([200]));
+    expect(new Set(burst.map((res) => res.text)).size).toBe(1);
+
+    const post = await call('POST', '/openapi.json', { json: {} });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET,OPTIONS');
+    expect(post.body.error.code).toBe('METHOD_NOT_ALLOWED');
+  });
+
   it('describes what signup, login, refresh, status and health really answer', async () => {
     const signup = newSignup();
     const created = await signUpVerified(signup);
