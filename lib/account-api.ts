@@ -75,6 +75,7 @@ const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
   ReceiveStripeWebhook:
     'Stripe cannot present our JWT or a SigV4 signature: the handler verifies the Stripe-Signature HMAC (webhook secret, 300 s tolerance) ' +
     'over the raw body and refuses anything else before reading it.',
+  GetOpenApi: 'serves the public API contract (no customer data); the function has no AWS access at all.',
 };
 const DEFAULT_PUBLIC_ROUTE_REASON = 'is public by design (signup/login/refresh/health); customer routes use the JWT Lambda authorizer.';
 

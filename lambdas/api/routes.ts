@@ -3,6 +3,7 @@
  * Lambda per route) and for the local stack's HTTP adapter, so the two cannot drift.
  *
  * `handler` is a path under `lambdas/` without its extension; that module exports `handler`.
+ * Each route also needs its entry in lambdas/api/contract/entries.ts (the OpenAPI contract); a test checks.
  */
 /**
  * `customer`: a valid access token, checked by the Lambda authorizer.
@@ -101,6 +102,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'iam',
     access: ['table:read', 'table:write', 'provisioning:start'],
   },
+  // The API contract (OpenAPI 3.1), generated from lambdas/api/contract; it reads nothing from AWS.
+  { id: 'GetOpenApi', method: 'GET', path: '/openapi.json', handler: 'api/get-openapi', auth: 'public', access: [] },
 ];
 
 /** The Lambda authorizer guarding `customer` routes; it needs only the public verification key (env). */

@@ -1045,6 +1045,12 @@ describe('IAM least privilege', () => {
     expect(actions.filter((action) => /^(dynamodb|secretsmanager|states):/.test(action))).toEqual([]);
   });
 
+  it('GetOpenApi may only trace and log: no table, secret, workflow or email, nor their names in its environment', () => {
+    const actions = actionsOf(routeFunction('GetOpenApi'));
+    expect(actions.filter((action) => !/^(xray|logs):/.test(action))).toEqual([]);
+    expect(Object.keys(environmentOf(routeFunction('GetOpenApi'))).filter((name) => /TABLE|SECRET|STATE_MACHINE|SENDER/.test(name))).toEqual([]);
+  });
+
   it('GetCustomerStatus can read the table but not write it', () => {
     const actions = actionsOf(routeFunction('GetCustomerStatus'));
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { LogInBody, RefreshBody, SignUpBody } from '../schemas';
+import type { RouteContract } from './route-contract';
+import {
+  BillingSessionResponse,
+  CustomerStatusResponse,
+  HealthResponse,
+  OpenApiDocumentResponse,
+  RetryProvisioningResponse,
+  SessionResponse,
+  SignUpResponse,
+  WebhookReceipt,
+} from './responses';
+
+/** The Stripe event as the webhook receives it; Stripe's signature, not this schema, decides what is accepted. */
+const StripeEvent = z.looseObject({ id: z.string(), type: z.string(), data: z.looseObject({}) });
+
+/**
+ * The API contract: one entry per route id of lambdas/api/routes.ts, from which GET /openapi.json is
+ * generated. Adding a route means adding one entry here, keyed by the route's id: its request schema (the
+ * one the handler validates with), its success response schema (add it to responses.ts) and the error
+ * codes its own code throws (add a new code to errors.ts). A unit test fails while a route has no entry or
+ * an entry names no route.
+ */
+export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
+  GetHealth: {
+    summary: 'The API and its functions answer',
+    success: { status: 200, description: 'Healthy.', body: HealthResponse },
+  },
+  GetOpenApi: {
+    summary: 'This document: the API contract (OpenAPI 3.1)',
+    description: '`servers` names the API the document was fetched from.',
+    success: { status: 200, description: 'The OpenAPI document.', body: OpenApiDocumentResponse },
+  },
+  SignUp: {
+    summary: 'Create an account with a 7-day trial; provisioning starts at once',
+    description: 'Answers as soon as the account is stored; follow `statusUrl` for provisioning progress.',
+    request: SignUpBody,
+    success: {
+      status: 201,
+      description: 'Account created; the session tokens of its first session.',
+      body: SignUpResponse,
+      headers: { Location: 'The status URL (same as `statusUrl`).' },
+    },
+    errors: ['EMAIL_TAKEN'],
+  },
+  LogIn: {
+    summary: 'Start a session with email and password',
+    request: LogInBody,
+    success: { status: 200, description: 'A fresh session.', body: SessionResponse },
+    errors: ['INVALID_CREDENTIALS', 'TOO_MANY_ATTEMPTS'],
+  },
+  RefreshSession: {
+    summary: 'Spend a refresh token for the next token pair of the same session',
+    description: 'Presenting a spent refresh token again revokes its whole session.',
+    request: RefreshBody,
+    success: { status: 200, description: 'The next token pair; the presented refresh token is spent.', body: SessionResponse },
+    errors: ['INVALID_REFRESH_TOKEN'],
+  },
+  GetCustomerStatus: {
+    summary: "The caller's account, services, billing and provisioning progress",
+    description: "Another customer's id answers 404 exactly like an unknown one.",
+    success: { status: 200, description: 'The status page.', body: CustomerStatusResponse },
+    errors: ['NOT_FOUND'],
+  },
+  CreateCheckoutSession: {
+    summary: 'A Stripe Checkout page (setup mode) to add the card that keeps the plan after the trial',
+    success: { status: 200, description: 'Where to send the browser.', body: BillingSessionResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE'],
+  },
+  CreatePortalSession: {
+    summary: 'A Stripe customer portal page: card, invoices, cancellation',
+    success: { status: 200, description: 'Where to send the browser.', body: BillingSessionResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE'],
+  },
+  ReceiveStripeWebhook: {
+    summary: "Stripe's event deliveries",
+    description: 'Each event is applied once; a redelivery is acknowledged with `duplicate: true`.',
+    rawRequest: { body: StripeEvent, description: 'The Stripe event, verified byte for byte against `Stripe-Signature`.' },
+    requestHeaders: { 'Stripe-Signature': "Stripe's HMAC signature over the raw body and timestamp." },
+    success: { status: 200, description: 'Received.', body: WebhookReceipt },
+    errors: ['INVALID_SIGNATURE', 'PAYLOAD_TOO_LARGE'],
+  },
+  RetryProvisioning: {
+    summary: 'Operators: start a fresh provisioning attempt for a failed customer',
+    description: 'Two operators retrying at once start one execution; the other gets 409.',
+    success: { status: 202, description: 'The new attempt runs in the background.', body: RetryProvisioningResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE'],
+  },
+};

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { PLAN_NAMES } from '../../core/plans';
+import type { CustomerStatusView } from '../../services/customer-status';
+import type { RetryResult } from '../../services/retry-provisioning';
+import type { SessionTokens as IssuedTokens } from '../../services/session-tokens';
+
+/**
+ * Response bodies, as zod schemas: the OpenAPI document is generated from them, and the type checks at the
+ * end of this file make `tsc` fail when a service's result stops matching its schema. Strict objects: a
+ * field the contract does not name is a contract change, not a silent addition.
+ */
+
+const isoDateTime = z.iso.datetime().describe('ISO 8601 date and time, UTC.');
+const customerId = z.string().min(1).describe("The customer's id (from signup or login).");
+const customerStatus = z.enum(['provisioning', 'active', 'failed', 'past_due', 'suspending', 'suspended', 'resuming', 'cancelled']);
+const serviceState = z.enum(['provisioning', 'running', 'pending_verification', 'failed', 'suspended', 'deleted']);
+
+export const HealthResponse = z.strictObject({ status: z.literal('ok') });
+
+export const SessionTokens = z.strictObject({
+  accessToken: z.string().describe('ES256 JWT; send it as `Authorization: Bearer <accessToken>`.'),
+  refreshToken: z.string().describe('Opaque, valid for 30 days, spent by each refresh.'),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.int().positive().describe('Seconds until the access token expires.'),
+});
+
+export const SignUpResponse = z.strictObject({
+  customerId,
+  status: customerStatus,
+  plan: z.enum(PLAN_NAMES),
+  subdomain: z.string(),
+  trialEndsAt: isoDateTime,
+  statusUrl: z.url().describe('Absolute URL of the status route; also sent as `Location`.'),
+  ...SessionTokens.shape,
+});
+
+/** Login and refresh answer the same session shape. */
+export const SessionResponse = z.strictObject({ customerId, ...SessionTokens.shape });
+
+export const CustomerStatusResponse = z.strictObject({
+  customerId,
+  status: customerStatus,
+  plan: z.enum(PLAN_NAMES),
+  company: z.string(),
+  subdomain: z.string(),
+  createdAt: isoDateTime,
+  trialEndsAt: isoDateTime,
+  publicIp: z.string().nullable(),
+  services: z.strictObject({ website: serviceState, crm: serviceState, email: serviceState }),
+  failureReason: z.string().optional().describe('Present when provisioning failed: what went wrong, in words for the customer.'),
+  billing: z.strictObject({
+    stripeCustomerId: z.string().nullable(),
+    subscriptionStatus: z.string().nullable(),
+    trialEndsAt: isoDateTime.nullable(),
+    currentPeriodEnd: isoDateTime.nullable(),
+    cancelAtPeriodEnd: z.boolean(),
+  }),
+  provisioning: z.strictObject({
+    executionName: z.string(),
+    attempt: z.int().positive(),
+    currentStep: z.string().nullable(),
+    steps: z.array(
+      z.strictObject({
+        name: z.string(),
+        status: z.enum(['running', 'succeeded', 'failed']),
+        startedAt: isoDateTime,
+        endedAt: isoDateTime.optional(),
+        message: z.string().optional(),
+      }),
+    ),
+  }),
+});
+
+export const BillingSessionResponse = z.strictObject({ url: z.url().describe('Stripe-hosted page to send the browser to.') });
+
+export const WebhookReceipt = z.strictObject({
+  received: z.literal(true),
+  duplicate: z.literal(true).optional().describe('This event id was already processed; nothing was done again.'),
+});
+
+export const RetryProvisioningResponse = z.strictObject({
+  customerId,
+  status: z.literal('provisioning'),
+  attempt: z.int().positive(),
+  executionName: z.string(),
+});
+
+/** The one error shape of every failure (lambdas/api/http-errors.ts and API Gateway's own responses). */
+export const ErrorBody = z.strictObject({
+  error: z.strictObject({
+    code: z.string().describe('Machine-readable; see the codes listed per response.'),
+    message: z.string().describe('For people; may change.'),
+    details: z
+      .array(z.strictObject({ field: z.string(), message: z.string() }))
+      .optional()
+      .describe('One entry per offending field (`body` when the body is not an object).'),
+  }),
+});
+
+/** The OpenAPI document itself: only its outline is promised here. */
+export const OpenApiDocumentResponse = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) });
+
+// Compile-time conformance: each service result must be assignable to its schema's output type.
+// (Deeply readonly: services return readonly views, which JSON serialises the same.)
+type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type Conforms<Actual extends DeepReadonly<Expected>, Expected> = Actual;
+export type ContractChecks = [
+  Conforms<CustomerStatusView, z.output<typeof CustomerStatusResponse>>,
+  Conforms<IssuedTokens, z.output<typeof SessionTokens>>,
+  Conforms<IssuedTokens & { customerId: string }, z.output<typeof SessionResponse>>,
+  Conforms<RetryResult, z.output<typeof RetryProvisioningResponse>>,
+  Conforms<{ url: string }, z.output<typeof BillingSessionResponse>>,
+  Conforms<{ received: true; duplicate?: true }, z.output<typeof WebhookReceipt>>,
+];
