@@ -7,7 +7,8 @@ import type { WorkflowDefinition } from './workflows';
  * plain, valid ASL; what every Lambda Task needs is added here once instead of pasted into each:
  *
  * - `Payload.stepName`: the state's own name, so a step's progress entry is named exactly like the state
- *   support staff read in the console (equivalent to `$$.State.Name`, which the local runner lacks).
+ *   support staff read in the console (equivalent to `$$.State.Name`, which the local runner lacks), and
+ *   `Payload.workflowId`: the workflow's stable id, so the status route can tell which workflow ran last.
  * - the standard Retry: the steps rethrow every retryable AWS, Stripe or network failure as
  *   `TransientError` (lambdas/core/transient-errors.ts); this policy retries it and Lambda's own
  *   transient failures. A Task's own retriers (InstanceCapacityError, ...) come first and win; a Task
@@ -91,8 +92,10 @@ export function loadDefinition(workflow: WorkflowDefinition, dir: string = STATE
     if (typeof state.TimeoutSeconds !== 'number') throw new Error(`${file}: Task "${name}" must set TimeoutSeconds`);
     const payload = state.Parameters?.Payload;
     if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new Error(`${file}: Task "${name}" must pass a Payload object`);
-    if ('stepName' in payload || 'stepName.$' in payload) throw new Error(`${file}: Task "${name}" sets stepName; the loader does`);
-    (payload as Record<string, unknown>).stepName = name;
+    for (const key of ['stepName', 'workflowId']) {
+      if (key in payload || `${key}.$` in payload) throw new Error(`${file}: Task "${name}" sets ${key}; the loader does`);
+    }
+    Object.assign(payload, { stepName: name, workflowId: workflow.id });
     const own = state.Retry ?? [];
     if (own.some((retrier) => retrier.ErrorEquals.includes('TransientError'))) {
       throw new Error(`${file}: Task "${name}" retries TransientError itself; the loader adds the standard policy`);

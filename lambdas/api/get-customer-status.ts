@@ -1,6 +1,5 @@
 import { route } from './http';
 import { NotFoundError } from '../core/errors';
-import { getCustomer } from '../repositories/accounts';
 import { customerStatus } from '../services/customer-status';
 
 /**
@@ -11,8 +10,5 @@ export const handler = route(async ({ event }) => {
   const requested = event.pathParameters?.customerId;
   const caller = event.requestContext.authorizer?.customerId as string | undefined;
   if (!requested || !caller || requested !== caller) throw new NotFoundError('customer');
-
-  const customer = await getCustomer(requested);
-  if (!customer) throw new NotFoundError('customer');
-  return { statusCode: 200, body: await customerStatus(customer) };
+  return { statusCode: 200, body: await customerStatus(requested) };
 });

@@ -7,8 +7,9 @@ import { recordStep } from '../repositories/provisioning-log';
 export const StepContext = z.object({
   customerId: z.string().min(1),
   executionName: z.string().min(1),
-  /** The state's name, added to every Lambda Task by statemachines/definition-loader.ts. */
+  /** The state's name and the workflow's id, added to every Lambda Task by statemachines/definition-loader.ts. */
   stepName: z.string().min(1).optional(),
+  workflowId: z.string().min(1).optional(),
 });
 export type StepContext = z.infer<typeof StepContext>;
 
@@ -36,13 +37,13 @@ export function provisioningStep<S extends z.ZodType<StepContext>, O>(
     const step = input.stepName ?? logName;
     try {
       const outcome = await run(input);
-      await recordStep(customerId, executionName, step, outcome.status ?? 'succeeded', outcome.message);
+      await recordStep(customerId, executionName, step, outcome.status ?? 'succeeded', outcome.message, new Date(), input.workflowId);
       return outcome.output;
     } catch (error) {
       const transient = isTransient(error);
       logger.warn('Provisioning step failed', { customerId, executionName, step, errorName: errorKind(error), transient });
       // Retries may still fix it; the log says what happened last. Rollback marks the step failed for good.
-      await recordStep(customerId, executionName, step, 'running', `Attempt failed: ${describeError(error)}`).catch(() => undefined);
+      await recordStep(customerId, executionName, step, 'running', `Attempt failed: ${describeError(error)}`, new Date(), input.workflowId).catch(() => undefined);
       // One name for everything worth retrying, so each Task's Retry is the one standard policy.
       throw transient ? new TransientError(errorKind(error), { cause: error }) : error;
     }

@@ -5,9 +5,11 @@ import { keys } from './keys';
 
 export type StepStatus = 'running' | 'succeeded' | 'failed';
 
-/** One step of a customer's provisioning story, as support and the status route read it. */
+/** One step of a customer's workflow story (provisioning, suspend, ...), as support and the status route read it. */
 export interface ProvisioningStepRecord {
   readonly executionName: string;
+  /** The workflow the execution runs (`ProvisionCustomer`, `SuspendCustomer`, ...), when the step knew it. */
+  readonly workflowId?: string;
   readonly name: string;
   readonly status: StepStatus;
   readonly startedAt: string;
@@ -26,6 +28,7 @@ export async function recordStep(
   status: StepStatus,
   message?: string,
   now = new Date(),
+  workflowId?: string,
 ): Promise<void> {
   const at = now.toISOString();
   const ended = status !== 'running';
@@ -37,6 +40,7 @@ export async function recordStep(
       UpdateExpression:
         'SET #type = :type, executionName = :execution, #name = :name, #status = :status, startedAt = if_not_exists(startedAt, :at)' +
         (message ? ', #message = :message' : '') +
+        (workflowId ? ', workflowId = :workflow' : '') +
         (ended ? ', endedAt = :at' : ' REMOVE endedAt'),
       // name, status, type and message are DynamoDB reserved words.
       ExpressionAttributeNames: { '#type': 'type', '#name': 'name', '#status': 'status', ...(message ? { '#message': 'message' } : {}) },
@@ -47,9 +51,23 @@ export async function recordStep(
         ':status': status,
         ':at': at,
         ...(message ? { ':message': message } : {}),
+        ...(workflowId ? { ':workflow': workflowId } : {}),
       },
     }),
   );
+}
+
+/** A step item as stored, to the record the status route and the failure steps read. */
+export function toStepRecord(item: Record<string, unknown>): ProvisioningStepRecord {
+  return {
+    executionName: item.executionName as string,
+    ...(item.workflowId ? { workflowId: item.workflowId as string } : {}),
+    name: item.name as string,
+    status: item.status as StepStatus,
+    startedAt: item.startedAt as string,
+    ...(item.endedAt ? { endedAt: item.endedAt as string } : {}),
+    ...(item.message ? { message: item.message as string } : {}),
+  };
 }
 
 /** The steps of one execution in the order they started (a Query on the customer's partition, no Scan). */
@@ -65,16 +83,7 @@ export async function listSteps(customerId: string, executionName: string): Prom
         ExclusiveStartKey,
       }),
     );
-    for (const item of page.Items ?? []) {
-      steps.push({
-        executionName: item.executionName,
-        name: item.name,
-        status: item.status,
-        startedAt: item.startedAt,
-        ...(item.endedAt ? { endedAt: item.endedAt } : {}),
-        ...(item.message ? { message: item.message } : {}),
-      });
-    }
+    for (const item of page.Items ?? []) steps.push(toStepRecord(item));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return steps.sort((a, b) => a.startedAt.localeCompare(b.startedAt));

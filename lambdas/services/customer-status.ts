@@ -1,6 +1,19 @@
 import type { Customer } from '../core/customer';
-import { getInfrastructure, type Infrastructure, type ServiceState } from '../repositories/infrastructure';
-import { listSteps, type ProvisioningStepRecord } from '../repositories/provisioning-log';
+import { NotFoundError } from '../core/errors';
+import { readCustomerPartition } from '../repositories/customer-partition';
+import type { Infrastructure, ServiceState } from '../repositories/infrastructure';
+import type { ProvisioningStepRecord } from '../repositories/provisioning-log';
+
+type StepView = Omit<ProvisioningStepRecord, 'executionName' | 'workflowId'>;
+
+/** One execution's story: what the console shows, as the customer reads it. */
+export interface WorkflowView {
+  /** The workflow's stable id: `ProvisionCustomer`, `SuspendCustomer`, `ResumeCustomer`, `DeprovisionCustomer`, ... */
+  readonly name: string;
+  readonly executionName: string;
+  readonly currentStep: string | null;
+  readonly steps: readonly StepView[];
+}
 
 export interface CustomerStatusView {
   readonly customerId: string;
@@ -24,8 +37,10 @@ export interface CustomerStatusView {
     readonly executionName: string;
     readonly attempt: number;
     readonly currentStep: string | null;
-    readonly steps: readonly Omit<ProvisioningStepRecord, 'executionName'>[];
+    readonly steps: readonly StepView[];
   };
+  /** The workflow running now, or the one that ran last (provisioning, suspend, resume, deprovision, ...). */
+  readonly workflow: WorkflowView | null;
 }
 
 /** Services before provisioning has recorded any: what the customer should read while waiting. */
@@ -35,14 +50,46 @@ function servicesFor(customer: Customer, infrastructure: Infrastructure | undefi
   return { website: state, crm: state, email: state };
 }
 
-/** The customer's status page: account, services and the current execution's steps. */
-export async function customerStatus(customer: Customer): Promise<CustomerStatusView> {
-  const [infrastructure, steps] = await Promise.all([
-    getInfrastructure(customer.customerId),
-    listSteps(customer.customerId, customer.provisioningExecutionName),
-  ]);
-  const services = servicesFor(customer, infrastructure);
+const stepView = ({ executionName: _execution, workflowId: _workflow, ...step }: ProvisioningStepRecord): StepView => step;
+
+function currentStepOf(steps: readonly ProvisioningStepRecord[]): string | null {
   const running = steps.filter((step) => step.status === 'running');
+  return running.length > 0 ? running[running.length - 1].name : null;
+}
+
+/**
+ * The execution whose latest step moved last: the one running now, or the one that ran last. Steps of
+ * an execution carry its workflow id (added by the ASL loader); the provisioning execution is known by
+ * name for steps logged before that.
+ */
+function latestWorkflow(customer: Customer, steps: readonly ProvisioningStepRecord[]): WorkflowView | null {
+  const lastMove = new Map<string, string>();
+  for (const step of steps) {
+    const at = step.endedAt && step.endedAt > step.startedAt ? step.endedAt : step.startedAt;
+    if (at > (lastMove.get(step.executionName) ?? '')) lastMove.set(step.executionName, at);
+  }
+  const latest = [...lastMove.entries()].sort((a, b) => b[1].localeCompare(a[1]))[0]?.[0];
+  if (!latest) return null;
+  const own = steps.filter((step) => step.executionName === latest);
+  const named = own.find((step) => step.workflowId)?.workflowId;
+  return {
+    name: named ?? (latest === customer.provisioningExecutionName ? 'ProvisionCustomer' : 'Unknown'),
+    executionName: latest,
+    currentStep: currentStepOf(own),
+    steps: own.map(stepView),
+  };
+}
+
+/**
+ * The customer's status page: account, services, the provisioning story and the latest workflow's, all
+ * from one Query of the customer's partition. An unknown id is a 404 like any other.
+ */
+export async function customerStatus(customerId: string): Promise<CustomerStatusView> {
+  const { profile: customer, infrastructure, steps: allSteps } = await readCustomerPartition(customerId);
+  if (!customer) throw new NotFoundError('customer');
+  const byStart = [...allSteps].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const steps = byStart.filter((step) => step.executionName === customer.provisioningExecutionName);
+  const services = servicesFor(customer, infrastructure);
   return {
     customerId: customer.customerId,
     status: customer.status,
@@ -65,8 +112,9 @@ export async function customerStatus(customer: Customer): Promise<CustomerStatus
     provisioning: {
       executionName: customer.provisioningExecutionName,
       attempt: customer.provisioningAttempt ?? 1,
-      currentStep: running.length > 0 ? running[running.length - 1].name : null,
-      steps: steps.map(({ executionName: _execution, ...step }) => step),
+      currentStep: currentStepOf(steps),
+      steps: steps.map(stepView),
     },
+    workflow: latestWorkflow(customer, byStart),
   };
 }

@@ -132,7 +132,12 @@ describe('billing lifecycle workflows on the sandbox', () => {
     const held = await holdings(customer.customerId, customer.subdomain);
     expect(held.instances).toEqual([expect.objectContaining({ instanceId, state: 'stopped', publicIp: null })]);
     expect(held.identities).toHaveLength(1);
-    expect(await status(customer)).toMatchObject({ status: 'suspended', services: { website: 'suspended', crm: 'suspended', email: 'suspended' } });
+    expect(await status(customer)).toMatchObject({
+      status: 'suspended',
+      services: { website: 'suspended', crm: 'suspended', email: 'suspended' },
+      // The status route tells the story of the workflow that ran last, in the console's state names.
+      workflow: { name: 'SuspendCustomer', executionName: `suspend-${customer.customerId}-1`, currentStep: null, steps: expect.arrayContaining([expect.objectContaining({ name: 'Stop instance', status: 'succeeded' })]) },
+    });
     expect((await outboxFor(customer.email)).map((e) => e.subject)).toContain('Your StackPro stack is suspended');
 
     // A duplicate suspension (a redelivered webhook) changes nothing and emails nobody.
@@ -151,7 +156,12 @@ describe('billing lifecycle workflows on the sandbox', () => {
     expect(newIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(newIp).not.toBe(customer.firstIp);
     expect(held.records).toContainEqual(expect.objectContaining({ type: 'A', values: [newIp] }));
-    expect(await status(customer)).toMatchObject({ status: 'active', publicIp: newIp, services: { website: 'running', crm: 'running', email: 'running' } });
+    expect(await status(customer)).toMatchObject({
+      status: 'active',
+      publicIp: newIp,
+      services: { website: 'running', crm: 'running', email: 'running' },
+      workflow: { name: 'ResumeCustomer', executionName: `resume-${customer.customerId}-1`, currentStep: null },
+    });
     expect((await outboxFor(customer.email)).map((e) => e.subject)).toContain('Your StackPro stack is back online');
   });
 
@@ -171,7 +181,12 @@ describe('billing lifecycle workflows on the sandbox', () => {
       expect.objectContaining({ state: 'completed', tags: expect.objectContaining({ Customer: customer.customerId, Purpose: 'final-backup', ManagedBy: 'stackpro' }) }),
     ]);
     // The account record stays, and the status route still answers for it.
-    expect(await status(customer)).toMatchObject({ status: 'cancelled', publicIp: null, services: { website: 'deleted', crm: 'deleted', email: 'deleted' } });
+    expect(await status(customer)).toMatchObject({
+      status: 'cancelled',
+      publicIp: null,
+      services: { website: 'deleted', crm: 'deleted', email: 'deleted' },
+      workflow: { name: 'DeprovisionCustomer', currentStep: null },
+    });
     expect((await outboxFor(customer.email)).map((e) => e.subject)).toContain('Your StackPro subscription is cancelled');
   });
 });

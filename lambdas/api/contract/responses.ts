@@ -37,6 +37,15 @@ export const SignUpResponse = z.strictObject({
 /** Login and refresh answer the same session shape. */
 export const SessionResponse = z.strictObject({ customerId, ...SessionTokens.shape });
 
+/** One step of a workflow, named exactly like its state in the Step Functions console. */
+const workflowStep = z.strictObject({
+  name: z.string(),
+  status: z.enum(['running', 'succeeded', 'failed']),
+  startedAt: isoDateTime,
+  endedAt: isoDateTime.optional(),
+  message: z.string().optional(),
+});
+
 export const CustomerStatusResponse = z.strictObject({
   customerId,
   status: customerStatus,
@@ -59,16 +68,17 @@ export const CustomerStatusResponse = z.strictObject({
     executionName: z.string(),
     attempt: z.int().positive(),
     currentStep: z.string().nullable(),
-    steps: z.array(
-      z.strictObject({
-        name: z.string(),
-        status: z.enum(['running', 'succeeded', 'failed']),
-        startedAt: isoDateTime,
-        endedAt: isoDateTime.optional(),
-        message: z.string().optional(),
-      }),
-    ),
+    steps: z.array(workflowStep),
   }),
+  workflow: z
+    .strictObject({
+      name: z.string().describe('The workflow: ProvisionCustomer, SuspendCustomer, ResumeCustomer, DeprovisionCustomer, ...'),
+      executionName: z.string().describe('The Step Functions execution, as support finds it in the console.'),
+      currentStep: z.string().nullable(),
+      steps: z.array(workflowStep),
+    })
+    .nullable()
+    .describe('The workflow running now, or the one that ran last; null before any step ran.'),
 });
 
 export const BillingSessionResponse = z.strictObject({ url: z.url().describe('Stripe-hosted page to send the browser to.') });

@@ -1,13 +1,12 @@
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/api/get-customer-status';
+import type { Customer } from '../../../lambdas/core/customer';
+import { type CustomerPartition, readCustomerPartition } from '../../../lambdas/repositories/customer-partition';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const profile = {
-  pk: 'CUSTOMER#cust-1',
-  sk: 'PROFILE',
-  type: 'customer',
+jest.mock('../../../lambdas/repositories/customer-partition');
+const readPartition = jest.mocked(readCustomerPartition);
+
+const profile: Customer = {
   customerId: 'cust-1',
   email: 'ada@example.com',
   firstName: 'Ada',
@@ -27,17 +26,16 @@ const status = (pathCustomerId: string, callerId?: string) =>
     lambdaContext,
   );
 
+const provisioningSteps: CustomerPartition['steps'] = [
+  { name: 'Check instance', status: 'running', startedAt: '2026-11-25T10:00:03.000Z', executionName: 'acme-cust-1', workflowId: 'ProvisionCustomer', message: 'Instance i-1 is pending' },
+  { name: 'Start provisioning', status: 'succeeded', startedAt: '2026-11-25T10:00:01.000Z', endedAt: '2026-11-25T10:00:01.500Z', executionName: 'acme-cust-1', workflowId: 'ProvisionCustomer' },
+];
+
 beforeEach(() => {
-  ddb.reset();
-  ddb.on(GetCommand).resolves({});
-  ddb.on(GetCommand, { Key: { pk: 'CUSTOMER#cust-1', sk: 'PROFILE' } }).resolves({ Item: profile });
-  ddb.on(GetCommand, { Key: { pk: 'CUSTOMER#cust-1', sk: 'INFRASTRUCTURE' } }).resolves({ Item: { instanceId: 'i-1', publicIp: '198.51.100.7' } });
-  ddb.on(QueryCommand).resolves({
-    Items: [
-      { name: 'Wait until running', status: 'running', startedAt: '2026-11-25T10:00:03.000Z', executionName: 'acme-cust-1', message: 'Instance i-1 is pending' },
-      { name: 'Start provisioning', status: 'succeeded', startedAt: '2026-11-25T10:00:01.000Z', endedAt: '2026-11-25T10:00:01.500Z', executionName: 'acme-cust-1' },
-    ],
-  });
+  readPartition.mockReset();
+  readPartition.mockImplementation(async (customerId) =>
+    customerId === 'cust-1' ? { profile, infrastructure: { instanceId: 'i-1', publicIp: '198.51.100.7' }, steps: provisioningSteps } : { steps: [] },
+  );
 });
 
 describe('GET /customers/{customerId}/status', () => {
@@ -58,22 +56,60 @@ describe('GET /customers/{customerId}/status', () => {
       provisioning: {
         executionName: 'acme-cust-1',
         attempt: 1,
-        currentStep: 'Wait until running',
+        currentStep: 'Check instance',
         steps: [
           { name: 'Start provisioning', status: 'succeeded', startedAt: '2026-11-25T10:00:01.000Z', endedAt: '2026-11-25T10:00:01.500Z' },
-          { name: 'Wait until running', status: 'running', startedAt: '2026-11-25T10:00:03.000Z', message: 'Instance i-1 is pending' },
+          { name: 'Check instance', status: 'running', startedAt: '2026-11-25T10:00:03.000Z', message: 'Instance i-1 is pending' },
+        ],
+      },
+      workflow: {
+        name: 'ProvisionCustomer',
+        executionName: 'acme-cust-1',
+        currentStep: 'Check instance',
+        steps: [
+          { name: 'Start provisioning', status: 'succeeded', startedAt: '2026-11-25T10:00:01.000Z', endedAt: '2026-11-25T10:00:01.500Z' },
+          { name: 'Check instance', status: 'running', startedAt: '2026-11-25T10:00:03.000Z', message: 'Instance i-1 is pending' },
         ],
       },
     });
-    const query = ddb.commandCalls(QueryCommand)[0].args[0].input;
-    expect(query.ExpressionAttributeValues).toEqual({ ':pk': 'CUSTOMER#cust-1', ':prefix': 'PROVSTEP#acme-cust-1#' });
+    expect(readPartition).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows the workflow that moved last (a suspension after provisioning), with its own steps', async () => {
+    const done = provisioningSteps.map((step) => ({ ...step, status: 'succeeded' as const, endedAt: '2026-11-25T10:02:00.000Z' }));
+    readPartition.mockResolvedValue({
+      profile: { ...profile, status: 'suspending' },
+      steps: [
+        ...done,
+        { name: 'Stop instance', status: 'succeeded', startedAt: '2026-12-03T09:00:00.000Z', endedAt: '2026-12-03T09:00:01.000Z', executionName: 'suspend-cust-1-1', workflowId: 'SuspendCustomer' },
+        { name: 'Check instance stopped', status: 'running', startedAt: '2026-12-03T09:00:02.000Z', executionName: 'suspend-cust-1-1', workflowId: 'SuspendCustomer' },
+      ],
+    });
+
+    const body = bodyOf(await status('cust-1', 'cust-1'));
+
+    expect(body.provisioning.currentStep).toBeNull();
+    expect(body.workflow).toEqual({
+      name: 'SuspendCustomer',
+      executionName: 'suspend-cust-1-1',
+      currentStep: 'Check instance stopped',
+      steps: [
+        { name: 'Stop instance', status: 'succeeded', startedAt: '2026-12-03T09:00:00.000Z', endedAt: '2026-12-03T09:00:01.000Z' },
+        { name: 'Check instance stopped', status: 'running', startedAt: '2026-12-03T09:00:02.000Z' },
+      ],
+    });
+  });
+
+  it('answers workflow null before any step ran', async () => {
+    readPartition.mockResolvedValue({ profile, steps: [] });
+    expect(bodyOf(await status('cust-1', 'cust-1')).workflow).toBeNull();
   });
 
   it("answers 404 for another customer's id without reading it", async () => {
     const res = await status('cust-1', 'cust-2');
     expect(res.statusCode).toBe(404);
     expect(bodyOf(res).error.code).toBe('NOT_FOUND');
-    expect(ddb.calls()).toHaveLength(0);
+    expect(readPartition).not.toHaveBeenCalled();
   });
 
   it('answers the same 404 for an id that does not exist', async () => {
