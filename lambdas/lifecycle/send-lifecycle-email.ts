@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { getCustomer } from '../repositories/accounts';
 import { sendCustomerEmail } from '../notifications/customer-email';
-import { readableReason } from '../provisioning/mark-provisioning-failed';
+import { describeFailure } from '../provisioning/failure-messages';
 import { provisioningStep, StepContext } from '../provisioning/step';
 import { CustomerNotFoundError } from './errors';
 
@@ -21,7 +21,7 @@ const Input = StepContext.extend({
  */
 export const handler = provisioningStep('Email the customer', Input, async ({ customerId, executionName, kind, reason, giveUp, error }) => {
   if (giveUp) {
-    return { output: { sent: false }, status: 'failed', message: `Not sent: ${error ? readableReason(error) : 'unknown error'}` };
+    return { output: { sent: false }, status: 'failed', message: `Not sent: ${error ? describeFailure(error, { customerId, executionName }) : 'unknown error'}` };
   }
   const customer = await getCustomer(customerId);
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);

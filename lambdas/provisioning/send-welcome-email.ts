@@ -7,7 +7,7 @@ import { markWelcomeEmailSent } from '../repositories/customer-status';
 import { StepContext, provisioningStep } from './step';
 import { CustomerNotFoundError } from './errors';
 import { welcomeEmail } from './welcome-email';
-import { readableReason } from './mark-provisioning-failed';
+import { describeFailure } from './failure-messages';
 
 const Input = StepContext.extend({
   /** Set by the state machine's Catch once retries are spent: record the failure and move on. */
@@ -20,9 +20,9 @@ const Input = StepContext.extend({
  * between can at worst repeat it, never lose it; a retry after the mark sends nothing. A welcome email
  * that cannot be sent does not undo a live stack: the step is logged as failed and provisioning goes on.
  */
-export const handler = provisioningStep('Send welcome email', Input, async ({ customerId, giveUp, error }) => {
+export const handler = provisioningStep('Send welcome email', Input, async ({ customerId, executionName, giveUp, error }) => {
   if (giveUp) {
-    return { output: { sent: false }, status: 'failed', message: `Not sent: ${error ? readableReason(error) : 'unknown error'}` };
+    return { output: { sent: false }, status: 'failed', message: `Not sent: ${error ? describeFailure(error, { customerId, executionName }) : 'unknown error'}` };
   }
   const customer = await getCustomer(customerId);
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { logger } from '../observability';
 import { recordStep } from '../repositories/provisioning-log';
+import { describeError } from './failure-messages';
 
 /** What every step receives besides its own fields: whose provisioning this is, and which execution. */
 export const StepContext = z.object({
@@ -38,14 +39,8 @@ export function provisioningStep<S extends z.ZodType<StepContext>, O>(
       const name = error instanceof Error ? error.name : 'Error';
       logger.warn('Provisioning step failed', { customerId, executionName, step: logName, errorName: name });
       // Retries may still fix it; the log says what happened last. Rollback marks the step failed for good.
-      await recordStep(customerId, executionName, logName, 'running', `Attempt failed: ${describeError(error)}`).catch(() => undefined);
+      await recordStep(customerId, executionName, logName, 'running', `Attempt failed: ${describeError(error, { customerId, executionName, step: logName })}`).catch(() => undefined);
       throw error;
     }
   };
-}
-
-/** A short, customer-safe sentence for an error (our typed errors carry one; AWS ones are named). */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message ? `${error.name}: ${error.message}` : error.name;
-  return 'an unknown error';
 }

@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- status bodies are asserted field by field */
 import { signedFetch } from '../../bin/admin-request';
 import { call, eventually, newSignup } from './api-client';
+import { KNOWN_ERROR_CODES } from '../../lambdas/provisioning/failure-messages';
 import { startLocalStackProcess, type LocalStackProcess } from './local-stack-process';
 
 /**
@@ -86,10 +87,19 @@ async function expectActive(customer: { customerId: string; accessToken: string;
   return status;
 }
 
+/** The exact sentence a known AWS error code becomes in the status route (lambdas/provisioning/failure-messages.ts). */
+function sentence(code: string): RegExp {
+  const text = KNOWN_ERROR_CODES[code];
+  if (!text) throw new Error(`${code} has no sentence`);
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
 async function expectRolledBack(customer: { customerId: string; accessToken: string; subdomain: string }, reason: RegExp) {
   const status = await settled(customer);
   expect(status.status).toBe('failed');
   expect(status.failureReason).toMatch(reason);
+  // Only sentences we wrote: never an ARN, an account id or an AWS error text (issue 7, part 6).
+  expect(JSON.stringify(status)).not.toMatch(/arn:aws|\d{12}/);
   expect(status.provisioning.steps).toContainEqual(expect.objectContaining({ name: 'Roll back', status: 'succeeded' }));
   expect(status.provisioning.steps.some((s: { status: string }) => s.status === 'failed')).toBe(true);
   // Nothing that costs money or leaks is left behind.
@@ -146,16 +156,16 @@ describe('provisioning workflow on the sandbox', () => {
 
   describe.each([
     // [step, fault retries cannot fix (repeated past the SDK's own retries), the reason the account shows]
-    ['Launch instance', 'ec2', 'RunInstances', 'UnauthorizedOperation', 10, /UnauthorizedOperation/],
-    ['Launch instance (no capacity anywhere)', 'ec2', 'RunInstances', 'InsufficientInstanceCapacity', 100, /InstanceCapacityError/],
-    ['Wait until running', 'ec2', 'InstanceOutcome', 'terminated', 1, /InstanceLostError/],
-    ['Create email identity', 'sesv2', 'CreateEmailIdentity', 'LimitExceededException', 10, /LimitExceededException/],
-    ['Publish DKIM records', 'route53', 'ChangeResourceRecordSets', 'InvalidChangeBatch', 10, /InvalidChangeBatch/],
-    ['Point subdomain (DNS change)', 'route53', 'GetChange', 'NoSuchChange', 10, /NoSuchChange/],
-    ['Deploy applications (agent check)', 'ssm', 'DescribeInstanceInformation', 'InvalidInstanceId', 10, /InvalidInstanceId/],
-    ['Deploy applications', 'ssm', 'SendCommand', 'InvalidDocument', 10, /InvalidDocument/],
-    ['Deploy applications (command fails)', 'ssm', 'CommandOutcome', 'Failed', 1, /DeploymentFailedError/],
-    ['Activate and notify', 'sesv2', 'GetEmailIdentity', 'NotFoundException', 10, /NotFoundException/],
+    ['Launch instance', 'ec2', 'RunInstances', 'UnauthorizedOperation', 10, sentence('UnauthorizedOperation')],
+    ['Launch instance (no capacity anywhere)', 'ec2', 'RunInstances', 'InsufficientInstanceCapacity', 100, /^No capacity for t3\.\w+ in any of \d+ subnets$/],
+    ['Wait until running', 'ec2', 'InstanceOutcome', 'terminated', 1, /^Instance i-[0-9a-f]+ is terminated$/],
+    ['Create email identity', 'sesv2', 'CreateEmailIdentity', 'LimitExceededException', 10, sentence('LimitExceededException')],
+    ['Publish DKIM records', 'route53', 'ChangeResourceRecordSets', 'InvalidChangeBatch', 10, sentence('InvalidChangeBatch')],
+    ['Point subdomain (DNS change)', 'route53', 'GetChange', 'NoSuchChange', 10, sentence('NoSuchChange')],
+    ['Deploy applications (agent check)', 'ssm', 'DescribeInstanceInformation', 'InvalidInstanceId', 10, sentence('InvalidInstanceId')],
+    ['Deploy applications', 'ssm', 'SendCommand', 'InvalidDocument', 10, sentence('InvalidDocument')],
+    ['Deploy applications (command fails)', 'ssm', 'CommandOutcome', 'Failed', 1, /^Deployment command [0-9a-f-]+ ended Failed$/],
+    ['Activate and notify', 'sesv2', 'GetEmailIdentity', 'NotFoundException', 10, sentence('NotFoundException')],
   ])('%s', (_step, service, action, error, times, reason) => {
     it(`rolls back everything after ${error} on ${action}, and a retry reaches active`, async () => {
       await edge('DELETE', '/_sandbox/faults');
@@ -181,7 +191,7 @@ describe('provisioning workflow on the sandbox', () => {
     const status = await expectActive(customer);
     expect(await outboxFor(signup.email.trim().toLowerCase())).toHaveLength(0);
     expect(status.provisioning.steps).toContainEqual(
-      expect.objectContaining({ name: 'Send welcome email', status: 'failed', message: expect.stringContaining('MessageRejected') }),
+      expect.objectContaining({ name: 'Send welcome email', status: 'failed', message: `Not sent: ${KNOWN_ERROR_CODES.MessageRejected}` }),
     );
     await edge('DELETE', '/_sandbox/faults');
   });
