@@ -39,6 +39,8 @@ export const config = {
   subnetIds: () => required('SUBNET_IDS').split(',').map((id) => id.trim()).filter(Boolean),
   /** SSM document that deploys the customer's apps on the instance. */
   deployDocumentName: () => required('DEPLOY_DOCUMENT_NAME'),
+  /** `arn:<partition>:ec2:<region>:<account>:instance/`: a customer secret is tagged with this plus the instance id. */
+  instanceArnPrefix: () => required('INSTANCE_ARN_PREFIX'),
   /** Verified SES address our emails come from. */
   senderAddress: () => required('SENDER_ADDRESS'),
   /** Secrets Manager id of the Stripe keys: JSON `{secretKey, webhookSecret}`. */

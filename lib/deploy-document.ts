@@ -2,11 +2,13 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { CUSTOMER_PARAMETER_PREFIX, CUSTOMER_SECRETS, INSTANCE_TAG, type CustomerSecret } from '../lambdas/core/customer-secrets';
 import { PLAN_NAMES } from '../lambdas/core/plans';
+import { CUSTOMER_CONTAINERS, type CustomerContainer, secretsInUse } from './customer-containers';
 
 /** What the document runs on and which subdomains it may be given. */
 export interface DeployDocumentProps {
-  /** Role of the customer servers: it gets read access to the customer parameters the script fetches. */
+  /** Role of the customer servers: it may read the customer parameters tagged with its own instance (and nothing else). */
   readonly instanceRole: iam.IRole;
   /** Parent domain of customer subdomains; the Subdomain parameter must be exactly one label under it. */
   readonly customerDomain: string;
@@ -17,8 +19,8 @@ export interface DeployDocumentProps {
   readonly documentName?: string;
 }
 
-/** Parameter Store path under which each customer's runtime secrets live: `<prefix>/<CustomerId>/...`. */
-export const CUSTOMER_PARAMETER_PREFIX = '/stackpro/customers';
+/** Parameter Store path of customer secrets (lambdas/core/customer-secrets.ts, which the step that writes them shares). */
+export { CUSTOMER_PARAMETER_PREFIX } from '../lambdas/core/customer-secrets';
 
 /** One DNS label: lower-case letters, digits and inner hyphens (as lambdas/core/slug.ts makes them). */
 const LABEL = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?';
@@ -26,12 +28,40 @@ const LABEL = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?';
 /** A customer id is the UUID that sign-up generates. */
 const CUSTOMER_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
+/** `crmDbPassword` -> `SECRET_CRM_DB_PASSWORD`: the shell variable a secret is held in while files are written. */
+const secretVariable = (secret: CustomerSecret) => `SECRET_${secret.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
+
+/** The line that writes one container's env file (0600, root only): its own secrets and settings, nothing else. */
+function envFileLines(container: CustomerContainer): string[] {
+  const secrets = Object.entries(container.secrets);
+  const settings = Object.entries(container.env);
+  if (secrets.length + settings.length === 0) return [];
+  // Secrets go through printf arguments, never into the format string, so no value is read as a format.
+  const format = [...secrets.map(([name]) => `${name}=%s\\n`), ...settings.map(([name, value]) => `${name}=${value}\\n`)].join('');
+  const values = secrets.map(([, secret]) => `"$${secretVariable(secret)}"`);
+  const file = `"$APP_DIR/env/${container.name}.env"`;
+  return [`printf "${format}" ${values.join(' ')} > ${file}.new && mv ${file}.new ${file}`.replace(/ {2,}/g, ' ')];
+}
+
+/** `run <name> <image> <docker args...>`: the hardened flags every container gets, in one place. */
+function runLine(container: CustomerContainer): string {
+  const caps = container.capAdd.map((cap) => `--cap-add ${cap}`);
+  const env = Object.keys(container.secrets).length + Object.keys(container.env).length > 0 ? [`--env-file "$APP_DIR/env/${container.name}.env"`] : [];
+  return ['run', container.name, container.image, ...caps, ...env, ...container.args].join(' ');
+}
+
 /**
  * The script, as Run Command lines. SSM pastes parameter values into the text, so every parameter has an
  * allowedPattern that admits no quote, space, `$`, `;` or newline, and each is also single-quoted here.
- * Idempotent: a second run leaves running containers alone and rewrites the same files.
+ * Idempotent: a container already running its pinned image is left alone; one on another image (an older
+ * release) is replaced, its data kept in its named volume.
  */
 function deployScript(region: string): string[] {
+  const secrets = secretsInUse();
+  const upstreams = CUSTOMER_CONTAINERS.filter((container) => container.port !== undefined);
+  const route = (container: CustomerContainer) => `${container.name}:${container.port}`;
+  const website = upstreams.find((container) => container.name === 'website')!;
+  const paths = upstreams.filter((container) => container !== website).map((container) => `  reverse_proxy /${container.name}/* ${route(container)}\\n`);
   return [
     'set -euo pipefail',
     "CUSTOMER_ID='{{ CustomerId }}'",
@@ -39,23 +69,25 @@ function deployScript(region: string): string[] {
     "PLAN='{{ Plan }}'",
     `export AWS_DEFAULT_REGION='${region}'`,
     'APP_DIR=/opt/stackpro',
-    'install -d -m 0700 "$APP_DIR"',
+    'umask 077',
+    'install -d -m 0700 "$APP_DIR" "$APP_DIR/env"',
     'command -v docker >/dev/null || dnf install -y docker',
     'systemctl enable --now docker',
-    '# Secrets are read at run time from Parameter Store, never passed in the command or kept in user data.',
-    `aws ssm get-parameters-by-path --path "${CUSTOMER_PARAMETER_PREFIX}/$CUSTOMER_ID/" --recursive --with-decryption \\`,
-    "  --query 'Parameters[].[Name,Value]' --output text | while IFS=$'\\t' read -r name value; do",
-    '    printf \'%s=%s\\n\' "$(basename "$name" | tr \'a-z-\' \'A-Z_\')" "$value"; done > "$APP_DIR/secrets.env.new"',
-    'chmod 0600 "$APP_DIR/secrets.env.new" && mv "$APP_DIR/secrets.env.new" "$APP_DIR/secrets.env"',
-    'printf \'%s {\\n  reverse_proxy /crm/* crm:80\\n  reverse_proxy /mail/* mail:80\\n  reverse_proxy website:80\\n}\\n\' "$SUBDOMAIN" > "$APP_DIR/Caddyfile"',
+    '# Secrets are read at run time, one parameter by exact name (never by path), and never travel in the command',
+    '# or user data. IAM lets this server read only parameters tagged with its own instance ARN.',
+    `secret() { aws ssm get-parameter --name "${CUSTOMER_PARAMETER_PREFIX}/$CUSTOMER_ID/$1" --with-decryption --query Parameter.Value --output text; }`,
+    ...secrets.map((secret) => `${secretVariable(secret)}="$(secret ${CUSTOMER_SECRETS[secret].path})"`),
+    ...CUSTOMER_CONTAINERS.flatMap(envFileLines),
+    `unset ${secrets.map(secretVariable).join(' ')}`,
+    `printf '%s {\\n${paths.join('')}  reverse_proxy ${route(website)}\\n}\\n' "$SUBDOMAIN" > "$APP_DIR/Caddyfile"`,
     'docker network inspect stackpro >/dev/null 2>&1 || docker network create stackpro',
-    'start() { docker inspect "$1" >/dev/null 2>&1 || docker run -d --name "$1" --network stackpro --restart unless-stopped \\',
-    '  --env-file "$APP_DIR/secrets.env" -e STACKPRO_CUSTOMER_ID="$CUSTOMER_ID" -e STACKPRO_PLAN="$PLAN" "${@:2}"; }',
-    'start website nginx:1.27-alpine',
-    'start crm espocrm/espocrm:9',
-    'start mail roundcube/roundcubemail:1.6.9-apache',
-    'start proxy -p 80:80 -p 443:443 -v "$APP_DIR/Caddyfile:/etc/caddy/Caddyfile:ro" -v caddy-data:/data caddy:2',
-    // No `{{ }}` besides the parameters: SSM would read it as a parameter reference.
+    // No Go template (`{{.Config.Image}}`) here: SSM would read it as a document parameter.
+    'run() { name="$1"; image="$2"; shift 2',
+    '  if docker container inspect "$name" 2>/dev/null | grep -qF "\\"Image\\": \\"$image\\""; then return 0; fi',
+    '  docker rm -f "$name" >/dev/null 2>&1 || true',
+    '  docker run -d --name "$name" --network stackpro --restart unless-stopped --security-opt no-new-privileges:true --cap-drop ALL \\',
+    '    --label "stackpro.customer=$CUSTOMER_ID" --label "stackpro.plan=$PLAN" "$@" "$image"; }',
+    ...CUSTOMER_CONTAINERS.map(runLine),
     'docker ps',
   ];
 }
@@ -112,29 +144,61 @@ export class DeployDocument extends Construct {
       },
     });
 
-    // The script reads `<prefix>/<CustomerId>/` only; IAM cannot tie the path to the server's own customer
-    // (instance tags are no policy variable), so the role can read every customer's path (follow-up in the report).
-    const parameters = Stack.of(this).formatArn({
-      service: 'ssm',
-      resource: 'parameter',
-      resourceName: `${CUSTOMER_PARAMETER_PREFIX.slice(1)}/*`,
-    });
-    props.instanceRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['ssm:GetParametersByPath', 'ssm:GetParameter', 'ssm:GetParameters'],
-        resources: [parameters],
-      }),
-    );
-    Validations.of(props.instanceRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/stackpro/customers/*]',
-      reason:
-        'The deploy script reads /stackpro/customers/<CustomerId>/ at run time (secrets never travel in the command); ' +
-        'the customer id is only known per server, so the grant covers the customer prefix and nothing else.',
-    });
+    grantOwnSecretsOnly(props.instanceRole, Stack.of(this));
   }
 
   /** ARN of the document, for ssm:SendCommand permissions. */
   get documentArn(): string {
     return Stack.of(this).formatArn({ service: 'ssm', resource: 'document', resourceName: this.documentName });
   }
+}
+
+/** The policy variable that resolves to the calling instance's ARN (present only for instance-profile credentials). */
+export const SOURCE_INSTANCE_ARN = '$' + '{ec2:SourceInstanceARN}';
+
+/**
+ * Attribute-based access for customer servers (README "Customer server secrets", with the AWS documentation
+ * for every key): a server may read a customer parameter only when the parameter's StackProInstance tag
+ * equals the ARN of the very instance asking. Deploy applications sets that tag to the customer's current
+ * instance. Fails closed: with no instance ARN in the request (credentials used off the instance) or no tag
+ * on the parameter, the Null condition and the variable match nothing. No GetParametersByPath, and an
+ * explicit deny on every write and tagging action, so a server cannot re-tag another customer's secret.
+ */
+function grantOwnSecretsOnly(instanceRole: iam.IRole, stack: Stack): void {
+  const tagKey = `ssm:resourceTag/${INSTANCE_TAG}`;
+  const customerParameters = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${CUSTOMER_PARAMETER_PREFIX.slice(1)}/*` });
+  instanceRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadOwnSecretsOnly',
+      actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+      resources: [customerParameters],
+      conditions: {
+        StringEquals: { [tagKey]: SOURCE_INSTANCE_ARN },
+        Null: { 'ec2:SourceInstanceARN': 'false', [tagKey]: 'false' },
+      },
+    }),
+  );
+  instanceRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'NeverWriteOrTagParameters',
+      effect: iam.Effect.DENY,
+      actions: [
+        'ssm:GetParametersByPath',
+        'ssm:PutParameter',
+        'ssm:DeleteParameter',
+        'ssm:DeleteParameters',
+        'ssm:LabelParameterVersion',
+        'ssm:UnlabelParameterVersion',
+        'ssm:AddTagsToResource',
+        'ssm:RemoveTagsFromResource',
+      ],
+      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: '*' })],
+    }),
+  );
+  Validations.of(instanceRole).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/stackpro/customers/*]',
+    reason:
+      'Customer servers read their secrets by exact name at run time; a parameter is readable only when its ' +
+      'StackProInstance tag equals the calling instance ARN (ec2:SourceInstanceARN), so one server reads its own customer only.',
+  });
 }

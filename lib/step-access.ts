@@ -7,6 +7,7 @@ import { PLANS } from '../lambdas/core/plans';
 import type { StepAccess, WorkflowStep } from '../statemachines/workflows';
 import { grantItemRead } from './customer-table';
 import { MANAGED_BY_TAG, type CustomerInstances } from './customer-instances';
+import { CUSTOMER_PARAMETER_PREFIX } from '../lambdas/core/customer-secrets';
 import type { DeployDocument } from './deploy-document';
 import type { StackProSettings } from './settings';
 import type { StripeKeys } from './stripe-keys';
@@ -29,6 +30,18 @@ export interface StepAccessTargets {
 
 /** The instance types plans run on: the only ones Launch instance may start (a stolen role cannot mine on a GPU). */
 const PLAN_INSTANCE_TYPES = [...new Set(Object.values(PLANS).map((plan) => plan.instanceType))];
+
+/** The record types provisioning creates: the subdomain's A record and the DKIM CNAMEs (lambdas/provisioning/dns.ts). */
+export const CUSTOMER_RECORD_TYPES = ['A', 'CNAME'];
+
+/**
+ * The normalized names provisioning may change: everything under the customer domain, which holds only
+ * `<slug>.<domain>` and `<token>._domainkey.<slug>.<domain>`. IAM's `*` also matches dots, so "one label"
+ * cannot be said; the apex and names outside the customer domain (our own hosts) are out.
+ */
+export function customerRecordNames(customerDomain: string): string[] {
+  return [`*.${customerDomain}`];
+}
 
 const MANAGED_BY_RESOURCE = { [`aws:ResourceTag/${MANAGED_BY_TAG.key}`]: MANAGED_BY_TAG.value };
 const MANAGED_BY_REQUEST = { [`aws:RequestTag/${MANAGED_BY_TAG.key}`]: MANAGED_BY_TAG.value };
@@ -106,15 +119,20 @@ export function grantStepAccess(step: WorkflowStep, access: StepAccess, fn: lamb
         resources: [stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' })],
         conditions: { ...fromTemplate, StringEquals: { 'ec2:Owner': ['amazon', stack.account] } },
       });
+      // Encrypted volumes and IMDSv2 only, whatever the template version or an override says: the keys
+      // are evaluated on the launch request itself (README "Launch and DNS permissions" cites the docs).
       allow({
         actions: ['ec2:RunInstances'],
         resources: [ec2Arn('volume')],
-        conditions: { ...fromTemplate, StringEquals: MANAGED_BY_REQUEST },
+        conditions: { ...fromTemplate, StringEquals: MANAGED_BY_REQUEST, Bool: { 'ec2:Encrypted': 'true' } },
       });
       allow({
         actions: ['ec2:RunInstances'],
         resources: [ec2Arn('instance')],
-        conditions: { ...fromTemplate, StringEquals: { ...MANAGED_BY_REQUEST, 'ec2:InstanceType': PLAN_INSTANCE_TYPES } },
+        conditions: {
+          ...fromTemplate,
+          StringEquals: { ...MANAGED_BY_REQUEST, 'ec2:InstanceType': PLAN_INSTANCE_TYPES, 'ec2:MetadataHttpTokens': 'required' },
+        },
       });
       allow({
         actions: ['ec2:CreateTags'],
@@ -208,12 +226,21 @@ export function grantStepAccess(step: WorkflowStep, access: StepAccess, fn: lamb
         actions: ['route53:ChangeResourceRecordSets'],
         resources: [targets.hostedZone.hostedZoneArn],
         conditions: {
-          // Only names under the customer domain (a customer subdomain and its DKIM records), never the
-          // apex or our own hosts; and no CREATE (UPSERT is idempotent).
+          // Only names under the customer domain (a customer subdomain and its DKIM CNAMEs), never the apex
+          // or our own hosts; only the record types we create (A and CNAME); no CREATE (UPSERT is idempotent).
+          // ForAllValues is true for an empty set, so Null demands the keys be present (fail closed).
           'ForAllValues:StringLike': {
-            'route53:ChangeResourceRecordSetsNormalizedRecordNames': [`*.${customerDomain}`],
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': customerRecordNames(customerDomain),
           },
-          'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'] },
+          'ForAllValues:StringEquals': {
+            'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+            'route53:ChangeResourceRecordSetsRecordTypes': CUSTOMER_RECORD_TYPES,
+          },
+          Null: {
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': 'false',
+            'route53:ChangeResourceRecordSetsRecordTypes': 'false',
+            'route53:ChangeResourceRecordSetsActions': 'false',
+          },
         },
       });
       allow({ actions: ['route53:ListResourceRecordSets'], resources: [targets.hostedZone.hostedZoneArn] });
@@ -253,6 +280,17 @@ export function grantStepAccess(step: WorkflowStep, access: StepAccess, fn: lamb
         reason: 'The deploy document runs only on instances tagged ManagedBy=stackpro (condition); their ids are not known in advance.',
       });
       break;
+    case 'ssm:customer-secrets': {
+      fn.addEnvironment('INSTANCE_ARN_PREFIX', ec2Arn('instance').replace(/\*$/, ''));
+      const customerParameters = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${CUSTOMER_PARAMETER_PREFIX.slice(1)}/*` });
+      // PutParameter with Tags also needs AddTagsToResource; nothing here can read a secret back.
+      allow({ actions: ['ssm:PutParameter', 'ssm:AddTagsToResource'], resources: [customerParameters] });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/stackpro/customers/*]',
+        reason: `${step.id}: creates each customer's secrets under /stackpro/customers/<customerId>/ (ids known only at run time) and tags them with the instance that may read them; it cannot read them.`,
+      });
+      break;
+    }
     case 'ssm:read':
       allow({ actions: ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'], resources: ['*'] });
       Validations.of(role).acknowledge({

@@ -89,6 +89,8 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     LAUNCH_TEMPLATE_ID: accountSetting('LAUNCH_TEMPLATE_ID'),
     SUBNET_IDS: accountSetting('SUBNET_IDS'),
     DEPLOY_DOCUMENT_NAME: accountSetting('DEPLOY_DOCUMENT_NAME'),
+    // Customer secrets are tagged with the ARN of the instance that may read them (the sandbox's account).
+    INSTANCE_ARN_PREFIX: `arn:aws:ec2:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:instance/`,
     SENDER_ADDRESS: accountSetting('SENDER_ADDRESS'),
     FRONTEND_ORIGIN: inherited.FRONTEND_ORIGIN || 'http://localhost:5173',
     // Stripe: the sandbox on the edge port (production leaves STRIPE_API_BASE unset: api.stripe.com).

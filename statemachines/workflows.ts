@@ -34,6 +34,11 @@ export type StepAccess =
   | 'ssm:deploy'
   /** DescribeInstanceInformation and GetCommandInvocation. */
   | 'ssm:read'
+  /**
+   * PutParameter (SecureString, tagged on creation) and AddTagsToResource on the customer parameters
+   * (`/stackpro/customers/*`): creates a customer's secrets and tags them with the instance that may read them.
+   */
+  | 'ssm:customer-secrets'
   /** StopInstances and StartInstances, only on instances tagged ManagedBy=stackpro (suspend and resume). */
   | 'ec2:stop-start'
   /**
@@ -77,7 +82,7 @@ export const PROVISION_CUSTOMER: WorkflowDefinition = {
     step('PointSubdomain', 'point-subdomain', ['route53:records']),
     step('CheckDnsChange', 'check-dns-change', ['route53:get-change']),
     step('CheckSsmAgent', 'check-ssm-agent', ['ssm:read']),
-    step('DeployApplications', 'deploy-applications', ['table:read', 'ssm:deploy']),
+    step('DeployApplications', 'deploy-applications', ['table:read', 'ssm:customer-secrets', 'ssm:deploy']),
     step('CheckDeployment', 'check-deployment', ['ssm:read']),
     step('ActivateCustomer', 'activate-customer', ['ses:read-identity']),
     step('SendWelcomeEmail', 'send-welcome-email', ['table:read', 'ses:send']),

@@ -17,6 +17,8 @@ const email = z
   .string({ error: stringError('email') })
   .trim()
   .max(254, 'email must be at most 254 characters.')
+  // RFC 5321 section 4.5.3.1.1: a mailbox's local part is at most 64 octets (the whole path at most 254).
+  .refine((value) => value.lastIndexOf('@') <= 64, 'email local part must be at most 64 characters.')
   .pipe(z.email('email is not a valid address.'));
 
 const password = z

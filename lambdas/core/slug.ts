@@ -4,8 +4,30 @@
  */
 export const MAX_SLUG_LENGTH = 40;
 
-/** Names that must never become a customer subdomain (our own hosts, mail and confusing ones). */
-const RESERVED = new Set(['www', 'api', 'app', 'admin', 'mail', 'smtp', 'imap', 'pop', 'ftp', 'ns1', 'ns2', 'status', 'support', 'help', 'billing', 'stackpro', 'localhost']);
+/**
+ * Names that must never be a customer's subdomain as they are: our own hosts and mail names, and names a
+ * phishing page would pick. A slug that equals one of them gets a random suffix, as a taken slug does.
+ */
+const RESERVED = new Set([
+  'www', 'api', 'app', 'admin', 'mail', 'smtp', 'imap', 'pop', 'ftp', 'ns1', 'ns2', 'login', 'signin', 'account', 'auth',
+  'status', 'support', 'help', 'billing', 'pay', 'secure', 'stackpro', 'localhost',
+]);
+
+/**
+ * Well-known brands: a slug that is one of them, or starts with one as its first word (`paypal-billing`),
+ * gets a suffix, so `paypal.<our domain>` never exists. Kept short on purpose: it is a speed bump, not a
+ * trademark register (README "Field rules").
+ */
+const BRANDS = new Set([
+  'google', 'gmail', 'microsoft', 'outlook', 'office365', 'apple', 'icloud', 'amazon', 'aws', 'paypal', 'stripe',
+  'facebook', 'instagram', 'whatsapp', 'netflix', 'github', 'dropbox', 'linkedin', 'yahoo', 'docusign',
+]);
+
+/** True when `slug` must not be used as it is (see RESERVED and BRANDS). */
+export function isReservedSlug(slug: string): boolean {
+  const firstWord = slug.split('-')[0] ?? slug;
+  return RESERVED.has(slug) || BRANDS.has(firstWord) || firstWord.startsWith('stackpro');
+}
 
 export function slugify(company: string): string {
   const base = company
@@ -17,8 +39,12 @@ export function slugify(company: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, MAX_SLUG_LENGTH)
     .replace(/-+$/g, '');
-  if (base.length === 0) return 'customer';
-  return RESERVED.has(base) ? `${base}-co` : base;
+  return base.length === 0 ? 'customer' : base;
+}
+
+/** The first subdomain to try for `baseSlug`: itself, or with a suffix when it is reserved. */
+export function firstSlug(baseSlug: string, suffix: () => string): string {
+  return isReservedSlug(baseSlug) ? slugWithSuffix(baseSlug, suffix()) : baseSlug;
 }
 
 /** A variant of `slug` for when it is taken: a short random suffix, still within the length limit. */

@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { METRICS } from '../core/metric-names';
 import { logger, metrics } from '../observability';
-import { readableReason } from '../provisioning/mark-provisioning-failed';
+import { describeFailure } from '../provisioning/failure-messages';
 import { provisioningStep, StepContext } from '../provisioning/step';
 import { failRunningSteps } from '../repositories/provisioning-log';
 
@@ -29,7 +29,7 @@ const Input = StepContext.extend({
  * failed with the reason, counts the failure for its alarm and hands the Fail state a readable cause.
  */
 export const handler = provisioningStep('Record failure', Input, async ({ customerId, executionName, workflow, error }) => {
-  const reason = readableReason(error).slice(0, 500);
+  const reason = describeFailure(error, { customerId, executionName, step: 'Record failure' });
   await failRunningSteps(customerId, executionName, reason);
   metrics.addMetric(WORKFLOW_METRICS[workflow], MetricUnit.Count, 1);
   metrics.publishStoredMetrics();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { getCustomer } from '../repositories/accounts';
 import { failRunningSteps } from '../repositories/provisioning-log';
 import { sendCustomerEmail } from '../notifications/customer-email';
-import { readableReason } from '../provisioning/mark-provisioning-failed';
+import { describeFailure } from '../provisioning/failure-messages';
 import { provisioningStep, StepContext } from '../provisioning/step';
 import { CustomerNotFoundError } from './errors';
 
@@ -22,7 +22,7 @@ const Input = StepContext.extend({
  */
 export const handler = provisioningStep('Email the customer', Input, async ({ customerId, executionName, kind, reason, giveUp, error }) => {
   if (giveUp) {
-    const message = `Not sent: ${error ? readableReason(error) : 'unknown error'}`;
+    const message = `Not sent: ${error ? describeFailure(error, { customerId, executionName }) : 'unknown error'}`;
     await failRunningSteps(customerId, executionName, message);
     return { output: { sent: false }, status: 'failed', message };
   }

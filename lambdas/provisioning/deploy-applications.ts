@@ -3,20 +3,23 @@ import { z } from 'zod';
 import { ssm } from '../clients/ssm';
 import { config } from '../config';
 import { getInfrastructure, updateInfrastructure } from '../repositories/infrastructure';
+import { ensureCustomerSecrets } from './customer-secrets';
 import { StepContext, provisioningStep } from './step';
 
 const Input = StepContext.extend({ instanceId: z.string().min(1), subdomain: z.string().min(1), plan: z.string().min(1) });
 
 /**
- * "Deploy applications": runs the deploy document (defined in CDK) on the instance with the customer's
- * configuration; ids and names only, no secrets (the instance fetches its own from SSM Parameter Store).
- * SendCommand has no idempotency token, so the command id is remembered per execution and reused.
+ * "Deploy applications": makes sure the customer's secrets exist and are tagged with this instance (the only
+ * one that may read them), then runs the deploy document (defined in CDK) on the instance with the
+ * customer's configuration; ids and names only, never a secret (the instance fetches its own from Parameter
+ * Store). SendCommand has no idempotency token, so the command id is remembered per execution and reused.
  */
 export const handler = provisioningStep('Deploy applications', Input, async ({ customerId, executionName, instanceId, subdomain, plan }) => {
   const known = (await getInfrastructure(customerId))?.deployCommand;
   if (known?.executionName === executionName) {
     return { output: { commandId: known.commandId }, message: `Deployment ${known.commandId} already sent` };
   }
+  await ensureCustomerSecrets(customerId, instanceId);
   const result = await ssm.send(
     new SendCommandCommand({
       DocumentName: config.deployDocumentName(),

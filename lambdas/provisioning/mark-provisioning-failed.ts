@@ -4,6 +4,7 @@ import { METRICS } from '../core/metric-names';
 import { metrics } from '../observability';
 import { setProvisioningOutcome } from '../repositories/customer-status';
 import { failRunningSteps } from '../repositories/provisioning-log';
+import { describeFailure } from './failure-messages';
 import { StepContext, provisioningStep } from './step';
 
 const Input = StepContext.extend({
@@ -15,24 +16,12 @@ const Input = StepContext.extend({
 const UNDO_ERRORS = { rollbackBillingError: 'subscription', rollbackDnsError: 'DNS records', rollbackEmailError: 'email identity', rollbackInstanceError: 'instance' } as const;
 
 
-
-/** A Lambda error's Cause is JSON `{errorType, errorMessage}`; anything else is shown as it is. */
-export function readableReason(error: { Error: string; Cause?: string }): string {
-  try {
-    const cause = JSON.parse(error.Cause ?? '') as { errorMessage?: string };
-    if (cause.errorMessage) return `${error.Error}: ${cause.errorMessage}`;
-  } catch {
-    // not JSON: fall through
-  }
-  return error.Cause ? `${error.Error}: ${error.Cause}` : error.Error;
-}
-
 /**
- * Rollback "Mark customer failed": the account says `failed` with the reason, the step that broke is
+ * Rollback "Mark customer failed": the account says `failed` with a customer-safe reason (failure-messages.ts), the step that broke is
  * marked failed in the log, and the failure is counted for the alarm.
  */
 export const handler = provisioningStep('Roll back', Input, async ({ customerId, executionName, error, rollback }) => {
-  const reason = readableReason(error).slice(0, 500);
+  const reason = describeFailure(error, { customerId, executionName, step: 'Mark customer failed' });
   await failRunningSteps(customerId, executionName, reason);
   const current = await setProvisioningOutcome(customerId, executionName, 'failed', reason);
   metrics.addMetric(METRICS.provisioningFailed, MetricUnit.Count, 1);

@@ -8,7 +8,7 @@ import { failRunningSteps } from '../repositories/provisioning-log';
 import { StepContext, provisioningStep } from './step';
 import { CustomerNotFoundError } from './errors';
 import { welcomeEmail } from './welcome-email';
-import { readableReason } from './mark-provisioning-failed';
+import { describeFailure } from './failure-messages';
 
 const Input = StepContext.extend({
   /** Set by the state machine's Catch once retries are spent: record the failure and move on. */
@@ -23,7 +23,7 @@ const Input = StepContext.extend({
  */
 export const handler = provisioningStep('Send welcome email', Input, async ({ customerId, executionName, giveUp, error }) => {
   if (giveUp) {
-    const message = `Not sent: ${error ? readableReason(error) : 'unknown error'}`;
+    const message = `Not sent: ${error ? describeFailure(error, { customerId, executionName }) : 'unknown error'}`;
     await failRunningSteps(customerId, executionName, message);
     return { output: { sent: false }, status: 'failed', message };
   }

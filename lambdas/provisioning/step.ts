@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TransientError, errorKind, isTransient } from '../core/transient-errors';
 import { logger } from '../observability';
 import { recordStep } from '../repositories/provisioning-log';
+import { describeError } from './failure-messages';
 
 /** What every step receives besides its own fields: whose provisioning this is, and which execution. */
 export const StepContext = z.object({
@@ -43,15 +44,9 @@ export function provisioningStep<S extends z.ZodType<StepContext>, O>(
       const transient = isTransient(error);
       logger.warn('Provisioning step failed', { customerId, executionName, step, errorName: errorKind(error), transient });
       // Retries may still fix it; the log says what happened last. Rollback marks the step failed for good.
-      await recordStep(customerId, executionName, step, 'running', `Attempt failed: ${describeError(error)}`, new Date(), input.workflowId).catch(() => undefined);
+      await recordStep(customerId, executionName, step, 'running', `Attempt failed: ${describeError(error, { customerId, executionName, step })}`, new Date(), input.workflowId).catch(() => undefined);
       // One name for everything worth retrying, so each Task's Retry is the one standard policy.
       throw transient ? new TransientError(errorKind(error), { cause: error }) : error;
     }
   };
-}
-
-/** A short, customer-safe sentence for an error (our typed errors carry one; AWS ones are named). */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message ? `${error.name}: ${error.message}` : error.name;
-  return 'an unknown error';
 }

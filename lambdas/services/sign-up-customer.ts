@@ -6,7 +6,7 @@ import { normalizeEmail, provisioningExecutionName, type Customer } from '../cor
 import { ServiceUnavailableError } from '../core/errors';
 import { hashPassword } from '../core/passwords';
 import { trialEndsAt } from '../core/plans';
-import { slugWithSuffix, slugify } from '../core/slug';
+import { firstSlug, slugWithSuffix, slugify } from '../core/slug';
 import { logger } from '../observability';
 import { SlugTakenError, createAccount, deleteUnstartedAccount } from '../repositories/accounts';
 import { newSession } from '../repositories/sessions';
@@ -33,7 +33,7 @@ export async function signUpCustomer(input: SignUpBody, now = new Date()): Promi
   const baseSlug = slugify(input.company);
 
   let customer: Customer | undefined;
-  let slug = baseSlug;
+  let slug = firstSlug(baseSlug, () => randomBytes(3).toString('hex'));
   for (let attempt = 1; !customer; attempt++) {
     const candidate: Customer = {
       customerId,

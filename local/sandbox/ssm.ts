@@ -25,8 +25,20 @@ export interface StoredCommand {
   readonly outcome: CommandOutcome;
 }
 
+/** A Parameter Store parameter; SecureString values are kept as given (the sandbox has no KMS). */
+export interface StoredParameter {
+  readonly name: string;
+  readonly type: 'String' | 'StringList' | 'SecureString';
+  readonly value: string;
+  readonly version: number;
+  readonly lastModified: number;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
 interface SsmState {
   commands: StoredCommand[];
+  /** Absent in files written before Parameter Store was modelled. */
+  parameters?: StoredParameter[];
 }
 
 export interface SsmSettings {
@@ -35,6 +47,10 @@ export interface SsmSettings {
 }
 
 const AWS_DOCUMENTS = ['AWS-RunShellScript'];
+const MAX_TAGS = 50;
+const PARAMETER_TYPES = ['String', 'StringList', 'SecureString'] as const;
+/** A parameter name: letters, digits and `_.-/`, hierarchical names start with `/` (at most 15 levels). */
+const PARAMETER_NAME = /^\/?[a-zA-Z0-9_.\-/]{1,1011}$/;
 const COMMAND_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Run Command: which instances have an agent online (from the EC2 model) and the commands sent; `ssm.json`. */
@@ -59,6 +75,42 @@ export class SsmModel {
 
   commands(): readonly StoredCommand[] {
     return this.state.commands;
+  }
+
+  parameter(name: string): StoredParameter | undefined {
+    return (this.state.parameters ?? []).find((parameter) => parameter.name === name);
+  }
+
+  /** PutParameter: refuses to replace a value unless `overwrite`, and tags only on creation (as AWS does). */
+  putParameter(request: { name: string; type: StoredParameter['type']; value: string; overwrite: boolean; tags: Record<string, string> }): StoredParameter {
+    const existing = this.parameter(request.name);
+    if (existing && !request.overwrite) {
+      throw new AwsServiceError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
+    }
+    if (existing && Object.keys(request.tags).length > 0) {
+      throw new AwsServiceError('ValidationException', 'Invalid request: tags and overwrite can\'t be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.');
+    }
+    const stored: StoredParameter = {
+      name: request.name,
+      type: request.type,
+      value: request.value,
+      version: (existing?.version ?? 0) + 1,
+      lastModified: this.clock.now(),
+      tags: existing?.tags ?? request.tags,
+    };
+    this.state.parameters = [...(this.state.parameters ?? []).filter((parameter) => parameter.name !== request.name), stored];
+    this.persist();
+    return stored;
+  }
+
+  /** AddTagsToResource on a parameter: a tag key already there gets the new value. */
+  tagParameter(name: string, tags: Record<string, string>): void {
+    const existing = this.parameter(name);
+    if (!existing) throw new AwsServiceError('InvalidResourceId', 'The resource ID is not valid. Verify the ID and try again.');
+    const merged = { ...existing.tags, ...tags };
+    if (Object.keys(merged).length > MAX_TAGS) throw new AwsServiceError('TooManyTagsError', `A resource can have at most ${MAX_TAGS} tags.`);
+    this.state.parameters = (this.state.parameters ?? []).map((parameter) => (parameter.name === name ? { ...parameter, tags: merged } : parameter));
+    this.persist();
   }
 
   /**
@@ -119,7 +171,11 @@ const STATUS_DETAILS: Record<InvocationStatus, string> = {
   Cancelled: 'Cancelled',
 };
 
-/** SSM on awsJson1_1 (`X-Amz-Target: AmazonSSM.<Op>`): the three Run Command calls the workflow makes. */
+/**
+ * SSM on awsJson1_1 (`X-Amz-Target: AmazonSSM.<Op>`): the three Run Command calls the workflow makes, and
+ * the Parameter Store calls Deploy applications makes to create and tag a customer's secrets (plus
+ * ListTagsForResource, so tests can see the tags). Values are never returned: there is no GetParameter here.
+ */
 export function ssmService(model: SsmModel, ec2: Ec2Model, clock: SandboxClock, faults: FaultQueue): EdgeService {
   return awsJsonService({
     targetPrefix: 'AmazonSSM',
@@ -189,6 +245,33 @@ export function ssmService(model: SsmModel, ec2: Ec2Model, clock: SandboxClock, 
         };
       },
 
+      PutParameter: (input) => {
+        const name = parameterName(input, 'Name');
+        const value = requiredString(input, 'Value');
+        if (value.length === 0 || value.length > 4096) throw new AwsServiceError('ValidationException', 'Value must be 1 to 4096 characters (Standard tier)');
+        const type = input.Type ?? 'String';
+        if (!PARAMETER_TYPES.includes(type as (typeof PARAMETER_TYPES)[number])) {
+          throw new AwsServiceError('ValidationException', `Type must be one of ${PARAMETER_TYPES.join(', ')}`);
+        }
+        const stored = model.putParameter({ name, type: type as StoredParameter['type'], value, overwrite: input.Overwrite === true, tags: parseTags(input.Tags) });
+        return { Version: stored.version, Tier: 'Standard' };
+      },
+
+      AddTagsToResource: (input) => {
+        if (input.ResourceType !== 'Parameter') throw new AwsServiceError('InvalidResourceType', 'The local sandbox tags parameters only');
+        const tags = parseTags(input.Tags);
+        if (Object.keys(tags).length === 0) throw new AwsServiceError('ValidationException', 'Tags must name at least one tag');
+        model.tagParameter(parameterName(input, 'ResourceId'), tags);
+        return {};
+      },
+
+      ListTagsForResource: (input) => {
+        if (input.ResourceType !== 'Parameter') throw new AwsServiceError('InvalidResourceType', 'The local sandbox tags parameters only');
+        const parameter = model.parameter(parameterName(input, 'ResourceId'));
+        if (!parameter) throw new AwsServiceError('InvalidResourceId', 'The resource ID is not valid. Verify the ID and try again.');
+        return { TagList: Object.entries(parameter.tags).map(([Key, Value]) => ({ Key, Value })) };
+      },
+
       GetCommandInvocation: (input) => {
         const commandId = requiredString(input, 'CommandId');
         const instanceId = requiredString(input, 'InstanceId');
@@ -244,6 +327,29 @@ function parseFilters(input: Record<string, unknown>): InstanceFilter[] {
     if (key === 'PingStatus') return { matches: (_: string, ping: string) => list.includes(ping) };
     throw new AwsServiceError('InvalidFilterKey', `The local sandbox supports the InstanceIds and PingStatus filters, not ${String(key)}`);
   });
+}
+
+function parameterName(input: Record<string, unknown>, member: string): string {
+  const name = requiredString(input, member);
+  if (!PARAMETER_NAME.test(name) || name.split('/').length > 16 || /^\/?(aws|ssm)/i.test(name)) {
+    throw new AwsServiceError('ValidationException', `Parameter name ${name} is not valid`);
+  }
+  return name;
+}
+
+/** `[{Key, Value}]` as a map; keys and values within AWS's limits (128 and 256 characters). */
+function parseTags(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (!Array.isArray(value)) throw new AwsServiceError('ValidationException', 'Tags must be a list');
+  const tags: Record<string, string> = {};
+  for (const tag of value as { Key?: unknown; Value?: unknown }[]) {
+    if (typeof tag?.Key !== 'string' || typeof tag.Value !== 'string' || tag.Key.length === 0 || tag.Key.length > 128 || tag.Value.length > 256) {
+      throw new AwsServiceError('ValidationException', 'Each tag needs a Key (1-128 characters) and a Value (at most 256)');
+    }
+    tags[tag.Key] = tag.Value;
+  }
+  if (Object.keys(tags).length > MAX_TAGS) throw new AwsServiceError('TooManyTagsError', `A resource can have at most ${MAX_TAGS} tags.`);
+  return tags;
 }
 
 function stringList(value: unknown, member: string): string[] {

@@ -12,6 +12,8 @@ import { LIFECYCLE_WORKFLOWS, type LifecycleWorkflowId } from '../../lib/lifecyc
 import { applyNagChecks } from '../../lib/nag';
 import { readDefinition, taskTimeouts } from '../../lib/workflow-definition';
 import { StackProStack } from '../../lib/stackpro-stack';
+import { CUSTOMER_CONTAINERS, PINNED_IMAGE } from '../../lib/customer-containers';
+import { CUSTOMER_SECRETS } from '../../lambdas/core/customer-secrets';
 import type { StackProFunction } from '../../lib/stackpro-function';
 
 // One synth for the whole file (a few seconds); bundling is skipped, so no esbuild run and no Docker.
@@ -54,6 +56,15 @@ function statementsOfRole(roleLogicalId: string): Statement[] {
   return Object.values(policies).flatMap(
     (policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
   );
+}
+
+/** The function of a workflow step, by its step id (construct id). */
+function stepFunctionOf(stepId: string): StackProFunction {
+  for (const workflow of WORKFLOWS) {
+    const fn = Object.values(stepFunctionsOf(workflow)).find((candidate) => candidate.node.id === stepId);
+    if (fn) return fn;
+  }
+  throw new Error(`no function for step ${stepId}`);
 }
 
 function actionsOf(fn: { role?: IConstruct }): string[] {
@@ -103,7 +114,7 @@ function grantsOf(action: string): { role: string; statement: Statement }[] {
     Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } };
   }[];
   return policies.flatMap((policy) =>
-    policy.Properties.PolicyDocument.Statement.filter((statement) => [statement.Action].flat().includes(action)).flatMap(
+    policy.Properties.PolicyDocument.Statement.filter((statement) => statement.Effect === 'Allow' && [statement.Action].flat().includes(action)).flatMap(
       (statement) => policy.Properties.Roles.map((role) => ({ role: role.Ref, statement })),
     ),
   );
@@ -502,6 +513,7 @@ describe('Workflow steps', () => {
     'ses:send': ['ses:SendEmail'],
     'ssm:deploy': ['ssm:SendCommand'],
     'ssm:read': ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'],
+    'ssm:customer-secrets': ['ssm:PutParameter', 'ssm:AddTagsToResource'],
     stripe: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
   };
 
@@ -522,6 +534,7 @@ describe('Workflow steps', () => {
     'ses:send': ['SENDER_ADDRESS'],
     'ssm:deploy': ['DEPLOY_DOCUMENT_NAME'],
     'ssm:read': [],
+    'ssm:customer-secrets': ['INSTANCE_ARN_PREFIX'],
     stripe: ['STRIPE_SECRET_ID'],
   };
 
@@ -672,9 +685,24 @@ describe('Workflow steps', () => {
     expect(instance.Condition?.StringEquals).toEqual({
       'aws:RequestTag/ManagedBy': 'stackpro',
       'ec2:InstanceType': ['t3.micro', 't3.small', 't3.medium'],
+      'ec2:MetadataHttpTokens': 'required',
     });
     const volume = grants.find(({ statement }) => text(statement.Resource).includes(':volume/*'))!.statement;
     expect(volume.Condition?.StringEquals).toEqual({ 'aws:RequestTag/ManagedBy': 'stackpro' });
+    expect(volume.Condition?.Bool).toEqual({ 'ec2:Encrypted': 'true' });
+  });
+
+  it('RunInstances needs IMDSv2 on the instance and encryption on every volume, in the same statement that allows them', () => {
+    const grants = grantsOf('ec2:RunInstances').map(({ statement }) => statement);
+    const byResource = (part: string) => grants.filter((statement) => text(statement.Resource).includes(part));
+    // One statement per resource type: no second, looser statement could allow an IMDSv1 instance or a plain volume.
+    expect(byResource(':instance/*')).toHaveLength(1);
+    expect(byResource(':volume/*')).toHaveLength(1);
+    for (const statement of grants) {
+      const resources = text(statement.Resource);
+      if (resources.includes(':instance/*')) expect(statement.Condition?.StringEquals?.['ec2:MetadataHttpTokens']).toBe('required');
+      if (resources.includes(':volume/*')) expect(statement.Condition?.Bool?.['ec2:Encrypted']).toBe('true');
+    }
   });
 
   it('only the DNS steps can change records, only in the hosted zone and only under the customer domain', () => {
@@ -687,7 +715,17 @@ describe('Workflow steps', () => {
       expect(text(statement.Resource)).toMatch(new RegExp(`:route53:::hostedzone/${zoneId}"`));
       expect(statement.Condition).toEqual({
         'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [`*.${customerDomain}`] },
-        'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'] },
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+          // Only what provisioning writes: the subdomain's A record and the DKIM CNAMEs.
+          'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'CNAME'],
+        },
+        // ForAllValues is true for a missing key: these must be present for the grant to apply.
+        Null: {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': 'false',
+          'route53:ChangeResourceRecordSetsRecordTypes': 'false',
+          'route53:ChangeResourceRecordSetsActions': 'false',
+        },
       });
     }
     for (const { statement } of grantsOf('route53:ListResourceRecordSets')) {
@@ -806,13 +844,44 @@ describe('CustomerInstances', () => {
     template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', LogDestinationType: 'cloud-watch-logs', TrafficType: 'ALL' });
   });
 
-  it('the instance role talks to the SSM agent endpoints and reads customer parameters only', () => {
+  it('the instance role reads a customer parameter only when its StackProInstance tag is the calling instance ARN', () => {
     const statements = statementsOfRole(logicalId(stack.customerInstances.instanceRole));
-    const parameterReads = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('ssm:GetParameter')));
-    expect(parameterReads).toHaveLength(1);
-    expect(text(parameterReads[0]!.Resource)).toMatch(/:parameter\/stackpro\/customers\/\*"/);
+    const reads = statements.filter((statement) => statement.Effect === 'Allow' && [statement.Action].flat().some((action) => action.startsWith('ssm:GetParameter')));
+    expect(reads).toHaveLength(1);
+    const read = reads[0]!;
+    expect([read.Action].flat().sort()).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
+    expect(text(read.Resource)).toMatch(/:parameter\/stackpro\/customers\/\*"/);
+    expect(read.Condition).toEqual({
+      StringEquals: { 'ssm:resourceTag/StackProInstance': '${ec2:SourceInstanceARN}' },
+      // Fail closed: no instance ARN in the request (credentials taken off the box) or no tag: nothing.
+      Null: { 'ec2:SourceInstanceARN': 'false', 'ssm:resourceTag/StackProInstance': 'false' },
+    });
     const role = resourceOf(stack.customerInstances.instanceRole).Properties;
     expect(role).not.toHaveProperty('ManagedPolicyArns');
+  });
+
+  it('the instance role can never list by path, write, delete or tag a parameter', () => {
+    const statements = statementsOfRole(logicalId(stack.customerInstances.instanceRole));
+    const allowed = statements.filter((statement) => statement.Effect === 'Allow').flatMap((statement) => [statement.Action].flat());
+    expect(allowed.filter((action) => /^ssm:(GetParametersByPath|Put|Delete|Label|Unlabel|AddTags|RemoveTags)/.test(action))).toEqual([]);
+    const denied = statements.filter((statement) => statement.Effect === 'Deny');
+    expect(denied).toHaveLength(1);
+    expect([denied[0]!.Action].flat()).toEqual(
+      expect.arrayContaining(['ssm:GetParametersByPath', 'ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:AddTagsToResource', 'ssm:RemoveTagsFromResource']),
+    );
+    expect(text(denied[0]!.Resource)).toMatch(/:parameter\/\*"/);
+    expect(denied[0]!.Condition).toBeUndefined();
+  });
+
+  it('only DeployApplications writes and tags customer parameters, and it cannot read them', () => {
+    for (const action of ['ssm:PutParameter', 'ssm:AddTagsToResource']) {
+      const grants = grantsOf(action);
+      expect(grants.map((grant) => grant.role)).toEqual([logicalId(stepFunctionOf('DeployApplications').role!)]);
+      expect(text(grants[0]!.statement.Resource)).toMatch(/:parameter\/stackpro\/customers\/\*"/);
+    }
+    const actions = actionsOf(stepFunctionOf('DeployApplications'));
+    expect(actions.filter((action) => /^ssm:GetParameter/.test(action))).toEqual([]);
+    expect(text(environmentOf(stepFunctionOf('DeployApplications')).INSTANCE_ARN_PREFIX)).toMatch(/":ec2:",.*":instance\/"\]\]\}$/);
   });
 });
 
@@ -845,10 +914,72 @@ describe('DeployDocument', () => {
     for (const value of invalid) expect(pattern.test(value)).toBe(false);
   });
 
-  it('embeds no secret: secrets are read from Parameter Store at run time', () => {
-    const script = text(documentContent().mainSteps[0]!.inputs.runCommand);
-    expect(script).toContain('get-parameters-by-path --path \\"/stackpro/customers/$CUSTOMER_ID/\\"');
-    expect(script).not.toMatch(/password=|secret=|AKIA|BEGIN (RSA|EC|PRIVATE)/i);
+  /** The script's lines; the region line is an Fn::Join, shown as its JSON. */
+  const scriptLines = () => documentContent().mainSteps[0]!.inputs.runCommand.map((line) => (typeof line === 'string' ? line : JSON.stringify(line)));
+
+  it('embeds no secret: each secret is read by exact name at run time, never by path', () => {
+    const script = scriptLines().join('\n');
+    expect(script).toContain('aws ssm get-parameter --name "/stackpro/customers/$CUSTOMER_ID/$1" --with-decryption');
+    expect(script).not.toContain('get-parameters-by-path');
+    for (const secret of Object.values(CUSTOMER_SECRETS)) expect(script).toContain(`"$(secret ${secret.path})"`);
+    expect(script).not.toMatch(/(password|secret|key)=[^%"$]|AKIA|BEGIN (RSA|EC|PRIVATE)/i);
+  });
+
+  it('runs every container from an image pinned by digest (a floating tag fails this test)', () => {
+    const runs = scriptLines().filter((line) => line.startsWith('run '));
+    expect(runs.map((line) => line.split(' ')[1])).toEqual(CUSTOMER_CONTAINERS.map((container) => container.name));
+    for (const line of runs) expect(line.split(' ')[2]).toMatch(PINNED_IMAGE);
+    // No other way to start a container or pull an image sneaks in beside `run`.
+    const script = scriptLines().join('\n');
+    expect(script.match(/docker (run|pull|create)\b/g)).toEqual(['docker run']);
+    expect(script).not.toMatch(/:latest\b/);
+    // Each image's repository appears only in its pinned reference (no second, floating mention).
+    for (const { image } of CUSTOMER_CONTAINERS) {
+      const repository = image.split(/[:@]/)[0]!;
+      const mentions = script.split(/[\s"]+/).filter((word) => word.startsWith(`${repository}:`) || word.startsWith(`${repository}@`));
+      expect(mentions).toEqual([image]);
+    }
+  });
+
+  it('Roundcube is 1.6.11 or later (CVE-2025-49113) and runs as non-root', () => {
+    const mail = CUSTOMER_CONTAINERS.find((container) => container.image.startsWith('roundcube/roundcubemail:'))!;
+    const [major, minor, patch] = /:(\d+)\.(\d+)\.(\d+)/.exec(mail.image)!.slice(1).map(Number) as [number, number, number];
+    expect(major * 1e6 + minor * 1e3 + patch).toBeGreaterThanOrEqual(1_006_011);
+    expect(mail.nonRoot).toBe(true);
+    expect(mail.capAdd).toEqual([]);
+  });
+
+  it('every container runs with no-new-privileges and all capabilities dropped, adding back only a short list', () => {
+    const script = scriptLines().join('\n');
+    expect(script).toContain('--security-opt no-new-privileges:true --cap-drop ALL');
+    const allowed = new Set(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID', 'NET_BIND_SERVICE']);
+    for (const container of CUSTOMER_CONTAINERS) for (const cap of container.capAdd) expect(allowed.has(cap)).toBe(true);
+    expect(script).not.toMatch(/--privileged|--cap-add (ALL|SYS_ADMIN|NET_ADMIN)|docker\.sock|--network host|--pid host/);
+    expect(CUSTOMER_CONTAINERS.filter((container) => container.nonRoot).map((container) => container.name).sort()).toEqual(['mail', 'website']);
+  });
+
+  it('gives each container only its own secrets, through its own 0600 env file', () => {
+    const lines = scriptLines();
+    for (const container of CUSTOMER_CONTAINERS) {
+      const file = `"$APP_DIR/env/${container.name}.env"`;
+      const writes = lines.filter((line) => line.includes(`> ${file}.new`));
+      const run = lines.find((line) => line.startsWith(`run ${container.name} `))!;
+      const secretVars = (line: string) => [...line.matchAll(/"\$(SECRET_[A-Z_]+)"/g)].map((match) => match[1]).sort();
+      if (Object.keys(container.secrets).length + Object.keys(container.env).length === 0) {
+        expect(writes).toEqual([]);
+        expect(run).not.toContain('--env-file');
+        continue;
+      }
+      expect(writes).toHaveLength(1);
+      expect(run).toContain(`--env-file ${file}`);
+      const expected = Object.values(container.secrets).map((secret) => `SECRET_${secret.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`);
+      expect(secretVars(writes[0]!)).toEqual([...expected].sort());
+    }
+    const script = lines.join('\n');
+    expect(script).toContain('umask 077');
+    expect(script).toMatch(/^unset SECRET_/m);
+    // Secrets are printf arguments, never part of its format.
+    expect(script).not.toMatch(/printf "[^"]*\$SECRET_/);
   });
 });
 

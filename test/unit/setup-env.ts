@@ -15,6 +15,7 @@ process.env.HOSTED_ZONE_ID = 'Z0HOSTEDZONE';
 process.env.LAUNCH_TEMPLATE_ID = 'lt-0123456789abcdef0';
 process.env.SUBNET_IDS = 'subnet-a,subnet-b';
 process.env.DEPLOY_DOCUMENT_NAME = 'StackPro-DeployApplications';
+process.env.INSTANCE_ARN_PREFIX = 'arn:aws:ec2:us-east-1:000000000000:instance/';
 process.env.SENDER_ADDRESS = 'welcome@stackpro.test';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.STRIPE_SECRET_ID = 'stackpro/stripe';

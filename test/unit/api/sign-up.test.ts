@@ -154,6 +154,35 @@ describe('POST /auth/signup', () => {
     expect(fields).toEqual(expect.arrayContaining(['firstName: firstName is required.', 'password: password is required.']));
   });
 
+  describe('email length (RFC 5321 limits)', () => {
+    /** An address of exactly `total` characters whose local part is `local` characters long (labels of at most 50). */
+    const address = (local: number, total: number) => {
+      let domain = 'com';
+      while (total - local - 1 - domain.length > 51) domain = `${'d'.repeat(50)}.${domain}`;
+      return `${'l'.repeat(local)}@${'d'.repeat(total - local - 2 - domain.length)}.${domain}`;
+    };
+
+    it('accepts a 64-character local part in a 254-character address', async () => {
+      const email = address(64, 254);
+      expect(email).toHaveLength(254);
+      const res = await signUp({ ...validBody, email });
+      expect(res.statusCode).toBe(201);
+    });
+
+    it('refuses a 65-character local part', async () => {
+      const res = await signUp({ ...validBody, email: address(65, 80) });
+      expect(res.statusCode).toBe(400);
+      expect(bodyOf(res).error.details).toEqual([{ field: 'email', message: 'email local part must be at most 64 characters.' }]);
+      expect(ddb.calls()).toHaveLength(0);
+    });
+
+    it('refuses a 255-character address', async () => {
+      const res = await signUp({ ...validBody, email: address(20, 255) });
+      expect(res.statusCode).toBe(400);
+      expect(bodyOf(res).error.details).toEqual([{ field: 'email', message: 'email must be at most 254 characters.' }]);
+    });
+  });
+
   it('refuses a password over 256 characters', async () => {
     const res = await signUp({ ...validBody, password: 'p'.repeat(257) });
     expect(bodyOf(res).error.details).toEqual([{ field: 'password', message: 'password must be at most 256 characters.' }]);

@@ -1,5 +1,5 @@
 import { provisioningExecutionName } from '../../../lambdas/core/customer';
-import { MAX_SLUG_LENGTH, slugWithSuffix, slugify } from '../../../lambdas/core/slug';
+import { MAX_SLUG_LENGTH, firstSlug, isReservedSlug, slugWithSuffix, slugify } from '../../../lambdas/core/slug';
 
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
@@ -9,7 +9,7 @@ describe('slugify', () => {
     ['  Ünïcödé Café & Bar!! ', 'unicode-cafe-and-bar'],
     ['---', 'customer'],
     ['日本', 'customer'],
-    ['www', 'www-co'],
+    ['www', 'www'],
     ['ACME---Widgets, Inc.', 'acme-widgets-inc'],
   ])('turns %p into the DNS label %p', (company, slug) => {
     expect(slugify(company)).toBe(slug);
@@ -26,6 +26,29 @@ describe('slugify', () => {
     const slug = slugWithSuffix('x'.repeat(MAX_SLUG_LENGTH), 'a1b2c3');
     expect(slug).toHaveLength(MAX_SLUG_LENGTH);
     expect(slug.endsWith('-a1b2c3')).toBe(true);
+  });
+});
+
+describe('reserved slugs', () => {
+  it.each(['www', 'api', 'admin', 'mail', 'login', 'billing', 'support', 'status', 'stackpro', 'stackpro-billing', 'paypal', 'paypal-support', 'google'])(
+    '%p gets a random suffix like a taken slug',
+    (slug) => {
+      expect(isReservedSlug(slug)).toBe(true);
+      const chosen = firstSlug(slug, () => 'a1b2c3');
+      expect(chosen).toBe(slugWithSuffix(slug, 'a1b2c3'));
+      expect(chosen).toMatch(DNS_LABEL);
+    },
+  );
+
+  it.each(['acme-corp', 'www-widgets', 'mailbox-rentals', 'supportive-care', 'customer'])('%p is used as it is', (slug) => {
+    expect(isReservedSlug(slug)).toBe(false);
+    expect(firstSlug(slug, () => 'a1b2c3')).toBe(slug);
+  });
+
+  it('asks for a suffix only when it needs one', () => {
+    const suffix = jest.fn(() => 'a1b2c3');
+    firstSlug('acme-corp', suffix);
+    expect(suffix).not.toHaveBeenCalled();
   });
 });
 

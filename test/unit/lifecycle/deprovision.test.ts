@@ -210,8 +210,8 @@ describe('Mark customer cancelled', () => {
     expect(Object.values(infrastructureUpdate.ExpressionAttributeValues!)).toEqual(
       expect.arrayContaining(['snap-1', { website: 'deleted', crm: 'deleted', email: 'deleted' }]),
     );
-    // The reused rollback steps logged under "Roll back": that entry is closed.
-    expect(stepLog(table.ddb)).toContainEqual(['Roll back', 'succeeded', 'Instance terminated, DNS records and email identity removed']);
+    // Each reused step logged under its own state name; no summary entry is needed to close anything.
+    expect(stepLog(table.ddb)).toEqual([['Mark customer cancelled', 'succeeded', 'Cancelled; final backup snap-1 kept']]);
   });
 
   it('does not email again for an account another execution cancelled', async () => {

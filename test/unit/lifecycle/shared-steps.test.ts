@@ -47,7 +47,7 @@ describe('Send suspension / resumed / cancellation email', () => {
   it('logs the step failed and moves on once the state machine gives up', async () => {
     await expect(sendEmail({ ...ctx, kind: 'suspended', giveUp: true, error: { Error: 'MessageRejected', Cause: 'x' } })).resolves.toEqual({ sent: false });
     expect(ses.calls()).toHaveLength(0);
-    expect(stepLog(table.ddb)).toContainEqual(['Email the customer', 'failed', 'Not sent: MessageRejected: x']);
+    expect(stepLog(table.ddb)).toContainEqual(['Email the customer', 'failed', 'Not sent: The mail service refused the email.']);
   });
 
   it('fails with CustomerNotFoundError when the account is gone', async () => {
@@ -67,10 +67,10 @@ describe('Record failure', () => {
     const error = { Error: 'StepTimeoutError', Cause: JSON.stringify({ errorType: 'StepTimeoutError', errorMessage: 'Instance i-1 stopped did not happen after 60 checks' }) };
 
     await expect(recordFailure({ ...ctx, workflow: 'SuspendCustomer', error })).resolves.toEqual({
-      reason: 'StepTimeoutError: Instance i-1 stopped did not happen after 60 checks',
+      reason: 'Instance i-1 stopped did not happen after 60 checks',
     });
 
-    expect(stepLog(table.ddb)).toContainEqual(['Wait until stopped', 'failed', 'StepTimeoutError: Instance i-1 stopped did not happen after 60 checks']);
+    expect(stepLog(table.ddb)).toContainEqual(['Wait until stopped', 'failed', 'Instance i-1 stopped did not happen after 60 checks']);
     expect(stepLog(table.ddb).find(([name]) => name === 'Record failure')?.[1]).toBe('failed');
     expect(addMetric).toHaveBeenCalledWith('SuspendFailed', 'Count', 1);
   });

@@ -81,9 +81,9 @@ describe('SuspendCustomer', () => {
     expect(calledWith('lifecycle/stop-instance')[0]).toMatchObject({ customerId: 'cust-1', executionName: 'exec-1', reason: 'unpaid', executionStartTime: expect.any(String) });
     expect(calledWith('lifecycle/check-instance-stopped').map((i) => i.polls)).toEqual([0, 1]);
     // Parked only once the instance stopped, before the account says suspended.
-    expect(calledWith('lifecycle/park-subdomain')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', stepName: 'Park subdomain' }]);
+    expect(calledWith('lifecycle/park-subdomain')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', stepName: 'Park subdomain', workflowId: 'SuspendCustomer' }]);
     expect(calledWith('lifecycle/mark-customer-suspended')[0]).toMatchObject({ reason: 'unpaid' });
-    expect(calledWith('lifecycle/send-lifecycle-email')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', stepName: 'Send suspension email', kind: 'suspended', reason: 'unpaid' }]);
+    expect(calledWith('lifecycle/send-lifecycle-email')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', stepName: 'Send suspension email', workflowId: 'SuspendCustomer', kind: 'suspended', reason: 'unpaid' }]);
   });
 
   it('still succeeds when the email cannot be sent, logging it as not sent', async () => {
@@ -141,7 +141,7 @@ describe('ResumeCustomer', () => {
     const execution = await run('ResumeCustomer', { customerId: 'cust-1' });
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(calledWith('provisioning/point-subdomain')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', subdomain: 'acme.x', publicIp: '203.0.113.9', stepName: 'Point subdomain at instance' }]);
+    expect(calledWith('provisioning/point-subdomain')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', subdomain: 'acme.x', publicIp: '203.0.113.9', stepName: 'Point subdomain at instance', workflowId: 'ResumeCustomer' }]);
     expect(calledWith('provisioning/check-dns-change').map((i) => i.polls)).toEqual([0, 1]);
     expect(calledWith('lifecycle/mark-customer-active')[0]).toMatchObject({ instanceId: 'i-1', publicIp: '203.0.113.9', subdomain: 'acme.x' });
     expect(calledWith('lifecycle/send-lifecycle-email')[0]).toMatchObject({ kind: 'resumed' });
@@ -174,7 +174,7 @@ describe('DeprovisionCustomer', () => {
     const execution = await run('DeprovisionCustomer', input);
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(calledWith('lifecycle/check-snapshot')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', snapshotId: 'snap-1', polls: 0, stepName: 'Check snapshot' }]);
+    expect(calledWith('lifecycle/check-snapshot')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', snapshotId: 'snap-1', polls: 0, stepName: 'Check snapshot', workflowId: 'DeprovisionCustomer' }]);
     expect(calledWith('provisioning/remove-dns-records')[0]).toMatchObject({ subdomain: 'acme.x' });
     expect(calledWith('provisioning/delete-email-identity')[0]).toMatchObject({ subdomain: 'acme.x' });
     expect(calledWith('lifecycle/mark-customer-cancelled')[0]).toMatchObject({ snapshotId: 'snap-1' });

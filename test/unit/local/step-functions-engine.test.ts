@@ -70,7 +70,7 @@ describe('StepFunctionsEngine', () => {
 
     expect(record.status).toBe('SUCCEEDED');
     expect(JSON.parse(record.output ?? 'null')).toEqual({
-      result: { handled: { input: { customerId: 'cus_1' }, executionName: 'cus-1', stepName: 'Do work' } },
+      result: { handled: { input: { customerId: 'cus_1' }, executionName: 'cus-1', stepName: 'Do work', workflowId: 'TestFlow' } },
     });
     expect(record.history.map((event) => event.type)).toEqual([
       'ExecutionStarted',

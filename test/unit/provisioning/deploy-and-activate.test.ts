@@ -8,7 +8,7 @@ import { handler as activate } from '../../../lambdas/provisioning/activate-cust
 import { handler as checkAgent } from '../../../lambdas/provisioning/check-ssm-agent';
 import { handler as checkDeployment } from '../../../lambdas/provisioning/check-deployment';
 import { handler as deploy } from '../../../lambdas/provisioning/deploy-applications';
-import { handler as markFailed, readableReason } from '../../../lambdas/provisioning/mark-provisioning-failed';
+import { handler as markFailed } from '../../../lambdas/provisioning/mark-provisioning-failed';
 import { handler as sendWelcome } from '../../../lambdas/provisioning/send-welcome-email';
 import { handler as terminate } from '../../../lambdas/provisioning/terminate-instances';
 import { awsError, ctx, mockTable, stepLog } from './helpers';
@@ -107,7 +107,7 @@ describe('Welcome email that cannot be sent', () => {
     const cause = JSON.stringify({ errorType: 'MessageRejected', errorMessage: 'Email address is not verified.' });
     await expect(sendWelcome({ ...ctx, giveUp: true, error: { Error: 'MessageRejected', Cause: cause } })).resolves.toEqual({ sent: false });
     expect(ses.calls()).toHaveLength(0);
-    expect(stepLog(table.ddb)).toEqual([['Send welcome email', 'failed', 'Not sent: MessageRejected: Email address is not verified.']]);
+    expect(stepLog(table.ddb)).toEqual([['Send welcome email', 'failed', 'Not sent: The mail service refused the email.']]);
   });
 });
 
@@ -135,10 +135,10 @@ describe('Rollback', () => {
     });
     const cause = JSON.stringify({ errorType: 'DeploymentFailedError', errorMessage: 'Deployment command cmd-1 ended Failed' });
     const out = await markFailed({ ...ctx, error: { Error: 'DeploymentFailedError', Cause: cause }, rollback: {} });
-    expect(out).toMatchObject({ reason: 'DeploymentFailedError: Deployment command cmd-1 ended Failed', current: true, leftovers: [] });
+    expect(out).toMatchObject({ reason: 'Deployment command cmd-1 ended Failed', current: true, leftovers: [] });
     expect(stepLog(table.ddb)).toEqual(
       expect.arrayContaining([
-        ['Deploy applications', 'failed', 'DeploymentFailedError: Deployment command cmd-1 ended Failed'],
+        ['Deploy applications', 'failed', 'Deployment command cmd-1 ended Failed'],
         ['Roll back', 'succeeded', 'Everything created was removed'],
       ]),
     );
@@ -152,9 +152,12 @@ describe('Rollback', () => {
     expect(stepLog(table.ddb)).toContainEqual(['Roll back', 'failed', 'Could not remove: instance']);
   });
 
-  it('reads Lambda causes and plain causes alike', () => {
-    expect(readableReason({ Error: 'E', Cause: '{"errorType":"E","errorMessage":"broke"}' })).toBe('E: broke');
-    expect(readableReason({ Error: 'States.Timeout', Cause: 'Task timed out' })).toBe('States.Timeout: Task timed out');
-    expect(readableReason({ Error: 'States.Timeout' })).toBe('States.Timeout');
+  it('never stores a raw AWS message as the reason', async () => {
+    table.ddb.on(QueryCommand).resolves({ Items: [{ name: 'Launch instance', status: 'running', startedAt: '1', executionName: ctx.executionName }] });
+    const raw = 'User: arn:aws:sts::123456789012:assumed-role/StackPro-Launch/x is not authorized to perform: ec2:RunInstances';
+    const cause = JSON.stringify({ errorType: 'SomethingNew', errorMessage: raw });
+    const out = await markFailed({ ...ctx, error: { Error: 'SomethingNew', Cause: cause }, rollback: {} });
+    expect(out.reason).toMatch(/^an internal error \(reference [0-9a-f]{10}\)$/);
+    expect(JSON.stringify(table.ddb.calls().map((call) => call.args[0].input))).not.toMatch(/123456789012|arn:aws/);
   });
 });

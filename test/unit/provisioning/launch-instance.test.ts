@@ -64,7 +64,7 @@ describe('Launch instance', () => {
     ec2.on(RunInstancesCommand).rejects(awsError('UnauthorizedOperation'));
     await expect(handler(input)).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
     expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(1);
-    expect(stepLog(table.ddb)).toEqual([['Launch instance', 'running', 'Attempt failed: UnauthorizedOperation: UnauthorizedOperation']]);
+    expect(stepLog(table.ddb)).toEqual([['Launch instance', 'running', 'Attempt failed: A permission is missing on our side; our team has been alerted.']]);
   });
 
   it('refuses malformed input', async () => {

@@ -93,7 +93,7 @@ describe('ProvisionCustomer state machine', () => {
     expect(calledWith('provisioning/check-instance').map((i) => i.polls)).toEqual([0, 1]);
     expect(calledWith('provisioning/check-deployment').map((i) => i.polls)).toEqual([0, 1, 2]);
     // Steps get ids only, and the values earlier steps produced.
-    expect(calledWith('provisioning/launch-instance')[0]).toEqual({ customerId: 'cust-1', executionName: 'acme-cust-1', stepName: 'Launch instance', attempt: 1, instanceType: 't3.small', plan: 'business' });
+    expect(calledWith('provisioning/launch-instance')[0]).toEqual({ customerId: 'cust-1', executionName: 'acme-cust-1', stepName: 'Launch instance', workflowId: 'ProvisionCustomer', attempt: 1, instanceType: 't3.small', plan: 'business' });
     expect(calledWith('provisioning/point-subdomain')[0]).toMatchObject({ subdomain: 'acme.customers.test', publicIp: '203.0.113.9' });
     expect(calledWith('provisioning/deploy-applications')[0]).toMatchObject({ instanceId: 'i-1', subdomain: 'acme.customers.test', plan: 'business' });
     expect(calledWith('provisioning/activate-customer')[0]).toMatchObject({ instanceId: 'i-1', publicIp: '203.0.113.9' });

@@ -55,7 +55,7 @@ describe('loadDefinition', () => {
     it('loads a minimal valid file, adding the step name and the standard Retry after its own', () => {
       write({ StartAt: 'Work', TimeoutSeconds: 60, States: { Work: task({ Retry: [{ ErrorEquals: ['CapacityError'], MaxAttempts: 2 }] }) } });
       const state = loadDefinition(workflow, dir).States.Work;
-      expect(state.Parameters?.Payload).toEqual({ 'customerId.$': '$.customerId', stepName: 'Work' });
+      expect(state.Parameters?.Payload).toEqual({ 'customerId.$': '$.customerId', stepName: 'Work', workflowId: 'Test' });
       expect(state.Retry).toEqual([{ ErrorEquals: ['CapacityError'], MaxAttempts: 2 }, STANDARD_RETRY]);
     });
 

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { loadDefinition } from '../../../../statemachines/definition-loader';
+import { PROVISION_CUSTOMER } from '../../../../statemachines/workflows';
 import { clockSettingsFromEnv, SandboxClock } from '../../../../local/sandbox/clock';
 import { scaledTimeOverrides } from '../../../../local/step-functions/time-overrides';
 
@@ -38,7 +38,7 @@ describe('clockSettingsFromEnv', () => {
 });
 
 describe('scaledTimeOverrides', () => {
-  const definition = JSON.parse(readFileSync(path.join(__dirname, '../../../../statemachines/provision-customer.asl.json'), 'utf8'));
+  const definition = loadDefinition(PROVISION_CUSTOMER) as unknown as Parameters<typeof scaledTimeOverrides>[0];
 
   it('scales every Wait, including those inside Parallel branches', () => {
     const { waitTimeOverrides } = scaledTimeOverrides(definition, (seconds) => seconds * 10);
