@@ -73,7 +73,8 @@ async function runCase(options: FuzzRunOptions, agent: Agent, index: number): Pr
   try {
     const answer = await send(options.apiUrl, agent, fuzzCase);
     const code = answer.status >= 400 ? errorCodeOf(answer.text) : undefined;
-    return { ...base, answer: code ? `${answer.status} ${code}` : String(answer.status), problems: checkAnswer(fuzzCase, answer), excerpt: answer.text.slice(0, 200) };
+    const label = code ? `${answer.status} ${code}` : fuzzCase.method === 'HEAD' ? `${answer.status} (HEAD: no body)` : String(answer.status);
+    return { ...base, answer: label, problems: checkAnswer(fuzzCase, answer), excerpt: answer.text.slice(0, 200) };
   } catch (error) {
     return { ...base, answer: 'no answer', problems: [`no answer: ${(error as Error).message}`], excerpt: '' };
   }
