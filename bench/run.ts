@@ -3,14 +3,15 @@
  * Lambda bundles (size, cold import time), provisioning on the realistic model (signup to active against
  * the model's critical path; transitions, invocations and cost per signup) and 200 concurrent signups
  * provisioned on the fast profile, and Stripe webhooks (signed, duplicated, shuffled deliveries at concurrency,
- * checked for exactly-once; forged ones refused). Measured figures only; all traffic goes to 127.0.0.1. Prints one table
+ * checked for exactly-once; forged ones refused), and the fuzz suite at 10,000 requests. Measured figures only; all traffic goes to 127.0.0.1. Prints one table
  * per section and, last, one JSON line to copy into the README.
  *
- * BENCH_SECTIONS picks sections (comma-separated: api, bundles, provisioning, concurrent, webhooks, login; default all).
+ * BENCH_SECTIONS picks sections (comma-separated: api, bundles, provisioning, concurrent, webhooks, login, fuzz; default all).
  * Counts can be lowered for a quick try: BENCH_SIGNUPS, BENCH_READS, BENCH_IMPORT_RUNS,
  * BENCH_PROVISIONING_SIGNUPS, BENCH_CONCURRENT_SIGNUPS, BENCH_CONCURRENT_CONCURRENCY; BENCH_TIME_SCALE
  * is the realistic model's compression (real seconds per model second). Webhooks: BENCH_WEBHOOK_DELIVERIES,
  * BENCH_WEBHOOK_CONCURRENCY, BENCH_WEBHOOK_CUSTOMERS, BENCH_WEBHOOK_FORGED, BENCH_WEBHOOK_SEED.
+ * Fuzz (section 9, the fuzz suite at bench size): BENCH_FUZZ_COUNT (default 10,000), BENCH_FUZZ_SEED (default: a new one, printed).
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +24,8 @@ import { timePasswordHash } from './password-hash';
 import { benchProvisioning, printProvisioningReport } from './provisioning-section';
 import { benchWebhooks, printWebhookReport } from './webhooks-section';
 import { benchLoginTiming, printLoginTimingReport } from './login-timing-section';
+import { benchFuzz, printFuzzReport } from './fuzz-section';
+import { seedFrom } from '../test/integration/fuzz/run-fuzz';
 
 function count(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -44,8 +47,10 @@ const WEBHOOK_CUSTOMERS = count('BENCH_WEBHOOK_CUSTOMERS', 6);
 const WEBHOOK_FORGED = count('BENCH_WEBHOOK_FORGED', 20);
 const WEBHOOK_SEED = count('BENCH_WEBHOOK_SEED', 20_240_601);
 
-const SECTIONS = ['api', 'bundles', 'provisioning', 'concurrent', 'webhooks', 'login'] as const;
+const SECTIONS = ['api', 'bundles', 'provisioning', 'concurrent', 'webhooks', 'login', 'fuzz'] as const;
 const LOGIN_ATTEMPTS = count('BENCH_LOGIN_ATTEMPTS', 96);
+const FUZZ_COUNT = count('BENCH_FUZZ_COUNT', 10_000);
+const FUZZ_SEED = seedFrom(process.env.BENCH_FUZZ_SEED);
 const selected = sections(process.env.BENCH_SECTIONS);
 
 function scale(name: string, fallback: number): number {
@@ -160,6 +165,16 @@ async function main(): Promise<void> {
   } catch (error) {
     errors.push(`section 8: ${(error as Error).stack ?? String(error)}`);
     console.error(`\nSection 8 failed: ${(error as Error).stack ?? String(error)}`);
+  }
+
+  if (selected.has('fuzz')) try {
+    const fuzz = await benchFuzz({ count: FUZZ_COUNT, seed: FUZZ_SEED, concurrency: 16 });
+    const report = printFuzzReport(fuzz);
+    Object.assign(summary, report.summary);
+    for (const failure of report.failed) errors.push(`section 9: ${failure}`);
+  } catch (error) {
+    errors.push(`section 9: ${(error as Error).stack ?? String(error)}`);
+    console.error(`\nSection 9 failed: ${(error as Error).stack ?? String(error)}`);
   }
 
   summary.totalSeconds = Math.round((performance.now() - started) / 1000);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { GATEWAY_RESPONSES, METHOD_NOT_ALLOWED } from '../lambdas/api/gateway-responses';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES, type RouteDefinition } from '../lambdas/api/routes';
@@ -51,7 +52,7 @@ export function createApiAdapter(options: ApiAdapterOptions = {}): Server {
     integrationTimeoutMs: options.integrationTimeoutMs ?? 29_000,
     maxBodyBytes: options.maxBodyBytes ?? TEN_MEBIBYTES,
   };
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const started = Date.now();
     const requestId = randomUUID();
     handleRequest(req, requestId, settings)
@@ -64,6 +65,8 @@ export function createApiAdapter(options: ApiAdapterOptions = {}): Server {
         if (options.logRequests) console.log(`[api] ${req.method} ${req.url} ${response.statusCode} ${Date.now() - started} ms`);
       });
   });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnparsable(error, socket, settings.frontendOrigin));
+  return server;
 }
 
 /** Creates the adapter and listens on the loopback interface. */
@@ -191,6 +194,21 @@ async function invokeWithTimeout(settings: Settings, handlerPath: string, event:
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A request Node's HTTP parser refuses (an unknown method, broken framing, headers too large) never
+ * reaches a route; Node would answer a bare 400 without a body. Like API Gateway, answer it in our
+ * documented error shape (BAD_REQUEST) and close the connection, whose framing can no longer be trusted.
+ */
+function answerUnparsable(error: NodeJS.ErrnoException, socket: Duplex, frontendOrigin: string): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const response = gatewayError(GATEWAY_RESPONSES.DEFAULT_4XX, frontendOrigin, { connection: 'close' });
+  const headers = Object.entries({ ...response.headers, 'content-length': String(response.body.length) }).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${response.statusCode} Bad Request\r\n${headers.join('')}\r\n`), response.body]));
 }
 
 function write(res: ServerResponse, response: AdapterResponse, requestId: string): void {

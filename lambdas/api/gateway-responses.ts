@@ -3,9 +3,11 @@
  * The CDK stack installs them as gateway responses and the 405 mock integration; the local adapter sends
  * the very same bodies, so a client sees one error contract in both places.
  */
+import type { ErrorCode } from '../core/error-codes';
+
 export interface GatewayErrorResponse {
   readonly statusCode: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
 }
 

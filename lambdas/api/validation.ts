@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import {
   InvalidJsonError,
+  NotFoundError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -48,3 +49,16 @@ export function parseJsonBody<S extends z.ZodType>(
   return result.data;
 }
 
+
+/** Ids we issue (UUIDs) and the test fixtures' short ids; nothing longer can be a key of ours. */
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * A path parameter that names one of our resources, or 404 as for an id that does not exist: a value
+ * that cannot be an id (too long for a DynamoDB key, odd characters) never reaches the table.
+ */
+export function resourceIdParam(event: { pathParameters: Record<string, string | undefined> | null }, name: string, what: string): string {
+  const value = event.pathParameters?.[name];
+  if (value === undefined || !ID_PATTERN.test(value)) throw new NotFoundError(what);
+  return value;
+}

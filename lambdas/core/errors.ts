@@ -3,6 +3,8 @@
  * code; `lambdas/api/http-errors.ts` is the one place that turns them into responses. Anything else thrown
  * is a bug and becomes a generic 500 without internals.
  */
+import type { ErrorCode } from './error-codes';
+
 export interface FieldIssue {
   readonly field: string;
   readonly message: string;
@@ -10,7 +12,7 @@ export interface FieldIssue {
 
 export abstract class AppError extends Error {
   abstract readonly statusCode: number;
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
   readonly details?: readonly FieldIssue[];
   /** Extra response headers, e.g. `Retry-After` or `Allow`. */
   readonly headers?: Readonly<Record<string, string>>;

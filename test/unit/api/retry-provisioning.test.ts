@@ -65,4 +65,12 @@ describe('POST /admin/customers/{id}/provisioning/retry', () => {
     ddb.on(GetCommand).resolves({});
     expect((await retry('ghost')).statusCode).toBe(404);
   });
+
+  // Found by the fuzz suite: a 4,000-character id made DynamoDB refuse the key (over 2,048 bytes), a 500.
+  it.each([['too long for a key', 'a'.repeat(4_000)], ['not an id', 'a b'], ['empty', '']])('answers 404 for an id that cannot be one (%s) without reading the table', async (_label, customerId) => {
+    const res = await retry(customerId);
+    expect(res.statusCode).toBe(404);
+    expect(bodyOf(res).error.code).toBe('NOT_FOUND');
+    expect(ddb.calls()).toHaveLength(0);
+  });
 });

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { RouteDefinition } from '../../../lambdas/api/routes';
@@ -67,6 +67,17 @@ afterAll(async () => {
   errorLog.mockRestore();
 });
 
+/** Writes raw bytes to the adapter (requests fetch would refuse to send) and reads until it closes. */
+function rawExchange(raw: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1', () => socket.end(raw));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+  });
+}
+
 const errorCode = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code;
 
 describe('the API Gateway adapter', () => {
@@ -107,6 +118,17 @@ describe('the API Gateway adapter', () => {
 
     expect(response.status).toBe(413);
     expect(await errorCode(response)).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it.each([
+    ['an unknown method', 'FUZZ /echo/abc HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n'],
+    ['both Content-Length and Transfer-Encoding', 'POST /echo/abc HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}'],
+  ])('answers a request the HTTP parser refuses (%s) with the documented 400, not a bare one', async (_label, raw) => {
+    const answer = await rawExchange(raw);
+
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toMatch(/\r\ncontent-type: application\/json\r\n/i);
+    expect(JSON.parse(answer.split('\r\n\r\n')[1])).toEqual({ error: { code: 'BAD_REQUEST', message: expect.any(String) } });
   });
 
   it('answers a preflight for a known path', async () => {
