@@ -1,29 +1,38 @@
 /**
- * Every error code a client can receive, with its HTTP status: the one list the README's errors table,
- * the typed errors (`errors.ts`), API Gateway's own responses (`api/gateway-responses.ts`) and the fuzz
- * suite are held to. A code missing here does not type-check where it is thrown; a test keeps the README
- * table equal to this list.
+ * Every error code a client can receive, with its HTTP status, when it happens and its headers: the one
+ * list that the README's errors table, the typed errors (`errors.ts`), API Gateway's own responses
+ * (`api/gateway-responses.ts`), the OpenAPI document (`api/contract`) and the fuzz suite are held to. A
+ * code missing here does not type-check where it is thrown; a test keeps the README table equal to it.
  */
+export interface ErrorContract {
+  readonly status: number;
+  readonly when: string;
+  /** Response headers that come with this error, and what they mean. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const RETRY_AFTER = { 'Retry-After': 'Seconds to wait before retrying.' };
+
 export const ERROR_CODES = {
-  INVALID_JSON: 400,
-  VALIDATION_FAILED: 400,
-  INVALID_SIGNATURE: 400,
-  BAD_REQUEST: 400,
-  INVALID_CREDENTIALS: 401,
-  INVALID_REFRESH_TOKEN: 401,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  EMAIL_TAKEN: 409,
-  INVALID_STATE: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  TOO_MANY_ATTEMPTS: 429,
-  TOO_MANY_REQUESTS: 429,
-  INTERNAL_ERROR: 500,
-  SERVICE_UNAVAILABLE: 503,
-} as const satisfies Record<string, number>;
+  INVALID_JSON: { status: 400, when: 'The body is not valid JSON (or is empty).' },
+  VALIDATION_FAILED: { status: 400, when: 'Missing, mistyped, too long, invalid or unknown fields; `details` names each one.' },
+  INVALID_SIGNATURE: { status: 400, when: 'The `Stripe-Signature` does not verify against the raw body, or is older than 5 minutes.' },
+  BAD_REQUEST: { status: 400, when: 'API Gateway could not process the request.' },
+  INVALID_CREDENTIALS: { status: 401, when: 'Wrong password or unknown email (the same answer and timing for both).' },
+  INVALID_REFRESH_TOKEN: { status: 401, when: 'The refresh token is unknown, expired, already spent (its family is then revoked) or revoked.' },
+  UNAUTHORIZED: { status: 401, when: 'No valid access token (missing, malformed, expired or forged).' },
+  FORBIDDEN: { status: 403, when: 'The token or SigV4 signature does not grant this route, is invalid or has expired.' },
+  NOT_FOUND: { status: 404, when: 'No such resource (or not the caller\'s: the same answer), or no such route.' },
+  METHOD_NOT_ALLOWED: { status: 405, when: 'A known path with a method it does not serve; `Allow` lists those it does.' },
+  EMAIL_TAKEN: { status: 409, when: 'An account with this email already exists (`details[0].field` is `email`).' },
+  INVALID_STATE: { status: 409, when: 'The account is not in a state that allows this (e.g. billing not set up yet, provisioning not failed).' },
+  PAYLOAD_TOO_LARGE: { status: 413, when: 'The body is over 64 KB (our limit; 256 KB for Stripe webhooks) or 10 MB (API Gateway\'s).' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, when: 'The body is declared as something other than JSON.' },
+  TOO_MANY_ATTEMPTS: { status: 429, when: 'Too many failed logins for this email: refused for a cool-down, even with the right password.', headers: RETRY_AFTER },
+  TOO_MANY_REQUESTS: { status: 429, when: 'API Gateway throttling; slow down and retry.' },
+  INTERNAL_ERROR: { status: 500, when: 'A bug on our side; the body never carries internals.' },
+  SERVICE_UNAVAILABLE: { status: 503, when: 'A dependency is briefly down; nothing was saved, retry after `Retry-After`.', headers: RETRY_AFTER },
+} as const satisfies Record<string, ErrorContract>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

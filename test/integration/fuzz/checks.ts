@@ -43,7 +43,7 @@ function checkErrorBody(answer: FuzzAnswer): string[] {
   const problems: string[] = [];
   if (Object.keys(rest).length > 0) problems.push(`undocumented error fields ${Object.keys(rest).join(', ')}`);
   if (!isErrorCode(code)) problems.push(`undocumented code ${JSON.stringify(code)}`);
-  else if (ERROR_CODES[code] !== answer.status) problems.push(`code ${code} with status ${answer.status} (documented: ${ERROR_CODES[code]})`);
+  else if (ERROR_CODES[code].status !== answer.status) problems.push(`code ${code} with status ${answer.status} (documented: ${ERROR_CODES[code].status})`);
   if (typeof message !== 'string' || message.length === 0) problems.push('an error without a message');
   if (details !== undefined) {
     const valid = Array.isArray(details) && details.every((entry) => isPlainObject(entry) && typeof entry.field === 'string' && typeof entry.message === 'string' && Object.keys(entry).length === 2);
