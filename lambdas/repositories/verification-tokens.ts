@@ -103,7 +103,9 @@ export async function markVerified(customer: Customer, tokenHash: string, now: n
     );
     return true;
   } catch (error) {
-    if (cancellationCodes(error)?.includes('ConditionalCheckFailed')) return false;
+    // A condition failed, or other clicks kept conflicting: either way this click did not verify.
+    const codes = cancellationCodes(error);
+    if (codes?.includes('ConditionalCheckFailed') || codes?.includes('TransactionConflict')) return false;
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- status bodies are asserted field by field */
 import { signedFetch } from '../../bin/admin-request';
-import { call, eventually, newSignup } from './api-client';
+import { call, eventually, newSignup, signUpVerified, verificationToken } from './api-client';
 import { startLocalStackProcess, type LocalStackProcess } from './local-stack-process';
 
 /**
@@ -52,7 +52,7 @@ async function holdings(customerId: string, subdomain: string) {
 }
 
 async function signUp(plan = 'starter') {
-  const res = await call('POST', '/auth/signup', { json: newSignup({ plan }), base: stack.apiUrl });
+  const res = await signUpVerified(newSignup({ plan }), { base: stack.apiUrl, edge: stack.edgeUrl });
   expect(res.status).toBe(201);
   return res.body as { customerId: string; accessToken: string; subdomain: string; email?: string };
 }
@@ -106,7 +106,7 @@ async function outboxFor(address: string) {
 describe('provisioning workflow on the sandbox', () => {
   it('takes a signup to active with a subdomain, an IP, the apps deployed and a welcome email', async () => {
     const signup = newSignup({ plan: 'business' });
-    const created = (await call('POST', '/auth/signup', { json: signup, base: stack.apiUrl })).body;
+    const created = (await signUpVerified(signup, { base: stack.apiUrl, edge: stack.edgeUrl })).body;
     const status = await expectActive(created);
     expect(status.provisioning.currentStep).toBeNull();
     expect(status.provisioning.steps.map((s: { name: string }) => s.name)).toEqual(
@@ -116,9 +116,9 @@ describe('provisioning workflow on the sandbox', () => {
     const held = await holdings(created.customerId, created.subdomain);
     expect(held.instances[0]).toMatchObject({ instanceType: 't3.small' });
     expect(held.records.filter((r) => r.type === 'CNAME')).toHaveLength(3);
+    // The verification email first, then exactly one welcome email.
     const mails = await outboxFor(signup.email.trim().toLowerCase());
-    expect(mails).toHaveLength(1);
-    expect(mails[0].subject).toContain('ready');
+    expect(mails.map((mail) => mail.subject)).toEqual(['Confirm your email address for StackPro', expect.stringContaining('ready')]);
   });
 
   describe.each([
@@ -175,11 +175,14 @@ describe('provisioning workflow on the sandbox', () => {
 
   it('keeps the customer active when only the welcome email fails for good', async () => {
     await edge('DELETE', '/_sandbox/faults');
-    await fault('sesv2', 'SendEmail', 'MessageRejected', 100);
     const signup = newSignup();
     const customer = (await call('POST', '/auth/signup', { json: signup, base: stack.apiUrl })).body;
+    // The verification email goes out first; from then on SES refuses every email.
+    const token = await verificationToken(signup.email, { edge: stack.edgeUrl });
+    await fault('sesv2', 'SendEmail', 'MessageRejected', 100);
+    expect((await call('POST', '/auth/verify-email', { json: { token }, base: stack.apiUrl })).status).toBe(200);
     const status = await expectActive(customer);
-    expect(await outboxFor(signup.email.trim().toLowerCase())).toHaveLength(0);
+    expect((await outboxFor(signup.email.trim().toLowerCase())).filter((e) => e.subject.includes('is ready'))).toHaveLength(0);
     expect(status.provisioning.steps).toContainEqual(
       expect.objectContaining({ name: 'Send welcome email', status: 'failed', message: expect.stringContaining('MessageRejected') }),
     );
