@@ -64,9 +64,16 @@ async function settled(customer: { customerId: string; accessToken: string }, un
     return until(res.body) ? res.body : undefined;
   }, 60_000, 'provisioning to settle');
 }
-/** Settled: failed or active with email verified, and no step still running (its log written). */
+/**
+ * Settled: failed, or active with email verified and the last step logged, and no step still running. (An
+ * identity verified before activation shows email running between steps, before the welcome email.)
+ */
 const defaultSettled = (body: any) =>
-  body.provisioning?.currentStep === null && (body.status === 'failed' || (body.status === 'active' && body.services?.email === 'running'));
+  body.provisioning?.currentStep === null &&
+  (body.status === 'failed' ||
+    (body.status === 'active' &&
+      body.services?.email === 'running' &&
+      body.provisioning.steps.some((step: { name: string; endedAt?: string }) => step.name === 'Verify email domain' && step.endedAt)));
 
 async function fault(service: string, action: string, error: string, times: number) {
   const res = await edge('POST', '/_sandbox/faults', { service, action, error, times });
