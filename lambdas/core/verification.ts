@@ -3,10 +3,10 @@ import { createHash, randomBytes } from 'node:crypto';
 /**
  * Email verification rules. A token is 32 random bytes (base64url); only its SHA-256 is stored, so a
  * table leak verifies nobody. It is single-use and lives 24 hours. An account that is never verified is
- * abandoned after 7 days: its email and subdomain become free and the clean-up removes it.
+ * abandoned after 7 days: its email and subdomain become free and the clean-up removes it. (Both
+ * durations are settings in lambdas/config.ts, so tests can shorten them.)
  */
-export const VERIFICATION_TOKEN_TTL_MS = 24 * 3600 * 1000;
-export const UNVERIFIED_ACCOUNT_TTL_MS = 7 * 24 * 3600 * 1000;
+
 /** Resends allowed per account in any sliding hour (the signup's own email is not counted). */
 export const RESEND_LIMIT = 3;
 export const RESEND_WINDOW_MS = 3600 * 1000;

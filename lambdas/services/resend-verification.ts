@@ -1,5 +1,6 @@
 import { InvalidStateError, NotFoundError, ServiceUnavailableError, VerificationEmailLimitError } from '../core/errors';
-import { VERIFICATION_TOKEN_TTL_MS, decideResend, hashVerificationToken, newVerificationToken } from '../core/verification';
+import { config } from '../config';
+import { decideResend, hashVerificationToken, newVerificationToken } from '../core/verification';
 import { logger } from '../observability';
 import { sendVerificationEmail } from '../notifications/verification-email';
 import { getCustomer } from '../repositories/accounts';
@@ -24,7 +25,7 @@ export async function resendVerification(customerId: string, now = Date.now()): 
     const decision = decideResend(customer.verificationResentAt, now);
     if (!decision.allowed) throw new VerificationEmailLimitError(decision.retryAfterSeconds);
     const value = newVerificationToken();
-    const token = { hash: hashVerificationToken(value), expiresAt: now + VERIFICATION_TOKEN_TTL_MS };
+    const token = { hash: hashVerificationToken(value), expiresAt: now + config.verificationTokenTtlSeconds() * 1000 };
     const tokens = [...(customer.verificationTokens ?? []).filter((live) => live.expiresAt > now), token];
     if (!(await recordResend(customerId, { version: customer.verificationVersion, resentAt: decision.recent, tokens, token }))) continue;
 

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { config } from '../config';
 import { normalizeEmail, provisioningExecutionName, type Customer } from '../core/customer';
-import { VERIFICATION_TOKEN_TTL_MS, hashVerificationToken, newVerificationToken } from '../core/verification';
+import { hashVerificationToken, newVerificationToken } from '../core/verification';
 import { hashPassword } from '../core/passwords';
 import { slugWithSuffix, slugify } from '../core/slug';
 import { logger } from '../observability';
@@ -29,7 +29,7 @@ export async function signUpCustomer(input: SignUpBody, now = new Date()): Promi
   const customerId = randomUUID();
   const session = newSession(now.getTime());
   const token = newVerificationToken();
-  const verificationToken = { hash: hashVerificationToken(token), expiresAt: now.getTime() + VERIFICATION_TOKEN_TTL_MS };
+  const verificationToken = { hash: hashVerificationToken(token), expiresAt: now.getTime() + config.verificationTokenTtlSeconds() * 1000 };
   const pendingExpiresAt = now.getTime() + config.unverifiedAccountTtlSeconds() * 1000;
   const baseSlug = slugify(input.company);
 

@@ -233,7 +233,8 @@ describe('abandoned signups', () => {
   let stack: LocalStackProcess;
 
   beforeAll(async () => {
-    stack = await startLocalStackProcess();
+    // Links expire after 5 seconds here (24 hours in production), so a test can watch one expire.
+    stack = await startLocalStackProcess({ env: { VERIFICATION_TOKEN_TTL_SECONDS: '5' } });
   }, 90_000);
 
   afterAll(async () => {
@@ -275,6 +276,27 @@ describe('abandoned signups', () => {
     expect(again.customerId).not.toBe(gone.customerId);
     expect(again.subdomain.split('.')[0]).toBe(slugify(company));
   }, 60_000);
+
+  it('refuses an expired link with 400 INVALID_VERIFICATION_TOKEN; a resent one still verifies', async () => {
+    // X's link is never used; Y (signed up just after) is verified at once, and its used link, clicked again,
+    // answers 200 until it expires: when it turns 400, X's older link has expired too.
+    const x = await signUp(newSignup(), stack.apiUrl);
+    const y = await signUp(newSignup(), stack.apiUrl);
+    const expired = await verificationToken(x.email, { edge: stack.edgeUrl });
+    const used = await verificationToken(y.email, { edge: stack.edgeUrl });
+    expect((await verify(used, stack.apiUrl)).status).toBe(200);
+    await eventually(async () => ((await verify(used, stack.apiUrl)).status === 400 ? true : undefined), 15_000, 'the links to expire');
+
+    const refused = await verify(expired, stack.apiUrl);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('INVALID_VERIFICATION_TOKEN');
+    expect((await status(x, stack.apiUrl)).body.status).toBe('pending_verification');
+
+    expect((await resend(x.accessToken, stack.apiUrl)).status).toBe(202);
+    const fresh = await verificationToken(x.email, { edge: stack.edgeUrl, count: 2 });
+    expect((await verify(fresh, stack.apiUrl)).body).toEqual({ customerId: x.customerId, status: 'provisioning' });
+    expect((await verify(fresh, stack.apiUrl)).status).toBe(200);
+  }, 30_000);
 
   it('refuses a malformed run request on the sandbox control', async () => {
     const res = await fetch(`${stack.edgeUrl}/_sandbox/schedules/run`, { method: 'POST', body: JSON.stringify({ job: 'Nope' }) });
