@@ -38,6 +38,38 @@ export async function signUp(apiUrl: string, body: object, accounts: Account[]):
   return { ok: true, status: '201' };
 }
 
+/**
+ * Follows the verification link the sandbox outbox holds for `email` (POST /auth/verify-email), as a
+ * person would: provisioning starts here, not at signup.
+ */
+export async function verifyEmail(apiUrl: string, edgeUrl: string, email: string): Promise<Outcome> {
+  const deadline = Date.now() + REQUEST_TIMEOUT_MS;
+  let token: string | undefined;
+  while (!token && Date.now() < deadline) {
+    const outbox = (await (await fetch(`${edgeUrl}/_sandbox/outbox`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).json()) as {
+      emails: { to: string[]; text?: string }[];
+    };
+    const mail = outbox.emails.find((candidate) => candidate.to.some((to) => to.toLowerCase() === email.toLowerCase()));
+    token = mail?.text ? /\/verify-email\?token=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1] : undefined;
+    if (!token) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (!token) return { ok: false, status: 'no verification email', detail: email };
+  const response = await fetch(`${apiUrl}/auth/verify-email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const text = await response.text();
+  return response.status === 200 ? { ok: true, status: '200' } : { ok: false, status: `verify ${response.status}`, detail: text.slice(0, 300) };
+}
+
+/** Signup, then the verification link: the account that provisioning benchmarks need. */
+export async function signUpVerified(apiUrl: string, edgeUrl: string, body: { email: string }, accounts: Account[]): Promise<Outcome> {
+  const created = await signUp(apiUrl, body, accounts);
+  return created.ok ? verifyEmail(apiUrl, edgeUrl, body.email) : created;
+}
+
 /** GET /customers/{id}/status with the account's bearer token; `ok` only for 200 naming that customer. */
 export async function getStatus(apiUrl: string, account: Account): Promise<Outcome> {
   const response = await fetch(`${apiUrl}/customers/${account.customerId}/status`, {

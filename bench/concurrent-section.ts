@@ -1,4 +1,4 @@
-import { type Account, signUp, signupBody } from './api-latency';
+import { type Account, signUpVerified, signupBody } from './api-latency';
 import { refusedHosts } from './guard';
 import { runLoad } from './load';
 import { withLocalStack } from './local-stack';
@@ -42,7 +42,7 @@ export async function benchConcurrentProvisioning(options: ConcurrentOptions): P
       const started = Date.now();
       const load = await runLoad(options.signups, options.concurrency, async (i) => {
         const created: Account[] = [];
-        const outcome = await signUp(stack.apiUrl, signupBody(runTag, `x${i}`), created);
+        const outcome = await signUpVerified(stack.apiUrl, stack.process.edgeUrl, signupBody(runTag, `x${i}`), created);
         accounts[i] = created[0];
         return outcome;
       });

@@ -4,7 +4,7 @@ import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import Stripe from 'stripe';
 import { LOCAL_STRIPE_SECRET_KEY } from '../local/local-env';
 import { seededRandom, shuffled, stripeId } from '../local/sandbox/stripe/ids';
-import { type Account, dynamoDbClient, LOCAL_TABLE_NAME, signUp, signupBody } from './api-latency';
+import { type Account, dynamoDbClient, LOCAL_TABLE_NAME, signUpVerified, signupBody } from './api-latency';
 import { refusedHosts } from './guard';
 import { runLoad } from './load';
 import { type BenchStack, withLocalStack } from './local-stack';
@@ -337,7 +337,7 @@ async function provision(apiUrl: string, edgeUrl: string, count: number): Promis
   const accounts: (Account | undefined)[] = new Array(count);
   const load = await runLoad(count, 4, async (i) => {
     const created: Account[] = [];
-    const outcome = await signUp(apiUrl, bodies[i], created);
+    const outcome = await signUpVerified(apiUrl, edgeUrl, bodies[i], created);
     accounts[i] = created[0];
     return outcome;
   });

@@ -4,7 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { grantItemRead } from './customer-table';
+import { grantItemRead, grantItemWrite } from './customer-table';
 import {
   GATEWAY_RESPONSES,
   METHOD_NOT_ALLOWED,
@@ -76,6 +76,9 @@ const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
     'Stripe cannot present our JWT or a SigV4 signature: the handler verifies the Stripe-Signature HMAC (webhook secret, 300 s tolerance) ' +
     'over the raw body and refuses anything else before reading it.',
   GetOpenApi: 'serves the public API contract (no customer data); the function has no AWS access at all.',
+  VerifyEmail:
+    'is opened from the verification email, before the person can sign in anywhere: the single-use, 24-hour random token (stored hashed) ' +
+    'is the credential.',
 };
 const DEFAULT_PUBLIC_ROUTE_REASON = 'is public by design (signup/login/refresh/health); customer routes use the JWT Lambda authorizer.';
 
@@ -281,7 +284,7 @@ export class AccountApi extends Construct {
           grantItemRead(props.table, fn);
           break;
         case 'table:write':
-          props.table.grantWriteData(fn);
+          grantItemWrite(props.table, fn);
           break;
         case 'signing-key:read':
           props.signingKey.grantRead(fn);

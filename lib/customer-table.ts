@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TABLE_DESIGN } from '../lambdas/repositories/table-design';
 
@@ -31,13 +31,35 @@ export class CustomerTable extends Construct {
       // control we do not need yet (no cross-account access, no crypto-shredding).
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
     });
+    // Sparse: only unverified profiles carry these keys, so the clean-up Queries a handful of items.
+    const pending = TABLE_DESIGN.pendingVerificationIndex;
+    this.table.addGlobalSecondaryIndex({
+      indexName: pending.indexName,
+      partitionKey: { name: pending.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: pending.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
   }
 }
 
 /**
  * Read access without Scan: every access pattern is a GetItem or a Query (README "Data model"), so no
- * function needs to read the whole table, and a bug or a compromised function cannot.
+ * function needs to read the whole table, and a bug or a compromised function cannot. The base table
+ * only: the one index (PendingVerification) is granted by name to the job that reads it.
  */
 export function grantItemRead(table: dynamodb.ITable, grantee: iam.IGrantable): iam.Grant {
-  return table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable');
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'],
+    resourceArns: [table.tableArn],
+  });
+}
+
+/** Item writes on the base table (grantWriteData would add `index/*` too, which nothing writes through). */
+export function grantItemWrite(table: dynamodb.ITable, grantee: iam.IGrantable): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable'],
+    resourceArns: [table.tableArn],
+  });
 }

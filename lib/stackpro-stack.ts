@@ -9,6 +9,7 @@ import { LifecycleAlarms } from './lifecycle-alarms';
 import { LifecycleWorkflows } from './lifecycle-workflows';
 import { ProvisioningAlarms } from './provisioning-alarms';
 import { ProvisioningWorkflow } from './provisioning-workflow';
+import { ScheduledJobs } from './scheduled-jobs';
 import { readSettings, type StackProSettings } from './settings';
 import { SigningKey } from './signing-key';
 import { StripeKeys } from './stripe-keys';
@@ -36,6 +37,7 @@ export class StackProStack extends Stack {
   readonly lifecycle: LifecycleWorkflows;
   readonly lifecycleAlarms: LifecycleAlarms;
   readonly accountApi: AccountApi;
+  readonly scheduledJobs: ScheduledJobs;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
     super(scope, id, props);
@@ -81,6 +83,9 @@ export class StackProStack extends Stack {
       lifecycle: this.lifecycle,
       settings,
     });
+
+    // Hourly clean-up of signups whose email was never verified (lambdas/scheduled/jobs.ts).
+    this.scheduledJobs = new ScheduledJobs(this, 'ScheduledJobs', { table: this.customerTable.table });
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the account API (the frontend calls this)',

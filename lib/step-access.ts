@@ -5,7 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import { PLANS } from '../lambdas/core/plans';
 import type { StepAccess, WorkflowStep } from '../statemachines/workflows';
-import { grantItemRead } from './customer-table';
+import { grantItemRead, grantItemWrite } from './customer-table';
 import { MANAGED_BY_TAG, type CustomerInstances } from './customer-instances';
 import { CUSTOMER_PARAMETER_PREFIX } from '../lambdas/core/customer-secrets';
 import type { DeployDocument } from './deploy-document';
@@ -93,7 +93,7 @@ export function grantStepAccess(step: WorkflowStep, access: StepAccess, fn: lamb
       grantItemRead(targets.table, fn);
       break;
     case 'table:write':
-      targets.table.grantWriteData(fn);
+      grantItemWrite(targets.table, fn);
       break;
     case 'ec2:launch': {
       const { instances } = targets;

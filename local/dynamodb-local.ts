@@ -7,7 +7,9 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
+  type AttributeDefinition,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_DESIGN } from '../lambdas/repositories/table-design';
 import { childProcessEnv, LOCAL_REGION } from './local-env';
@@ -135,10 +137,29 @@ async function waitUntilReady(
   }
 }
 
-/** Creates the single table as CDK does (same keys and TTL attribute) unless a previous run did. */
+/** Creates the single table as CDK does (same keys, TTL attribute and indexes) unless a previous run did. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const index = TABLE_DESIGN.pendingVerificationIndex;
+  const indexAttributes: AttributeDefinition[] = [
+    { AttributeName: index.partitionKey, AttributeType: 'S' },
+    { AttributeName: index.sortKey, AttributeType: 'N' },
+  ];
+  const pendingIndex = {
+    IndexName: index.indexName,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'KEYS_ONLY' as const },
+  };
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    // A data dir from before the index existed: add it, as CloudFormation would on deploy.
+    if (!Table?.GlobalSecondaryIndexes?.some((existing) => existing.IndexName === index.indexName)) {
+      await client.send(
+        new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: indexAttributes, GlobalSecondaryIndexUpdates: [{ Create: pendingIndex }] }),
+      );
+    }
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -150,11 +171,13 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       AttributeDefinitions: [
         { AttributeName: TABLE_DESIGN.partitionKey, AttributeType: 'S' },
         { AttributeName: TABLE_DESIGN.sortKey, AttributeType: 'S' },
+        ...indexAttributes,
       ],
       KeySchema: [
         { AttributeName: TABLE_DESIGN.partitionKey, KeyType: 'HASH' },
         { AttributeName: TABLE_DESIGN.sortKey, KeyType: 'RANGE' },
       ],
+      GlobalSecondaryIndexes: [pendingIndex],
     }),
   );
   await client.send(

@@ -24,6 +24,8 @@ import { createSandbox } from './sandbox/sandbox';
 import { createStripeSandbox, type StripeSandboxSettings } from './sandbox/stripe';
 import { parsePort } from './ports';
 import { loadOrCreateSigningKey } from './signing-key';
+import { startLocalScheduler } from './scheduler';
+import { SCHEDULED_JOBS } from '../lambdas/scheduled/jobs';
 import { StepFunctionsEngine, stateMachineArn, type TimeOverrides } from './step-functions/engine';
 
 export interface LocalStackOptions {
@@ -164,10 +166,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         : undefined;
     // LocalStack has no Stripe: in that mode Stripe still runs here, on its own.
     const stripe = sandbox?.stripe ?? createStripeSandbox(path.join(dataDir, 'sandbox'), clock, stripeSettings);
+    // The EventBridge schedules (lambdas/scheduled/jobs.ts), with a control to run a job for any moment.
+    const scheduler = startLocalScheduler({ jobs: SCHEDULED_JOBS, loadHandler });
+    stoppers.push(async () => scheduler.stop());
     const edge: EdgeServer = await startEdgeServer({
       port: ports.edge,
       services: { ...sandbox?.services, states: stepFunctionsService(stepFunctions), secretsmanager: secretsManagerService(secrets) },
-      sandboxRoutes: sandbox?.routes ?? stripe.routes,
+      sandboxRoutes: { ...(sandbox?.routes ?? stripe.routes), ...scheduler.routes },
       stripe: stripe.service,
     });
     stoppers.push(() => edge.close(), () => stepFunctions.shutdown());
@@ -232,6 +237,7 @@ async function warmHandlers(loadHandler: HandlerLoader): Promise<void> {
     ...ROUTES.map((route) => route.handler),
     CUSTOMER_AUTHORIZER_HANDLER,
     ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
+    ...SCHEDULED_JOBS.map((job) => job.handler),
   ]);
   for (const handlerPath of handlerPaths) {
     await loadHandler(handlerPath).catch((error: unknown) => {

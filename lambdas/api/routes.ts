@@ -21,6 +21,12 @@ export interface RouteDefinition {
   readonly auth: RouteAuth;
   /** What the handler needs from AWS, so CDK grants exactly that. */
   readonly access: readonly RouteAccess[];
+  /**
+   * A `customer` route that answers before the email is verified (status, resend). Every other customer
+   * route refuses with 403 EMAIL_NOT_VERIFIED (api/verified-customer.ts); a test holds each to it.
+   * @default false
+   */
+  readonly allowUnverified?: boolean;
 }
 
 export type RouteAccess =
@@ -43,7 +49,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/auth/signup',
     handler: 'api/sign-up',
     auth: 'public',
-    access: ['table:write', 'signing-key:read', 'provisioning:start'],
+    // Provisioning starts at verification (VerifyEmail); signup sends the verification email.
+    access: ['table:write', 'signing-key:read', 'ses:send'],
   },
   {
     id: 'LogIn',
@@ -68,6 +75,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'api/get-customer-status',
     auth: 'customer',
     access: ['table:read'],
+    // Says `pending_verification` until the email is verified.
+    allowUnverified: true,
   },
   {
     id: 'CreateCheckoutSession',
@@ -93,6 +102,24 @@ export const ROUTES: readonly RouteDefinition[] = [
     // Public to API Gateway; every request must carry a valid Stripe-Signature over its raw body.
     auth: 'public',
     access: ['table:read', 'table:write', 'stripe', 'lifecycle:start', 'ses:send'],
+  },
+  {
+    id: 'VerifyEmail',
+    method: 'POST',
+    path: '/auth/verify-email',
+    handler: 'api/verify-email',
+    // Opened from the email, wherever that is read: the single-use token is the credential.
+    auth: 'public',
+    access: ['table:read', 'table:write', 'provisioning:start'],
+  },
+  {
+    id: 'ResendVerification',
+    method: 'POST',
+    path: '/auth/resend-verification',
+    handler: 'api/resend-verification',
+    auth: 'customer',
+    access: ['table:read', 'table:write', 'ses:send'],
+    allowUnverified: true,
   },
   {
     id: 'RetryProvisioning',

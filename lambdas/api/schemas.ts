@@ -54,3 +54,16 @@ export const RefreshBody = z.strictObject(
   { refreshToken: z.string({ error: stringError('refreshToken') }).min(1, 'refreshToken is required.').max(512, 'refreshToken is too long.') },
   { error: 'The body must be a JSON object.' },
 );
+
+/** A verification token is 43 base64url characters; anything far off is refused before any lookup. */
+export const VerifyEmailBody = z.strictObject(
+  {
+    token: z
+      .string({ error: stringError('token') })
+      .trim()
+      .min(1, 'token is required.')
+      .max(128, 'token is too long.')
+      .regex(/^[A-Za-z0-9_-]+$/, 'token must be the code from the email.'),
+  },
+  { error: 'The body must be a JSON object.' },
+);

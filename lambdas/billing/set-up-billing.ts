@@ -33,7 +33,10 @@ export const handler = provisioningStep('Set up billing', Input, async ({ custom
     ).id;
   const price = config.stripePriceIds()[customer.plan];
   if (!price) throw new Error(`No Stripe price configured for plan ${customer.plan}`);
-  const trialEnd = Math.floor(Date.parse(customer.trialEndsAt) / 1000);
+  // The trial starts when the email is verified, which is what starts provisioning.
+  if (!customer.trialEndsAt) throw new Error(`Customer ${customerId} has no trial yet (email not verified)`);
+  const trialEndsAt = customer.trialEndsAt;
+  const trialEnd = Math.floor(Date.parse(trialEndsAt) / 1000);
   const subscription = await stripe.subscriptions.create(
     {
       customer: stripeCustomerId,
@@ -49,6 +52,6 @@ export const handler = provisioningStep('Set up billing', Input, async ({ custom
   await saveBillingSnapshot(customerId, snapshotOf(subscription, Date.now()));
   return {
     output: { stripeCustomerId, subscriptionId: subscription.id },
-    message: `Subscribed to ${customer.plan} (${subscription.status}, trial until ${customer.trialEndsAt.slice(0, 10)})`,
+    message: `Subscribed to ${customer.plan} (${subscription.status}, trial until ${trialEndsAt.slice(0, 10)})`,
   };
 });

@@ -2,11 +2,13 @@ import type { BillingSnapshot } from './billing';
 import type { PlanName } from './plans';
 
 /**
- * The account lifecycle. Provisioning leads to `active` or `failed`; billing drives the rest: `past_due`
+ * The account lifecycle. Signup leaves the account `pending_verification` (nothing provisioned, no trial)
+ * until the email is verified, which moves it to `provisioning`. Provisioning leads to `active` or `failed`; billing drives the rest: `past_due`
  * (service stays up), `suspending` -> `suspended` (instance stopped, data kept), `resuming` -> `active`,
  * and `cancelled` once deprovisioned after the retention period. See README "Billing lifecycle".
  */
 export type CustomerStatus =
+  | 'pending_verification'
   | 'provisioning'
   | 'active'
   | 'failed'
@@ -27,7 +29,26 @@ export interface Customer {
   /** `<slug>.<customer domain>`: unique, DNS-safe, made from the company name. */
   readonly subdomain: string;
   readonly createdAt: string;
-  readonly trialEndsAt: string;
+  /** Set when the email is verified (the trial starts then); absent while `pending_verification`. */
+  readonly trialEndsAt?: string;
+  /** When the email was verified. */
+  readonly verifiedAt?: string;
+  /**
+   * Epoch ms after which an unverified account is abandoned: its email and subdomain are free again and
+   * the clean-up removes it. Only on `pending_verification` accounts (the sparse PendingVerification index).
+   */
+  readonly pendingExpiresAt?: number;
+  /** Epoch ms of the verification emails re-sent in the last hour (the resend limit). */
+  readonly verificationResentAt?: readonly number[];
+  /** Bumped by each resend: the compare-and-set that keeps concurrent resends within the limit. */
+  readonly verificationVersion?: number;
+  /** Live verification tokens (hash and expiry, epoch ms), removed with an abandoned account. */
+  readonly verificationTokens?: readonly { readonly hash: string; readonly expiresAt: number }[];
+  /** The signup's session, removed with an abandoned account. */
+  readonly signupSessionFamilyId?: string;
+  readonly signupRefreshTokenHash?: string;
+  /** Set once the signup's provisioning execution was started after verification. */
+  readonly provisioningStartedAt?: string;
   /** Name of the provisioning execution in charge, so support can find it in the console. */
   readonly provisioningExecutionName: string;
   /** 1 for the signup's execution; an operator's retry adds one. */

@@ -135,3 +135,32 @@ export class ServiceUnavailableError extends AppError {
     });
   }
 }
+
+/** A verification token that is unknown, expired, or whose account is gone. */
+export class InvalidVerificationTokenError extends AppError {
+  readonly statusCode = 400;
+  readonly code = 'INVALID_VERIFICATION_TOKEN';
+  constructor() {
+    super('The verification link is invalid or has expired; ask for a new one.');
+  }
+}
+
+/** A customer route other than status and resend, called before the account's email is verified. */
+export class EmailNotVerifiedError extends AppError {
+  readonly statusCode = 403;
+  readonly code = 'EMAIL_NOT_VERIFIED';
+  constructor() {
+    super('Verify your email address first: follow the link we sent you.');
+  }
+}
+
+/** More verification emails asked for than the hourly limit allows. */
+export class VerificationEmailLimitError extends AppError {
+  readonly statusCode = 429;
+  readonly code = 'TOO_MANY_REQUESTS';
+  constructor(retryAfterSeconds: number) {
+    super('Too many verification emails requested; try again later.', {
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    });
+  }
+}

@@ -16,6 +16,10 @@ export interface CustomerFacts {
 export const handler = provisioningStep('Start provisioning', StepContext, async ({ customerId, executionName }) => {
   const customer = await getCustomer(customerId);
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
+  // Nothing is provisioned for an unverified email, whoever started the execution: it ends untouched.
+  if (customer.status === 'pending_verification') {
+    throw new StaleExecutionError(`Customer ${customerId} has not verified their email`);
+  }
   if (customer.provisioningExecutionName !== executionName) {
     throw new StaleExecutionError(`Execution ${executionName} is not the current provisioning of this customer`);
   }

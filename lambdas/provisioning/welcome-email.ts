@@ -6,7 +6,8 @@ const escapeHtml = (value: string) =>
 /** The welcome email, in plain text and HTML (customer-supplied names are escaped). */
 export function welcomeEmail(customer: Pick<Customer, 'firstName' | 'company' | 'subdomain' | 'plan' | 'trialEndsAt'>) {
   const site = `https://${customer.subdomain}`;
-  const trialEnds = customer.trialEndsAt.slice(0, 10);
+  // Sent after verification, when the trial has started; the fallback only guards the type.
+  const trialEnds = customer.trialEndsAt?.slice(0, 10) ?? 'seven days after you verified your email';
   const subject = `Your StackPro ${customer.plan} stack is ready`;
   const text = [
     `Hi ${customer.firstName},`,

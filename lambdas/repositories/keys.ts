@@ -28,6 +28,8 @@ export const keys = {
     sk: `PROVSTEP#${executionName}#${step}`,
   }),
   provisioningStepPrefix: (executionName: string) => `PROVSTEP#${executionName}#`,
+  /** An email verification token, by the SHA-256 of its value (the value itself is never stored). */
+  verificationToken: (tokenHash: string) => ({ pk: `VERIFY#${tokenHash}`, sk: 'VERIFY' }),
 };
 
 export const epochSeconds = (ms: number): number => Math.floor(ms / 1000);

@@ -22,7 +22,8 @@ export interface CustomerStatusView {
   readonly company: string;
   readonly subdomain: string;
   readonly createdAt: string;
-  readonly trialEndsAt: string;
+  /** null until the email is verified: the trial starts then. */
+  readonly trialEndsAt: string | null;
   readonly publicIp: string | null;
   readonly services: { website: ServiceState; crm: ServiceState; email: ServiceState };
   readonly failureReason?: string;
@@ -46,7 +47,9 @@ export interface CustomerStatusView {
 /** Services before provisioning has recorded any: what the customer should read while waiting. */
 function servicesFor(customer: Customer, infrastructure: Infrastructure | undefined): CustomerStatusView['services'] {
   if (infrastructure?.services) return { ...infrastructure.services };
-  const state: ServiceState = customer.status === 'failed' ? 'failed' : 'provisioning';
+  // Nothing is provisioned before the email is verified: the services wait for it too.
+  const state: ServiceState =
+    customer.status === 'failed' ? 'failed' : customer.status === 'pending_verification' ? 'pending_verification' : 'provisioning';
   return { website: state, crm: state, email: state };
 }
 
@@ -97,7 +100,7 @@ export async function customerStatus(customerId: string): Promise<CustomerStatus
     company: customer.company,
     subdomain: customer.subdomain,
     createdAt: customer.createdAt,
-    trialEndsAt: customer.trialEndsAt,
+    trialEndsAt: customer.trialEndsAt ?? null,
     publicIp: infrastructure?.publicIp ?? null,
     services,
     ...(customer.failureReason ? { failureReason: customer.failureReason } : {}),
@@ -105,7 +108,7 @@ export async function customerStatus(customerId: string): Promise<CustomerStatus
       stripeCustomerId: customer.billing?.stripeCustomerId ?? null,
       subscriptionStatus: customer.billing?.subscriptionStatus ?? null,
       // Until Stripe has the subscription, the trial is the one signup started.
-      trialEndsAt: customer.billing ? customer.billing.trialEndsAt : customer.trialEndsAt,
+      trialEndsAt: customer.billing ? customer.billing.trialEndsAt : (customer.trialEndsAt ?? null),
       currentPeriodEnd: customer.billing?.currentPeriodEnd ?? null,
       cancelAtPeriodEnd: customer.billing?.cancelAtPeriodEnd ?? false,
     },

@@ -1,14 +1,12 @@
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { stepFunctions } from '../clients/step-functions';
 import { config } from '../config';
 import { normalizeEmail, provisioningExecutionName, type Customer } from '../core/customer';
-import { ServiceUnavailableError } from '../core/errors';
+import { hashVerificationToken, newVerificationToken } from '../core/verification';
 import { hashPassword } from '../core/passwords';
-import { trialEndsAt } from '../core/plans';
 import { firstSlug, slugWithSuffix, slugify } from '../core/slug';
 import { logger } from '../observability';
-import { SlugTakenError, createAccount, deleteUnstartedAccount } from '../repositories/accounts';
+import { sendVerificationEmail } from '../notifications/verification-email';
+import { SlugTakenError, createAccount } from '../repositories/accounts';
 import { newSession } from '../repositories/sessions';
 import type { SignUpBody } from '../api/schemas';
 import { issueTokens, type SessionTokens } from './session-tokens';
@@ -22,14 +20,17 @@ export interface SignUpResult {
 }
 
 /**
- * Creates the account (one transaction), then starts its provisioning execution and returns at once.
- * If the execution cannot be started, the account is removed again and the caller gets a 503, so the
- * person can simply retry: there is never an account that nothing will ever provision.
+ * Creates the account, pending email verification (one transaction), and emails the verification link.
+ * Nothing is provisioned, billed or started until the email is verified (services/verify-email.ts). If
+ * the email cannot be sent, the account still exists and the person asks for another one (resend).
  */
 export async function signUpCustomer(input: SignUpBody, now = new Date()): Promise<SignUpResult> {
   const passwordHash = await hashPassword(input.password);
   const customerId = randomUUID();
   const session = newSession(now.getTime());
+  const token = newVerificationToken();
+  const verificationToken = { hash: hashVerificationToken(token), expiresAt: now.getTime() + config.verificationTokenTtlSeconds() * 1000 };
+  const pendingExpiresAt = now.getTime() + config.unverifiedAccountTtlSeconds() * 1000;
   const baseSlug = slugify(input.company);
 
   let customer: Customer | undefined;
@@ -42,15 +43,14 @@ export async function signUpCustomer(input: SignUpBody, now = new Date()): Promi
       lastName: input.lastName,
       company: input.company,
       plan: input.plan,
-      status: 'provisioning',
+      status: 'pending_verification',
       subdomain: `${slug}.${config.customerDomain()}`,
       createdAt: now.toISOString(),
-      trialEndsAt: trialEndsAt(now).toISOString(),
       provisioningExecutionName: provisioningExecutionName(slug, customerId),
     };
     try {
-      await createAccount(candidate, passwordHash, slug, session);
-      customer = candidate;
+      await createAccount(candidate, passwordHash, slug, session, { verificationToken, pendingExpiresAt, now: now.getTime() });
+      customer = { ...candidate, pendingExpiresAt };
     } catch (error) {
       if (!(error instanceof SlugTakenError) || attempt >= SLUG_ATTEMPTS) throw error;
       slug = slugWithSuffix(baseSlug, randomBytes(3).toString('hex'));
@@ -58,19 +58,11 @@ export async function signUpCustomer(input: SignUpBody, now = new Date()): Promi
   }
 
   try {
-    await stepFunctions.send(
-      new StartExecutionCommand({
-        stateMachineArn: config.provisioningStateMachineArn(),
-        name: customer.provisioningExecutionName,
-        // Ids only: execution input is visible in the console and history, so no PII goes in.
-        input: JSON.stringify({ customerId, attempt: 1 }),
-      }),
-    );
+    await sendVerificationEmail(customer.email, token);
   } catch (error) {
-    logger.error('Could not start provisioning; removing the account', { customerId, errorName: (error as Error).name });
-    await deleteUnstartedAccount(customer, slug, session);
-    throw new ServiceUnavailableError();
+    // The account is fine; POST /auth/resend-verification sends another link.
+    logger.warn('Could not send the verification email', { customerId, errorName: (error as Error).name });
   }
-  logger.info('Customer signed up', { customerId, plan: customer.plan });
+  logger.info('Customer signed up, pending email verification', { customerId, plan: customer.plan });
   return { customer, tokens: await issueTokens(customerId, session, now) };
 }

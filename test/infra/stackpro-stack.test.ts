@@ -5,6 +5,8 @@ import type { IConstruct } from 'constructs';
 import cdkJson from '../../cdk.json';
 import { GATEWAY_RESPONSES, METHOD_NOT_ALLOWED, gatewayErrorBody } from '../../lambdas/api/gateway-responses';
 import { ROUTES } from '../../lambdas/api/routes';
+import { SCHEDULED_JOBS } from '../../lambdas/scheduled/jobs';
+import { TABLE_DESIGN } from '../../lambdas/repositories/table-design';
 import './handler-env';
 import { METRICS } from '../../lambdas/core/metric-names';
 import { PROVISION_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
@@ -146,9 +148,9 @@ describe('CustomerTable', () => {
 });
 
 describe('Lambda functions', () => {
-  it('has one function per route, plus the authorizer, one per distinct workflow step id and the signing-key generator', () => {
+  it('has one function per route, plus the authorizer, one per distinct workflow step id, one per scheduled job and the signing-key generator', () => {
     expect(Object.keys(stack.accountApi.routeFunctions).sort()).toEqual(ROUTES.map((route) => route.id).sort());
-    const ours = 1 + ROUTES.length + DISTINCT_STEPS.length + 1;
+    const ours = 1 + ROUTES.length + DISTINCT_STEPS.length + SCHEDULED_JOBS.length + 1;
     // + the custom resource provider framework's own function
     template.resourceCountIs('AWS::Lambda::Function', ours + 1);
   });
@@ -743,13 +745,20 @@ describe('Workflow steps', () => {
     expect(grantsOf('ses:DeleteEmailIdentity').map((grant) => grant.role)).toEqual([roleOf('DeleteEmailIdentity')]);
   });
 
-  it('only the email steps and the Stripe webhook can send, and only from the sender address', () => {
+  it('only the email steps, signup, resend and the Stripe webhook can send, and only from the sender address', () => {
     const grants = grantsOf('ses:SendEmail');
     expect(grants.map((grant) => grant.role).sort()).toEqual(
       [...stepsWith('ses:send').map(roleOf), ...ROUTES.filter((route) => route.access.includes('ses:send')).map((route) => routeRoleOf(route.id))].sort(),
     );
     expect(grants.map((grant) => grant.role).sort()).toEqual(
-      [roleOf('SendWelcomeEmail'), roleOf('SendLifecycleEmail'), routeRoleOf('ReceiveStripeWebhook')].sort(),
+      [
+        roleOf('SendWelcomeEmail'),
+        roleOf('SendLifecycleEmail'),
+        routeRoleOf('ReceiveStripeWebhook'),
+        // The verification email (no user-typed text in it).
+        routeRoleOf('SignUp'),
+        routeRoleOf('ResendVerification'),
+      ].sort(),
     );
     for (const { statement } of grants) {
       const resources = text(statement.Resource);
@@ -1205,12 +1214,12 @@ describe('IAM least privilege', () => {
     template.hasOutput('AdminPolicyArn', {});
   });
 
-  it('only SignUp and the operators\' retry route can start provisioning executions', () => {
+  it('only email verification and the operators\' retry route can start provisioning executions (signup cannot)', () => {
     const provisioning = text({ Ref: logicalId(stack.provisioning.stateMachine) });
     const starters = grantsOf('states:StartExecution')
       .filter(({ statement }) => text(statement.Resource).includes(provisioning))
       .map(({ role }) => role);
-    expect(starters.sort()).toEqual([logicalId(routeFunction('SignUp').role!), logicalId(routeFunction('RetryProvisioning').role!)].sort());
+    expect(starters.sort()).toEqual([logicalId(routeFunction('VerifyEmail').role!), logicalId(routeFunction('RetryProvisioning').role!)].sort());
   });
 
   it('only routes declaring lifecycle:start can start the lifecycle workflows (the Stripe webhook)', () => {
@@ -1291,5 +1300,52 @@ describe('cdk-nag AwsSolutions', () => {
     const annotations = Annotations.fromStack(stack);
     expect(annotations.findError('*', Match.stringLikeRegexp('.*'))).toEqual([]);
     expect(annotations.findWarning('*', Match.stringLikeRegexp('.*'))).toEqual([]);
+  });
+});
+
+describe('Scheduled jobs', () => {
+  const cleanup = () => stack.scheduledJobs.functions.RemoveAbandonedSignups;
+
+  it('runs the abandoned-signup clean-up hourly from an EventBridge schedule', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(cleanup()), 'Arn'] } })]),
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalId(cleanup()), 'Arn'] },
+    });
+  });
+
+  it('finds abandoned signups through the sparse PendingVerification index, never a Scan', () => {
+    const index = TABLE_DESIGN.pendingVerificationIndex;
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+    const statements = statementsOfRole(logicalId(cleanup().role!));
+    const actions = statements.flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('dynamodb:'));
+    expect(actions.sort()).toEqual(['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query'].sort());
+    const query = statements.find((statement) => [statement.Action].flat().includes('dynamodb:Query'))!;
+    expect(JSON.stringify(query.Resource)).toContain(`/index/${index.indexName}`);
+    expect(JSON.stringify(query.Resource)).not.toContain('*');
+  });
+
+  it('no other function reaches any index (grants name the base table only)', () => {
+    const indexGrants = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy).includes('/index/'),
+    );
+    expect(indexGrants).toHaveLength(1);
+    expect(JSON.stringify(indexGrants[0])).toContain(logicalId(cleanup().role!));
   });
 });

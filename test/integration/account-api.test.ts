@@ -1,5 +1,5 @@
 import { slugify } from '../../lambdas/core/slug';
-import { apiBase, call, eventually, newSignup } from './api-client';
+import { apiBase, call, eventually, newSignup, verificationToken } from './api-client';
 
 /**
  * The account API end to end, over HTTP, against the real local stack (DynamoDB Local, the Step Functions
@@ -7,33 +7,32 @@ import { apiBase, call, eventually, newSignup } from './api-client';
  */
 describe('account API on the local stack', () => {
   describe('signup', () => {
-    it('creates a trial account, returns tokens at once, and provisioning starts', async () => {
+    it('creates an account pending verification, returns tokens at once, and provisions nothing until the email is verified', async () => {
       const signup = newSignup({ plan: 'enterprise', email: `  MiXeD.${Date.now()}@Example.com ` });
       const res = await call('POST', '/auth/signup', { json: signup });
 
       expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ status: 'provisioning', plan: 'enterprise', tokenType: 'Bearer', expiresIn: 900 });
+      expect(res.body).toMatchObject({ status: 'pending_verification', plan: 'enterprise', trialEndsAt: null, tokenType: 'Bearer', expiresIn: 900 });
       expect(res.body.subdomain).toMatch(/^analytical-engines-[a-z0-9-]+\.customers\.stackpro\.localhost$/);
       expect(res.body.statusUrl).toBe(`${apiBase()}/customers/${res.body.customerId}/status`);
       expect(res.headers.get('location')).toBe(res.body.statusUrl);
-      const trialMs = Date.parse(res.body.trialEndsAt) - Date.now();
-      expect(trialMs).toBeGreaterThan(7 * 86_400_000 - 60_000);
-      expect(trialMs).toBeLessThanOrEqual(7 * 86_400_000);
-
-      // The status URL works with the access token, and the execution has run its first step.
       const statusPath = new URL(res.body.statusUrl).pathname;
+      const pending = await call('GET', statusPath, { token: res.body.accessToken });
+      expect(pending.body).toMatchObject({ status: 'pending_verification', trialEndsAt: null, provisioning: { steps: [] } });
+
+      // Verified: the trial starts now, and the execution runs its first step.
+      const verified = await call('POST', '/auth/verify-email', { json: { token: await verificationToken(signup.email) } });
+      expect(verified.status).toBe(200);
       const status = await eventually(async () => {
         const s = await call('GET', statusPath, { token: res.body.accessToken });
         return s.body?.provisioning?.steps?.length ? s : undefined;
       }, 15_000, 'the first provisioning step');
       expect(status.status).toBe(200);
-      expect(status.body).toMatchObject({
-        customerId: res.body.customerId,
-        status: 'provisioning',
-        plan: 'enterprise',
-        subdomain: res.body.subdomain,
-        trialEndsAt: res.body.trialEndsAt,
-      });
+      expect(status.body).toMatchObject({ customerId: res.body.customerId, plan: 'enterprise', subdomain: res.body.subdomain });
+      expect(['provisioning', 'active']).toContain(status.body.status);
+      const trialMs = Date.parse(status.body.trialEndsAt) - Date.now();
+      expect(trialMs).toBeGreaterThan(7 * 86_400_000 - 60_000);
+      expect(trialMs).toBeLessThanOrEqual(7 * 86_400_000);
       expect(status.body.provisioning.executionName).toMatch(new RegExp(`^analytical-engines-.*-${res.body.customerId}$`));
       expect(status.body.provisioning.steps[0]).toMatchObject({ name: 'Start provisioning', status: 'succeeded' });
     });

@@ -1,5 +1,5 @@
 import { signedFetch } from '../../bin/admin-request';
-import { apiBase, call, newSignup } from './api-client';
+import { apiBase, call, newSignup, signUpVerified } from './api-client';
 
 const retryUrl = (customerId: string) => new URL(`${apiBase()}/admin/customers/${customerId}/provisioning/retry`);
 
@@ -23,7 +23,7 @@ describe('admin API', () => {
   });
 
   it('refuses to retry a customer whose provisioning has not failed (409) or who does not exist (404)', async () => {
-    const created = await call('POST', '/auth/signup', { json: newSignup() });
+    const created = await signUpVerified(newSignup());
     const busy = await signedFetch('POST', retryUrl(created.body.customerId));
     expect(busy.status).toBe(409);
     expect(((await busy.json()) as { error: { code: string } }).error.code).toBe('INVALID_STATE');

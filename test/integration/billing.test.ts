@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- status and sandbox bodies are asserted field by field */
-import { call, eventually, newSignup } from './api-client';
+import { call, eventually, newSignup, signUpVerified } from './api-client';
 import { sharedLocalStack } from './local-stack-process';
 
 /**
@@ -40,7 +40,7 @@ async function until(customer: Live, what: string, check: (body: any) => boolean
 
 async function activeCustomer(): Promise<Live> {
   const signup = newSignup();
-  const created = (await call('POST', '/auth/signup', { json: signup })).body;
+  const created = (await signUpVerified(signup)).body;
   const customer = { ...created, email: signup.email.trim().toLowerCase() };
   await until(customer, 'active with billing set up', (b) => b.status === 'active' && b.billing?.subscriptionStatus === 'trialing');
   return customer;

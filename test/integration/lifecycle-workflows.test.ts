@@ -2,7 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { call, eventually, newSignup } from './api-client';
+import { call, eventually, newSignup, signUpVerified } from './api-client';
 import { startLocalStackProcess, type LocalStackProcess } from './local-stack-process';
 
 /**
@@ -95,7 +95,7 @@ async function recordSubscriptionCancelled(customerId: string) {
 
 async function provisioned() {
   const signup = newSignup({ plan: 'starter' });
-  const created = (await call('POST', '/auth/signup', { json: signup, base: stack.apiUrl })).body;
+  const created = (await signUpVerified(signup, { base: stack.apiUrl, edge: stack.edgeUrl })).body;
   const customer = {
     customerId: created.customerId as string,
     accessToken: created.accessToken as string,

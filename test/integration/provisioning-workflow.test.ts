@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- status bodies are asserted field by field */
 import { signedFetch } from '../../bin/admin-request';
-import { call, eventually, newSignup } from './api-client';
+import { call, eventually, newSignup, signUpVerified, verificationToken } from './api-client';
 import { ListTagsForResourceCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CUSTOMER_SECRETS, type CustomerSecret, customerParameterName } from '../../lambdas/core/customer-secrets';
 import { KNOWN_ERROR_CODES } from '../../lambdas/provisioning/failure-messages';
@@ -56,7 +56,7 @@ async function holdings(customerId: string, subdomain: string) {
 }
 
 async function signUp(plan = 'starter') {
-  const res = await call('POST', '/auth/signup', { json: newSignup({ plan }), base: stack.apiUrl });
+  const res = await signUpVerified(newSignup({ plan }), { base: stack.apiUrl, edge: stack.edgeUrl });
   expect(res.status).toBe(201);
   return res.body as { customerId: string; accessToken: string; subdomain: string; email?: string };
 }
@@ -68,9 +68,16 @@ async function settled(customer: { customerId: string; accessToken: string }, un
     return until(res.body) ? res.body : undefined;
   }, 60_000, 'provisioning to settle');
 }
-/** Settled: failed or active with email verified, and no step still running (its log written). */
+/**
+ * Settled: failed, or active with email verified and the last step logged, and no step still running. (An
+ * identity verified before activation shows email running between steps, before the welcome email.)
+ */
 const defaultSettled = (body: any) =>
-  body.provisioning?.currentStep === null && (body.status === 'failed' || (body.status === 'active' && body.services?.email === 'running'));
+  body.provisioning?.currentStep === null &&
+  (body.status === 'failed' ||
+    (body.status === 'active' &&
+      body.services?.email === 'running' &&
+      body.provisioning.steps.some((step: { name: string; endedAt?: string }) => step.name === 'Verify email domain' && step.endedAt)));
 
 async function fault(service: string, action: string, error: string, times: number) {
   const res = await edge('POST', '/_sandbox/faults', { service, action, error, times });
@@ -143,7 +150,7 @@ async function outboxFor(address: string) {
 describe('provisioning workflow on the sandbox', () => {
   it('takes a signup to active with a subdomain, an IP, the apps deployed and a welcome email', async () => {
     const signup = newSignup({ plan: 'business' });
-    const created = (await call('POST', '/auth/signup', { json: signup, base: stack.apiUrl })).body;
+    const created = (await signUpVerified(signup, { base: stack.apiUrl, edge: stack.edgeUrl })).body;
     const status = await expectActive(created, settledWith('Check email verification'));
     expect(status.provisioning.currentStep).toBeNull();
     // The email step writes its log entry just after it marks the service running: wait for the full story.
@@ -154,9 +161,9 @@ describe('provisioning workflow on the sandbox', () => {
     const held = await holdings(created.customerId, created.subdomain);
     expect(held.instances[0]).toMatchObject({ instanceType: 't3.small' });
     expect(held.records.filter((r) => r.type === 'CNAME')).toHaveLength(3);
+    // The verification email first, then exactly one welcome email.
     const mails = await outboxFor(signup.email.trim().toLowerCase());
-    expect(mails).toHaveLength(1);
-    expect(mails[0].subject).toContain('ready');
+    expect(mails.map((mail) => mail.subject)).toEqual(['Confirm your email address for StackPro', expect.stringContaining('ready')]);
   });
 
   describe.each([
@@ -213,11 +220,14 @@ describe('provisioning workflow on the sandbox', () => {
 
   it('keeps the customer active when only the welcome email fails for good', async () => {
     await edge('DELETE', '/_sandbox/faults');
-    await fault('sesv2', 'SendEmail', 'MessageRejected', 100);
     const signup = newSignup();
     const customer = (await call('POST', '/auth/signup', { json: signup, base: stack.apiUrl })).body;
+    // The verification email goes out first; from then on SES refuses every email.
+    const token = await verificationToken(signup.email, { edge: stack.edgeUrl });
+    await fault('sesv2', 'SendEmail', 'MessageRejected', 100);
+    expect((await call('POST', '/auth/verify-email', { json: { token }, base: stack.apiUrl })).status).toBe(200);
     const status = await expectActive(customer, settledWith('Send welcome email'));
-    expect(await outboxFor(signup.email.trim().toLowerCase())).toHaveLength(0);
+    expect((await outboxFor(signup.email.trim().toLowerCase())).filter((e) => e.subject.includes('is ready'))).toHaveLength(0);
     expect(status.provisioning.steps).toContainEqual(
       expect.objectContaining({ name: 'Send welcome email', status: 'failed', message: `Not sent: ${KNOWN_ERROR_CODES.MessageRejected}` }),
     );

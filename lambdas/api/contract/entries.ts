@@ -1,14 +1,16 @@
 import { z } from 'zod';
-import { LogInBody, RefreshBody, SignUpBody } from '../schemas';
+import { LogInBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
 import type { RouteContract } from './route-contract';
 import {
   BillingSessionResponse,
   CustomerStatusResponse,
   HealthResponse,
   OpenApiDocumentResponse,
+  ResendVerificationResponse,
   RetryProvisioningResponse,
   SessionResponse,
   SignUpResponse,
+  VerifyEmailResponse,
   WebhookReceipt,
 } from './responses';
 
@@ -33,8 +35,10 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     success: { status: 200, description: 'The OpenAPI document.', body: OpenApiDocumentResponse },
   },
   SignUp: {
-    summary: 'Create an account with a 7-day trial; provisioning starts at once',
-    description: 'Answers as soon as the account is stored; follow `statusUrl` for provisioning progress.',
+    summary: 'Create an account, pending verification of its email',
+    description:
+      'Answers as soon as the account is stored (`status: pending_verification`, `trialEndsAt: null`) and one verification ' +
+      'email is sent. Nothing is provisioned until the link in it is followed (`POST /auth/verify-email`).',
     request: SignUpBody,
     success: {
       status: 201,
@@ -63,15 +67,28 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     success: { status: 200, description: 'The status page.', body: CustomerStatusResponse },
     errors: ['NOT_FOUND'],
   },
+  VerifyEmail: {
+    summary: 'Prove the email: starts the 7-day trial and provisioning',
+    description: 'The token comes from the link in the verification email. A repeated click answers the current status and starts nothing twice.',
+    request: VerifyEmailBody,
+    success: { status: 200, description: 'The account and its status now.', body: VerifyEmailResponse },
+    errors: ['INVALID_VERIFICATION_TOKEN'],
+  },
+  ResendVerification: {
+    summary: 'Send a new verification link (at most 3 an hour)',
+    description: 'Older links stay valid until their own 24 hours run out.',
+    success: { status: 202, description: 'The email is on its way.', body: ResendVerificationResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'TOO_MANY_REQUESTS'],
+  },
   CreateCheckoutSession: {
     summary: 'A Stripe Checkout page (setup mode) to add the card that keeps the plan after the trial',
     success: { status: 200, description: 'Where to send the browser.', body: BillingSessionResponse },
-    errors: ['NOT_FOUND', 'INVALID_STATE'],
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'EMAIL_NOT_VERIFIED'],
   },
   CreatePortalSession: {
     summary: 'A Stripe customer portal page: card, invoices, cancellation',
     success: { status: 200, description: 'Where to send the browser.', body: BillingSessionResponse },
-    errors: ['NOT_FOUND', 'INVALID_STATE'],
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'EMAIL_NOT_VERIFIED'],
   },
   ReceiveStripeWebhook: {
     summary: "Stripe's event deliveries",

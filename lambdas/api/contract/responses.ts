@@ -12,7 +12,7 @@ import type { SessionTokens as IssuedTokens } from '../../services/session-token
 
 const isoDateTime = z.iso.datetime().describe('ISO 8601 date and time, UTC.');
 const customerId = z.string().min(1).describe("The customer's id (from signup or login).");
-const customerStatus = z.enum(['provisioning', 'active', 'failed', 'past_due', 'suspending', 'suspended', 'resuming', 'cancelled']);
+const customerStatus = z.enum(['pending_verification', 'provisioning', 'active', 'failed', 'past_due', 'suspending', 'suspended', 'resuming', 'cancelled']);
 const serviceState = z.enum(['provisioning', 'running', 'pending_verification', 'failed', 'suspended', 'deleted']);
 
 export const HealthResponse = z.strictObject({ status: z.literal('ok') });
@@ -29,10 +29,16 @@ export const SignUpResponse = z.strictObject({
   status: customerStatus,
   plan: z.enum(PLAN_NAMES),
   subdomain: z.string(),
-  trialEndsAt: isoDateTime,
+  trialEndsAt: isoDateTime.nullable().describe('null until the email is verified: the trial starts then.'),
   statusUrl: z.url().describe('Absolute URL of the status route; also sent as `Location`.'),
   ...SessionTokens.shape,
 });
+
+/** What verify-email answers, for the first click and every later one. */
+export const VerifyEmailResponse = z.strictObject({ customerId, status: customerStatus });
+
+/** Resend: the account is still waiting for its email to be verified. */
+export const ResendVerificationResponse = z.strictObject({ status: z.literal('pending_verification') });
 
 /** Login and refresh answer the same session shape. */
 export const SessionResponse = z.strictObject({ customerId, ...SessionTokens.shape });
@@ -53,7 +59,7 @@ export const CustomerStatusResponse = z.strictObject({
   company: z.string(),
   subdomain: z.string(),
   createdAt: isoDateTime,
-  trialEndsAt: isoDateTime,
+  trialEndsAt: isoDateTime.nullable(),
   publicIp: z.string().nullable(),
   services: z.strictObject({ website: serviceState, crm: serviceState, email: serviceState }),
   failureReason: z.string().optional().describe('Present when provisioning failed: what went wrong, in words for the customer.'),

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,6 +11,7 @@ import { useTestSigningKey } from '../helpers/signing-key';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
+const ses = mockClient(SESv2Client);
 
 const validBody = {
   firstName: 'Ada',
@@ -37,30 +40,30 @@ beforeAll(async () => {
 beforeEach(() => {
   ddb.reset();
   sfn.reset();
+  ses.reset();
   clearCaches();
   ddb.on(TransactWriteCommand).resolves({});
-  sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: new Date() });
+  ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
 });
 
 describe('POST /auth/signup', () => {
-  it('creates the account in one transaction, starts provisioning and answers 201 with tokens', async () => {
+  it('creates the account pending verification in one transaction, provisions nothing and answers 201 with tokens', async () => {
     const res = await signUp(validBody);
 
     expect(res.statusCode).toBe(201);
     const body = bodyOf(res);
     expect(body).toMatchObject({
-      status: 'provisioning',
+      status: 'pending_verification',
       plan: 'business',
       subdomain: 'analytical-engines-ltd.customers.stackpro.test',
+      // No trial before the email is verified.
+      trialEndsAt: null,
       tokenType: 'Bearer',
       expiresIn: 900,
     });
     expect(body.statusUrl).toBe(`https://api.example.test/prod/customers/${body.customerId}/status`);
     expect(body.accessToken.split('.')).toHaveLength(3);
     expect(typeof body.refreshToken).toBe('string');
-    const trialDays = (Date.parse(body.trialEndsAt) - Date.now()) / 86_400_000;
-    expect(trialDays).toBeGreaterThan(6.99);
-    expect(trialDays).toBeLessThanOrEqual(7);
 
     const [tx] = ddb.commandCalls(TransactWriteCommand);
     const items = tx.args[0].input.TransactItems!.map((t) => t.Put!.Item!);
@@ -70,19 +73,54 @@ describe('POST /auth/signup', () => {
       'SLUG#analytical-engines-ltd',
       expect.stringMatching(/^TOKENFAMILY#/),
       expect.stringMatching(/^REFRESH#/),
+      expect.stringMatching(/^VERIFY#/),
     ]);
-    tx.args[0].input.TransactItems!.forEach((t) => expect(t.Put!.ConditionExpression).toBe('attribute_not_exists(pk)'));
+    const [profile, credentials, slug, , , token] = items;
+    expect(profile).toMatchObject({ status: 'pending_verification', pendingIndexPk: 'PENDING' });
+    expect(profile.trialEndsAt).toBeUndefined();
+    const pendingDays = (profile.pendingExpiresAt - Date.now()) / 86_400_000;
+    expect(pendingDays).toBeGreaterThan(6.99);
+    expect(pendingDays).toBeLessThanOrEqual(7);
+    // Email and subdomain are held only until the pending account expires.
+    expect(credentials.pendingExpiresAt).toBe(profile.pendingExpiresAt);
+    expect(slug.pendingExpiresAt).toBe(profile.pendingExpiresAt);
+    const conditions = tx.args[0].input.TransactItems!.map((t) => t.Put!.ConditionExpression);
+    expect(conditions[1]).toBe('attribute_not_exists(pk) OR pendingExpiresAt < :now');
+    expect(conditions[2]).toBe('attribute_not_exists(pk) OR pendingExpiresAt < :now');
     expect(items[1].passwordHash).toMatch(/^\$argon2id\$/);
     expect(JSON.stringify(items)).not.toContain(validBody.password);
     expect(JSON.stringify(items)).not.toContain(body.refreshToken);
+    const tokenHours = (token.expiresAt - Date.now()) / 3_600_000;
+    expect(tokenHours).toBeGreaterThan(23.99);
+    expect(tokenHours).toBeLessThanOrEqual(24);
 
-    const [start] = sfn.commandCalls(StartExecutionCommand);
-    expect(start.args[0].input.name).toBe(`analytical-engines-ltd-${body.customerId}`);
-    expect(JSON.parse(start.args[0].input.input!)).toEqual({ customerId: body.customerId, attempt: 1 });
+    // Nothing provisioned or billed yet; one verification email, with the token whose hash was stored.
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    const [send] = ses.commandCalls(SendEmailCommand);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(send.args[0].input.FromEmailAddress).toBe('welcome@stackpro.test');
+    expect(send.args[0].input.Destination!.ToAddresses).toEqual(['ada@example.com']);
+    const text = send.args[0].input.Content!.Simple!.Body!.Text!.Data!;
+    const sent = /verify-email\?token=([A-Za-z0-9_-]+)/.exec(text)![1];
+    expect(token.pk).toBe(`VERIFY#${createHash('sha256').update(sent).digest('base64url')}`);
+    expect(JSON.stringify(items)).not.toContain(sent);
+  });
+
+  it('puts nothing the person typed into the verification email', async () => {
+    await signUp({ ...validBody, firstName: 'Mallory<b>', lastName: 'Phish', company: 'Click http://evil.test now' });
+    const content = JSON.stringify(ses.commandCalls(SendEmailCommand)[0].args[0].input.Content);
+    for (const typed of ['Mallory', 'Phish', 'evil.test', 'Click']) expect(content).not.toContain(typed);
+  });
+
+  it('still answers 201 when the verification email cannot be sent (resend gets another)', async () => {
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error('down'), { name: 'TooManyRequestsException' }));
+    const res = await signUp(validBody);
+    expect(res.statusCode).toBe(201);
+    expect(bodyOf(res).status).toBe('pending_verification');
   });
 
   it('answers 409 EMAIL_TAKEN when the email item already exists', async () => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed', 'None', 'None', 'None']));
+    ddb.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed', 'None', 'None', 'None', 'None']));
     const res = await signUp(validBody);
     expect(res.statusCode).toBe(409);
     expect(bodyOf(res).error.code).toBe('EMAIL_TAKEN');
@@ -90,23 +128,11 @@ describe('POST /auth/signup', () => {
   });
 
   it('tries another subdomain when only the slug is taken', async () => {
-    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'None', 'ConditionalCheckFailed', 'None', 'None'])).resolves({});
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'None', 'ConditionalCheckFailed', 'None', 'None', 'None'])).resolves({});
     const res = await signUp(validBody);
     expect(res.statusCode).toBe(201);
     expect(bodyOf(res).subdomain).toMatch(/^analytical-engines-ltd-[0-9a-f]{6}\.customers\.stackpro\.test$/);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
-  });
-
-  it('removes the account and answers 503 when provisioning cannot be started', async () => {
-    sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable' }));
-    const res = await signUp(validBody);
-    expect(res.statusCode).toBe(503);
-    expect(bodyOf(res).error.code).toBe('SERVICE_UNAVAILABLE');
-    const calls = ddb.commandCalls(TransactWriteCommand);
-    expect(calls).toHaveLength(2);
-    const deletes = calls[1].args[0].input.TransactItems!.map((t) => t.Delete!.Key!.pk);
-    expect(deletes).toEqual(expect.arrayContaining(['EMAIL#ada@example.com', 'SLUG#analytical-engines-ltd']));
-    expect(deletes).toHaveLength(5);
   });
 
   it.each([

@@ -24,6 +24,13 @@ describe('Start provisioning', () => {
     await expect(start(ctx)).rejects.toMatchObject({ name: 'StaleExecutionError' });
   });
 
+  it('provisions nothing for a customer whose email is not verified, whoever started the execution', async () => {
+    table.ddb.on(GetCommand).resolves({
+      Item: { customerId: 'cust-1', plan: 'starter', subdomain: 'acme.x', status: 'pending_verification', provisioningExecutionName: ctx.executionName },
+    });
+    await expect(start(ctx)).rejects.toMatchObject({ name: 'StaleExecutionError' });
+  });
+
   it('fails with CustomerNotFoundError when the signup was undone', async () => {
     await expect(start(ctx)).rejects.toMatchObject({ name: 'CustomerNotFoundError' });
   });

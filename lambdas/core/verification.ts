@@ -1,0 +1,42 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * Email verification rules. A token is 32 random bytes (base64url); only its SHA-256 is stored, so a
+ * table leak verifies nobody. It is single-use and lives 24 hours. An account that is never verified is
+ * abandoned after 7 days: its email and subdomain become free and the clean-up removes it. (Both
+ * durations are settings in lambdas/config.ts, so tests can shorten them.)
+ */
+
+/** Resends allowed per account in any sliding hour (the signup's own email is not counted). */
+export const RESEND_LIMIT = 3;
+export const RESEND_WINDOW_MS = 3600 * 1000;
+
+export function newVerificationToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function hashVerificationToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/** The link in the email: the frontend reads the token and posts it to POST /auth/verify-email. */
+export function verificationLink(frontendOrigin: string, token: string): string {
+  return `${frontendOrigin.replace(/\/+$/, '')}/verify-email?token=${encodeURIComponent(token)}`;
+}
+
+export type ResendDecision =
+  /** `recent`: the resend times still inside the window, with this one appended. */
+  | { readonly allowed: true; readonly recent: readonly number[] }
+  | { readonly allowed: false; readonly retryAfterSeconds: number };
+
+/**
+ * Sliding-window limit on resends: at most RESEND_LIMIT in any RESEND_WINDOW_MS. When refused, the
+ * client may retry once the oldest resend in the window has aged out.
+ */
+export function decideResend(previous: readonly number[] | undefined, now: number): ResendDecision {
+  const recent = (previous ?? []).filter((sentAt) => sentAt > now - RESEND_WINDOW_MS).sort((a, b) => a - b);
+  if (recent.length >= RESEND_LIMIT) {
+    return { allowed: false, retryAfterSeconds: (recent[recent.length - RESEND_LIMIT] + RESEND_WINDOW_MS - now) / 1000 };
+  }
+  return { allowed: true, recent: [...recent, now] };
+}
