@@ -113,7 +113,7 @@ export async function applySubscription(
   }
 
   if (subscription.status === 'canceled') {
-    await startDeprovisioning(id, subscription.id, retentionSecondsLeft(customer as Customer & { suspendedAt?: string }, now));
+    await startDeprovisioning(id, subscription.id, retentionSecondsLeft(customer as Customer & { suspendedAt?: string; lapseSweptAt?: string }, now));
   }
   if (cause.eventType === 'customer.subscription.trial_will_end' && subscription.status === 'trialing') {
     await sendCustomerEmail(customer, 'trial_ending', `${subscription.id}-${subscription.trial_end}`);

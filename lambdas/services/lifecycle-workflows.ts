@@ -11,15 +11,19 @@ export async function startWorkflow(stateMachineArn: string, name: string, input
 export interface RetentionClock {
   readonly status: CustomerStatus;
   readonly suspendedAt?: string;
+  /** Set by the lapse sweep when it deprovisions the account: the retention is over. */
+  readonly lapseSweptAt?: string;
 }
 
 /**
  * Seconds of the retention period (`stackpro:billingRetentionDays`) still to wait. It runs from the
  * suspension when the account is suspended, so a subscription deleted after a long pause (by the customer,
- * or by the lapse sweep) is not kept for a second full period; otherwise from now.
+ * or by the lapse sweep, which marks the account so both ask for the same execution) is not kept for a
+ * second full period; otherwise from now.
  */
 export function retentionSecondsLeft(account: RetentionClock, now: number): number {
   const full = config.billingRetentionDays() * 24 * 3600;
+  if (account.status === 'suspended' && account.lapseSweptAt) return 0;
   const since = account.status === 'suspended' && account.suspendedAt ? Date.parse(account.suspendedAt) : NaN;
   if (Number.isNaN(since)) return full;
   return Math.max(0, Math.min(full, full - Math.floor((now - since) / 1000)));
