@@ -46,7 +46,13 @@ export async function applyCheckoutCompleted(event: StripeEventEnvelope, now = D
   if (subscription.status === 'paused') {
     // Stripe's defaults: a new period starts now, billed to the saved card. The events this causes arrive
     // too and change nothing more.
-    subscription = await stripe.subscriptions.resume(subscriptionId, {}, { idempotencyKey: `resume-${subscriptionId}-${setupIntentId}` });
+    try {
+      subscription = await stripe.subscriptions.resume(subscriptionId, {}, { idempotencyKey: `resume-${subscriptionId}-${setupIntentId}` });
+    } catch (error) {
+      // Resumed meanwhile (another card added at the same moment): Stripe's current state is what counts.
+      if ((error as { type?: unknown }).type !== 'StripeInvalidRequestError') throw error;
+      subscription = await stripe.subscriptions.retrieve(subscriptionId);
+    }
     logger.info('Paused subscription resumed after a card was added', { customerId: customer.customerId, subscriptionStatus: subscription.status });
   }
   const applied = await applySubscription(customer, subscription, { eventType: event.type }, now);

@@ -199,6 +199,16 @@ describe('POST /stripe/webhooks: checkout.session.completed (setup mode)', () =>
     expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn).toContain('ResumeCustomer');
   });
 
+  it("takes Stripe's current state when the subscription was resumed meanwhile (two cards added at once)", async () => {
+    stripeApi.subscriptions.retrieve
+      .mockResolvedValueOnce(subscription('sub_A', 'cust-a', 'cus_A', 'paused'))
+      .mockResolvedValueOnce(subscription('sub_A', 'cust-a', 'cus_A', 'active'));
+    stripeApi.subscriptions.resume.mockRejectedValue(Object.assign(new Error('not paused'), { type: 'StripeInvalidRequestError', code: 'subscription_not_paused' }));
+    const res = await deliver(event('checkout.session.completed', session()));
+    expect(res.statusCode).toBe(200);
+    expect(statusMoves()).toEqual([{ customer: 'CUSTOMER#cust-a', to: 'resuming' }]);
+  });
+
   it('saves the card without resuming a subscription that is not paused', async () => {
     accounts['cust-a'].status = 'active';
     stripeApi.subscriptions.retrieve.mockResolvedValue(subscription('sub_A', 'cust-a', 'cus_A', 'trialing'));
