@@ -58,6 +58,8 @@ export const config = {
   },
   /** Days a cancelled, unpaid customer's data is kept before deprovisioning. */
   billingRetentionDays: () => optionalInt('BILLING_RETENTION_DAYS', 30),
+  /** Days a deprovisioned customer's final backup snapshot is kept before the sweep deletes it. */
+  finalSnapshotRetentionDays: () => optionalInt('FINAL_SNAPSHOT_RETENTION_DAYS', 90),
   suspendStateMachineArn: () => required('SUSPEND_STATE_MACHINE_ARN'),
   resumeStateMachineArn: () => required('RESUME_STATE_MACHINE_ARN'),
   deprovisionStateMachineArn: () => required('DEPROVISION_STATE_MACHINE_ARN'),

@@ -24,6 +24,11 @@ export interface StackProSettings {
    * @default 30
    */
   readonly billingRetentionDays: number;
+  /**
+   * Days a deprovisioned customer's final backup snapshot is kept before the daily sweep deletes it.
+   * @default 90
+   */
+  readonly finalSnapshotRetentionDays: number;
   /** Optional: subscribed to the provisioning alarm topic. */
   readonly alarmEmail?: string;
 }
@@ -37,6 +42,7 @@ export const SETTINGS_CONTEXT_KEYS = {
   customerAmiSsmParameter: 'stackpro:customerAmiSsmParameter',
   stripePriceIds: 'stackpro:stripePriceIds',
   billingRetentionDays: 'stackpro:billingRetentionDays',
+  finalSnapshotRetentionDays: 'stackpro:finalSnapshotRetentionDays',
   alarmEmail: 'stackpro:alarmEmail',
 } as const satisfies Record<keyof StackProSettings, string>;
 
@@ -131,6 +137,18 @@ const retentionDays: Parse<number> = (raw) => {
   return { value };
 };
 
+/** Final backups: at least a day, at most ten years. */
+export const MAX_FINAL_SNAPSHOT_RETENTION_DAYS = 3650;
+const DEFAULT_FINAL_SNAPSHOT_RETENTION_DAYS = 90;
+
+const snapshotRetentionDays: Parse<number> = (raw) => {
+  const value = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_FINAL_SNAPSHOT_RETENTION_DAYS) {
+    return { problem: `must be a whole number of days from 1 to ${MAX_FINAL_SNAPSHOT_RETENTION_DAYS}, got ${JSON.stringify(raw)}` };
+  }
+  return { value };
+};
+
 const PARSERS: { readonly [K in keyof StackProSettings]-?: Parse<NonNullable<StackProSettings[K]>> } = {
   customerDomain: text(hostname),
   hostedZoneId: text(hostedZoneId),
@@ -139,12 +157,14 @@ const PARSERS: { readonly [K in keyof StackProSettings]-?: Parse<NonNullable<Sta
   customerAmiSsmParameter: text(ssmParameterName),
   stripePriceIds,
   billingRetentionDays: retentionDays,
+  finalSnapshotRetentionDays: snapshotRetentionDays,
   alarmEmail: text(emailAddress),
 };
 
 /** Defaults of settings a deployment may leave out (`undefined`: stays unset). */
 const DEFAULTS: Partial<Record<keyof StackProSettings, unknown>> = {
   billingRetentionDays: DEFAULT_BILLING_RETENTION_DAYS,
+  finalSnapshotRetentionDays: DEFAULT_FINAL_SNAPSHOT_RETENTION_DAYS,
   alarmEmail: undefined,
 };
 

@@ -2,6 +2,8 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import { AccountApi } from './account-api';
+import { BillingAlarms } from './billing-alarms';
+import { BillingSweeps } from './billing-sweeps';
 import { CustomerInstances } from './customer-instances';
 import { CustomerTable } from './customer-table';
 import { DeployDocument } from './deploy-document';
@@ -38,6 +40,8 @@ export class StackProStack extends Stack {
   readonly lifecycleAlarms: LifecycleAlarms;
   readonly accountApi: AccountApi;
   readonly scheduledJobs: ScheduledJobs;
+  readonly billingSweeps: BillingSweeps;
+  readonly billingAlarms: BillingAlarms;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
     super(scope, id, props);
@@ -74,6 +78,14 @@ export class StackProStack extends Stack {
       stateMachines: this.lifecycle.stateMachines,
       topic: this.provisioningAlarms.topic,
     });
+    this.billingSweeps = new BillingSweeps(this, 'BillingSweeps', {
+      table: this.customerTable.table,
+      stripeKeys: this.stripeKeys,
+      deprovision: this.lifecycle.stateMachines.DeprovisionCustomer,
+      topic: this.provisioningAlarms.topic,
+      settings,
+    });
+    this.billingAlarms = new BillingAlarms(this, 'BillingAlarms', { topic: this.provisioningAlarms.topic });
     // Last: its routes start the provisioning and lifecycle state machines.
     this.accountApi = new AccountApi(this, 'AccountApi', {
       table: this.customerTable.table,

@@ -2,6 +2,7 @@ import { SecretValue, Validations } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { STRIPE_KEYS_PLACEHOLDER } from '../lambdas/core/stripe-keys';
 
 /** Nothing to configure: the secret's shape is the contract of lambdas/clients/stripe.ts. */
 export type StripeKeysProps = Readonly<Record<string, never>>;
@@ -9,8 +10,9 @@ export type StripeKeysProps = Readonly<Record<string, never>>;
 /**
  * Marks the value CloudFormation creates the secret with. Never change it: CloudFormation rewrites the
  * secret only when this template value changes, so a changed placeholder would overwrite the real keys.
+ * The webhook refuses every delivery while the secret still holds it (lambdas/core/stripe-keys.ts).
  */
-const PLACEHOLDER = 'REPLACE_ME_WITH_aws_secretsmanager_put-secret-value';
+const PLACEHOLDER = STRIPE_KEYS_PLACEHOLDER;
 
 /**
  * The Stripe API secret key and webhook signing secret, as JSON `{secretKey, webhookSecret}`. The keys are

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   TOO_MANY_ATTEMPTS: { status: 429, when: 'Too many failed logins for this email: refused for a cool-down, even with the right password.', headers: RETRY_AFTER },
   TOO_MANY_REQUESTS: { status: 429, when: 'API Gateway throttling, or a fourth verification resend within an hour; slow down and retry.', headers: RETRY_AFTER },
   INTERNAL_ERROR: { status: 500, when: 'A bug on our side; the body never carries internals.' },
+  WEBHOOK_NOT_CONFIGURED: { status: 503, when: 'The deployment\'s Stripe webhook secret is still the placeholder: every delivery is refused until an operator puts the real one.', headers: RETRY_AFTER },
   SERVICE_UNAVAILABLE: { status: 503, when: 'A dependency is briefly down; nothing was saved, retry after `Retry-After`.', headers: RETRY_AFTER },
 } as const satisfies Record<string, ErrorContract>;
 

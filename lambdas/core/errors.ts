@@ -164,3 +164,16 @@ export class VerificationEmailLimitError extends AppError {
     });
   }
 }
+
+/**
+ * The deployed webhook secret is still the placeholder (or not a `whsec_` secret): every delivery is
+ * refused, since anyone can sign with a public value. 503 so Stripe keeps retrying (up to 3 days) and the
+ * events arrive once an operator has put the real secret; an alarm tells them to.
+ */
+export class WebhookNotConfiguredError extends AppError {
+  readonly statusCode = 503;
+  readonly code = 'WEBHOOK_NOT_CONFIGURED';
+  constructor() {
+    super('Stripe webhooks are not configured on this deployment yet.', { headers: { 'Retry-After': '300' } });
+  }
+}

@@ -16,4 +16,14 @@ export const METRICS = {
   resumeFailed: 'ResumeFailed',
   /** Counted once per DeprovisionCustomer execution that failed: resources may be half removed and still cost money. */
   deprovisionFailed: 'DeprovisionFailed',
+  /** A correctly signed Stripe event we could not use (malformed, or not about one of our accounts): recorded, answered 200. */
+  stripeEventIgnored: 'StripeEventIgnored',
+  /** A webhook delivery refused because the deployed webhook secret is still the placeholder. */
+  stripeWebhookSecretUnset: 'StripeWebhookSecretUnset',
+  /** Lapsed (paused or unpaid past the retention) accounts whose deprovisioning a sweep started. */
+  lapsedAccountsDeprovisioned: 'LapsedAccountsDeprovisioned',
+  /** Final-backup snapshots deleted after their retention. */
+  finalSnapshotsDeleted: 'FinalSnapshotsDeleted',
+  /** A sweep item that failed (the sweep goes on with the others and retries it next run). */
+  billingSweepErrors: 'BillingSweepErrors',
 } as const;

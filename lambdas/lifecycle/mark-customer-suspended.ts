@@ -1,4 +1,5 @@
 import { provisioningStep, StepContext } from '../provisioning/step';
+import { putLapseMarker } from '../repositories/billing-lapses';
 import { applyLifecycleTransition } from '../repositories/customer-status';
 import { updateInfrastructure } from '../repositories/infrastructure';
 import { CustomerNotFoundError, CustomerStatusConflictError, StaleExecutionError } from './errors';
@@ -15,12 +16,15 @@ const SUSPENDED = { website: 'suspended', crm: 'suspended', email: 'suspended' }
  * (and so owes the customer the email); a retry after its own write still says yes.
  */
 export const handler = provisioningStep('Mark customer suspended', Input, async ({ customerId, executionName, reason }) => {
+  const suspendedAt = new Date().toISOString();
+  // First, so no suspension lacks one: the retention sweep finds it by time (a stale one is dropped there).
+  await putLapseMarker(customerId, suspendedAt);
   const result = await applyLifecycleTransition({
     customerId,
     executionName,
     to: 'suspended',
     from: ['active', 'past_due', 'suspending'],
-    profile: { suspendedAt: new Date().toISOString(), suspensionReason: reason },
+    profile: { suspendedAt, suspensionReason: reason },
     infrastructure: { services: SUSPENDED },
   });
   if (result.outcome === 'changed') return { output: { status: 'suspended', notify: true }, message: `Suspended (${reason})` };

@@ -93,3 +93,16 @@ export async function completeStripeEvent(eventId: string, outcome: string): Pro
 export async function releaseStripeEvent(eventId: string): Promise<void> {
   await dynamodb.send(new DeleteCommand({ TableName: config.tableName(), Key: keys.stripeEvent(eventId) }));
 }
+
+/**
+ * Records a signed delivery we could not use (README "Stripe webhooks"), by the hash of its body: kept
+ * 30 days for support, like event records. Overwriting the same body's record is harmless.
+ */
+export async function recordIgnoredDelivery(bodyHash: string, reason: string, now: number): Promise<void> {
+  await dynamodb.send(
+    new PutCommand({
+      TableName: config.tableName(),
+      Item: { ...keys.ignoredStripeDelivery(bodyHash), type: 'stripeIgnored', reason, receivedAt: new Date(now).toISOString(), ttl: epochSeconds(now) + 30 * 24 * 3600 },
+    }),
+  );
+}

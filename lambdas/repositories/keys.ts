@@ -9,6 +9,17 @@ export const keys = {
   infrastructure: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'INFRASTRUCTURE' }),
   /** A Stripe event we received: claimed once, so each event takes effect once (TTL after 30 days). */
   stripeEvent: (eventId: string) => ({ pk: `STRIPEEVENT#${eventId}`, sk: 'STRIPEEVENT' }),
+  /**
+   * A signed Stripe delivery we could not use (no usable id, type or object), keyed by the SHA-256 of its
+   * body: distinct bodies never collapse into one record; the same body redelivered is the same record.
+   */
+  ignoredStripeDelivery: (bodyHash: string) => ({ pk: `STRIPEIGNORED#${bodyHash}`, sk: 'STRIPEIGNORED' }),
+  /**
+   * An account suspended for billing, as a candidate for the retention sweep: one partition, sorted by
+   * when it was suspended, so the sweep Queries `sk < <cutoff>` instead of scanning the table.
+   */
+  billingLapse: (suspendedAt: string, customerId: string) => ({ pk: 'BILLINGLAPSE', sk: `${suspendedAt}#${customerId}` }),
+  billingLapsePartition: 'BILLINGLAPSE',
   /** Email uniqueness and login credentials. GetItem by normalised email. */
   credentials: (normalizedEmail: string) => ({ pk: `EMAIL#${normalizedEmail}`, sk: 'CREDENTIALS' }),
   /** Subdomain uniqueness. */

@@ -1,29 +1,47 @@
-import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type Stripe from 'stripe';
 import { getStripe } from '../clients/stripe';
-import { stepFunctions } from '../clients/step-functions';
 import { config } from '../config';
 import type { Customer, CustomerStatus } from '../core/customer';
 import { decideLifecycle } from '../billing/lifecycle';
+import { stripeIdOf, subscriptionIdOf, type IgnoredReason, type StripeEventEnvelope } from '../billing/stripe-event';
 import { snapshotOf } from '../billing/stripe-snapshot';
 import { sendCustomerEmail } from '../notifications/customer-email';
 import { logger } from '../observability';
 import { getCustomer } from '../repositories/accounts';
 import { saveBillingSnapshot, transitionStatus } from '../repositories/billing';
+import { retentionSecondsLeft, startDeprovisioning, startWorkflow } from './lifecycle-workflows';
 
-/** The subscription an event is about, for the event types we subscribe to (README "Billing"). */
-function subscriptionIdOf(event: Stripe.Event): string | undefined {
-  const object = event.data.object as { object?: string; id?: string; parent?: Stripe.Invoice['parent'] };
-  if (object.object === 'subscription') return object.id;
-  if (object.object === 'invoice') {
-    const subscription = object.parent?.subscription_details?.subscription;
-    return typeof subscription === 'string' ? subscription : subscription?.id;
-  }
-  return undefined;
+/** What applying an event did: an outcome for the event record, and why it was ignored, if it was. */
+export interface Applied {
+  readonly outcome: string;
+  readonly ignored?: IgnoredReason;
 }
 
-async function startWorkflow(stateMachineArn: string, name: string, input: object): Promise<void> {
-  await stepFunctions.send(new StartExecutionCommand({ stateMachineArn, name: name.slice(0, 80), input: JSON.stringify(input) }));
+export const ignored = (reason: IgnoredReason): Applied => ({ outcome: `ignored: ${reason}`, ignored: reason });
+
+/** A Stripe object that does not exist (any more): undefined instead of an error Stripe would retry for days. */
+export async function unlessMissing<T>(fetch: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fetch();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'resource_missing') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The account a subscription belongs to, by the `customerId` metadata on Stripe's own copy (never the
+ * event's), and only if that account's Stripe customer is the subscription's: an event naming customer B's
+ * subscription with A's metadata moves B by B's state, never A.
+ */
+async function accountOf(subscription: Stripe.Subscription): Promise<Customer | IgnoredReason> {
+  const customerId = subscription.metadata?.customerId;
+  if (typeof customerId !== 'string' || customerId === '') return 'not_our_customer';
+  const customer = await getCustomer(customerId);
+  if (!customer) return 'unknown_customer';
+  const stripeCustomerId = stripeIdOf(subscription.customer, 'cus');
+  if (customer.billing?.stripeCustomerId && customer.billing.stripeCustomerId !== stripeCustomerId) return 'not_our_customer';
+  return customer;
 }
 
 /**
@@ -44,17 +62,31 @@ async function moveAndStart(customer: Customer, from: CustomerStatus[], to: Cust
 /**
  * Applies one verified Stripe event. Subscription state is fetched from Stripe, never taken from the
  * event's snapshot, and the lifecycle rule only looks at current states, so any order of delivery ends
- * in the same place. Returns a short outcome for the event record.
+ * in the same place. Events about something that is not (or no longer) ours are ignored, not failed.
  */
-export async function applyStripeEvent(event: Stripe.Event, now = Date.now()): Promise<string> {
+export async function applyStripeEvent(event: StripeEventEnvelope, now = Date.now()): Promise<Applied> {
   const subscriptionId = subscriptionIdOf(event);
-  if (!subscriptionId) return `ignored ${event.type}`;
+  if (subscriptionId === 'invalid') return ignored('object_id_invalid');
+  if (!subscriptionId) return { outcome: `not handled: ${event.type}` };
   const stripe = await getStripe();
-  const subscription = await stripe.subscriptions.retrieve(subscriptionId);
-  const customerId = subscription.metadata?.customerId;
-  const customer = customerId ? await getCustomer(customerId) : undefined;
-  if (!customer) return 'ignored: not a StackPro subscription';
+  const subscription = await unlessMissing(() => stripe.subscriptions.retrieve(subscriptionId));
+  if (!subscription) return ignored('unknown_subscription');
+  const customer = await accountOf(subscription);
+  if (typeof customer === 'string') return ignored(customer);
+  const invoiceId = event.object.object === 'invoice' ? stripeIdOf(event.object.id, 'in') : undefined;
+  return applySubscription(customer, subscription, { eventType: event.type, invoiceId }, now);
+}
 
+/**
+ * The lifecycle rule for the account, given the subscription as Stripe has it now; also what a saved card
+ * (checkout.session.completed) does once it has resumed the subscription.
+ */
+export async function applySubscription(
+  customer: Customer,
+  subscription: Stripe.Subscription,
+  cause: { eventType: string; invoiceId?: string },
+  now: number,
+): Promise<Applied> {
   await saveBillingSnapshot(customer.customerId, snapshotOf(subscription, now));
   const action = decideLifecycle(customer.status, subscription.status);
   const id = customer.customerId;
@@ -81,23 +113,14 @@ export async function applyStripeEvent(event: Stripe.Event, now = Date.now()): P
   }
 
   if (subscription.status === 'canceled') {
-    // One deprovisioning per subscription: the name makes a repeated start a no-op.
-    try {
-      await startWorkflow(config.deprovisionStateMachineArn(), `deprovision-${id}-${subscription.id}`, {
-        customerId: id,
-        retentionSeconds: config.billingRetentionDays() * 24 * 3600,
-      });
-    } catch (error) {
-      if (!(error instanceof ExecutionAlreadyExists)) throw error;
-    }
+    await startDeprovisioning(id, subscription.id, retentionSecondsLeft(customer as Customer & { suspendedAt?: string; lapseSweptAt?: string }, now));
   }
-
-  if (event.type === 'customer.subscription.trial_will_end' && subscription.status === 'trialing') {
+  if (cause.eventType === 'customer.subscription.trial_will_end' && subscription.status === 'trialing') {
     await sendCustomerEmail(customer, 'trial_ending', `${subscription.id}-${subscription.trial_end}`);
   }
-  if (event.type === 'invoice.payment_failed' && ['past_due', 'unpaid'].includes(subscription.status)) {
-    await sendCustomerEmail(customer, 'payment_failed', (event.data.object as { id: string }).id);
+  if (cause.eventType === 'invoice.payment_failed' && cause.invoiceId && ['past_due', 'unpaid'].includes(subscription.status)) {
+    await sendCustomerEmail(customer, 'payment_failed', cause.invoiceId);
   }
-  logger.info('Stripe event applied', { customerId: id, eventType: event.type, subscriptionStatus: subscription.status, action, applied });
-  return `${action}${applied ? '' : ' (no change)'}`;
+  logger.info('Stripe event applied', { customerId: id, eventType: cause.eventType, subscriptionStatus: subscription.status, action, applied });
+  return { outcome: `${action}${applied ? '' : ' (no change)'}` };
 }

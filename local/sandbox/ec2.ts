@@ -197,6 +197,13 @@ export class Ec2Model {
     return ids.map((id) => this.snapshots().find((snapshot) => snapshot.snapshotId === id) as StoredSnapshot);
   }
 
+  /** DeleteSnapshot: gone at once (EC2 answers `true` and the snapshot disappears from DescribeSnapshots). */
+  deleteSnapshot(snapshotId: string): void {
+    this.requireSnapshots([snapshotId]);
+    this.state.snapshots = this.snapshots().filter((snapshot) => snapshot.snapshotId !== snapshotId);
+    this.persist();
+  }
+
   runInstances(request: RunRequest, outcome: 'running' | 'terminated'): StoredInstance[] {
     const fingerprint = createHash('sha256').update(JSON.stringify({ ...request, clientToken: undefined })).digest('hex');
     if (request.clientToken) {
@@ -379,7 +386,8 @@ interface StateChange {
 
 /**
  * EC2 on the ec2Query protocol: the instance calls our handlers make (launch, describe, stop, start,
- * terminate) and the snapshot calls of deprovisioning (CreateSnapshot, DescribeSnapshots).
+ * terminate) and the snapshot calls of deprovisioning (CreateSnapshot, DescribeSnapshots) and of the final-backup
+ * sweep (DeleteSnapshot).
  */
 export function ec2Service(model: Ec2Model, settings: Ec2Settings, clock: SandboxClock, faults: FaultQueue): EdgeService {
   const operations: Record<string, (params: URLSearchParams) => Promise<XmlChild[]> | XmlChild[]> = {
@@ -429,6 +437,12 @@ export function ec2Service(model: Ec2Model, settings: Ec2Settings, clock: Sandbo
       if (badTag) throw new AwsServiceError('InvalidParameterValue', `Tag key '${badTag.Key}' is not valid.`);
       const snapshot = model.createSnapshot({ volumeId, description: params.get('Description') ?? '', tags });
       return snapshotMembers(model, snapshot, clock.now());
+    },
+    DeleteSnapshot: (params) => {
+      const snapshotId = params.get('SnapshotId');
+      if (!snapshotId) throw new AwsServiceError('MissingParameter', 'The request must contain the parameter SnapshotId');
+      model.deleteSnapshot(snapshotId);
+      return [el('return', 'true')];
     },
     DescribeSnapshots: (params) => {
       const ids = listParam(params, 'SnapshotId');

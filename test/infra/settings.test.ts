@@ -27,6 +27,7 @@ describe('readSettings', () => {
       customerAmiSsmParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
       stripePriceIds: priceIds,
       billingRetentionDays: 30,
+      finalSnapshotRetentionDays: 90,
     });
   });
 
@@ -122,6 +123,20 @@ describe('readSettings', () => {
 
     it.each([0, 31, 1.5, '2 weeks', -1])('refuses %j', (value) => {
       expect(() => settingsFrom({ ...validContext, [key]: value })).toThrow(/stackpro:billingRetentionDays must be a whole number of days from 1 to 30/);
+    });
+  });
+
+  describe('stackpro:finalSnapshotRetentionDays', () => {
+    const key = 'stackpro:finalSnapshotRetentionDays';
+
+    it('defaults to 90 days, and takes whole days as a number or -c text', () => {
+      expect(settingsFrom(validContext).finalSnapshotRetentionDays).toBe(90);
+      expect(settingsFrom({ ...validContext, [key]: 365 }).finalSnapshotRetentionDays).toBe(365);
+      expect(settingsFrom({ ...validContext, [key]: '30' }).finalSnapshotRetentionDays).toBe(30);
+    });
+
+    it.each([0, 3651, 2.5, 'a year'])('refuses %j', (value) => {
+      expect(() => settingsFrom({ ...validContext, [key]: value })).toThrow(/stackpro:finalSnapshotRetentionDays must be a whole number of days from 1 to 3650/);
     });
   });
 });

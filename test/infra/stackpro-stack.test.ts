@@ -150,7 +150,8 @@ describe('CustomerTable', () => {
 describe('Lambda functions', () => {
   it('has one function per route, plus the authorizer, one per distinct workflow step id, one per scheduled job and the signing-key generator', () => {
     expect(Object.keys(stack.accountApi.routeFunctions).sort()).toEqual(ROUTES.map((route) => route.id).sort());
-    const ours = 1 + ROUTES.length + DISTINCT_STEPS.length + SCHEDULED_JOBS.length + 1;
+    // + the two billing sweeps (lib/billing-sweeps.ts)
+    const ours = 1 + ROUTES.length + DISTINCT_STEPS.length + SCHEDULED_JOBS.length + 1 + 2;
     // + the custom resource provider framework's own function
     template.resourceCountIs('AWS::Lambda::Function', ours + 1);
   });
@@ -657,7 +658,8 @@ describe('Workflow steps', () => {
         expect(text(statement.Resource)).not.toMatch(/instance|volume/);
       }
     }
-    expect(grantsOf('ec2:DescribeSnapshots').map((grant) => grant.statement.Resource)).toEqual(stepsWith('ec2:snapshot').map(() => '*'));
+    const sweepRole = logicalId(stack.billingSweeps.expiredSnapshots.role!);
+    expect(grantsOf('ec2:DescribeSnapshots').filter((grant) => grant.role !== sweepRole).map((grant) => grant.statement.Resource)).toEqual(stepsWith('ec2:snapshot').map(() => '*'));
   });
 
   it('LaunchInstance can pass only the instance role, only to EC2', () => {
@@ -1024,8 +1026,8 @@ describe('ProvisioningAlarms', () => {
   });
 
   it('notifies a topic that refuses unencrypted publishing, and outputs its ARN', () => {
-    // 4 for provisioning, 3 per lifecycle workflow.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4 + 3 * LIFECYCLE_WORKFLOWS.length);
+    // 4 for provisioning, 3 per lifecycle workflow, 3 for the billing sweeps, 2 for the Stripe webhook.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4 + 3 * LIFECYCLE_WORKFLOWS.length + 3 + 2);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -1104,9 +1106,11 @@ describe('StripeKeys', () => {
         const fn = WORKFLOWS.flatMap((workflow) => Object.values(stepFunctionsOf(workflow))).find((candidate) => candidate.node.id === step.id)!;
         return logicalId(fn.role!);
       }),
+      // The lapse sweep cancels lapsed subscriptions.
+      logicalId(stack.billingSweeps.lapsedAccounts.role!),
     ];
     expect(readers.sort()).toEqual(declared.sort());
-    expect(declared).toHaveLength(5);
+    expect(declared).toHaveLength(6);
   });
 });
 
@@ -1228,8 +1232,10 @@ describe('IAM least privilege', () => {
       const starters = grantsOf('states:StartExecution')
         .filter(({ statement }) => text(statement.Resource).includes(machine))
         .map(({ role }) => role);
-      expect(starters).toEqual(ROUTES.filter((route) => route.access.includes('lifecycle:start')).map((route) => logicalId(routeFunction(route.id).role!)));
-      expect(starters).toEqual([logicalId(routeFunction('ReceiveStripeWebhook').role!)]);
+      // Plus the lapse sweep, for DeprovisionCustomer only.
+      const sweep = workflow.id === 'DeprovisionCustomer' ? [logicalId(stack.billingSweeps.lapsedAccounts.role!)] : [];
+      expect(starters.sort()).toEqual([...ROUTES.filter((route) => route.access.includes('lifecycle:start')).map((route) => logicalId(routeFunction(route.id).role!)), ...sweep].sort());
+      expect(starters.sort()).toEqual([logicalId(routeFunction('ReceiveStripeWebhook').role!), ...sweep].sort());
     }
   });
 
@@ -1347,5 +1353,48 @@ describe('Scheduled jobs', () => {
     );
     expect(indexGrants).toHaveLength(1);
     expect(JSON.stringify(indexGrants[0])).toContain(logicalId(cleanup().role!));
+  });
+});
+
+describe('BillingSweeps', () => {
+  function ownActions(fn: StackProFunction): string[] {
+    return [...new Set(actionsOf(fn))].filter((action) => !/^(logs|xray):/.test(action)).sort();
+  }
+
+  it.each([
+    ['lapsedAccounts', 'cron(15 3 * * ? *)'],
+    ['expiredSnapshots', 'cron(45 3 * * ? *)'],
+  ] as const)('runs %s daily from an EventBridge schedule', (sweep, schedule) => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: schedule,
+      Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.billingSweeps[sweep]), 'Arn'] } })]),
+    });
+  });
+
+  it('the lapse sweep can Query and update the table (never Scan), read the Stripe keys and start only DeprovisionCustomer', () => {
+    expect(ownActions(stack.billingSweeps.lapsedAccounts)).toEqual(
+      ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'states:StartExecution'].sort(),
+    );
+    const starts = statementsOfRole(logicalId(stack.billingSweeps.lapsedAccounts.role!)).filter((statement) => [statement.Action].flat().includes('states:StartExecution'));
+    expect(starts.map((statement) => statement.Resource)).toEqual([{ Ref: logicalId(stack.lifecycle.stateMachines.DeprovisionCustomer) }]);
+    expect(environmentOf(stack.billingSweeps.lapsedAccounts)).toMatchObject({ BILLING_RETENTION_DAYS: String(cdkJson.context['stackpro:billingRetentionDays']) });
+  });
+
+  it('the snapshot sweep deletes only final backups tagged by the deprovision workflow, after stackpro:finalSnapshotRetentionDays', () => {
+    expect(ownActions(stack.billingSweeps.expiredSnapshots)).toEqual(['ec2:DeleteSnapshot', 'ec2:DescribeSnapshots']);
+    const [deletion] = statementsOfRole(logicalId(stack.billingSweeps.expiredSnapshots.role!)).filter((statement) => [statement.Action].flat().includes('ec2:DeleteSnapshot'));
+    expect(deletion.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro', 'aws:ResourceTag/Purpose': 'final-backup' } });
+    expect(text(deletion.Resource)).toContain('::snapshot/*');
+    expect(environmentOf(stack.billingSweeps.expiredSnapshots)).toMatchObject({ FINAL_SNAPSHOT_RETENTION_DAYS: String(cdkJson.context['stackpro:finalSnapshotRetentionDays']) });
+  });
+
+  it.each([METRICS.stripeWebhookSecretUnset, METRICS.stripeEventIgnored, METRICS.billingSweepErrors])('alarms on %s as the Lambdas emit it', (metricName) => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS.namespace,
+      MetricName: metricName,
+      Dimensions: [{ Name: 'service', Value: 'stackpro' }],
+      Threshold: 1,
+      AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+    });
   });
 });

@@ -4,7 +4,7 @@ import type { EdgeRequest, EdgeResponse, EdgeService } from '../../edge/edge-ser
 import { createPortalSession } from './billing-portal-sessions';
 import { createCheckoutSession } from './checkout-sessions';
 import type { StripeContext } from './context';
-import { createCustomer, listCustomers, retrieveCustomer } from './customers';
+import { createCustomer, listCustomers, retrieveCustomer, updateCustomer } from './customers';
 import { invalidRequest, StripeApiError, stripeJson } from './errors';
 import { EVENT_API_VERSION, type StripeEvents } from './events';
 import type { StripeFaultAction, StripeFaultQueue } from './faults';
@@ -14,7 +14,8 @@ import { renderInvoice } from './invoices';
 import type { StoredEvent, StripeModel, WireInvoice, WireSubscription } from './model';
 import { Params } from './params';
 import { findPrice, listPrices, retrievePrice } from './prices';
-import { cancelSubscription, createSubscription, listSubscriptions, renderSubscription, retrieveSubscription, updateSubscription } from './subscriptions';
+import { retrieveSetupIntent } from './setup-intents';
+import { cancelSubscription, createSubscription, listSubscriptions, renderSubscription, resumeSubscription, retrieveSubscription, updateSubscription } from './subscriptions';
 
 interface StripeRoute {
   readonly method: 'GET' | 'POST' | 'DELETE';
@@ -29,13 +30,16 @@ const ROUTES: readonly StripeRoute[] = [
   { method: 'POST', pattern: /^\/v1\/customers$/, action: 'CreateCustomer', run: (ctx, params) => createCustomer(ctx, params) },
   { method: 'GET', pattern: /^\/v1\/customers$/, action: 'ListCustomers', run: (ctx, params) => listCustomers(ctx, params) },
   { method: 'GET', pattern: new RegExp(`^/v1/customers/${ID}$`), action: 'RetrieveCustomer', run: (ctx, params, id) => retrieveCustomer(ctx, id, params) },
+  { method: 'POST', pattern: new RegExp(`^/v1/customers/${ID}$`), action: 'UpdateCustomer', run: (ctx, params, id) => updateCustomer(ctx, id, params) },
   { method: 'GET', pattern: /^\/v1\/prices$/, action: 'ListPrices', run: (_ctx, params) => listPrices(params) },
   { method: 'GET', pattern: new RegExp(`^/v1/prices/${ID}$`), action: 'RetrievePrice', run: (_ctx, params, id) => retrievePrice(id, params) },
   { method: 'POST', pattern: /^\/v1\/subscriptions$/, action: 'CreateSubscription', run: (ctx, params) => createSubscription(ctx, params) },
   { method: 'GET', pattern: /^\/v1\/subscriptions$/, action: 'ListSubscriptions', run: (ctx, params) => listSubscriptions(ctx, params) },
   { method: 'GET', pattern: new RegExp(`^/v1/subscriptions/${ID}$`), action: 'RetrieveSubscription', run: (ctx, params, id) => retrieveSubscription(ctx, id, params) },
   { method: 'POST', pattern: new RegExp(`^/v1/subscriptions/${ID}$`), action: 'UpdateSubscription', run: (ctx, params, id) => updateSubscription(ctx, id, params) },
+  { method: 'POST', pattern: new RegExp(`^/v1/subscriptions/${ID}/resume$`), action: 'ResumeSubscription', run: (ctx, params, id) => resumeSubscription(ctx, id, params) },
   { method: 'DELETE', pattern: new RegExp(`^/v1/subscriptions/${ID}$`), action: 'CancelSubscription', run: (ctx, params, id) => cancelSubscription(ctx, id, params) },
+  { method: 'GET', pattern: new RegExp(`^/v1/setup_intents/${ID}$`), action: 'RetrieveSetupIntent', run: (ctx, params, id) => retrieveSetupIntent(ctx, id, params) },
   { method: 'POST', pattern: /^\/v1\/checkout\/sessions$/, action: 'CreateCheckoutSession', run: (ctx, params) => createCheckoutSession(ctx, params) },
   { method: 'POST', pattern: /^\/v1\/billing_portal\/sessions$/, action: 'CreateBillingPortalSession', run: (ctx, params) => createPortalSession(ctx, params) },
 ];
@@ -162,7 +166,7 @@ function matchRoute(method: string, path: string): { route: StripeRoute; id: str
   throw new StripeApiError(
     404,
     'invalid_request_error',
-    `Unrecognized request URL (${method}: ${path}). Please see https://docs.stripe.com or we can help at https://support.stripe.com/. (The local Stripe sandbox serves customers, prices, subscriptions, checkout and billing portal sessions.)`,
+    `Unrecognized request URL (${method}: ${path}). Please see https://docs.stripe.com or we can help at https://support.stripe.com/. (The local Stripe sandbox serves customers, prices, subscriptions, setup intents, checkout and billing portal sessions.)`,
   );
 }
 

@@ -3,6 +3,7 @@ import { noSuch } from './errors';
 import { stripeId } from './ids';
 import { listPage, type WireCustomer } from './model';
 import type { Params } from './params';
+import { changedAttributes, snapshot } from './subscriptions';
 import { paging } from './prices';
 
 /** POST /v1/customers */
@@ -55,4 +56,33 @@ export function listCustomers(ctx: StripeContext, params: Params) {
   const email = params.string('email');
   const customers = Object.values(ctx.model.state.customers).filter((customer) => email === undefined || customer.email === email);
   return listPage(customers, '/v1/customers', paging(params));
+}
+
+/**
+ * POST /v1/customers/:id: email, name, description, phone, metadata and
+ * `invoice_settings[default_payment_method]` (a test card such as pm_card_visa, or '' to clear).
+ */
+export function updateCustomer(ctx: StripeContext, id: string, params: Params): WireCustomer {
+  params.allow('email', 'name', 'description', 'phone', 'metadata', 'invoice_settings', 'expand');
+  const customer = findCustomer(ctx, id);
+  if (!customer) throw noSuch('customer', id);
+  const before = snapshot(customer);
+  for (const key of ['email', 'name', 'description', 'phone'] as const) {
+    if (params.has(key)) customer[key] = params.string(key) || null;
+  }
+  const metadata = params.metadata(customer.metadata);
+  if (metadata !== undefined) customer.metadata = metadata;
+  const settings = params.object('invoice_settings');
+  if (settings) {
+    settings.allow('default_payment_method', 'custom_fields', 'footer', 'rendering_options');
+    const paymentMethod = settings.string('default_payment_method');
+    if (paymentMethod !== undefined && paymentMethod !== '' && !/^pm_card_[a-z0-9_]+$/.test(paymentMethod)) {
+      throw noSuch('PaymentMethod', paymentMethod, 'invoice_settings[default_payment_method]', 400);
+    }
+    if (paymentMethod !== undefined) customer.invoice_settings = { ...customer.invoice_settings, default_payment_method: paymentMethod || null };
+    if (settings.has('footer')) customer.invoice_settings = { ...customer.invoice_settings, footer: settings.string('footer') || null };
+  }
+  const previous = changedAttributes(before, customer);
+  if (Object.keys(previous).length > 0) ctx.emit('customer.updated', customer, previous);
+  return customer;
 }

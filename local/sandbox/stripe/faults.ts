@@ -15,6 +15,9 @@ export const STRIPE_FAULT_ACTIONS = [
   'CancelSubscription',
   'CreateCheckoutSession',
   'CreateBillingPortalSession',
+  'UpdateCustomer',
+  'ResumeSubscription',
+  'RetrieveSetupIntent',
 ] as const;
 export type StripeFaultAction = (typeof STRIPE_FAULT_ACTIONS)[number];
 

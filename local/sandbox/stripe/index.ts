@@ -9,6 +9,7 @@ import { StripeFaultQueue } from './faults';
 import { Params } from './params';
 import { StripeModel } from './model';
 import { renderCheckoutPage, renderPortalPage } from './pages';
+import { completeSetupSession } from './setup-intents';
 import { parseSimulateInput, simulate, SimulationError } from './simulate';
 import { changedAttributes, createSubscription, setCancelAtPeriodEnd, snapshot } from './subscriptions';
 
@@ -84,8 +85,8 @@ export function createStripeSandbox(dir: string, clock: SandboxClock, settings: 
       return json(200, { eventId: stored.event.id, type: stored.event.type, ...delivery });
     },
     'GET /_sandbox/stripe/state': () => {
-      const { customers, subscriptions, invoices, checkoutSessions, portalSessions } = model.state;
-      return json(200, { customers, subscriptions, invoices, checkoutSessions, portalSessions, faults: faults.list() });
+      const { customers, subscriptions, invoices, checkoutSessions, portalSessions, setupIntents } = model.state;
+      return json(200, { customers, subscriptions, invoices, checkoutSessions, portalSessions, setupIntents, faults: faults.list() });
     },
     'GET /_sandbox/stripe/checkout': (request) => {
       const id = request.query.get('session') ?? '';
@@ -102,9 +103,9 @@ export function createStripeSandbox(dir: string, clock: SandboxClock, settings: 
       const customer = customerId !== undefined && Object.hasOwn(model.state.customers, customerId) ? model.state.customers[customerId] : undefined;
       if (!customer) return html(409, '<h1>The sandbox completes sessions created with a customer only</h1>');
       const ctx = pageContext();
-      // The test card becomes the customer's default payment method (what a setup session is for).
-      customer.invoice_settings = { ...customer.invoice_settings, default_payment_method: 'pm_card_visa' };
       try {
+        // Setup mode: the SetupIntent succeeds with the test card; making it the default is the webhook's job, as in Stripe.
+        if (session.mode === 'setup') completeSetupSession(model, session, customer);
         if (session.mode === 'subscription') {
           const items = model.state.checkoutLineItems[session.id] ?? [];
           const subscription = createSubscription(

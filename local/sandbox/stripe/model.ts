@@ -39,6 +39,11 @@ export type WireInvoice = Pick<
 > & { lines: WireList<Record<string, unknown>> };
 export type WireCheckoutSession = Partial<Omit<Stripe.Checkout.Session, 'lastResponse'>> & Pick<Stripe.Checkout.Session, 'id' | 'object' | 'url'>;
 export type WirePortalSession = Omit<Stripe.BillingPortal.Session, 'lastResponse'>;
+/** SetupIntents are kept to the members our code reads and Stripe always sends. */
+export type WireSetupIntent = Pick<
+  Stripe.SetupIntent,
+  'id' | 'object' | 'client_secret' | 'created' | 'description' | 'last_setup_error' | 'livemode' | 'metadata' | 'payment_method_types' | 'status' | 'usage'
+> & { customer: string | null; payment_method: string | null };
 
 export interface WireList<T> {
   object: 'list';
@@ -83,6 +88,8 @@ export interface StripeState {
   invoices: Record<string, WireInvoice>;
   checkoutSessions: Record<string, WireCheckoutSession>;
   portalSessions: Record<string, WirePortalSession>;
+  /** Made when a setup-mode Checkout session completes. */
+  setupIntents: Record<string, WireSetupIntent>;
   /** A subscription-mode session's prices, for completing it on the sandbox's checkout page. */
   checkoutLineItems: Record<string, Array<{ price: string; quantity: number }>>;
   events: StoredEvent[];
@@ -95,6 +102,7 @@ const empty = (): StripeState => ({
   invoices: {},
   checkoutSessions: {},
   portalSessions: {},
+  setupIntents: {},
   checkoutLineItems: {},
   events: [],
   idempotency: {},

@@ -2,10 +2,13 @@ import type Stripe from 'stripe';
 import type { StripeEvents } from './events';
 import { addMonths, seededRandom, shuffled } from './ids';
 import { failPayment, issueInvoice, payInvoice } from './invoices';
-import type { StoredEvent, StripeModel, WireCustomer, WireInvoice, WireSubscription } from './model';
+import { StripeModel, type StoredEvent, type WireCustomer, type WireInvoice, type WireSubscription } from './model';
+import { createCheckoutSession } from './checkout-sessions';
+import { Params } from './params';
+import { completeSetupSession } from './setup-intents';
 import { changedAttributes, endSubscription, setCancelAtPeriodEnd, snapshot, startNewPeriod } from './subscriptions';
 
-export const SCENARIOS = ['trial_will_end', 'trial_ends_without_card', 'payment_fails', 'payment_recovers', 'cancel', 'delete'] as const;
+export const SCENARIOS = ['trial_will_end', 'trial_ends_without_card', 'payment_fails', 'payment_recovers', 'cancel', 'delete', 'add_card'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** A simulate request the sandbox refuses, with the HTTP status of the control route's answer. */
@@ -69,6 +72,12 @@ export async function simulate(model: StripeModel, events: StripeEvents, input: 
   if (!customer) throw new SimulationError(404, `No Stripe customer has metadata.customerId = ${input.customerId}`);
   const subscription = latestSubscription(model, customer.id);
   if (!subscription) throw new SimulationError(404, `Stripe customer ${customer.id} (${input.customerId}) has no subscription`);
+  if (input.scenario === 'add_card') {
+    const recorded = [events.record('checkout.session.completed', addCard(model, customer))];
+    model.save();
+    const deliveries = await deliverAll(events, recorded, input);
+    return { scenario: input.scenario, subscription: { id: subscription.id, status: subscription.status, cancel_at_period_end: subscription.cancel_at_period_end }, deliveries };
+  }
   const before = snapshot(subscription);
   const planned = transition(model, customer, subscription, input.scenario);
   const updated = (): Planned => ({ type: 'customer.subscription.updated', object: subscription, previous: changedAttributes(before, subscription) });
@@ -179,11 +188,33 @@ function transition(model: StripeModel, customer: WireCustomer, subscription: Wi
       setCancelAtPeriodEnd(subscription, true, now);
       return [UPDATED];
 
+    case 'add_card':
+      return refuse(' (add_card is simulated through Checkout)');
+
     case 'delete':
       if (status === 'canceled' || status === 'incomplete_expired') refuse('');
       endSubscription(subscription, now, 'cancellation_requested');
       return [{ type: 'customer.subscription.deleted', object: subscription }];
   }
+}
+
+/**
+ * The customer completes a setup-mode Checkout session (their newest open one, as POST
+ * /billing/checkout-session made it, else a new one) with a test card: its SetupIntent succeeds. What
+ * Stripe does next is only the `checkout.session.completed` event; the webhook makes the card the default
+ * and resumes a paused subscription through the API (setup_intents, customers, subscriptions resume).
+ */
+function addCard(model: StripeModel, customer: WireCustomer): object {
+  const open = Object.values(model.state.checkoutSessions).filter((session) => session.customer === customer.id && session.mode === 'setup' && session.status === 'open');
+  const session =
+    StripeModel.newestFirst(open.map((each) => ({ ...each, created: each.created ?? 0 })))[0] ??
+    createCheckoutSession(
+      { model, apiVersion: '', baseUrl: '', requestId: '', idempotencyKey: undefined, emit: () => undefined },
+      new Params({ mode: 'setup', customer: customer.id, currency: 'usd', metadata: { customerId: customer.metadata.customerId ?? '' } }),
+    );
+  const stored = model.state.checkoutSessions[session.id];
+  completeSetupSession(model, stored, customer);
+  return stored;
 }
 
 function findOurCustomer(model: StripeModel, customerId: string): WireCustomer | undefined {

@@ -251,6 +251,35 @@ export function updateSubscription(ctx: StripeContext, id: string, params: Param
   return subscription;
 }
 
+/**
+ * POST /v1/subscriptions/:id/resume: only a paused subscription (a trial that ended without a card). Stripe's
+ * defaults: a new period starts now and its invoice is charged to the default payment method (the
+ * subscription's, else the customer's); without one the resume is refused, as Stripe refuses to charge.
+ */
+export function resumeSubscription(ctx: StripeContext, id: string, params: Params): WireSubscription {
+  params.allow('billing_cycle_anchor', 'payment_behavior', 'proration_behavior', 'proration_date', 'expand');
+  const subscription = existing(ctx, id);
+  if (subscription.status !== 'paused') {
+    throw invalidRequest(`Only a paused subscription can be resumed; subscription ${id} is ${subscription.status}.`, undefined, 'subscription_not_paused');
+  }
+  const customer = findCustomer(ctx, subscription.customer as string);
+  if (!subscription.default_payment_method && !customer?.invoice_settings.default_payment_method) {
+    throw new StripeApiError(400, 'invalid_request_error', NO_PAYMENT_METHOD, 'resource_missing');
+  }
+  const now = ctx.model.now();
+  const before = snapshot(subscription);
+  startNewPeriod(subscription, now);
+  const invoice = issueInvoice(ctx.model, subscription, { billingReason: 'subscription_cycle', email: customer?.email ?? null });
+  payInvoice(ctx.model, invoice);
+  subscription.latest_invoice = invoice.id;
+  subscription.status = 'active';
+  subscription.pause_collection = null;
+  ctx.emit('invoice.paid', invoice);
+  ctx.emit('customer.subscription.updated', subscription, changedAttributes(before, subscription));
+  ctx.emit('customer.subscription.resumed', subscription);
+  return subscription;
+}
+
 /** DELETE /v1/subscriptions/:id: cancels at once (status canceled, ended_at now). */
 export function cancelSubscription(ctx: StripeContext, id: string, params: Params): WireSubscription {
   params.allow('invoice_now', 'prorate', 'cancellation_details', 'expand');

@@ -1,5 +1,5 @@
 import { DescribeInstancesCommand, EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as checkStopped } from '../../../lambdas/lifecycle/check-instance-stopped';
 import { handler as markSuspended } from '../../../lambdas/lifecycle/mark-customer-suspended';
@@ -165,6 +165,14 @@ describe('Mark customer suspended', () => {
     expect(Object.values(profileUpdate.ExpressionAttributeValues!)).toContain('unpaid');
     expect(infrastructureUpdate.Key).toEqual({ pk: 'CUSTOMER#cust-1', sk: 'INFRASTRUCTURE' });
     expect(Object.values(infrastructureUpdate.ExpressionAttributeValues!)).toContainEqual({ website: 'suspended', crm: 'suspended', email: 'suspended' });
+  });
+
+  it('notes the suspension for the retention sweep first, under the suspendedAt it stores', async () => {
+    await markSuspended(mark);
+    const marker = table.ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item!).find((item) => item.pk === 'BILLINGLAPSE')!;
+    const { profileUpdate } = transaction(table.ddb);
+    expect(marker).toMatchObject({ sk: `${marker.suspendedAt}#cust-1`, customerId: 'cust-1' });
+    expect(Object.values(profileUpdate.ExpressionAttributeValues!)).toContain(marker.suspendedAt);
   });
 
   it('still owes the email when a retry finds its own earlier change', async () => {

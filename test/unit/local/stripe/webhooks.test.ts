@@ -51,8 +51,11 @@ async function setUp(missingPaymentMethod: 'pause' | 'cancel' | 'create_invoice'
     trial_settings: { end_behavior: { missing_payment_method: missingPaymentMethod } },
     metadata: { customerId: 'cust-1' },
   });
-  // Let the creation events' deliveries finish, then count only what simulate delivers.
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // Wait for the creation events' deliveries (customer and subscription created; they go out after the
+  // responses), then count only what simulate delivers. Polled, not slept: under load they come late.
+  const deadline = Date.now() + 10_000;
+  while (receiver.received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(receiver.received.map((delivery) => JSON.parse(delivery.body).type).sort()).toEqual(['customer.created', 'customer.subscription.created']);
   receiver.received.length = 0;
   const simulate = (scenario: string, extra: Record<string, unknown> = {}) =>
     control(sandbox, 'POST /_sandbox/stripe/simulate', { customerId: 'cust-1', scenario, ...extra });
