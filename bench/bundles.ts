@@ -116,7 +116,7 @@ function importEnv(mode: ImportMode): NodeJS.ProcessEnv {
     TABLE_NAME: 'stackpro-bench',
     PROVISIONING_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:ProvisionCustomer',
     SIGNING_KEY_SECRET_ID: 'stackpro/jwt-signing-key',
-    JWT_PUBLIC_JWK: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA', kid: 'bench' }),
+    JWT_PUBLIC_KEYS_SECRET_ID: 'stackpro/jwt-public-keys',
     CUSTOMER_DOMAIN: 'customers.stackpro.localhost',
     FRONTEND_ORIGIN: 'http://localhost:5173',
     POWERTOOLS_SERVICE_NAME: 'stackpro',
