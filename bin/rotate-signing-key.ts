@@ -25,6 +25,9 @@ export type RotationOutcome =
   | { readonly kind: 'failed'; readonly versionId: string }
   | { readonly kind: 'timed-out'; readonly versionId: string };
 
+/** How long a new version may take to show in DescribeSecret before its absence means failure. */
+const VERSION_LISTING_GRACE_MS = 10_000;
+
 export interface RotateOptions {
   /** @default 120_000 */
   readonly timeoutMs?: number;
@@ -75,11 +78,16 @@ export async function rotateSigningKey(target: RotationTarget, options: RotateOp
 }
 
 async function waitForRotation(client: SecretsManagerClient, secretId: string, versionId: string, options: RotateOptions): Promise<RotationOutcome> {
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const started = Date.now();
+  const deadline = started + (options.timeoutMs ?? 120_000);
+  let seen = false;
   for (;;) {
     const stages = (await client.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages?.[versionId] ?? [];
     if (stages.includes('AWSCURRENT')) return { kind: 'rotated', versionId };
-    if (!stages.includes('AWSPENDING')) return { kind: 'failed', versionId };
+    if (stages.includes('AWSPENDING')) seen = true;
+    // A version that was pending and no longer is was cancelled or failed; one never seen may just not be
+    // listed yet, for a moment.
+    else if (seen || Date.now() - started > VERSION_LISTING_GRACE_MS) return { kind: 'failed', versionId };
     if (Date.now() > deadline) return { kind: 'timed-out', versionId };
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
   }

@@ -34,6 +34,8 @@ export class SigningKey extends Construct {
   readonly publicKeys: secretsmanager.Secret;
   /** Secrets Manager's rotation function for `secret`. */
   readonly rotationFunction: StackProFunction;
+  /** Lets an operator rotate the key now (`npm run admin -- rotate-signing-key`), and nothing more. */
+  readonly rotationPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: SigningKeyProps = {}) {
     super(scope, id);
@@ -54,6 +56,14 @@ export class SigningKey extends Construct {
     });
 
     this.rotationFunction = this.addRotation(rotationDays);
+    // RotateSecret needs the caller to be allowed to invoke the rotation function too; reading the key does not.
+    this.rotationPolicy = new iam.ManagedPolicy(this, 'RotationAccess', {
+      description: 'Lets an operator rotate the StackPro JWT signing key now (RotateSecret); it grants no read of the key.',
+      statements: [
+        new iam.PolicyStatement({ actions: ['secretsmanager:DescribeSecret', 'secretsmanager:RotateSecret'], resources: [this.secret.secretArn] }),
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.rotationFunction.functionArn] }),
+      ],
+    });
     const key = this.addKeyGenerator();
     // The first rotation must find the generated key (and its published public half), not the placeholder.
     this.node.findChild('RotationSchedule').node.addDependency(key);

@@ -106,6 +106,10 @@ export class StackProStack extends Stack {
       description: 'The JWT signing key: rotate it now with `npm run admin -- rotate-signing-key --secret-id <this ARN>`',
       value: this.signingKey.secret.secretArn,
     });
+    new CfnOutput(this, 'SigningKeyRotationPolicyArn', {
+      description: 'Attach to an operator role to allow rotate-signing-key (RotateSecret only; no read of the key)',
+      value: this.signingKey.rotationPolicy.managedPolicyArn,
+    });
     new CfnOutput(this, 'StripeWebhookUrl', {
       description: 'Register this endpoint in the Stripe dashboard (Developers > Webhooks); its signing secret is webhookSecret',
       value: this.accountApi.urlOf('ReceiveStripeWebhook'),

@@ -288,6 +288,15 @@ describe('SigningKey', () => {
     template.hasOutput('SigningKeySecretArn', { Value: { Ref: logicalId(stack.signingKey.secret) } });
   });
 
+  it('lets operators rotate (RotateSecret and the invoke it needs) through one managed policy that reads nothing', () => {
+    const policy = resourceOf(stack.signingKey.rotationPolicy).Properties as { PolicyDocument: { Statement: Statement[] } };
+    expect(policy.PolicyDocument.Statement.map((statement) => [statement.Action, statement.Resource])).toEqual([
+      [['secretsmanager:DescribeSecret', 'secretsmanager:RotateSecret'], { Ref: logicalId(stack.signingKey.secret) }],
+      ['lambda:InvokeFunction', { 'Fn::GetAtt': [logicalId(rotator()), 'Arn'] }],
+    ]);
+    template.hasOutput('SigningKeyRotationPolicyArn', { Value: { Ref: logicalId(stack.signingKey.rotationPolicy) } });
+  });
+
   it('lets the generator write the secret', () => {
     const generator = stack.signingKey.node.findChild('CreateSigningKey') as unknown as { role?: IConstruct };
     expect(actionsOf(generator)).toEqual(expect.arrayContaining(['secretsmanager:PutSecretValue']));
