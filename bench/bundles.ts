@@ -36,11 +36,13 @@ export interface ImportTiming {
   readonly samples: readonly number[];
 }
 
-/** Every Lambda the stack deploys: one per route, the authorizer, and one per workflow step. */
+/** Every Lambda the stack deploys: one per route, the authorizer, one per workflow step, and the signing key's two. */
 export function lambdaTargets(): BundleTarget[] {
   const targets = [
     ...ROUTES.map((route) => ({ id: route.id, handler: route.handler })),
     { id: 'CustomerAuthorizer', handler: CUSTOMER_AUTHORIZER_HANDLER },
+    { id: 'CreateSigningKey', handler: 'infra/create-signing-key' },
+    { id: 'RotateSigningKey', handler: 'infra/rotate-signing-key' },
     ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => ({ id: step.id, handler: step.handler }))),
   ];
   const seen = new Set<string>();
