@@ -55,7 +55,14 @@ export class SecretStore {
     } catch {
       return;
     }
-    for (const secret of (JSON.parse(text) as { secrets: StoredSecret[] }).secrets) this.secrets.set(secret.name, secret);
+    let stored: { secrets: StoredSecret[] };
+    try {
+      stored = JSON.parse(text) as { secrets: StoredSecret[] };
+    } catch (error) {
+      // Never start over silently: new keys would log every local user out.
+      throw new Error(`${file} is not valid JSON (${String(error)}); delete it to start with new keys`, { cause: error });
+    }
+    for (const secret of stored.secrets) this.secrets.set(secret.name, secret);
   }
 
   /** Sets the current value (a new version), unless it is the current value already. */

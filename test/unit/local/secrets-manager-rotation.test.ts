@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { secretsManagerService, SecretStore, type RotationInvoker } from '../../../local/edge/secrets-manager';
@@ -133,5 +133,10 @@ describe('the local Secrets Manager: rotation', () => {
 
     expect(reopened.current(NAME)).toBe('v2');
     expect(statSync(path.join(dir, 'secrets.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses to start over from a damaged file (new keys would log everyone out)', () => {
+    writeFileSync(path.join(dir, 'secrets.json'), '{"secrets": [');
+    expect(() => new SecretStore(path.join(dir, 'secrets.json'))).toThrow(/secrets\.json is not valid JSON.*delete it/);
   });
 });
