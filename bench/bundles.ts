@@ -36,11 +36,13 @@ export interface ImportTiming {
   readonly samples: readonly number[];
 }
 
-/** Every Lambda the stack deploys: one per route, the authorizer, and one per workflow step. */
+/** Every Lambda the stack deploys: one per route, the authorizer, one per workflow step, and the signing key's two. */
 export function lambdaTargets(): BundleTarget[] {
   const targets = [
     ...ROUTES.map((route) => ({ id: route.id, handler: route.handler })),
     { id: 'CustomerAuthorizer', handler: CUSTOMER_AUTHORIZER_HANDLER },
+    { id: 'CreateSigningKey', handler: 'infra/create-signing-key' },
+    { id: 'RotateSigningKey', handler: 'infra/rotate-signing-key' },
     ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => ({ id: step.id, handler: step.handler }))),
   ];
   const seen = new Set<string>();
@@ -116,7 +118,7 @@ function importEnv(mode: ImportMode): NodeJS.ProcessEnv {
     TABLE_NAME: 'stackpro-bench',
     PROVISIONING_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:ProvisionCustomer',
     SIGNING_KEY_SECRET_ID: 'stackpro/jwt-signing-key',
-    JWT_PUBLIC_JWK: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA', kid: 'bench' }),
+    JWT_PUBLIC_KEYS_SECRET_ID: 'stackpro/jwt-public-keys',
     CUSTOMER_DOMAIN: 'customers.stackpro.localhost',
     FRONTEND_ORIGIN: 'http://localhost:5173',
     POWERTOOLS_SERVICE_NAME: 'stackpro',

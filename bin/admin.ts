@@ -3,15 +3,24 @@
  *
  *   npm run admin -- retry-provisioning <customerId> [--api <url>]
  *
+ * and for the JWT signing key (bin/rotate-signing-key.ts):
+ *
+ *   npm run admin -- rotate-signing-key [--secret-id <SigningKeySecretArn>] [--edge <local edge url>]
+ *
  * It signs each request with SigV4 (`execute-api`) using the default AWS credential chain (your profile,
  * SSO or role; the principal needs the stack's AdminAccess policy). Against the local stack
  * (localhost), it signs with the local operator credentials instead, so no AWS account is involved.
  */
 import { signedFetch } from './admin-request';
+import { runRotateSigningKey } from './rotate-signing-key';
 
-const USAGE = 'usage: npm run admin -- retry-provisioning <customerId> [--api <url>]';
+const USAGE = [
+  'usage: npm run admin -- retry-provisioning <customerId> [--api <url>]',
+  '       npm run admin -- rotate-signing-key [--secret-id <SigningKeySecretArn>] [--edge <url>]',
+].join('\n');
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'rotate-signing-key') return runRotateSigningKey(argv.slice(1), process.env);
   const apiIndex = argv.indexOf('--api');
   const api = apiIndex >= 0 ? argv[apiIndex + 1] : (process.env.STACKPRO_API_URL ?? `http://localhost:${process.env.PORT ?? 3000}`);
   const [command, customerId] = argv.filter((_, i) => i !== apiIndex && i !== apiIndex + 1);

@@ -25,8 +25,10 @@ export const config = {
   provisioningStateMachineArn: () => required('PROVISIONING_STATE_MACHINE_ARN'),
   /** Secrets Manager id of the JWT signing key: JSON `{kid, privateJwk, publicJwk}`. */
   signingKeySecretId: () => required('SIGNING_KEY_SECRET_ID'),
-  /** The public JWK (JSON, with `kid`) that verifies access tokens: not a secret, so plain env is fine. */
-  jwtPublicJwk: () => required('JWT_PUBLIC_JWK'),
+  /** How long a signer caches the private key (seconds, at most 300: the rotation interval counts on it). */
+  signingKeyCacheSeconds: () => Math.min(optionalInt('SIGNING_KEY_CACHE_SECONDS', 300), 300),
+  /** Secrets Manager id of the public keys the authorizer trusts: a JWKS `{keys: [current, previous]}`. */
+  jwtPublicKeysSecretId: () => required('JWT_PUBLIC_KEYS_SECRET_ID'),
   /** Parent domain of every customer subdomain, e.g. `customers.stackpro.io`. */
   customerDomain: () => required('CUSTOMER_DOMAIN'),
   /** The static frontend's origin, echoed in CORS headers. */

@@ -31,7 +31,7 @@ const AUTHORIZATION_TYPES: Record<RouteAuth, apigw.AuthorizationType> = {
 export interface AccountApiProps {
   /** Routes with `table:read` / `table:write` access are granted exactly that on this table. */
   readonly table: dynamodb.ITable;
-  /** Routes with `signing-key:read` may read the private key; the authorizer gets only the public JWK. */
+  /** Routes with `signing-key:read` may read the private key; the authorizer reads only the public keys. */
   readonly signingKey: SigningKey;
   /** Routes with `provisioning:start` may start this workflow. */
   readonly provisioning: ProvisioningWorkflow;
@@ -185,9 +185,10 @@ export class AccountApi extends Construct {
     this.authorizerFunction = new StackProFunction(this, 'AuthorizeCustomer', {
       handler: CUSTOMER_AUTHORIZER_HANDLER,
       description: 'Verifies customer access tokens (ES256 JWT) for the account API',
-      // The public key only: the authorizer can verify tokens but never sign one.
-      environment: { JWT_PUBLIC_JWK: props.signingKey.publicJwk },
+      // The public keys only: the authorizer can verify tokens but never sign one.
+      environment: { JWT_PUBLIC_KEYS_SECRET_ID: props.signingKey.publicKeys.secretArn },
     });
+    props.signingKey.grantReadPublicKeys(this.authorizerFunction);
     const authorizer = new apigw.TokenAuthorizer(this, 'CustomerAuthorizer', {
       handler: this.authorizerFunction,
       identitySource: apigw.IdentitySource.header('Authorization'),

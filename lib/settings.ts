@@ -31,6 +31,11 @@ export interface StackProSettings {
   readonly finalSnapshotRetentionDays: number;
   /** Optional: subscribed to the provisioning alarm topic. */
   readonly alarmEmail?: string;
+  /**
+   * Days between scheduled rotations of the JWT signing key (1 to 365).
+   * @default 30
+   */
+  readonly signingKeyRotationDays: number;
 }
 
 /** Context keys, exported so tests and docs name the same keys. */
@@ -44,11 +49,15 @@ export const SETTINGS_CONTEXT_KEYS = {
   billingRetentionDays: 'stackpro:billingRetentionDays',
   finalSnapshotRetentionDays: 'stackpro:finalSnapshotRetentionDays',
   alarmEmail: 'stackpro:alarmEmail',
+  signingKeyRotationDays: 'stackpro:signingKeyRotationDays',
 } as const satisfies Record<keyof StackProSettings, string>;
 
 /** Retention bounds: Stripe's own retries end after 3 days; the deprovision ASL refuses more than 30 days. */
 export const MAX_BILLING_RETENTION_DAYS = 30;
 const DEFAULT_BILLING_RETENTION_DAYS = 30;
+/** A signing key older than a year is past any sensible policy; Secrets Manager itself allows up to 1000 days. */
+export const MAX_SIGNING_KEY_ROTATION_DAYS = 365;
+const DEFAULT_SIGNING_KEY_ROTATION_DAYS = 30;
 
 /** A parsed value, or the problem as a phrase that follows the context key ("... must be ..."). */
 type Parsed<T> = { readonly value: T } | { readonly problem: string };
@@ -149,6 +158,15 @@ const snapshotRetentionDays: Parse<number> = (raw) => {
   return { value };
 };
 
+/** Whole days from 1 to 365, from a number in cdk.json or its text from `-c`. */
+const rotationDays: Parse<number> = (raw) => {
+  const value = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_SIGNING_KEY_ROTATION_DAYS) {
+    return { problem: `must be a whole number of days from 1 to ${MAX_SIGNING_KEY_ROTATION_DAYS}, got ${JSON.stringify(raw)}` };
+  }
+  return { value };
+};
+
 const PARSERS: { readonly [K in keyof StackProSettings]-?: Parse<NonNullable<StackProSettings[K]>> } = {
   customerDomain: text(hostname),
   hostedZoneId: text(hostedZoneId),
@@ -159,6 +177,7 @@ const PARSERS: { readonly [K in keyof StackProSettings]-?: Parse<NonNullable<Sta
   billingRetentionDays: retentionDays,
   finalSnapshotRetentionDays: snapshotRetentionDays,
   alarmEmail: text(emailAddress),
+  signingKeyRotationDays: rotationDays,
 };
 
 /** Defaults of settings a deployment may leave out (`undefined`: stays unset). */
@@ -166,6 +185,7 @@ const DEFAULTS: Partial<Record<keyof StackProSettings, unknown>> = {
   billingRetentionDays: DEFAULT_BILLING_RETENTION_DAYS,
   finalSnapshotRetentionDays: DEFAULT_FINAL_SNAPSHOT_RETENTION_DAYS,
   alarmEmail: undefined,
+  signingKeyRotationDays: DEFAULT_SIGNING_KEY_ROTATION_DAYS,
 };
 
 /** Settings a deployment may leave out; the rest are required. */

@@ -48,7 +48,7 @@ export class StackProStack extends Stack {
     const settings = props.settings ?? readSettings(this);
 
     this.customerTable = new CustomerTable(this, 'CustomerTable');
-    this.signingKey = new SigningKey(this, 'SigningKey');
+    this.signingKey = new SigningKey(this, 'SigningKey', { rotationDays: settings.signingKeyRotationDays });
     this.stripeKeys = new StripeKeys(this, 'StripeKeys');
     this.customerInstances = new CustomerInstances(this, 'CustomerInstances', {
       amiSsmParameter: settings.customerAmiSsmParameter,
@@ -118,6 +118,14 @@ export class StackProStack extends Stack {
     new CfnOutput(this, 'StripeKeysSecretArn', {
       description: 'Put the Stripe keys here once after the first deploy: JSON {secretKey, webhookSecret} (see lib/stripe-keys.ts)',
       value: this.stripeKeys.secret.secretArn,
+    });
+    new CfnOutput(this, 'SigningKeySecretArn', {
+      description: 'The JWT signing key: rotate it now with `npm run admin -- rotate-signing-key --secret-id <this ARN>`',
+      value: this.signingKey.secret.secretArn,
+    });
+    new CfnOutput(this, 'SigningKeyRotationPolicyArn', {
+      description: 'Attach to an operator role to allow rotate-signing-key (RotateSecret only; no read of the key)',
+      value: this.signingKey.rotationPolicy.managedPolicyArn,
     });
     new CfnOutput(this, 'StripeWebhookUrl', {
       description: 'Register this endpoint in the Stripe dashboard (Developers > Webhooks); its signing secret is webhookSecret',

@@ -7,6 +7,13 @@ export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
 export const LOCAL_TABLE_NAME = 'stackpro-local';
 export const SIGNING_KEY_SECRET_ID = 'stackpro/jwt-signing-key';
+/** The public keys the authorizer trusts, JWKS `{keys: [current, previous]}` (lambdas/core/signing-keys.ts). */
+export const JWT_PUBLIC_KEYS_SECRET_ID = 'stackpro/jwt-public-keys';
+/**
+ * Signers re-read the private key this often locally (300 s in AWS), so a local rotation shows in new
+ * tokens within seconds; SIGNING_KEY_CACHE_SECONDS overrides it.
+ */
+export const LOCAL_SIGNING_KEY_CACHE_SECONDS = '5';
 /** The Stripe keys' secret, JSON `{secretKey, webhookSecret}` (lambdas/clients/stripe.ts). */
 export const STRIPE_SECRET_ID = 'stackpro/stripe';
 /** The test-mode secret key the sandbox's Stripe API accepts. */
@@ -28,7 +35,6 @@ export interface LocalEnvInputs {
   readonly dataDir: string;
   readonly edgeUrl: string;
   readonly dynamoDbUrl: string;
-  readonly publicJwk: object;
   readonly provisioningStateMachineArn: string;
   /** The environment the stack was started with: only a few settings are taken from it. */
   readonly inherited: NodeJS.ProcessEnv;
@@ -83,7 +89,8 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     DEPROVISION_STATE_MACHINE_ARN: stateMachineArn(DEPROVISION_CUSTOMER.id),
     BILLING_RETENTION_DAYS: inherited.BILLING_RETENTION_DAYS || '30',
     SIGNING_KEY_SECRET_ID,
-    JWT_PUBLIC_JWK: JSON.stringify(inputs.publicJwk),
+    JWT_PUBLIC_KEYS_SECRET_ID,
+    SIGNING_KEY_CACHE_SECONDS: inherited.SIGNING_KEY_CACHE_SECONDS || LOCAL_SIGNING_KEY_CACHE_SECONDS,
     CUSTOMER_DOMAIN: inherited.CUSTOMER_DOMAIN || 'customers.stackpro.localhost',
     HOSTED_ZONE_ID: accountSetting('HOSTED_ZONE_ID'),
     LAUNCH_TEMPLATE_ID: accountSetting('LAUNCH_TEMPLATE_ID'),

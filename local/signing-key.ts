@@ -1,45 +1,26 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { generateSigningKey, parsePublicKeySet, parseStoredSigningKey, publicKeySetFor } from '../lambdas/core/signing-keys';
+import type { SecretStore } from './edge/secrets-manager';
+import { JWT_PUBLIC_KEYS_SECRET_ID, SIGNING_KEY_SECRET_ID } from './local-env';
 
-/** The JWT signing key in the shape the Secrets Manager secret holds (see lambdas/config.ts). */
-export interface SigningKey {
-  readonly kid: string;
-  readonly privateJwk: JWK;
-  readonly publicJwk: JWK;
-}
-
-export const SIGNING_KEY_FILE = 'signing-key.json';
+/** Where the local stack kept its one key before rotation existed; imported once, then left alone. */
+export const LEGACY_SIGNING_KEY_FILE = 'signing-key.json';
 
 /**
- * Loads the local signing key from the data dir, creating it on first start. Keeping it on disk means
- * access and refresh tokens issued before a restart still verify after it.
+ * What the deploy-time custom resource does in AWS (lambdas/infra/create-signing-key.ts), on the local
+ * Secrets Manager: keep the current key (the store is kept on disk, so tokens survive a restart), make one on
+ * first start, and make sure the authorizer's public keys include it. Later keys come from rotation.
  */
-export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKey> {
-  const file = path.join(dataDir, SIGNING_KEY_FILE);
-  if (existsSync(file)) return parseSigningKey(readFileSync(file, 'utf8'), file);
-  const key = await generateSigningKey();
-  // 0600: it is a private key, even if only a local one.
-  writeFileSync(file, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600 });
-  return key;
-}
-
-export async function generateSigningKey(): Promise<SigningKey> {
-  const kid = randomUUID();
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const common = { kid, alg: 'ES256', use: 'sig' };
-  return {
-    kid,
-    privateJwk: { ...(await exportJWK(privateKey)), ...common },
-    publicJwk: { ...(await exportJWK(publicKey)), ...common },
-  };
-}
-
-function parseSigningKey(text: string, file: string): SigningKey {
-  const parsed = JSON.parse(text) as Partial<SigningKey>;
-  if (typeof parsed.kid !== 'string' || !parsed.privateJwk?.d || !parsed.publicJwk?.x) {
-    throw new Error(`${file} is not a signing key; delete it to have a new one generated`);
+export async function ensureLocalSigningKey(store: SecretStore, dataDir: string): Promise<void> {
+  let key = parseStoredSigningKey(store.current(SIGNING_KEY_SECRET_ID));
+  if (!key) {
+    const legacyFile = path.join(dataDir, LEGACY_SIGNING_KEY_FILE);
+    key = (existsSync(legacyFile) ? parseStoredSigningKey(readFileSync(legacyFile, 'utf8')) : undefined) ?? (await generateSigningKey());
+    store.put(SIGNING_KEY_SECRET_ID, JSON.stringify(key));
   }
-  return parsed as SigningKey;
+  const published = parsePublicKeySet(store.current(JWT_PUBLIC_KEYS_SECRET_ID));
+  if (!published?.keys.some((trusted) => trusted.kid === key.kid)) {
+    store.put(JWT_PUBLIC_KEYS_SECRET_ID, JSON.stringify(publicKeySetFor(key, undefined)));
+  }
 }

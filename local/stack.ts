@@ -8,12 +8,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbLocal, ensureTable, startDynamoDbLocal } from './dynamodb-local';
 import { type EdgeServer, startEdgeServer } from './edge/server';
 import { SecretStore, secretsManagerService } from './edge/secrets-manager';
+import { createLambdaContext } from './lambda-context';
 import { stepFunctionsService } from './edge/step-functions';
 import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
 import { LOCAL_HOST } from './http-server';
 import {
   applyLambdaEnv,
   buildLambdaEnv,
+  LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
   LOCAL_TABLE_NAME,
   localStripeSecret,
@@ -24,7 +26,7 @@ import { clockSettingsFromEnv, SandboxClock } from './sandbox/clock';
 import { createSandbox } from './sandbox/sandbox';
 import { createStripeSandbox, type StripeSandboxSettings } from './sandbox/stripe';
 import { parsePort } from './ports';
-import { loadOrCreateSigningKey } from './signing-key';
+import { ensureLocalSigningKey } from './signing-key';
 import { startLocalScheduler } from './scheduler';
 import { SCHEDULED_JOBS } from '../lambdas/scheduled/jobs';
 import { StepFunctionsEngine, stateMachineArn, type TimeOverrides } from './step-functions/engine';
@@ -75,6 +77,10 @@ export interface LocalStack {
 }
 
 const REPO_ROOT = path.resolve(__dirname, '..');
+/** The local Secrets Manager's state (0600): the signing keys with their versions, the Stripe keys. */
+export const SECRETS_FILE = 'secrets.json';
+/** Secrets Manager's rotation function for the signing key, as lib/signing-key.ts deploys it. */
+const SIGNING_KEY_ROTATION_HANDLER = 'infra/rotate-signing-key';
 
 let runningStack: LocalStack | undefined;
 
@@ -106,7 +112,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw new Error(`STACKPRO_AWS_ENDPOINT must be an http(s) URL such as http://localhost:4566, got "${awsEndpoint}"`);
   }
   const clock = new SandboxClock(clockSettingsFromEnv(env));
-  const signingKey = await loadOrCreateSigningKey(dataDir);
   const edgeUrl = `http://${LOCAL_HOST}:${ports.edge}`;
   const apiUrl = `http://${LOCAL_HOST}:${ports.api}`;
   const dynamoDbUrl = awsEndpoint ?? `http://${LOCAL_HOST}:${ports.dynamoDb}`;
@@ -117,7 +122,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dataDir,
       edgeUrl,
       dynamoDbUrl,
-      publicJwk: signingKey.publicJwk,
       provisioningStateMachineArn: stateMachineArn(PROVISION_CUSTOMER.id),
       inherited: env,
       awsEndpoint,
@@ -149,8 +153,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const loadHandler = options.loadHandler ?? loadLambdaHandler;
-    const secrets = new SecretStore();
-    secrets.put(SIGNING_KEY_SECRET_ID, JSON.stringify(signingKey));
+    // On disk, so keys (and their rotations) survive a restart, and tokens with them.
+    const secrets = new SecretStore(path.join(dataDir, SECRETS_FILE));
+    await ensureLocalSigningKey(secrets, dataDir);
+    secrets.enableRotation(SIGNING_KEY_SECRET_ID, {
+      lambdaArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:RotateSigningKey`,
+      automaticallyAfterDays: 30,
+      invoke: async (event) => (await loadHandler(SIGNING_KEY_ROTATION_HANDLER))(event, createLambdaContext({ functionName: 'RotateSigningKey', timeoutMs: 30_000 })),
+    });
     secrets.put(STRIPE_SECRET_ID, JSON.stringify(stripeSecret));
     const stepFunctions = new StepFunctionsEngine({
       workflows: WORKFLOWS,
@@ -176,7 +186,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sandboxRoutes: { ...(sandbox?.routes ?? stripe.routes), ...scheduler.routes, ...billingSweepRoutes() },
       stripe: stripe.service,
     });
-    stoppers.push(() => edge.close(), () => stepFunctions.shutdown());
+    stoppers.push(() => edge.close(), () => stepFunctions.shutdown(), () => secrets.settled());
 
     const api: ApiServer = await startApiAdapter(ports.api, { loadHandler, logRequests: options.logRequests });
     stoppers.push(() => api.close());

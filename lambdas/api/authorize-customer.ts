@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { getVerificationKey } from '../clients/verification-key';
+import { getVerificationKeys } from '../clients/verification-key';
 import { verifyAccessToken } from '../core/tokens';
 import { logger } from '../observability';
 
@@ -11,9 +11,11 @@ import { logger } from '../observability';
 export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(event.authorizationToken?.trim() ?? '');
   if (!match) throw new Error('Unauthorized');
+  // Outside the try: keys we cannot load are our outage (API Gateway answers 500), not the caller's fault.
+  const keys = await getVerificationKeys(match[1]);
   let customerId: string;
   try {
-    customerId = await verifyAccessToken(match[1], await getVerificationKey());
+    customerId = await verifyAccessToken(match[1], keys);
   } catch (error) {
     logger.info('Access token refused', { reason: (error as Error).name });
     // API Gateway matches this exact message to answer 401; the cause stays out of the response.

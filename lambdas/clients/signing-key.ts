@@ -1,26 +1,20 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { importJWK, type CryptoKey, type JWK } from 'jose';
+import { importJWK, type CryptoKey } from 'jose';
 import { config } from '../config';
+import { parseStoredSigningKey } from '../core/signing-keys';
 import type { SigningKey } from '../core/tokens';
 
-/** The secret's JSON, as the deploy-time custom resource (or the local stack) writes it. */
-interface SigningKeySecret {
-  readonly kid: string;
-  readonly privateJwk: JWK;
-  readonly publicJwk: JWK;
-}
-
-/** Re-read the secret at most every five minutes, so a rotated key is picked up without a redeploy. */
-const SECRET_MAX_AGE_SECONDS = 300;
 const imported = new Map<string, Promise<CryptoKey>>();
 
-/** The current private signing key, from Secrets Manager through Powertools' cached parameters client. */
+/**
+ * The current private signing key (the secret's AWSCURRENT version), through Powertools' cached parameters
+ * client. It is re-read every SIGNING_KEY_CACHE_SECONDS, so a rotated key is picked up without a redeploy;
+ * until then tokens are signed with the previous key, which the authorizer still trusts.
+ */
 export async function getSigningKey(): Promise<SigningKey> {
-  const secret = await getSecret<SigningKeySecret>(config.signingKeySecretId(), {
-    transform: 'json',
-    maxAge: SECRET_MAX_AGE_SECONDS,
-  });
-  if (!secret?.kid || !secret.privateJwk) throw new Error('The signing key secret is malformed');
+  const text = await getSecret(config.signingKeySecretId(), { maxAge: config.signingKeyCacheSeconds() });
+  const secret = parseStoredSigningKey(typeof text === 'string' ? text : undefined);
+  if (!secret) throw new Error('The signing key secret is malformed');
   let key = imported.get(secret.kid);
   if (!key) {
     key = importJWK(secret.privateJwk, 'ES256') as Promise<CryptoKey>;

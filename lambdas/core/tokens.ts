@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
+import { SignJWT, createLocalJWKSet, errors, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { PublicKeySet } from './signing-keys';
 
 /**
  * Access tokens: short-lived ES256 JWTs that the API's authorizer verifies with the public key alone.
@@ -34,9 +35,21 @@ export async function signAccessToken(
     .sign(key.privateKey);
 }
 
+/**
+ * Picks the verification key by the token's `kid` from the trusted set. A token without a `kid`, or with
+ * one the set does not hold, is refused: with two keys trusted, guessing which one is never right.
+ */
+export function keyResolver(set: PublicKeySet): JWTVerifyGetKey {
+  const jwks = createLocalJWKSet({ keys: [...set.keys] });
+  return (header, token) => {
+    if (typeof header.kid !== 'string' || header.kid.length === 0) throw new errors.JWKSNoMatchingKey('the token names no key (kid)');
+    return jwks(header, token);
+  };
+}
+
 /** The customer id an access token speaks for; throws (any jose error) when it is forged or expired. */
-export async function verifyAccessToken(token: string, publicKey: CryptoKey, now = new Date()): Promise<string> {
-  const { payload } = await jwtVerify<JWTPayload>(token, publicKey, {
+export async function verifyAccessToken(token: string, keys: JWTVerifyGetKey, now = new Date()): Promise<string> {
+  const { payload } = await jwtVerify<JWTPayload>(token, keys, {
     issuer: TOKEN_ISSUER,
     audience: TOKEN_AUDIENCE,
     algorithms: ['ES256'],

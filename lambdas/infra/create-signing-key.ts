@@ -1,99 +1,65 @@
-import { randomUUID } from 'node:crypto';
-import {
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { generateSigningKey, publicKeySetFor, type StoredSigningKey } from '../core/signing-keys';
 import { logger } from '../observability';
+import { publishPublicKeys, putKey, readKeyVersion, readPublicKeys } from './signing-key-secrets';
 
 /**
- * onEvent handler of the SigningKey custom resource (CDK Provider framework): generates the ES256 JWT
- * signing key inside AWS at deploy time and writes it to its secret, so the private key never exists
- * anywhere else. Returns the public JWK for the authorizer's environment.
+ * onEvent handler of the SigningKey custom resource (CDK Provider framework): generates the first ES256 JWT
+ * signing key inside AWS at deploy time, so the private key never exists anywhere else, and publishes its
+ * public half to the public keys secret the authorizer reads. Later keys come from rotation
+ * (rotate-signing-key.ts); a redeploy never replaces a key, which would log every customer out.
  */
-const secrets = new SecretsManagerClient({});
-
 interface SigningKeyProperties {
   readonly ServiceToken: string;
-  /** ARN of the secret to fill. */
+  /** ARN of the private key secret. */
   readonly SecretId: string;
+  /** ARN of the public keys secret (a JWKS). */
+  readonly PublicKeysSecretId: string;
 }
 
-/** What the Provider framework hands back to CloudFormation; `Data` becomes `Fn::GetAtt` attributes. */
+/** What the Provider framework hands back to CloudFormation. */
 interface ProviderResponse {
   readonly PhysicalResourceId: string;
-  readonly Data?: { readonly publicJwk: string };
 }
 
-interface StoredSigningKey {
-  readonly kid: string;
-  readonly privateJwk: JWK;
-  readonly publicJwk: JWK;
-}
-
-export async function handler(
-  event: CloudFormationCustomResourceEvent<SigningKeyProperties>,
-): Promise<ProviderResponse> {
-  const secretId = event.ResourceProperties.SecretId;
+export async function handler(event: CloudFormationCustomResourceEvent<SigningKeyProperties>): Promise<ProviderResponse> {
+  const { SecretId: secretId, PublicKeysSecretId: publicKeysSecretId } = event.ResourceProperties;
   if (!secretId) throw new Error('SecretId property is required');
+  if (!publicKeysSecretId) throw new Error('PublicKeysSecretId property is required');
 
   switch (event.RequestType) {
-    case 'Create':
-      return created(await writeNewKey(secretId));
-    case 'Update': {
-      // Keep the existing key: replacing it would log every customer out. Only a secret that has never been
-      // filled (or was replaced by a new secret) gets a fresh key.
-      const existing = await readKey(secretId);
-      if (existing) {
-        logger.info('Keeping the existing signing key', { kid: existing.kid });
-        return created(existing);
-      }
-      return created(await writeNewKey(secretId));
+    case 'Create': {
+      const key = await ensureKey(secretId, publicKeysSecretId);
+      return { PhysicalResourceId: key.kid };
     }
+    case 'Update':
+      // The physical id stays the first kid: a new one would make CloudFormation "replace" the resource.
+      await ensureKey(secretId, publicKeysSecretId);
+      return { PhysicalResourceId: event.PhysicalResourceId };
     case 'Delete':
-      // The secret is deleted by CloudFormation with the stack; nothing of ours to undo.
+      // The secrets are deleted by CloudFormation with the stack; nothing of ours to undo.
       return { PhysicalResourceId: event.PhysicalResourceId };
   }
 }
 
-function created(key: StoredSigningKey): ProviderResponse {
-  return { PhysicalResourceId: key.kid, Data: { publicJwk: JSON.stringify(key.publicJwk) } };
-}
-
-async function writeNewKey(secretId: string): Promise<StoredSigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const kid = randomUUID();
-  const header = { kid, alg: 'ES256', use: 'sig' };
-  const key: StoredSigningKey = {
-    kid,
-    privateJwk: { ...(await exportJWK(privateKey)), ...header },
-    publicJwk: { ...(await exportJWK(publicKey)), ...header },
-  };
-  await secrets.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(key) }));
-  logger.info('Generated a new signing key', { kid });
+/**
+ * Keeps the current key when there is one (a retried Create, a redeploy, a rotated key); only a secret that
+ * still holds its generated placeholder gets a new key. Either way the current key must be published.
+ */
+async function ensureKey(secretId: string, publicKeysSecretId: string): Promise<StoredSigningKey> {
+  let key = (await readKeyVersion(secretId, { stage: 'AWSCURRENT' })).key;
+  if (key) {
+    logger.info('Keeping the existing signing key', { kid: key.kid });
+  } else {
+    key = await generateSigningKey();
+    await putKey(secretId, key);
+    logger.info('Generated a new signing key', { kid: key.kid });
+  }
+  const published = await readPublicKeys(publicKeysSecretId);
+  if (!published?.keys.some((trusted) => trusted.kid === key.kid)) {
+    // A stack that predates rotation, or a new public keys secret: trust the current key (alone).
+    await publishPublicKeys(publicKeysSecretId, publicKeySetFor(key, undefined));
+    logger.info('Published the current public signing key', { kid: key.kid });
+  }
   return key;
-}
-
-/** The stored key, or undefined when the secret holds no key of ours (still the placeholder, or gone). */
-async function readKey(secretId: string): Promise<StoredSigningKey | undefined> {
-  let secretString: string | undefined;
-  try {
-    secretString = (await secrets.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) return undefined;
-    throw error;
-  }
-  if (!secretString) return undefined;
-  try {
-    const parsed = JSON.parse(secretString) as Partial<StoredSigningKey>;
-    if (typeof parsed.kid === 'string' && parsed.privateJwk?.d && parsed.publicJwk?.x && !parsed.publicJwk.d) {
-      return parsed as StoredSigningKey;
-    }
-  } catch {
-    // Not JSON: the generated placeholder the secret was created with.
-  }
-  return undefined;
 }

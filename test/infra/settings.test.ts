@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import cdkJson from '../../cdk.json';
-import { MAX_BILLING_RETENTION_DAYS, OPTIONAL_SETTINGS, readSettings, SETTINGS_CONTEXT_KEYS } from '../../lib/settings';
+import { MAX_BILLING_RETENTION_DAYS, MAX_SIGNING_KEY_ROTATION_DAYS, OPTIONAL_SETTINGS, readSettings, SETTINGS_CONTEXT_KEYS } from '../../lib/settings';
 
 const priceIds = { starter: 'price_1PstarterAbc', business: 'price_1PbusinessAbc', enterprise: 'price_1PenterpriseAbc' };
 
@@ -28,6 +28,7 @@ describe('readSettings', () => {
       stripePriceIds: priceIds,
       billingRetentionDays: 30,
       finalSnapshotRetentionDays: 90,
+      signingKeyRotationDays: 30,
     });
   });
 
@@ -137,6 +138,25 @@ describe('readSettings', () => {
 
     it.each([0, 3651, 2.5, 'a year'])('refuses %j', (value) => {
       expect(() => settingsFrom({ ...validContext, [key]: value })).toThrow(/stackpro:finalSnapshotRetentionDays must be a whole number of days from 1 to 3650/);
+    });
+  });
+
+  describe('stackpro:signingKeyRotationDays', () => {
+    const key = 'stackpro:signingKeyRotationDays';
+
+    it('defaults to 30 days, as cdk.json says', () => {
+      expect(settingsFrom(validContext).signingKeyRotationDays).toBe(30);
+      expect(cdkJson.context[key]).toBe(30);
+    });
+
+    it('accepts whole days up to a year, as a number or -c text', () => {
+      expect(settingsFrom({ ...validContext, [key]: 1 }).signingKeyRotationDays).toBe(1);
+      expect(settingsFrom({ ...validContext, [key]: '90' }).signingKeyRotationDays).toBe(90);
+      expect(settingsFrom({ ...validContext, [key]: MAX_SIGNING_KEY_ROTATION_DAYS }).signingKeyRotationDays).toBe(365);
+    });
+
+    it.each([0, 366, 1.5, 'monthly', -1])('refuses %j', (value) => {
+      expect(() => settingsFrom({ ...validContext, [key]: value })).toThrow(/stackpro:signingKeyRotationDays must be a whole number of days from 1 to 365/);
     });
   });
 });

@@ -148,10 +148,10 @@ describe('CustomerTable', () => {
 });
 
 describe('Lambda functions', () => {
-  it('has one function per route, plus the authorizer, one per distinct workflow step id, one per scheduled job and the signing-key generator', () => {
+  it('has one function per route, plus the authorizer, one per distinct workflow step id, one per scheduled job, the signing-key generator and rotator', () => {
     expect(Object.keys(stack.accountApi.routeFunctions).sort()).toEqual(ROUTES.map((route) => route.id).sort());
-    // + the two billing sweeps (lib/billing-sweeps.ts)
-    const ours = 1 + ROUTES.length + DISTINCT_STEPS.length + SCHEDULED_JOBS.length + 1 + 2;
+    // + the two billing sweeps (lib/billing-sweeps.ts), the key generator and rotator
+    const ours = 1 + ROUTES.length + DISTINCT_STEPS.length + SCHEDULED_JOBS.length + 2 + 2;
     // + the custom resource provider framework's own function
     template.resourceCountIs('AWS::Lambda::Function', ours + 1);
   });
@@ -210,14 +210,14 @@ describe('Lambda functions', () => {
       expect(environment).not.toHaveProperty('STRIPE_PRICE_IDS');
       expect(environment).not.toHaveProperty('STRIPE_API_BASE');
       expect(environment).not.toHaveProperty('JWT_PUBLIC_JWK');
+      expect(environment).not.toHaveProperty('JWT_PUBLIC_KEYS_SECRET_ID');
     },
   );
 
-  it('gives the authorizer the public JWK from the custom resource, and nothing secret', () => {
+  it('points the authorizer at the public keys secret, and at nothing secret', () => {
     const environment = environmentOf(stack.accountApi.authorizerFunction);
-    expect(environment.JWT_PUBLIC_JWK).toEqual({
-      'Fn::GetAtt': [expect.stringMatching(/^SigningKeyKeyGenerator/), 'publicJwk'],
-    });
+    expect(environment.JWT_PUBLIC_KEYS_SECRET_ID).toEqual({ Ref: logicalId(stack.signingKey.publicKeys) });
+    expect(environment).not.toHaveProperty('JWT_PUBLIC_JWK');
     expect(environment).not.toHaveProperty('SIGNING_KEY_SECRET_ID');
     expect(environment).not.toHaveProperty('TABLE_NAME');
   });
@@ -232,12 +232,83 @@ describe('Lambda functions', () => {
 });
 
 describe('SigningKey', () => {
-  it('fills its secret through the custom resource and exposes the public JWK', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+  const rotator = () => stack.signingKey.rotationFunction;
+  const generator = () => stack.signingKey.node.findChild('CreateSigningKey') as unknown as { role: IConstruct };
+
+  it('fills its secrets through the custom resource: the private key and the public keys', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
     template.hasResourceProperties('Custom::StackProSigningKey', {
       ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SigningKeyProviderframeworkonEvent'), 'Arn'] },
       SecretId: { Ref: logicalId(stack.signingKey.secret) },
+      PublicKeysSecretId: { Ref: logicalId(stack.signingKey.publicKeys) },
     });
+  });
+
+  it('rotates the private key with our function on the cdk.json schedule, after the first key exists', () => {
+    const schedules = template.findResources('AWS::SecretsManager::RotationSchedule');
+    expect(Object.values(schedules)).toHaveLength(1);
+    const [schedule] = Object.values(schedules) as (Resource & { DependsOn: string[] })[];
+    expect(schedule.Properties).toEqual({
+      SecretId: { Ref: logicalId(stack.signingKey.secret) },
+      RotationLambdaARN: { 'Fn::GetAtt': [logicalId(rotator()), 'Arn'] },
+      RotationRules: { ScheduleExpression: `rate(${cdkJson.context['stackpro:signingKeyRotationDays']} days)` },
+      RotateImmediatelyOnUpdate: false,
+    });
+    expect(schedule.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^SigningKeyKeyGenerator/)]));
+    expect(environmentOf(rotator()).JWT_PUBLIC_KEYS_SECRET_ID).toEqual({ Ref: logicalId(stack.signingKey.publicKeys) });
+  });
+
+  it('lets only Secrets Manager invoke the rotation function, and only for this secret', () => {
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [logicalId(rotator()), 'Arn'] },
+      Principal: 'secretsmanager.amazonaws.com',
+      SourceArn: { Ref: logicalId(stack.signingKey.secret) },
+    });
+  });
+
+  it('gives the rotation function exactly the rotation actions, on the two signing key secrets only', () => {
+    const statements = statementsOfRole(logicalId(rotator().role!)).filter((statement) => text(statement.Action).includes('secretsmanager:'));
+    expect(statements.map((statement) => ({ Action: [statement.Action].flat().sort(), Resource: statement.Resource }))).toEqual(
+      expect.arrayContaining([
+        {
+          Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+          Resource: { Ref: logicalId(stack.signingKey.secret) },
+        },
+        { Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], Resource: { Ref: logicalId(stack.signingKey.publicKeys) } },
+      ]),
+    );
+    expect(statements).toHaveLength(2);
+    expect(actionsOf(rotator())).not.toContain('secretsmanager:GetRandomPassword');
+  });
+
+  it('acknowledges no rotation (SMG4) on the private key; only on the public keys, with its reason', () => {
+    expect(acknowledgementsOf(stack.signingKey.secret)).not.toHaveProperty('AwsSolutions-SMG4');
+    expect(acknowledgementsOf(stack.signingKey.publicKeys)['AwsSolutions-SMG4']).toMatch(/Public keys only/);
+  });
+
+  it('lets only the authorizer, the generator and the rotator read the public keys; only the latter two write them', () => {
+    const publicKeys = text({ Ref: logicalId(stack.signingKey.publicKeys) });
+    const rolesAllowed = (action: string) =>
+      grantsOf(action)
+        .filter(({ statement }) => text(statement.Resource).includes(publicKeys))
+        .map(({ role }) => role)
+        .sort();
+    const authorizer = logicalId(stack.accountApi.authorizerFunction.role!);
+    expect(rolesAllowed('secretsmanager:GetSecretValue')).toEqual([authorizer, logicalId(generator().role), logicalId(rotator().role!)].sort());
+    expect(rolesAllowed('secretsmanager:PutSecretValue')).toEqual([logicalId(generator().role), logicalId(rotator().role!)].sort());
+  });
+
+  it('outputs the signing key secret ARN for the rotate-signing-key admin command', () => {
+    template.hasOutput('SigningKeySecretArn', { Value: { Ref: logicalId(stack.signingKey.secret) } });
+  });
+
+  it('lets operators rotate (RotateSecret and the invoke it needs) through one managed policy that reads nothing', () => {
+    const policy = resourceOf(stack.signingKey.rotationPolicy).Properties as { PolicyDocument: { Statement: Statement[] } };
+    expect(policy.PolicyDocument.Statement.map((statement) => [statement.Action, statement.Resource])).toEqual([
+      [['secretsmanager:DescribeSecret', 'secretsmanager:RotateSecret'], { Ref: logicalId(stack.signingKey.secret) }],
+      ['lambda:InvokeFunction', { 'Fn::GetAtt': [logicalId(rotator()), 'Arn'] }],
+    ]);
+    template.hasOutput('SigningKeyRotationPolicyArn', { Value: { Ref: logicalId(stack.signingKey.rotationPolicy) } });
   });
 
   it('lets the generator write the secret', () => {
@@ -1239,9 +1310,13 @@ describe('IAM least privilege', () => {
     }
   });
 
-  it('the authorizer cannot read the signing key secret (or anything else)', () => {
-    const actions = actionsOf(stack.accountApi.authorizerFunction);
-    expect(actions.filter((action) => !/^(logs|xray):/.test(action))).toEqual([]);
+  it('the authorizer cannot read the signing key secret (or anything but the public keys)', () => {
+    const statements = statementsOfRole(logicalId(stack.accountApi.authorizerFunction.role!)).filter(
+      (statement) => ![statement.Action].flat().every((action) => /^(logs|xray):/.test(action)),
+    );
+    expect(statements.map((statement) => [statement.Action, statement.Resource])).toEqual([
+      ['secretsmanager:GetSecretValue', { Ref: logicalId(stack.signingKey.publicKeys) }],
+    ]);
   });
 
   it('grants signing-key reads to exactly the routes that declare them', () => {
@@ -1254,10 +1329,11 @@ describe('IAM least privilege', () => {
     for (const route of ROUTES) {
       expect(`${route.id}: ${readers.has(logicalId(routeFunction(route.id).role!))}`).toBe(`${route.id}: ${route.access.includes('signing-key:read')}`);
     }
-    // Plus only the generator that writes it.
+    // Plus only the generator and the rotation function, which write it.
     const generator = stack.signingKey.node.findChild('CreateSigningKey') as unknown as { role: IConstruct };
-    expect(readers.size).toBe(ROUTES.filter((route) => route.access.includes('signing-key:read')).length + 1);
+    expect(readers.size).toBe(ROUTES.filter((route) => route.access.includes('signing-key:read')).length + 2);
     expect(readers.has(logicalId(generator.role))).toBe(true);
+    expect(readers.has(logicalId(stack.signingKey.rotationFunction.role!))).toBe(true);
   });
 
   it('uses Resource "*" only for actions without resource-level permissions (the acknowledged IAM5 findings)', () => {

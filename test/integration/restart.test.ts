@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import os from 'node:os';
 import path from 'node:path';
 import { SignJWT, importJWK } from 'jose';
@@ -40,7 +41,10 @@ describe('local stack restart', () => {
   it('refuses an access token that expired, even one signed with the real key', async () => {
     stack ??= await startLocalStackProcess({ dataDir });
     const created = await call('POST', '/auth/signup', { json: newSignup(), base: stack.apiUrl });
-    const key = JSON.parse(readFileSync(path.join(dataDir, 'signing-key.json'), 'utf8'));
+    // The real current key, as the local Secrets Manager holds it.
+    const secrets = new SecretsManagerClient({ endpoint: stack.edgeUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const key = JSON.parse((await secrets.send(new GetSecretValueCommand({ SecretId: 'stackpro/jwt-signing-key' }))).SecretString!);
+    secrets.destroy();
     const privateKey = await importJWK(key.privateJwk, 'ES256');
     const token = (expiresAt: number) =>
       new SignJWT({})

@@ -6,6 +6,7 @@ process.env.AWS_SECRET_ACCESS_KEY = 'unit-test';
 process.env.TABLE_NAME = 'stackpro-unit';
 process.env.PROVISIONING_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:ProvisionCustomer';
 process.env.SIGNING_KEY_SECRET_ID = 'stackpro/jwt-signing-key';
+process.env.JWT_PUBLIC_KEYS_SECRET_ID = 'stackpro/jwt-public-keys';
 process.env.CUSTOMER_DOMAIN = 'customers.stackpro.test';
 process.env.FRONTEND_ORIGIN = 'https://app.stackpro.test';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';

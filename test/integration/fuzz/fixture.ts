@@ -44,7 +44,7 @@ export async function prepareFuzz(stack: FuzzStack, webhookSecret: string): Prom
     host: new URL(stack.apiUrl).host,
     routes: ROUTES,
     customers,
-    badTokens: await badTokens(stack.dataDir, customers[0].customerId, customers[0].accessToken),
+    badTokens: await badTokens(stack.edgeUrl, customers[0].customerId, customers[0].accessToken),
     webhookSecret,
   };
   return { context, settled: await settledState(stack) };

@@ -1,15 +1,21 @@
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey } from 'jose';
 import { signAccessToken, TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../../lambdas/core/tokens';
-import { loadOrCreateSigningKey } from '../../../local/signing-key';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SIGNING_KEY_SECRET_ID } from '../../../local/local-env';
 
 /**
  * Bearer tokens the authorizer must refuse with 401, made against the running stack's own signing key
- * (read from its data dir) where that makes the case sharper: expired, wrong audience, issuer or type,
+ * (read from its local Secrets Manager) where that makes the case sharper: expired, wrong audience, issuer or type,
  * no subject; and tokens that no key of ours signed: forged with another key, `alg: none`, HS256 with the
  * public key as the secret, a real token with its payload swapped.
  */
-export async function badTokens(dataDir: string, victimId: string, realToken: string): Promise<{ label: string; token: string }[]> {
-  const key = await loadOrCreateSigningKey(dataDir);
+export async function badTokens(edgeUrl: string, victimId: string, realToken: string): Promise<{ label: string; token: string }[]> {
+  const secrets = new SecretsManagerClient({ endpoint: edgeUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const key = JSON.parse((await secrets.send(new GetSecretValueCommand({ SecretId: SIGNING_KEY_SECRET_ID }))).SecretString ?? '{}') as {
+    kid: string;
+    privateJwk: Parameters<typeof importJWK>[0];
+  };
+  secrets.destroy();
   const privateKey = (await importJWK(key.privateJwk, 'ES256')) as CryptoKey;
   const now = Math.floor(Date.now() / 1000);
   const real = (claims: { aud?: string; iss?: string; typ?: string; sub?: string | null }) => {

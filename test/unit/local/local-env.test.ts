@@ -4,7 +4,6 @@ const inputs = {
   dataDir: '/data',
   edgeUrl: 'http://127.0.0.1:4566',
   dynamoDbUrl: 'http://127.0.0.1:8000',
-  publicJwk: { kty: 'EC', kid: 'k1', alg: 'ES256' },
   provisioningStateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:ProvisionCustomer',
 };
 
@@ -19,7 +18,8 @@ describe('buildLambdaEnv', () => {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:4566',
       TABLE_NAME: 'stackpro-local',
       SIGNING_KEY_SECRET_ID: 'stackpro/jwt-signing-key',
-      JWT_PUBLIC_JWK: JSON.stringify(inputs.publicJwk),
+      JWT_PUBLIC_KEYS_SECRET_ID: 'stackpro/jwt-public-keys',
+      SIGNING_KEY_CACHE_SECONDS: '5',
       CUSTOMER_DOMAIN: 'customers.stackpro.localhost',
       FRONTEND_ORIGIN: 'http://localhost:5173',
       POWERTOOLS_LOG_LEVEL: 'INFO',
