@@ -65,7 +65,7 @@ export interface AccountApiProps {
  * Routes that hash a password (argon2id, 19 MiB, in WebAssembly). Lambda gives CPU in proportion to memory,
  * so these get 1 GB to keep a sign-up or log-in well under a second.
  */
-const PASSWORD_HASHING_ROUTES: ReadonlySet<string> = new Set(['SignUp', 'LogIn']);
+const PASSWORD_HASHING_ROUTES: ReadonlySet<string> = new Set(['SignUp', 'LogIn', 'ConfirmPasswordReset']);
 const PASSWORD_HASHING_MEMORY_MB = 1024;
 
 const ACCESS_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
@@ -75,6 +75,9 @@ const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
   ReceiveStripeWebhook:
     'Stripe cannot present our JWT or a SigV4 signature: the handler verifies the Stripe-Signature HMAC (webhook secret, 300 s tolerance) ' +
     'over the raw body and refuses anything else before reading it.',
+  RequestPasswordReset: 'is public by design: someone who forgot their password has no token; it answers 202 whatever the email, and the link goes only to the address.',
+  ConfirmPasswordReset: 'is public by design: the single-use reset token from the email is the credential.',
+  LogOut: 'is public by design: the refresh token in the body is the credential (it ends only its own session).',
 };
 const DEFAULT_PUBLIC_ROUTE_REASON = 'is public by design (signup/login/refresh/health); customer routes use the JWT Lambda authorizer.';
 

@@ -133,3 +133,14 @@ export class ServiceUnavailableError extends AppError {
     });
   }
 }
+
+/** A password-reset token that is unknown, expired, already used or older than the last password change. */
+export class InvalidResetTokenError extends AppError {
+  readonly statusCode = 400;
+  readonly code = 'INVALID_RESET_TOKEN';
+  constructor() {
+    super('This password-reset link is invalid, expired or already used; ask for a new one.', {
+      details: [{ field: 'token', message: 'Invalid, expired or already used.' }],
+    });
+  }
+}

@@ -67,6 +67,7 @@ export async function deleteUnstartedAccount(customer: Customer, slug: string, s
         { Delete: { TableName, Key: keys.slug(slug), ConditionExpression: 'customerId = :id', ExpressionAttributeValues: { ':id': customer.customerId } } },
         { Delete: { TableName, Key: keys.refreshToken(session.refreshTokenHash) } },
         { Delete: { TableName, Key: keys.tokenFamily(session.familyId) } },
+        { Delete: { TableName, Key: keys.session(customer.customerId, session.familyId) } },
       ],
     }),
   );

@@ -69,6 +69,8 @@ describe('POST /auth/signup', () => {
       'EMAIL#ada@example.com',
       'SLUG#analytical-engines-ltd',
       expect.stringMatching(/^TOKENFAMILY#/),
+      // The session's entry in the account's session index (logout-all, password reset).
+      `CUSTOMER#${body.customerId}`,
       expect.stringMatching(/^REFRESH#/),
     ]);
     tx.args[0].input.TransactItems!.forEach((t) => expect(t.Put!.ConditionExpression).toBe('attribute_not_exists(pk)'));
@@ -106,7 +108,7 @@ describe('POST /auth/signup', () => {
     expect(calls).toHaveLength(2);
     const deletes = calls[1].args[0].input.TransactItems!.map((t) => t.Delete!.Key!.pk);
     expect(deletes).toEqual(expect.arrayContaining(['EMAIL#ada@example.com', 'SLUG#analytical-engines-ltd']));
-    expect(deletes).toHaveLength(5);
+    expect(deletes).toHaveLength(6);
   });
 
   it.each([
