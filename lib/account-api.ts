@@ -160,10 +160,6 @@ export class AccountApi extends Construct {
     });
     Validations.of(this.api).acknowledge(
       {
-        id: 'AwsSolutions-APIG3',
-        reason: 'No WAF yet: stage throttling and per-account login throttling in the handlers limit abuse; a WAF web ACL with rate-based rules is a follow-up.',
-      },
-      {
         id: 'AwsSolutions-COG4',
         reason:
           'We issue our own ES256 JWTs (no Cognito): customer routes use the JWT Lambda authorizer; signup/login/refresh/health are public by design, ' +

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import { AccountApi } from './account-api';
+import { ClientRateLimits } from './client-rate-limits';
 import { CustomerInstances } from './customer-instances';
 import { CustomerTable } from './customer-table';
 import { DeployDocument } from './deploy-document';
@@ -36,6 +37,7 @@ export class StackProStack extends Stack {
   readonly lifecycle: LifecycleWorkflows;
   readonly lifecycleAlarms: LifecycleAlarms;
   readonly accountApi: AccountApi;
+  readonly clientRateLimits: ClientRateLimits;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
     super(scope, id, props);
@@ -80,6 +82,10 @@ export class StackProStack extends Stack {
       stripeKeys: this.stripeKeys,
       lifecycle: this.lifecycle,
       settings,
+    });
+    this.clientRateLimits = new ClientRateLimits(this, 'ClientRateLimits', {
+      stage: this.accountApi.api.deploymentStage,
+      frontendOrigin: settings.frontendOrigin,
     });
 
     new CfnOutput(this, 'ApiUrl', {

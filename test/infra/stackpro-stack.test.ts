@@ -168,7 +168,7 @@ describe('Lambda functions', () => {
   it('gives the password-hashing routes more memory than the rest', () => {
     for (const route of ROUTES) {
       const memory = resourceOf(routeFunction(route.id)).Properties.MemorySize as number;
-      if (route.id === 'SignUp' || route.id === 'LogIn') expect(memory).toBeGreaterThanOrEqual(512);
+      if (route.id === 'SignUp' || route.id === 'LogIn' || route.id === 'ConfirmPasswordReset') expect(memory).toBeGreaterThanOrEqual(512);
       else expect(memory).toBe(256);
     }
   });
@@ -370,6 +370,14 @@ describe('AccountApi', () => {
     });
     const fields = JSON.parse(format.asString()) as Record<string, string>;
     expect(fields).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+  });
+
+  it('is guarded by the client rate-limit web ACL on its stage (cdk-nag APIG3 satisfied, not acknowledged)', () => {
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('/stages/')])]) }),
+      WebACLArn: { 'Fn::GetAtt': [stack.getLogicalId(stack.clientRateLimits.webAcl), 'Arn'] },
+    });
+    expect(acknowledgementsOf(stack.accountApi.api)).not.toHaveProperty('AwsSolutions-APIG3');
   });
 
   it('outputs the API URL and the Stripe webhook URL to register in Stripe', () => {
@@ -711,7 +719,7 @@ describe('Workflow steps', () => {
       [...stepsWith('ses:send').map(roleOf), ...ROUTES.filter((route) => route.access.includes('ses:send')).map((route) => routeRoleOf(route.id))].sort(),
     );
     expect(grants.map((grant) => grant.role).sort()).toEqual(
-      [roleOf('SendWelcomeEmail'), roleOf('SendLifecycleEmail'), routeRoleOf('ReceiveStripeWebhook')].sort(),
+      [roleOf('SendWelcomeEmail'), roleOf('SendLifecycleEmail'), routeRoleOf('ReceiveStripeWebhook'), routeRoleOf('RequestPasswordReset')].sort(),
     );
     for (const { statement } of grants) {
       const resources = text(statement.Resource);
