@@ -23,6 +23,7 @@ import { clockSettingsFromEnv, SandboxClock } from './sandbox/clock';
 import { createSandbox } from './sandbox/sandbox';
 import { createStripeSandbox, type StripeSandboxSettings } from './sandbox/stripe';
 import { parsePort } from './ports';
+import { rateLimitSettingsFromEnv, type RateLimitSettings } from './api-gateway/rate-limiter';
 import { loadOrCreateSigningKey } from './signing-key';
 import { StepFunctionsEngine, stateMachineArn, type TimeOverrides } from './step-functions/engine';
 
@@ -43,6 +44,8 @@ export interface LocalStackOptions {
   readonly timeOverrides?: TimeOverrides;
   /** Log one line per API request. @default false */
   readonly logRequests?: boolean;
+  /** Per-client rate limits. @default from STACKPRO_RATE_LIMIT (on unless `off`) and STACKPRO_TRUST_X_FORWARDED_FOR */
+  readonly rateLimit?: RateLimitSettings;
   /**
    * Load every handler module before resolving, so the first request is not a cold start (and a
    * handler that cannot load is reported at once, as a warning). @default false
@@ -61,6 +64,8 @@ export interface LocalStack {
   readonly dynamoDbPid: number;
   /** The sandbox's clock (profile and time scale); undefined in LocalStack mode. */
   readonly sandboxClock?: SandboxClock;
+  /** The per-client rate limits the API applies (on by default, like the deployed WAF). */
+  readonly rateLimit: RateLimitSettings;
   /** STACKPRO_AWS_ENDPOINT, when the stack talks to LocalStack instead of its own sandbox. */
   readonly awsEndpoint?: string;
   readonly dataDir: string;
@@ -103,6 +108,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw new Error(`STACKPRO_AWS_ENDPOINT must be an http(s) URL such as http://localhost:4566, got "${awsEndpoint}"`);
   }
   const clock = new SandboxClock(clockSettingsFromEnv(env));
+  const rateLimit = options.rateLimit ?? rateLimitSettingsFromEnv(env);
   const signingKey = await loadOrCreateSigningKey(dataDir);
   const edgeUrl = `http://${LOCAL_HOST}:${ports.edge}`;
   const apiUrl = `http://${LOCAL_HOST}:${ports.api}`;
@@ -172,7 +178,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => edge.close(), () => stepFunctions.shutdown());
 
-    const api: ApiServer = await startApiAdapter(ports.api, { loadHandler, logRequests: options.logRequests });
+    const api: ApiServer = await startApiAdapter(ports.api, { loadHandler, logRequests: options.logRequests, rateLimit });
     stoppers.push(() => api.close());
     if (options.warmHandlers) await warmHandlers(loadHandler);
 
@@ -182,6 +188,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoDbUrl: dynamoDb?.url ?? dynamoDbUrl,
       dynamoDbPid: dynamoDb?.pid ?? -1,
       sandboxClock: sandbox ? clock : undefined,
+      rateLimit,
       awsEndpoint,
       dataDir,
       stepFunctions,
