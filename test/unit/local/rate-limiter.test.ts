@@ -109,7 +109,7 @@ describe('the local API adapter with rate limits on', () => {
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(290);
     expect(refused.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    expect((await refused.json()).error.code).toBe('TOO_MANY_REQUESTS');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('TOO_MANY_REQUESTS');
     expect(handled).toBe(2);
   });
 
