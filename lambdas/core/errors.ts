@@ -75,7 +75,7 @@ export class TooManyAttemptsError extends AppError {
   readonly statusCode = 429;
   readonly code = 'TOO_MANY_ATTEMPTS';
   constructor(retryAfterSeconds: number) {
-    super('Too many failed sign-in attempts; try again later.', {
+    super('Too many sign-in attempts for this email; try again after Retry-After seconds.', {
       headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
     });
   }

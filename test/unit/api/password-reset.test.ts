@@ -141,6 +141,10 @@ describe('POST /auth/password-reset/confirm', () => {
     expect(new Set(revokedFamilies)).toEqual(new Set(['TOKENFAMILY#fam-1', 'TOKENFAMILY#fam-2']));
     const removedIndex = ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key!.sk);
     expect(removedIndex).toEqual(expect.arrayContaining(['SESSION#fam-1', 'SESSION#fam-2']));
+    // Sessions are revoked before the transaction too, so a crash right after it leaves none alive.
+    const order = ddb.calls().map((call) => call.args[0].constructor.name);
+    expect(order.indexOf('QueryCommand')).toBeLessThan(order.indexOf('TransactWriteCommand'));
+    expect(order.lastIndexOf('QueryCommand')).toBeGreaterThan(order.indexOf('TransactWriteCommand'));
   });
 
   it.each([
