@@ -2,6 +2,7 @@
  * `npm start`: the whole backend offline (no Docker, AWS account or network). Prints one "ready" line
  * once GET /health answers, and stops every child process and server on Ctrl-C or SIGTERM.
  */
+import { CLIENT_RATE_RULES } from '../lambdas/api/client-rate-limits';
 import { type LocalStack, startLocalStack } from '../local/stack';
 
 const READY_LINE_PREFIX = 'StackPro local stack ready on ';
@@ -47,12 +48,21 @@ async function main(): Promise<void> {
       `  webhook secret:     ${stack.stripe.webhookSecret}${
         process.env.STRIPE_WEBHOOK_SECRET ? ' (from STRIPE_WEBHOOK_SECRET)' : ' (the local default; set STRIPE_WEBHOOK_SECRET to override)'
       }`,
+      `  rate limits:        ${rateLimitLine(stack)}`,
       `  data:               ${stack.dataDir}`,
       `${READY_LINE_PREFIX}http://localhost:${port}`,
     ]
       .filter((line) => line !== undefined)
       .join('\n'),
   );
+}
+
+/** The per-client limits in one line, so a developer sees why a burst gets 429. */
+function rateLimitLine(stack: LocalStack): string {
+  if (!stack.rateLimit.enabled) return 'off (STACKPRO_RATE_LIMIT=off)';
+  const rules = CLIENT_RATE_RULES.map((rule) => `${rule.name} ${rule.limit}/${rule.windowSeconds} s`).join(', ');
+  const by = stack.rateLimit.trustForwardedFor ? 'X-Forwarded-For (trusted)' : 'remote address';
+  return `on per ${by}: ${rules} (STACKPRO_RATE_LIMIT=off turns them off)`;
 }
 
 /** Ready means ready: the health route must answer through the adapter and its handler. */

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { AccountApi } from './account-api';
 import { BillingAlarms } from './billing-alarms';
 import { BillingSweeps } from './billing-sweeps';
+import { ClientRateLimits } from './client-rate-limits';
 import { CustomerInstances } from './customer-instances';
 import { CustomerTable } from './customer-table';
 import { DeployDocument } from './deploy-document';
@@ -42,6 +43,7 @@ export class StackProStack extends Stack {
   readonly scheduledJobs: ScheduledJobs;
   readonly billingSweeps: BillingSweeps;
   readonly billingAlarms: BillingAlarms;
+  readonly clientRateLimits: ClientRateLimits;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
     super(scope, id, props);
@@ -94,6 +96,10 @@ export class StackProStack extends Stack {
       stripeKeys: this.stripeKeys,
       lifecycle: this.lifecycle,
       settings,
+    });
+    this.clientRateLimits = new ClientRateLimits(this, 'ClientRateLimits', {
+      stage: this.accountApi.api.deploymentStage,
+      frontendOrigin: settings.frontendOrigin,
     });
 
     // Hourly clean-up of signups whose email was never verified (lambdas/scheduled/jobs.ts).

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { RATE_LIMITED } from '../lambdas/api/client-rate-limits';
 import { GATEWAY_RESPONSES, METHOD_NOT_ALLOWED } from '../lambdas/api/gateway-responses';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES, type RouteDefinition } from '../lambdas/api/routes';
 import { type AuthorizerOutcome, methodArn, runTokenAuthorizer } from './api-gateway/authorizer';
@@ -9,6 +10,7 @@ import { verifyIamSignature } from './api-gateway/iam-auth';
 import { buildProxyEvent, type ProxyRequest } from './api-gateway/proxy-event';
 import { fromProxyResult } from './api-gateway/proxy-result';
 import { type AdapterResponse, gatewayError, preflight } from './api-gateway/responses';
+import { ClientRateLimiter, clientAddress, type RateLimitSettings } from './api-gateway/rate-limiter';
 import { RouteMatcher } from './api-gateway/route-matcher';
 import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
 import { readBody } from './http-body';
@@ -30,6 +32,13 @@ export interface ApiAdapterOptions {
   readonly maxBodyBytes?: number;
   /** One line per request on the console. @default false */
   readonly logRequests?: boolean;
+  /**
+   * The WAF web ACL's per-client limits (lambdas/api/client-rate-limits.ts), applied before anything else.
+   * @default off (the local stack turns them on from STACKPRO_RATE_LIMIT)
+   */
+  readonly rateLimit?: RateLimitSettings;
+  /** Replaces the limiter (tests: a fake clock). @default a ClientRateLimiter with the shared rules */
+  readonly rateLimiter?: ClientRateLimiter;
 }
 
 export interface ApiServer {
@@ -52,10 +61,15 @@ export function createApiAdapter(options: ApiAdapterOptions = {}): Server {
     integrationTimeoutMs: options.integrationTimeoutMs ?? 29_000,
     maxBodyBytes: options.maxBodyBytes ?? TEN_MEBIBYTES,
   };
+  const limiter = options.rateLimit?.enabled ? (options.rateLimiter ?? new ClientRateLimiter()) : undefined;
+  const trustForwardedFor = options.rateLimit?.trustForwardedFor ?? false;
   const server = createServer((req, res) => {
     const started = Date.now();
     const requestId = randomUUID();
-    handleRequest(req, requestId, settings)
+    // Like WAF in front of API Gateway: counted and refused before routing, authorizers or handlers.
+    const refusal = limiter ? rateLimited(req, limiter, trustForwardedFor, settings.frontendOrigin) : undefined;
+    const answer = refusal ? Promise.resolve(refusal) : handleRequest(req, requestId, settings);
+    answer
       .catch((error: unknown) => {
         console.error(`[api] ${req.method} ${req.url} failed in the local adapter:`, error);
         return gatewayError(GATEWAY_RESPONSES.DEFAULT_5XX, settings.frontendOrigin);
@@ -74,6 +88,14 @@ export async function startApiAdapter(port: number, options: ApiAdapterOptions =
   const server = createApiAdapter(options);
   await listen(server, port, 'PORT');
   return { url: `http://${LOCAL_HOST}:${port}`, close: () => closeServer(server) };
+}
+
+function rateLimited(req: IncomingMessage, limiter: ClientRateLimiter, trustForwardedFor: boolean, origin: string): AdapterResponse | undefined {
+  const path = new URL(req.url ?? '/', 'http://api').pathname;
+  const decision = limiter.check(clientAddress(req, trustForwardedFor), path);
+  if (decision.allowed) return undefined;
+  req.resume();
+  return gatewayError(RATE_LIMITED, origin, { 'retry-after': String(decision.retryAfterSeconds) });
 }
 
 type Settings = {

@@ -29,6 +29,7 @@ import { parsePort } from './ports';
 import { ensureLocalSigningKey } from './signing-key';
 import { startLocalScheduler } from './scheduler';
 import { SCHEDULED_JOBS } from '../lambdas/scheduled/jobs';
+import { rateLimitSettingsFromEnv, type RateLimitSettings } from './api-gateway/rate-limiter';
 import { StepFunctionsEngine, stateMachineArn, type TimeOverrides } from './step-functions/engine';
 
 export interface LocalStackOptions {
@@ -48,6 +49,8 @@ export interface LocalStackOptions {
   readonly timeOverrides?: TimeOverrides;
   /** Log one line per API request. @default false */
   readonly logRequests?: boolean;
+  /** Per-client rate limits. @default from STACKPRO_RATE_LIMIT (on unless `off`) and STACKPRO_TRUST_X_FORWARDED_FOR */
+  readonly rateLimit?: RateLimitSettings;
   /**
    * Load every handler module before resolving, so the first request is not a cold start (and a
    * handler that cannot load is reported at once, as a warning). @default false
@@ -66,6 +69,8 @@ export interface LocalStack {
   readonly dynamoDbPid: number;
   /** The sandbox's clock (profile and time scale); undefined in LocalStack mode. */
   readonly sandboxClock?: SandboxClock;
+  /** The per-client rate limits the API applies (on by default, like the deployed WAF). */
+  readonly rateLimit: RateLimitSettings;
   /** STACKPRO_AWS_ENDPOINT, when the stack talks to LocalStack instead of its own sandbox. */
   readonly awsEndpoint?: string;
   readonly dataDir: string;
@@ -112,6 +117,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw new Error(`STACKPRO_AWS_ENDPOINT must be an http(s) URL such as http://localhost:4566, got "${awsEndpoint}"`);
   }
   const clock = new SandboxClock(clockSettingsFromEnv(env));
+  const rateLimit = options.rateLimit ?? rateLimitSettingsFromEnv(env);
   const edgeUrl = `http://${LOCAL_HOST}:${ports.edge}`;
   const apiUrl = `http://${LOCAL_HOST}:${ports.api}`;
   const dynamoDbUrl = awsEndpoint ?? `http://${LOCAL_HOST}:${ports.dynamoDb}`;
@@ -188,7 +194,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => edge.close(), () => stepFunctions.shutdown(), () => secrets.settled());
 
-    const api: ApiServer = await startApiAdapter(ports.api, { loadHandler, logRequests: options.logRequests });
+    const api: ApiServer = await startApiAdapter(ports.api, { loadHandler, logRequests: options.logRequests, rateLimit });
     stoppers.push(() => api.close());
     if (options.warmHandlers) await warmHandlers(loadHandler);
 
@@ -198,6 +204,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoDbUrl: dynamoDb?.url ?? dynamoDbUrl,
       dynamoDbPid: dynamoDb?.pid ?? -1,
       sandboxClock: sandbox ? clock : undefined,
+      rateLimit,
       awsEndpoint,
       dataDir,
       stepFunctions,

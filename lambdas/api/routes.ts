@@ -131,6 +131,38 @@ export const ROUTES: readonly RouteDefinition[] = [
   },
   // The API contract (OpenAPI 3.1), generated from lambdas/api/contract; it reads nothing from AWS.
   { id: 'GetOpenApi', method: 'GET', path: '/openapi.json', handler: 'api/get-openapi', auth: 'public', access: [] },
+  {
+    id: 'RequestPasswordReset',
+    method: 'POST',
+    path: '/auth/password-reset',
+    handler: 'api/request-password-reset',
+    auth: 'public',
+    access: ['table:read', 'table:write', 'ses:send'],
+  },
+  {
+    id: 'ConfirmPasswordReset',
+    method: 'POST',
+    path: '/auth/password-reset/confirm',
+    handler: 'api/confirm-password-reset',
+    auth: 'public',
+    access: ['table:read', 'table:write'],
+  },
+  {
+    id: 'LogOut',
+    method: 'POST',
+    path: '/auth/logout',
+    handler: 'api/log-out',
+    auth: 'public',
+    access: ['table:read', 'table:write'],
+  },
+  {
+    id: 'LogOutAll',
+    method: 'POST',
+    path: '/auth/logout-all',
+    handler: 'api/log-out-all',
+    auth: 'customer',
+    access: ['table:read', 'table:write'],
+  },
 ];
 
 /** The Lambda authorizer guarding `customer` routes; it needs only the public verification key (env). */

@@ -67,3 +67,17 @@ export const VerifyEmailBody = z.strictObject(
   },
   { error: 'The body must be a JSON object.' },
 );
+
+export const PasswordResetBody = z.strictObject({ email }, { error: 'The body must be a JSON object.' });
+
+export const PasswordResetConfirmBody = z.strictObject(
+  {
+    token: z.string({ error: stringError('token') }).min(1, 'token is required.').max(512, 'token is too long.'),
+    // The same rules as choosing a password at signup.
+    password,
+  },
+  { error: 'The body must be a JSON object.' },
+);
+
+/** Logout names the session by one of its refresh tokens, as refresh does. */
+export const LogOutBody = RefreshBody;

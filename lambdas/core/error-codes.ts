@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, when: 'Missing, mistyped, too long, invalid or unknown fields; `details` names each one.' },
   INVALID_SIGNATURE: { status: 400, when: 'The `Stripe-Signature` does not verify against the raw body, or is older than 5 minutes.' },
   INVALID_VERIFICATION_TOKEN: { status: 400, when: 'The verification token is unknown, older than 24 hours, or of an unverified account past its 7 days.' },
+  INVALID_RESET_TOKEN: { status: 400, when: 'The password-reset token is unknown, older than 1 hour, already used, or older than the last password change.' },
   BAD_REQUEST: { status: 400, when: 'API Gateway could not process the request.' },
   INVALID_CREDENTIALS: { status: 401, when: 'Wrong password or unknown email (the same answer and timing for both).' },
   INVALID_REFRESH_TOKEN: { status: 401, when: 'The refresh token is unknown, expired, already spent (its family is then revoked) or revoked.' },

@@ -77,7 +77,7 @@ export class TooManyAttemptsError extends AppError {
   readonly statusCode = 429;
   readonly code = 'TOO_MANY_ATTEMPTS';
   constructor(retryAfterSeconds: number) {
-    super('Too many failed sign-in attempts; try again later.', {
+    super('Too many sign-in attempts for this email; try again after Retry-After seconds.', {
       headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
     });
   }
@@ -175,5 +175,16 @@ export class WebhookNotConfiguredError extends AppError {
   readonly code = 'WEBHOOK_NOT_CONFIGURED';
   constructor() {
     super('Stripe webhooks are not configured on this deployment yet.', { headers: { 'Retry-After': '300' } });
+  }
+}
+
+/** A password-reset token that is unknown, expired, already used or older than the last password change. */
+export class InvalidResetTokenError extends AppError {
+  readonly statusCode = 400;
+  readonly code = 'INVALID_RESET_TOKEN';
+  constructor() {
+    super('This password-reset link is invalid, expired or already used; ask for a new one.', {
+      details: [{ field: 'token', message: 'Invalid, expired or already used.' }],
+    });
   }
 }

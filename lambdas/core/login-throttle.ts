@@ -1,24 +1,12 @@
+import type { UsageBudget } from './usage-budget';
+
 /**
- * Brute-force protection for one email: after MAX_FAILURES failed logins within WINDOW, every login for
- * that email is refused for COOL_DOWN, even with the right password.
+ * Brute-force protection for one email: at most MAX_PASSWORD_CHECKS password checks (right or wrong, for
+ * an existing account or not) in a window of WINDOW_MS that opens at the first check. Each check is reserved
+ * before the password is verified, so concurrent requests cannot overrun it; the rest are refused until the
+ * window closes. A password reset clears it.
  */
-export const MAX_FAILURES = 10;
+export const MAX_PASSWORD_CHECKS = 10;
 export const WINDOW_MS = 15 * 60 * 1000;
-export const COOL_DOWN_MS = 15 * 60 * 1000;
 
-export interface LoginAttempts {
-  readonly failures: number;
-  readonly windowStartsAt: number;
-  readonly lockedUntil?: number;
-}
-
-/** Milliseconds until `email` may try again, or 0 when it may try now. */
-export function lockoutRemainingMs(attempts: LoginAttempts | undefined, now: number): number {
-  if (!attempts?.lockedUntil) return 0;
-  return Math.max(0, attempts.lockedUntil - now);
-}
-
-/** Whether a failure count, just recorded, should lock the email. */
-export function shouldLock(failuresInWindow: number): boolean {
-  return failuresInWindow >= MAX_FAILURES;
-}
+export const LOGIN_BUDGET: UsageBudget = { max: MAX_PASSWORD_CHECKS, windowMs: WINDOW_MS };

@@ -28,7 +28,17 @@ export const keys = {
   refreshToken: (tokenHash: string) => ({ pk: `REFRESH#${tokenHash}`, sk: 'REFRESH' }),
   /** A refresh-token family (one login session); revoked as a whole on token reuse. */
   tokenFamily: (familyId: string) => ({ pk: `TOKENFAMILY#${familyId}`, sk: 'TOKENFAMILY' }),
-  /** Failed-login counter for one email, keyed by a hash so the key itself holds no PII. */
+  /**
+   * The account's index of its sessions (refresh-token families): Query pk = CUSTOMER#id, sk begins_with
+   * SESSION#, to revoke them all (logout-all, password reset). A refresh needs its family's entry to exist.
+   */
+  session: (customerId: string, familyId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: `SESSION#${familyId}` }),
+  sessionPrefix: 'SESSION#',
+  /** One password-reset token, by the SHA-256 of its value (single use, 1 hour). */
+  passwordResetToken: (tokenHash: string) => ({ pk: `RESETTOKEN#${tokenHash}`, sk: 'RESETTOKEN' }),
+  /** How many reset emails the account was sent in the current window (a mailbox-flooding guard). */
+  passwordResetEmails: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'RESETEMAILS' }),
+  /** Password checks reserved for one email in the current window, keyed by a hash so the key holds no PII. */
   loginAttempts: (emailHash: string) => ({ pk: `LOGINATTEMPTS#${emailHash}`, sk: 'LOGINATTEMPTS' }),
   /**
    * One provisioning step of one execution: Query pk = CUSTOMER#id, sk begins_with PROVSTEP#<execution>#.

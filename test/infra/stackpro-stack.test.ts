@@ -182,7 +182,7 @@ describe('Lambda functions', () => {
   it('gives the password-hashing routes more memory than the rest', () => {
     for (const route of ROUTES) {
       const memory = resourceOf(routeFunction(route.id)).Properties.MemorySize as number;
-      if (route.id === 'SignUp' || route.id === 'LogIn') expect(memory).toBeGreaterThanOrEqual(512);
+      if (route.id === 'SignUp' || route.id === 'LogIn' || route.id === 'ConfirmPasswordReset') expect(memory).toBeGreaterThanOrEqual(512);
       else expect(memory).toBe(256);
     }
   });
@@ -455,6 +455,14 @@ describe('AccountApi', () => {
     });
     const fields = JSON.parse(format.asString()) as Record<string, string>;
     expect(fields).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+  });
+
+  it('is guarded by the client rate-limit web ACL on its stage (cdk-nag APIG3 satisfied, not acknowledged)', () => {
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('/stages/')])]) }),
+      WebACLArn: { 'Fn::GetAtt': [stack.getLogicalId(stack.clientRateLimits.webAcl), 'Arn'] },
+    });
+    expect(acknowledgementsOf(stack.accountApi.api)).not.toHaveProperty('AwsSolutions-APIG3');
   });
 
   it('outputs the API URL and the Stripe webhook URL to register in Stripe', () => {
@@ -831,6 +839,8 @@ describe('Workflow steps', () => {
         // The verification email (no user-typed text in it).
         routeRoleOf('SignUp'),
         routeRoleOf('ResendVerification'),
+        // The password-reset email (no user-typed text either).
+        routeRoleOf('RequestPasswordReset'),
       ].sort(),
     );
     for (const { statement } of grants) {

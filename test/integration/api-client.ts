@@ -116,7 +116,8 @@ export async function verificationToken(address: string, options: { edge?: strin
  */
 export async function signUpVerified(
   json: Record<string, unknown> = newSignup(),
-  options: { base?: string; edge?: string } = {},
+  // A stack of its own needs both URLs: its outbox is on its own edge.
+  options: { base: string; edge: string } | { base?: undefined; edge?: undefined } = {},
 ): Promise<ApiResponse> {
   const res = await call('POST', '/auth/signup', { json, base: options.base });
   if (res.status !== 201) throw new Error(`signup answered ${res.status}: ${res.text}`);

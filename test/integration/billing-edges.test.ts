@@ -53,7 +53,7 @@ function until(customer: Live, what: string, check: (body: any) => boolean, time
 
 async function activeCustomer(): Promise<Live> {
   const signup = newSignup();
-  const created = (await signUpVerified(signup, { base: stack.apiUrl })).body;
+  const created = (await signUpVerified(signup, { base: stack.apiUrl, edge: stack.edgeUrl })).body;
   const customer = { ...created, email: signup.email.trim().toLowerCase() };
   await until(customer, 'active with billing set up', (b) => b.status === 'active' && b.billing?.subscriptionStatus === 'trialing', 60_000);
   return customer;

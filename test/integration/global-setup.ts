@@ -11,7 +11,10 @@ declare global {
  */
 export default async function globalSetup(): Promise<void> {
   // The fast sandbox profile: provisioning completes in a few seconds, Waits and Retries are compressed.
-  const stack = await startLocalStackProcess({ env: { STACKPRO_SANDBOX_PROFILE: 'fast', STACKPRO_SANDBOX_TIME_SCALE: '' } });
+  // Per-client rate limits off: the suites fire bursts from one address (rate-limits.test.ts runs its own stack with them on).
+  const stack = await startLocalStackProcess({
+    env: { STACKPRO_SANDBOX_PROFILE: 'fast', STACKPRO_SANDBOX_TIME_SCALE: '', STACKPRO_RATE_LIMIT: 'off' },
+  });
   globalThis.__STACKPRO_LOCAL_STACK__ = stack;
   process.env.STACKPRO_API_URL = stack.apiUrl;
   process.env.STACKPRO_EDGE_URL = stack.edgeUrl;

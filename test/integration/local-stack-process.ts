@@ -58,6 +58,9 @@ export async function startLocalStackProcess(options: LocalStackProcessOptions =
       STACKPRO_SANDBOX_PROFILE: process.env.STACKPRO_SANDBOX_PROFILE || 'fast',
       // A LocalStack endpoint in the developer's shell must not turn the test stack's sandbox off.
       STACKPRO_AWS_ENDPOINT: '',
+      // Tests fire bursts from one address to measure other things; the rate-limit test turns limits on.
+      STACKPRO_RATE_LIMIT: 'off',
+      STACKPRO_TRUST_X_FORWARDED_FOR: '',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -49,7 +49,7 @@ describe('signing key rotation', () => {
   it('keeps every token working through a rotation under load, and signs new tokens with the new key', async () => {
     const base = stack.apiUrl;
     const signup = newSignup();
-    const created = (await signUpVerified(signup, { base })).body;
+    const created = (await signUpVerified(signup, { base, edge: stack.edgeUrl })).body;
     const statusPath = `/customers/${created.customerId}/status`;
     const oldToken: string = created.accessToken;
     const oldKid = kidOf(oldToken);
@@ -95,7 +95,7 @@ describe('signing key rotation', () => {
   }, 120_000);
 
   it('refuses tokens forged with an unrelated key, under the new kid or an unknown one', async () => {
-    const created = (await signUpVerified(newSignup(), { base: stack.apiUrl })).body;
+    const created = (await signUpVerified(newSignup(), { base: stack.apiUrl, edge: stack.edgeUrl })).body;
     const [currentKid] = await trustedKids();
     const unrelated = await generateSigningKey();
     const privateKey = (await importJWK(unrelated.privateJwk, 'ES256')) as CryptoKey;

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { LogInBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
+import { LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
 import type { RouteContract } from './route-contract';
 import {
   BillingSessionResponse,
   CustomerStatusResponse,
   HealthResponse,
   OpenApiDocumentResponse,
+  PasswordResetAccepted,
   ResendVerificationResponse,
   RetryProvisioningResponse,
   SessionResponse,
@@ -79,6 +80,28 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     description: 'Older links stay valid until their own 24 hours run out.',
     success: { status: 202, description: 'The email is on its way.', body: ResendVerificationResponse },
     errors: ['NOT_FOUND', 'INVALID_STATE', 'TOO_MANY_REQUESTS'],
+  },
+  RequestPasswordReset: {
+    summary: 'Email a password-reset link (single-use, 1 hour), if the email has an account',
+    description: 'Always the same 202, so it reveals nothing; at most 3 emails an hour reach one account.',
+    request: PasswordResetBody,
+    success: { status: 202, description: 'If an account uses this email, a reset link is on its way.', body: PasswordResetAccepted },
+  },
+  ConfirmPasswordReset: {
+    summary: 'Set a new password with the token from the reset email; every session of the account ends',
+    request: PasswordResetConfirmBody,
+    success: { status: 204, description: 'Password set; log in again.' },
+    errors: ['INVALID_RESET_TOKEN'],
+  },
+  LogOut: {
+    summary: 'End the session this refresh token belongs to',
+    description: 'The same 204 whether or not the token was known, spent or already revoked.',
+    request: LogOutBody,
+    success: { status: 204, description: 'The session is over.' },
+  },
+  LogOutAll: {
+    summary: 'End every session of the caller\'s account',
+    success: { status: 204, description: 'Every session is over; access tokens already issued expire within 15 minutes.' },
   },
   CreateCheckoutSession: {
     summary: 'A Stripe Checkout page (setup mode) to add the card that keeps the plan after the trial',

@@ -127,7 +127,7 @@ function operation(route: RouteDefinition, contract: RouteContract, requests: Ma
       [String(success.status)]: {
         description: success.description,
         ...(success.headers ? { headers: headerObjects(success.headers) } : {}),
-        content: { 'application/json': { schema: schemaRef(success.body, responses, 'output') } },
+        ...(success.body ? { content: { 'application/json': { schema: schemaRef(success.body, responses, 'output') } } } : {}),
       },
       ...errorResponses(errorCodesOf(route, contract)),
     },

@@ -40,6 +40,9 @@ export const VerifyEmailResponse = z.strictObject({ customerId, status: customer
 /** Resend: the account is still waiting for its email to be verified. */
 export const ResendVerificationResponse = z.strictObject({ status: z.literal('pending_verification') });
 
+/** Password reset request: the same 202 whatever the email, so it tells nothing. */
+export const PasswordResetAccepted = z.strictObject({ message: z.string() });
+
 /** Login and refresh answer the same session shape. */
 export const SessionResponse = z.strictObject({ customerId, ...SessionTokens.shape });
 

@@ -19,7 +19,8 @@ export interface RouteContract {
   readonly success: {
     readonly status: 200 | 201 | 202 | 204;
     readonly description: string;
-    readonly body: z.ZodType;
+    /** Absent for 204 No Content. */
+    readonly body?: z.ZodType;
     /** Response headers, by name, with what they carry (e.g. `Location`). */
     readonly headers?: Readonly<Record<string, string>>;
   };

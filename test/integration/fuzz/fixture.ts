@@ -39,7 +39,7 @@ export function dynamoDbUrlFrom(output: string): string {
  * the stack's state once provisioning and its Stripe deliveries have settled: what a run is compared with.
  */
 export async function prepareFuzz(stack: FuzzStack, webhookSecret: string): Promise<{ context: FuzzContext; settled: StackState }> {
-  const customers = (await Promise.all([activeCustomer(stack.apiUrl), activeCustomer(stack.apiUrl)])) as [FuzzCustomer, FuzzCustomer];
+  const customers = (await Promise.all([activeCustomer(stack.apiUrl, stack.edgeUrl), activeCustomer(stack.apiUrl, stack.edgeUrl)])) as [FuzzCustomer, FuzzCustomer];
   const context: FuzzContext = {
     host: new URL(stack.apiUrl).host,
     routes: ROUTES,
@@ -50,8 +50,8 @@ export async function prepareFuzz(stack: FuzzStack, webhookSecret: string): Prom
   return { context, settled: await settledState(stack) };
 }
 
-async function activeCustomer(apiUrl: string): Promise<FuzzCustomer> {
-  const { body } = await signUpVerified(newSignup(), { base: apiUrl });
+async function activeCustomer(apiUrl: string, edgeUrl: string): Promise<FuzzCustomer> {
+  const { body } = await signUpVerified(newSignup(), { base: apiUrl, edge: edgeUrl });
   const customer: FuzzCustomer = { customerId: body.customerId, accessToken: body.accessToken, refreshToken: body.refreshToken };
   await eventually(
     async () => {

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/api/refresh-session';
@@ -27,6 +27,7 @@ beforeEach(() => {
   ddb.on(GetCommand, { Key: { pk: `REFRESH#${hashRefreshToken(TOKEN)}`, sk: 'REFRESH' } }).resolves(tokenItem());
   ddb.on(TransactWriteCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
+  ddb.on(DeleteCommand).resolves({});
 });
 
 describe('POST /auth/refresh', () => {
@@ -41,7 +42,31 @@ describe('POST /auth/refresh', () => {
     expect(items[0].Update!.Key!.pk).toBe(`REFRESH#${hashRefreshToken(TOKEN)}`);
     expect(items[0].Update!.ConditionExpression).toContain('attribute_not_exists(spentAt)');
     expect(items[1].Update!.ConditionExpression).toContain('attribute_not_exists(revokedAt)');
-    expect(items[2].Put!.Item).toMatchObject({ pk: `REFRESH#${hashRefreshToken(body.refreshToken)}`, familyId: 'fam-1', customerId: 'cust-1' });
+    expect(items[2].ConditionCheck!.Key).toEqual({ pk: 'CUSTOMER#cust-1', sk: 'SESSION#fam-1' });
+    expect(items[3].Put!.Item).toMatchObject({ pk: `REFRESH#${hashRefreshToken(body.refreshToken)}`, familyId: 'fam-1', customerId: 'cust-1' });
+  });
+
+  it('never lets a refreshed token outlive its session (30 days from login)', async () => {
+    const sessionExpiresAt = Date.now() + 5 * 60_000;
+    ddb.on(GetCommand, { Key: { pk: `REFRESH#${hashRefreshToken(TOKEN)}`, sk: 'REFRESH' } }).resolves(tokenItem({ sessionExpiresAt }));
+    const res = await refresh({ refreshToken: TOKEN });
+    expect(res.statusCode).toBe(200);
+    const next = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems![3].Put!.Item!;
+    expect(next.expiresAt).toBe(sessionExpiresAt);
+    expect(next.sessionExpiresAt).toBe(sessionExpiresAt);
+  });
+
+  it('refuses a token of a session that was logged out (its index entry is gone)', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'x',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      }),
+    );
+    const res = await refresh({ refreshToken: TOKEN });
+    expect(res.statusCode).toBe(401);
+    expect(bodyOf(res).error.code).toBe('INVALID_REFRESH_TOKEN');
   });
 
   it('refuses a spent token and revokes its whole family', async () => {
@@ -55,7 +80,7 @@ describe('POST /auth/refresh', () => {
 
   it('treats losing a concurrent refresh race as reuse', async () => {
     ddb.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({ message: 'x', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }] }),
+      new TransactionCanceledException({ message: 'x', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }] }),
     );
     const res = await refresh({ refreshToken: TOKEN });
     expect(res.statusCode).toBe(401);
@@ -64,7 +89,7 @@ describe('POST /auth/refresh', () => {
 
   it('refuses a token of a revoked family without revoking again', async () => {
     ddb.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({ message: 'x', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }),
+      new TransactionCanceledException({ message: 'x', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }] }),
     );
     const res = await refresh({ refreshToken: TOKEN });
     expect(res.statusCode).toBe(401);

@@ -72,10 +72,12 @@ describe('POST /auth/signup', () => {
       'EMAIL#ada@example.com',
       'SLUG#analytical-engines-ltd',
       expect.stringMatching(/^TOKENFAMILY#/),
+      // The session's entry in the account's session index (logout-all, password reset).
+      `CUSTOMER#${body.customerId}`,
       expect.stringMatching(/^REFRESH#/),
       expect.stringMatching(/^VERIFY#/),
     ]);
-    const [profile, credentials, slug, , , token] = items;
+    const [profile, credentials, slug, , , , token] = items;
     expect(profile).toMatchObject({ status: 'pending_verification', pendingIndexPk: 'PENDING' });
     expect(profile.trialEndsAt).toBeUndefined();
     const pendingDays = (profile.pendingExpiresAt - Date.now()) / 86_400_000;
