@@ -1,14 +1,17 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { getVerificationKey } from '../clients/verification-key';
 import { verifyAccessToken } from '../core/tokens';
-import { logger } from '../observability';
+import { annotateTrace, logger, traceHandler } from '../observability';
 
 /**
  * The API's TOKEN authorizer: lets a request through when it carries a valid access token and tells the
  * handler whose it is (`requestContext.authorizer.customerId`). Handlers still check that the resource
  * belongs to that customer. Throwing 'Unauthorized' makes API Gateway answer 401.
  */
-export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+export const handler = (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> =>
+  traceHandler('authorize-customer', {}, () => authorize(event));
+
+async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(event.authorizationToken?.trim() ?? '');
   if (!match) throw new Error('Unauthorized');
   let customerId: string;
@@ -19,6 +22,7 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
     // API Gateway matches this exact message to answer 401; the cause stays out of the response.
     throw new Error('Unauthorized', { cause: error });
   }
+  annotateTrace({ customerId });
   return {
     principalId: customerId,
     policyDocument: {
@@ -28,7 +32,7 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
     },
     context: { customerId },
   };
-};
+}
 
 /** `arn:aws:execute-api:region:account:apiId/stage/METHOD/path` -> `.../apiId/stage/*` */
 function apiWildcard(methodArn: string): string {

@@ -7,14 +7,14 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { logger } from '../observability';
+import { logger, tracer, traceHandler } from '../observability';
 
 /**
  * onEvent handler of the SigningKey custom resource (CDK Provider framework): generates the ES256 JWT
  * signing key inside AWS at deploy time and writes it to its secret, so the private key never exists
  * anywhere else. Returns the public JWK for the authorizer's environment.
  */
-const secrets = new SecretsManagerClient({});
+const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
 
 interface SigningKeyProperties {
   readonly ServiceToken: string;
@@ -34,9 +34,11 @@ interface StoredSigningKey {
   readonly publicJwk: JWK;
 }
 
-export async function handler(
-  event: CloudFormationCustomResourceEvent<SigningKeyProperties>,
-): Promise<ProviderResponse> {
+export function handler(event: CloudFormationCustomResourceEvent<SigningKeyProperties>): Promise<ProviderResponse> {
+  return traceHandler('create-signing-key', {}, () => onEvent(event));
+}
+
+async function onEvent(event: CloudFormationCustomResourceEvent<SigningKeyProperties>): Promise<ProviderResponse> {
   const secretId = event.ResourceProperties.SecretId;
   if (!secretId) throw new Error('SecretId property is required');
 
