@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import { cleanupMiddlewares } from '@aws-lambda-powertools/commons';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -52,9 +53,19 @@ function wrap(fn: (event: APIGatewayProxyEvent, context: Context) => Promise<Htt
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use({ before: (request) => annotateTrace(routeAnnotations(request.event)) })
     .use({
-      onError: (request) => {
+      onError: async (request) => {
         const { statusCode, headers, body } = toErrorResponse(request.error);
-        request.response = toProxyResult({ statusCode, headers, body });
+        const response = toProxyResult({ statusCode, headers, body });
+        if (statusCode >= 500) {
+          // The tracer's own onError runs next and records the fault on the route's subsegment.
+          request.response = response;
+          return undefined;
+        }
+        // A refused request is an answer, not a fault: flag it as an X-Ray client error, then return early
+        // (Powertools' cleanup closes the subsegment and resets the logger, without recording a fault).
+        tracer.getSegment()?.addErrorFlag();
+        await cleanupMiddlewares(request);
+        return response;
       },
     })
     .handler(async (event, context) => toProxyResult(await fn(event, context)));

@@ -7,6 +7,9 @@ import { useTestSigningKey } from '../helpers/signing-key';
 import { traceInFakeLambda } from '../helpers/trace';
 
 const getThing = route(async () => ({ statusCode: 200, body: { accessToken: 'secret-token', email: 'ada@example.com' } }));
+const failingThing = route(async () => {
+  throw new Error('database on fire');
+});
 const postThing = jsonRoute(z.object({ name: z.string() }), async () => ({ statusCode: 201 }));
 
 let key: Awaited<ReturnType<typeof useTestSigningKey>>;
@@ -57,14 +60,26 @@ describe('route wrapper tracing', () => {
     expect(trace.lambda.subsegments[0].annotations.route).toBe('GET /health');
   });
 
-  it('records a refused request on the subsegment and still answers with the mapped error', async () => {
+  it('flags a refused request as a client error, not a fault, and still answers with the mapped error', async () => {
     const trace = traceInFakeLambda();
 
     const response = await postThing(apiEvent({ path: '/things', json: { name: 42 } }), lambdaContext);
 
     expect(response.statusCode).toBe(400);
     const [subsegment] = trace.lambda.subsegments;
-    expect(subsegment.errors).toHaveLength(1);
+    expect(subsegment.errors).toEqual(['flag']);
+    expect(subsegment.closed).toBe(true);
+    expect(trace.current()).toBe(trace.lambda);
+  });
+
+  it('records an unexpected failure as a fault on the subsegment and answers 500', async () => {
+    const trace = traceInFakeLambda();
+
+    const response = await failingThing(apiEvent({ httpMethod: 'GET', path: '/things' }), lambdaContext);
+
+    expect(response.statusCode).toBe(500);
+    const [subsegment] = trace.lambda.subsegments;
+    expect(subsegment.errors).toEqual([expect.objectContaining({ message: 'database on fire' })]);
     expect(subsegment.closed).toBe(true);
     expect(trace.current()).toBe(trace.lambda);
   });
