@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { METRICS } from './core/metric-names';
 
 /**
@@ -13,3 +14,43 @@ export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_N
  * on them; names come from core/metric-names.ts, shared with lib/.
  */
 export const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service });
+
+/**
+ * X-Ray tracing: every SDK client in lambdas/clients/ is captured, and outgoing HTTP (Stripe) is traced.
+ * Powertools turns it off outside Lambda (no AWS_EXECUTION_ENV), so the local stack and the tests send
+ * nothing. Annotations carry ids only (customerId, executionName, step), never PII.
+ */
+export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'stackpro' });
+
+/** X-Ray annotation values are searchable (`annotation.customerId = "..."`): ids only, never PII. */
+export type TraceAnnotations = Readonly<Record<string, string | undefined>>;
+
+/** Puts each defined annotation on the current (sub)segment; a no-op when tracing is off. */
+export function annotateTrace(annotations: TraceAnnotations): void {
+  for (const [key, value] of Object.entries(annotations)) if (value !== undefined) tracer.putAnnotation(key, value);
+}
+
+/**
+ * Runs one invocation of a handler that is not a middy route (workflow steps, the authorizer, the custom
+ * resource) the way Powertools' captureLambdaHandler does: in its own `## name` subsegment with the
+ * ColdStart and Service annotations plus `annotations`, so the trace shows its SDK calls under it and can
+ * be searched by id. Errors are recorded on the subsegment and rethrown; responses are never recorded.
+ */
+export async function traceHandler<T>(name: string, annotations: TraceAnnotations, fn: () => Promise<T>): Promise<T> {
+  if (!tracer.isTracingEnabled()) return fn();
+  const parent = tracer.getSegment();
+  const subsegment = parent?.addNewSubsegment(`## ${name}`);
+  if (subsegment) tracer.setSegment(subsegment);
+  try {
+    tracer.annotateColdStart();
+    tracer.addServiceNameAnnotation();
+    annotateTrace(annotations);
+    return await fn();
+  } catch (error) {
+    tracer.addErrorAsMetadata(error as Error);
+    throw error;
+  } finally {
+    subsegment?.close();
+    if (parent) tracer.setSegment(parent);
+  }
+}

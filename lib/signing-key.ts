@@ -149,6 +149,7 @@ export class SigningKey extends Construct {
       logGroup: providerLogGroup,
       frameworkOnEventRole: providerRole,
     });
+    traceFrameworkFunction(provider, providerRole);
     Validations.of(providerRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(onEvent.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
       reason: 'aws-cdk-lib grants the provider framework invoke on any version of our CreateSigningKey function; only that function.',
@@ -160,4 +161,20 @@ export class SigningKey extends Construct {
       properties: { SecretId: this.secret.secretArn, PublicKeysSecretId: this.publicKeys.secretArn },
     });
   }
+}
+
+/**
+ * The Provider construct has no tracing option, so its own function gets active X-Ray tracing here, with the
+ * same two actions Lambda's `tracing: ACTIVE` grants every other function: a deploy then shows as one trace.
+ */
+function traceFrameworkFunction(provider: cr.Provider, role: iam.Role): void {
+  const framework = provider.node.findChild('framework-onEvent').node.defaultChild as lambda.CfnFunction;
+  framework.tracingConfig = { mode: 'Active' };
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
+  );
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'Only xray:PutTraceSegments/PutTelemetryRecords use Resource * (X-Ray has no resource-level permissions).',
+  });
 }

@@ -110,6 +110,9 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
       : {}),
     POWERTOOLS_SERVICE_NAME: 'stackpro',
     POWERTOOLS_LOG_LEVEL: inherited.LOG_LEVEL || inherited.POWERTOOLS_LOG_LEVEL || 'INFO',
+    // No X-Ray daemon here: Powertools already traces only inside Lambda (AWS_EXECUTION_ENV), and this makes
+    // sure an inherited AWS_EXECUTION_ENV cannot switch on UDP segments or "Missing context" warnings.
+    POWERTOOLS_TRACE_ENABLED: 'false',
   };
 }
 

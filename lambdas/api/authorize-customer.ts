@@ -1,14 +1,17 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { getVerificationKeys } from '../clients/verification-key';
 import { verifyAccessToken } from '../core/tokens';
-import { logger } from '../observability';
+import { annotateTrace, logger, traceHandler } from '../observability';
 
 /**
  * The API's TOKEN authorizer: lets a request through when it carries a valid access token and tells the
  * handler whose it is (`requestContext.authorizer.customerId`). Handlers still check that the resource
  * belongs to that customer. Throwing 'Unauthorized' makes API Gateway answer 401.
  */
-export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+export const handler = (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> =>
+  traceHandler('authorize-customer', {}, () => authorize(event));
+
+async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(event.authorizationToken?.trim() ?? '');
   if (!match) throw new Error('Unauthorized');
   // Outside the try: keys we cannot load are our outage (API Gateway answers 500), not the caller's fault.
@@ -21,6 +24,7 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
     // API Gateway matches this exact message to answer 401; the cause stays out of the response.
     throw new Error('Unauthorized', { cause: error });
   }
+  annotateTrace({ customerId });
   return {
     principalId: customerId,
     policyDocument: {
@@ -30,7 +34,7 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
     },
     context: { customerId },
   };
-};
+}
 
 /** `arn:aws:execute-api:region:account:apiId/stage/METHOD/path` -> `.../apiId/stage/*` */
 function apiWildcard(methodArn: string): string {

@@ -1,9 +1,11 @@
 import middy from '@middy/core';
+import { cleanupMiddlewares } from '@aws-lambda-powertools/commons';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { config } from '../config';
-import { logger } from '../observability';
+import { annotateTrace, logger, tracer } from '../observability';
 import { toErrorResponse } from './http-errors';
 import { parseJsonBody } from './validation';
 
@@ -40,17 +42,39 @@ function toProxyResult(result: HttpResult): APIGatewayProxyResult {
   };
 }
 
-/** Every route handler goes through here: logging context, and one place that maps errors to responses. */
+/**
+ * Every route handler goes through here: logging context, an X-Ray subsegment annotated with the route and
+ * the caller's customer id (never the response: it can hold tokens and account data), and one place that
+ * maps errors to responses.
+ */
 function wrap(fn: (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResult>) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use({ before: (request) => annotateTrace(routeAnnotations(request.event)) })
     .use({
-      onError: (request) => {
+      onError: async (request) => {
         const { statusCode, headers, body } = toErrorResponse(request.error);
-        request.response = toProxyResult({ statusCode, headers, body });
+        const response = toProxyResult({ statusCode, headers, body });
+        if (statusCode >= 500) {
+          // The tracer's own onError runs next and records the fault on the route's subsegment.
+          request.response = response;
+          return undefined;
+        }
+        // A refused request is an answer, not a fault: flag it as an X-Ray client error, then return early
+        // (Powertools' cleanup closes the subsegment and resets the logger, without recording a fault).
+        tracer.getSegment()?.addErrorFlag();
+        await cleanupMiddlewares(request);
+        return response;
       },
     })
     .handler(async (event, context) => toProxyResult(await fn(event, context)));
+}
+
+/** Searchable ids only: the route, and for authorized routes the customer the authorizer vouched for. */
+function routeAnnotations(event: APIGatewayProxyEvent): Record<string, string | undefined> {
+  const customerId: unknown = event.requestContext?.authorizer?.customerId;
+  return { route: `${event.httpMethod} ${event.resource}`, customerId: typeof customerId === 'string' ? customerId : undefined };
 }
 
 /** A route whose request has a JSON body, validated by `schema` before `fn` runs. */

@@ -1,6 +1,6 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { generateSigningKey, publicKeySetFor, type StoredSigningKey } from '../core/signing-keys';
-import { logger } from '../observability';
+import { logger, traceHandler } from '../observability';
 import { publishPublicKeys, putKey, readKeyVersion, readPublicKeys } from './signing-key-secrets';
 
 /**
@@ -22,7 +22,11 @@ interface ProviderResponse {
   readonly PhysicalResourceId: string;
 }
 
-export async function handler(event: CloudFormationCustomResourceEvent<SigningKeyProperties>): Promise<ProviderResponse> {
+export function handler(event: CloudFormationCustomResourceEvent<SigningKeyProperties>): Promise<ProviderResponse> {
+  return traceHandler('create-signing-key', {}, () => onEvent(event));
+}
+
+async function onEvent(event: CloudFormationCustomResourceEvent<SigningKeyProperties>): Promise<ProviderResponse> {
   const { SecretId: secretId, PublicKeysSecretId: publicKeysSecretId } = event.ResourceProperties;
   if (!secretId) throw new Error('SecretId property is required');
   if (!publicKeysSecretId) throw new Error('PublicKeysSecretId property is required');

@@ -11,7 +11,7 @@ import {
   type StoredSigningKey,
 } from '../core/signing-keys';
 import { keyResolver, signAccessToken, verifyAccessToken } from '../core/tokens';
-import { logger } from '../observability';
+import { logger, traceHandler } from '../observability';
 import {
   cancelPending,
   describeVersions,
@@ -35,7 +35,10 @@ import {
  * 4. finishSecret: the new version becomes AWSCURRENT (the old one AWSPREVIOUS); signers pick it up within
  *    their cache age.
  */
-export const handler = async (event: SecretsManagerRotationEvent): Promise<void> => {
+export const handler = (event: SecretsManagerRotationEvent): Promise<void> =>
+  traceHandler('rotate-signing-key', { step: event.Step }, () => rotate(event));
+
+async function rotate(event: SecretsManagerRotationEvent): Promise<void> {
   const { SecretId: secretId, ClientRequestToken: token, Step: step } = event;
   const state = await describeVersions(secretId);
   if (!state.rotationEnabled) throw new RotationStateError('Rotation is not enabled on the signing key secret');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TransientError, errorKind, isTransient } from '../core/transient-errors';
-import { logger } from '../observability';
+import { logger, traceHandler } from '../observability';
 import { recordStep } from '../repositories/provisioning-log';
 import { describeError } from './failure-messages';
 
@@ -32,7 +32,7 @@ export function provisioningStep<S extends z.ZodType<StepContext>, O>(
   schema: S,
   run: (input: z.infer<S>) => Promise<StepOutcome<O>>,
 ): (event: unknown) => Promise<O> {
-  return async (event) => {
+  return traced(logName, async (event) => {
     const input = schema.parse(event) as z.infer<S>;
     const { customerId, executionName } = input;
     const step = input.stepName ?? logName;
@@ -48,5 +48,17 @@ export function provisioningStep<S extends z.ZodType<StepContext>, O>(
       // One name for everything worth retrying, so each Task's Retry is the one standard policy.
       throw transient ? new TransientError(errorKind(error), { cause: error }) : error;
     }
+  });
+}
+
+/**
+ * Each step invocation in its own X-Ray subsegment named for the state, annotated with ids only (never PII),
+ * so `annotation.customerId = "..."` finds every step of a customer's provisioning. Malformed input is traced too.
+ */
+function traced<O>(logName: string, handle: (event: unknown) => Promise<O>): (event: unknown) => Promise<O> {
+  return (event) => {
+    const ids = StepContext.safeParse(event).data;
+    const step = ids?.stepName ?? logName;
+    return traceHandler(step, { customerId: ids?.customerId, executionName: ids?.executionName, step }, () => handle(event));
   };
 }

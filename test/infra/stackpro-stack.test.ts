@@ -1484,3 +1484,33 @@ describe('BillingSweeps', () => {
     });
   });
 });
+
+describe('X-Ray tracing', () => {
+  it('traces every function actively, including the custom resource provider framework', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
+    expect(functions.map((fn) => fn.Properties.TracingConfig)).toEqual(functions.map(() => ({ Mode: 'Active' })));
+  });
+
+  it('lets every function write its segments (the two X-Ray actions CDK grants, nothing more)', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
+    for (const fn of functions) {
+      const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const xrayActions = statementsOfRole(roleId)
+        .flatMap((statement) => [statement.Action].flat())
+        .filter((action) => action.startsWith('xray:'));
+      expect({ roleId, xrayActions: xrayActions.sort() }).toEqual({ roleId, xrayActions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'] });
+    }
+  });
+
+  it('traces every state machine', () => {
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as Resource[];
+    expect(machines).toHaveLength(WORKFLOWS.length);
+    expect(machines.map((machine) => machine.Properties.TracingConfiguration)).toEqual(machines.map(() => ({ Enabled: true })));
+  });
+
+  it('traces the API stage', () => {
+    const stages = Object.values(template.findResources('AWS::ApiGateway::Stage')) as Resource[];
+    expect(stages.length).toBeGreaterThan(0);
+    expect(stages.map((stage) => stage.Properties.TracingEnabled)).toEqual(stages.map(() => true));
+  });
+});

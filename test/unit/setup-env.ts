@@ -19,6 +19,8 @@ process.env.DEPLOY_DOCUMENT_NAME = 'StackPro-DeployApplications';
 process.env.INSTANCE_ARN_PREFIX = 'arn:aws:ec2:us-east-1:000000000000:instance/';
 process.env.SENDER_ADDRESS = 'welcome@stackpro.test';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+// No X-Ray daemon in tests; the tracer tests switch it on through a spy on isTracingEnabled.
+process.env.POWERTOOLS_TRACE_ENABLED = 'false';
 process.env.STRIPE_SECRET_ID = 'stackpro/stripe';
 process.env.STRIPE_PRICE_IDS = JSON.stringify({ starter: 'price_starter_test', business: 'price_business_test', enterprise: 'price_enterprise_test' });
 process.env.SUSPEND_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:SuspendCustomer';

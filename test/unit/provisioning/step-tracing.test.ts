@@ -1,0 +1,100 @@
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { mockClient } from 'aws-sdk-client-mock';
+import { tracer } from '../../../lambdas/observability';
+import { StepContext, provisioningStep } from '../../../lambdas/provisioning/step';
+import { traceInFakeLambda } from '../helpers/trace';
+import { ctx, mockTable, stepLog } from './helpers';
+
+const table = mockTable();
+const Input = StepContext.extend({ email: z.string().optional() });
+const succeeding = provisioningStep('Launch instance', Input, async () => ({ output: { instanceId: 'i-1' } }));
+const failing = provisioningStep('Launch instance', Input, async () => {
+  throw new Error('capacity');
+});
+
+beforeEach(() => {
+  table.reset();
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+describe('step kit tracing', () => {
+  it('runs each step in a subsegment named for its state, annotated with ids only (never PII)', async () => {
+    const trace = traceInFakeLambda();
+
+    const output = await succeeding({ ...ctx, stepName: 'Launch the instance', workflowId: 'ProvisionCustomer', email: 'ada@example.com' });
+
+    expect(output).toEqual({ instanceId: 'i-1' });
+    expect(trace.lambda.subsegments.map((s) => s.name)).toEqual(['## Launch the instance']);
+    const [subsegment] = trace.lambda.subsegments;
+    expect(subsegment.annotations).toEqual({
+      ColdStart: expect.any(Boolean),
+      Service: 'stackpro',
+      customerId: 'cust-1',
+      executionName: 'acme-cust-1',
+      step: 'Launch the instance',
+    });
+    expect(subsegment.closed).toBe(true);
+    expect(trace.current()).toBe(trace.lambda);
+    // The step's own work (its progress write) still happens inside the subsegment.
+    expect(stepLog(table.ddb)).toEqual([['Launch the instance', 'succeeded', undefined]]);
+  });
+
+  it('falls back to the step kit name when the Task does not pass its state name', async () => {
+    const trace = traceInFakeLambda();
+
+    await succeeding(ctx);
+
+    expect(trace.lambda.subsegments[0].name).toBe('## Launch instance');
+    expect(trace.lambda.subsegments[0].annotations.step).toBe('Launch instance');
+  });
+
+  it('records a failed step on its subsegment, closes it and rethrows', async () => {
+    const trace = traceInFakeLambda();
+
+    await expect(failing(ctx)).rejects.toThrow('capacity');
+
+    const [subsegment] = trace.lambda.subsegments;
+    expect(subsegment.errors).toEqual([expect.objectContaining({ message: 'capacity' })]);
+    expect(subsegment.closed).toBe(true);
+    expect(trace.current()).toBe(trace.lambda);
+  });
+
+  it('traces malformed input too, with only the annotations it can trust', async () => {
+    const trace = traceInFakeLambda();
+
+    await expect(succeeding({ executionName: 'acme-cust-1' })).rejects.toThrow();
+
+    const [subsegment] = trace.lambda.subsegments;
+    expect(subsegment.annotations).toEqual({ ColdStart: expect.any(Boolean), Service: 'stackpro', step: 'Launch instance' });
+    expect(subsegment.errors).toHaveLength(1);
+    expect(subsegment.closed).toBe(true);
+  });
+
+  it('does nothing to traces when tracing is off (outside Lambda: tests, the local stack)', async () => {
+    const getSegment = jest.spyOn(tracer, 'getSegment');
+
+    await succeeding(ctx);
+
+    expect(tracer.isTracingEnabled()).toBe(false);
+    expect(getSegment).not.toHaveBeenCalled();
+  });
+});
+
+describe('captured SDK clients', () => {
+  it('still answer from aws-sdk-client-mock when tracing is on', async () => {
+    jest.spyOn(tracer, 'isTracingEnabled').mockReturnValue(true);
+    const client = tracer.captureAWSv3Client(new DynamoDBClient({}));
+    const mock = mockClient(DynamoDBClient);
+    mock.on(GetItemCommand).resolves({ Item: { pk: { S: 'CUSTOMER#cust-1' } } });
+
+    const result = await client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'CUSTOMER#cust-1' } } }));
+
+    expect(result.Item).toEqual({ pk: { S: 'CUSTOMER#cust-1' } });
+    expect(client.middlewareStack.identify().some((name) => /xray|XRay/i.test(name))).toBe(true);
+    mock.restore();
+  });
+});
