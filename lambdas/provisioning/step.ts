@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { logger } from '../observability';
 import { recordStep } from '../repositories/provisioning-log';
@@ -26,8 +27,10 @@ export function provisioningStep<S extends z.ZodType<StepContext>, O>(
   logName: string,
   schema: S,
   run: (input: z.infer<S>) => Promise<StepOutcome<O>>,
-): (event: unknown) => Promise<O> {
-  return async (event) => {
+): (event: unknown, context?: Context) => Promise<O> {
+  return async (event, context) => {
+    // Every log line of this invocation carries this function's name and request id.
+    if (context) logger.addContext(context);
     const input = schema.parse(event) as z.infer<S>;
     const { customerId, executionName } = input;
     try {
