@@ -39,8 +39,8 @@ export interface LocalStackOptions {
   /** Where settings come from and where the Lambdas' env goes. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
   /**
-   * Replaces how handlers are loaded (tests and benchmarks), in this thread. @default `lambdas/<handler>.ts`
-   * in worker threads, STACKPRO_LAMBDA_WORKERS per function (0: in this thread)
+   * Replaces how handlers are loaded (tests and benchmarks), in this thread. @default `lambdas/<handler>.ts`,
+   * in this thread, or in worker threads (up to STACKPRO_LAMBDA_WORKERS per function) when that is set
    */
   readonly loadHandler?: HandlerLoader;
   /** Per-state Wait and Retry times (ms) for the workflows; they win over the sandbox clock's scaling. */
@@ -50,7 +50,7 @@ export interface LocalStackOptions {
   /**
    * Load every handler module before resolving, so the first request is not a cold start (and a
    * handler that cannot load is reported at once, as a warning). Only when handlers run in the stack's
-   * own thread (STACKPRO_LAMBDA_WORKERS=0 or `loadHandler`): workers start lazily. @default false
+   * own thread (STACKPRO_LAMBDA_WORKERS unset or 0, or `loadHandler`): workers start lazily. @default false
    */
   readonly warmHandlers?: boolean;
 }
@@ -83,8 +83,9 @@ let runningStack: LocalStack | undefined;
 /**
  * Starts the whole backend offline: DynamoDB Local, the AWS edge (Step Functions running our ASL,
  * Secrets Manager with the signing key, and the sandbox's EC2, Route 53, SESv2 and SSM), and the API
- * adapter calling the Lambda handlers, each function in worker threads of its own. Handlers read their
- * settings from process.env at load (workers get a copy), so there can be one stack per process.
+ * adapter calling the Lambda handlers in-process (or, with STACKPRO_LAMBDA_WORKERS, each function in worker
+ * threads of its own). Handlers read their settings from process.env at load (workers get a copy), so
+ * there can be one stack per process.
  *
  * LocalStack compatibility: with STACKPRO_AWS_ENDPOINT set (e.g. http://localhost:4566 of a running
  * LocalStack), DynamoDB, EC2, Route 53, SESv2 and SSM calls go there, and neither DynamoDB Local nor the
@@ -150,7 +151,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await ensureLocalStackTable(awsEndpoint);
     }
 
-    // Each function in worker threads of its own, as Lambda runs them (STACKPRO_LAMBDA_WORKERS=0: in this thread).
+    // With STACKPRO_LAMBDA_WORKERS > 0, each function in worker threads of its own, as Lambda runs them.
     const workersPerFunction = lambdaWorkersFromEnv(env);
     const pool = options.loadHandler === undefined && workersPerFunction > 0 ? new LambdaWorkerPool({ maxWorkersPerFunction: workersPerFunction, env }) : undefined;
     if (pool) stoppers.push(() => pool.close());

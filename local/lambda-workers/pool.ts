@@ -14,10 +14,14 @@ export interface LambdaWorkerPoolOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** STACKPRO_LAMBDA_WORKERS: workers per function, `0` to run handlers in the stack's own thread. */
+/**
+ * STACKPRO_LAMBDA_WORKERS: workers per function; `0` (the default for now) runs handlers in the stack's
+ * own thread. Opt-in until a burst of 50 concurrent signups to a cold function answers in time (it hit
+ * API Gateway's 29 s timeout on a loaded 2-core machine).
+ */
 export function lambdaWorkersFromEnv(env: NodeJS.ProcessEnv): number {
   const raw = env.STACKPRO_LAMBDA_WORKERS;
-  if (raw === undefined || raw === '') return defaultWorkersPerFunction();
+  if (raw === undefined || raw === '') return 0;
   const count = Number(raw);
   if (!Number.isInteger(count) || count < 0 || count > 64) throw new Error(`STACKPRO_LAMBDA_WORKERS must be an integer from 0 to 64, got "${raw}"`);
   return count;
@@ -43,6 +47,8 @@ interface Pending {
 class FunctionWorker {
   readonly ready: Promise<void>;
   readonly pending = new Map<number, Pending>();
+  /** Invocations given to this worker and not yet answered, counted from the moment it was chosen. */
+  inflight = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private nextId = 0;
   private readonly worker: Worker;
@@ -97,9 +103,9 @@ class FunctionWorker {
   /** Stops this worker once it has had nothing to do for `idleMs`. */
   stopWhenIdle(idleMs: number): void {
     clearTimeout(this.idleTimer);
-    if (this.pending.size > 0 || this.exited) return;
+    if (this.inflight > 0 || this.exited) return;
     this.idleTimer = setTimeout(() => {
-      if (this.pending.size === 0) void this.stop();
+      if (this.inflight === 0) void this.stop();
     }, idleMs);
     this.idleTimer.unref();
   }
@@ -163,16 +169,18 @@ export class LambdaWorkerPool {
   /** Invokes the handler in the least busy of the function's workers, starting another while under the cap. */
   async invoke(handlerPath: string, event: unknown, context: Pick<Context, 'functionName' | 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<unknown> {
     const workers = this.workersOf(handlerPath);
-    const idlest = workers.reduce<FunctionWorker | undefined>((best, worker) => (!best || worker.pending.size < best.pending.size ? worker : best), undefined);
-    const worker = idlest && (idlest.pending.size === 0 || workers.length >= this.maxWorkers) ? idlest : this.spawn(handlerPath, workers);
-    await worker.ready;
+    const idlest = workers.reduce<FunctionWorker | undefined>((best, worker) => (!best || worker.inflight < best.inflight ? worker : best), undefined);
+    const worker = idlest && (idlest.inflight === 0 || workers.length >= this.maxWorkers) ? idlest : this.spawn(handlerPath, workers);
+    worker.inflight += 1;
     try {
+      await worker.ready;
       return await worker.invoke(event, {
         functionName: context.functionName,
         awsRequestId: context.awsRequestId,
         remainingMs: context.getRemainingTimeInMillis(),
       });
     } finally {
+      worker.inflight -= 1;
       if (workers.indexOf(worker) > 0) worker.stopWhenIdle(this.idleMs);
     }
   }

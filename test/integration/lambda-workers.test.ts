@@ -3,15 +3,15 @@ import { call, eventually, newSignup, signUpVerified } from './api-client';
 import { type LocalStackProcess, startLocalStackProcess } from './local-stack-process';
 
 /**
- * The local stack runs each function in worker threads of its own, as Lambda runs each in its own
- * environments: module-scope state, such as the logger's lambda context, no longer leaks between
- * functions. Its own stack with warnings logged (the shared one logs errors only), and a fault that makes
+ * With STACKPRO_LAMBDA_WORKERS set, the local stack runs each function in worker threads of its own, as
+ * Lambda runs each in its own environments: module-scope state, such as the logger's lambda context, no
+ * longer leaks between functions. Its own stack with warnings logged (the shared one logs errors only), and a fault that makes
  * a step warn.
  */
 let stack: LocalStackProcess;
 
 beforeAll(async () => {
-  stack = await startLocalStackProcess({ env: { LOG_LEVEL: 'WARN', POWERTOOLS_LOG_LEVEL: 'WARN' } });
+  stack = await startLocalStackProcess({ env: { STACKPRO_LAMBDA_WORKERS: '2', LOG_LEVEL: 'WARN', POWERTOOLS_LOG_LEVEL: 'WARN' } });
 }, 90_000);
 
 afterAll(async () => {
