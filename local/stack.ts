@@ -12,6 +12,7 @@ import { createLambdaContext } from './lambda-context';
 import { stepFunctionsService } from './edge/step-functions';
 import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
 import { LOCAL_HOST } from './http-server';
+import { LambdaWorkerPool, lambdaWorkersFromEnv } from './lambda-workers/pool';
 import {
   applyLambdaEnv,
   buildLambdaEnv,
@@ -43,7 +44,10 @@ export interface LocalStackOptions {
   readonly dataDir?: string;
   /** Where settings come from and where the Lambdas' env goes. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
-  /** Replaces how handlers are loaded (tests and benchmarks). @default `lambdas/<handler>.ts` */
+  /**
+   * Replaces how handlers are loaded (tests and benchmarks), in this thread. @default `lambdas/<handler>.ts`,
+   * in this thread, or in worker threads (up to STACKPRO_LAMBDA_WORKERS per function) when that is set
+   */
   readonly loadHandler?: HandlerLoader;
   /** Per-state Wait and Retry times (ms) for the workflows; they win over the sandbox clock's scaling. */
   readonly timeOverrides?: TimeOverrides;
@@ -53,7 +57,8 @@ export interface LocalStackOptions {
   readonly rateLimit?: RateLimitSettings;
   /**
    * Load every handler module before resolving, so the first request is not a cold start (and a
-   * handler that cannot load is reported at once, as a warning). @default false
+   * handler that cannot load is reported at once, as a warning). Only when handlers run in the stack's
+   * own thread (STACKPRO_LAMBDA_WORKERS unset or 0, or `loadHandler`): workers start lazily. @default false
    */
   readonly warmHandlers?: boolean;
 }
@@ -92,8 +97,9 @@ let runningStack: LocalStack | undefined;
 /**
  * Starts the whole backend offline: DynamoDB Local, the AWS edge (Step Functions running our ASL,
  * Secrets Manager with the signing key, and the sandbox's EC2, Route 53, SESv2 and SSM), and the API
- * adapter calling the Lambda handlers in-process. Handlers read their settings from process.env at load,
- * so there can be one stack per process.
+ * adapter calling the Lambda handlers in-process (or, with STACKPRO_LAMBDA_WORKERS, each function in worker
+ * threads of its own). Handlers read their settings from process.env at load (workers get a copy), so
+ * there can be one stack per process.
  *
  * LocalStack compatibility: with STACKPRO_AWS_ENDPOINT set (e.g. http://localhost:4566 of a running
  * LocalStack), DynamoDB, EC2, Route 53, SESv2 and SSM calls go there, and neither DynamoDB Local nor the
@@ -158,7 +164,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await ensureLocalStackTable(awsEndpoint);
     }
 
-    const loadHandler = options.loadHandler ?? loadLambdaHandler;
+    // With STACKPRO_LAMBDA_WORKERS > 0, each function in worker threads of its own, as Lambda runs them.
+    const workersPerFunction = lambdaWorkersFromEnv(env);
+    const pool = options.loadHandler === undefined && workersPerFunction > 0 ? new LambdaWorkerPool({ maxWorkersPerFunction: workersPerFunction, env }) : undefined;
+    if (pool) stoppers.push(() => pool.close());
+    const loadHandler = options.loadHandler ?? pool?.loadHandler ?? loadLambdaHandler;
     // On disk, so keys (and their rotations) survive a restart, and tokens with them.
     const secrets = new SecretStore(path.join(dataDir, SECRETS_FILE));
     await ensureLocalSigningKey(secrets, dataDir);
@@ -196,7 +206,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const api: ApiServer = await startApiAdapter(ports.api, { loadHandler, logRequests: options.logRequests, rateLimit });
     stoppers.push(() => api.close());
-    if (options.warmHandlers) await warmHandlers(loadHandler);
+    // Workers start lazily, on a function's first invocation: warming would start one per function.
+    if (options.warmHandlers && !pool) await warmHandlers(loadHandler);
 
     const stack: LocalStack = {
       apiUrl: api.url,

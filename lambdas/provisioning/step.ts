@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { TransientError, errorKind, isTransient } from '../core/transient-errors';
 import { logger, traceHandler } from '../observability';
@@ -31,8 +32,10 @@ export function provisioningStep<S extends z.ZodType<StepContext>, O>(
   logName: string,
   schema: S,
   run: (input: z.infer<S>) => Promise<StepOutcome<O>>,
-): (event: unknown) => Promise<O> {
-  return traced(logName, async (event) => {
+): (event: unknown, context?: Context) => Promise<O> {
+  return traced(logName, async (event, context) => {
+    // Every log line of this invocation carries this function's name and request id.
+    if (context) logger.addContext(context);
     const input = schema.parse(event) as z.infer<S>;
     const { customerId, executionName } = input;
     const step = input.stepName ?? logName;
@@ -55,10 +58,10 @@ export function provisioningStep<S extends z.ZodType<StepContext>, O>(
  * Each step invocation in its own X-Ray subsegment named for the state, annotated with ids only (never PII),
  * so `annotation.customerId = "..."` finds every step of a customer's provisioning. Malformed input is traced too.
  */
-function traced<O>(logName: string, handle: (event: unknown) => Promise<O>): (event: unknown) => Promise<O> {
-  return (event) => {
+function traced<O>(logName: string, handle: (event: unknown, context?: Context) => Promise<O>): (event: unknown, context?: Context) => Promise<O> {
+  return (event, context) => {
     const ids = StepContext.safeParse(event).data;
     const step = ids?.stepName ?? logName;
-    return traceHandler(step, { customerId: ids?.customerId, executionName: ids?.executionName, step }, () => handle(event));
+    return traceHandler(step, { customerId: ids?.customerId, executionName: ids?.executionName, step }, () => handle(event, context));
   };
 }

@@ -5,6 +5,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../local-env';
 import type { SandboxClock } from './clock';
 import type { FaultQueue } from './faults';
 import { JsonFile } from './json-file';
+import type { SandboxService } from './registry';
 import { answer, ec2Error, ec2Response, isoTime, listParam, parseForm, structListParam } from './protocols';
 import { el, itemSet, opt, type XmlChild } from './xml';
 
@@ -385,16 +386,41 @@ interface StateChange {
 }
 
 /**
+ * HTTP status EC2 answers each error code with: capacity errors are server errors (5xx) and
+ * RequestLimitExceeded is 503, so the SDK retries them itself (3 attempts by default).
+ */
+const ERROR_STATUS: Readonly<Record<string, number>> = {
+  RequestLimitExceeded: 503,
+  InsufficientInstanceCapacity: 500,
+  InsufficientAddressCapacity: 500,
+  InsufficientCapacity: 500,
+  InsufficientHostCapacity: 500,
+  InternalError: 500,
+  Unavailable: 503,
+  ServiceUnavailable: 503,
+};
+
+export interface Ec2ServiceOptions {
+  readonly model: Ec2Model;
+  readonly settings: Ec2Settings;
+  readonly clock: SandboxClock;
+  readonly faults: FaultQueue;
+  /** The SSM agent's ping status on an instance, for the inventory (SSM owns the agent). */
+  readonly agentStatus: (instance: StoredInstance) => string | undefined;
+}
+
+/**
  * EC2 on the ec2Query protocol: the instance calls our handlers make (launch, describe, stop, start,
  * terminate) and the snapshot calls of deprovisioning (CreateSnapshot, DescribeSnapshots) and of the final-backup
  * sweep (DeleteSnapshot).
  */
-export function ec2Service(model: Ec2Model, settings: Ec2Settings, clock: SandboxClock, faults: FaultQueue): EdgeService {
+export function ec2SandboxService({ model, settings, clock, faults: queue, agentStatus }: Ec2ServiceOptions): SandboxService {
+  const faults = queue.forService('ec2');
   const operations: Record<string, (params: URLSearchParams) => Promise<XmlChild[]> | XmlChild[]> = {
     RunInstances: async (params) => {
       const request = parseRunRequest(params, settings);
       await clock.sleep('runInstancesLatency');
-      const outcome = faults.take('ec2', 'InstanceOutcome') ? 'terminated' : 'running';
+      const outcome = faults.take('InstanceOutcome') ? 'terminated' : 'running';
       const instances = model.runInstances(request, outcome);
       return [
         el('reservationId', instances[0].reservationId),
@@ -457,7 +483,7 @@ export function ec2Service(model: Ec2Model, settings: Ec2Settings, clock: Sandbo
     },
   };
 
-  return {
+  const edge: EdgeService = {
     handle(request: EdgeRequest): Promise<EdgeResponse> {
       const params = request.method === 'POST' ? parseForm(request.body) : request.query;
       const action = params.get('Action') ?? '';
@@ -465,13 +491,53 @@ export function ec2Service(model: Ec2Model, settings: Ec2Settings, clock: Sandbo
         async () => {
           const operation = Object.hasOwn(operations, action) ? operations[action] : undefined;
           if (!operation) throw new AwsServiceError('InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`);
-          faults.raise('ec2', action);
+          faults.raise(action);
           return ec2Response(action, await operation(params));
         },
         (error) => ec2Error(error),
         `EC2 ${action}`,
       );
     },
+  };
+
+  const tagged = (tags: readonly Tag[], customer: string | undefined) => customer === undefined || tags.some((tag) => tag.Key === 'Customer' && tag.Value === customer);
+  return {
+    name: 'ec2',
+    signingName: 'ec2',
+    edge,
+    actions: Object.keys(operations),
+    outcomes: { InstanceOutcome: ['terminated'] },
+    errorStatus: ERROR_STATUS,
+    inventory: {
+      instances: (query) =>
+        model
+          .all()
+          .map((instance) => ({ instance, state: model.stateOf(instance).state }))
+          .filter(({ state }) => query.all || (state !== 'terminated' && state !== 'shutting-down'))
+          .filter(({ instance }) => tagged(instance.tags, query.customer))
+          .map(({ instance, state }) => ({
+            instanceId: instance.instanceId,
+            state,
+            instanceType: instance.instanceType,
+            publicIp: model.visiblePublicIp(instance) ?? null,
+            tags: Object.fromEntries(instance.tags.map((tag) => [tag.Key, tag.Value])),
+            agent: agentStatus(instance) ?? null,
+            launchedAt: new Date(instance.launchedAt).toISOString(),
+          })),
+      // EBS snapshots (deprovisioning's final backups) outlive their instance, so all are listed.
+      snapshots: (query) =>
+        model
+          .snapshots()
+          .filter((snapshot) => tagged(snapshot.tags, query.customer))
+          .map((snapshot) => ({
+            snapshotId: snapshot.snapshotId,
+            volumeId: snapshot.volumeId,
+            state: model.snapshotState(snapshot),
+            tags: Object.fromEntries(snapshot.tags.map((tag) => [tag.Key, tag.Value])),
+            startedAt: new Date(snapshot.startedAt).toISOString(),
+          })),
+    },
+    reset: () => model.reset(),
   };
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError } from '../edge/aws-json';
-import type { EdgeRequest, EdgeResponse } from '../edge/edge-service';
-import type { FaultQueue, FaultService } from './faults';
+import type { EdgeRequest, EdgeResponse, EdgeService } from '../edge/edge-service';
+import type { ServiceFaults } from './faults';
 import { el, type XmlChild, xmlDocument, withNamespace } from './xml';
 
 /**
@@ -122,28 +122,41 @@ export function isoTime(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
 
-/** One emulated operation of a REST-style service (Route 53, SESv2), matched from the method and path. */
-export interface RoutedAction {
+/** One operation of a REST-style service (Route 53, SESv2), matched from the method and path. */
+export interface RestRoute {
   readonly action: string;
-  readonly run: () => Promise<EdgeResponse> | EdgeResponse;
+  readonly method: 'GET' | 'POST' | 'DELETE' | 'PUT';
+  readonly path: RegExp;
+  /** `match` is the path's match, its groups the path parameters (still URI-encoded). */
+  readonly run: (request: EdgeRequest, match: RegExpExecArray) => Promise<EdgeResponse> | EdgeResponse;
+}
+
+/** The actions a route table serves, each once: what the service accepts faults for. */
+export function routeActions(routes: readonly RestRoute[]): string[] {
+  return [...new Set(routes.map((route) => route.action))];
 }
 
 /**
- * Answers a REST-style request: an unmatched route as UnknownOperationException, an injected fault, or
- * the action's own answer, every error in the protocol's shape.
+ * A REST-style service from its route table: an unmatched route answers UnknownOperationException,
+ * then an injected fault, then the action's own answer, every error in the protocol's shape.
  */
-export function answerRoutedRequest(
-  request: EdgeRequest,
-  found: RoutedAction | undefined,
-  service: { readonly id: FaultService; readonly label: string; readonly faults: FaultQueue; readonly encodeError: (error: AwsServiceError) => EdgeResponse },
-): Promise<EdgeResponse> {
-  return answer(
-    () => {
-      if (!found) throw new AwsServiceError('UnknownOperationException', `The local sandbox does not emulate ${request.method} ${request.path}`, 404);
-      service.faults.raise(service.id, found.action);
-      return found.run();
+export function restRouteService(
+  routes: readonly RestRoute[],
+  service: { readonly label: string; readonly faults: ServiceFaults; readonly encodeError: (error: AwsServiceError) => EdgeResponse },
+): EdgeService {
+  return {
+    handle(request: EdgeRequest): Promise<EdgeResponse> {
+      let match: RegExpExecArray | null = null;
+      const found = routes.find((route) => route.method === request.method && (match = route.path.exec(request.path)) !== null);
+      return answer(
+        () => {
+          if (!found || !match) throw new AwsServiceError('UnknownOperationException', `The local sandbox does not emulate ${request.method} ${request.path}`, 404);
+          service.faults.raise(found.action);
+          return found.run(request, match);
+        },
+        service.encodeError,
+        `${service.label} ${found?.action ?? request.path}`,
+      );
     },
-    service.encodeError,
-    `${service.label} ${found?.action ?? request.path}`,
-  );
+  };
 }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import { AwsServiceError } from '../edge/aws-json';
-import type { EdgeRequest, EdgeResponse, EdgeService } from '../edge/edge-service';
+import type { EdgeResponse } from '../edge/edge-service';
 import type { SandboxClock } from './clock';
 import type { FaultQueue } from './faults';
 import { JsonFile } from './json-file';
-import { answerRoutedRequest, isoTime, restXmlError, restXmlResponse } from './protocols';
+import { isoTime, restRouteService, type RestRoute, restXmlError, restXmlResponse, routeActions } from './protocols';
+import type { SandboxService } from './registry';
 import { child, childText, children, el, opt, type ParsedElement, parseXml, XmlParseError } from './xml';
 
 export interface StoredRecord {
@@ -224,8 +225,11 @@ export function parseChangeBatch(body: string): { changes: ParsedChange[]; comme
 const CHANGE_PATH = /^\/2013-04-01\/change\/([^/]+)$/;
 const RRSET_PATH = /^\/2013-04-01\/hostedzone\/([^/]+)\/rrset\/?$/;
 
+/** HTTP status Route 53 answers each error code with (Throttling is 400, on the SDK's throttling list). */
+const ERROR_STATUS: Readonly<Record<string, number>> = { NoSuchHostedZone: 404, NoSuchChange: 404, ServiceUnavailable: 503, InternalError: 500 };
+
 /** Route 53 on the restXml protocol: ChangeResourceRecordSets, GetChange and ListResourceRecordSets. */
-export function route53Service(model: Route53Model, faults: FaultQueue): EdgeService {
+export function route53SandboxService(model: Route53Model, faults: FaultQueue): SandboxService {
   const changeInfo = (change: StoredChange) =>
     el('ChangeInfo', el('Id', `/change/${change.id}`), el('Status', model.changeStatus(change)), el('SubmittedAt', isoTime(change.submittedAt)), opt('Comment', change.comment));
 
@@ -234,40 +238,47 @@ export function route53Service(model: Route53Model, faults: FaultQueue): EdgeSer
     if (id !== model.settings.hostedZoneId) throw new AwsServiceError('NoSuchHostedZone', `No hosted zone found with ID: ${id}`, 404);
   };
 
-  const route = (request: EdgeRequest): { action: string; run: () => EdgeResponse } | undefined => {
-    const change = CHANGE_PATH.exec(request.path);
-    if (change && request.method === 'GET') {
-      return {
-        action: 'GetChange',
-        run: () => {
-          const id = decodeURIComponent(change[1]);
-          const found = model.findChange(id);
-          if (!found) throw new AwsServiceError('NoSuchChange', `A change with the specified change ID ${id} does not exist.`, 404);
-          return restXmlResponse(el('GetChangeResponse', changeInfo(found)));
-        },
-      };
-    }
-    const rrset = RRSET_PATH.exec(request.path);
-    if (rrset && request.method === 'POST') {
-      return {
-        action: 'ChangeResourceRecordSets',
-        run: () => {
-          requireZone(rrset[1]);
-          const { changes, comment } = parseChangeBatch(request.body.toString('utf8'));
-          return restXmlResponse(el('ChangeResourceRecordSetsResponse', changeInfo(model.change(changes, comment))));
-        },
-      };
-    }
-    if (rrset && request.method === 'GET') {
-      return { action: 'ListResourceRecordSets', run: () => listRecordSets(model, request.query, () => requireZone(rrset[1])) };
-    }
-    return undefined;
-  };
-
-  return {
-    async handle(request: EdgeRequest): Promise<EdgeResponse> {
-      return answerRoutedRequest(request, route(request), { id: 'route53', label: 'Route 53', faults, encodeError: restXmlError });
+  const routes: RestRoute[] = [
+    {
+      action: 'GetChange',
+      method: 'GET',
+      path: CHANGE_PATH,
+      run: (_request, [, rawId]) => {
+        const id = decodeURIComponent(rawId);
+        const found = model.findChange(id);
+        if (!found) throw new AwsServiceError('NoSuchChange', `A change with the specified change ID ${id} does not exist.`, 404);
+        return restXmlResponse(el('GetChangeResponse', changeInfo(found)));
+      },
     },
+    {
+      action: 'ChangeResourceRecordSets',
+      method: 'POST',
+      path: RRSET_PATH,
+      run: (request, [, zoneId]) => {
+        requireZone(zoneId);
+        const { changes, comment } = parseChangeBatch(request.body.toString('utf8'));
+        return restXmlResponse(el('ChangeResourceRecordSetsResponse', changeInfo(model.change(changes, comment))));
+      },
+    },
+    { action: 'ListResourceRecordSets', method: 'GET', path: RRSET_PATH, run: (request, [, zoneId]) => listRecordSets(model, request.query, () => requireZone(zoneId)) },
+  ];
+
+  const apex = absoluteName(model.settings.zoneName);
+  return {
+    name: 'route53',
+    signingName: 'route53',
+    edge: restRouteService(routes, { label: 'Route 53', faults: faults.forService('route53'), encodeError: restXmlError }),
+    actions: routeActions(routes),
+    errorStatus: ERROR_STATUS,
+    inventory: {
+      // The zone's own SOA and NS records are plumbing, not something we created.
+      records: () =>
+        model
+          .records()
+          .filter((record) => !(record.name === apex && ['SOA', 'NS'].includes(record.type)))
+          .map((record) => ({ name: record.name, type: record.type, values: record.values, ttl: record.ttl })),
+    },
+    reset: () => model.reset(),
   };
 }
 

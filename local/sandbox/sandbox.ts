@@ -3,13 +3,13 @@ import { jsonResponse } from '../edge/aws-json';
 import type { EdgeRequest, EdgeResponse, EdgeService } from '../edge/edge-service';
 import type { SandboxRoute } from '../edge/server';
 import type { SandboxClock } from './clock';
-import { Ec2Model, ec2Service } from './ec2';
+import { Ec2Model, ec2SandboxService } from './ec2';
 import { FaultQueue, FaultValidationError } from './faults';
-import { buildInventory } from './inventory';
 import { renderOutboxPage } from './outbox-page';
-import { Route53Model, route53Service } from './route53';
-import { SesModel, sesv2Service } from './sesv2';
-import { SsmModel, ssmService } from './ssm';
+import { buildInventory, type SandboxService } from './registry';
+import { Route53Model, route53SandboxService } from './route53';
+import { SesModel, sesv2SandboxService } from './sesv2';
+import { SsmModel, ssmSandboxService } from './ssm';
 import { createStripeSandbox, type StripeSandbox, type StripeSandboxSettings } from './stripe';
 
 /** What the sandbox needs to know of the account it pretends to be (the same values the Lambdas get). */
@@ -54,7 +54,14 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const route53 = new Route53Model(dir, { hostedZoneId: settings.hostedZoneId, zoneName: settings.zoneName }, clock);
   const ses = new SesModel(dir, { senderAddress: settings.senderAddress }, clock, route53);
   const ssm = new SsmModel(dir, { deployDocumentName: settings.deployDocumentName }, clock, ec2);
-  const models = { ec2, route53, ses, ssm };
+  // The registry: every service once. Faults, inventory, reset and edge routing all come from here.
+  const registry: readonly SandboxService[] = [
+    ec2SandboxService({ model: ec2, settings, clock, faults, agentStatus: (instance) => ssm.pingStatus(instance) }),
+    route53SandboxService(route53, faults),
+    sesv2SandboxService(ses, faults),
+    ssmSandboxService(ssm, ec2, clock, faults),
+  ];
+  for (const service of registry) faults.register(service);
   const stripe = options.stripe ? createStripeSandbox(dir, clock, options.stripe) : undefined;
   const allFaults = () => [...faults.list(), ...(stripe?.faults.list() ?? [])];
 
@@ -67,7 +74,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       if (all !== null && all !== 'true' && all !== 'false') return badRequest('all must be true or false');
       const customer = request.query.get('customer');
       if (customer === '') return badRequest('customer must be a customer id');
-      return json(200, buildInventory(models, { all: all === 'true', customer: customer ?? undefined }));
+      return json(200, buildInventory(registry, { all: all === 'true', customer: customer ?? undefined }));
     },
     'GET /_sandbox/outbox': (request) => {
       if (prefersHtml(request)) return html(renderOutboxPage(ses.outbox()));
@@ -90,10 +97,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     'DELETE /_sandbox/faults': () => json(200, { cleared: faults.clear() + (stripe?.faults.clear() ?? 0) }),
     'POST /_sandbox/reset': () => {
       faults.clear();
-      ec2.reset();
-      route53.reset();
-      ses.reset();
-      ssm.reset();
+      for (const service of registry) service.reset();
       stripe?.reset();
       return json(200, { reset: true });
     },
@@ -101,13 +105,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   };
 
   return {
-    services: {
-      ec2: ec2Service(ec2, settings, clock, faults),
-      route53: route53Service(route53, faults),
-      // SESv2 signs as `ses`, like SES v1.
-      ses: sesv2Service(ses, faults),
-      ssm: ssmService(ssm, ec2, clock, faults),
-    },
+    services: Object.fromEntries(registry.map((service) => [service.signingName, service.edge])),
     routes,
     faults,
     stripe,

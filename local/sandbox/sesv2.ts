@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsServiceError } from '../edge/aws-json';
-import type { EdgeRequest, EdgeResponse, EdgeService } from '../edge/edge-service';
+import type { EdgeRequest } from '../edge/edge-service';
 import type { SandboxClock } from './clock';
 import type { FaultQueue } from './faults';
 import { JsonFile } from './json-file';
-import { answerRoutedRequest, restJsonError, restJsonResponse } from './protocols';
+import { restJsonError, restJsonResponse, restRouteService, type RestRoute, routeActions } from './protocols';
+import type { SandboxService } from './registry';
 import type { Route53Model } from './route53';
 
 export interface StoredIdentity {
@@ -40,7 +41,9 @@ export interface SesSettings {
   readonly senderAddress: string;
 }
 
+const IDENTITIES_PATH = /^\/v2\/email\/identities$/;
 const IDENTITY_PATH = /^\/v2\/email\/identities\/([^/]+)$/;
+const OUTBOUND_EMAILS_PATH = /^\/v2\/email\/outbound-emails$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
 
@@ -159,8 +162,11 @@ function notFound(identity: string): AwsServiceError {
   return new AwsServiceError('NotFoundException', `Email identity ${identity} does not exist.`, 404);
 }
 
+/** HTTP status SESv2 answers each error code with. */
+const ERROR_STATUS: Readonly<Record<string, number>> = { TooManyRequestsException: 429, NotFoundException: 404, InternalServiceError: 500 };
+
 /** SESv2 on the restJson protocol: the identity calls and SendEmail (Simple content). */
-export function sesv2Service(model: SesModel, faults: FaultQueue): EdgeService {
+export function sesv2SandboxService(model: SesModel, faults: FaultQueue): SandboxService {
   const describe = (identity: StoredIdentity) => {
     const verified = model.isVerified(identity);
     const dkimStatus = identity.type === 'DOMAIN' ? (verified ? 'SUCCESS' : 'PENDING') : 'NOT_STARTED';
@@ -179,62 +185,72 @@ export function sesv2Service(model: SesModel, faults: FaultQueue): EdgeService {
     };
   };
 
-  const route = (request: EdgeRequest): { action: string; run: () => EdgeResponse } | undefined => {
-    if (request.path === '/v2/email/identities' && request.method === 'POST') {
-      return {
-        action: 'CreateEmailIdentity',
-        run: () => {
-          const body = jsonBody(request);
-          const identity = body.EmailIdentity;
-          if (typeof identity !== 'string' || identity === '') throw new AwsServiceError('BadRequestException', 'EmailIdentity is required');
-          if (body.DkimSigningAttributes !== undefined) {
-            throw new AwsServiceError('BadRequestException', 'The local sandbox emulates Easy DKIM only (no DkimSigningAttributes)');
-          }
-          const created = model.create(identity, parseTags(body.Tags));
-          const { IdentityType, VerifiedForSendingStatus, DkimAttributes } = describe(created);
-          return restJsonResponse(200, { IdentityType, VerifiedForSendingStatus, DkimAttributes });
-        },
-      };
-    }
-    const identityPath = IDENTITY_PATH.exec(request.path);
-    if (identityPath && request.method === 'GET') {
-      return {
-        action: 'GetEmailIdentity',
-        run: () => {
-          const name = decodeURIComponent(identityPath[1]);
-          const found = model.find(name);
-          if (!found) throw notFound(name);
-          const described = describe(found);
-          return restJsonResponse(200, {
-            ...described,
-            FeedbackForwardingStatus: true,
-            MailFromAttributes: { BehaviorOnMxFailure: 'USE_DEFAULT_VALUE', MailFromDomainStatus: 'PENDING' },
-            Policies: {},
-            Tags: found.tags,
-            VerificationStatus: described.VerifiedForSendingStatus ? 'SUCCESS' : 'PENDING',
-          });
-        },
-      };
-    }
-    if (identityPath && request.method === 'DELETE') {
-      return {
-        action: 'DeleteEmailIdentity',
-        run: () => {
-          model.delete(decodeURIComponent(identityPath[1]));
-          return restJsonResponse(200, {});
-        },
-      };
-    }
-    if (request.path === '/v2/email/outbound-emails' && request.method === 'POST') {
-      return { action: 'SendEmail', run: () => restJsonResponse(200, { MessageId: model.send(parseSendEmail(jsonBody(request))).messageId }) };
-    }
-    return undefined;
-  };
+  const routes: RestRoute[] = [
+    {
+      action: 'CreateEmailIdentity',
+      method: 'POST',
+      path: IDENTITIES_PATH,
+      run: (request) => {
+        const body = jsonBody(request);
+        const identity = body.EmailIdentity;
+        if (typeof identity !== 'string' || identity === '') throw new AwsServiceError('BadRequestException', 'EmailIdentity is required');
+        if (body.DkimSigningAttributes !== undefined) {
+          throw new AwsServiceError('BadRequestException', 'The local sandbox emulates Easy DKIM only (no DkimSigningAttributes)');
+        }
+        const created = model.create(identity, parseTags(body.Tags));
+        const { IdentityType, VerifiedForSendingStatus, DkimAttributes } = describe(created);
+        return restJsonResponse(200, { IdentityType, VerifiedForSendingStatus, DkimAttributes });
+      },
+    },
+    {
+      action: 'GetEmailIdentity',
+      method: 'GET',
+      path: IDENTITY_PATH,
+      run: (_request, [, rawName]) => {
+        const name = decodeURIComponent(rawName);
+        const found = model.find(name);
+        if (!found) throw notFound(name);
+        const described = describe(found);
+        return restJsonResponse(200, {
+          ...described,
+          FeedbackForwardingStatus: true,
+          MailFromAttributes: { BehaviorOnMxFailure: 'USE_DEFAULT_VALUE', MailFromDomainStatus: 'PENDING' },
+          Policies: {},
+          Tags: found.tags,
+          VerificationStatus: described.VerifiedForSendingStatus ? 'SUCCESS' : 'PENDING',
+        });
+      },
+    },
+    {
+      action: 'DeleteEmailIdentity',
+      method: 'DELETE',
+      path: IDENTITY_PATH,
+      run: (_request, [, rawName]) => {
+        model.delete(decodeURIComponent(rawName));
+        return restJsonResponse(200, {});
+      },
+    },
+    {
+      action: 'SendEmail',
+      method: 'POST',
+      path: OUTBOUND_EMAILS_PATH,
+      run: (request) => restJsonResponse(200, { MessageId: model.send(parseSendEmail(jsonBody(request))).messageId }),
+    },
+  ];
 
   return {
-    async handle(request: EdgeRequest): Promise<EdgeResponse> {
-      return answerRoutedRequest(request, route(request), { id: 'sesv2', label: 'SESv2', faults, encodeError: restJsonError });
+    name: 'sesv2',
+    // SESv2 signs as `ses`, like SES v1.
+    signingName: 'ses',
+    edge: restRouteService(routes, { label: 'SESv2', faults: faults.forService('sesv2'), encodeError: restJsonError }),
+    actions: routeActions(routes),
+    errorStatus: ERROR_STATUS,
+    inventory: {
+      identities: () =>
+        model.identities().map((identity) => ({ identity: identity.identity, type: identity.type, status: model.isVerified(identity) ? 'SUCCESS' : 'PENDING' })),
     },
+    // The outbox goes too: reset is a clean slate.
+    reset: () => model.reset(),
   };
 }
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { AwsServiceError, awsJsonService, epochSeconds, optionalString, requiredString } from '../edge/aws-json';
-import type { EdgeService } from '../edge/edge-service';
+import { AwsServiceError, awsJsonService, epochSeconds, type JsonOperation, optionalString, requiredString } from '../edge/aws-json';
 import { LOCAL_ACCOUNT_ID } from '../local-env';
 import type { SandboxClock } from './clock';
 import type { Ec2Model, StoredInstance } from './ec2';
 import type { FaultQueue } from './faults';
 import { JsonFile } from './json-file';
+import type { SandboxService } from './registry';
 
 export type CommandOutcome = 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
 export type InvocationStatus = 'Pending' | 'InProgress' | CommandOutcome;
@@ -171,141 +171,156 @@ const STATUS_DETAILS: Record<InvocationStatus, string> = {
   Cancelled: 'Cancelled',
 };
 
+/** HTTP status SSM answers each error code with (ThrottlingException is 400, on the SDK's throttling list). */
+const ERROR_STATUS: Readonly<Record<string, number>> = { InternalServerError: 500, InternalError: 500, ServiceUnavailable: 503 };
+
 /**
  * SSM on awsJson1_1 (`X-Amz-Target: AmazonSSM.<Op>`): the three Run Command calls the workflow makes, and
  * the Parameter Store calls Deploy applications makes to create and tag a customer's secrets (plus
  * ListTagsForResource, so tests can see the tags). Values are never returned: there is no GetParameter here.
  */
-export function ssmService(model: SsmModel, ec2: Ec2Model, clock: SandboxClock, faults: FaultQueue): EdgeService {
-  return awsJsonService({
-    targetPrefix: 'AmazonSSM',
-    jsonVersion: '1.1',
-    beforeOperation: (operation) => faults.raise('ssm', operation),
-    operations: {
-      DescribeInstanceInformation: (input) => {
-        const filters = parseFilters(input);
-        const now = clock.now();
-        const list = ec2
-          .all()
-          .map((instance) => ({ instance, ping: model.pingStatus(instance, now) }))
-          .filter(({ instance, ping }) => ping !== undefined && filters.every((filter) => filter.matches(instance.instanceId, ping)))
-          .map(({ instance, ping }) => ({
-            InstanceId: instance.instanceId,
-            PingStatus: ping,
-            LastPingDateTime: epochSeconds(ping === 'Online' ? now : (ec2.stateOf(instance, now).at ?? now)),
-            AgentVersion: '3.3.1142.0',
-            IsLatestVersion: true,
-            PlatformType: 'Linux',
-            PlatformName: 'Amazon Linux',
-            PlatformVersion: '2023',
-            ResourceType: 'EC2Instance',
-            IPAddress: instance.privateIp,
-            ComputerName: `ip-${instance.privateIp.replace(/\./g, '-')}.ec2.internal`,
-            AssociationStatus: 'Success',
-            SourceId: instance.instanceId,
-            SourceType: 'AWS::EC2::Instance',
-          }));
-        return { InstanceInformationList: list };
-      },
+export function ssmSandboxService(model: SsmModel, ec2: Ec2Model, clock: SandboxClock, queue: FaultQueue): SandboxService {
+  const faults = queue.forService('ssm');
+  const operations: Record<string, JsonOperation> = {
+    DescribeInstanceInformation: (input) => {
+      const filters = parseFilters(input);
+      const now = clock.now();
+      const list = ec2
+        .all()
+        .map((instance) => ({ instance, ping: model.pingStatus(instance, now) }))
+        .filter(({ instance, ping }) => ping !== undefined && filters.every((filter) => filter.matches(instance.instanceId, ping)))
+        .map(({ instance, ping }) => ({
+          InstanceId: instance.instanceId,
+          PingStatus: ping,
+          LastPingDateTime: epochSeconds(ping === 'Online' ? now : (ec2.stateOf(instance, now).at ?? now)),
+          AgentVersion: '3.3.1142.0',
+          IsLatestVersion: true,
+          PlatformType: 'Linux',
+          PlatformName: 'Amazon Linux',
+          PlatformVersion: '2023',
+          ResourceType: 'EC2Instance',
+          IPAddress: instance.privateIp,
+          ComputerName: `ip-${instance.privateIp.replace(/\./g, '-')}.ec2.internal`,
+          AssociationStatus: 'Success',
+          SourceId: instance.instanceId,
+          SourceType: 'AWS::EC2::Instance',
+        }));
+      return { InstanceInformationList: list };
+    },
 
-      SendCommand: (input) => {
-        const documentName = requiredString(input, 'DocumentName');
-        if (input.Targets !== undefined) throw new AwsServiceError('InvalidParameters', 'The local sandbox emulates InstanceIds only (no Targets)');
-        const instanceIds = stringList(input.InstanceIds, 'InstanceIds');
-        if (instanceIds.length === 0 || instanceIds.length > 50) throw new AwsServiceError('InvalidParameters', 'InstanceIds must name 1 to 50 instances');
-        const timeoutSeconds = input.TimeoutSeconds === undefined ? 3600 : Number(input.TimeoutSeconds);
-        if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 30 || timeoutSeconds > 2592000) {
-          throw new AwsServiceError('ValidationException', 'TimeoutSeconds must be between 30 and 2592000');
-        }
-        const parameters = parseParameters(input.Parameters);
-        const outcome = (faults.take('ssm', 'CommandOutcome')?.error as CommandOutcome | undefined) ?? 'Success';
-        const command = model.send({ documentName, instanceIds, parameters, comment: optionalString(input, 'Comment'), timeoutSeconds, outcome });
-        return {
-          Command: {
-            CommandId: command.commandId,
-            DocumentName: command.documentName,
-            DocumentVersion: '$DEFAULT',
-            Comment: command.comment ?? '',
-            ExpiresAfter: epochSeconds(command.requestedAt + timeoutSeconds * 1000),
-            Parameters: command.parameters,
-            InstanceIds: command.instanceIds,
-            Targets: [],
-            RequestedDateTime: epochSeconds(command.requestedAt),
-            Status: 'Pending',
-            StatusDetails: 'Pending',
-            MaxConcurrency: '50',
-            MaxErrors: '0',
-            TargetCount: command.instanceIds.length,
-            CompletedCount: 0,
-            ErrorCount: 0,
-            DeliveryTimedOutCount: 0,
-            TimeoutSeconds: timeoutSeconds,
-            CloudWatchOutputConfig: { CloudWatchOutputEnabled: false },
-          },
-        };
-      },
-
-      PutParameter: (input) => {
-        const name = parameterName(input, 'Name');
-        const value = requiredString(input, 'Value');
-        if (value.length === 0 || value.length > 4096) throw new AwsServiceError('ValidationException', 'Value must be 1 to 4096 characters (Standard tier)');
-        const type = input.Type ?? 'String';
-        if (!PARAMETER_TYPES.includes(type as (typeof PARAMETER_TYPES)[number])) {
-          throw new AwsServiceError('ValidationException', `Type must be one of ${PARAMETER_TYPES.join(', ')}`);
-        }
-        const stored = model.putParameter({ name, type: type as StoredParameter['type'], value, overwrite: input.Overwrite === true, tags: parseTags(input.Tags) });
-        return { Version: stored.version, Tier: 'Standard' };
-      },
-
-      AddTagsToResource: (input) => {
-        if (input.ResourceType !== 'Parameter') throw new AwsServiceError('InvalidResourceType', 'The local sandbox tags parameters only');
-        const tags = parseTags(input.Tags);
-        if (Object.keys(tags).length === 0) throw new AwsServiceError('ValidationException', 'Tags must name at least one tag');
-        model.tagParameter(parameterName(input, 'ResourceId'), tags);
-        return {};
-      },
-
-      ListTagsForResource: (input) => {
-        if (input.ResourceType !== 'Parameter') throw new AwsServiceError('InvalidResourceType', 'The local sandbox tags parameters only');
-        const parameter = model.parameter(parameterName(input, 'ResourceId'));
-        if (!parameter) throw new AwsServiceError('InvalidResourceId', 'The resource ID is not valid. Verify the ID and try again.');
-        return { TagList: Object.entries(parameter.tags).map(([Key, Value]) => ({ Key, Value })) };
-      },
-
-      GetCommandInvocation: (input) => {
-        const commandId = requiredString(input, 'CommandId');
-        const instanceId = requiredString(input, 'InstanceId');
-        if (!COMMAND_ID.test(commandId)) throw new AwsServiceError('InvalidCommandId', `Invalid command id ${commandId}`);
-        const now = clock.now();
-        const command = model.commands().find((candidate) => candidate.commandId === commandId);
-        if (!command || !command.instanceIds.includes(instanceId) || now < command.visibleAt) {
-          throw new AwsServiceError('InvocationDoesNotExist', 'An error occurred (InvocationDoesNotExist) when calling the GetCommandInvocation operation');
-        }
-        const status = model.status(command, now);
-        const done = !['Pending', 'InProgress'].includes(status);
-        const started = status === 'Pending' ? undefined : command.inProgressAt;
-        return {
+    SendCommand: (input) => {
+      const documentName = requiredString(input, 'DocumentName');
+      if (input.Targets !== undefined) throw new AwsServiceError('InvalidParameters', 'The local sandbox emulates InstanceIds only (no Targets)');
+      const instanceIds = stringList(input.InstanceIds, 'InstanceIds');
+      if (instanceIds.length === 0 || instanceIds.length > 50) throw new AwsServiceError('InvalidParameters', 'InstanceIds must name 1 to 50 instances');
+      const timeoutSeconds = input.TimeoutSeconds === undefined ? 3600 : Number(input.TimeoutSeconds);
+      if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 30 || timeoutSeconds > 2592000) {
+        throw new AwsServiceError('ValidationException', 'TimeoutSeconds must be between 30 and 2592000');
+      }
+      const parameters = parseParameters(input.Parameters);
+      const outcome = (faults.take('CommandOutcome')?.error as CommandOutcome | undefined) ?? 'Success';
+      const command = model.send({ documentName, instanceIds, parameters, comment: optionalString(input, 'Comment'), timeoutSeconds, outcome });
+      return {
+        Command: {
           CommandId: command.commandId,
-          InstanceId: instanceId,
-          Comment: command.comment ?? '',
           DocumentName: command.documentName,
           DocumentVersion: '$DEFAULT',
-          PluginName: 'deploy',
-          ResponseCode: done ? (status === 'Success' ? 0 : 1) : -1,
-          ExecutionStartDateTime: started === undefined ? '' : new Date(started).toISOString(),
-          ExecutionElapsedTime: started === undefined ? '' : `PT${((Math.min(now, command.doneAt) - started) / 1000).toFixed(3)}S`,
-          ExecutionEndDateTime: done ? new Date(command.doneAt).toISOString() : '',
-          Status: status,
-          StatusDetails: STATUS_DETAILS[status],
-          StandardOutputContent: done ? `StackPro deploy (${command.documentName}) ${status === 'Success' ? 'finished' : 'failed'} in the local sandbox\n` : '',
-          StandardOutputUrl: '',
-          StandardErrorContent: status === 'Failed' ? 'docker compose up failed (injected by the StackPro sandbox)\n' : '',
-          StandardErrorUrl: '',
+          Comment: command.comment ?? '',
+          ExpiresAfter: epochSeconds(command.requestedAt + timeoutSeconds * 1000),
+          Parameters: command.parameters,
+          InstanceIds: command.instanceIds,
+          Targets: [],
+          RequestedDateTime: epochSeconds(command.requestedAt),
+          Status: 'Pending',
+          StatusDetails: 'Pending',
+          MaxConcurrency: '50',
+          MaxErrors: '0',
+          TargetCount: command.instanceIds.length,
+          CompletedCount: 0,
+          ErrorCount: 0,
+          DeliveryTimedOutCount: 0,
+          TimeoutSeconds: timeoutSeconds,
           CloudWatchOutputConfig: { CloudWatchOutputEnabled: false },
-        };
-      },
+        },
+      };
     },
-  });
+
+    PutParameter: (input) => {
+      const name = parameterName(input, 'Name');
+      const value = requiredString(input, 'Value');
+      if (value.length === 0 || value.length > 4096) throw new AwsServiceError('ValidationException', 'Value must be 1 to 4096 characters (Standard tier)');
+      const type = input.Type ?? 'String';
+      if (!PARAMETER_TYPES.includes(type as (typeof PARAMETER_TYPES)[number])) {
+        throw new AwsServiceError('ValidationException', `Type must be one of ${PARAMETER_TYPES.join(', ')}`);
+      }
+      const stored = model.putParameter({ name, type: type as StoredParameter['type'], value, overwrite: input.Overwrite === true, tags: parseTags(input.Tags) });
+      return { Version: stored.version, Tier: 'Standard' };
+    },
+
+    AddTagsToResource: (input) => {
+      if (input.ResourceType !== 'Parameter') throw new AwsServiceError('InvalidResourceType', 'The local sandbox tags parameters only');
+      const tags = parseTags(input.Tags);
+      if (Object.keys(tags).length === 0) throw new AwsServiceError('ValidationException', 'Tags must name at least one tag');
+      model.tagParameter(parameterName(input, 'ResourceId'), tags);
+      return {};
+    },
+
+    ListTagsForResource: (input) => {
+      if (input.ResourceType !== 'Parameter') throw new AwsServiceError('InvalidResourceType', 'The local sandbox tags parameters only');
+      const parameter = model.parameter(parameterName(input, 'ResourceId'));
+      if (!parameter) throw new AwsServiceError('InvalidResourceId', 'The resource ID is not valid. Verify the ID and try again.');
+      return { TagList: Object.entries(parameter.tags).map(([Key, Value]) => ({ Key, Value })) };
+    },
+
+    GetCommandInvocation: (input) => {
+      const commandId = requiredString(input, 'CommandId');
+      const instanceId = requiredString(input, 'InstanceId');
+      if (!COMMAND_ID.test(commandId)) throw new AwsServiceError('InvalidCommandId', `Invalid command id ${commandId}`);
+      const now = clock.now();
+      const command = model.commands().find((candidate) => candidate.commandId === commandId);
+      if (!command || !command.instanceIds.includes(instanceId) || now < command.visibleAt) {
+        throw new AwsServiceError('InvocationDoesNotExist', 'An error occurred (InvocationDoesNotExist) when calling the GetCommandInvocation operation');
+      }
+      const status = model.status(command, now);
+      const done = !['Pending', 'InProgress'].includes(status);
+      const started = status === 'Pending' ? undefined : command.inProgressAt;
+      return {
+        CommandId: command.commandId,
+        InstanceId: instanceId,
+        Comment: command.comment ?? '',
+        DocumentName: command.documentName,
+        DocumentVersion: '$DEFAULT',
+        PluginName: 'deploy',
+        ResponseCode: done ? (status === 'Success' ? 0 : 1) : -1,
+        ExecutionStartDateTime: started === undefined ? '' : new Date(started).toISOString(),
+        ExecutionElapsedTime: started === undefined ? '' : `PT${((Math.min(now, command.doneAt) - started) / 1000).toFixed(3)}S`,
+        ExecutionEndDateTime: done ? new Date(command.doneAt).toISOString() : '',
+        Status: status,
+        StatusDetails: STATUS_DETAILS[status],
+        StandardOutputContent: done ? `StackPro deploy (${command.documentName}) ${status === 'Success' ? 'finished' : 'failed'} in the local sandbox\n` : '',
+        StandardOutputUrl: '',
+        StandardErrorContent: status === 'Failed' ? 'docker compose up failed (injected by the StackPro sandbox)\n' : '',
+        StandardErrorUrl: '',
+        CloudWatchOutputConfig: { CloudWatchOutputEnabled: false },
+      };
+    },
+  };
+
+  return {
+    name: 'ssm',
+    signingName: 'ssm',
+    edge: awsJsonService({ targetPrefix: 'AmazonSSM', jsonVersion: '1.1', beforeOperation: (operation) => faults.raise(operation), operations }),
+    actions: Object.keys(operations),
+    outcomes: { CommandOutcome: ['Failed', 'TimedOut', 'Cancelled'] },
+    errorStatus: ERROR_STATUS,
+    inventory: {
+      commands: () =>
+        model.commands().flatMap((command) =>
+          command.instanceIds.map((instanceId) => ({ commandId: command.commandId, instanceId, documentName: command.documentName, status: model.status(command) })),
+        ),
+    },
+    reset: () => model.reset(),
+  };
 }
 
 interface InstanceFilter {

@@ -7,7 +7,7 @@ import type { StripeContext } from './context';
 import { createCustomer, listCustomers, retrieveCustomer, updateCustomer } from './customers';
 import { invalidRequest, StripeApiError, stripeJson } from './errors';
 import { EVENT_API_VERSION, type StripeEvents } from './events';
-import type { StripeFaultAction, StripeFaultQueue } from './faults';
+import type { StripeFaultQueue } from './faults';
 import { decodeForm, FormDecodeError, type FormObject } from './form';
 import { IdempotencyStore } from './idempotency';
 import { renderInvoice } from './invoices';
@@ -20,7 +20,7 @@ import { cancelSubscription, createSubscription, listSubscriptions, renderSubscr
 interface StripeRoute {
   readonly method: 'GET' | 'POST' | 'DELETE';
   readonly pattern: RegExp;
-  readonly action: StripeFaultAction;
+  readonly action: string;
   readonly run: (ctx: StripeContext, params: Params, id: string) => object;
 }
 
@@ -43,6 +43,9 @@ const ROUTES: readonly StripeRoute[] = [
   { method: 'POST', pattern: /^\/v1\/checkout\/sessions$/, action: 'CreateCheckoutSession', run: (ctx, params) => createCheckoutSession(ctx, params) },
   { method: 'POST', pattern: /^\/v1\/billing_portal\/sessions$/, action: 'CreateBillingPortalSession', run: (ctx, params) => createPortalSession(ctx, params) },
 ];
+
+/** The calls the API serves, in route order: each accepts a fault (`POST /_sandbox/faults`). */
+export const STRIPE_API_ACTIONS: readonly string[] = [...new Set(ROUTES.map((route) => route.action))];
 
 export interface StripeApiSettings {
   /** The one secret key the sandbox accepts (`Authorization: Bearer <key>`). */

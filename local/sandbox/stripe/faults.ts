@@ -1,29 +1,9 @@
 import { FaultValidationError } from '../faults';
 import { STRIPE_FAULT_ERRORS, type StripeApiError } from './errors';
 
-/** The Stripe calls a fault can target, by the action name the control route takes. */
-export const STRIPE_FAULT_ACTIONS = [
-  'CreateCustomer',
-  'RetrieveCustomer',
-  'ListCustomers',
-  'RetrievePrice',
-  'ListPrices',
-  'CreateSubscription',
-  'RetrieveSubscription',
-  'ListSubscriptions',
-  'UpdateSubscription',
-  'CancelSubscription',
-  'CreateCheckoutSession',
-  'CreateBillingPortalSession',
-  'UpdateCustomer',
-  'ResumeSubscription',
-  'RetrieveSetupIntent',
-] as const;
-export type StripeFaultAction = (typeof STRIPE_FAULT_ACTIONS)[number];
-
 export interface StripeFault {
   readonly service: 'stripe';
-  readonly action: StripeFaultAction;
+  readonly action: string;
   readonly error: string;
   remaining: number;
 }
@@ -38,13 +18,16 @@ const MAX_TIMES = 1000;
 export class StripeFaultQueue {
   private faults: StripeFault[] = [];
 
+  /** @param actions the calls the Stripe API serves (its route table's actions): each accepts a fault. */
+  constructor(private readonly actions: readonly string[]) {}
+
   add(input: Record<string, unknown>): StripeFault {
     const { service, action, error, times = 1, ...rest } = input;
     const unknown = Object.keys(rest);
     if (unknown.length > 0) throw new FaultValidationError(`Unknown fields: ${unknown.join(', ')}`);
     if (service !== 'stripe') throw new FaultValidationError('service must be stripe');
-    if (typeof action !== 'string' || !(STRIPE_FAULT_ACTIONS as readonly string[]).includes(action)) {
-      throw new FaultValidationError(`action must be one of ${STRIPE_FAULT_ACTIONS.join(', ')} for stripe`);
+    if (typeof action !== 'string' || !this.actions.includes(action)) {
+      throw new FaultValidationError(`action must be one of ${this.actions.join(', ')} for stripe`);
     }
     if (typeof error !== 'string' || !Object.hasOwn(STRIPE_FAULT_ERRORS, error)) {
       throw new FaultValidationError(`error must be one of ${Object.keys(STRIPE_FAULT_ERRORS).join(', ')} for stripe`);
@@ -52,13 +35,13 @@ export class StripeFaultQueue {
     if (typeof times !== 'number' || !Number.isInteger(times) || times < 1 || times > MAX_TIMES) {
       throw new FaultValidationError(`times must be an integer from 1 to ${MAX_TIMES}`);
     }
-    const fault: StripeFault = { service: 'stripe', action: action as StripeFaultAction, error, remaining: times };
+    const fault: StripeFault = { service: 'stripe', action, error, remaining: times };
     this.faults.push(fault);
     return { ...fault };
   }
 
   /** Consumes one firing of the first fault for this action and returns the error to answer, if any. */
-  take(action: StripeFaultAction): StripeApiError | undefined {
+  take(action: string): StripeApiError | undefined {
     const index = this.faults.findIndex((fault) => fault.action === action);
     if (index === -1) return undefined;
     const fault = this.faults[index];

@@ -1,7 +1,7 @@
 import type { EdgeRequest, EdgeResponse, EdgeService } from '../../edge/edge-service';
 import type { SandboxRoute } from '../../edge/server';
 import type { SandboxClock } from '../clock';
-import { stripeApiService } from './api';
+import { STRIPE_API_ACTIONS, stripeApiService } from './api';
 import type { StripeContext } from './context';
 import { StripeApiError } from './errors';
 import { StripeEvents, type WebhookSettings } from './events';
@@ -40,7 +40,7 @@ export function createStripeSandbox(dir: string, clock: SandboxClock, settings: 
   const model = new StripeModel(dir, clock);
   const webhook: WebhookSettings = { url: settings.webhookUrl, secret: settings.webhookSecret };
   const events = new StripeEvents(model, webhook);
-  const faults = new StripeFaultQueue();
+  const faults = new StripeFaultQueue(STRIPE_API_ACTIONS);
   const service = stripeApiService(model, events, faults, { secretKey: settings.secretKey, publicUrl: settings.publicUrl });
 
   /** Side effects of the hosted pages, with events recorded and delivered like API calls. */

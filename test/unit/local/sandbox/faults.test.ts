@@ -1,0 +1,162 @@
+import { rmSync } from 'node:fs';
+import {
+  CreateSnapshotCommand,
+  DeleteSnapshotCommand,
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+  RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { CreateEmailIdentityCommand, DeleteEmailIdentityCommand, GetEmailIdentityCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import {
+  AddTagsToResourceCommand,
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  ListTagsForResourceCommand,
+  PutParameterCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import type { EdgeResponse } from '../../../../local/edge/edge-service';
+import { sdkConfig, testSandbox } from './in-process';
+
+const { sandbox, advance, dataDir } = testSandbox();
+const ec2 = new EC2Client(sdkConfig(sandbox.services.ec2));
+const route53 = new Route53Client(sdkConfig(sandbox.services.route53));
+const ses = new SESv2Client(sdkConfig(sandbox.services.ses));
+const ssm = new SSMClient(sdkConfig(sandbox.services.ssm));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+afterEach(() => sandbox.faults.clear());
+
+/** `POST /_sandbox/faults` as the edge server calls it. */
+async function injectFault(body: unknown): Promise<EdgeResponse> {
+  const route = sandbox.routes['POST /_sandbox/faults'];
+  return route({ method: 'POST', path: '/_sandbox/faults', query: new URLSearchParams(), headers: {}, body: Buffer.from(JSON.stringify(body)), region: 'us-east-1' });
+}
+
+const instanceId = 'i-0123456789abcdef0';
+const zone = '/hostedzone/Z0TEST';
+
+/**
+ * One real SDK call per action the sandbox serves. Inputs are valid enough to serialize: the fault fires
+ * before the sandbox reads them. Kept beside the registry on purpose: an action served without a call
+ * here fails the first test, so a new action cannot ship untested.
+ */
+const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
+  ec2: {
+    RunInstances: () => ec2.send(new RunInstancesCommand({ LaunchTemplate: { LaunchTemplateId: 'lt-0test' }, MinCount: 1, MaxCount: 1 })),
+    DescribeInstances: () => ec2.send(new DescribeInstancesCommand({})),
+    TerminateInstances: () => ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })),
+    StopInstances: () => ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] })),
+    StartInstances: () => ec2.send(new StartInstancesCommand({ InstanceIds: [instanceId] })),
+    CreateSnapshot: () => ec2.send(new CreateSnapshotCommand({ VolumeId: 'vol-0123456789abcdef0' })),
+    DeleteSnapshot: () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: 'snap-0123456789abcdef0' })),
+    DescribeSnapshots: () => ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] })),
+  },
+  route53: {
+    GetChange: () => route53.send(new GetChangeCommand({ Id: '/change/C0TEST' })),
+    ChangeResourceRecordSets: () =>
+      route53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zone,
+          ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'a.customers.stackpro.test', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] } }] },
+        }),
+      ),
+    ListResourceRecordSets: () => route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone })),
+  },
+  sesv2: {
+    CreateEmailIdentity: () => ses.send(new CreateEmailIdentityCommand({ EmailIdentity: 'a.customers.stackpro.test' })),
+    GetEmailIdentity: () => ses.send(new GetEmailIdentityCommand({ EmailIdentity: 'a.customers.stackpro.test' })),
+    DeleteEmailIdentity: () => ses.send(new DeleteEmailIdentityCommand({ EmailIdentity: 'a.customers.stackpro.test' })),
+    SendEmail: () =>
+      ses.send(
+        new SendEmailCommand({
+          FromEmailAddress: 'welcome@stackpro.test',
+          Destination: { ToAddresses: ['a@example.com'] },
+          Content: { Simple: { Subject: { Data: 'Hi' }, Body: { Text: { Data: 'Hi' } } } },
+        }),
+      ),
+  },
+  ssm: {
+    DescribeInstanceInformation: () => ssm.send(new DescribeInstanceInformationCommand({})),
+    SendCommand: () => ssm.send(new SendCommandCommand({ DocumentName: 'StackPro-DeployApplications', InstanceIds: [instanceId] })),
+    GetCommandInvocation: () => ssm.send(new GetCommandInvocationCommand({ CommandId: '00000000-0000-0000-0000-000000000000', InstanceId: instanceId })),
+    PutParameter: () => ssm.send(new PutParameterCommand({ Name: '/stackpro/customers/c-1/db', Value: 'secret', Type: 'SecureString' })),
+    AddTagsToResource: () => ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: '/stackpro/customers/c-1/db', Tags: [{ Key: 'a', Value: 'b' }] })),
+    ListTagsForResource: () => ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: '/stackpro/customers/c-1/db' })),
+  },
+};
+
+const OUTCOMES: Record<string, string[]> = { ec2: ['InstanceOutcome'], ssm: ['CommandOutcome'] };
+
+const apiActions = Object.entries(CALLS).flatMap(([service, calls]) => Object.keys(calls).map((action) => [service, action] as const));
+
+describe('fault actions derived from the registry', () => {
+  it('targets exactly the actions each service serves, plus its outcomes', () => {
+    const expected = Object.fromEntries(Object.entries(CALLS).map(([service, calls]) => [service, [...Object.keys(calls), ...(OUTCOMES[service] ?? [])].sort()]));
+
+    const targets = Object.fromEntries(Object.entries(sandbox.faults.targets()).map(([service, actions]) => [service, [...actions].sort()]));
+
+    expect(targets).toEqual(expected);
+  });
+
+  it.each(apiActions)('%s %s accepts a fault through POST /_sandbox/faults, and the next call fails with it', async (service, action) => {
+    const injected = await injectFault({ service, action, error: 'InjectedByTest', times: 1 });
+
+    const failed = CALLS[service][action]();
+
+    expect(injected.statusCode).toBe(201);
+    await expect(failed).rejects.toMatchObject({ name: 'InjectedByTest', $metadata: { httpStatusCode: 400 } });
+    expect(sandbox.faults.list()).toEqual([]);
+  });
+
+  it('refuses an action no service serves, naming the ones it does', async () => {
+    const refused = await injectFault({ service: 'ec2', action: 'RebootInstances', error: 'InternalError' });
+
+    expect(refused.statusCode).toBe(400);
+    expect(JSON.parse(refused.body).error).toMatch(/action must be one of .*CreateSnapshot, DeleteSnapshot, DescribeSnapshots, InstanceOutcome for ec2/);
+  });
+});
+
+describe('EC2 snapshot faults', () => {
+  async function runningVolume(): Promise<string> {
+    const launched = await ec2.send(
+      new RunInstancesCommand({
+        LaunchTemplate: { LaunchTemplateId: 'lt-0test' },
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Customer', Value: 'snapshot-fault' }] }],
+      }),
+    );
+    advance(10);
+    const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [launched.Instances![0].InstanceId!] }));
+    return described.Reservations![0].Instances![0].BlockDeviceMappings![0].Ebs!.VolumeId!;
+  }
+
+  it('fails CreateSnapshot `times` times with the injected code and status, then snapshots the volume', async () => {
+    const volumeId = await runningVolume();
+    await injectFault({ service: 'ec2', action: 'CreateSnapshot', error: 'InternalError', times: 2 });
+
+    const first = ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId }));
+    await expect(first).rejects.toMatchObject({ name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+    const second = ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId }));
+    await expect(second).rejects.toMatchObject({ name: 'InternalError' });
+    const third = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId }));
+
+    expect(third).toMatchObject({ VolumeId: volumeId, State: 'pending' });
+    expect((await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [third.SnapshotId!] }))).Snapshots).toHaveLength(1);
+  });
+
+  it('fails DescribeSnapshots with a throttling code EC2 answers 503', async () => {
+    await injectFault({ service: 'ec2', action: 'DescribeSnapshots', error: 'RequestLimitExceeded' });
+
+    await expect(ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }))).rejects.toMatchObject({
+      name: 'RequestLimitExceeded',
+      $metadata: { httpStatusCode: 503 },
+    });
+  });
+});
