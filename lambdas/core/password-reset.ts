@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { frontendLink, hashOneTimeToken, newOneTimeToken } from './one-time-tokens';
 import type { UsageBudget } from './usage-budget';
 
 /**
@@ -16,15 +16,10 @@ export const RESET_EMAIL_BUDGET: UsageBudget = { max: 3, windowMs: 60 * 60 * 100
  */
 export const MIN_RESET_REQUEST_MS = 400;
 
-export function newResetToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-export function hashResetToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
+export const newResetToken = newOneTimeToken;
+export const hashResetToken = hashOneTimeToken;
 
 /** The frontend page that asks for the new password. */
 export function resetLink(frontendOrigin: string, token: string): string {
-  return `${frontendOrigin.replace(/\/+$/, '')}/reset-password?token=${encodeURIComponent(token)}`;
+  return frontendLink(frontendOrigin, 'reset-password', token);
 }

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { hashOneTimeToken, newOneTimeToken } from './one-time-tokens';
 import { SignJWT, createLocalJWKSet, errors, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { PublicKeySet } from './signing-keys';
 
@@ -61,10 +62,5 @@ export async function verifyAccessToken(token: string, keys: JWTVerifyGetKey, no
   return payload.sub;
 }
 
-export function newRefreshToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-export function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
+export const newRefreshToken = newOneTimeToken;
+export const hashRefreshToken = hashOneTimeToken;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { frontendLink, hashOneTimeToken, newOneTimeToken } from './one-time-tokens';
 
 /**
  * Email verification rules. A token is 32 random bytes (base64url); only its SHA-256 is stored, so a
@@ -11,17 +11,12 @@ import { createHash, randomBytes } from 'node:crypto';
 export const RESEND_LIMIT = 3;
 export const RESEND_WINDOW_MS = 3600 * 1000;
 
-export function newVerificationToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-export function hashVerificationToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
+export const newVerificationToken = newOneTimeToken;
+export const hashVerificationToken = hashOneTimeToken;
 
 /** The link in the email: the frontend reads the token and posts it to POST /auth/verify-email. */
 export function verificationLink(frontendOrigin: string, token: string): string {
-  return `${frontendOrigin.replace(/\/+$/, '')}/verify-email?token=${encodeURIComponent(token)}`;
+  return frontendLink(frontendOrigin, 'verify-email', token);
 }
 
 export type ResendDecision =
