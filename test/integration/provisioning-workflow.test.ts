@@ -77,7 +77,7 @@ const defaultSettled = (body: any) =>
   (body.status === 'failed' ||
     (body.status === 'active' &&
       body.services?.email === 'running' &&
-      body.provisioning.steps.some((step: { name: string; endedAt?: string }) => step.name === 'Verify email domain' && step.endedAt)));
+      body.provisioning.steps.some((step: { name: string; endedAt?: string }) => step.name === 'Check email verification' && step.endedAt)));
 
 async function fault(service: string, action: string, error: string, times: number) {
   const res = await edge('POST', '/_sandbox/faults', { service, action, error, times });
