@@ -2,11 +2,14 @@ import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { LOCAL_TABLE_NAME } from '../../../local/local-env';
 
 /**
- * Item kinds that a refused request may legitimately write: a failed login counts against its email
- * (the lockout), and a verified Stripe event is recorded once whatever its outcome (so a redelivery is a
- * duplicate). Every other kind (accounts, credentials, slugs, sessions, provisioning) must not change.
+ * Item kinds the fuzz run may legitimately change: a failed login counts against its email (the lockout),
+ * a verified Stripe event is recorded once whatever its outcome (so a redelivery is a duplicate; an id-less
+ * one under a hash of its body, `stripeIgnored`), and
+ * `POST /auth/logout-all`, which the suite sends with customer A's real token, really ends A's sessions
+ * (their index entries go; A's access token works until it expires). Every other kind (accounts,
+ * credentials, slugs, provisioning) must not change.
  */
-export const KINDS_A_REFUSAL_MAY_WRITE: ReadonlySet<string> = new Set(['LOGINATTEMPTS', 'stripeEvent']);
+export const KINDS_A_REFUSAL_MAY_WRITE: ReadonlySet<string> = new Set(['LOGINATTEMPTS', 'stripeEvent', 'stripeIgnored', 'session']);
 
 export interface StackState {
   /** Item count per kind: the `type` attribute, else the key prefixes (`LOGINATTEMPTS`, `CUSTOMER/PROVSTEP`). */
