@@ -162,6 +162,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'api/log-out-all',
     auth: 'customer',
     access: ['table:read', 'table:write'],
+    // Signing out is always allowed, verified or not.
+    allowUnverified: true,
   },
 ];
 

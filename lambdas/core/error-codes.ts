@@ -24,7 +24,7 @@ export const ERROR_CODES = {
   INVALID_REFRESH_TOKEN: { status: 401, when: 'The refresh token is unknown, expired, already spent (its family is then revoked) or revoked.' },
   UNAUTHORIZED: { status: 401, when: 'No valid access token (missing, malformed, expired or forged).' },
   FORBIDDEN: { status: 403, when: 'The token or SigV4 signature does not grant this route, is invalid or has expired.' },
-  EMAIL_NOT_VERIFIED: { status: 403, when: 'A customer route (other than status and resend) before the account\'s email is verified.' },
+  EMAIL_NOT_VERIFIED: { status: 403, when: 'A customer route (other than status, resend and logout-all) before the account\'s email is verified.' },
   NOT_FOUND: { status: 404, when: 'No such resource (or not the caller\'s: the same answer), or no such route.' },
   METHOD_NOT_ALLOWED: { status: 405, when: 'A known path with a method it does not serve; `Allow` lists those it does.' },
   EMAIL_TAKEN: { status: 409, when: 'An account with this email already exists (`details[0].field` is `email`).' },

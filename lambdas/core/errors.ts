@@ -145,7 +145,7 @@ export class InvalidVerificationTokenError extends AppError {
   }
 }
 
-/** A customer route other than status and resend, called before the account's email is verified. */
+/** A customer route other than status, resend and logout-all, called before the account's email is verified. */
 export class EmailNotVerifiedError extends AppError {
   readonly statusCode = 403;
   readonly code = 'EMAIL_NOT_VERIFIED';

@@ -42,8 +42,8 @@ describe('the EMAIL_NOT_VERIFIED guard', () => {
     expect((await fn(apiEvent({ path: '/x', customerId: 'gone' }), lambdaContext)).statusCode).toBe(404);
   });
 
-  it('exempts only the status route and resend', () => {
+  it('exempts only the status route, resend and logout-all', () => {
     const exempt = ROUTES.filter((route) => route.auth === 'customer' && route.allowUnverified).map((route) => route.id);
-    expect(exempt.sort()).toEqual(['GetCustomerStatus', 'ResendVerification']);
+    expect(exempt.sort()).toEqual(['GetCustomerStatus', 'LogOutAll', 'ResendVerification']);
   });
 });
