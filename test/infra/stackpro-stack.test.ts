@@ -1089,7 +1089,7 @@ describe('ProvisioningAlarms', () => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         EvaluationPeriods: 1,
         TreatMissingData: 'notBreaching',
-        AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+        AlarmActions: [{ Ref: logicalId(stack.alarmTopic.topic) }],
       });
     }
   });
@@ -1102,7 +1102,7 @@ describe('ProvisioningAlarms', () => {
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+      AlarmActions: [{ Ref: logicalId(stack.alarmTopic.topic) }],
     });
   });
 
@@ -1116,7 +1116,9 @@ describe('ProvisioningAlarms', () => {
         ]),
       },
     });
-    template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.provisioningAlarms.topic) } });
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.alarmTopic.topic) } });
+    // Born inside ProvisioningAlarms: a new logical id would replace the topic (new ARN, subscriptions lost).
+    expect(logicalId(stack.alarmTopic.topic)).toBe('ProvisioningAlarmsTopic4828439C');
     // cdk.json sets no stackpro:alarmEmail, so nothing is subscribed.
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
@@ -1135,7 +1137,7 @@ describe('LifecycleAlarms', () => {
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
-        AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+        AlarmActions: [{ Ref: logicalId(stack.alarmTopic.topic) }],
       });
     },
   );
@@ -1150,7 +1152,7 @@ describe('LifecycleAlarms', () => {
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+      AlarmActions: [{ Ref: logicalId(stack.alarmTopic.topic) }],
     });
   });
 });
@@ -1480,7 +1482,7 @@ describe('BillingSweeps', () => {
       MetricName: metricName,
       Dimensions: [{ Name: 'service', Value: 'stackpro' }],
       Threshold: 1,
-      AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+      AlarmActions: [{ Ref: logicalId(stack.alarmTopic.topic) }],
     });
   });
 });
