@@ -4,7 +4,6 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { grantItemRead, grantItemWrite } from './customer-table';
 import {
   GATEWAY_RESPONSES,
   METHOD_NOT_ALLOWED,
@@ -17,7 +16,7 @@ import type { ProvisioningWorkflow } from './provisioning-workflow';
 import type { StackProSettings } from './settings';
 import type { SigningKey } from './signing-key';
 import { StackProFunction } from './stackpro-function';
-import { grantSendEmail, grantStripeKeys } from './step-access';
+import { grantFunctionAccess } from './function-access';
 import type { StripeKeys } from './stripe-keys';
 
 
@@ -209,9 +208,10 @@ export class AccountApi extends Construct {
         handler: route.handler,
         description: `${route.method} ${route.path}`,
         memorySize: PASSWORD_HASHING_ROUTES.has(route.id) ? PASSWORD_HASHING_MEMORY_MB : undefined,
-        environment: this.environmentFor(route, props),
+        // Echoed to clients (customer URLs, links in emails); the rest comes with the route's access.
+        environment: { CUSTOMER_DOMAIN: props.settings.customerDomain, FRONTEND_ORIGIN: props.settings.frontendOrigin },
       });
-      this.grantRouteAccess(route, fn, props);
+      grantFunctionAccess(fn, route.id, route.access, props);
       routeFunctions[route.id] = fn;
 
       const resource = this.api.root.resourceForPath(route.path);
@@ -250,63 +250,6 @@ export class AccountApi extends Construct {
     });
 
     this.installPreflightAndMethodNotAllowed(routes, origin);
-  }
-
-  /** Each function gets only the variables its route's access needs (names from lambdas/config.ts). */
-  private environmentFor(route: RouteDefinition, props: AccountApiProps): Record<string, string> {
-    const environment: Record<string, string> = {
-      CUSTOMER_DOMAIN: props.settings.customerDomain,
-      FRONTEND_ORIGIN: props.settings.frontendOrigin,
-    };
-    if (route.access.includes('table:read') || route.access.includes('table:write')) {
-      environment.TABLE_NAME = props.table.tableName;
-    }
-    if (route.access.includes('signing-key:read')) {
-      environment.SIGNING_KEY_SECRET_ID = props.signingKey.secret.secretArn;
-    }
-    if (route.access.includes('provisioning:start')) {
-      environment.PROVISIONING_STATE_MACHINE_ARN = props.provisioning.stateMachine.stateMachineArn;
-    }
-    if (route.access.includes('lifecycle:start')) {
-      Object.assign(environment, props.lifecycle.stateMachineArns);
-      // Deprovision waits out the retention period it is started with.
-      environment.BILLING_RETENTION_DAYS = String(props.settings.billingRetentionDays);
-    }
-    // STRIPE_SECRET_ID and SENDER_ADDRESS are set with their grants (grantStripeKeys, grantSendEmail).
-    return environment;
-  }
-
-  /** Grants exactly what the route table declares, and nothing else. */
-  private grantRouteAccess(route: RouteDefinition, fn: StackProFunction, props: AccountApiProps): void {
-    for (const access of route.access) {
-      switch (access) {
-        case 'table:read':
-          grantItemRead(props.table, fn);
-          break;
-        case 'table:write':
-          grantItemWrite(props.table, fn);
-          break;
-        case 'signing-key:read':
-          props.signingKey.grantRead(fn);
-          break;
-        case 'provisioning:start':
-          props.provisioning.grantStart(fn);
-          break;
-        case 'stripe':
-          grantStripeKeys(fn, props.stripeKeys);
-          break;
-        case 'lifecycle:start':
-          props.lifecycle.grantStart(fn);
-          break;
-        case 'ses:send':
-          grantSendEmail(fn, props.settings.senderAddress);
-          break;
-        default: {
-          const unknown: never = access;
-          throw new Error(`Route ${route.id} declares unknown access ${String(unknown)}`);
-        }
-      }
-    }
   }
 
   /** API Gateway's own error answers, in our documented JSON error shape and readable by the frontend. */
