@@ -37,7 +37,8 @@ type Statement = { Action: string | string[]; Resource: unknown; Effect: string;
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
 function logicalId(construct: IConstruct): string {
-  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  // Resolved rather than getLogicalId, which ignores overrideLogicalId (the alarm topic keeps its old id).
+  return stack.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
 }
 
 function resourceOf(construct: IConstruct): Resource {
