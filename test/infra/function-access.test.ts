@@ -17,7 +17,7 @@ function synthFunction(accessList: readonly FunctionAccess[]): { environment: Re
     stripeKeys: new StripeKeys(stack, 'StripeKeys'),
     settings: { customerDomain: 'stackpro.test', senderAddress: 'billing@stackpro.test' },
   };
-  const fn = new StackProFunction(stack, 'Fn', { handler: 'api/get-health' });
+  const fn = new StackProFunction(stack, 'Fn', { handler: 'api/get-health', description: 'any function' });
   grantFunctionAccess(fn, 'SomeFunction', accessList, targets);
   const template = Template.fromStack(stack);
   const fnId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
