@@ -1,9 +1,8 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRICS } from '../lambdas/core/metric-names';
 
@@ -11,11 +10,8 @@ import { METRICS } from '../lambdas/core/metric-names';
 export interface ProvisioningAlarmsProps {
   /** The provisioning state machine: failed or timed-out executions alarm. */
   readonly stateMachine: sfn.IStateMachine;
-  /**
-   * Subscribed to the alarm topic (it must confirm the subscription email).
-   * @default - no subscription; subscribe on-call tooling to the topic output instead
-   */
-  readonly alarmEmail?: string;
+  /** Every alarm notifies this topic (lib/alarm-topic.ts). */
+  readonly topic: sns.ITopic;
 }
 
 /**
@@ -71,28 +67,16 @@ export function notifyingAlarm(scope: Construct, id: string, topic: sns.ITopic, 
  * one SNS topic.
  */
 export class ProvisioningAlarms extends Construct {
-  readonly topic: sns.Topic;
   readonly provisioningFailed: cloudwatch.Alarm;
   readonly rollbackIncomplete: cloudwatch.Alarm;
   readonly executionsFailed: cloudwatch.Alarm;
   readonly executionsTimedOut: cloudwatch.Alarm;
+  private readonly topic: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: ProvisioningAlarmsProps) {
     super(scope, id);
 
-    this.topic = new sns.Topic(this, 'Topic', {
-      displayName: 'StackPro provisioning alarms',
-      enforceSSL: true,
-    });
-    Validations.of(this.topic).acknowledge({
-      id: 'AwsSolutions-SNS2',
-      reason:
-        'Alarm notifications carry alarm names and states, no customer data. CloudWatch cannot publish to a topic ' +
-        'encrypted with the AWS managed key (aws/sns), and a customer managed key would add cost and key-policy ' +
-        'work for nothing worth protecting; SSL is enforced (SNS3).',
-    });
-    if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-
+    this.topic = props.topic;
     this.provisioningFailed = this.alarm('ProvisioningFailedAlarm', businessMetric(PROVISIONING_METRICS.provisioningFailed), {
       description: 'A customer provisioning failed and was rolled back: the customer sees "failed". Read the execution history.',
     });

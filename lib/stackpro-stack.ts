@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import { AccountApi } from './account-api';
+import { AlarmTopic } from './alarm-topic';
 import { BillingAlarms } from './billing-alarms';
 import { BillingSweeps } from './billing-sweeps';
 import { ClientRateLimits } from './client-rate-limits';
@@ -36,6 +37,7 @@ export class StackProStack extends Stack {
   readonly customerInstances: CustomerInstances;
   readonly deployDocument: DeployDocument;
   readonly provisioning: ProvisioningWorkflow;
+  readonly alarmTopic: AlarmTopic;
   readonly provisioningAlarms: ProvisioningAlarms;
   readonly lifecycle: LifecycleWorkflows;
   readonly lifecycleAlarms: LifecycleAlarms;
@@ -72,22 +74,24 @@ export class StackProStack extends Stack {
     this.provisioning = new ProvisioningWorkflow(this, 'ProvisioningWorkflow', stepTargets);
     // After provisioning: the lifecycle workflows reuse its step functions (DNS, email identity, terminate).
     this.lifecycle = new LifecycleWorkflows(this, 'LifecycleWorkflows', { ...stepTargets, provisioning: this.provisioning });
+    // Every alarm notifies one topic; it was born inside ProvisioningAlarms and keeps its logical ids from there.
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { alarmEmail: settings.alarmEmail, legacyPath: ['ProvisioningAlarms'] });
     this.provisioningAlarms = new ProvisioningAlarms(this, 'ProvisioningAlarms', {
       stateMachine: this.provisioning.stateMachine,
-      alarmEmail: settings.alarmEmail,
+      topic: this.alarmTopic.topic,
     });
     this.lifecycleAlarms = new LifecycleAlarms(this, 'LifecycleAlarms', {
       stateMachines: this.lifecycle.stateMachines,
-      topic: this.provisioningAlarms.topic,
+      topic: this.alarmTopic.topic,
     });
     this.billingSweeps = new BillingSweeps(this, 'BillingSweeps', {
       table: this.customerTable.table,
       stripeKeys: this.stripeKeys,
       deprovision: this.lifecycle.stateMachines.DeprovisionCustomer,
-      topic: this.provisioningAlarms.topic,
+      topic: this.alarmTopic.topic,
       settings,
     });
-    this.billingAlarms = new BillingAlarms(this, 'BillingAlarms', { topic: this.provisioningAlarms.topic });
+    this.billingAlarms = new BillingAlarms(this, 'BillingAlarms', { topic: this.alarmTopic.topic });
     // Last: its routes start the provisioning and lifecycle state machines.
     this.accountApi = new AccountApi(this, 'AccountApi', {
       table: this.customerTable.table,
@@ -119,7 +123,7 @@ export class StackProStack extends Stack {
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Provisioning and lifecycle alarms are published here (subscribe on-call tooling or set stackpro:alarmEmail)',
-      value: this.provisioningAlarms.topic.topicArn,
+      value: this.alarmTopic.topic.topicArn,
     });
     new CfnOutput(this, 'StripeKeysSecretArn', {
       description: 'Put the Stripe keys here once after the first deploy: JSON {secretKey, webhookSecret} (see lib/stripe-keys.ts)',

@@ -3,18 +3,25 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import type { WorkflowDefinition, WorkflowStep } from '../statemachines/workflows';
+import type { CustomerInstances } from './customer-instances';
+import type { DeployDocument } from './deploy-document';
 import type { StackProSettings } from './settings';
-import { grantStepAccess, type StepAccessTargets } from './step-access';
+import { grantFunctionAccess, type AccessTargets } from './function-access';
 import { StackProFunction } from './stackpro-function';
 import { readDefinition, taskTimeouts } from './workflow-definition';
 
 /** The settings step functions read: identities and sender (`ses:*` access) and the plan prices (Set up billing). */
 export type StepSettings = Pick<StackProSettings, 'customerDomain' | 'senderAddress' | 'stripePriceIds'>;
 
-/** What step functions are granted access to, and the settings they read. */
-export interface StepFunctionTargets extends StepAccessTargets {
+/** What step functions are granted access to (lib/function-access.ts), and the settings they read. */
+export interface StepFunctionTargets extends AccessTargets {
+  /** Steps launch (`ec2:launch`), deploy to (`ssm:deploy`) and name (`route53:records`) customer servers. */
+  readonly instances: CustomerInstances;
+  readonly deployDocument: DeployDocument;
+  readonly hostedZone: route53.IHostedZone;
   /** Passed to grants (`ses:*`) and to the steps that read a setting (STEP_SETTINGS). */
   readonly settings: StepSettings;
 }
@@ -39,8 +46,8 @@ const STEP_SETTINGS: Readonly<Record<string, (settings: StepSettings) => Record<
 const STATE_MACHINE_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
 /**
- * One step's function, with construct id = step id, TABLE_NAME (every step records its progress) and
- * exactly the grants and environment of its access list. Create it once per step id, however many
+ * One step's function, with construct id = step id and exactly the grants and environment of its access
+ * list (every step has `table:write`: it records its progress). Create it once per step id, however many
  * workflows invoke it.
  */
 export function createStepFunction(scope: Construct, workflow: WorkflowDefinition, step: WorkflowStep, targets: StepFunctionTargets): StackProFunction {
@@ -48,9 +55,9 @@ export function createStepFunction(scope: Construct, workflow: WorkflowDefinitio
     handler: step.handler,
     description: `${workflow.id} step: ${step.id}`,
     timeout: STEP_TIMEOUTS[step.id] ?? DEFAULT_STEP_TIMEOUT,
-    environment: { TABLE_NAME: targets.table.tableName, ...STEP_SETTINGS[step.id]?.(targets.settings) },
+    environment: STEP_SETTINGS[step.id]?.(targets.settings),
   });
-  for (const access of new Set(step.access)) grantStepAccess(step, access, fn, targets);
+  grantFunctionAccess(fn, step.id, step.access, targets);
   return fn;
 }
 

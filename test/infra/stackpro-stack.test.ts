@@ -37,7 +37,8 @@ type Statement = { Action: string | string[]; Resource: unknown; Effect: string;
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
 function logicalId(construct: IConstruct): string {
-  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  // Resolved rather than getLogicalId, which ignores overrideLogicalId (the alarm topic keeps its old id).
+  return stack.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
 }
 
 function resourceOf(construct: IConstruct): Resource {
@@ -1089,7 +1090,7 @@ describe('ProvisioningAlarms', () => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         EvaluationPeriods: 1,
         TreatMissingData: 'notBreaching',
-        AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+        AlarmActions: [{ Ref: logicalId(stack.alarmTopic.topic) }],
       });
     }
   });
@@ -1102,7 +1103,7 @@ describe('ProvisioningAlarms', () => {
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+      AlarmActions: [{ Ref: logicalId(stack.alarmTopic.topic) }],
     });
   });
 
@@ -1116,7 +1117,9 @@ describe('ProvisioningAlarms', () => {
         ]),
       },
     });
-    template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.provisioningAlarms.topic) } });
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.alarmTopic.topic) } });
+    // Born inside ProvisioningAlarms: a new logical id would replace the topic (new ARN, subscriptions lost).
+    expect(logicalId(stack.alarmTopic.topic)).toBe('ProvisioningAlarmsTopic4828439C');
     // cdk.json sets no stackpro:alarmEmail, so nothing is subscribed.
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
@@ -1135,7 +1138,7 @@ describe('LifecycleAlarms', () => {
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
-        AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+        AlarmActions: [{ Ref: logicalId(stack.alarmTopic.topic) }],
       });
     },
   );
@@ -1150,7 +1153,7 @@ describe('LifecycleAlarms', () => {
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+      AlarmActions: [{ Ref: logicalId(stack.alarmTopic.topic) }],
     });
   });
 });
@@ -1480,7 +1483,7 @@ describe('BillingSweeps', () => {
       MetricName: metricName,
       Dimensions: [{ Name: 'service', Value: 'stackpro' }],
       Threshold: 1,
-      AlarmActions: [{ Ref: logicalId(stack.provisioningAlarms.topic) }],
+      AlarmActions: [{ Ref: logicalId(stack.alarmTopic.topic) }],
     });
   });
 });

@@ -1,0 +1,370 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
+import type { RouteAccess } from '../lambdas/api/routes';
+import { PLANS } from '../lambdas/core/plans';
+import type { StepAccess } from '../statemachines/workflows';
+import { grantItemRead, grantItemWrite } from './customer-table';
+import { MANAGED_BY_TAG, type CustomerInstances } from './customer-instances';
+import { CUSTOMER_PARAMETER_PREFIX } from '../lambdas/core/customer-secrets';
+import type { DeployDocument } from './deploy-document';
+import type { LifecycleWorkflows } from './lifecycle-workflows';
+import type { ProvisioningWorkflow } from './provisioning-workflow';
+import type { StackProSettings } from './settings';
+import type { SigningKey } from './signing-key';
+import type { StripeKeys } from './stripe-keys';
+
+/**
+ * Everything any function may declare it needs: the route table's `RouteAccess` (lambdas/api/routes.ts)
+ * and the workflow steps' `StepAccess` (statemachines/workflows.ts). An access both lists (`table:*`,
+ * `stripe`, `ses:send`) means the same IAM and environment for a route as for a step.
+ */
+export type FunctionAccess = RouteAccess | StepAccess;
+
+/**
+ * Everything a function may be granted access to; each access reaches exactly one part. Only the table,
+ * the Stripe keys and the settings are always present: a part an access needs but the caller did not pass
+ * fails the synth with the function's name.
+ */
+export interface AccessTargets {
+  /** The single table; `table:read` / `table:write` (with TABLE_NAME). */
+  readonly table: dynamodb.ITable;
+  /** The Stripe keys secret (`stripe`, with STRIPE_SECRET_ID). */
+  readonly stripeKeys: StripeKeys;
+  /**
+   * Customer identities are `<slug>.<customerDomain>`; emails come from `senderAddress` (`ses:*`);
+   * `lifecycle:start` passes `billingRetentionDays` to Deprovision.
+   */
+  readonly settings: Pick<StackProSettings, 'customerDomain' | 'senderAddress'> & Partial<Pick<StackProSettings, 'billingRetentionDays'>>;
+  /** The JWT signing key (`signing-key:read`, with SIGNING_KEY_SECRET_ID). */
+  readonly signingKey?: SigningKey;
+  /** The provisioning workflow (`provisioning:start`, with PROVISIONING_STATE_MACHINE_ARN). */
+  readonly provisioning?: ProvisioningWorkflow;
+  /** The suspend, resume and deprovision workflows (`lifecycle:start`, with their ARNs). */
+  readonly lifecycle?: LifecycleWorkflows;
+  /** Network, launch template and instance role of customer servers (`ec2:launch`). */
+  readonly instances?: CustomerInstances;
+  /** The Run Command document Deploy applications sends (`ssm:deploy`). */
+  readonly deployDocument?: DeployDocument;
+  /** The zone holding customer records (`route53:records`). */
+  readonly hostedZone?: route53.IHostedZone;
+}
+
+/** The instance types plans run on: the only ones Launch instance may start (a stolen role cannot mine on a GPU). */
+const PLAN_INSTANCE_TYPES = [...new Set(Object.values(PLANS).map((plan) => plan.instanceType))];
+
+/** The record types provisioning creates: the subdomain's A record and the DKIM CNAMEs (lambdas/provisioning/dns.ts). */
+export const CUSTOMER_RECORD_TYPES = ['A', 'CNAME'];
+
+/**
+ * The normalized names provisioning may change: everything under the customer domain, which holds only
+ * `<slug>.<domain>` and `<token>._domainkey.<slug>.<domain>`. IAM's `*` also matches dots, so "one label"
+ * cannot be said; the apex and names outside the customer domain (our own hosts) are out.
+ */
+export function customerRecordNames(customerDomain: string): string[] {
+  return [`*.${customerDomain}`];
+}
+
+const MANAGED_BY_RESOURCE = { [`aws:ResourceTag/${MANAGED_BY_TAG.key}`]: MANAGED_BY_TAG.value };
+const MANAGED_BY_REQUEST = { [`aws:RequestTag/${MANAGED_BY_TAG.key}`]: MANAGED_BY_TAG.value };
+
+/**
+ * `ses:SendEmail` from the sender address only (its address and domain identities, `ses:FromAddress`
+ * condition), with SENDER_ADDRESS; shared by workflow steps and API routes that email customers.
+ */
+export function grantSendEmail(fn: lambda.Function, senderAddress: string): void {
+  const stack = Stack.of(fn);
+  fn.addEnvironment('SENDER_ADDRESS', senderAddress);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['ses:SendEmail'],
+      resources: [senderAddress, senderAddress.slice(senderAddress.indexOf('@') + 1)].map((identity) =>
+        stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
+      ),
+      conditions: { StringEquals: { 'ses:FromAddress': senderAddress } },
+    }),
+  );
+}
+
+/** Read access to the Stripe keys, with STRIPE_SECRET_ID; shared by workflow steps and API routes. */
+export function grantStripeKeys(fn: lambda.Function, stripeKeys: StripeKeys): void {
+  fn.addEnvironment('STRIPE_SECRET_ID', stripeKeys.secret.secretArn);
+  stripeKeys.grantRead(fn);
+}
+
+/**
+ * Grants a function exactly what its access list declares (see the doc comments of `RouteAccess` and
+ * `StepAccess`), and sets the environment variables that access needs (names from lambdas/config.ts). The
+ * one mapping for every route, step and workflow, so an access means the same IAM wherever it is declared.
+ * `owner` (route or step id) names the function in nag reasons and errors.
+ */
+export function grantFunctionAccess(fn: lambda.Function, owner: string, accessList: readonly FunctionAccess[], targets: AccessTargets): void {
+  for (const access of new Set(accessList)) grantOne(fn, owner, access, targets);
+}
+
+/** A target the access needs; its absence is a wiring mistake, caught at synth. */
+function needed<T>(target: T | undefined, owner: string, access: FunctionAccess): T {
+  if (target === undefined) throw new Error(`${owner} declares ${access}, but its construct was given nothing to grant it on`);
+  return target;
+}
+
+function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, targets: AccessTargets): void {
+  const stack = Stack.of(fn);
+  const ec2Arn = (resource: string) => stack.formatArn({ service: 'ec2', resource, resourceName: '*' });
+  const allow = (statement: iam.PolicyStatementProps) => fn.addToRolePolicy(new iam.PolicyStatement(statement));
+  const { customerDomain } = targets.settings;
+  const customerIdentities = stack.formatArn({ service: 'ses', resource: 'identity', resourceName: `*.${customerDomain}` });
+  const role = fn.role!;
+  const acknowledgeCustomerIdentities = (what: string) =>
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*.${customerDomain}]`,
+      reason: `Each customer gets its own subdomain identity, made at provisioning time; the grant is limited to ${what} under the customer domain.`,
+    });
+
+  switch (access) {
+    case 'table:read':
+      fn.addEnvironment('TABLE_NAME', targets.table.tableName);
+      grantItemRead(targets.table, fn);
+      break;
+    case 'table:write':
+      fn.addEnvironment('TABLE_NAME', targets.table.tableName);
+      grantItemWrite(targets.table, fn);
+      break;
+    case 'signing-key:read': {
+      const signingKey = needed(targets.signingKey, owner, access);
+      fn.addEnvironment('SIGNING_KEY_SECRET_ID', signingKey.secret.secretArn);
+      signingKey.grantRead(fn);
+      break;
+    }
+    case 'provisioning:start': {
+      const provisioning = needed(targets.provisioning, owner, access);
+      fn.addEnvironment('PROVISIONING_STATE_MACHINE_ARN', provisioning.stateMachine.stateMachineArn);
+      provisioning.grantStart(fn);
+      break;
+    }
+    case 'lifecycle:start': {
+      const lifecycle = needed(targets.lifecycle, owner, access);
+      for (const [name, arn] of Object.entries(lifecycle.stateMachineArns)) fn.addEnvironment(name, arn);
+      // Deprovision waits out the retention period it is started with.
+      fn.addEnvironment('BILLING_RETENTION_DAYS', String(needed(targets.settings.billingRetentionDays, owner, access)));
+      lifecycle.grantStart(fn);
+      break;
+    }
+    case 'ec2:launch': {
+      const instances = needed(targets.instances, owner, access);
+      fn.addEnvironment('LAUNCH_TEMPLATE_ID', instances.launchTemplate.launchTemplateId!);
+      fn.addEnvironment('SUBNET_IDS', instances.subnetIds.join(','));
+      // Every resource RunInstances touches, and only through our launch template.
+      const fromTemplate = { ArnEquals: { 'ec2:LaunchTemplate': instances.launchTemplateArn } };
+      allow({
+        actions: ['ec2:RunInstances'],
+        resources: [
+          instances.launchTemplateArn,
+          ...instances.subnetIds.map((subnetId) => stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: subnetId })),
+          stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: instances.securityGroup.securityGroupId }),
+          ec2Arn('network-interface'),
+        ],
+        conditions: fromTemplate,
+      });
+      allow({
+        actions: ['ec2:RunInstances'],
+        // Not just the template's AMI id: CloudFormation never moves a template's default version, so an
+        // older version (older AMI) may be the one launched. Images owned by Amazon or this account only,
+        // never a community or marketplace image passed as an override.
+        resources: [stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' })],
+        conditions: { ...fromTemplate, StringEquals: { 'ec2:Owner': ['amazon', stack.account] } },
+      });
+      // Encrypted volumes and IMDSv2 only, whatever the template version or an override says: the keys
+      // are evaluated on the launch request itself (README "Launch and DNS permissions" cites the docs).
+      allow({
+        actions: ['ec2:RunInstances'],
+        resources: [ec2Arn('volume')],
+        conditions: { ...fromTemplate, StringEquals: MANAGED_BY_REQUEST, Bool: { 'ec2:Encrypted': 'true' } },
+      });
+      allow({
+        actions: ['ec2:RunInstances'],
+        resources: [ec2Arn('instance')],
+        conditions: {
+          ...fromTemplate,
+          StringEquals: { ...MANAGED_BY_REQUEST, 'ec2:InstanceType': PLAN_INSTANCE_TYPES, 'ec2:MetadataHttpTokens': 'required' },
+        },
+      });
+      allow({
+        actions: ['ec2:CreateTags'],
+        resources: [ec2Arn('instance'), ec2Arn('volume')],
+        conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+      });
+      allow({
+        actions: ['iam:PassRole'],
+        resources: [instances.instanceRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+          reason: 'Instance ids do not exist before RunInstances: only via our launch template, tagged ManagedBy=stackpro, plan instance types; CreateTags only during RunInstances.',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]',
+          reason: 'Volume ids do not exist before RunInstances: only via our launch template and tagged ManagedBy=stackpro; CreateTags only during RunInstances.',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::image/*]',
+          reason: 'AMI ids change with every Amazon Linux release (resolved from SSM at deploy time); only images owned by Amazon or this account, via our launch template.',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
+          reason: 'RunInstances creates the primary network interface, whose id does not exist yet; only via our launch template.',
+        },
+      );
+      break;
+    }
+    case 'ec2:describe':
+      allow({ actions: ['ec2:DescribeInstances'], resources: ['*'] });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: `${owner}: ec2:DescribeInstances has no resource-level permissions (it is read-only and lists no secrets).`,
+      });
+      break;
+    case 'ec2:terminate':
+      allow({
+        actions: ['ec2:TerminateInstances'],
+        resources: [ec2Arn('instance')],
+        conditions: { StringEquals: MANAGED_BY_RESOURCE },
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        reason: 'Rollback terminates instances found by their Customer tag; only instances tagged ManagedBy=stackpro (condition).',
+      });
+      break;
+    case 'ec2:stop-start':
+      allow({
+        actions: ['ec2:StopInstances', 'ec2:StartInstances'],
+        resources: [ec2Arn('instance')],
+        conditions: { StringEquals: MANAGED_BY_RESOURCE },
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        reason: `${owner}: suspend and resume stop or start the customer's instance, found by its Customer tag; only instances tagged ManagedBy=stackpro (condition).`,
+      });
+      break;
+    case 'ec2:snapshot': {
+      // Snapshot ARNs have no account (`arn:aws:ec2:<region>::snapshot/<id>`).
+      const snapshots = stack.formatArn({ service: 'ec2', account: '', resource: 'snapshot', resourceName: '*' });
+      allow({ actions: ['ec2:CreateSnapshot'], resources: [ec2Arn('volume')], conditions: { StringEquals: MANAGED_BY_RESOURCE } });
+      allow({ actions: ['ec2:CreateSnapshot'], resources: [snapshots], conditions: { StringEquals: MANAGED_BY_REQUEST } });
+      allow({
+        actions: ['ec2:CreateTags'],
+        resources: [snapshots],
+        conditions: { StringEquals: { 'ec2:CreateAction': 'CreateSnapshot' } },
+      });
+      allow({ actions: ['ec2:DescribeSnapshots'], resources: ['*'] });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]',
+          reason: `${owner}: the final backup snapshots the customer's volume, found through its instance; only volumes tagged ManagedBy=stackpro (condition).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::snapshot/*]',
+          reason: `${owner}: snapshot ids do not exist before CreateSnapshot; it must tag them ManagedBy=stackpro (request tag), and CreateTags is allowed only as part of CreateSnapshot.`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `${owner}: ec2:DescribeSnapshots has no resource-level permissions (read-only; it finds the final backup by tag).`,
+        },
+      );
+      break;
+    }
+    case 'route53:records': {
+      const hostedZone = needed(targets.hostedZone, owner, access);
+      fn.addEnvironment('HOSTED_ZONE_ID', hostedZone.hostedZoneId);
+      allow({
+        actions: ['route53:ChangeResourceRecordSets'],
+        resources: [hostedZone.hostedZoneArn],
+        conditions: {
+          // Only names under the customer domain (a customer subdomain and its DKIM CNAMEs), never the apex
+          // or our own hosts; only the record types we create (A and CNAME); no CREATE (UPSERT is idempotent).
+          // ForAllValues is true for an empty set, so Null demands the keys be present (fail closed).
+          'ForAllValues:StringLike': {
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': customerRecordNames(customerDomain),
+          },
+          'ForAllValues:StringEquals': {
+            'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+            'route53:ChangeResourceRecordSetsRecordTypes': CUSTOMER_RECORD_TYPES,
+          },
+          Null: {
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': 'false',
+            'route53:ChangeResourceRecordSetsRecordTypes': 'false',
+            'route53:ChangeResourceRecordSetsActions': 'false',
+          },
+        },
+      });
+      allow({ actions: ['route53:ListResourceRecordSets'], resources: [hostedZone.hostedZoneArn] });
+      break;
+    }
+    case 'route53:get-change':
+      allow({ actions: ['route53:GetChange'], resources: [stack.formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' })] });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',
+        reason: 'Change ids are made by each ChangeResourceRecordSets call; GetChange only reads a change status.',
+      });
+      break;
+    case 'ses:create-identity':
+      allow({ actions: ['ses:CreateEmailIdentity', 'ses:GetEmailIdentity', 'ses:TagResource'], resources: [customerIdentities] });
+      acknowledgeCustomerIdentities('create customer subdomain identities (and tag them)');
+      break;
+    case 'ses:read-identity':
+      allow({ actions: ['ses:GetEmailIdentity'], resources: [customerIdentities] });
+      acknowledgeCustomerIdentities('read the verification status of customer subdomain identities');
+      break;
+    case 'ses:delete-identity':
+      allow({ actions: ['ses:DeleteEmailIdentity'], resources: [customerIdentities] });
+      acknowledgeCustomerIdentities('delete customer subdomain identities on rollback or deprovisioning');
+      break;
+    case 'ses:send':
+      grantSendEmail(fn, targets.settings.senderAddress);
+      break;
+    case 'ssm:deploy': {
+      const deployDocument = needed(targets.deployDocument, owner, access);
+      fn.addEnvironment('DEPLOY_DOCUMENT_NAME', deployDocument.documentName);
+      allow({ actions: ['ssm:SendCommand'], resources: [deployDocument.documentArn] });
+      allow({
+        actions: ['ssm:SendCommand'],
+        resources: [ec2Arn('instance')],
+        conditions: { StringEquals: { [`ssm:resourceTag/${MANAGED_BY_TAG.key}`]: MANAGED_BY_TAG.value } },
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        reason: 'The deploy document runs only on instances tagged ManagedBy=stackpro (condition); their ids are not known in advance.',
+      });
+      break;
+    }
+    case 'ssm:customer-secrets': {
+      fn.addEnvironment('INSTANCE_ARN_PREFIX', ec2Arn('instance').replace(/\*$/, ''));
+      const customerParameters = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${CUSTOMER_PARAMETER_PREFIX.slice(1)}/*` });
+      // PutParameter with Tags also needs AddTagsToResource; nothing here can read a secret back.
+      allow({ actions: ['ssm:PutParameter', 'ssm:AddTagsToResource'], resources: [customerParameters] });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/stackpro/customers/*]',
+        reason: `${owner}: creates each customer's secrets under /stackpro/customers/<customerId>/ (ids known only at run time) and tags them with the instance that may read them; it cannot read them.`,
+      });
+      break;
+    }
+    case 'ssm:read':
+      allow({ actions: ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'], resources: ['*'] });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: `${owner}: ssm:DescribeInstanceInformation and ssm:GetCommandInvocation have no resource-level permissions (read-only).`,
+      });
+      break;
+    case 'stripe':
+      grantStripeKeys(fn, targets.stripeKeys);
+      break;
+    default: {
+      const unknown: never = access;
+      throw new Error(`${owner} declares unknown access ${String(unknown)}`);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type { Construct } from 'constructs';
+import type { RouteAuth, RouteDefinition } from '../lambdas/api/routes';
+import { grantFunctionAccess, type AccessTargets } from './function-access';
+import type { StackProSettings } from './settings';
+import { StackProFunction } from './stackpro-function';
+
+/** How API Gateway checks each kind of route: nothing, our JWT authorizer, or the caller's IAM signature. */
+const AUTHORIZATION_TYPES: Record<RouteAuth, apigw.AuthorizationType> = {
+  public: apigw.AuthorizationType.NONE,
+  customer: apigw.AuthorizationType.CUSTOM,
+  iam: apigw.AuthorizationType.IAM,
+};
+
+/**
+ * Routes that hash a password (argon2id, 19 MiB, in WebAssembly). Lambda gives CPU in proportion to memory,
+ * so these get 1 GB to keep a sign-up or log-in well under a second.
+ */
+const PASSWORD_HASHING_ROUTES: ReadonlySet<string> = new Set(['SignUp', 'LogIn', 'ConfirmPasswordReset']);
+const PASSWORD_HASHING_MEMORY_MB = 1024;
+
+/** Why each public route needs no authorizer (the APIG4 acknowledgement beside its method). */
+const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
+  ReceiveStripeWebhook:
+    'Stripe cannot present our JWT or a SigV4 signature: the handler verifies the Stripe-Signature HMAC (webhook secret, 300 s tolerance) ' +
+    'over the raw body and refuses anything else before reading it.',
+  GetOpenApi: 'serves the public API contract (no customer data); the function has no AWS access at all.',
+  VerifyEmail:
+    'is opened from the verification email, before the person can sign in anywhere: the single-use, 24-hour random token (stored hashed) ' +
+    'is the credential.',
+  RequestPasswordReset: 'is public by design: someone who forgot their password has no token; it answers 202 whatever the email, and the link goes only to the address.',
+  ConfirmPasswordReset: 'is public by design: the single-use reset token from the email is the credential.',
+  LogOut: 'is public by design: the refresh token in the body is the credential (it ends only its own session).',
+};
+const DEFAULT_PUBLIC_ROUTE_REASON = 'is public by design (signup/login/refresh/health); customer routes use the JWT Lambda authorizer.';
+
+/** What route functions are granted (lib/function-access.ts), and the settings every route echoes to clients. */
+export interface RouteTargets extends AccessTargets {
+  readonly settings: AccessTargets['settings'] & Pick<StackProSettings, 'frontendOrigin'>;
+}
+
+/** The route functions, keyed by route id, and the `iam` routes' methods (for the admin policy). */
+export interface RouteFunctions {
+  readonly functions: Readonly<Record<string, StackProFunction>>;
+  readonly adminMethods: readonly apigw.Method[];
+}
+
+/**
+ * One Lambda per route as a child of `scope` (the AccountApi) with the route id as its construct id, granted
+ * exactly its declared access, and its method on `api`: authorized by nothing, our JWT authorizer or IAM, as
+ * the route says. A function, not a construct of its own, so the construct paths (and logical ids) stay.
+ */
+export function addRouteFunctions(
+  scope: Construct,
+  api: apigw.RestApi,
+  routes: readonly RouteDefinition[],
+  authorizer: apigw.IAuthorizer,
+  targets: RouteTargets,
+): RouteFunctions {
+  // Parameters only: bodies are validated in the handlers (zod), which return field-level details.
+  const parameterValidator = api.addRequestValidator('ParameterValidator', {
+    requestValidatorName: 'request-parameters',
+    validateRequestParameters: true,
+    validateRequestBody: false,
+  });
+
+  const functions: Record<string, StackProFunction> = {};
+  const adminMethods: apigw.Method[] = [];
+  for (const route of routes) {
+    const fn = new StackProFunction(scope, route.id, {
+      handler: route.handler,
+      description: `${route.method} ${route.path}`,
+      memorySize: PASSWORD_HASHING_ROUTES.has(route.id) ? PASSWORD_HASHING_MEMORY_MB : undefined,
+      // Echoed to clients (customer URLs, links in emails); the rest comes with the route's access.
+      environment: { CUSTOMER_DOMAIN: targets.settings.customerDomain, FRONTEND_ORIGIN: targets.settings.frontendOrigin },
+    });
+    grantFunctionAccess(fn, route.id, route.access, targets);
+    functions[route.id] = fn;
+
+    const method = api.root.resourceForPath(route.path).addMethod(
+      route.method,
+      new apigw.LambdaIntegration(fn, { proxy: true, allowTestInvoke: false }),
+      {
+        operationName: route.id,
+        authorizationType: AUTHORIZATION_TYPES[route.auth],
+        authorizer: route.auth === 'customer' ? authorizer : undefined,
+        requestValidator: parameterValidator,
+        requestParameters: route.auth === 'public' ? undefined : { 'method.request.header.Authorization': true },
+      },
+    );
+    if (route.auth === 'iam') adminMethods.push(method);
+    if (route.auth === 'public') {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: `${route.id} ${PUBLIC_ROUTE_REASONS[route.id] ?? DEFAULT_PUBLIC_ROUTE_REASON}`,
+      });
+    }
+  }
+  return { functions, adminMethods };
+}
