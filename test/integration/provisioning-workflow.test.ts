@@ -126,7 +126,8 @@ function sentence(code: string): RegExp {
 }
 
 async function expectRolledBack(customer: { customerId: string; accessToken: string; subdomain: string }, reason: RegExp) {
-  const status = await settled(customer);
+  // The account says failed a moment before "Mark customer failed" logs its own end: wait for both.
+  const status = await settled(customer, settledWith('Mark customer failed'));
   expect(status.status).toBe('failed');
   expect(status.failureReason).toMatch(reason);
   // Only sentences we wrote: never an ARN, an account id or an AWS error text (issue 7, part 6).

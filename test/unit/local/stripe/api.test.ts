@@ -10,12 +10,12 @@ const header = (object: { lastResponse: { headers: unknown } }, name: string): s
 };
 const inAWeek = () => Math.floor(Date.now() / 1000) + 7 * DAY;
 
-async function trialingSubscription(stripe: Stripe, customerId = 'c-1') {
+async function trialingSubscription(stripe: Stripe, customerId = 'c-1', trialEnd = inAWeek()) {
   const customer = await stripe.customers.create({ email: `${customerId}@example.test`, metadata: { customerId } });
   const subscription = await stripe.subscriptions.create({
     customer: customer.id,
     items: [{ price: 'price_business_local' }],
-    trial_end: inAWeek(),
+    trial_end: trialEnd,
     trial_settings: { end_behavior: { missing_payment_method: 'pause' } },
     payment_settings: { save_default_payment_method: 'on_subscription' },
     metadata: { customerId },
@@ -29,7 +29,7 @@ describe('Stripe sandbox API through the real stripe-node client', () => {
     const stripe = stripeClient(sandbox);
     const trialEnd = inAWeek();
 
-    const { customer, subscription } = await trialingSubscription(stripe);
+    const { customer, subscription } = await trialingSubscription(stripe, 'c-1', trialEnd);
 
     expect(customer).toMatchObject({ object: 'customer', livemode: false, metadata: { customerId: 'c-1' } });
     expect(customer.id).toMatch(/^cus_[A-Za-z0-9]{14}$/);
