@@ -3,7 +3,6 @@ import path from 'node:path';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../lambdas/api/routes';
 import { PROVISION_CUSTOMER, WORKFLOWS } from '../statemachines/workflows';
 import { type ApiServer, startApiAdapter } from './api-adapter';
-import { billingSweepRoutes } from './billing-sweeps';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbLocal, ensureTable, startDynamoDbLocal } from './dynamodb-local';
 import { type EdgeServer, startEdgeServer } from './edge/server';
@@ -199,7 +198,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const edge: EdgeServer = await startEdgeServer({
       port: ports.edge,
       services: { ...sandbox?.services, states: stepFunctionsService(stepFunctions), secretsmanager: secretsManagerService(secrets) },
-      sandboxRoutes: { ...(sandbox?.routes ?? stripe.routes), ...scheduler.routes, ...billingSweepRoutes() },
+      sandboxRoutes: { ...(sandbox?.routes ?? stripe.routes), ...scheduler.routes },
       stripe: stripe.service,
     });
     stoppers.push(() => edge.close(), () => stepFunctions.shutdown(), () => secrets.settled());

@@ -2,7 +2,7 @@ import type { LambdaHandler } from '../../../local/handler-loader';
 import { startLocalScheduler } from '../../../local/scheduler';
 import type { ScheduledJob } from '../../../lambdas/scheduled/jobs';
 
-const job: ScheduledJob = { id: 'SweepThings', handler: 'scheduled/sweep-things', description: 'test', everyMinutes: 60, access: [] };
+const job: ScheduledJob = { id: 'SweepThings', handler: 'scheduled/sweep-things', description: 'test', everyMinutes: 60, access: [], onFailure: 'test' };
 
 function schedulerWith(handler: LambdaHandler, msPerMinute = 60_000) {
   const loadHandler = jest.fn(async () => handler);
