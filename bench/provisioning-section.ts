@@ -19,7 +19,7 @@ import {
   sleep,
   waitForExecutionEnd,
 } from './provisioning-common';
-import { loadAsl, loopTurn, type ModelBounds, modelBounds, POLL_WAITS } from './provisioning-model';
+import { emailSweepSeconds, type ModelBounds, modelBounds } from './provisioning-model';
 import { median, round } from './stats';
 import { printTable } from './table';
 
@@ -28,6 +28,8 @@ const COUNTER = path.join(__dirname, 'dynamodb-counter.mjs');
 const POLL_PAUSE_MS = 10;
 /** What one extra Lambda invocation is assumed to bill in real AWS (SDK round trips to AWS APIs, warm). */
 const ASSUMED_INVOCATION_MS = 200;
+/** The scheduled jobs' functions use StackProFunction's default memory (lib/stackpro-function.ts). */
+const SWEEP_MEMORY_MB = 256;
 
 export interface ProvisioningOptions {
   /** Signups measured one at a time (after one unmeasured warm-up signup). */
@@ -244,21 +246,16 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
   const signupWru = median(signupDdb.map((u) => u.wru));
   const signupRru = median(signupDdb.map((u) => u.rru));
 
-  // One more turn of the email verification loop, and what it costs (a not-yet-verified check).
-  const asl = loadAsl();
-  const turn = loopTurn(asl, POLL_WAITS.email);
-  const checkMs = median(histories.flatMap((h) => h.taskDurations.filter((t) => t.name === 'Check email verification').map((t) => t.ms)));
-  const stepWritesPerInvocation = median(
-    ok.map((run, i) => {
-      const rows = result.dynamoDb.filter((row) => row.customer === run.account.customerId && row.origin === 'provisioning/step');
-      return rows.reduce((sum, row) => sum + row.count, 0) / (histories[i]?.invocations ?? Number.NaN);
-    }),
-  );
-  const pollCost =
-    turn.states.length * PRICES.stepFunctionsPerTransition +
-    turn.tasks * (PRICES.lambdaPerRequest + (Math.ceil(checkMs) / 1000) * gb * PRICES.lambdaArmPerGbSecond) +
-    turn.tasks * stepWritesPerInvocation * PRICES.dynamoDbPerWru;
-  const hours72 = Math.round((72 * 3600) / model.waits.email);
+  // Email verification is no longer in the execution: the scheduled DKIM sweep (VerifyEmailDomains) checks every
+  // pending customer each run. Worst case for one signup: SES takes the full 72 h and this customer is the only
+  // one pending, so each run's whole invocation (request + the assumed round-trip time) is charged to it, plus
+  // its marker's share of the Query (at most 0.5 RRU: one eventually consistent read) and, at the end, the update
+  // and the marker's delete (1 WRU each). Its marker Put at activation is already among the steps' measured writes.
+  const sweepSeconds = emailSweepSeconds();
+  const sweepRuns = Math.ceil((72 * 3600) / sweepSeconds);
+  const perSweepRun =
+    PRICES.lambdaPerRequest + (ASSUMED_INVOCATION_MS / 1000) * (SWEEP_MEMORY_MB / 1024) * PRICES.lambdaArmPerGbSecond + 0.5 * PRICES.dynamoDbPerRru;
+  const verificationWorst = sweepRuns * perSweepRun + 2 * PRICES.dynamoDbPerWru;
 
   const usd = (value: number) => `$${value.toFixed(7)}`;
   printTable(
@@ -284,12 +281,13 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
   console.log(`   Memory: ${memory.mb} MB (${memory.source}). Request units: items < 1 KB / 4 KB; TransactWriteItems 2 WRU per item; eventually consistent reads 0.5 RRU.`);
   console.log('   Excluded: EC2, Route 53, SES, SSM (the product\'s cost), API Gateway and the sign-up/status Lambdas, CloudWatch Logs, X-Ray.');
   console.log(
-    `   Email verification: each more hourly check (not yet verified) is one more turn of ${turn.states.map((s) => `"${s}"`).join(' -> ')}:` +
-      ` ${turn.states.length} transitions, ${turn.tasks} invocation (${round(checkMs, 1)} ms measured), ${round(turn.tasks * stepWritesPerInvocation, 2)} write (its progress record; measured writes of step.ts per invocation) = ${usd(pollCost)}.`,
+    `   Email verification: no transitions (the execution ends after the welcome email). Worst case, SES verifying after 72 h:` +
+      ` ${sweepRuns} runs of the DKIM sweep (every ${sweepSeconds} s), each charged whole to this signup (1 request + ${ASSUMED_INVOCATION_MS} ms at ${SWEEP_MEMORY_MB} MB + 0.5 RRU)` +
+      ` = ${usd(perSweepRun)} per run, + 2 WRU at the end = ${usd(verificationWorst)} (assumed, not measured).`,
   );
   console.log(
-    `   With N such checks: transitions = ${transitions} + ${turn.states.length}N, cost = ${usd(total)} + N x ${usd(pollCost)};` +
-      ` 72 h of hourly checks (N = 72 h / ${model.waits.email} s = ${hours72}): ${transitions + turn.states.length * hours72} transitions, ${usd(total + hours72 * pollCost)} per signup.`,
+    `   Per signup: ${transitions} transitions, ${invocations} invocations, ${usd(total)} measured;` +
+      ` worst case with email verification: ${usd(total + verificationWorst)} (target: at most $0.001, issue 8).`,
   );
   if (Object.keys(result.refusedHosts).length > 0) console.log(`!! the loopback guard refused: ${JSON.stringify(result.refusedHosts)}`);
 
@@ -313,7 +311,7 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
       dynamoDbWru: wru,
       dynamoDbRru: rru,
       usd: Number(total.toPrecision(3)),
-      usdPerHourlyEmailCheck: Number(pollCost.toPrecision(3)),
+      usdWorstCaseWithEmailVerification: Number((total + verificationWorst).toPrecision(3)),
     },
   };
 }

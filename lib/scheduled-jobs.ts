@@ -25,7 +25,7 @@ export interface ScheduledJobsProps {
   readonly deprovision: sfn.IStateMachine;
   /** Where each job's failure alarm goes. */
   readonly topic: sns.ITopic;
-  readonly settings: Pick<StackProSettings, 'billingRetentionDays' | 'finalSnapshotRetentionDays'>;
+  readonly settings: Pick<StackProSettings, 'billingRetentionDays' | 'finalSnapshotRetentionDays' | 'customerDomain'>;
   /**
    * The jobs; tests may pass fewer.
    * @default SCHEDULED_JOBS
@@ -142,6 +142,22 @@ function grantJobAccess(access: ScheduledJobAccess, fn: StackProFunction, props:
         },
       );
       return { FINAL_SNAPSHOT_RETENTION_DAYS: String(props.settings.finalSnapshotRetentionDays) };
+    }
+    case 'email-verifications:check': {
+      // Query the EMAILVERIFY partition; set services.email on infrastructure items (conditional); delete markers.
+      iam.Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resourceArns: [table.tableArn] });
+      const customerDomain = props.settings.customerDomain;
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['ses:GetEmailIdentity'],
+          resources: [Stack.of(fn).formatArn({ service: 'ses', resource: 'identity', resourceName: `*.${customerDomain}` })],
+        }),
+      );
+      Validations.of(fn.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*.${customerDomain}]`,
+        reason: 'Each customer gets its own subdomain identity, made at provisioning time; the sweep may only read identities under the customer domain.',
+      });
+      return { TABLE_NAME: table.tableName };
     }
     default: {
       const unknown: never = access;

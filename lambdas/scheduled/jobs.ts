@@ -8,7 +8,9 @@ export type ScheduledJobAccess =
   /** Query the BILLINGLAPSE partition, read and update profiles, delete markers; Stripe keys; start DeprovisionCustomer only. */
   | 'billing-lapses:deprovision'
   /** Describe snapshots; delete only final backups tagged by the deprovision workflow. */
-  | 'final-snapshots:delete';
+  | 'final-snapshots:delete'
+  /** Query the EMAILVERIFY partition, update infrastructure items, delete markers; GetEmailIdentity on customer identities. */
+  | 'email-verifications:check';
 
 export interface ScheduledJob {
   /** Stable PascalCase id: the CDK construct id of the job's function and rule (never rename it). */
@@ -52,6 +54,15 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
     dailyAtUtc: { hour: 3, minute: 45 },
     access: ['final-snapshots:delete'],
     onFailure: 'DeleteExpiredSnapshots failed as a whole: expired final backups are kept (and cost) until it succeeds.',
+  },
+  {
+    // The DKIM sweep: one run for all pending customers replaces a wait loop in every provisioning execution.
+    id: 'VerifyEmailDomains',
+    handler: 'scheduled/verify-email-domains',
+    description: 'Marks customer email running once SES has verified its DKIM; gives up after 72 hours',
+    everyMinutes: 5,
+    access: ['email-verifications:check'],
+    onFailure: 'VerifyEmailDomains failed as a whole: customers whose email domain was verified still show email pending_verification until it succeeds.',
   },
 ];
 

@@ -1442,6 +1442,21 @@ describe('Scheduled jobs', () => {
     });
   });
 
+  it('runs the DKIM sweep every 5 minutes: Query/update/delete on the base table and GetEmailIdentity on customer identities only', () => {
+    const sweep = stack.scheduledJobs.functions.VerifyEmailDomains;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(sweep), 'Arn'] } })]),
+    });
+    const statements = statementsOfRole(logicalId(sweep.role!));
+    const actions = [...new Set(statements.flatMap((statement) => [statement.Action].flat()))].filter((action) => !/^(logs|xray):/.test(action)).sort();
+    expect(actions).toEqual(['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'ses:GetEmailIdentity']);
+    const read = statements.find((statement) => [statement.Action].flat().includes('ses:GetEmailIdentity'))!;
+    expect(text(read.Resource)).toContain(`identity/*.${cdkJson.context['stackpro:customerDomain']}`);
+    const table = statements.find((statement) => [statement.Action].flat().includes('dynamodb:Query'))!;
+    expect(JSON.stringify(table.Resource)).not.toContain('/index/');
+  });
+
   it('no other function reaches any index (grants name the base table only)', () => {
     const indexGrants = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
       JSON.stringify(policy).includes('/index/'),
