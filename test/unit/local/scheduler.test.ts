@@ -40,6 +40,19 @@ describe('local scheduler', () => {
     }
   });
 
+  it('runs a job on its own interval when the stack gives one (the DKIM sweep on the sandbox clock)', async () => {
+    jest.useFakeTimers();
+    try {
+      const handler = jest.fn(async () => 'ok');
+      const scheduler = startLocalScheduler({ jobs: [job], loadHandler: jest.fn(async () => handler), intervalMs: () => 200 });
+      await jest.advanceTimersByTimeAsync(200 * 3 + 5);
+      expect(handler).toHaveBeenCalledTimes(3);
+      scheduler.stop();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('never overlaps two runs of one job', async () => {
     let active = 0;
     let most = 0;
