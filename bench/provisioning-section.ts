@@ -20,6 +20,7 @@ import {
   waitForExecutionEnd,
 } from './provisioning-common';
 import { emailSweepSeconds, type ModelBounds, modelBounds } from './provisioning-model';
+import { EMAIL_CHECK_CONCURRENCY } from '../lambdas/services/verify-email-domains';
 import { median, round } from './stats';
 import { printTable } from './table';
 
@@ -207,7 +208,7 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
   );
   console.log(
     `   measured/critical-path = ${round(activeP50 / model.critical, 2)}; naive/measured = ${round(model.naive / activeP50, 2)}.` +
-      ` To email running: measured p50 ${round(median(email), 1)}, critical path ${model.criticalEmail}, naive ${model.naiveEmail} model s` +
+      ` To email running: measured p50 ${round(median(email), 1)}, model bound (at most; the DKIM sweep's phase is random) ${model.criticalEmail}, naive ${model.naiveEmail} model s` +
       ' (activation writes the services, email included, just before the status, so a poll may see email running first).',
   );
   for (const formula of model.formulas) console.log(`   - ${formula}`);
@@ -247,15 +248,19 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
   const signupRru = median(signupDdb.map((u) => u.rru));
 
   // Email verification is no longer in the execution: the scheduled DKIM sweep (VerifyEmailDomains) checks every
-  // pending customer each run. Worst case for one signup: SES takes the full 72 h and this customer is the only
-  // one pending, so each run's whole invocation (request + the assumed round-trip time) is charged to it, plus
-  // its marker's share of the Query (at most 0.5 RRU: one eventually consistent read) and, at the end, the update
-  // and the marker's delete (1 WRU each). Its marker Put at activation is already among the steps' measured writes.
+  // pending customer each run. Worst case for one signup: SES takes the full 72 h, so its marker is checked on
+  // every run: each check costs its marker's share of the Query (at most 0.5 RRU) and one GetEmailIdentity
+  // round trip of Lambda time, shared by the EMAIL_CHECK_CONCURRENCY calls in flight; at the end the update and
+  // the marker's delete (1 WRU each). Its marker Put at activation is already among the steps' measured writes.
+  // The sweep's own runs (1 request + one round trip each, found pending or not) are a fixed cost, not per signup.
   const sweepSeconds = emailSweepSeconds();
   const sweepRuns = Math.ceil((72 * 3600) / sweepSeconds);
-  const perSweepRun =
-    PRICES.lambdaPerRequest + (ASSUMED_INVOCATION_MS / 1000) * (SWEEP_MEMORY_MB / 1024) * PRICES.lambdaArmPerGbSecond + 0.5 * PRICES.dynamoDbPerRru;
-  const verificationWorst = sweepRuns * perSweepRun + 2 * PRICES.dynamoDbPerWru;
+  const sweepGb = SWEEP_MEMORY_MB / 1024;
+  const perCheck = 0.5 * PRICES.dynamoDbPerRru + (ASSUMED_INVOCATION_MS / 1000 / EMAIL_CHECK_CONCURRENCY) * sweepGb * PRICES.lambdaArmPerGbSecond;
+  const verificationWorst = sweepRuns * perCheck + 2 * PRICES.dynamoDbPerWru;
+  const runsPerMonth = (30 * 24 * 3600) / sweepSeconds;
+  const sweepFixedPerMonth =
+    runsPerMonth * (PRICES.lambdaPerRequest + (ASSUMED_INVOCATION_MS / 1000) * sweepGb * PRICES.lambdaArmPerGbSecond + 0.5 * PRICES.dynamoDbPerRru);
 
   const usd = (value: number) => `$${value.toFixed(7)}`;
   printTable(
@@ -282,8 +287,9 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
   console.log('   Excluded: EC2, Route 53, SES, SSM (the product\'s cost), API Gateway and the sign-up/status Lambdas, CloudWatch Logs, X-Ray.');
   console.log(
     `   Email verification: no transitions (the execution ends after the welcome email). Worst case, SES verifying after 72 h:` +
-      ` ${sweepRuns} runs of the DKIM sweep (every ${sweepSeconds} s), each charged whole to this signup (1 request + ${ASSUMED_INVOCATION_MS} ms at ${SWEEP_MEMORY_MB} MB + 0.5 RRU)` +
-      ` = ${usd(perSweepRun)} per run, + 2 WRU at the end = ${usd(verificationWorst)} (assumed, not measured).`,
+      ` checked by ${sweepRuns} runs of the DKIM sweep (every ${sweepSeconds} s), each check 0.5 RRU + ${ASSUMED_INVOCATION_MS} ms / ${EMAIL_CHECK_CONCURRENCY} in flight at ${SWEEP_MEMORY_MB} MB` +
+      ` = ${usd(perCheck)}, + 2 WRU at the end = ${usd(verificationWorst)} (assumed prices x counts, not measured).` +
+      ` The sweep's runs themselves, with or without pending customers: ${usd(sweepFixedPerMonth)} per month, not per signup.`,
   );
   console.log(
     `   Per signup: ${transitions} transitions, ${invocations} invocations, ${usd(total)} measured;` +
@@ -312,6 +318,7 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
       dynamoDbRru: rru,
       usd: Number(total.toPrecision(3)),
       usdWorstCaseWithEmailVerification: Number((total + verificationWorst).toPrecision(3)),
+      usdDkimSweepPerMonth: Number(sweepFixedPerMonth.toPrecision(3)),
     },
   };
 }
