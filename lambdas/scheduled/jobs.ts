@@ -1,5 +1,5 @@
 /**
- * Scheduled jobs: the one source of truth for the CDK stack (an EventBridge schedule and a Lambda per job)
+ * Scheduled jobs: the one source of truth for the CDK stack (per job an EventBridge schedule, a Lambda with its grants, and a failure alarm)
  * and the local stack's scheduler (local/scheduler.ts), so the two run the same handlers on the same rate.
  */
 export type ScheduledJobAccess =
