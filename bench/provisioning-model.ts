@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MODEL_SECONDS } from '../local/sandbox/clock';
+import { SCHEDULED_JOBS } from '../lambdas/scheduled/jobs';
 
 /**
  * The provisioning workflow's timing on the sandbox's model (local/sandbox/clock.ts, in model seconds)
@@ -47,12 +48,14 @@ export const POLL_WAITS = {
   dns: 'Wait for DNS change',
   agent: 'Wait for instance agent',
   deployment: 'Wait for deployment',
-  emailSoon: 'Wait a minute for email verification',
-  email: 'Wait for email verification',
 } as const;
 
-/** Checks of email verification one minute apart, before the loop waits an hour between checks. */
-const EMAIL_MINUTE_CHECKS = 10;
+/** The DKIM sweep's rate (lambdas/scheduled/jobs.ts), in seconds: email verification is no longer a loop in the ASL. */
+export function emailSweepSeconds(): number {
+  const job = SCHEDULED_JOBS.find((candidate) => candidate.id === 'VerifyEmailDomains');
+  if (!job) throw new Error('lambdas/scheduled/jobs.ts: no VerifyEmailDomains job');
+  return job.everyMinutes * 60;
+}
 
 export function waitSeconds(machine: AslMachine): Record<keyof typeof POLL_WAITS, number> {
   const states = allStates(machine);
@@ -92,7 +95,7 @@ export interface ModelBounds {
   readonly criticalContinuous: number;
   /** The same with the ASL's poll loops: each waits its Wait Seconds before it checks (the agent loop checks first). */
   readonly critical: number;
-  /** Signup to email `running`: DKIM verification is found at activation, or at the next hourly check. */
+  /** Signup to email `running`, at most: DKIM verification is found at activation, or by the next DKIM sweep run. */
   readonly criticalEmail: number;
   /** The same steps strictly one after another. */
   readonly naive: number;
@@ -150,15 +153,10 @@ export function modelBounds(machine: AslMachine = loadAsl()): ModelBounds {
   const agentDone = runningSeen + firstCheck(runningAt + m.ssmAgentOnline - runningSeen, w.agent, true);
   const deployed = agentDone + firstCheck(deploy, w.deployment, false);
   const critical = Math.max(dnsDone, deployed);
-  // Activation reads the identity; if not verified yet, the email loop checks at once, then every minute for
-  // EMAIL_MINUTE_CHECKS checks, then hourly.
-  const late = dkimVerifiedAt - critical;
-  const criticalEmail =
-    late <= 0
-      ? critical
-      : late <= w.emailSoon * (EMAIL_MINUTE_CHECKS - 1)
-        ? critical + firstCheck(late, w.emailSoon, true)
-        : critical + w.emailSoon * (EMAIL_MINUTE_CHECKS - 1) + firstCheck(late - w.emailSoon * (EMAIL_MINUTE_CHECKS - 1), w.email, false);
+  // Activation reads the identity; if not verified yet, the scheduled DKIM sweep (every `sweep` s, at a phase
+  // unrelated to the signup) finds it at the latest one sweep interval after SES verified it.
+  const sweep = emailSweepSeconds();
+  const criticalEmail = dkimVerifiedAt <= critical ? critical : dkimVerifiedAt + sweep;
 
   const naive = m.runInstancesLatency + m.instanceBoot + m.route53InSync + m.ssmAgentOnline + deploy;
   const naiveEmail = naive + m.sesDkimVerification;
@@ -177,8 +175,8 @@ export function modelBounds(machine: AslMachine = loadAsl()): ModelBounds {
       `with the ASL Wait granularity (Wait Seconds: instance ${w.instance}, DNS ${w.dns}, agent ${w.agent}, deployment ${w.deployment}; each loop waits before its first check, except the agent loop)` +
         ` = ${launched} + ${w.instance}*ceil(${m.instanceBoot}/${w.instance}) + max(${w.dns}*ceil(${m.route53InSync}/${w.dns}),` +
         ` ${w.agent}*ceil(max(0, ${runningAt + m.ssmAgentOnline} - ${runningSeen})/${w.agent}) + ${w.deployment}*ceil(${deploy}/${w.deployment})) = ${critical}`,
-      `email running = active if sesDkimVerification (${dkimVerifiedAt}, from identity creation) <= active, else active + ${w.emailSoon}*ceil((${dkimVerifiedAt} - active)/${w.emailSoon})` +
-        ` while within ${EMAIL_MINUTE_CHECKS} checks a minute apart (hourly after) = ${criticalEmail}`,
+      `email running <= active if sesDkimVerification (${dkimVerifiedAt}, from identity creation) <= active, else sesDkimVerification + the DKIM sweep's interval (${sweep})` +
+        ` = ${criticalEmail}`,
       `naive = runInstancesLatency + instanceBoot + route53InSync + ssmAgentOnline + ssmCommandPending + ssmCommandDuration` +
         ` = ${m.runInstancesLatency} + ${m.instanceBoot} + ${m.route53InSync} + ${m.ssmAgentOnline} + ${m.ssmCommandPending} + ${m.ssmCommandDuration} = ${naive};` +
         ` to email running + sesDkimVerification ${m.sesDkimVerification} = ${naiveEmail}`,

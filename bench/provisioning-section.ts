@@ -19,7 +19,8 @@ import {
   sleep,
   waitForExecutionEnd,
 } from './provisioning-common';
-import { loadAsl, loopTurn, type ModelBounds, modelBounds, POLL_WAITS } from './provisioning-model';
+import { emailSweepSeconds, type ModelBounds, modelBounds } from './provisioning-model';
+import { EMAIL_CHECK_CONCURRENCY } from '../lambdas/services/verify-email-domains';
 import { median, round } from './stats';
 import { printTable } from './table';
 
@@ -28,6 +29,8 @@ const COUNTER = path.join(__dirname, 'dynamodb-counter.mjs');
 const POLL_PAUSE_MS = 10;
 /** What one extra Lambda invocation is assumed to bill in real AWS (SDK round trips to AWS APIs, warm). */
 const ASSUMED_INVOCATION_MS = 200;
+/** The scheduled jobs' functions use StackProFunction's default memory (lib/stackpro-function.ts). */
+const SWEEP_MEMORY_MB = 256;
 
 export interface ProvisioningOptions {
   /** Signups measured one at a time (after one unmeasured warm-up signup). */
@@ -205,7 +208,7 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
   );
   console.log(
     `   measured/critical-path = ${round(activeP50 / model.critical, 2)}; naive/measured = ${round(model.naive / activeP50, 2)}.` +
-      ` To email running: measured p50 ${round(median(email), 1)}, critical path ${model.criticalEmail}, naive ${model.naiveEmail} model s` +
+      ` To email running: measured p50 ${round(median(email), 1)}, model bound (at most; the DKIM sweep's phase is random) ${model.criticalEmail}, naive ${model.naiveEmail} model s` +
       ' (activation writes the services, email included, just before the status, so a poll may see email running first).',
   );
   for (const formula of model.formulas) console.log(`   - ${formula}`);
@@ -244,21 +247,20 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
   const signupWru = median(signupDdb.map((u) => u.wru));
   const signupRru = median(signupDdb.map((u) => u.rru));
 
-  // One more turn of the email verification loop, and what it costs (a not-yet-verified check).
-  const asl = loadAsl();
-  const turn = loopTurn(asl, POLL_WAITS.email);
-  const checkMs = median(histories.flatMap((h) => h.taskDurations.filter((t) => t.name === 'Check email verification').map((t) => t.ms)));
-  const stepWritesPerInvocation = median(
-    ok.map((run, i) => {
-      const rows = result.dynamoDb.filter((row) => row.customer === run.account.customerId && row.origin === 'provisioning/step');
-      return rows.reduce((sum, row) => sum + row.count, 0) / (histories[i]?.invocations ?? Number.NaN);
-    }),
-  );
-  const pollCost =
-    turn.states.length * PRICES.stepFunctionsPerTransition +
-    turn.tasks * (PRICES.lambdaPerRequest + (Math.ceil(checkMs) / 1000) * gb * PRICES.lambdaArmPerGbSecond) +
-    turn.tasks * stepWritesPerInvocation * PRICES.dynamoDbPerWru;
-  const hours72 = Math.round((72 * 3600) / model.waits.email);
+  // Email verification is no longer in the execution: the scheduled DKIM sweep (VerifyEmailDomains) checks every
+  // pending customer each run. Worst case for one signup: SES takes the full 72 h, so its marker is checked on
+  // every run: each check costs its marker's share of the Query (at most 0.5 RRU) and one GetEmailIdentity
+  // round trip of Lambda time, shared by the EMAIL_CHECK_CONCURRENCY calls in flight; at the end the update and
+  // the marker's delete (1 WRU each). Its marker Put at activation is already among the steps' measured writes.
+  // The sweep's own runs (1 request + one round trip each, found pending or not) are a fixed cost, not per signup.
+  const sweepSeconds = emailSweepSeconds();
+  const sweepRuns = Math.ceil((72 * 3600) / sweepSeconds);
+  const sweepGb = SWEEP_MEMORY_MB / 1024;
+  const perCheck = 0.5 * PRICES.dynamoDbPerRru + (ASSUMED_INVOCATION_MS / 1000 / EMAIL_CHECK_CONCURRENCY) * sweepGb * PRICES.lambdaArmPerGbSecond;
+  const verificationWorst = sweepRuns * perCheck + 2 * PRICES.dynamoDbPerWru;
+  const runsPerMonth = (30 * 24 * 3600) / sweepSeconds;
+  const sweepFixedPerMonth =
+    runsPerMonth * (PRICES.lambdaPerRequest + (ASSUMED_INVOCATION_MS / 1000) * sweepGb * PRICES.lambdaArmPerGbSecond + 0.5 * PRICES.dynamoDbPerRru);
 
   const usd = (value: number) => `$${value.toFixed(7)}`;
   printTable(
@@ -284,12 +286,14 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
   console.log(`   Memory: ${memory.mb} MB (${memory.source}). Request units: items < 1 KB / 4 KB; TransactWriteItems 2 WRU per item; eventually consistent reads 0.5 RRU.`);
   console.log('   Excluded: EC2, Route 53, SES, SSM (the product\'s cost), API Gateway and the sign-up/status Lambdas, CloudWatch Logs, X-Ray.');
   console.log(
-    `   Email verification: each more hourly check (not yet verified) is one more turn of ${turn.states.map((s) => `"${s}"`).join(' -> ')}:` +
-      ` ${turn.states.length} transitions, ${turn.tasks} invocation (${round(checkMs, 1)} ms measured), ${round(turn.tasks * stepWritesPerInvocation, 2)} write (its progress record; measured writes of step.ts per invocation) = ${usd(pollCost)}.`,
+    `   Email verification: no transitions (the execution ends after the welcome email). Worst case, SES verifying after 72 h:` +
+      ` checked by ${sweepRuns} runs of the DKIM sweep (every ${sweepSeconds} s), each check 0.5 RRU + ${ASSUMED_INVOCATION_MS} ms / ${EMAIL_CHECK_CONCURRENCY} in flight at ${SWEEP_MEMORY_MB} MB` +
+      ` = ${usd(perCheck)}, + 2 WRU at the end = ${usd(verificationWorst)} (assumed prices x counts, not measured).` +
+      ` The sweep's runs themselves, with or without pending customers: ${usd(sweepFixedPerMonth)} per month, not per signup.`,
   );
   console.log(
-    `   With N such checks: transitions = ${transitions} + ${turn.states.length}N, cost = ${usd(total)} + N x ${usd(pollCost)};` +
-      ` 72 h of hourly checks (N = 72 h / ${model.waits.email} s = ${hours72}): ${transitions + turn.states.length * hours72} transitions, ${usd(total + hours72 * pollCost)} per signup.`,
+    `   Per signup: ${transitions} transitions, ${invocations} invocations, ${usd(total)} measured;` +
+      ` worst case with email verification: ${usd(total + verificationWorst)} (target: at most $0.001, issue 8).`,
   );
   if (Object.keys(result.refusedHosts).length > 0) console.log(`!! the loopback guard refused: ${JSON.stringify(result.refusedHosts)}`);
 
@@ -313,7 +317,8 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
       dynamoDbWru: wru,
       dynamoDbRru: rru,
       usd: Number(total.toPrecision(3)),
-      usdPerHourlyEmailCheck: Number(pollCost.toPrecision(3)),
+      usdWorstCaseWithEmailVerification: Number((total + verificationWorst).toPrecision(3)),
+      usdDkimSweepPerMonth: Number(sweepFixedPerMonth.toPrecision(3)),
     },
   };
 }

@@ -4,7 +4,6 @@ import type { Construct } from 'constructs';
 import { AccountApi } from './account-api';
 import { AlarmTopic } from './alarm-topic';
 import { BillingAlarms } from './billing-alarms';
-import { BillingSweeps } from './billing-sweeps';
 import { ClientRateLimits } from './client-rate-limits';
 import { CustomerInstances } from './customer-instances';
 import { CustomerTable } from './customer-table';
@@ -43,7 +42,6 @@ export class StackProStack extends Stack {
   readonly lifecycleAlarms: LifecycleAlarms;
   readonly accountApi: AccountApi;
   readonly scheduledJobs: ScheduledJobs;
-  readonly billingSweeps: BillingSweeps;
   readonly billingAlarms: BillingAlarms;
   readonly clientRateLimits: ClientRateLimits;
 
@@ -84,13 +82,6 @@ export class StackProStack extends Stack {
       stateMachines: this.lifecycle.stateMachines,
       topic: this.alarmTopic.topic,
     });
-    this.billingSweeps = new BillingSweeps(this, 'BillingSweeps', {
-      table: this.customerTable.table,
-      stripeKeys: this.stripeKeys,
-      deprovision: this.lifecycle.stateMachines.DeprovisionCustomer,
-      topic: this.alarmTopic.topic,
-      settings,
-    });
     this.billingAlarms = new BillingAlarms(this, 'BillingAlarms', { topic: this.alarmTopic.topic });
     // Last: its routes start the provisioning and lifecycle state machines.
     this.accountApi = new AccountApi(this, 'AccountApi', {
@@ -106,8 +97,14 @@ export class StackProStack extends Stack {
       frontendOrigin: settings.frontendOrigin,
     });
 
-    // Hourly clean-up of signups whose email was never verified (lambdas/scheduled/jobs.ts).
-    this.scheduledJobs = new ScheduledJobs(this, 'ScheduledJobs', { table: this.customerTable.table });
+    // The EventBridge schedules of lambdas/scheduled/jobs.ts: abandoned signups, the daily billing sweeps.
+    this.scheduledJobs = new ScheduledJobs(this, 'ScheduledJobs', {
+      table: this.customerTable.table,
+      stripeKeys: this.stripeKeys,
+      deprovision: this.lifecycle.stateMachines.DeprovisionCustomer,
+      topic: this.alarmTopic.topic,
+      settings,
+    });
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the account API (the frontend calls this)',

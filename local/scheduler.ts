@@ -12,6 +12,11 @@ export interface LocalSchedulerOptions {
    * Real milliseconds per scheduled minute. @default 60_000 (the jobs' own rates)
    */
   readonly msPerMinute?: number;
+  /**
+   * A job's own interval in real ms, overriding `everyMinutes * msPerMinute` (undefined: no override). The
+   * local stack uses it for jobs that wait on modelled AWS durations, so they follow the sandbox's clock.
+   */
+  readonly intervalMs?: (job: ScheduledJob) => number | undefined;
 }
 
 export interface LocalScheduler {
@@ -68,7 +73,7 @@ export function startLocalScheduler(options: LocalSchedulerOptions): LocalSchedu
   const timers = options.jobs.map((job) =>
     setInterval(() => {
       run(job.id).catch((error: unknown) => console.error(`[scheduler] ${job.id} failed:`, error instanceof Error ? error.message : error));
-    }, job.everyMinutes * msPerMinute),
+    }, options.intervalMs?.(job) ?? job.everyMinutes * msPerMinute),
   );
   for (const timer of timers) timer.unref();
 

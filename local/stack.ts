@@ -3,7 +3,6 @@ import path from 'node:path';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../lambdas/api/routes';
 import { PROVISION_CUSTOMER, WORKFLOWS } from '../statemachines/workflows';
 import { type ApiServer, startApiAdapter } from './api-adapter';
-import { billingSweepRoutes } from './billing-sweeps';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbLocal, ensureTable, startDynamoDbLocal } from './dynamodb-local';
 import { type EdgeServer, startEdgeServer } from './edge/server';
@@ -32,6 +31,11 @@ import { startLocalScheduler } from './scheduler';
 import { SCHEDULED_JOBS } from '../lambdas/scheduled/jobs';
 import { rateLimitSettingsFromEnv, type RateLimitSettings } from './api-gateway/rate-limiter';
 import { StepFunctionsEngine, stateMachineArn, type TimeOverrides } from './step-functions/engine';
+
+/** Scheduled jobs whose rate follows the sandbox's time scale (they wait for modelled AWS durations). */
+const SANDBOX_CLOCK_JOBS: ReadonlySet<string> = new Set(['VerifyEmailDomains']);
+/** Never busier than this, even on the instant profile (time scale 0). */
+const MIN_JOB_INTERVAL_MS = 100;
 
 export interface LocalStackOptions {
   /** API port. @default PORT, else 3000 */
@@ -194,12 +198,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // LocalStack has no Stripe: in that mode Stripe still runs here, on its own.
     const stripe = sandbox?.stripe ?? createStripeSandbox(path.join(dataDir, 'sandbox'), clock, stripeSettings);
     // The EventBridge schedules (lambdas/scheduled/jobs.ts), with a control to run a job for any moment.
-    const scheduler = startLocalScheduler({ jobs: SCHEDULED_JOBS, loadHandler });
+    // The DKIM sweep waits on SES's modelled verification time, so it runs on the sandbox's clock (every 5
+    // model minutes: about 200 ms on the fast profile, 5 minutes on realistic); the others at their real rates.
+    const scheduler = startLocalScheduler({
+      jobs: SCHEDULED_JOBS,
+      loadHandler,
+      intervalMs: (job) => (SANDBOX_CLOCK_JOBS.has(job.id) ? Math.max(MIN_JOB_INTERVAL_MS, clock.workflowMs(job.everyMinutes * 60)) : undefined),
+    });
     stoppers.push(async () => scheduler.stop());
     const edge: EdgeServer = await startEdgeServer({
       port: ports.edge,
       services: { ...sandbox?.services, states: stepFunctionsService(stepFunctions), secretsmanager: secretsManagerService(secrets) },
-      sandboxRoutes: { ...(sandbox?.routes ?? stripe.routes), ...scheduler.routes, ...billingSweepRoutes() },
+      sandboxRoutes: { ...(sandbox?.routes ?? stripe.routes), ...scheduler.routes },
       stripe: stripe.service,
     });
     stoppers.push(() => edge.close(), () => stepFunctions.shutdown(), () => secrets.settled());

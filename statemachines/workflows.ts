@@ -86,7 +86,6 @@ export const PROVISION_CUSTOMER: WorkflowDefinition = {
     step('CheckDeployment', 'check-deployment', ['ssm:read']),
     step('ActivateCustomer', 'activate-customer', ['ses:read-identity']),
     step('SendWelcomeEmail', 'send-welcome-email', ['table:read', 'ses:send']),
-    step('CheckEmailVerification', 'check-email-verification', ['table:read', 'ses:read-identity']),
     step('RemoveDnsRecords', 'remove-dns-records', ['route53:records']),
     step('DeleteEmailIdentity', 'delete-email-identity', ['ses:delete-identity']),
     step('TerminateInstances', 'terminate-instances', ['ec2:describe', 'ec2:terminate']),

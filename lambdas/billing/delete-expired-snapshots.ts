@@ -1,10 +1,16 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { ScheduledEvent } from 'aws-lambda';
+import { z } from 'zod';
 import { logger } from '../observability';
+import type { ScheduledEvent } from '../scheduled/jobs';
 import { deleteExpiredSnapshots } from '../services/delete-expired-snapshots';
 
-/** EventBridge schedule (lib/billing-sweeps.ts): deletes final backups older than their retention. */
+const Event = z.object({ time: z.iso.datetime({ offset: true }) });
+
+/**
+ * Scheduled daily (lambdas/scheduled/jobs.ts): deletes final backups older than their retention. The clock is the event's `time`, so a run can be
+ * asked for any moment (the local stack's `POST /_sandbox/schedules/run`).
+ */
 export const handler = middy<ScheduledEvent>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async () => deleteExpiredSnapshots(Date.now()));
+  .handler(async (event) => deleteExpiredSnapshots(Date.parse(Event.parse(event).time)));

@@ -26,4 +26,8 @@ export const METRICS = {
   finalSnapshotsDeleted: 'FinalSnapshotsDeleted',
   /** A sweep item that failed (the sweep goes on with the others and retries it next run). */
   billingSweepErrors: 'BillingSweepErrors',
+  /** Customer email domains the DKIM sweep found verified (email service now `running`). */
+  emailDomainsVerified: 'EmailDomainsVerified',
+  /** Customer email domains still unverified 72 hours after activation: the sweep stopped checking. */
+  emailVerificationAbandoned: 'EmailVerificationAbandoned',
 } as const;

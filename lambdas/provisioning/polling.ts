@@ -7,7 +7,6 @@ export const POLL_LIMITS = {
   dnsInSync: 40, // x 15 s
   agentOnline: 60, // x 10 s
   deployment: 90, // x 10 s
-  emailVerified: 80, // x 1 h: SES gives up on DKIM after 72 h
 } as const;
 
 /** The poll counter that loops carry in their state, starting absent. */

@@ -20,6 +20,12 @@ export const keys = {
    */
   billingLapse: (suspendedAt: string, customerId: string) => ({ pk: 'BILLINGLAPSE', sk: `${suspendedAt}#${customerId}` }),
   billingLapsePartition: 'BILLINGLAPSE',
+  /**
+   * A live customer whose email domain SES has not verified yet (DKIM, up to 72 h): one partition, one item
+   * per customer, so the scheduled DKIM sweep Queries them all instead of scanning the table.
+   */
+  emailVerification: (customerId: string) => ({ pk: 'EMAILVERIFY', sk: customerId }),
+  emailVerificationPartition: 'EMAILVERIFY',
   /** Email uniqueness and login credentials. GetItem by normalised email. */
   credentials: (normalizedEmail: string) => ({ pk: `EMAIL#${normalizedEmail}`, sk: 'CREDENTIALS' }),
   /** Subdomain uniqueness. */

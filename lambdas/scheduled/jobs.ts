@@ -1,10 +1,16 @@
 /**
- * Scheduled jobs: the one source of truth for the CDK stack (an EventBridge schedule and a Lambda per job)
+ * Scheduled jobs: the one source of truth for the CDK stack (per job an EventBridge schedule, a Lambda with its grants, and a failure alarm)
  * and the local stack's scheduler (local/scheduler.ts), so the two run the same handlers on the same rate.
  */
 export type ScheduledJobAccess =
   /** Query the sparse PendingVerification index; GetItem; delete items in transactions. */
-  'abandoned-signups:remove';
+  | 'abandoned-signups:remove'
+  /** Query the BILLINGLAPSE partition, read and update profiles, delete markers; Stripe keys; start DeprovisionCustomer only. */
+  | 'billing-lapses:deprovision'
+  /** Describe snapshots; delete only final backups tagged by the deprovision workflow. */
+  | 'final-snapshots:delete'
+  /** Query the EMAILVERIFY partition, update infrastructure items, delete markers; GetEmailIdentity on customer identities. */
+  | 'email-verifications:check';
 
 export interface ScheduledJob {
   /** Stable PascalCase id: the CDK construct id of the job's function and rule (never rename it). */
@@ -12,9 +18,13 @@ export interface ScheduledJob {
   /** Path under `lambdas/` without extension; that module exports `handler(event: ScheduledEvent)`. */
   readonly handler: string;
   readonly description: string;
-  /** How often it runs. */
+  /** How often it runs (the local scheduler's rate; in AWS too unless `dailyAtUtc` pins the time of day). */
   readonly everyMinutes: number;
+  /** In AWS, once a day at this UTC time (a cron rule) instead of a rate; `everyMinutes` must then be 1440. */
+  readonly dailyAtUtc?: { readonly hour: number; readonly minute: number };
   readonly access: readonly ScheduledJobAccess[];
+  /** The description of the alarm raised when a run fails as a whole (what it costs and what to do). */
+  readonly onFailure: string;
 }
 
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
@@ -24,6 +34,35 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
     description: 'Removes accounts whose email was not verified within 7 days',
     everyMinutes: 60,
     access: ['abandoned-signups:remove'],
+    onFailure: 'RemoveAbandonedSignups failed as a whole: unverified signups keep their email and subdomain reserved until it succeeds.',
+  },
+  {
+    // Was BillingSweeps/SweepLapsedAccounts (lib/billing-sweeps.ts) before the one jobs table.
+    id: 'SweepLapsedAccounts',
+    handler: 'billing/sweep-lapsed-accounts',
+    description: 'Daily: deprovisions accounts suspended for billing longer than the retention period',
+    everyMinutes: 24 * 60,
+    dailyAtUtc: { hour: 3, minute: 15 },
+    access: ['billing-lapses:deprovision'],
+    onFailure: 'SweepLapsedAccounts failed as a whole: lapsed accounts keep running (and costing) until it succeeds.',
+  },
+  {
+    id: 'DeleteExpiredSnapshots',
+    handler: 'billing/delete-expired-snapshots',
+    description: 'Daily: deletes final backup snapshots older than their retention',
+    everyMinutes: 24 * 60,
+    dailyAtUtc: { hour: 3, minute: 45 },
+    access: ['final-snapshots:delete'],
+    onFailure: 'DeleteExpiredSnapshots failed as a whole: expired final backups are kept (and cost) until it succeeds.',
+  },
+  {
+    // The DKIM sweep: one run for all pending customers replaces a wait loop in every provisioning execution.
+    id: 'VerifyEmailDomains',
+    handler: 'scheduled/verify-email-domains',
+    description: 'Marks customer email running once SES has verified its DKIM; gives up after 72 hours',
+    everyMinutes: 5,
+    access: ['email-verifications:check'],
+    onFailure: 'VerifyEmailDomains failed as a whole: customers whose email domain was verified still show email pending_verification until it succeeds.',
   },
 ];
 

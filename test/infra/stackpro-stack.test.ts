@@ -151,8 +151,8 @@ describe('CustomerTable', () => {
 describe('Lambda functions', () => {
   it('has one function per route, plus the authorizer, one per distinct workflow step id, one per scheduled job, the signing-key generator and rotator', () => {
     expect(Object.keys(stack.accountApi.routeFunctions).sort()).toEqual(ROUTES.map((route) => route.id).sort());
-    // + the two billing sweeps (lib/billing-sweeps.ts), the key generator and rotator
-    const ours = 1 + ROUTES.length + DISTINCT_STEPS.length + SCHEDULED_JOBS.length + 2 + 2;
+    // + the key generator and rotator (the billing sweeps are scheduled jobs)
+    const ours = 1 + ROUTES.length + DISTINCT_STEPS.length + SCHEDULED_JOBS.length + 2;
     // + the custom resource provider framework's own function
     template.resourceCountIs('AWS::Lambda::Function', ours + 1);
   });
@@ -738,7 +738,7 @@ describe('Workflow steps', () => {
         expect(text(statement.Resource)).not.toMatch(/instance|volume/);
       }
     }
-    const sweepRole = logicalId(stack.billingSweeps.expiredSnapshots.role!);
+    const sweepRole = logicalId(stack.scheduledJobs.functions.DeleteExpiredSnapshots.role!);
     expect(grantsOf('ec2:DescribeSnapshots').filter((grant) => grant.role !== sweepRole).map((grant) => grant.statement.Resource)).toEqual(stepsWith('ec2:snapshot').map(() => '*'));
   });
 
@@ -1108,8 +1108,8 @@ describe('ProvisioningAlarms', () => {
   });
 
   it('notifies a topic that refuses unencrypted publishing, and outputs its ARN', () => {
-    // 4 for provisioning, 3 per lifecycle workflow, 3 for the billing sweeps, 2 for the Stripe webhook.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4 + 3 * LIFECYCLE_WORKFLOWS.length + 3 + 2);
+    // 4 for provisioning, 3 per lifecycle workflow, 1 per scheduled job + the billing sweeps' failed items, 2 for the Stripe webhook.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4 + 3 * LIFECYCLE_WORKFLOWS.length + SCHEDULED_JOBS.length + 1 + 2);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -1191,7 +1191,7 @@ describe('StripeKeys', () => {
         return logicalId(fn.role!);
       }),
       // The lapse sweep cancels lapsed subscriptions.
-      logicalId(stack.billingSweeps.lapsedAccounts.role!),
+      logicalId(stack.scheduledJobs.functions.SweepLapsedAccounts.role!),
     ];
     expect(readers.sort()).toEqual(declared.sort());
     expect(declared).toHaveLength(6);
@@ -1317,7 +1317,7 @@ describe('IAM least privilege', () => {
         .filter(({ statement }) => text(statement.Resource).includes(machine))
         .map(({ role }) => role);
       // Plus the lapse sweep, for DeprovisionCustomer only.
-      const sweep = workflow.id === 'DeprovisionCustomer' ? [logicalId(stack.billingSweeps.lapsedAccounts.role!)] : [];
+      const sweep = workflow.id === 'DeprovisionCustomer' ? [logicalId(stack.scheduledJobs.functions.SweepLapsedAccounts.role!)] : [];
       expect(starters.sort()).toEqual([...ROUTES.filter((route) => route.access.includes('lifecycle:start')).map((route) => logicalId(routeFunction(route.id).role!)), ...sweep].sort());
       expect(starters.sort()).toEqual([logicalId(routeFunction('ReceiveStripeWebhook').role!), ...sweep].sort());
     }
@@ -1436,6 +1436,30 @@ describe('Scheduled jobs', () => {
     expect(JSON.stringify(query.Resource)).not.toContain('*');
   });
 
+  it.each(SCHEDULED_JOBS.map((job) => [job.id]))('%s alarms on the shared topic when a run fails', (jobId) => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack.scheduledJobs.functions[jobId]) } }],
+      AlarmActions: [{ Ref: logicalId(stack.alarmTopic.topic) }],
+    });
+  });
+
+  it('runs the DKIM sweep every 5 minutes: Query/update/delete on the base table and GetEmailIdentity on customer identities only', () => {
+    const sweep = stack.scheduledJobs.functions.VerifyEmailDomains;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(sweep), 'Arn'] } })]),
+    });
+    const statements = statementsOfRole(logicalId(sweep.role!));
+    const actions = [...new Set(statements.flatMap((statement) => [statement.Action].flat()))].filter((action) => !/^(logs|xray):/.test(action)).sort();
+    expect(actions).toEqual(['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'ses:GetEmailIdentity']);
+    const read = statements.find((statement) => [statement.Action].flat().includes('ses:GetEmailIdentity'))!;
+    expect(text(read.Resource)).toContain(`identity/*.${cdkJson.context['stackpro:customerDomain']}`);
+    const table = statements.find((statement) => [statement.Action].flat().includes('dynamodb:Query'))!;
+    expect(JSON.stringify(table.Resource)).not.toContain('/index/');
+  });
+
   it('no other function reaches any index (grants name the base table only)', () => {
     const indexGrants = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
       JSON.stringify(policy).includes('/index/'),
@@ -1451,30 +1475,31 @@ describe('BillingSweeps', () => {
   }
 
   it.each([
-    ['lapsedAccounts', 'cron(15 3 * * ? *)'],
-    ['expiredSnapshots', 'cron(45 3 * * ? *)'],
-  ] as const)('runs %s daily from an EventBridge schedule', (sweep, schedule) => {
+    ['SweepLapsedAccounts', 'cron(15 3 * * ? *)'],
+    ['DeleteExpiredSnapshots', 'cron(45 3 * * ? *)'],
+  ] as const)('runs %s daily from an EventBridge schedule (a job of the one jobs table)', (sweep, schedule) => {
+    expect(SCHEDULED_JOBS.map((job) => job.id)).toContain(sweep);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: schedule,
-      Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.billingSweeps[sweep]), 'Arn'] } })]),
+      Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.scheduledJobs.functions[sweep]), 'Arn'] } })]),
     });
   });
 
   it('the lapse sweep can Query and update the table (never Scan), read the Stripe keys and start only DeprovisionCustomer', () => {
-    expect(ownActions(stack.billingSweeps.lapsedAccounts)).toEqual(
+    expect(ownActions(stack.scheduledJobs.functions.SweepLapsedAccounts)).toEqual(
       ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'states:StartExecution'].sort(),
     );
-    const starts = statementsOfRole(logicalId(stack.billingSweeps.lapsedAccounts.role!)).filter((statement) => [statement.Action].flat().includes('states:StartExecution'));
+    const starts = statementsOfRole(logicalId(stack.scheduledJobs.functions.SweepLapsedAccounts.role!)).filter((statement) => [statement.Action].flat().includes('states:StartExecution'));
     expect(starts.map((statement) => statement.Resource)).toEqual([{ Ref: logicalId(stack.lifecycle.stateMachines.DeprovisionCustomer) }]);
-    expect(environmentOf(stack.billingSweeps.lapsedAccounts)).toMatchObject({ BILLING_RETENTION_DAYS: String(cdkJson.context['stackpro:billingRetentionDays']) });
+    expect(environmentOf(stack.scheduledJobs.functions.SweepLapsedAccounts)).toMatchObject({ BILLING_RETENTION_DAYS: String(cdkJson.context['stackpro:billingRetentionDays']) });
   });
 
   it('the snapshot sweep deletes only final backups tagged by the deprovision workflow, after stackpro:finalSnapshotRetentionDays', () => {
-    expect(ownActions(stack.billingSweeps.expiredSnapshots)).toEqual(['ec2:DeleteSnapshot', 'ec2:DescribeSnapshots']);
-    const [deletion] = statementsOfRole(logicalId(stack.billingSweeps.expiredSnapshots.role!)).filter((statement) => [statement.Action].flat().includes('ec2:DeleteSnapshot'));
+    expect(ownActions(stack.scheduledJobs.functions.DeleteExpiredSnapshots)).toEqual(['ec2:DeleteSnapshot', 'ec2:DescribeSnapshots']);
+    const [deletion] = statementsOfRole(logicalId(stack.scheduledJobs.functions.DeleteExpiredSnapshots.role!)).filter((statement) => [statement.Action].flat().includes('ec2:DeleteSnapshot'));
     expect(deletion.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro', 'aws:ResourceTag/Purpose': 'final-backup' } });
     expect(text(deletion.Resource)).toContain('::snapshot/*');
-    expect(environmentOf(stack.billingSweeps.expiredSnapshots)).toMatchObject({ FINAL_SNAPSHOT_RETENTION_DAYS: String(cdkJson.context['stackpro:finalSnapshotRetentionDays']) });
+    expect(environmentOf(stack.scheduledJobs.functions.DeleteExpiredSnapshots)).toMatchObject({ FINAL_SNAPSHOT_RETENTION_DAYS: String(cdkJson.context['stackpro:finalSnapshotRetentionDays']) });
   });
 
   it.each([METRICS.stripeWebhookSecretUnset, METRICS.stripeEventIgnored, METRICS.billingSweepErrors])('alarms on %s as the Lambdas emit it', (metricName) => {

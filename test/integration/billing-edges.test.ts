@@ -97,7 +97,9 @@ async function instanceOf(customer: Live) {
   return body.instances as any[];
 }
 
-const sweep = (name: string, now: number) => edge('POST', '/_sandbox/billing/sweep', { sweep: name, now: new Date(now).toISOString() });
+// The daily billing sweeps are scheduled jobs (lambdas/scheduled/jobs.ts): run one now, as if the clock said `now`.
+const SWEEP_JOBS = { 'lapsed-accounts': 'SweepLapsedAccounts', 'expired-snapshots': 'DeleteExpiredSnapshots' } as const;
+const sweep = (name: keyof typeof SWEEP_JOBS, now: number) => edge('POST', '/_sandbox/schedules/run', { job: SWEEP_JOBS[name], time: new Date(now).toISOString() });
 
 describe('adding a card after the trial ended without one', () => {
   it('trial ends without a card -> suspended -> add card -> active again, without waiting for an invoice', async () => {
@@ -239,7 +241,8 @@ describe('the retention sweeps', () => {
   });
 
   it('refuses a malformed sweep request with 400', async () => {
-    expect((await edge('POST', '/_sandbox/billing/sweep', { sweep: 'everything' })).status).toBe(400);
-    expect((await edge('POST', '/_sandbox/billing/sweep', { sweep: 'lapsed-accounts', now: 'yesterday' })).status).toBe(400);
+    expect((await edge('POST', '/_sandbox/schedules/run', { job: 'everything' })).status).toBe(400);
+    expect((await edge('POST', '/_sandbox/schedules/run', { job: 'SweepLapsedAccounts', time: 'yesterday' })).status).toBe(400);
+    expect((await edge('POST', '/_sandbox/billing/sweep', { sweep: 'lapsed-accounts' })).status).toBe(404);
   });
 });

@@ -69,15 +69,15 @@ async function settled(customer: { customerId: string; accessToken: string }, un
   }, 60_000, 'provisioning to settle');
 }
 /**
- * Settled: failed, or active with email verified and the last step logged, and no step still running. (An
- * identity verified before activation shows email running between steps, before the welcome email.)
+ * Settled: failed, or active with the last step (the welcome email) logged, email verified (by activation, or
+ * later by the scheduled DKIM sweep, VerifyEmailDomains), and no step still running.
  */
 const defaultSettled = (body: any) =>
   body.provisioning?.currentStep === null &&
   (body.status === 'failed' ||
     (body.status === 'active' &&
       body.services?.email === 'running' &&
-      body.provisioning.steps.some((step: { name: string; endedAt?: string }) => step.name === 'Check email verification' && step.endedAt)));
+      body.provisioning.steps.some((step: { name: string; endedAt?: string }) => step.name === 'Send welcome email' && step.endedAt)));
 
 async function fault(service: string, action: string, error: string, times: number) {
   const res = await edge('POST', '/_sandbox/faults', { service, action, error, times });
@@ -152,13 +152,16 @@ describe('provisioning workflow on the sandbox', () => {
   it('takes a signup to active with a subdomain, an IP, the apps deployed and a welcome email', async () => {
     const signup = newSignup({ plan: 'business' });
     const created = (await signUpVerified(signup, { base: stack.apiUrl, edge: stack.edgeUrl })).body;
-    const status = await expectActive(created, settledWith('Check email verification'));
+    const status = await expectActive(created, settledWith('Send welcome email'));
     expect(status.provisioning.currentStep).toBeNull();
-    // The email step writes its log entry just after it marks the service running: wait for the full story.
-    const names = ['Start provisioning', 'Launch instance', 'Check instance', 'Create email identity', 'Publish DKIM records', 'Set up billing', 'Point subdomain at instance', 'Check DNS change', 'Check instance agent', 'Deploy applications', 'Check deployment', 'Activate customer', 'Send welcome email', 'Check email verification'];
+    // The execution ends after the welcome email; email verification is the scheduled sweep's, not a step.
+    const names = ['Start provisioning', 'Launch instance', 'Check instance', 'Create email identity', 'Publish DKIM records', 'Set up billing', 'Point subdomain at instance', 'Check DNS change', 'Check instance agent', 'Deploy applications', 'Check deployment', 'Activate customer', 'Send welcome email'];
     const story = await settled(created, (body) => defaultSettled(body) && names.every((name) => body.provisioning.steps.some((s: { name: string }) => s.name === name)));
     expect(story.provisioning.steps.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(names));
     expect(story.provisioning.steps.every((s: { status: string; endedAt?: string }) => s.status === 'succeeded' && s.endedAt)).toBe(true);
+    // Email running came from activation or the DKIM sweep, which the local scheduler runs on the sandbox's clock.
+    const schedules = (await edge('GET', '/_sandbox/schedules')).body as { jobs: { id: string; lastRun: { ok: boolean } | null }[] };
+    expect(schedules.jobs).toContainEqual(expect.objectContaining({ id: 'VerifyEmailDomains', lastRun: expect.objectContaining({ ok: true }) }));
     const held = await holdings(created.customerId, created.subdomain);
     expect(held.instances[0]).toMatchObject({ instanceType: 't3.small' });
     expect(held.records.filter((r) => r.type === 'CNAME')).toHaveLength(3);

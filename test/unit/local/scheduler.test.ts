@@ -2,7 +2,7 @@ import type { LambdaHandler } from '../../../local/handler-loader';
 import { startLocalScheduler } from '../../../local/scheduler';
 import type { ScheduledJob } from '../../../lambdas/scheduled/jobs';
 
-const job: ScheduledJob = { id: 'SweepThings', handler: 'scheduled/sweep-things', description: 'test', everyMinutes: 60, access: [] };
+const job: ScheduledJob = { id: 'SweepThings', handler: 'scheduled/sweep-things', description: 'test', everyMinutes: 60, access: [], onFailure: 'test' };
 
 function schedulerWith(handler: LambdaHandler, msPerMinute = 60_000) {
   const loadHandler = jest.fn(async () => handler);
@@ -35,6 +35,19 @@ describe('local scheduler', () => {
       scheduler.stop();
       await jest.advanceTimersByTimeAsync(60 * 10 * 3);
       expect(handler).toHaveBeenCalledTimes(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('runs a job on its own interval when the stack gives one (the DKIM sweep on the sandbox clock)', async () => {
+    jest.useFakeTimers();
+    try {
+      const handler = jest.fn(async () => 'ok');
+      const scheduler = startLocalScheduler({ jobs: [job], loadHandler: jest.fn(async () => handler), intervalMs: () => 200 });
+      await jest.advanceTimersByTimeAsync(200 * 3 + 5);
+      expect(handler).toHaveBeenCalledTimes(3);
+      scheduler.stop();
     } finally {
       jest.useRealTimers();
     }

@@ -2,7 +2,7 @@ import { DescribeInstancesCommand, EC2Client, TerminateInstancesCommand } from '
 import { GetEmailIdentityCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as activate } from '../../../lambdas/provisioning/activate-customer';
 import { handler as checkAgent } from '../../../lambdas/provisioning/check-ssm-agent';
@@ -74,6 +74,24 @@ describe('Activate and notify', () => {
     const profile = table.ddb.commandCalls(UpdateCommand).find((c) => isProfile(c.args[0].input))!.args[0].input;
     expect(profile.ExpressionAttributeValues).toMatchObject({ ':status': 'active', ':execution': ctx.executionName });
     expect(profile.ConditionExpression).toContain('provisioningExecutionName = :execution');
+  });
+
+  it('leaves an unverified email domain to the DKIM sweep: one pending marker, kept with its first start time on a retry', async () => {
+    ses.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: false });
+    await activate(input);
+    const [put] = table.ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
+    expect(put.Item).toMatchObject({ pk: 'EMAILVERIFY', sk: ctx.customerId, customerId: ctx.customerId, identity: 'acme.x' });
+    expect(Date.parse(String(put.Item!.startedAt))).not.toBeNaN();
+    expect(put.ConditionExpression).toBe('attribute_not_exists(pk)');
+    // A retried step finds the marker already there: not an error, the first start time stays.
+    table.ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    await expect(activate(input)).resolves.toEqual({ status: 'active', email: 'pending_verification' });
+  });
+
+  it('writes no marker when the domain is already verified', async () => {
+    ses.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: true });
+    await expect(activate(input)).resolves.toEqual({ status: 'active', email: 'running' });
+    expect(table.ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 
   it('refuses to activate for an execution that is no longer in charge', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { LambdaHandler } from '../../../local/handler-loader';
 import { StepFunctionsEngine, stateMachineArn } from '../../../local/step-functions/engine';
 import type { ExecutionRecord } from '../../../local/step-functions/execution-store';
+import { loadDefinition } from '../../../statemachines/definition-loader';
 import { PROVISION_CUSTOMER } from '../../../statemachines/workflows';
 
 /**
@@ -45,7 +46,6 @@ beforeEach(() => {
     'provisioning/check-deployment': poll({ commandId: 'cmd-1' }, 3),
     'provisioning/activate-customer': fake({ status: 'active', email: 'pending_verification' }),
     'provisioning/send-welcome-email': fake({ sent: true }),
-    'provisioning/check-email-verification': poll({}, 2),
     'billing/cancel-subscription': fake({ cancelled: true }),
     'provisioning/remove-dns-records': fake({ removed: [] }),
     'provisioning/delete-email-identity': fake({ deleted: true }),
@@ -84,12 +84,13 @@ describe('ProvisionCustomer state machine', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(rollbackCalls()).toEqual([]);
     expect(calls[0]).toBe('provisioning/start-provisioning');
-    // Activation waits for both parallel stages; the email check is last.
+    // Activation waits for both parallel stages; the welcome email is last (DKIM is the scheduled sweep's job).
     const activated = calls.indexOf('provisioning/activate-customer');
     for (const before of ['provisioning/check-deployment', 'provisioning/check-dns-change', 'billing/set-up-billing', 'provisioning/publish-dkim-records']) {
       expect(calls.lastIndexOf(before)).toBeLessThan(activated);
     }
-    expect(calls.at(-1)).toBe('provisioning/check-email-verification');
+    expect(calls.at(-1)).toBe('provisioning/send-welcome-email');
+    expect(calls.filter((handlerPath) => handlerPath === 'provisioning/activate-customer')).toHaveLength(1);
     expect(calledWith('provisioning/check-instance').map((i) => i.polls)).toEqual([0, 1]);
     expect(calledWith('provisioning/check-deployment').map((i) => i.polls)).toEqual([0, 1, 2]);
     // Steps get ids only, and the values earlier steps produced.
@@ -191,12 +192,14 @@ describe('ProvisionCustomer state machine', () => {
     expect(calledWith('provisioning/send-welcome-email').at(-1)).toMatchObject({ giveUp: true, error: { Error: 'MessageRejected' } });
   });
 
-  it('stays live when the email domain never verifies: the check gives up, the stack stays', async () => {
-    fakes['provisioning/check-email-verification'].mockRejectedValue(named('StepTimeoutError'));
-
+  it('ends right after the welcome email while the email domain is still unverified: no wait loop per customer', async () => {
     const execution = await run();
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(rollbackCalls()).toEqual([]);
+    expect(calledWith('provisioning/activate-customer')).toHaveLength(1);
+    expect(Object.keys(PROVISION_CUSTOMER.steps).some((arn) => arn.includes('EmailVerification'))).toBe(false);
+    const { States } = loadDefinition(PROVISION_CUSTOMER);
+    expect(States['Send welcome email'].Next).toBe('Customer is live');
+    expect(Object.keys(States).filter((name) => /verif/i.test(name))).toEqual([]);
   });
 });

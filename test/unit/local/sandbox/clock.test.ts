@@ -46,7 +46,7 @@ describe('scaledTimeOverrides', () => {
     expect(waitTimeOverrides).toMatchObject({
       'Wait for instance to boot': 50,
       'Wait for DNS change': 150,
-      'Wait for email verification': 36000,
+      'Wait for deployment': 100,
     });
   });
 
