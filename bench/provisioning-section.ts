@@ -250,7 +250,7 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
   const checkMs = median(histories.flatMap((h) => h.taskDurations.filter((t) => t.name === 'Check email verification').map((t) => t.ms)));
   const stepWritesPerInvocation = median(
     ok.map((run, i) => {
-      const rows = result.dynamoDb.filter((row) => row.customer === run.account.customerId && row.origin === 'provisioning/step');
+      const rows = result.dynamoDb.filter((row) => row.customer === run.account.customerId && row.origin === 'workflows/step-kit');
       return rows.reduce((sum, row) => sum + row.count, 0) / (histories[i]?.invocations ?? Number.NaN);
     }),
   );

@@ -1,7 +1,7 @@
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { route53 } from '../clients/route53';
 import { config } from '../config';
-import { provisioningStep, StepContext } from '../provisioning/step';
+import { workflowStep, StepContext } from '../workflows/step-kit';
 import { assertLifecycleOwner } from './ownership';
 
 /**
@@ -10,7 +10,7 @@ import { assertLifecycleOwner } from './ownership';
  * would serve a stranger's server under the customer's name. The DKIM records stay (email identity and
  * data are kept); resume points the subdomain at the instance's new IP again. No A record is success.
  */
-export const handler = provisioningStep('Park subdomain', StepContext, async ({ customerId, executionName }) => {
+export const handler = workflowStep('Park subdomain', StepContext, async ({ customerId, executionName }) => {
   const customer = await assertLifecycleOwner(customerId, executionName);
   const name = customer.subdomain.toLowerCase();
   const listed = await route53.send(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CustomerStatus } from '../core/customer';
-import { provisioningStep, type StepOutcome } from '../provisioning/step';
+import { workflowStep, type StepOutcome } from '../workflows/step-kit';
 import { InstanceNotFoundError } from './errors';
 import { findCustomerInstance, type InstanceState, requestStop, stateOf } from './instances';
 import { ClaimContext, claimOrFail } from './ownership';
@@ -28,7 +28,7 @@ interface StopRequested {
  * instance (recorded by provisioning, or found by its Customer tag). Already stopping or stopped is
  * fine; a pending one is stopped by the check loop once it runs. Nothing is deleted.
  */
-export const handler = provisioningStep('Stop instance', Input, async (input): Promise<StepOutcome<StopRequested>> => {
+export const handler = workflowStep('Stop instance', Input, async (input): Promise<StepOutcome<StopRequested>> => {
   const customer = await claimOrFail(input, SUSPENDABLE, 'suspend');
   const instance = await findCustomerInstance(input.customerId);
   if (!instance?.InstanceId) {

@@ -2,7 +2,7 @@ import { DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-e
 import { z } from 'zod';
 import { ec2 } from '../clients/ec2';
 import { config } from '../config';
-import { StepContext, provisioningStep } from './step';
+import { StepContext, workflowStep } from '../workflows/step-kit';
 import { InstanceCapacityError } from './errors';
 
 const Input = StepContext.extend({
@@ -24,7 +24,7 @@ const LIVE_STATES = ['pending', 'running'];
  * instance already tagged for this attempt is reused. InsufficientInstanceCapacity in one subnet (AZ)
  * moves on to the next.
  */
-export const handler = provisioningStep('Launch instance', Input, async ({ customerId, attempt, instanceType, plan }) => {
+export const handler = workflowStep('Launch instance', Input, async ({ customerId, attempt, instanceType, plan }) => {
   const existing = await ec2.send(
     new DescribeInstancesCommand({
       Filters: [

@@ -2,7 +2,7 @@ import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, type Re
 import { z } from 'zod';
 import { route53 } from '../clients/route53';
 import { config } from '../config';
-import { StepContext, provisioningStep } from './step';
+import { StepContext, workflowStep } from '../workflows/step-kit';
 
 const Input = StepContext.extend({ subdomain: z.string().min(1) });
 
@@ -14,7 +14,7 @@ const bare = (name: string) => name.replace(/\.$/, '').toLowerCase();
  * and the DKIM CNAMEs), read from the zone so DELETE names their exact current values. Nothing there is
  * success: the step is idempotent.
  */
-export const handler = provisioningStep('Roll back', Input, async ({ subdomain }) => {
+export const handler = workflowStep('Roll back', Input, async ({ subdomain }) => {
   const target = subdomain.toLowerCase();
   const doomed: ResourceRecordSet[] = [];
   // Route 53 lists in reversed-label order (com.example.acme._domainkey...), so everything at or under

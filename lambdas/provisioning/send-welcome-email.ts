@@ -5,7 +5,7 @@ import { config } from '../config';
 import { getCustomer } from '../repositories/accounts';
 import { markWelcomeEmailSent } from '../repositories/customer-status';
 import { failRunningSteps } from '../repositories/provisioning-log';
-import { StepContext, provisioningStep } from './step';
+import { StepContext, workflowStep } from '../workflows/step-kit';
 import { CustomerNotFoundError } from './errors';
 import { welcomeEmail } from './welcome-email';
 import { describeFailure } from './failure-messages';
@@ -21,7 +21,7 @@ const Input = StepContext.extend({
  * between can at worst repeat it, never lose it; a retry after the mark sends nothing. A welcome email
  * that cannot be sent does not undo a live stack: the step is logged as failed and provisioning goes on.
  */
-export const handler = provisioningStep('Send welcome email', Input, async ({ customerId, executionName, giveUp, error }) => {
+export const handler = workflowStep('Send welcome email', Input, async ({ customerId, executionName, giveUp, error }) => {
   if (giveUp) {
     const message = `Not sent: ${error ? describeFailure(error, { customerId, executionName }) : 'unknown error'}`;
     await failRunningSteps(customerId, executionName, message);

@@ -1,0 +1,67 @@
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { TransientError, errorKind, isTransient } from '../core/transient-errors';
+import { logger, traceHandler } from '../observability';
+import { recordStep } from '../repositories/provisioning-log';
+import { describeError } from '../provisioning/failure-messages';
+
+/** What every step receives besides its own fields: whose provisioning this is, and which execution. */
+export const StepContext = z.object({
+  customerId: z.string().min(1),
+  executionName: z.string().min(1),
+  /** The state's name and the workflow's id, added to every Lambda Task by statemachines/definition-loader.ts. */
+  stepName: z.string().min(1).optional(),
+  workflowId: z.string().min(1).optional(),
+});
+export type StepContext = z.infer<typeof StepContext>;
+
+/** A step's result, with a short sentence for the customer's provisioning log. */
+export interface StepOutcome<O> {
+  readonly output: O;
+  /** `running` for a poll that is not done yet (the log shows the step as in progress). */
+  readonly status?: 'running' | 'succeeded' | 'failed';
+  readonly message?: string;
+}
+
+/**
+ * Wraps one workflow step: validates its input, records its progress in the customer's provisioning log
+ * under `logName` (what the customer and support read), and lets typed errors through by name so the
+ * state machine's Retry and Catch can match them.
+ */
+export function workflowStep<S extends z.ZodType<StepContext>, O>(
+  logName: string,
+  schema: S,
+  run: (input: z.infer<S>) => Promise<StepOutcome<O>>,
+): (event: unknown, context?: Context) => Promise<O> {
+  return traced(logName, async (event, context) => {
+    // Every log line of this invocation carries this function's name and request id.
+    if (context) logger.addContext(context);
+    const input = schema.parse(event) as z.infer<S>;
+    const { customerId, executionName } = input;
+    const step = input.stepName ?? logName;
+    try {
+      const outcome = await run(input);
+      await recordStep(customerId, executionName, step, outcome.status ?? 'succeeded', outcome.message, new Date(), input.workflowId);
+      return outcome.output;
+    } catch (error) {
+      const transient = isTransient(error);
+      logger.warn('Provisioning step failed', { customerId, executionName, step, errorName: errorKind(error), transient });
+      // Retries may still fix it; the log says what happened last. Rollback marks the step failed for good.
+      await recordStep(customerId, executionName, step, 'running', `Attempt failed: ${describeError(error, { customerId, executionName, step })}`, new Date(), input.workflowId).catch(() => undefined);
+      // One name for everything worth retrying, so each Task's Retry is the one standard policy.
+      throw transient ? new TransientError(errorKind(error), { cause: error }) : error;
+    }
+  });
+}
+
+/**
+ * Each step invocation in its own X-Ray subsegment named for the state, annotated with ids only (never PII),
+ * so `annotation.customerId = "..."` finds every step of a customer's provisioning. Malformed input is traced too.
+ */
+function traced<O>(logName: string, handle: (event: unknown, context?: Context) => Promise<O>): (event: unknown, context?: Context) => Promise<O> {
+  return (event, context) => {
+    const ids = StepContext.safeParse(event).data;
+    const step = ids?.stepName ?? logName;
+    return traceHandler(step, { customerId: ids?.customerId, executionName: ids?.executionName, step }, () => handle(event, context));
+  };
+}
