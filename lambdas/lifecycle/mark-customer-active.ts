@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailServiceState } from '../provisioning/activate-customer';
+import { emailServiceState } from '../provisioning/email-service-state';
 import { workflowStep, StepContext } from '../workflows/step-kit';
 import { applyLifecycleTransition } from '../repositories/customer-status';
 import { updateInfrastructure } from '../repositories/infrastructure';

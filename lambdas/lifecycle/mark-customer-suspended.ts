@@ -3,7 +3,7 @@ import { putLapseMarker } from '../repositories/billing-lapses';
 import { applyLifecycleTransition } from '../repositories/customer-status';
 import { updateInfrastructure } from '../repositories/infrastructure';
 import { CustomerNotFoundError, CustomerStatusConflictError, StaleExecutionError } from './errors';
-import { SuspensionReason } from './stop-instance';
+import { SuspensionReason } from './suspension-reason';
 
 const Input = StepContext.extend({ reason: SuspensionReason });
 

@@ -1,6 +1,4 @@
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
-import { route53 } from '../clients/route53';
-import { config } from '../config';
+import { deleteRecords } from '../provisioning/dns';
 import { workflowStep, StepContext } from '../workflows/step-kit';
 import { assertLifecycleOwner } from './ownership';
 
@@ -13,16 +11,7 @@ import { assertLifecycleOwner } from './ownership';
 export const handler = workflowStep('Park subdomain', StepContext, async ({ customerId, executionName }) => {
   const customer = await assertLifecycleOwner(customerId, executionName);
   const name = customer.subdomain.toLowerCase();
-  const listed = await route53.send(
-    new ListResourceRecordSetsCommand({ HostedZoneId: config.hostedZoneId(), StartRecordName: name, StartRecordType: 'A', MaxItems: 1 }),
-  );
-  const record = listed.ResourceRecordSets?.find((r) => r.Type === 'A' && r.Name?.replace(/\.$/, '').toLowerCase() === name);
-  if (!record) return { output: { parked: false }, message: `${name} had no A record` };
-  await route53.send(
-    new ChangeResourceRecordSetsCommand({
-      HostedZoneId: config.hostedZoneId(),
-      ChangeBatch: { Comment: `StackPro suspend: park ${name}`, Changes: [{ Action: 'DELETE', ResourceRecordSet: record }] },
-    }),
-  );
+  const parked = await deleteRecords({ name, type: 'A' }, `StackPro suspend: park ${name}`);
+  if (parked.length === 0) return { output: { parked: false }, message: `${name} had no A record` };
   return { output: { parked: true }, message: `${name} no longer points at the released IP` };
 });

@@ -1,6 +1,6 @@
 import { CreateSnapshotCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from '../clients/ec2';
-import { CUSTOMER_TAG } from '../provisioning/launch-instance';
+import { CUSTOMER_TAG } from '../provisioning/instance-tags';
 import { workflowStep, StepContext, type StepOutcome } from '../workflows/step-kit';
 import { updateInfrastructure } from '../repositories/infrastructure';
 import { SnapshotFailedError } from './errors';

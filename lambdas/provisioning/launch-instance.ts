@@ -4,16 +4,13 @@ import { ec2 } from '../clients/ec2';
 import { config } from '../config';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 import { InstanceCapacityError } from './errors';
+import { ATTEMPT_TAG, CUSTOMER_TAG } from './instance-tags';
 
 const Input = StepContext.extend({
   attempt: z.number().int().positive(),
   instanceType: z.enum(['t3.micro', 't3.small', 't3.medium']),
   plan: z.string().min(1),
 });
-
-/** The tags that let rollback find an instance even when the launch result was lost. */
-export const CUSTOMER_TAG = 'Customer';
-export const ATTEMPT_TAG = 'ProvisioningAttempt';
 
 const LIVE_STATES = ['pending', 'running'];
 

@@ -1,7 +1,7 @@
 import { DescribeInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from '../clients/ec2';
 import { StepContext, workflowStep } from '../workflows/step-kit';
-import { CUSTOMER_TAG } from './launch-instance';
+import { CUSTOMER_TAG } from './instance-tags';
 
 /**
  * Rollback "Terminate instance": finds the customer's instances by their Customer tag, so one whose
