@@ -1,6 +1,6 @@
 import type { CustomerStatus } from '../core/customer';
 import { workflowStep } from '../workflows/step-kit';
-import { claimLifecycle, getLifecycleCustomer } from '../repositories/customer-status';
+import { claimLifecycle, getLifecycleCustomer } from '../repositories/customer-lifecycle';
 import { billingStanding } from './billing-standing';
 import { CustomerNotFoundError } from './errors';
 import { ClaimContext } from './ownership';

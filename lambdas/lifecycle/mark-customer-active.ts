@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { emailServiceState } from '../provisioning/email-service-state';
 import { workflowStep, StepContext } from '../workflows/step-kit';
-import { applyLifecycleTransition } from '../repositories/customer-status';
+import { applyLifecycleTransition } from '../repositories/customer-lifecycle';
 import { updateInfrastructure } from '../repositories/infrastructure';
 import { CustomerNotFoundError, CustomerStatusConflictError, StaleExecutionError } from './errors';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { workflowStep, StepContext } from '../workflows/step-kit';
-import { applyLifecycleTransition, getLifecycleCustomer } from '../repositories/customer-status';
+import { applyLifecycleTransition, getLifecycleCustomer } from '../repositories/customer-lifecycle';
 import { CustomerNotFoundError } from './errors';
 
 const Input = StepContext.extend({ snapshotId: z.string().min(1).nullable() });

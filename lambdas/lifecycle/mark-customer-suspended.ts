@@ -1,6 +1,6 @@
 import { workflowStep, StepContext } from '../workflows/step-kit';
 import { putLapseMarker } from '../repositories/billing-lapses';
-import { applyLifecycleTransition } from '../repositories/customer-status';
+import { applyLifecycleTransition } from '../repositories/customer-lifecycle';
 import { updateInfrastructure } from '../repositories/infrastructure';
 import { CustomerNotFoundError, CustomerStatusConflictError, StaleExecutionError } from './errors';
 import { SuspensionReason } from './suspension-reason';

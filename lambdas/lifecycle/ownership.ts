@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CustomerStatus } from '../core/customer';
-import { claimLifecycle, getLifecycleCustomer, type LifecycleCustomer } from '../repositories/customer-status';
+import { claimLifecycle, getLifecycleCustomer, type LifecycleCustomer } from '../repositories/customer-lifecycle';
 import { StepContext } from '../workflows/step-kit';
 import { CustomerNotFoundError, CustomerStatusConflictError, StaleExecutionError } from './errors';
 

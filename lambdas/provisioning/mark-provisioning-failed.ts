@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { METRICS } from '../core/metric-names';
 import { metrics } from '../observability';
-import { setProvisioningOutcome } from '../repositories/customer-status';
+import { setProvisioningOutcome } from '../repositories/customer-lifecycle';
 import { failRunningSteps } from '../repositories/provisioning-log';
 import { describeFailure } from './failure-messages';
 import { StepContext, workflowStep } from '../workflows/step-kit';
