@@ -7,6 +7,9 @@ const transform: Config['transform'] = { '^.+\\.(t|j)s$': ['@swc/jest', {}] };
 const transformIgnorePatterns = ['/node_modules/(?!(jose|@middy)/)'];
 
 const config: Config = {
+  // Two test files at once: integration files mostly wait on their local stacks, so two of them share the
+  // 2-core CI machine well (one worker, Jest's default there, runs them strictly one after another).
+  maxWorkers: 2,
   projects: [
     {
       displayName: 'unit',

@@ -1,8 +1,8 @@
 // Preloaded (`node --import`) into the local stack by the provisioning bench (sections 4-5) only, when
 // BENCH_DDB_COUNTS_FILE is set: counts every DynamoDB request the stack's code sends (the AWS SDK's
 // http.request with an `x-amz-target: DynamoDB_20120810.<Operation>` header), attributed to
-// - the code that sent it: the innermost `lambdas/{provisioning,billing}/<file>.ts` (workflow steps) or
-//   `lambdas/api/<route>.ts` frame of the (async) stack trace (`provisioning/step`: the progress record every step writes), else `other`;
+// - the code that sent it: the innermost `lambdas/{provisioning,billing,workflows}/<file>.ts` (workflow steps) or
+//   `lambdas/api/<route>.ts` frame of the (async) stack trace (`workflows/step-kit`: the progress record every step writes), else `other`;
 // - the customer: the first `CUSTOMER#<id>` in the request body (keys of the profile, infrastructure and
 //   provisioning-log items), else `-`;
 // - what DynamoDB bills for it: strongly consistent or not (reads), and the number of items of a
@@ -35,8 +35,8 @@ if (file) {
   };
 
   const originOf = (stack) => {
-    // The innermost frame first: `step` is the progress record every step writes (recordStep in step.ts).
-    const workflow = /lambdas[/\\](provisioning|billing)[/\\]([\w-]+)\.ts/.exec(stack);
+    // The innermost frame first: `step` is the progress record every step writes (recordStep in workflows/step-kit.ts).
+    const workflow = /lambdas[/\\](provisioning|billing|workflows)[/\\]([\w-]+)\.ts/.exec(stack);
     if (workflow) return `${workflow[1]}/${workflow[2]}`;
     const api = /lambdas[/\\]api[/\\]([\w-]+)\.ts/.exec(stack.replace(/lambdas[/\\]api[/\\]http\.ts/g, ''));
     if (api) return `api/${api[1]}`;

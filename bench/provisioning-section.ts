@@ -325,7 +325,7 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
 
 /** DynamoDB requests sent by a workflow step's code (bench/dynamodb-counter.mjs origins). */
 function isWorkflowStep(origin: string): boolean {
-  return origin.startsWith('provisioning/') || origin.startsWith('billing/');
+  return origin.startsWith('provisioning/') || origin.startsWith('billing/') || origin.startsWith('workflows/');
 }
 
 function sumOf(values: readonly number[]): number {

@@ -1,7 +1,7 @@
 import { headerValue } from './headers';
 import { route } from './http';
 import { PayloadTooLargeError } from '../core/errors';
-import { receiveStripeWebhook } from '../services/receive-stripe-webhook';
+import { receiveStripeWebhook } from '../billing/stripe-webhook';
 import { MAX_BODY_BYTES } from './validation';
 
 /**

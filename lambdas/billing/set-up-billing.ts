@@ -4,7 +4,7 @@ import { config } from '../config';
 import { getCustomer } from '../repositories/accounts';
 import { saveBillingSnapshot } from '../repositories/billing';
 import { CustomerNotFoundError } from '../provisioning/errors';
-import { StepContext, provisioningStep } from '../provisioning/step';
+import { StepContext, workflowStep } from '../workflows/step-kit';
 import { snapshotOf } from './stripe-snapshot';
 
 const Input = StepContext.extend({ attempt: z.number().int().positive() });
@@ -15,7 +15,7 @@ const Input = StepContext.extend({ attempt: z.number().int().positive() });
  * pauses it at the trial's end). Idempotency keys make a retried step create nothing twice; an attempt
  * after a rollback (which cancelled the old subscription) gets a new subscription, same Stripe customer.
  */
-export const handler = provisioningStep('Set up billing', Input, async ({ customerId, attempt }) => {
+export const handler = workflowStep('Set up billing', Input, async ({ customerId, attempt }) => {
   const customer = await getCustomer(customerId);
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
   const stripe = await getStripe();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nextPoll, Polls } from '../provisioning/polling';
-import { provisioningStep, StepContext } from '../provisioning/step';
+import { workflowStep, StepContext } from '../workflows/step-kit';
 import { InstanceLostError } from './errors';
 import { describeInstance, requestStart, stateOf } from './instances';
 import { assertLifecycleOwner } from './ownership';
@@ -13,7 +13,7 @@ const Input = StepContext.extend({ instanceId: z.string().min(1), polls: Polls }
  * (a new one: EC2 releases it on stop). A stopped instance (it was still stopping) is started again.
  * Stops early when a workflow started later (a suspension) owns the account.
  */
-export const handler = provisioningStep('Wait until running', Input, async ({ customerId, executionName, instanceId, polls }) => {
+export const handler = workflowStep('Wait until running', Input, async ({ customerId, executionName, instanceId, polls }) => {
   const next = nextPoll(polls, LIFECYCLE_POLL_LIMITS.instanceStarted, `Instance ${instanceId} running`);
   await assertLifecycleOwner(customerId, executionName);
   const instance = await describeInstance(instanceId);

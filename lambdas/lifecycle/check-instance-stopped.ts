@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nextPoll, Polls } from '../provisioning/polling';
-import { provisioningStep, StepContext } from '../provisioning/step';
+import { workflowStep, StepContext } from '../workflows/step-kit';
 import { InstanceLostError } from './errors';
 import { describeInstance, requestStop, stateOf } from './instances';
 import { assertLifecycleOwner } from './ownership';
@@ -13,7 +13,7 @@ const Input = StepContext.extend({ instanceId: z.string().min(1), polls: Polls }
  * (pending when the stop was asked, or a stop that was lost) is asked to stop again. Stops early when a
  * workflow started later (a resume) owns the account, so the two never fight over the instance.
  */
-export const handler = provisioningStep('Wait until stopped', Input, async ({ customerId, executionName, instanceId, polls }) => {
+export const handler = workflowStep('Wait until stopped', Input, async ({ customerId, executionName, instanceId, polls }) => {
   const next = nextPoll(polls, LIFECYCLE_POLL_LIMITS.instanceStopped, `Instance ${instanceId} stopped`);
   await assertLifecycleOwner(customerId, executionName);
   const instance = await describeInstance(instanceId);

@@ -2,7 +2,7 @@ import { DescribeSnapshotsCommand, type Snapshot } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { ec2 } from '../clients/ec2';
 import { nextPoll, Polls } from '../provisioning/polling';
-import { provisioningStep, StepContext } from '../provisioning/step';
+import { workflowStep, StepContext } from '../workflows/step-kit';
 import { SnapshotFailedError } from './errors';
 import { assertLifecycleOwner } from './ownership';
 import { LIFECYCLE_POLL_LIMITS } from './polling';
@@ -13,7 +13,7 @@ const Input = StepContext.extend({ snapshotId: z.string().min(1), polls: Polls }
  * "Check snapshot" (the "Snapshot completed?" loop): done once EBS says `completed`; `error` fails the
  * workflow before anything is deleted. Stops early when a workflow started later owns the account.
  */
-export const handler = provisioningStep('Snapshot data volume', Input, async ({ customerId, executionName, snapshotId, polls }) => {
+export const handler = workflowStep('Snapshot data volume', Input, async ({ customerId, executionName, snapshotId, polls }) => {
   const next = nextPoll(polls, LIFECYCLE_POLL_LIMITS.snapshotCompleted, `Snapshot ${snapshotId} completed`);
   await assertLifecycleOwner(customerId, executionName);
   const snapshot = await describeSnapshot(snapshotId);

@@ -1,6 +1,6 @@
 import type { CustomerStatus } from '../core/customer';
-import { provisioningStep } from '../provisioning/step';
-import { claimLifecycle, getLifecycleCustomer } from '../repositories/customer-status';
+import { workflowStep } from '../workflows/step-kit';
+import { claimLifecycle, getLifecycleCustomer } from '../repositories/customer-lifecycle';
 import { billingStanding } from './billing-standing';
 import { CustomerNotFoundError } from './errors';
 import { ClaimContext } from './ownership';
@@ -17,7 +17,7 @@ const DEPROVISIONABLE: readonly CustomerStatus[] = ['suspended', 'suspending', '
  * no lifecycle workflow was started since this one (a resume after paying again); it then puts this
  * execution in charge. Anything else keeps the customer (`proceed: false`, with the reason).
  */
-export const handler = provisioningStep('Check billing', ClaimContext, async ({ customerId, executionName, executionStartTime }) => {
+export const handler = workflowStep('Check billing', ClaimContext, async ({ customerId, executionName, executionStartTime }) => {
   const customer = await getLifecycleCustomer(customerId);
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
   const keep = (reason: string) => ({ output: { proceed: false, subdomain: customer.subdomain, reason }, message: `Kept: ${reason}` });

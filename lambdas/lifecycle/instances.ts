@@ -1,7 +1,7 @@
 import { DescribeInstancesCommand, type Instance, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from '../clients/ec2';
 import { describeInstance } from '../provisioning/describe-instance';
-import { CUSTOMER_TAG } from '../provisioning/launch-instance';
+import { CUSTOMER_TAG } from '../provisioning/instance-tags';
 import { getInfrastructure } from '../repositories/infrastructure';
 
 /** States in which an instance still exists (and holds the customer's data volume). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { emailServiceState } from '../provisioning/activate-customer';
-import { provisioningStep, StepContext } from '../provisioning/step';
-import { applyLifecycleTransition } from '../repositories/customer-status';
+import { emailServiceState } from '../provisioning/email-service-state';
+import { workflowStep, StepContext } from '../workflows/step-kit';
+import { applyLifecycleTransition } from '../repositories/customer-lifecycle';
 import { updateInfrastructure } from '../repositories/infrastructure';
 import { CustomerNotFoundError, CustomerStatusConflictError, StaleExecutionError } from './errors';
 
@@ -13,7 +13,7 @@ const Input = StepContext.extend({ instanceId: z.string().min(1), publicIp: z.ip
  * that is live already (`active`, `past_due`) keeps its status and gets the new IP. `notify` says whether
  * this execution made the change.
  */
-export const handler = provisioningStep('Mark customer active', Input, async ({ customerId, executionName, instanceId, publicIp, subdomain }) => {
+export const handler = workflowStep('Mark customer active', Input, async ({ customerId, executionName, instanceId, publicIp, subdomain }) => {
   const services = { website: 'running', crm: 'running', email: await emailServiceState(subdomain) } as const;
   const infrastructure = { instanceId, publicIp, services };
   const result = await applyLifecycleTransition({

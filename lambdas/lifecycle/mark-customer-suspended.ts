@@ -1,9 +1,9 @@
-import { provisioningStep, StepContext } from '../provisioning/step';
+import { workflowStep, StepContext } from '../workflows/step-kit';
 import { putLapseMarker } from '../repositories/billing-lapses';
-import { applyLifecycleTransition } from '../repositories/customer-status';
+import { applyLifecycleTransition } from '../repositories/customer-lifecycle';
 import { updateInfrastructure } from '../repositories/infrastructure';
 import { CustomerNotFoundError, CustomerStatusConflictError, StaleExecutionError } from './errors';
-import { SuspensionReason } from './stop-instance';
+import { SuspensionReason } from './suspension-reason';
 
 const Input = StepContext.extend({ reason: SuspensionReason });
 
@@ -15,7 +15,7 @@ const SUSPENDED = { website: 'suspended', crm: 'suspended', email: 'suspended' }
  * left alone; an account already suspended stays so. `notify` says whether this execution made the change
  * (and so owes the customer the email); a retry after its own write still says yes.
  */
-export const handler = provisioningStep('Mark customer suspended', Input, async ({ customerId, executionName, reason }) => {
+export const handler = workflowStep('Mark customer suspended', Input, async ({ customerId, executionName, reason }) => {
   const suspendedAt = new Date().toISOString();
   // First, so no suspension lacks one: the retention sweep finds it by time (a stale one is dropped there).
   await putLapseMarker(customerId, suspendedAt);

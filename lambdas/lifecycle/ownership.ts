@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CustomerStatus } from '../core/customer';
-import { claimLifecycle, getLifecycleCustomer, type LifecycleCustomer } from '../repositories/customer-status';
-import { StepContext } from '../provisioning/step';
+import { claimLifecycle, getLifecycleCustomer, type LifecycleCustomer } from '../repositories/customer-lifecycle';
+import { StepContext } from '../workflows/step-kit';
 import { CustomerNotFoundError, CustomerStatusConflictError, StaleExecutionError } from './errors';
 
 /** The first step of each lifecycle workflow also gets `$$.Execution.StartTime`, to claim the account. */

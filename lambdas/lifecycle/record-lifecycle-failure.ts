@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { METRICS } from '../core/metric-names';
 import { logger, metrics } from '../observability';
 import { describeFailure } from '../provisioning/failure-messages';
-import { provisioningStep, StepContext } from '../provisioning/step';
+import { workflowStep, StepContext } from '../workflows/step-kit';
 import { failRunningSteps } from '../repositories/provisioning-log';
 
 const WORKFLOW_METRICS = {
@@ -28,7 +28,7 @@ const Input = StepContext.extend({
  * "Record suspension / resume / deprovisioning failure": marks the steps that were still in progress as
  * failed with the reason, counts the failure for its alarm and hands the Fail state a readable cause.
  */
-export const handler = provisioningStep('Record failure', Input, async ({ customerId, executionName, workflow, error }) => {
+export const handler = workflowStep('Record failure', Input, async ({ customerId, executionName, workflow, error }) => {
   const reason = describeFailure(error, { customerId, executionName, step: 'Record failure' });
   await failRunningSteps(customerId, executionName, reason);
   metrics.addMetric(WORKFLOW_METRICS[workflow], MetricUnit.Count, 1);

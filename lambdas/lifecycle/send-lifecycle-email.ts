@@ -3,7 +3,7 @@ import { getCustomer } from '../repositories/accounts';
 import { failRunningSteps } from '../repositories/provisioning-log';
 import { sendCustomerEmail } from '../notifications/customer-email';
 import { describeFailure } from '../provisioning/failure-messages';
-import { provisioningStep, StepContext } from '../provisioning/step';
+import { workflowStep, StepContext } from '../workflows/step-kit';
 import { CustomerNotFoundError } from './errors';
 
 const Input = StepContext.extend({
@@ -20,7 +20,7 @@ const Input = StepContext.extend({
  * key), so a retried step never emails twice. An email that cannot be sent does not undo the change it
  * announces: the step is logged as failed and the workflow still succeeds.
  */
-export const handler = provisioningStep('Email the customer', Input, async ({ customerId, executionName, kind, reason, giveUp, error }) => {
+export const handler = workflowStep('Email the customer', Input, async ({ customerId, executionName, kind, reason, giveUp, error }) => {
   if (giveUp) {
     const message = `Not sent: ${error ? describeFailure(error, { customerId, executionName }) : 'unknown error'}`;
     await failRunningSteps(customerId, executionName, message);

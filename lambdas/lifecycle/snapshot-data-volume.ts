@@ -1,7 +1,7 @@
 import { CreateSnapshotCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from '../clients/ec2';
-import { CUSTOMER_TAG } from '../provisioning/launch-instance';
-import { provisioningStep, StepContext, type StepOutcome } from '../provisioning/step';
+import { CUSTOMER_TAG } from '../provisioning/instance-tags';
+import { workflowStep, StepContext, type StepOutcome } from '../workflows/step-kit';
 import { updateInfrastructure } from '../repositories/infrastructure';
 import { SnapshotFailedError } from './errors';
 import { findCustomerInstance } from './instances';
@@ -20,7 +20,7 @@ interface SnapshotStarted {
  * Idempotent: a snapshot this execution already started is reused. With no instance left (a re-run after
  * it was terminated), the newest earlier final backup stands; with neither, there is nothing to back up.
  */
-export const handler = provisioningStep('Snapshot data volume', StepContext, async ({ customerId, executionName }): Promise<StepOutcome<SnapshotStarted>> => {
+export const handler = workflowStep('Snapshot data volume', StepContext, async ({ customerId, executionName }): Promise<StepOutcome<SnapshotStarted>> => {
   await assertLifecycleOwner(customerId, executionName);
   const [mine] = await findFinalBackups(customerId, executionName);
   if (mine?.SnapshotId) {

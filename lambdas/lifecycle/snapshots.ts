@@ -1,6 +1,6 @@
 import { DescribeSnapshotsCommand, type Instance, type Snapshot } from '@aws-sdk/client-ec2';
 import { ec2 } from '../clients/ec2';
-import { CUSTOMER_TAG } from '../provisioning/launch-instance';
+import { CUSTOMER_TAG } from '../provisioning/instance-tags';
 
 /** Tags of the last backup taken before an instance is terminated. */
 export const PURPOSE_TAG = 'Purpose';

@@ -1,15 +1,9 @@
-import { z } from 'zod';
 import type { CustomerStatus } from '../core/customer';
-import { provisioningStep, type StepOutcome } from '../provisioning/step';
+import { workflowStep, type StepOutcome } from '../workflows/step-kit';
 import { InstanceNotFoundError } from './errors';
 import { findCustomerInstance, type InstanceState, requestStop, stateOf } from './instances';
 import { ClaimContext, claimOrFail } from './ownership';
-
-/**
- * Why the account is suspended: the Stripe subscription status the webhook saw (`unpaid`, `canceled`,
- * `paused`, `incomplete_expired`) or one of our codes (`trial_ended`, `requested`). A code, never prose.
- */
-export const SuspensionReason = z.string().regex(/^[a-z_]{1,40}$/);
+import { SuspensionReason } from './suspension-reason';
 
 /** Suspend acts on these; `cancelled` only to stop a leftover instance (the status is left alone). */
 const SUSPENDABLE: readonly CustomerStatus[] = ['active', 'past_due', 'suspending', 'suspended', 'cancelled'];
@@ -28,7 +22,7 @@ interface StopRequested {
  * instance (recorded by provisioning, or found by its Customer tag). Already stopping or stopped is
  * fine; a pending one is stopped by the check loop once it runs. Nothing is deleted.
  */
-export const handler = provisioningStep('Stop instance', Input, async (input): Promise<StepOutcome<StopRequested>> => {
+export const handler = workflowStep('Stop instance', Input, async (input): Promise<StepOutcome<StopRequested>> => {
   const customer = await claimOrFail(input, SUSPENDABLE, 'suspend');
   const instance = await findCustomerInstance(input.customerId);
   if (!instance?.InstanceId) {

@@ -1,7 +1,7 @@
 import { GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { ssm } from '../clients/ssm';
-import { StepContext, provisioningStep } from './step';
+import { StepContext, workflowStep } from '../workflows/step-kit';
 import { DeploymentFailedError } from './errors';
 import { POLL_LIMITS, Polls, nextPoll } from './polling';
 
@@ -10,7 +10,7 @@ const Input = StepContext.extend({ instanceId: z.string().min(1), commandId: z.s
 const FAILED = ['Failed', 'Cancelled', 'TimedOut', 'Cancelling'];
 
 /** "Check deployment" (the "Apps deployed?" loop): the SSM command's invocation on the instance. */
-export const handler = provisioningStep('Deploy applications', Input, async ({ instanceId, commandId, polls }) => {
+export const handler = workflowStep('Deploy applications', Input, async ({ instanceId, commandId, polls }) => {
   const next = nextPoll(polls, POLL_LIMITS.deployment, `Deployment ${commandId}`);
   let status: string;
   try {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describeInstance } from './describe-instance';
-import { StepContext, provisioningStep } from './step';
+import { StepContext, workflowStep } from '../workflows/step-kit';
 import { InstanceLostError } from './errors';
 import { POLL_LIMITS, Polls, nextPoll } from './polling';
 
@@ -10,7 +10,7 @@ const Input = StepContext.extend({ instanceId: z.string().min(1), polls: Polls }
  * "Check instance" (the "Instance running?" loop): done once the instance runs and has its public IP.
  * An instance that stops or terminates on its own fails the step; a bounded number of polls.
  */
-export const handler = provisioningStep('Wait until running', Input, async ({ instanceId, polls }) => {
+export const handler = workflowStep('Wait until running', Input, async ({ instanceId, polls }) => {
   const next = nextPoll(polls, POLL_LIMITS.instanceRunning, `Instance ${instanceId} running`);
   const instance = await describeInstance(instanceId);
   const state = instance?.State?.Name ?? 'pending';

@@ -1,7 +1,7 @@
 import { CreateEmailIdentityCommand, GetEmailIdentityCommand } from '@aws-sdk/client-sesv2';
 import { z } from 'zod';
 import { sesv2 } from '../clients/sesv2';
-import { StepContext, provisioningStep } from './step';
+import { StepContext, workflowStep } from '../workflows/step-kit';
 
 const Input = StepContext.extend({ subdomain: z.string().min(1) });
 
@@ -10,7 +10,7 @@ const Input = StepContext.extend({ subdomain: z.string().min(1) });
  * (a retried step) means reading its DKIM tokens instead. Verification can take up to 72 hours, so
  * nothing waits for it: the email service shows `pending_verification` until then.
  */
-export const handler = provisioningStep('Create email identity', Input, async ({ customerId, subdomain }) => {
+export const handler = workflowStep('Create email identity', Input, async ({ customerId, subdomain }) => {
   let tokens: string[] | undefined;
   try {
     const created = await sesv2.send(

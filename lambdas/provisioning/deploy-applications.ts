@@ -4,7 +4,7 @@ import { ssm } from '../clients/ssm';
 import { config } from '../config';
 import { getInfrastructure, updateInfrastructure } from '../repositories/infrastructure';
 import { ensureCustomerSecrets } from './customer-secrets';
-import { StepContext, provisioningStep } from './step';
+import { StepContext, workflowStep } from '../workflows/step-kit';
 
 const Input = StepContext.extend({ instanceId: z.string().min(1), subdomain: z.string().min(1), plan: z.string().min(1) });
 
@@ -14,7 +14,7 @@ const Input = StepContext.extend({ instanceId: z.string().min(1), subdomain: z.s
  * customer's configuration; ids and names only, never a secret (the instance fetches its own from Parameter
  * Store). SendCommand has no idempotency token, so the command id is remembered per execution and reused.
  */
-export const handler = provisioningStep('Deploy applications', Input, async ({ customerId, executionName, instanceId, subdomain, plan }) => {
+export const handler = workflowStep('Deploy applications', Input, async ({ customerId, executionName, instanceId, subdomain, plan }) => {
   const known = (await getInfrastructure(customerId))?.deployCommand;
   if (known?.executionName === executionName) {
     return { output: { commandId: known.commandId }, message: `Deployment ${known.commandId} already sent` };

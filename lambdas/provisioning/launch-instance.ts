@@ -2,18 +2,15 @@ import { DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-e
 import { z } from 'zod';
 import { ec2 } from '../clients/ec2';
 import { config } from '../config';
-import { StepContext, provisioningStep } from './step';
+import { StepContext, workflowStep } from '../workflows/step-kit';
 import { InstanceCapacityError } from './errors';
+import { ATTEMPT_TAG, CUSTOMER_TAG } from './instance-tags';
 
 const Input = StepContext.extend({
   attempt: z.number().int().positive(),
   instanceType: z.enum(['t3.micro', 't3.small', 't3.medium']),
   plan: z.string().min(1),
 });
-
-/** The tags that let rollback find an instance even when the launch result was lost. */
-export const CUSTOMER_TAG = 'Customer';
-export const ATTEMPT_TAG = 'ProvisioningAttempt';
 
 const LIVE_STATES = ['pending', 'running'];
 
@@ -24,7 +21,7 @@ const LIVE_STATES = ['pending', 'running'];
  * instance already tagged for this attempt is reused. InsufficientInstanceCapacity in one subnet (AZ)
  * moves on to the next.
  */
-export const handler = provisioningStep('Launch instance', Input, async ({ customerId, attempt, instanceType, plan }) => {
+export const handler = workflowStep('Launch instance', Input, async ({ customerId, attempt, instanceType, plan }) => {
   const existing = await ec2.send(
     new DescribeInstancesCommand({
       Filters: [

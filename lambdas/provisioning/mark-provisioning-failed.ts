@@ -2,10 +2,10 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { METRICS } from '../core/metric-names';
 import { metrics } from '../observability';
-import { setProvisioningOutcome } from '../repositories/customer-status';
+import { setProvisioningOutcome } from '../repositories/customer-lifecycle';
 import { failRunningSteps } from '../repositories/provisioning-log';
 import { describeFailure } from './failure-messages';
-import { StepContext, provisioningStep } from './step';
+import { StepContext, workflowStep } from '../workflows/step-kit';
 
 const Input = StepContext.extend({
   error: z.object({ Error: z.string(), Cause: z.string().optional() }),
@@ -20,7 +20,7 @@ const UNDO_ERRORS = { rollbackBillingError: 'subscription', rollbackDnsError: 'D
  * Rollback "Mark customer failed": the account says `failed` with a customer-safe reason (failure-messages.ts), the step that broke is
  * marked failed in the log, and the failure is counted for the alarm.
  */
-export const handler = provisioningStep('Roll back', Input, async ({ customerId, executionName, error, rollback }) => {
+export const handler = workflowStep('Roll back', Input, async ({ customerId, executionName, error, rollback }) => {
   const reason = describeFailure(error, { customerId, executionName, step: 'Mark customer failed' });
   await failRunningSteps(customerId, executionName, reason);
   const current = await setProvisioningOutcome(customerId, executionName, 'failed', reason);

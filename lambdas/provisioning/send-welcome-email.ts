@@ -1,13 +1,10 @@
-import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { z } from 'zod';
-import { sesv2 } from '../clients/sesv2';
-import { config } from '../config';
+import { sendWelcomeEmail } from '../notifications/welcome-email';
 import { getCustomer } from '../repositories/accounts';
-import { markWelcomeEmailSent } from '../repositories/customer-status';
+import { markWelcomeEmailSent } from '../repositories/customer-lifecycle';
 import { failRunningSteps } from '../repositories/provisioning-log';
-import { StepContext, provisioningStep } from './step';
+import { StepContext, workflowStep } from '../workflows/step-kit';
 import { CustomerNotFoundError } from './errors';
-import { welcomeEmail } from './welcome-email';
 import { describeFailure } from './failure-messages';
 
 const Input = StepContext.extend({
@@ -21,7 +18,7 @@ const Input = StepContext.extend({
  * between can at worst repeat it, never lose it; a retry after the mark sends nothing. A welcome email
  * that cannot be sent does not undo a live stack: the step is logged as failed and provisioning goes on.
  */
-export const handler = provisioningStep('Send welcome email', Input, async ({ customerId, executionName, giveUp, error }) => {
+export const handler = workflowStep('Send welcome email', Input, async ({ customerId, executionName, giveUp, error }) => {
   if (giveUp) {
     const message = `Not sent: ${error ? describeFailure(error, { customerId, executionName }) : 'unknown error'}`;
     await failRunningSteps(customerId, executionName, message);
@@ -30,14 +27,7 @@ export const handler = provisioningStep('Send welcome email', Input, async ({ cu
   const customer = await getCustomer(customerId);
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
   if (customer.welcomeEmailSentAt) return { output: { sent: false }, message: 'Welcome email already sent' };
-  const { subject, text, html } = welcomeEmail(customer);
-  await sesv2.send(
-    new SendEmailCommand({
-      FromEmailAddress: config.senderAddress(),
-      Destination: { ToAddresses: [customer.email] },
-      Content: { Simple: { Subject: { Data: subject }, Body: { Text: { Data: text }, Html: { Data: html } } } },
-    }),
-  );
+  await sendWelcomeEmail(customer);
   await markWelcomeEmailSent(customerId);
   return { output: { sent: true }, message: 'Welcome email sent' };
 });

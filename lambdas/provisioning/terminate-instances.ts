@@ -1,13 +1,13 @@
 import { DescribeInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from '../clients/ec2';
-import { StepContext, provisioningStep } from './step';
-import { CUSTOMER_TAG } from './launch-instance';
+import { StepContext, workflowStep } from '../workflows/step-kit';
+import { CUSTOMER_TAG } from './instance-tags';
 
 /**
  * Rollback "Terminate instance": finds the customer's instances by their Customer tag, so one whose
  * launch result was lost is found too, and terminates every one that is not already going away.
  */
-export const handler = provisioningStep('Roll back', StepContext, async ({ customerId }) => {
+export const handler = workflowStep('Roll back', StepContext, async ({ customerId }) => {
   const instanceIds: string[] = [];
   let NextToken: string | undefined;
   do {

@@ -5,7 +5,7 @@ import { provisioningExecutionName } from '../core/customer';
 import { InvalidStateError, NotFoundError, ServiceUnavailableError } from '../core/errors';
 import { logger } from '../observability';
 import { getCustomer } from '../repositories/accounts';
-import { setProvisioningOutcome, startProvisioningAttempt } from '../repositories/customer-status';
+import { setProvisioningOutcome, startProvisioningAttempt } from '../repositories/customer-lifecycle';
 
 export interface RetryResult {
   readonly customerId: string;

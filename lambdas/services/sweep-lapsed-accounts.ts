@@ -6,8 +6,8 @@ import { snapshotOf } from '../billing/stripe-snapshot';
 import { logger, metrics } from '../observability';
 import { saveBillingSnapshot } from '../repositories/billing';
 import { deleteLapseMarker, lapseMarkersBefore, markLapseSwept, type LapseMarker } from '../repositories/billing-lapses';
-import { getLifecycleCustomer } from '../repositories/customer-status';
-import { unlessMissing } from './apply-stripe-event';
+import { getLifecycleCustomer } from '../repositories/customer-lifecycle';
+import { unlessMissing } from '../billing/apply-stripe-event';
 import { startDeprovisioning } from './lifecycle-workflows';
 
 /** Subscription states of a lapsed account: Stripe stopped collecting and nobody paid since. */

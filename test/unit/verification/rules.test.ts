@@ -1,6 +1,6 @@
 import { RESEND_LIMIT, decideResend, hashVerificationToken, newVerificationToken, verificationLink } from '../../../lambdas/core/verification';
 import { verificationEmail } from '../../../lambdas/notifications/verification-email';
-import { welcomeEmail } from '../../../lambdas/provisioning/welcome-email';
+import { welcomeEmail } from '../../../lambdas/notifications/welcome-email';
 
 describe('verification rules', () => {
   it('makes random 256-bit tokens and stores only their SHA-256', () => {

@@ -2,14 +2,14 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { mockClient } from 'aws-sdk-client-mock';
 import { tracer } from '../../../lambdas/observability';
-import { StepContext, provisioningStep } from '../../../lambdas/provisioning/step';
+import { StepContext, workflowStep } from '../../../lambdas/workflows/step-kit';
 import { traceInFakeLambda } from '../helpers/trace';
-import { ctx, mockTable, stepLog } from './helpers';
+import { ctx, mockTable, stepLog } from '../provisioning/helpers';
 
 const table = mockTable();
 const Input = StepContext.extend({ email: z.string().optional() });
-const succeeding = provisioningStep('Launch instance', Input, async () => ({ output: { instanceId: 'i-1' } }));
-const failing = provisioningStep('Launch instance', Input, async () => {
+const succeeding = workflowStep('Launch instance', Input, async () => ({ output: { instanceId: 'i-1' } }));
+const failing = workflowStep('Launch instance', Input, async () => {
   throw new Error('capacity');
 });
 

@@ -1,3 +1,4 @@
+/** The customer record's status transitions: a provisioning attempt and its outcome, and the suspend/resume/deprovision claims. */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../clients/dynamodb';

@@ -1,4 +1,4 @@
-import { decideLifecycle } from '../../../lambdas/billing/lifecycle';
+import { decideLifecycle } from '../../../lambdas/billing/lifecycle-rule';
 
 describe('billing lifecycle rule', () => {
   it.each([

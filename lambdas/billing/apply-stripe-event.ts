@@ -2,14 +2,14 @@ import type Stripe from 'stripe';
 import { getStripe } from '../clients/stripe';
 import { config } from '../config';
 import type { Customer, CustomerStatus } from '../core/customer';
-import { decideLifecycle } from '../billing/lifecycle';
-import { stripeIdOf, subscriptionIdOf, type IgnoredReason, type StripeEventEnvelope } from '../billing/stripe-event';
-import { snapshotOf } from '../billing/stripe-snapshot';
+import { decideLifecycle } from './lifecycle-rule';
+import { stripeIdOf, subscriptionIdOf, type IgnoredReason, type StripeEventEnvelope } from './stripe-event';
+import { snapshotOf } from './stripe-snapshot';
 import { sendCustomerEmail } from '../notifications/customer-email';
 import { logger } from '../observability';
 import { getCustomer } from '../repositories/accounts';
 import { saveBillingSnapshot, transitionStatus } from '../repositories/billing';
-import { retentionSecondsLeft, startDeprovisioning, startWorkflow } from './lifecycle-workflows';
+import { retentionSecondsLeft, startDeprovisioning, startWorkflow } from '../services/lifecycle-workflows';
 
 /** What applying an event did: an outcome for the event record, and why it was ignored, if it was. */
 export interface Applied {

@@ -1,3 +1,6 @@
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { sesv2 } from '../clients/sesv2';
+import { config } from '../config';
 import type { Customer } from '../core/customer';
 
 const escapeHtml = (value: string) =>
@@ -22,4 +25,16 @@ export function welcomeEmail(customer: Pick<Customer, 'firstName' | 'company' | 
 <p>Your free trial runs until ${trialEnds}.</p>
 <p>The StackPro team</p>`;
   return { subject, text, html };
+}
+
+/** Sends the welcome email from our sender to the customer's (verified) address. */
+export async function sendWelcomeEmail(customer: Parameters<typeof welcomeEmail>[0] & Pick<Customer, 'email'>): Promise<void> {
+  const { subject, text, html } = welcomeEmail(customer);
+  await sesv2.send(
+    new SendEmailCommand({
+      FromEmailAddress: config.senderAddress(),
+      Destination: { ToAddresses: [customer.email] },
+      Content: { Simple: { Subject: { Data: subject }, Body: { Text: { Data: text }, Html: { Data: html } } } },
+    }),
+  );
 }

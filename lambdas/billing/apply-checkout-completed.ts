@@ -1,5 +1,5 @@
 import { getStripe } from '../clients/stripe';
-import { read, stripeIdOf, type StripeEventEnvelope } from '../billing/stripe-event';
+import { read, stripeIdOf, type StripeEventEnvelope } from './stripe-event';
 import { logger } from '../observability';
 import { getCustomer } from '../repositories/accounts';
 import { applySubscription, ignored, unlessMissing, type Applied } from './apply-stripe-event';

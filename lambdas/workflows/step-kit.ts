@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TransientError, errorKind, isTransient } from '../core/transient-errors';
 import { logger, traceHandler } from '../observability';
 import { recordStep } from '../repositories/provisioning-log';
-import { describeError } from './failure-messages';
+import { describeError } from '../provisioning/failure-messages';
 
 /** What every step receives besides its own fields: whose provisioning this is, and which execution. */
 export const StepContext = z.object({
@@ -28,7 +28,7 @@ export interface StepOutcome<O> {
  * under `logName` (what the customer and support read), and lets typed errors through by name so the
  * state machine's Retry and Catch can match them.
  */
-export function provisioningStep<S extends z.ZodType<StepContext>, O>(
+export function workflowStep<S extends z.ZodType<StepContext>, O>(
   logName: string,
   schema: S,
   run: (input: z.infer<S>) => Promise<StepOutcome<O>>,

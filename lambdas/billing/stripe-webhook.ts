@@ -4,7 +4,7 @@ import { getStripe, getWebhookSecret } from '../clients/stripe';
 import { METRICS } from '../core/metric-names';
 import { isUsableWebhookSecret } from '../core/stripe-keys';
 import { InvalidSignatureError, WebhookNotConfiguredError } from '../core/errors';
-import { parseStripeEvent, type IgnoredReason } from '../billing/stripe-event';
+import { parseStripeEvent, type IgnoredReason } from './stripe-event';
 import { logger, metrics } from '../observability';
 import { claimStripeEvent, completeStripeEvent, recordIgnoredDelivery, releaseStripeEvent } from '../repositories/billing';
 import { applyCheckoutCompleted } from './apply-checkout-completed';
