@@ -1,4 +1,4 @@
-import { DescribeSnapshotsCommand, type Instance, type Snapshot } from '@aws-sdk/client-ec2';
+import { DescribeSnapshotsCommand, type Filter, type Instance, type Snapshot } from '@aws-sdk/client-ec2';
 import { ec2 } from '../clients/ec2';
 import { CUSTOMER_TAG } from '../provisioning/instance-tags';
 
@@ -7,29 +7,30 @@ export const PURPOSE_TAG = 'Purpose';
 export const FINAL_BACKUP = 'final-backup';
 export const EXECUTION_TAG = 'Execution';
 
-/**
- * The customer's final-backup snapshots (our account's only), newest first, optionally only those of one
- * execution; failed ones (`error`) are left out.
- */
-export async function findFinalBackups(customerId: string, executionName?: string): Promise<Snapshot[]> {
+/** Final-backup snapshots (our account's only) that also match `filters`, every page, in EC2's order. */
+export async function describeFinalBackups(filters: readonly Filter[]): Promise<Snapshot[]> {
   const snapshots: Snapshot[] = [];
   let NextToken: string | undefined;
   do {
     const page = await ec2.send(
-      new DescribeSnapshotsCommand({
-        OwnerIds: ['self'],
-        Filters: [
-          { Name: `tag:${CUSTOMER_TAG}`, Values: [customerId] },
-          { Name: `tag:${PURPOSE_TAG}`, Values: [FINAL_BACKUP] },
-          ...(executionName ? [{ Name: `tag:${EXECUTION_TAG}`, Values: [executionName] }] : []),
-          { Name: 'status', Values: ['pending', 'completed'] },
-        ],
-        NextToken,
-      }),
+      new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${PURPOSE_TAG}`, Values: [FINAL_BACKUP] }, ...filters], NextToken }),
     );
     snapshots.push(...(page.Snapshots ?? []));
     NextToken = page.NextToken;
   } while (NextToken);
+  return snapshots;
+}
+
+/**
+ * The customer's final-backup snapshots, newest first, optionally only those of one execution; failed ones
+ * (`error`) are left out.
+ */
+export async function findFinalBackups(customerId: string, executionName?: string): Promise<Snapshot[]> {
+  const snapshots = await describeFinalBackups([
+    { Name: `tag:${CUSTOMER_TAG}`, Values: [customerId] },
+    ...(executionName ? [{ Name: `tag:${EXECUTION_TAG}`, Values: [executionName] }] : []),
+    { Name: 'status', Values: ['pending', 'completed'] },
+  ]);
   return snapshots.sort((a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0));
 }
 

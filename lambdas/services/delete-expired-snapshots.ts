@@ -1,9 +1,9 @@
-import { DeleteSnapshotCommand, DescribeSnapshotsCommand, type Snapshot } from '@aws-sdk/client-ec2';
+import { DeleteSnapshotCommand, type Snapshot } from '@aws-sdk/client-ec2';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ec2 } from '../clients/ec2';
 import { config } from '../config';
 import { METRICS } from '../core/metric-names';
-import { FINAL_BACKUP, PURPOSE_TAG } from '../lifecycle/snapshots';
+import { describeFinalBackups } from '../lifecycle/snapshots';
 import { logger, metrics } from '../observability';
 
 export interface SnapshotSweepResult {
@@ -13,25 +13,7 @@ export interface SnapshotSweepResult {
 }
 
 /** Our final backups (tags ManagedBy=stackpro and Purpose=final-backup), every page. */
-async function finalBackups(): Promise<Snapshot[]> {
-  const snapshots: Snapshot[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeSnapshotsCommand({
-        OwnerIds: ['self'],
-        Filters: [
-          { Name: 'tag:ManagedBy', Values: ['stackpro'] },
-          { Name: `tag:${PURPOSE_TAG}`, Values: [FINAL_BACKUP] },
-        ],
-        NextToken,
-      }),
-    );
-    snapshots.push(...(page.Snapshots ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return snapshots;
-}
+const finalBackups = (): Promise<Snapshot[]> => describeFinalBackups([{ Name: 'tag:ManagedBy', Values: ['stackpro'] }]);
 
 /**
  * Deletes final-backup snapshots older than `stackpro:finalSnapshotRetentionDays` (default 90), so a
