@@ -89,7 +89,7 @@ export function printApiReport(f: ApiFigures): void {
   }
   console.log(
     'Both read the same items in the same order after the same warm-up. The status route adds HTTP through the API adapter,\n' +
-      "the authorizer (ES256 JWT verify), a Query of the provisioning log after the profile GetItem, and the JSON response.",
+      "the authorizer (ES256 JWT verify), one Query of the customer's partition (profile, infrastructure, step log), and the JSON response. The accounts read here are unverified signups, whose partitions hold few items.",
   );
 }
 
