@@ -16,6 +16,14 @@ export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_N
 export const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service });
 
 /**
+ * Flushes the metrics this invocation added, if any. A run that counted nothing (a sweep with nothing to
+ * do, every few seconds locally) writes no empty metric line and no Powertools warning.
+ */
+export function publishMetrics(): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}
+
+/**
  * X-Ray tracing: every SDK client in lambdas/clients/ is captured, and outgoing HTTP (Stripe) is traced.
  * Powertools turns it off outside Lambda (no AWS_EXECUTION_ENV), so the local stack and the tests send
  * nothing. Annotations carry ids only (customerId, executionName, step), never PII.

@@ -14,7 +14,7 @@ import { MANAGED_BY_TAG } from './customer-instances';
 import { businessMetric, notifyingAlarm } from './provisioning-alarms';
 import type { StackProSettings } from './settings';
 import { StackProFunction } from './stackpro-function';
-import { grantStripeKeys } from './step-access';
+import { grantStripeKeys } from './function-access';
 import type { StripeKeys } from './stripe-keys';
 
 export interface ScheduledJobsProps {

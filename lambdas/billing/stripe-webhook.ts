@@ -5,7 +5,7 @@ import { METRICS } from '../core/metric-names';
 import { isUsableWebhookSecret } from '../core/stripe-keys';
 import { InvalidSignatureError, WebhookNotConfiguredError } from '../core/errors';
 import { parseStripeEvent, type IgnoredReason } from './stripe-event';
-import { logger, metrics } from '../observability';
+import { logger, metrics, publishMetrics } from '../observability';
 import { claimStripeEvent, completeStripeEvent, recordIgnoredDelivery, releaseStripeEvent } from '../repositories/billing';
 import { applyCheckoutCompleted } from './apply-checkout-completed';
 import { applyStripeEvent } from './apply-stripe-event';
@@ -19,7 +19,7 @@ export interface WebhookAnswer {
 
 function countIgnored(reason: IgnoredReason, eventId?: string): void {
   metrics.addMetric(METRICS.stripeEventIgnored, MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
+  publishMetrics();
   logger.warn('Stripe event ignored', { reason, eventId });
 }
 
@@ -34,7 +34,7 @@ export async function receiveStripeWebhook(rawBody: string, signature: string | 
   if (!isUsableWebhookSecret(secret)) {
     // Fail closed: the placeholder is public, so nothing "signed" with it may be believed.
     metrics.addMetric(METRICS.stripeWebhookSecretUnset, MetricUnit.Count, 1);
-    metrics.publishStoredMetrics();
+    publishMetrics();
     logger.error('Stripe webhook refused: the webhook secret is not set (still the placeholder)');
     throw new WebhookNotConfiguredError();
   }

@@ -1,8 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { METRICS } from '../core/metric-names';
-import { logger, metrics } from '../observability';
-import { describeFailure } from '../provisioning/failure-messages';
+import { logger, metrics, publishMetrics } from '../observability';
+import { describeFailure } from '../workflows/failure-messages';
 import { workflowStep, StepContext } from '../workflows/step-kit';
 import { failRunningSteps } from '../repositories/provisioning-log';
 
@@ -32,7 +32,7 @@ export const handler = workflowStep('Record failure', Input, async ({ customerId
   const reason = describeFailure(error, { customerId, executionName, step: 'Record failure' });
   await failRunningSteps(customerId, executionName, reason);
   metrics.addMetric(WORKFLOW_METRICS[workflow], MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
+  publishMetrics();
   logger.error('Lifecycle workflow failed', { customerId, executionName, workflow, errorName: error.Error });
   return { output: { reason }, status: 'failed', message: `${reason}. ${LEFT_AS[workflow]}` };
 });

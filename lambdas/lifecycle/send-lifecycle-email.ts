@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { getCustomer } from '../repositories/accounts';
 import { failRunningSteps } from '../repositories/provisioning-log';
 import { sendCustomerEmail } from '../notifications/customer-email';
-import { describeFailure } from '../provisioning/failure-messages';
+import { describeFailure } from '../workflows/failure-messages';
 import { workflowStep, StepContext } from '../workflows/step-kit';
 import { CustomerNotFoundError } from './errors';
 

@@ -1,10 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { METRICS } from '../core/metric-names';
-import { metrics } from '../observability';
+import { metrics, publishMetrics } from '../observability';
 import { setProvisioningOutcome } from '../repositories/customer-lifecycle';
 import { failRunningSteps } from '../repositories/provisioning-log';
-import { describeFailure } from './failure-messages';
+import { describeFailure } from '../workflows/failure-messages';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 
 const Input = StepContext.extend({
@@ -29,7 +29,7 @@ export const handler = workflowStep('Roll back', Input, async ({ customerId, exe
     .filter(([key]) => rollback?.[key] !== undefined)
     .map(([, what]) => what);
   if (leftovers.length > 0) metrics.addMetric(METRICS.rollbackIncomplete, MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
+  publishMetrics();
   return {
     output: { reason, current, leftovers },
     status: leftovers.length > 0 ? 'failed' : 'succeeded',

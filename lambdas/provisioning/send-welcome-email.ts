@@ -5,7 +5,7 @@ import { markWelcomeEmailSent } from '../repositories/customer-lifecycle';
 import { failRunningSteps } from '../repositories/provisioning-log';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 import { CustomerNotFoundError } from './errors';
-import { describeFailure } from './failure-messages';
+import { describeFailure } from '../workflows/failure-messages';
 
 const Input = StepContext.extend({
   /** Set by the state machine's Catch once retries are spent: record the failure and move on. */

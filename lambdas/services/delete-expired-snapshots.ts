@@ -4,7 +4,7 @@ import { ec2 } from '../clients/ec2';
 import { config } from '../config';
 import { METRICS } from '../core/metric-names';
 import { describeFinalBackups } from '../lifecycle/snapshots';
-import { logger, metrics } from '../observability';
+import { logger, metrics, publishMetrics } from '../observability';
 
 export interface SnapshotSweepResult {
   readonly examined: number;
@@ -39,7 +39,7 @@ export async function deleteExpiredSnapshots(now: number): Promise<SnapshotSweep
   }
   if (deleted.length > 0) metrics.addMetric(METRICS.finalSnapshotsDeleted, MetricUnit.Count, deleted.length);
   if (failed > 0) metrics.addMetric(METRICS.billingSweepErrors, MetricUnit.Count, failed);
-  metrics.publishStoredMetrics();
+  publishMetrics();
   logger.info('Final backup sweep done', { examined: snapshots.length, deleted: deleted.length, failed });
   return { examined: snapshots.length, deleted, failed };
 }

@@ -3,7 +3,7 @@ import { getStripe } from '../clients/stripe';
 import { config } from '../config';
 import { METRICS } from '../core/metric-names';
 import { snapshotOf } from '../billing/stripe-snapshot';
-import { logger, metrics } from '../observability';
+import { logger, metrics, publishMetrics } from '../observability';
 import { saveBillingSnapshot } from '../repositories/billing';
 import { deleteLapseMarker, lapseMarkersBefore, markLapseSwept, type LapseMarker } from '../repositories/billing-lapses';
 import { getLifecycleCustomer } from '../repositories/customer-lifecycle';
@@ -51,7 +51,7 @@ export async function sweepLapsedAccounts(now: number): Promise<LapseSweepResult
   }
   if (deprovisioned.length > 0) metrics.addMetric(METRICS.lapsedAccountsDeprovisioned, MetricUnit.Count, deprovisioned.length);
   if (failed > 0) metrics.addMetric(METRICS.billingSweepErrors, MetricUnit.Count, failed);
-  metrics.publishStoredMetrics();
+  publishMetrics();
   logger.info('Lapse sweep done', { cutoff, examined, deprovisioned: deprovisioned.length, dropped, failed });
   return { examined, deprovisioned, dropped, failed };
 }

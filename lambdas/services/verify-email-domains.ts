@@ -1,8 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { GetEmailIdentityCommand } from '@aws-sdk/client-sesv2';
-import { sesv2 } from '../clients/sesv2';
+import { emailServiceState } from '../provisioning/email-service-state';
 import { METRICS } from '../core/metric-names';
-import { logger, metrics } from '../observability';
+import { logger, metrics, publishMetrics } from '../observability';
 import {
   deleteEmailVerificationMarker,
   markEmailRunning,
@@ -59,7 +58,7 @@ export async function verifyEmailDomains(now: number): Promise<EmailVerification
   };
   if (result.verified.length > 0) metrics.addMetric(METRICS.emailDomainsVerified, MetricUnit.Count, result.verified.length);
   if (result.abandoned.length > 0) metrics.addMetric(METRICS.emailVerificationAbandoned, MetricUnit.Count, result.abandoned.length);
-  metrics.publishStoredMetrics();
+  publishMetrics();
   if (result.examined > 0) {
     logger.info('Email verification sweep done', { ...result, verified: result.verified.length, abandoned: result.abandoned.length });
   }
@@ -71,8 +70,7 @@ async function checkOne(marker: EmailVerificationMarker, now: number): Promise<O
   try {
     let verified: boolean;
     try {
-      const identity = await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: marker.identity }));
-      verified = identity.VerifiedForSendingStatus === true;
+      verified = (await emailServiceState(marker.identity)) === 'running';
     } catch (error) {
       if ((error as Error).name !== 'NotFoundException') throw error;
       await deleteEmailVerificationMarker(customerId);

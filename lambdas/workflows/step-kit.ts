@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TransientError, errorKind, isTransient } from '../core/transient-errors';
 import { logger, traceHandler } from '../observability';
 import { recordStep } from '../repositories/provisioning-log';
-import { describeError } from '../provisioning/failure-messages';
+import { describeError } from './failure-messages';
 
 /** What every step receives besides its own fields: whose provisioning this is, and which execution. */
 export const StepContext = z.object({
@@ -24,9 +24,10 @@ export interface StepOutcome<O> {
 }
 
 /**
- * Wraps one workflow step: validates its input, records its progress in the customer's provisioning log
- * under `logName` (what the customer and support read), and lets typed errors through by name so the
- * state machine's Retry and Catch can match them.
+ * Wraps one workflow step: validates its input, records its progress in the customer's step log under its
+ * state's name (`stepName`, added by the ASL loader; `logName` only when a test calls the handler directly),
+ * lets typed errors through by name so the state machine's Catch can match them, and rethrows every
+ * retryable failure as TransientError, the one name the standard Retry matches.
  */
 export function workflowStep<S extends z.ZodType<StepContext>, O>(
   logName: string,

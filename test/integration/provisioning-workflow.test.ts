@@ -3,7 +3,7 @@ import { signedFetch } from '../../bin/admin-request';
 import { call, eventually, newSignup, signUpVerified, verificationToken } from './api-client';
 import { ListTagsForResourceCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CUSTOMER_SECRETS, type CustomerSecret, customerParameterName } from '../../lambdas/core/customer-secrets';
-import { KNOWN_ERROR_CODES } from '../../lambdas/provisioning/failure-messages';
+import { KNOWN_ERROR_CODES } from '../../lambdas/workflows/failure-messages';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../local/local-env';
 import { startLocalStackProcess, type LocalStackProcess } from './local-stack-process';
 
@@ -118,7 +118,7 @@ async function secretTags(customerId: string): Promise<(string | undefined)[]> {
   }
 }
 
-/** The exact sentence a known AWS error code becomes in the status route (lambdas/provisioning/failure-messages.ts). */
+/** The exact sentence a known AWS error code becomes in the status route (lambdas/workflows/failure-messages.ts). */
 function sentence(code: string): RegExp {
   const text = KNOWN_ERROR_CODES[code];
   if (!text) throw new Error(`${code} has no sentence`);

@@ -1,7 +1,7 @@
 import * as lifecycleErrors from '../../../lambdas/lifecycle/errors';
 import { logger } from '../../../lambdas/observability';
 import * as provisioningErrors from '../../../lambdas/provisioning/errors';
-import { KNOWN_ERROR_CODES, OUR_ERRORS, describeError, describeFailure, failureMessage } from '../../../lambdas/provisioning/failure-messages';
+import { KNOWN_ERROR_CODES, OUR_ERRORS, describeError, describeFailure, failureMessage } from '../../../lambdas/workflows/failure-messages';
 
 const context = { customerId: 'cust-1', executionName: 'acme-cust-1', step: 'Launch instance' };
 const RAW = 'User: arn:aws:sts::123456789012:assumed-role/StackPro-LaunchInstance/abc is not authorized';
