@@ -31,7 +31,9 @@ export type ResendDecision =
 export function decideResend(previous: readonly number[] | undefined, now: number): ResendDecision {
   const recent = (previous ?? []).filter((sentAt) => sentAt > now - RESEND_WINDOW_MS).sort((a, b) => a - b);
   if (recent.length >= RESEND_LIMIT) {
-    return { allowed: false, retryAfterSeconds: (recent[recent.length - RESEND_LIMIT] + RESEND_WINDOW_MS - now) / 1000 };
+    // Clamped: a concurrent resend may carry a clock slightly ahead of ours.
+    const waitMs = Math.min(RESEND_WINDOW_MS, recent[recent.length - RESEND_LIMIT] + RESEND_WINDOW_MS - now);
+    return { allowed: false, retryAfterSeconds: waitMs / 1000 };
   }
   return { allowed: true, recent: [...recent, now] };
 }

@@ -39,7 +39,10 @@ export async function reserveUse(key: TableKey, budget: UsageBudget, now: number
     const { Item } = await dynamodb.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }));
     const windowStartsAt = Item?.windowStartsAt as number | undefined;
     if (windowStartsAt !== undefined && windowStartsAt > cutoff) {
-      if (Number(Item?.used ?? 0) >= budget.max) return { allowed: false, retryAfterMs: windowStartsAt + budget.windowMs - now };
+      // A concurrent request may have opened the window with a clock a little ahead of ours: never
+      // promise a wait longer than one window.
+      const retryAfterMs = Math.min(budget.windowMs, windowStartsAt + budget.windowMs - now);
+      if (Number(Item?.used ?? 0) >= budget.max) return { allowed: false, retryAfterMs };
       // A window opened between our update and our read: count into it.
       if (attempt >= OPEN_ATTEMPTS) throw new Error('Usage window still contended after several attempts');
       continue;

@@ -28,6 +28,12 @@ describe('reserveUse', () => {
     expect(updates()).toHaveLength(1);
   });
 
+  it('never asks for more than one window when a concurrent opener stamped a later time than ours', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({ Item: { used: 10, windowStartsAt: NOW + 5 } });
+    expect(await reserveUse(KEY, BUDGET, NOW)).toEqual({ allowed: false, retryAfterMs: BUDGET.windowMs });
+  });
+
   it('opens a new window when the old one closed, with a TTL at its end', async () => {
     ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
     ddb.on(GetCommand).resolves({ Item: { used: 10, windowStartsAt: NOW - BUDGET.windowMs - 1 } });

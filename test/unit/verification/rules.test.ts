@@ -21,6 +21,8 @@ describe('verification rules', () => {
     expect(decideResend(undefined, now)).toEqual({ allowed: true, recent: [now] });
     expect(decideResend([now - 3_600_001, now - 10, now - 5], now)).toEqual({ allowed: true, recent: [now - 10, now - 5, now] });
     expect(decideResend([now - 1_800_000, now - 10, now - 5], now)).toEqual({ allowed: false, retryAfterSeconds: 1800 });
+    // A concurrent resend stamped by a clock ahead of ours still means at most one hour's wait.
+    expect(decideResend([now + 5, now + 6, now + 7], now)).toEqual({ allowed: false, retryAfterSeconds: 3600 });
   });
 });
 
