@@ -1,5 +1,5 @@
 import { connect, type AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { RouteDefinition } from '../../../lambdas/api/routes';
 import { createApiAdapter } from '../../../local/api-adapter';
@@ -118,6 +118,34 @@ describe('the API Gateway adapter', () => {
 
     expect(response.status).toBe(413);
     expect(await errorCode(response)).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it.each([
+    ['with its length declared', true],
+    ['streamed (chunked)', false],
+  ])('reads the rest of a much larger body (%s) before answering 413, so the client gets the answer, not a broken pipe', async (_label, declared) => {
+    const size = 12 * 1024 * 1024;
+    const outcome = await new Promise<{ status?: number; error?: string }>((resolve) => {
+      const seen: { status?: number; error?: string } = {};
+      const req = request(`${baseUrl}/echo/abc`, { method: 'POST', headers: declared ? { 'content-length': size } : {} }, (res) => {
+        seen.status = res.statusCode;
+        res.resume();
+      });
+      req.on('error', (error) => (seen.error = error.message));
+      req.on('close', () => resolve(seen));
+      const chunk = Buffer.alloc(64 * 1024, 120);
+      let sent = 0;
+      const write = (): void => {
+        while (sent < size) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', write);
+        }
+        req.end();
+      };
+      write();
+    });
+
+    expect(outcome).toEqual({ status: 413 });
   });
 
   it.each([
