@@ -102,6 +102,7 @@ export class StackProStack extends Stack {
       table: this.customerTable.table,
       stripeKeys: this.stripeKeys,
       deprovision: this.lifecycle.stateMachines.DeprovisionCustomer,
+      provisioning: this.provisioning.stateMachine,
       topic: this.alarmTopic.topic,
       settings,
     });
