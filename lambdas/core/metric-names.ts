@@ -40,8 +40,6 @@ export const METRICS = {
   provisioningsInFlight: 'ProvisioningsInFlight',
   /** Customers whose usage item the usage job wrote this run. */
   usageMeasured: 'UsageMeasured',
-  /** A Stripe webhook delivery answered 5xx (Stripe retries it): the webhook is failing. */
-  stripeWebhookFailed: 'StripeWebhookFailed',
 } as const;
 
 /**
