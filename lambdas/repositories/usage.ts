@@ -32,8 +32,9 @@ export async function profileSummaries(customerIds: readonly string[]): Promise<
           RequestItems: {
             [tableName]: {
               Keys: requested,
-              ProjectionExpression: 'customerId, #status, plan',
-              ExpressionAttributeNames: { '#status': 'status' },
+              // Aliased: STATUS and PLAN are DynamoDB reserved words.
+              ProjectionExpression: '#id, #status, #plan',
+              ExpressionAttributeNames: { '#id': 'customerId', '#status': 'status', '#plan': 'plan' },
             },
           },
         }),
