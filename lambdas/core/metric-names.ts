@@ -50,7 +50,6 @@ export const METRICS = {
 export const INSTANCE_METRICS = {
   namespace: 'StackPro/CustomerInstances',
   diskUsed: 'disk_used',
-  diskTotal: 'disk_total',
   dimension: 'InstanceId',
   ec2Namespace: 'AWS/EC2',
   networkOut: 'NetworkOut',

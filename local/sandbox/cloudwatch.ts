@@ -4,7 +4,7 @@ import { INSTANCE_METRICS } from '../../lambdas/core/metric-names';
 import type { SandboxClock } from './clock';
 import type { Ec2Model, StoredInstance } from './ec2';
 import type { FaultQueue } from './faults';
-import { agentStartedAt, diskUsedBytes, networkOutBytes, runningMs, USAGE_MODEL } from './instance-usage';
+import { agentStartedAt, diskUsedBytes, networkOutBytes, runningMs } from './instance-usage';
 import type { SandboxService } from './registry';
 
 /** GetMetricData's own limits. */
@@ -156,9 +156,7 @@ function pointOf(instance: StoredInstance, metric: NonNullable<MetricStatInput['
   if (metric.Namespace === INSTANCE_METRICS.namespace) {
     const agentFrom = agentStartedAt(instance, clock);
     if (agentFrom === undefined || agentFrom >= to) return undefined;
-    if (metric.MetricName === INSTANCE_METRICS.diskUsed) return diskUsedBytes(instance, to, clock);
-    if (metric.MetricName === INSTANCE_METRICS.diskTotal) return USAGE_MODEL.volumeBytes;
-    return undefined;
+    return metric.MetricName === INSTANCE_METRICS.diskUsed ? diskUsedBytes(instance, to, clock) : undefined;
   }
   if (metric.Namespace === INSTANCE_METRICS.ec2Namespace && metric.MetricName === INSTANCE_METRICS.networkOut) {
     const bytes = networkOutBytes(instance, from, to, clock);
