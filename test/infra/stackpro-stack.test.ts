@@ -1,4 +1,9 @@
 import { App, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { OperationsMonitoring } from '../../lib/operations-monitoring';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import type { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -1463,6 +1468,35 @@ describe('OperationsMonitoring (alarms on the operators\' topic, and the dashboa
     expect(body).toMatch(/\\"type\\":\\"alarm\\"/);
     // The alarm status widget lists every alarm of the stack, whichever construct made it.
     for (const alarmId of Object.keys(template.findResources('AWS::CloudWatch::Alarm'))) expect(body).toContain(`"${alarmId}","Arn"`);
+  });
+
+  it("watchWorkflow: a new workflow's failed and timed-out executions alarm on the topic, and it is drawn among the failures", () => {
+    // A small stack of its own (no Lambda): what another part does to watch a workflow it adds.
+    const small = new Stack(new App(), 'Monitored');
+    const topic = new sns.Topic(small, 'Topic');
+    const api = new apigw.RestApi(small, 'Api');
+    api.root.addMethod('GET', new apigw.MockIntegration());
+    const machine = (id: string) => new sfn.StateMachine(small, id, { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(small, `${id}Pass`)) });
+    const monitoring = new OperationsMonitoring(small, 'OperationsMonitoring', {
+      topic,
+      api,
+      webhookRoute: { method: 'POST', path: '/stripe/webhooks' },
+      stateMachines: { ProvisionCustomer: machine('Provision') },
+    });
+    const resize = machine('Resize');
+
+    monitoring.watchWorkflow('ResizeCustomer', resize);
+    const smallTemplate = Template.fromStack(small);
+
+    for (const metricName of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      smallTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metricName,
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: small.getLogicalId(resize.node.defaultChild as sfn.CfnStateMachine) } }],
+        AlarmActions: [{ Ref: small.getLogicalId(topic.node.defaultChild as sns.CfnTopic) }],
+      });
+    }
+    const dashboard = Object.values(smallTemplate.findResources('AWS::CloudWatch::Dashboard'))[0] as Resource;
+    expect(text(small.resolve(dashboard.Properties.DashboardBody))).toContain('ResizeCustomer executions failed');
   });
 
   it('the usage job reads metrics and describes servers read-only, writes only profiles\' usage items, and counts running provisionings', () => {
