@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { INSTANCE_METRICS } from '../lambdas/core/metric-names';
 
 /** The tag that marks everything provisioning creates; IAM conditions on it limit what steps may touch. */
 export const MANAGED_BY_TAG = { key: 'ManagedBy', value: 'stackpro' } as const;
@@ -103,19 +104,29 @@ export class CustomerInstances extends Construct {
         resources: ['*'],
       }),
     );
+    // The CloudWatch agent ships disk_used (the status route's usage): our namespace only, nothing else.
+    this.instanceRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': INSTANCE_METRICS.namespace } },
+      }),
+    );
     Validations.of(this.instanceRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'The SSM agent channel actions (ssm:UpdateInstanceInformation, ssm:ListInstanceAssociations, ec2messages:*, ' +
-        'ssmmessages:*) have no resource-level permissions; this is the Run Command subset of AmazonSSMManagedInstanceCore.',
+        'ssmmessages:*) have no resource-level permissions; this is the Run Command subset of AmazonSSMManagedInstanceCore. ' +
+        'cloudwatch:PutMetricData has none either: a cloudwatch:namespace condition limits it to StackPro/CustomerInstances.',
     });
 
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       // A CloudFormation parameter of type AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>: resolved at deploy time.
       machineImage: ec2.MachineImage.fromSsmParameter(props.amiSsmParameter, { os: ec2.OperatingSystemType.LINUX }),
-      // No user data beyond the image's empty `#!/bin/bash`: the SSM agent ships with Amazon Linux 2023, and
+      // User data only installs and starts the CloudWatch agent: the SSM agent ships with Amazon Linux 2023, and
       // applications arrive by Run Command (DeployDocument), which fetches secrets at run time. User data is
       // readable by anyone with ec2:DescribeInstanceAttribute, so it must never carry a secret.
+      userData: cloudWatchAgentUserData(),
       role: this.instanceRole,
       securityGroup: this.securityGroup,
       requireImdsv2: true,
@@ -136,6 +147,10 @@ export class CustomerInstances extends Construct {
       // Rollback must be able to terminate a half-built server.
       disableApiTermination: false,
     });
+    // EC2 simplified automatic recovery: a failed system status check moves the instance to healthy hardware
+    // (same id, IP and EBS volume). On by default for T3; stated here so no one turns it off by accident, and
+    // because customer servers are launched by a Lambda, so no per-instance recover alarm is needed (README "Monitoring").
+    (this.launchTemplate.node.defaultChild as ec2.CfnLaunchTemplate).addPropertyOverride('LaunchTemplateData.MaintenanceOptions.AutoRecovery', 'default');
     // Propagated by the template to the instances and volumes it launches (and to the template itself).
     Tags.of(this.launchTemplate).add(MANAGED_BY_TAG.key, MANAGED_BY_TAG.value);
   }
@@ -153,4 +168,36 @@ export class CustomerInstances extends Construct {
       resourceName: this.launchTemplate.launchTemplateId,
     });
   }
+}
+
+/**
+ * The CloudWatch agent's configuration: `disk_used` of the root file system every minute, under our
+ * namespace, rolled up to the InstanceId dimension only (the series the usage job reads); the per-path
+ * original is dropped, so each server costs one custom metric.
+ */
+export const CLOUDWATCH_AGENT_CONFIG = {
+  agent: { metrics_collection_interval: 60, omit_hostname: true },
+  metrics: {
+    namespace: INSTANCE_METRICS.namespace,
+    append_dimensions: { InstanceId: '${aws:InstanceId}' },
+    aggregation_dimensions: [[INSTANCE_METRICS.dimension]],
+    metrics_collected: {
+      disk: { measurement: ['used'], resources: ['/'], drop_device: true, drop_original_metrics: [INSTANCE_METRICS.diskUsed] },
+    },
+  },
+} as const;
+
+const AGENT_CONFIG_PATH = '/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json';
+
+/** Installs the agent from the Amazon Linux repository, writes its configuration and starts it (no secret in it). */
+function cloudWatchAgentUserData(): ec2.UserData {
+  const userData = ec2.UserData.forLinux();
+  userData.addCommands(
+    'dnf install -y amazon-cloudwatch-agent',
+    `cat > ${AGENT_CONFIG_PATH} <<'AGENT_CONFIG'`,
+    JSON.stringify(CLOUDWATCH_AGENT_CONFIG),
+    'AGENT_CONFIG',
+    `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${AGENT_CONFIG_PATH}`,
+  );
+  return userData;
 }

@@ -23,6 +23,8 @@ export interface ScheduledJobsProps {
   readonly stripeKeys: StripeKeys;
   /** DeprovisionCustomer: the only state machine the lapse sweep may start. */
   readonly deprovision: sfn.IStateMachine;
+  /** ProvisionCustomer: the usage job counts its running executions (ListExecutions only). */
+  readonly provisioning: sfn.IStateMachine;
   /** Where each job's failure alarm goes. */
   readonly topic: sns.ITopic;
   readonly settings: Pick<StackProSettings, 'billingRetentionDays' | 'finalSnapshotRetentionDays' | 'customerDomain'>;
@@ -158,6 +160,22 @@ function grantJobAccess(access: ScheduledJobAccess, fn: StackProFunction, props:
         reason: 'Each customer gets its own subdomain identity, made at provisioning time; the sweep may only read identities under the customer domain.',
       });
       return { TABLE_NAME: table.tableName };
+    }
+    case 'usage:collect': {
+      // Profiles by key (BatchGetItem) and the customer's USAGE item (PutItem); nothing else in the table.
+      iam.Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], resourceArns: [table.tableArn] });
+      // Read-only calls without resource-level permissions.
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'cloudwatch:GetMetricData'], resources: ['*'] }),
+      );
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [props.provisioning.stateMachineArn] }));
+      Validations.of(fn.role!).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ec2:DescribeInstances, ec2:DescribeSnapshots and cloudwatch:GetMetricData have no resource-level permissions (read-only; the job ' +
+          'finds customer servers and snapshots by their ManagedBy tag and reads their metrics).',
+      });
+      return { TABLE_NAME: table.tableName, PROVISIONING_STATE_MACHINE_ARN: props.provisioning.stateMachineArn };
     }
     default: {
       const unknown: never = access;

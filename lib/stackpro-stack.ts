@@ -10,12 +10,15 @@ import { CustomerTable } from './customer-table';
 import { DeployDocument } from './deploy-document';
 import { LifecycleAlarms } from './lifecycle-alarms';
 import { LifecycleWorkflows } from './lifecycle-workflows';
+import { OperationsMonitoring } from './operations-monitoring';
 import { ProvisioningAlarms } from './provisioning-alarms';
 import { ProvisioningWorkflow } from './provisioning-workflow';
 import { ScheduledJobs } from './scheduled-jobs';
 import { readSettings, type StackProSettings } from './settings';
 import { SigningKey } from './signing-key';
 import { StripeKeys } from './stripe-keys';
+import { ROUTES } from '../lambdas/api/routes';
+import { PROVISION_CUSTOMER } from '../statemachines/workflows';
 
 /** Deployment settings can be passed in (tests); otherwise they are read from CDK context. */
 export interface StackProStackProps extends StackProps {
@@ -44,6 +47,7 @@ export class StackProStack extends Stack {
   readonly scheduledJobs: ScheduledJobs;
   readonly billingAlarms: BillingAlarms;
   readonly clientRateLimits: ClientRateLimits;
+  readonly operationsMonitoring: OperationsMonitoring;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
     super(scope, id, props);
@@ -102,8 +106,19 @@ export class StackProStack extends Stack {
       table: this.customerTable.table,
       stripeKeys: this.stripeKeys,
       deprovision: this.lifecycle.stateMachines.DeprovisionCustomer,
+      provisioning: this.provisioning.stateMachine,
       topic: this.alarmTopic.topic,
       settings,
+    });
+
+    // The operators' alarms and dashboard (README "Monitoring"); every alarm in the stack shows in its status widget.
+    const webhookRoute = ROUTES.find((route) => route.id === 'ReceiveStripeWebhook');
+    if (!webhookRoute) throw new Error('The route table has no ReceiveStripeWebhook route');
+    this.operationsMonitoring = new OperationsMonitoring(this, 'OperationsMonitoring', {
+      topic: this.alarmTopic.topic,
+      api: this.accountApi.api,
+      webhookRoute: { method: webhookRoute.method, path: webhookRoute.path },
+      stateMachines: { [PROVISION_CUSTOMER.id]: this.provisioning.stateMachine, ...this.lifecycle.stateMachines },
     });
 
     new CfnOutput(this, 'ApiUrl', {
@@ -133,6 +148,10 @@ export class StackProStack extends Stack {
     new CfnOutput(this, 'SigningKeyRotationPolicyArn', {
       description: 'Attach to an operator role to allow rotate-signing-key (RotateSecret only; no read of the key)',
       value: this.signingKey.rotationPolicy.managedPolicyArn,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'The operations dashboard in the CloudWatch console: signups, provisionings in flight, failures, latencies, customers by plan',
+      value: this.operationsMonitoring.dashboard.dashboardName,
     });
     new CfnOutput(this, 'StripeWebhookUrl', {
       description: 'Register this endpoint in the Stripe dashboard (Developers > Webhooks); its signing secret is webhookSecret',

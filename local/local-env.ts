@@ -80,6 +80,7 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     AWS_ENDPOINT_URL_ROUTE_53: provisioningEndpoint,
     AWS_ENDPOINT_URL_SESV2: provisioningEndpoint,
     AWS_ENDPOINT_URL_SSM: provisioningEndpoint,
+    AWS_ENDPOINT_URL_CLOUDWATCH: provisioningEndpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TABLE_NAME: LOCAL_TABLE_NAME,
     PROVISIONING_STATE_MACHINE_ARN: inputs.provisioningStateMachineArn,

@@ -30,4 +30,27 @@ export const METRICS = {
   emailDomainsVerified: 'EmailDomainsVerified',
   /** Customer email domains still unverified 72 hours after activation: the sweep stopped checking. */
   emailVerificationAbandoned: 'EmailVerificationAbandoned',
+  /** An account stored by signup (before its email is verified). */
+  customerSignedUp: 'CustomerSignedUp',
+  /** An email verified for the first time: provisioning starts. */
+  emailVerified: 'EmailVerified',
+  /** Gauge (usage job): customers whose status is `active`, with the dimension `plan`. */
+  activeCustomers: 'ActiveCustomers',
+  /** Gauge (usage job): ProvisionCustomer executions running now. */
+  provisioningsInFlight: 'ProvisioningsInFlight',
+  /** Customers whose usage item the usage job wrote this run. */
+  usageMeasured: 'UsageMeasured',
+} as const;
+
+/**
+ * What customer instances ship: the CloudWatch agent's `disk_used` (bytes, root file system) under our own
+ * namespace, the only one the instance role may PutMetricData to, aggregated to the InstanceId dimension.
+ * EC2 itself publishes NetworkOut (bytes) under AWS/EC2.
+ */
+export const INSTANCE_METRICS = {
+  namespace: 'StackPro/CustomerInstances',
+  diskUsed: 'disk_used',
+  dimension: 'InstanceId',
+  ec2Namespace: 'AWS/EC2',
+  networkOut: 'NetworkOut',
 } as const;

@@ -2,6 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../clients/dynamodb';
 import { config } from '../config';
 import type { Customer } from '../core/customer';
+import type { CustomerUsage } from '../core/usage';
 import type { Infrastructure } from './infrastructure';
 import { keys } from './keys';
 import { type ProvisioningStepRecord, toStepRecord } from './provisioning-log';
@@ -12,6 +13,8 @@ export interface CustomerPartition {
   readonly infrastructure?: Infrastructure;
   /** Every workflow step ever logged for the customer, all executions. */
   readonly steps: readonly ProvisioningStepRecord[];
+  /** The usage job's latest measurement (lambdas/services/collect-usage.ts); absent until its first run. */
+  readonly usage?: CustomerUsage;
 }
 
 const strip = ({ pk: _pk, sk: _sk, type: _type, ...rest }: Record<string, unknown>) => rest;
@@ -25,6 +28,7 @@ export async function readCustomerPartition(customerId: string): Promise<Custome
   let profile: Customer | undefined;
   let infrastructure: Infrastructure | undefined;
   const steps: ProvisioningStepRecord[] = [];
+  let usage: CustomerUsage | undefined;
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await dynamodb.send(
@@ -40,8 +44,9 @@ export async function readCustomerPartition(customerId: string): Promise<Custome
       if (sk === keys.customer(customerId).sk) profile = strip(item) as unknown as Customer;
       else if (sk === keys.infrastructure(customerId).sk) infrastructure = strip(item) as Infrastructure;
       else if (sk.startsWith('PROVSTEP#')) steps.push(toStepRecord(item));
+      else if (sk === keys.usage(customerId).sk) usage = strip(item) as unknown as CustomerUsage;
     }
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  return { profile, infrastructure, steps };
+  return { profile, infrastructure, steps, ...(usage ? { usage } : {}) };
 }

@@ -7,6 +7,8 @@ export const keys = {
   customer: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'PROFILE' }),
   /** What provisioning created for the customer (instance, IP, services, deploy command). GetItem by id. */
   infrastructure: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'INFRASTRUCTURE' }),
+  /** The customer's measured usage (disk, data out, backups), rewritten by the usage job; read with the partition. */
+  usage: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'USAGE' }),
   /** A Stripe event we received: claimed once, so each event takes effect once (TTL after 30 days). */
   stripeEvent: (eventId: string) => ({ pk: `STRIPEEVENT#${eventId}`, sk: 'STRIPEEVENT' }),
   /**

@@ -10,7 +10,12 @@ export type ScheduledJobAccess =
   /** Describe snapshots; delete only final backups tagged by the deprovision workflow. */
   | 'final-snapshots:delete'
   /** Query the EMAILVERIFY partition, update infrastructure items, delete markers; GetEmailIdentity on customer identities. */
-  | 'email-verifications:check';
+  | 'email-verifications:check'
+  /**
+   * Describe instances and snapshots; GetMetricData; BatchGetItem profiles and PutItem usage items; ListExecutions
+   * of ProvisionCustomer; the dashboard's gauges go out as embedded metrics (no permission).
+   */
+  | 'usage:collect';
 
 export interface ScheduledJob {
   /** Stable PascalCase id: the CDK construct id of the job's function and rule (never rename it). */
@@ -63,6 +68,15 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
     everyMinutes: 5,
     access: ['email-verifications:check'],
     onFailure: 'VerifyEmailDomains failed as a whole: customers whose email domain was verified still show email pending_verification until it succeeds.',
+  },
+  {
+    // One run for the whole fleet: GetMetricData in calls of 500 queries, one usage item per customer.
+    id: 'CollectUsage',
+    handler: 'scheduled/collect-usage',
+    description: "Measures every customer's disk used, data transferred out this month and backups kept",
+    everyMinutes: 15,
+    access: ['usage:collect'],
+    onFailure: 'CollectUsage failed as a whole: the status pages show usage from the last run that succeeded (see measuredAt), and the dashboard gauges stop.',
   },
 ];
 

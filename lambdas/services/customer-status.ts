@@ -1,5 +1,6 @@
 import type { Customer } from '../core/customer';
 import { NotFoundError } from '../core/errors';
+import type { CustomerUsage } from '../core/usage';
 import { readCustomerPartition } from '../repositories/customer-partition';
 import type { Infrastructure, ServiceState } from '../repositories/infrastructure';
 import type { ProvisioningStepRecord } from '../repositories/provisioning-log';
@@ -42,6 +43,8 @@ export interface CustomerStatusView {
   };
   /** The workflow running now, or the one that ran last (provisioning, suspend, resume, deprovision, ...). */
   readonly workflow: WorkflowView | null;
+  /** Measured usage (disk, data out this month, backups) with `measuredAt`; absent until first measured. */
+  readonly usage?: CustomerUsage;
 }
 
 /** Services before provisioning has recorded any: what the customer should read while waiting. */
@@ -88,7 +91,7 @@ function latestWorkflow(customer: Customer, steps: readonly ProvisioningStepReco
  * from one Query of the customer's partition. An unknown id is a 404 like any other.
  */
 export async function customerStatus(customerId: string): Promise<CustomerStatusView> {
-  const { profile: customer, infrastructure, steps: allSteps } = await readCustomerPartition(customerId);
+  const { profile: customer, infrastructure, steps: allSteps, usage } = await readCustomerPartition(customerId);
   if (!customer) throw new NotFoundError('customer');
   const byStart = [...allSteps].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const steps = byStart.filter((step) => step.executionName === customer.provisioningExecutionName);
@@ -119,5 +122,18 @@ export async function customerStatus(customerId: string): Promise<CustomerStatus
       steps: steps.map(stepView),
     },
     workflow: latestWorkflow(customer, byStart),
+    ...(usage ? { usage: usageView(usage) } : {}),
+  };
+}
+
+/** Only the figures the job measured: a stored item's extra attributes never reach the customer. */
+function usageView(usage: CustomerUsage): CustomerUsage {
+  return {
+    measuredAt: usage.measuredAt,
+    ...(usage.diskUsedBytes === undefined ? {} : { diskUsedBytes: usage.diskUsedBytes }),
+    ...(usage.dataTransferredOut ? { dataTransferredOut: { bytes: usage.dataTransferredOut.bytes, since: usage.dataTransferredOut.since } } : {}),
+    ...(usage.backups
+      ? { backups: { count: usage.backups.count, ...(usage.backups.totalBytes === undefined ? {} : { totalBytes: usage.backups.totalBytes }) } }
+      : {}),
   };
 }

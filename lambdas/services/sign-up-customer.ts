@@ -4,7 +4,9 @@ import { normalizeEmail, provisioningExecutionName, type Customer } from '../cor
 import { hashVerificationToken, newVerificationToken } from '../core/verification';
 import { hashPassword } from '../core/passwords';
 import { firstSlug, slugWithSuffix, slugify } from '../core/slug';
-import { logger } from '../observability';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS } from '../core/metric-names';
+import { logger, metrics, publishMetrics } from '../observability';
 import { sendVerificationEmail } from '../notifications/verification-email';
 import { SlugTakenError, createAccount } from '../repositories/accounts';
 import { newSession } from '../repositories/sessions';
@@ -64,5 +66,8 @@ export async function signUpCustomer(input: SignUpBody, now = new Date()): Promi
     logger.warn('Could not send the verification email', { customerId, errorName: (error as Error).name });
   }
   logger.info('Customer signed up, pending email verification', { customerId, plan: customer.plan });
+  // The operations dashboard's signups (lib/operations-monitoring.ts).
+  metrics.addMetric(METRICS.customerSignedUp, MetricUnit.Count, 1);
+  publishMetrics();
   return { customer, tokens: await issueTokens(customerId, session, now) };
 }

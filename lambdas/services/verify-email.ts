@@ -5,7 +5,9 @@ import type { Customer, CustomerStatus } from '../core/customer';
 import { InvalidVerificationTokenError, ServiceUnavailableError } from '../core/errors';
 import { trialEndsAt } from '../core/plans';
 import { hashVerificationToken } from '../core/verification';
-import { logger } from '../observability';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS } from '../core/metric-names';
+import { logger, metrics, publishMetrics } from '../observability';
 import { getCustomer } from '../repositories/accounts';
 import { getVerificationToken, markProvisioningStarted, markVerified, undoVerification } from '../repositories/verification-tokens';
 
@@ -61,6 +63,9 @@ export async function verifyEmail(token: string, now = Date.now()): Promise<Veri
   }
   await recordStarted(customer.customerId);
   logger.info('Email verified, provisioning started', { customerId: customer.customerId });
+  // Counted once per account: only the click that won the verification gets here.
+  metrics.addMetric(METRICS.emailVerified, MetricUnit.Count, 1);
+  publishMetrics();
   return { customerId: customer.customerId, status: 'provisioning' };
 }
 

@@ -4,6 +4,7 @@ import type { EdgeRequest, EdgeResponse, EdgeService } from '../edge/edge-servic
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../local-env';
 import type { SandboxClock } from './clock';
 import type { FaultQueue } from './faults';
+import { diskUsedBytes } from './instance-usage';
 import { JsonFile } from './json-file';
 import type { SandboxService } from './registry';
 import { answer, ec2Error, ec2Response, isoTime, listParam, parseForm, structListParam } from './protocols';
@@ -58,6 +59,8 @@ export interface StoredSnapshot {
   readonly volumeId: string;
   readonly description: string;
   readonly volumeSize: number;
+  /** The data blocks on the volume when it was taken (instance-usage.ts); absent in files written before. */
+  readonly fullSizeBytes?: number;
   readonly startedAt: number;
   /** Epoch ms when it turns from pending to completed. */
   readonly completesAt: number;
@@ -180,6 +183,7 @@ export class Ec2Model {
       volumeId: request.volumeId,
       description: request.description,
       volumeSize: VOLUME_SIZE_GIB,
+      fullSizeBytes: diskUsedBytes(owner, now, this.clock),
       startedAt: now,
       completesAt: now + this.clock.secondsToMs(SNAPSHOT_MODEL_SECONDS),
       tags: request.tags,
@@ -669,6 +673,8 @@ function snapshotMembers(model: Ec2Model, snapshot: StoredSnapshot, now: number)
     el('progress', `${progress}%`),
     el('ownerId', LOCAL_ACCOUNT_ID),
     el('volumeSize', snapshot.volumeSize),
+    // EC2 reports the full size once the snapshot is complete.
+    state === 'completed' && snapshot.fullSizeBytes !== undefined ? el('fullSnapshotSizeInBytes', snapshot.fullSizeBytes) : undefined,
     el('description', snapshot.description),
     el('encrypted', true),
     el('storageTier', 'standard'),

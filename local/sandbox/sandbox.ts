@@ -3,6 +3,7 @@ import { jsonResponse } from '../edge/aws-json';
 import type { EdgeRequest, EdgeResponse, EdgeService } from '../edge/edge-service';
 import type { SandboxRoute } from '../edge/server';
 import type { SandboxClock } from './clock';
+import { cloudWatchSandboxService } from './cloudwatch';
 import { Ec2Model, ec2SandboxService } from './ec2';
 import { FaultQueue, FaultValidationError } from './faults';
 import { renderOutboxPage } from './outbox-page';
@@ -43,7 +44,7 @@ export interface Sandbox {
 }
 
 /**
- * The emulated EC2, Route 53, SESv2 and SSM behind the edge port, speaking each service's real wire
+ * The emulated EC2, Route 53, SESv2, SSM and CloudWatch behind the edge port, speaking each service's real wire
  * protocol for the calls our handlers make, with one clock for every delay and one fault queue.
  */
 export function createSandbox(options: SandboxOptions): Sandbox {
@@ -60,6 +61,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     route53SandboxService(route53, faults),
     sesv2SandboxService(ses, faults),
     ssmSandboxService(ssm, ec2, clock, faults),
+    cloudWatchSandboxService(ec2, clock, faults),
   ];
   for (const service of registry) faults.register(service);
   const stripe = options.stripe ? createStripeSandbox(dir, clock, options.stripe) : undefined;

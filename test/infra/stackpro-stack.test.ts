@@ -1,4 +1,9 @@
 import { App, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { OperationsMonitoring } from '../../lib/operations-monitoring';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import type { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -739,7 +744,8 @@ describe('Workflow steps', () => {
       }
     }
     const sweepRole = logicalId(stack.scheduledJobs.functions.DeleteExpiredSnapshots.role!);
-    expect(grantsOf('ec2:DescribeSnapshots').filter((grant) => grant.role !== sweepRole).map((grant) => grant.statement.Resource)).toEqual(stepsWith('ec2:snapshot').map(() => '*'));
+    const usageRole = logicalId(stack.scheduledJobs.functions.CollectUsage.role!);
+    expect(grantsOf('ec2:DescribeSnapshots').filter((grant) => grant.role !== sweepRole && grant.role !== usageRole).map((grant) => grant.statement.Resource)).toEqual(stepsWith('ec2:snapshot').map(() => '*'));
   });
 
   it('LaunchInstance can pass only the instance role, only to EC2', () => {
@@ -908,14 +914,18 @@ describe('CustomerInstances', () => {
     });
   });
 
-  it('tags launched instances and volumes ManagedBy=stackpro, and has no user data with anything in it', () => {
+  it('tags launched instances and volumes ManagedBy=stackpro, and its user data only starts the CloudWatch agent (no secret)', () => {
     const data = launchTemplateData();
     const tagged = (data.TagSpecifications as { ResourceType: string; Tags: { Key: string; Value: string }[] }[])
       .filter((spec) => spec.Tags.some((tag) => tag.Key === 'ManagedBy' && tag.Value === 'stackpro'))
       .map((spec) => spec.ResourceType);
     expect(tagged.sort()).toEqual(['instance', 'volume']);
-    const userData = data.UserData as { 'Fn::Base64': string } | undefined;
-    if (userData) expect(userData['Fn::Base64'].trim()).toBe('#!/bin/bash');
+    const userData = (data.UserData as { 'Fn::Base64': string })['Fn::Base64'];
+    expect(userData.split('\n').filter((line) => line.startsWith('dnf ') || line.includes('-ctl '))).toEqual([
+      'dnf install -y amazon-cloudwatch-agent',
+      expect.stringMatching(/^\/opt\/aws\/amazon-cloudwatch-agent\/bin\/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/),
+    ]);
+    expect(userData).not.toMatch(/ssm get-parameter|secret|password|token/i);
   });
 
   it('security group: 80 and 443 from anywhere, nothing else inbound (no SSH)', () => {
@@ -1109,7 +1119,10 @@ describe('ProvisioningAlarms', () => {
 
   it('notifies a topic that refuses unencrypted publishing, and outputs its ARN', () => {
     // 4 for provisioning, 3 per lifecycle workflow, 1 per scheduled job + the billing sweeps' failed items, 2 for the Stripe webhook.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4 + 3 * LIFECYCLE_WORKFLOWS.length + SCHEDULED_JOBS.length + 1 + 2);
+    template.resourceCountIs(
+      'AWS::CloudWatch::Alarm',
+      4 + 3 * LIFECYCLE_WORKFLOWS.length + SCHEDULED_JOBS.length + 1 + 2 + Object.keys(stack.operationsMonitoring.alarms).length,
+    );
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -1358,19 +1371,143 @@ describe('IAM least privilege', () => {
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => [statement.Action].flat());
     const noResourceLevel =
-      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:Describe(Instances|Snapshots)$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$)/;
+      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:Describe(Instances|Snapshots)$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$|cloudwatch:GetMetricData$)/;
     // The SSM agent's channel on customer servers (the Run Command subset of AmazonSSMManagedInstanceCore).
     const agentChannel = /^(ec2messages:|ssmmessages:|ssm:(UpdateInstanceInformation|ListInstanceAssociations)$)/;
-    expect(wildcardActions.filter((action) => !noResourceLevel.test(action) && !agentChannel.test(action))).toEqual([]);
+    expect(wildcardActions.filter((action) => !noResourceLevel.test(action) && !agentChannel.test(action) && action !== 'cloudwatch:PutMetricData')).toEqual([]);
     const instanceRoleWildcards = statementsOfRole(logicalId(stack.customerInstances.instanceRole))
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => [statement.Action].flat());
-    expect(instanceRoleWildcards.filter((action) => !agentChannel.test(action))).toEqual([]);
+    // The CloudWatch agent's PutMetricData, held to our namespace by a condition.
+    expect(instanceRoleWildcards.filter((action) => !agentChannel.test(action))).toEqual(['cloudwatch:PutMetricData']);
+    const putMetricData = statementsOfRole(logicalId(stack.customerInstances.instanceRole)).find((statement) => statement.Action === 'cloudwatch:PutMetricData');
+    expect(putMetricData?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'StackPro/CustomerInstances' } });
   });
 
   it('attaches no AWS managed policy except the account-level API Gateway logging role', () => {
     const roles = template.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } });
     expect(Object.keys(roles)).toEqual([expect.stringMatching(/^AccountApiRestApiCloudWatchRole/)]);
+  });
+});
+
+describe('OperationsMonitoring (alarms on the operators\' topic, and the dashboard)', () => {
+  type AlarmProps = {
+    AlarmActions?: unknown[];
+    MetricName?: string;
+    Namespace?: string;
+    Dimensions?: { Name: string; Value: unknown }[];
+    Metrics?: { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: unknown }[] } } }[];
+    Threshold: number;
+    AlarmDescription: string;
+  };
+  const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((resource) => (resource as { Properties: AlarmProps }).Properties);
+  const topicRef = () => ({ Ref: logicalId(stack.alarmTopic.topic) });
+  const alarmOf = (id: string) => resourceOf(stack.operationsMonitoring.alarms[id]).Properties as AlarmProps;
+
+  it('every alarm in the stack notifies the one operators\' topic', () => {
+    expect(alarms().length).toBeGreaterThan(20);
+    for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([topicRef()]);
+  });
+
+  it('every state machine has an alarm on failed and one on timed-out executions', () => {
+    const machines = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
+    const watched = (metricName: string) =>
+      new Set(alarms().filter((alarm) => alarm.MetricName === metricName).flatMap((alarm) => alarm.Dimensions!.map((d) => (d.Value as { Ref: string }).Ref)));
+    expect(machines.length).toBeGreaterThanOrEqual(WORKFLOWS.length);
+    for (const machine of machines) {
+      expect(watched('ExecutionsFailed').has(machine)).toBe(true);
+      expect(watched('ExecutionsTimedOut').has(machine)).toBe(true);
+    }
+  });
+
+  it('alarms on Lambda errors and throttles across all functions, without one alarm per function', () => {
+    expect(alarmOf('LambdaErrorsAlarm')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: 5 });
+    expect(alarmOf('LambdaThrottlesAlarm')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Threshold: 1 });
+    expect(alarmOf('LambdaErrorsAlarm').Dimensions).toBeUndefined();
+    const lambdaAlarms = alarms().filter((alarm) => alarm.Namespace === 'AWS/Lambda');
+    // Beside the two aggregates, only each scheduled job's own failure alarm names a function.
+    expect(lambdaAlarms.filter((alarm) => alarm.Dimensions === undefined)).toHaveLength(2);
+    expect(lambdaAlarms.filter((alarm) => alarm.Dimensions !== undefined)).toHaveLength(SCHEDULED_JOBS.length);
+  });
+
+  it("alarms on the API's 5xx share and p99 latency, and on the Stripe webhook's 5xx and repeated 4xx", () => {
+    const rate = alarmOf('Api5xxRateAlarm');
+    expect(rate.Metrics!.find((metric) => metric.Expression)?.Expression).toBe('IF(requests >= 10, 100 * errors / requests, 0)');
+    expect(rate.Metrics!.map((metric) => metric.MetricStat?.Metric.MetricName).filter(Boolean).sort()).toEqual(['5XXError', 'Count']);
+    expect(rate.Threshold).toBe(1);
+    expect(alarmOf('ApiP99LatencyAlarm')).toMatchObject({ MetricName: 'Latency', ExtendedStatistic: 'p99', Threshold: 3000 });
+    const webhook = alarmOf('StripeWebhookFailedAlarm');
+    expect(webhook).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Threshold: 1 });
+    expect(webhook.Dimensions).toEqual(expect.arrayContaining([{ Name: 'Method', Value: 'POST' }, { Name: 'Resource', Value: '/stripe/webhooks' }]));
+    expect(alarmOf('StripeWebhookRejectedAlarm')).toMatchObject({ MetricName: '4XXError', Threshold: 3 });
+  });
+
+  it('alarms on any customer server failing a status check, and relies on EC2 simplified automatic recovery for system checks', () => {
+    const statusCheck = alarmOf('InstanceStatusCheckFailedAlarm');
+    expect(statusCheck.Metrics![0].Expression).toBe('SELECT MAX(StatusCheckFailed) FROM SCHEMA("AWS/EC2", InstanceId)');
+    expect(resourceOf(stack.customerInstances.launchTemplate).Properties).toMatchObject({ LaunchTemplateData: { MaintenanceOptions: { AutoRecovery: 'default' } } });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.health'],
+        detail: { service: ['EC2'], eventTypeCode: ['AWS_EC2_SIMPLIFIED_AUTO_RECOVERY_SUCCESS', 'AWS_EC2_SIMPLIFIED_AUTO_RECOVERY_FAILURE'] },
+      },
+      Targets: [Match.objectLike({ Arn: topicRef() })],
+    });
+  });
+
+  it('draws one dashboard: signups, verifications, provisionings in flight, failures, p99 latencies, active customers by plan, and every alarm', () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = text(stack.resolve((dashboards[0] as Resource).Properties.DashboardBody));
+    for (const title of ['Signups and verifications', 'Provisionings in flight', 'Failures', 'p99 latencies', 'Active customers by plan', 'Alarms']) {
+      expect(body).toContain(title);
+    }
+    for (const metric of [METRICS.customerSignedUp, METRICS.emailVerified, METRICS.provisioningsInFlight, METRICS.provisioningFailed]) expect(body).toContain(metric);
+    for (const plan of ['starter', 'business', 'enterprise']) expect(body).toContain(`\\"plan\\",\\"${plan}\\"`);
+    expect(body).toContain('p99');
+    expect(body).toMatch(/\\"type\\":\\"alarm\\"/);
+    // The alarm status widget lists every alarm of the stack, whichever construct made it.
+    for (const alarmId of Object.keys(template.findResources('AWS::CloudWatch::Alarm'))) expect(body).toContain(`"${alarmId}","Arn"`);
+  });
+
+  it("watchWorkflow: a new workflow's failed and timed-out executions alarm on the topic, and it is drawn among the failures", () => {
+    // A small stack of its own (no Lambda): what another part does to watch a workflow it adds.
+    const small = new Stack(new App(), 'Monitored');
+    const topic = new sns.Topic(small, 'Topic');
+    const api = new apigw.RestApi(small, 'Api');
+    api.root.addMethod('GET', new apigw.MockIntegration());
+    const machine = (id: string) => new sfn.StateMachine(small, id, { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(small, `${id}Pass`)) });
+    const monitoring = new OperationsMonitoring(small, 'OperationsMonitoring', {
+      topic,
+      api,
+      webhookRoute: { method: 'POST', path: '/stripe/webhooks' },
+      stateMachines: { ProvisionCustomer: machine('Provision') },
+    });
+    const resize = machine('Resize');
+
+    monitoring.watchWorkflow('ResizeCustomer', resize);
+    const smallTemplate = Template.fromStack(small);
+
+    for (const metricName of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      smallTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metricName,
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: small.getLogicalId(resize.node.defaultChild as sfn.CfnStateMachine) } }],
+        AlarmActions: [{ Ref: small.getLogicalId(topic.node.defaultChild as sns.CfnTopic) }],
+      });
+    }
+    const dashboard = Object.values(smallTemplate.findResources('AWS::CloudWatch::Dashboard'))[0] as Resource;
+    expect(text(small.resolve(dashboard.Properties.DashboardBody))).toContain('ResizeCustomer executions failed');
+  });
+
+  it('the usage job reads metrics and describes servers read-only, writes only profiles\' usage items, and counts running provisionings', () => {
+    const role = logicalId(stack.scheduledJobs.functions.CollectUsage.role!);
+    const statements = statementsOfRole(role);
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['cloudwatch:GetMetricData', 'ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'states:ListExecutions']));
+    expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
+    expect(actions.filter((action) => /^(ec2|cloudwatch):(?!Describe|GetMetricData)/.test(action))).toEqual([]);
+    const listExecutions = statements.find((statement) => statement.Action === 'states:ListExecutions');
+    expect(listExecutions?.Resource).toEqual({ Ref: logicalId(stack.provisioning.stateMachine) });
   });
 });
 

@@ -88,6 +88,24 @@ export const CustomerStatusResponse = z.strictObject({
     })
     .nullable()
     .describe('The workflow running now, or the one that ran last; null before any step ran.'),
+  usage: z
+    .strictObject({
+      measuredAt: isoDateTime.describe('When the usage job measured these figures (every 15 minutes).'),
+      diskUsedBytes: z.int().nonnegative().optional().describe('Bytes used on the server disk; left out until the server has reported it.'),
+      dataTransferredOut: z
+        .strictObject({ bytes: z.int().nonnegative(), since: isoDateTime.describe('The start of the month, UTC.') })
+        .optional()
+        .describe('Bytes the server sent out this month (EC2 NetworkOut); left out until EC2 has reported any.'),
+      backups: z
+        .strictObject({
+          count: z.int().nonnegative(),
+          totalBytes: z.int().nonnegative().optional().describe('Sum of the snapshots\' full sizes; left out while EC2 has not reported one.'),
+        })
+        .optional()
+        .describe('The backup snapshots kept now.'),
+    })
+    .optional()
+    .describe('Measured usage; absent until first measured. A figure not known yet is left out, never estimated.'),
 });
 
 export const BillingSessionResponse = z.strictObject({ url: z.url().describe('Stripe-hosted page to send the browser to.') });

@@ -100,6 +100,15 @@ describe('GET /customers/{customerId}/status', () => {
     });
   });
 
+  it("shows the usage job's measured figures with measuredAt, and nothing else the item holds", async () => {
+    const usage = { measuredAt: '2026-11-25T10:15:00.000Z', diskUsedBytes: 4_000_000_000, backups: { count: 1 } };
+    readPartition.mockResolvedValue({ profile, steps: [], usage: { ...usage, updatedBy: 'job' } as never });
+
+    const body = bodyOf(await status('cust-1', 'cust-1')) as { usage?: unknown };
+
+    expect(body.usage).toEqual(usage);
+  });
+
   it('answers workflow null before any step ran', async () => {
     readPartition.mockResolvedValue({ profile, steps: [] });
     expect(bodyOf(await status('cust-1', 'cust-1')).workflow).toBeNull();

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateSnapshotCommand,
   DeleteSnapshotCommand,
@@ -29,6 +30,7 @@ const ec2 = new EC2Client(sdkConfig(sandbox.services.ec2));
 const route53 = new Route53Client(sdkConfig(sandbox.services.route53));
 const ses = new SESv2Client(sdkConfig(sandbox.services.ses));
 const ssm = new SSMClient(sdkConfig(sandbox.services.ssm));
+const cloudWatch = new CloudWatchClient(sdkConfig(sandbox.services.monitoring));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 afterEach(() => sandbox.faults.clear());
 
@@ -88,6 +90,10 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
     PutParameter: () => ssm.send(new PutParameterCommand({ Name: '/stackpro/customers/c-1/db', Value: 'secret', Type: 'SecureString' })),
     AddTagsToResource: () => ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: '/stackpro/customers/c-1/db', Tags: [{ Key: 'a', Value: 'b' }] })),
     ListTagsForResource: () => ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: '/stackpro/customers/c-1/db' })),
+  },
+  cloudwatch: {
+    GetMetricData: () =>
+      cloudWatch.send(new GetMetricDataCommand({ MetricDataQueries: [{ Id: 'm', Expression: 'SUM(METRICS())' }], StartTime: new Date(0), EndTime: new Date() })),
   },
 };
 
