@@ -50,3 +50,6 @@ export interface ExecutionStatusChangeDetailOut {
   readonly error: string | null;
   readonly cause: string | null;
 }
+
+/** The rule's target, under `lambdas/` (CDK's function and the local stack's delivery load the same file). */
+export const STOPPED_EXECUTION_HANDLER = 'workflows/recover-stopped-execution';

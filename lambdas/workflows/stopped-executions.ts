@@ -136,13 +136,7 @@ async function recoverProvisioning(detail: ExecutionStatusChangeDetail, customer
       leftovers.push(what);
     }
   }
-  // Conditional on this attempt still being the current one: a stale event can never fail a newer attempt.
-  if (!(await setProvisioningOutcome(customerId, executionName, 'failed', reason))) {
-    return { action: 'ignored', why: 'a newer provisioning attempt took over during the clean-up' };
-  }
-  metrics.addMetric(METRICS.provisioningFailed, MetricUnit.Count, 1);
-  if (leftovers.length > 0) metrics.addMetric(METRICS.rollbackIncomplete, MetricUnit.Count, 1);
-  publishMetrics();
+  // The step's end first, so the status route never shows `failed` beside a clean-up still running.
   await recordStep(
     customerId,
     executionName,
@@ -152,6 +146,13 @@ async function recoverProvisioning(detail: ExecutionStatusChangeDetail, customer
     new Date(),
     'ProvisionCustomer',
   );
+  // Conditional on this attempt still being the current one: a stale event can never fail a newer attempt.
+  if (!(await setProvisioningOutcome(customerId, executionName, 'failed', reason))) {
+    return { action: 'ignored', why: 'a newer provisioning attempt took over during the clean-up' };
+  }
+  metrics.addMetric(METRICS.provisioningFailed, MetricUnit.Count, 1);
+  if (leftovers.length > 0) metrics.addMetric(METRICS.rollbackIncomplete, MetricUnit.Count, 1);
+  publishMetrics();
   return { action: 'cleaned-up', reason, leftovers };
 }
 
