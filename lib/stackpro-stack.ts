@@ -16,6 +16,7 @@ import { ScheduledJobs } from './scheduled-jobs';
 import { readSettings, type StackProSettings } from './settings';
 import { SigningKey } from './signing-key';
 import { StripeKeys } from './stripe-keys';
+import { StoppedExecutionRecovery } from './stopped-executions';
 
 /** Deployment settings can be passed in (tests); otherwise they are read from CDK context. */
 export interface StackProStackProps extends StackProps {
@@ -44,6 +45,7 @@ export class StackProStack extends Stack {
   readonly scheduledJobs: ScheduledJobs;
   readonly billingAlarms: BillingAlarms;
   readonly clientRateLimits: ClientRateLimits;
+  readonly stoppedExecutionRecovery: StoppedExecutionRecovery;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
     super(scope, id, props);
@@ -104,6 +106,13 @@ export class StackProStack extends Stack {
       deprovision: this.lifecycle.stateMachines.DeprovisionCustomer,
       topic: this.alarmTopic.topic,
       settings,
+    });
+
+    // No customer in limbo: executions stopped, timed out or aborted are cleaned up or run again.
+    this.stoppedExecutionRecovery = new StoppedExecutionRecovery(this, 'StoppedExecutionRecovery', {
+      ...stepTargets,
+      provisioning: this.provisioning,
+      lifecycle: this.lifecycle,
     });
 
     new CfnOutput(this, 'ApiUrl', {
