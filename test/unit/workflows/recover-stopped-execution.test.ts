@@ -159,6 +159,16 @@ describe('a stopped provisioning', () => {
     expect(profile?.status).toBe('failed');
   });
 
+  it('the same event 50 times at once: every delivery succeeds and the customer ends failed, cleaned up, once', async () => {
+    const results = await Promise.all(Array.from({ length: 50 }, () => handler(event())));
+
+    expect(results.every((result) => ['cleaned-up', 'ignored'].includes(result.action))).toBe(true);
+    expect(profile).toMatchObject({ status: 'failed', failureReason: 'Provisioning was stopped before it finished.' });
+    expect(instances).toEqual([]);
+    // Afterwards every redelivery is a no-op.
+    expect(await handler(event())).toMatchObject({ action: 'ignored' });
+  });
+
   it('does nothing for an execution that rolled back by itself (the customer is failed already)', async () => {
     profile = customer({ status: 'failed', failureReason: 'AWS has no capacity for this server size right now.' });
 
