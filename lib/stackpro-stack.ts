@@ -19,6 +19,7 @@ import { SigningKey } from './signing-key';
 import { StripeKeys } from './stripe-keys';
 import { ROUTES } from '../lambdas/api/routes';
 import { PROVISION_CUSTOMER } from '../statemachines/workflows';
+import { StoppedExecutionRecovery } from './stopped-executions';
 
 /** Deployment settings can be passed in (tests); otherwise they are read from CDK context. */
 export interface StackProStackProps extends StackProps {
@@ -48,6 +49,7 @@ export class StackProStack extends Stack {
   readonly billingAlarms: BillingAlarms;
   readonly clientRateLimits: ClientRateLimits;
   readonly operationsMonitoring: OperationsMonitoring;
+  readonly stoppedExecutionRecovery: StoppedExecutionRecovery;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
     super(scope, id, props);
@@ -109,6 +111,13 @@ export class StackProStack extends Stack {
       provisioning: this.provisioning.stateMachine,
       topic: this.alarmTopic.topic,
       settings,
+    });
+
+    // No customer in limbo: executions stopped, timed out or aborted are cleaned up or run again.
+    this.stoppedExecutionRecovery = new StoppedExecutionRecovery(this, 'StoppedExecutionRecovery', {
+      ...stepTargets,
+      provisioning: this.provisioning,
+      lifecycle: this.lifecycle,
     });
 
     // The operators' alarms and dashboard (README "Monitoring"); every alarm in the stack shows in its status widget.

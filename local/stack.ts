@@ -31,6 +31,8 @@ import { startLocalScheduler } from './scheduler';
 import { SCHEDULED_JOBS } from '../lambdas/scheduled/jobs';
 import { rateLimitSettingsFromEnv, type RateLimitSettings } from './api-gateway/rate-limiter';
 import { StepFunctionsEngine, stateMachineArn, type TimeOverrides } from './step-functions/engine';
+import { ExecutionEvents } from './events/execution-events';
+import { STOPPED_EXECUTION_HANDLER } from '../lambdas/workflows/execution-events';
 
 /** Scheduled jobs whose rate follows the sandbox's time scale (they wait for modelled AWS durations). */
 const SANDBOX_CLOCK_JOBS: ReadonlySet<string> = new Set(['VerifyEmailDomains']);
@@ -182,6 +184,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       invoke: async (event) => (await loadHandler(SIGNING_KEY_ROTATION_HANDLER))(event, createLambdaContext({ functionName: 'RotateSigningKey', timeoutMs: 30_000 })),
     });
     secrets.put(STRIPE_SECRET_ID, JSON.stringify(stripeSecret));
+    // The EventBridge rule on execution status changes (FAILED, TIMED_OUT, ABORTED): before the engine,
+    // which reports the executions a crash interrupted as it loads them; delivered once the stack answers.
+    const executionEvents = new ExecutionEvents({
+      dir: path.join(dataDir, 'events'),
+      deliver: async (event) =>
+        (await loadHandler(STOPPED_EXECUTION_HANDLER))(event, createLambdaContext({ functionName: 'RecoverStoppedExecution', timeoutMs: 60_000 })),
+    });
     const stepFunctions = new StepFunctionsEngine({
       workflows: WORKFLOWS,
       dataDir,
@@ -190,6 +199,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // The sandbox's clock compresses the workflows' Wait and Retry times too; at scale 1 with no cap the
       // engine keeps ASL's own backoff and jitter.
       timeScale: clock.scale === 1 && clock.settings.waitCapMs === undefined ? undefined : (seconds) => clock.workflowMs(seconds),
+      onExecutionEnded: (record) => executionEvents.emit(record),
     });
     const sandbox =
       awsEndpoint === undefined
@@ -218,6 +228,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(() => api.close());
     // Workers start lazily, on a function's first invocation: warming would start one per function.
     if (options.warmHandlers && !pool) await warmHandlers(loadHandler);
+    // Last in, first out: at shutdown deliveries stop before the engine aborts what still runs, so those
+    // events wait on disk for the next start, when the stack can act on them.
+    executionEvents.start();
+    stoppers.push(() => executionEvents.stop());
 
     const stack: LocalStack = {
       apiUrl: api.url,
@@ -277,6 +291,7 @@ async function warmHandlers(loadHandler: HandlerLoader): Promise<void> {
     CUSTOMER_AUTHORIZER_HANDLER,
     ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
     ...SCHEDULED_JOBS.map((job) => job.handler),
+    STOPPED_EXECUTION_HANDLER,
   ]);
   for (const handlerPath of handlerPaths) {
     await loadHandler(handlerPath).catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { StepContext, workflowStep } from '../workflows/step-kit';
-import { bareName, deleteRecords } from './dns';
+import { removeSubdomainRecords } from './rollback';
 
 const Input = StepContext.extend({ subdomain: z.string().min(1) });
 
@@ -9,6 +9,6 @@ const Input = StepContext.extend({ subdomain: z.string().min(1) });
  * and the DKIM CNAMEs). Nothing there is success: the step is idempotent.
  */
 export const handler = workflowStep('Roll back', Input, async ({ subdomain }) => {
-  const removed = await deleteRecords({ name: subdomain }, `StackPro rollback for ${subdomain}`);
-  return { output: { removed: removed.map((r) => `${bareName(r.Name ?? '')} ${r.Type}`) }, message: `Removed ${removed.length} DNS records` };
+  const removed = await removeSubdomainRecords(subdomain, `StackPro rollback for ${subdomain}`);
+  return { output: { removed }, message: `Removed ${removed.length} DNS records` };
 });

@@ -130,3 +130,23 @@ function referenceFor(name: string, message: string | undefined, context: Failur
   if (!context.executionName) return randomBytes(5).toString('hex');
   return createHash('sha256').update(`${context.executionName}\n${name}\n${message ?? ''}`).digest('hex').slice(0, 10);
 }
+
+/**
+ * For an execution that ended without its own failure handling running to the end (the EventBridge
+ * "Execution Status Change" event): stopped from the console or the API, timed out, or failed outside any
+ * Catch. `what` names the workflow for the customer ("Provisioning", "Suspending the account", ...).
+ */
+export function stoppedExecutionMessage(
+  what: string,
+  ending: { status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'; error?: string | null; cause?: string | null },
+  context: FailureContext = {},
+): string {
+  switch (ending.status) {
+    case 'ABORTED':
+      return `${what} was stopped before it finished.`;
+    case 'TIMED_OUT':
+      return `${what} took longer than it is allowed to.`;
+    case 'FAILED':
+      return describeFailure({ Error: ending.error ?? 'States.Runtime', Cause: ending.cause ?? undefined }, context);
+  }
+}

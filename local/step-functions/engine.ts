@@ -34,6 +34,11 @@ export interface StepFunctionsEngineOptions {
   readonly timeScale?: (modelSeconds: number) => number;
   /** @default <repo>/statemachines */
   readonly statemachinesDir?: string;
+  /**
+   * Called once per execution that ends, just before its record is saved, and for each execution a crash left
+   * RUNNING (loaded back as ABORTED): where the local EventBridge rule hears of it (local/events/).
+   */
+  readonly onExecutionEnded?: (record: ExecutionRecord) => void;
 }
 
 interface RegisteredMachine {
@@ -78,7 +83,7 @@ export class StepFunctionsEngine {
   constructor(private readonly options: StepFunctionsEngineOptions) {
     for (const workflow of options.workflows) this.register(workflow);
     this.store = new ExecutionStore(path.join(options.dataDir, 'executions'));
-    for (const record of this.store.loadAll()) this.records.set(record.executionArn, record);
+    for (const record of this.store.loadAll(Date.now(), options.onExecutionEnded)) this.records.set(record.executionArn, record);
   }
 
   /** StartExecution: returns at once; the execution runs in the background. */
@@ -209,6 +214,8 @@ export class StepFunctionsEngine {
         // The engine closes its event log when the execution ends; the bound only guards against a bug.
         await Promise.race([historyDone, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
         if (record.status === 'ABORTED') this.describeAbort(record, state);
+        // The event first: a crash between the two leaves the record RUNNING, and the next start reports it again.
+        this.options.onExecutionEnded?.(record);
         this.store.save(record);
       })
       .catch((error: unknown) => console.error(`[sfn] could not record ${record.executionArn}:`, error))

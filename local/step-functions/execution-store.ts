@@ -37,9 +37,10 @@ export class ExecutionStore {
 
   /**
    * Every stored record. Executions that were RUNNING when the process died cannot be resumed (their
-   * in-flight state was in memory), so they come back ABORTED, saying why.
+   * in-flight state was in memory), so they come back ABORTED, saying why; `onInterrupted` hears of each
+   * (the status change event AWS would send).
    */
-  loadAll(now = Date.now()): ExecutionRecord[] {
+  loadAll(now = Date.now(), onInterrupted?: (record: ExecutionRecord) => void): ExecutionRecord[] {
     return readdirSync(this.dir)
       .filter((file) => file.endsWith('.json'))
       .map((file) => JSON.parse(readFileSync(path.join(this.dir, file), 'utf8')) as ExecutionRecord)
@@ -55,6 +56,8 @@ export class ExecutionStore {
         };
         const details = { error: aborted.error, cause: aborted.cause };
         appendHistoryEvent(aborted.history, { type: 'ExecutionAborted', executionAbortedEventDetails: details }, now);
+        // Reported before it is saved: a crash in between reports it again at the next start.
+        onInterrupted?.(aborted);
         this.save(aborted);
         return aborted;
       });

@@ -75,6 +75,11 @@ function stepFunctionOf(stepId: string): StackProFunction {
   throw new Error(`no function for step ${stepId}`);
 }
 
+/** The role of RecoverStoppedExecution (lib/stopped-executions.ts). */
+function recoveryRole(): string {
+  return logicalId(stack.stoppedExecutionRecovery.function.role!);
+}
+
 function actionsOf(fn: { role?: IConstruct }): string[] {
   if (!fn.role) throw new Error('function has no role');
   return statementsOfRole(logicalId(fn.role)).flatMap((statement) => [statement.Action].flat());
@@ -156,8 +161,8 @@ describe('CustomerTable', () => {
 describe('Lambda functions', () => {
   it('has one function per route, plus the authorizer, one per distinct workflow step id, one per scheduled job, the signing-key generator and rotator', () => {
     expect(Object.keys(stack.accountApi.routeFunctions).sort()).toEqual(ROUTES.map((route) => route.id).sort());
-    // + the key generator and rotator (the billing sweeps are scheduled jobs)
-    const ours = 1 + ROUTES.length + DISTINCT_STEPS.length + SCHEDULED_JOBS.length + 2;
+    // + the key generator and rotator (the billing sweeps are scheduled jobs), + RecoverStoppedExecution
+    const ours = 1 + ROUTES.length + DISTINCT_STEPS.length + SCHEDULED_JOBS.length + 2 + 1;
     // + the custom resource provider framework's own function
     template.resourceCountIs('AWS::Lambda::Function', ours + 1);
   });
@@ -692,12 +697,13 @@ describe('Workflow steps', () => {
     expect(actions).not.toContain('ec2:TerminateInstances');
   });
 
-  it('only TerminateInstances can terminate, and only instances tagged ManagedBy=stackpro', () => {
+  it('only TerminateInstances (and the stopped-execution clean-up) can terminate, and only instances tagged ManagedBy=stackpro', () => {
     const grants = grantsOf('ec2:TerminateInstances');
-    expect(grants.map((grant) => grant.role)).toEqual([roleOf('TerminateInstances')]);
-    const statement = grants[0]!.statement;
-    expect(text(statement.Resource)).toMatch(/:instance\/\*"/);
-    expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } });
+    expect(grants.map((grant) => grant.role).sort()).toEqual([roleOf('TerminateInstances'), recoveryRole()].sort());
+    for (const { statement } of grants) {
+      expect(text(statement.Resource)).toMatch(/:instance\/\*"/);
+      expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } });
+    }
   });
 
   it.each(['ec2:StopInstances', 'ec2:StartInstances'])(
@@ -798,7 +804,7 @@ describe('Workflow steps', () => {
   it('only the DNS steps can change records, only in the hosted zone and only under the customer domain', () => {
     const grants = grantsOf('route53:ChangeResourceRecordSets');
     expect(grants.map((grant) => grant.role).sort()).toEqual(
-      ['PublishDkimRecords', 'PointSubdomain', 'RemoveDnsRecords', 'ParkSubdomain'].map(roleOf).sort(),
+      [...['PublishDkimRecords', 'PointSubdomain', 'RemoveDnsRecords', 'ParkSubdomain'].map(roleOf), recoveryRole()].sort(),
     );
     const zoneId = cdkJson.context['stackpro:hostedZoneId'];
     for (const { statement } of grants) {
@@ -830,7 +836,7 @@ describe('Workflow steps', () => {
         expect(text(statement.Resource)).toContain(`:identity/*.${customerDomain}"`);
       }
     }
-    expect(grantsOf('ses:DeleteEmailIdentity').map((grant) => grant.role)).toEqual([roleOf('DeleteEmailIdentity')]);
+    expect(grantsOf('ses:DeleteEmailIdentity').map((grant) => grant.role).sort()).toEqual([roleOf('DeleteEmailIdentity'), recoveryRole()].sort());
   });
 
   it('only the email steps, signup, resend and the Stripe webhook can send, and only from the sender address', () => {
@@ -1205,9 +1211,11 @@ describe('StripeKeys', () => {
       }),
       // The lapse sweep cancels lapsed subscriptions.
       logicalId(stack.scheduledJobs.functions.SweepLapsedAccounts.role!),
+      // The clean-up of a stopped provisioning cancels its subscription.
+      recoveryRole(),
     ];
     expect(readers.sort()).toEqual(declared.sort());
-    expect(declared).toHaveLength(6);
+    expect(declared).toHaveLength(7);
   });
 });
 
@@ -1330,7 +1338,8 @@ describe('IAM least privilege', () => {
         .filter(({ statement }) => text(statement.Resource).includes(machine))
         .map(({ role }) => role);
       // Plus the lapse sweep, for DeprovisionCustomer only.
-      const sweep = workflow.id === 'DeprovisionCustomer' ? [logicalId(stack.scheduledJobs.functions.SweepLapsedAccounts.role!)] : [];
+      // And the stopped-execution recovery, which runs a stopped lifecycle workflow again.
+      const sweep = [...(workflow.id === 'DeprovisionCustomer' ? [logicalId(stack.scheduledJobs.functions.SweepLapsedAccounts.role!)] : []), recoveryRole()];
       expect(starters.sort()).toEqual([...ROUTES.filter((route) => route.access.includes('lifecycle:start')).map((route) => logicalId(routeFunction(route.id).role!)), ...sweep].sort());
       expect(starters.sort()).toEqual([logicalId(routeFunction('ReceiveStripeWebhook').role!), ...sweep].sort());
     }
@@ -1677,5 +1686,53 @@ describe('X-Ray tracing', () => {
     const stages = Object.values(template.findResources('AWS::ApiGateway::Stage')) as Resource[];
     expect(stages.length).toBeGreaterThan(0);
     expect(stages.map((stage) => stage.Properties.TracingEnabled)).toEqual(stages.map(() => true));
+  });
+});
+
+describe('StoppedExecutionRecovery', () => {
+  const recovery = () => stack.stoppedExecutionRecovery;
+
+  it('matches FAILED, TIMED_OUT and ABORTED status changes of exactly our four state machines', () => {
+    const rule = resourceOf(recovery().rule).Properties as { EventPattern: { detail: { stateMachineArn: unknown } } & Record<string, unknown> };
+    expect(rule.EventPattern).toMatchObject({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+    });
+    const machines = WORKFLOWS.map((workflow) => ({ Ref: logicalId(stateMachineOf(workflow)) }));
+    expect(rule.EventPattern.detail.stateMachineArn).toEqual(machines);
+  });
+
+  it('delivers to the function with a retry policy and a dead-letter queue, as do failed invocations', () => {
+    const rule = resourceOf(recovery().rule).Properties as { Targets: Record<string, unknown>[] };
+    const queue = logicalId(recovery().deadLetterQueue);
+    expect(rule.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [logicalId(recovery().function), 'Arn'] },
+        RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 8 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } },
+      }),
+    ]);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(recovery().function) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+    });
+    expect(resourceOf(recovery().deadLetterQueue).Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    expect(acknowledgementsOf(recovery().deadLetterQueue)).toHaveProperty(['AwsSolutions-SQS3']);
+  });
+
+  it('may undo a provisioning and start lifecycle workflows, but never start a provisioning or touch other servers', () => {
+    const actions = actionsOf(recovery().function);
+    expect(actions).toEqual(expect.arrayContaining(['ec2:TerminateInstances', 'ses:DeleteEmailIdentity', 'route53:ChangeResourceRecordSets', 'states:StartExecution']));
+    expect(actions).not.toEqual(expect.arrayContaining(['ec2:RunInstances']));
+    const provisioning = text({ Ref: logicalId(stack.provisioning.stateMachine) });
+    const starts = statementsOfRole(recoveryRole()).filter((statement) => [statement.Action].flat().includes('states:StartExecution'));
+    expect(starts.map((statement) => text(statement.Resource)).join()).not.toContain(provisioning);
+    expect(environmentOf(recovery().function)).toMatchObject({
+      PROVISIONING_STATE_MACHINE_ARN: { Ref: logicalId(stack.provisioning.stateMachine) },
+      SUSPEND_STATE_MACHINE_ARN: expect.anything(),
+      TABLE_NAME: expect.anything(),
+    });
   });
 });

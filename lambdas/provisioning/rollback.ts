@@ -1,0 +1,78 @@
+import { DescribeInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { DeleteEmailIdentityCommand } from '@aws-sdk/client-sesv2';
+import { snapshotOf } from '../billing/stripe-snapshot';
+import { ec2 } from '../clients/ec2';
+import { sesv2 } from '../clients/sesv2';
+import { getStripe } from '../clients/stripe';
+import { getCustomer } from '../repositories/accounts';
+import { saveBillingSnapshot } from '../repositories/billing';
+import { bareName, deleteRecords } from './dns';
+import { ATTEMPT_TAG, CUSTOMER_TAG } from './instance-tags';
+
+/**
+ * The undo of each thing provisioning creates, shared by the rollback steps of the state machine and by
+ * the clean-up after an execution that was stopped, timed out or aborted before it could roll back
+ * (lambdas/workflows/stopped-executions.ts). Each is idempotent: nothing left to undo is success.
+ */
+
+/** Cancels the customer's Stripe subscription, so a customer whose stack failed is never charged. Returns the id cancelled. */
+export async function cancelProvisionedSubscription(customerId: string): Promise<string | undefined> {
+  const billing = (await getCustomer(customerId))?.billing;
+  const subscriptionId = billing?.subscriptionStatus === 'canceled' ? undefined : billing?.subscriptionId;
+  if (!subscriptionId) return undefined;
+  const stripe = await getStripe();
+  try {
+    const cancelled = await stripe.subscriptions.cancel(subscriptionId);
+    await saveBillingSnapshot(customerId, snapshotOf(cancelled, Date.now()));
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'resource_missing') throw error;
+  }
+  return subscriptionId;
+}
+
+/** Deletes every record at or under the subdomain (the A record and the DKIM CNAMEs); returns them as `name type`. */
+export async function removeSubdomainRecords(subdomain: string, comment: string): Promise<string[]> {
+  const removed = await deleteRecords({ name: subdomain }, comment);
+  return removed.map((r) => `${bareName(r.Name ?? '')} ${r.Type}`);
+}
+
+/** Deletes the subdomain's SES identity; false when there was none. */
+export async function deleteSubdomainIdentity(subdomain: string): Promise<boolean> {
+  try {
+    await sesv2.send(new DeleteEmailIdentityCommand({ EmailIdentity: subdomain }));
+    return true;
+  } catch (error) {
+    if ((error as Error).name !== 'NotFoundException') throw error;
+    return false;
+  }
+}
+
+/**
+ * Terminates every instance tagged with the customer that is not already going away, found by its
+ * Customer tag so one whose launch result was lost is found too. With `attempt`, only that provisioning
+ * attempt's (its ProvisioningAttempt tag), so a late clean-up never touches a newer attempt's server.
+ * Returns the ids terminated.
+ */
+export async function terminateCustomerInstances(customerId: string, attempt?: number): Promise<string[]> {
+  const instanceIds: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: `tag:${CUSTOMER_TAG}`, Values: [customerId] },
+          { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+          ...(attempt === undefined ? [] : [{ Name: `tag:${ATTEMPT_TAG}`, Values: [String(attempt)] }]),
+        ],
+        NextToken,
+      }),
+    );
+    for (const instance of page.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
+      if (instance.InstanceId) instanceIds.push(instance.InstanceId);
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  if (instanceIds.length > 0) await ec2.send(new TerminateInstancesCommand({ InstanceIds: instanceIds }));
+  return instanceIds;
+}

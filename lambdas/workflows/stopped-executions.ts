@@ -1,0 +1,216 @@
+import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { stepFunctions } from '../clients/step-functions';
+import { config } from '../config';
+import { METRICS } from '../core/metric-names';
+import { logger, metrics, publishMetrics } from '../observability';
+import {
+  cancelProvisionedSubscription,
+  deleteSubdomainIdentity,
+  removeSubdomainRecords,
+  terminateCustomerInstances,
+} from '../provisioning/rollback';
+import { getLifecycleCustomer, type LifecycleCustomer, setProvisioningOutcome } from '../repositories/customer-lifecycle';
+import { failRunningSteps, recordStep } from '../repositories/provisioning-log';
+import type { ExecutionStatusChangeDetail } from './execution-events';
+import { stoppedExecutionMessage } from './failure-messages';
+
+/**
+ * What happens to a customer when one of our executions ends FAILED, TIMED_OUT or ABORTED (stopped from
+ * the console or the API, past its TimeoutSeconds, or cut off by a crash of the local stack): nobody else
+ * is left to finish the job, so this does, and every answer is safe to repeat (EventBridge delivers at
+ * least once, and an execution that rolled back by itself sends the same FAILED event).
+ *
+ * - ProvisionCustomer, still the customer's current attempt and the customer still `provisioning`: undo
+ *   what the attempt created (the rollback's own undo steps, lambdas/provisioning/rollback.ts), then mark
+ *   the customer `failed` with a readable reason, so the operators' retry route works. Otherwise nothing.
+ * - SuspendCustomer, ResumeCustomer, DeprovisionCustomer: every step is idempotent, so the stopped execution
+ *   is run again once, as `<name>-rerun` (deprovision with the retention it had left). A rerun that stops
+ *   too is left for operators: its running steps are marked failed and the workflow's failure metric fires
+ *   its alarm. Nothing is done when the workflow recorded its own failure (its Fail states), when a newer
+ *   lifecycle execution owns the account, or when the account already reached the workflow's end state.
+ */
+export type Recovery =
+  | { readonly action: 'ignored'; readonly why: string }
+  | { readonly action: 'cleaned-up'; readonly reason: string; readonly leftovers: readonly string[] }
+  | { readonly action: 'rerun'; readonly executionName: string }
+  | { readonly action: 'left-for-operators'; readonly reason: string };
+
+type LifecycleWorkflowId = 'SuspendCustomer' | 'ResumeCustomer' | 'DeprovisionCustomer';
+export type WorkflowId = 'ProvisionCustomer' | LifecycleWorkflowId;
+
+/** The step the clean-up writes into the stopped execution's step log (the status route shows it). */
+export const CLEAN_UP_STEP = 'Clean up after the execution stopped';
+/** The step a lifecycle rerun writes into the stopped execution's step log. */
+export const RERUN_STEP = 'Run again after the execution stopped';
+/** Suffix of a lifecycle execution started again by this module; a rerun is never run a third time. */
+export const RERUN_SUFFIX = '-rerun';
+
+const ExecutionInput = z.object({ customerId: z.string().min(1) }).passthrough();
+
+interface LifecycleRule {
+  /** The customer-facing name of the work, for the reason. */
+  readonly what: string;
+  /** The account status the workflow ends in: reached, there is nothing to finish. */
+  readonly endsIn: string;
+  /** Its Fail states' errors: the workflow recorded its own failure (and alarmed); operators own it. */
+  readonly ownFailures: readonly string[];
+  readonly failedMetric: string;
+  readonly stateMachineArn: () => string;
+}
+
+const LIFECYCLE: Readonly<Record<LifecycleWorkflowId, LifecycleRule>> = {
+  SuspendCustomer: {
+    what: 'Suspending the account',
+    endsIn: 'suspended',
+    ownFailures: ['SuspendFailed', 'LifecycleSuperseded', 'CustomerNotFound'],
+    failedMetric: METRICS.suspendFailed,
+    stateMachineArn: config.suspendStateMachineArn,
+  },
+  ResumeCustomer: {
+    what: 'Resuming the account',
+    endsIn: 'active',
+    ownFailures: ['ResumeFailed', 'LifecycleSuperseded', 'CustomerNotFound'],
+    failedMetric: METRICS.resumeFailed,
+    stateMachineArn: config.resumeStateMachineArn,
+  },
+  DeprovisionCustomer: {
+    what: 'Removing the cancelled account',
+    endsIn: 'cancelled',
+    ownFailures: ['DeprovisionFailed', 'LifecycleSuperseded', 'CustomerNotFound', 'InvalidInput'],
+    failedMetric: METRICS.deprovisionFailed,
+    stateMachineArn: config.deprovisionStateMachineArn,
+  },
+};
+
+/** Which of our workflows a state machine ARN is (from the function's environment), or undefined. */
+export function workflowOf(stateMachineArn: string): WorkflowId | undefined {
+  if (stateMachineArn === config.provisioningStateMachineArn()) return 'ProvisionCustomer';
+  return (Object.keys(LIFECYCLE) as LifecycleWorkflowId[]).find((id) => LIFECYCLE[id].stateMachineArn() === stateMachineArn);
+}
+
+/** Brings the customer of one ended execution to a documented state (see above). */
+export async function recoverStoppedExecution(detail: ExecutionStatusChangeDetail): Promise<Recovery> {
+  const workflow = workflowOf(detail.stateMachineArn);
+  if (!workflow) return { action: 'ignored', why: 'not one of our workflows' };
+  const input = ExecutionInput.safeParse(parseJson(detail.input));
+  if (!input.success) return { action: 'ignored', why: 'the execution input names no customer' };
+  const customer = await getLifecycleCustomer(input.data.customerId);
+  if (!customer) return { action: 'ignored', why: 'the customer no longer exists' };
+  return workflow === 'ProvisionCustomer'
+    ? recoverProvisioning(detail, customer)
+    : recoverLifecycle(workflow, detail, input.data, customer);
+}
+
+async function recoverProvisioning(detail: ExecutionStatusChangeDetail, customer: LifecycleCustomer): Promise<Recovery> {
+  const { customerId } = customer;
+  const executionName = detail.name;
+  // A retry started a newer attempt (which owns the resources now), or another tenant's execution: not ours to touch.
+  if (customer.provisioningExecutionName !== executionName) return { action: 'ignored', why: 'not the customer’s current provisioning attempt' };
+  // Rolled back and marked failed by its own Catch (or went live before it stopped): nothing left to do.
+  if (customer.status !== 'provisioning') return { action: 'ignored', why: `the customer is ${customer.status} already` };
+
+  const reason = stoppedExecutionMessage('Provisioning', detail, { customerId, executionName, step: CLEAN_UP_STEP });
+  await failRunningSteps(customerId, executionName, reason);
+  await recordStep(customerId, executionName, CLEAN_UP_STEP, 'running', 'Removing what this attempt created', new Date(), 'ProvisionCustomer');
+  const attempt = customer.provisioningAttempt ?? 1;
+  const leftovers: string[] = [];
+  // In the rollback's order. Each undo is idempotent; one that fails for good is reported, the rest still run.
+  const undo: ReadonlyArray<[string, () => Promise<unknown>]> = [
+    ['subscription', () => cancelProvisionedSubscription(customerId)],
+    ['DNS records', () => removeSubdomainRecords(customer.subdomain, `StackPro clean-up after ${executionName} stopped`)],
+    ['email identity', () => deleteSubdomainIdentity(customer.subdomain)],
+    ['instance', () => terminateCustomerInstances(customerId, attempt)],
+  ];
+  for (const [what, run] of undo) {
+    // A duplicate event racing an operator's retry: once a newer attempt is in charge, leave its resources alone.
+    const now = await getLifecycleCustomer(customerId);
+    if (now?.provisioningExecutionName !== executionName || now.status !== 'provisioning') {
+      return { action: 'ignored', why: 'the customer changed during the clean-up (a duplicate event or a retry)' };
+    }
+    try {
+      await run();
+    } catch (error) {
+      logger.error('Clean-up step failed', { customerId, executionName, what, errorName: (error as Error).name });
+      leftovers.push(what);
+    }
+  }
+  // The step's end first, so the status route never shows `failed` beside a clean-up still running.
+  await recordStep(
+    customerId,
+    executionName,
+    CLEAN_UP_STEP,
+    leftovers.length > 0 ? 'failed' : 'succeeded',
+    leftovers.length > 0 ? `Could not remove: ${leftovers.join(', ')}` : 'Everything created was removed',
+    new Date(),
+    'ProvisionCustomer',
+  );
+  // Conditional on this attempt still being the current one: a stale event can never fail a newer attempt.
+  if (!(await setProvisioningOutcome(customerId, executionName, 'failed', reason))) {
+    return { action: 'ignored', why: 'a newer provisioning attempt took over during the clean-up' };
+  }
+  metrics.addMetric(METRICS.provisioningFailed, MetricUnit.Count, 1);
+  if (leftovers.length > 0) metrics.addMetric(METRICS.rollbackIncomplete, MetricUnit.Count, 1);
+  publishMetrics();
+  return { action: 'cleaned-up', reason, leftovers };
+}
+
+async function recoverLifecycle(
+  workflow: LifecycleWorkflowId,
+  detail: ExecutionStatusChangeDetail,
+  input: Record<string, unknown> & { customerId: string },
+  customer: LifecycleCustomer,
+): Promise<Recovery> {
+  const rule = LIFECYCLE[workflow];
+  const { customerId } = customer;
+  const executionName = detail.name;
+  if (detail.status === 'FAILED' && detail.error && rule.ownFailures.includes(detail.error)) {
+    return { action: 'ignored', why: 'the workflow recorded its own failure' };
+  }
+  const startedAt = new Date(detail.startDate).toISOString();
+  if (customer.lifecycleExecutionName !== executionName && (customer.lifecycleStartedAt ?? '') > startedAt) {
+    return { action: 'ignored', why: 'a newer lifecycle workflow owns the account' };
+  }
+  if (customer.status === rule.endsIn) return { action: 'ignored', why: `the customer is ${customer.status} already` };
+
+  const reason = stoppedExecutionMessage(rule.what, detail, { customerId, executionName, step: RERUN_STEP });
+  if (executionName.endsWith(RERUN_SUFFIX)) {
+    await failRunningSteps(customerId, executionName, reason);
+    await recordStep(customerId, executionName, RERUN_STEP, 'failed', `${reason} It was run again once already; an operator must look at it.`, new Date(), workflow);
+    metrics.addMetric(rule.failedMetric, MetricUnit.Count, 1);
+    publishMetrics();
+    logger.error('Lifecycle workflow stopped twice; left for operators', { customerId, executionName, workflow, status: detail.status });
+    return { action: 'left-for-operators', reason };
+  }
+
+  const rerunName = `${executionName.slice(0, 80 - RERUN_SUFFIX.length)}${RERUN_SUFFIX}`;
+  const rerunInput = workflow === 'DeprovisionCustomer' ? { ...input, retentionSeconds: retentionLeft(input, detail) } : input;
+  await failRunningSteps(customerId, executionName, reason);
+  try {
+    await stepFunctions.send(new StartExecutionCommand({ stateMachineArn: detail.stateMachineArn, name: rerunName, input: JSON.stringify(rerunInput) }));
+  } catch (error) {
+    // The name is the idempotency key: a repeated event finds the rerun already started (or finished).
+    if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    return { action: 'ignored', why: 'the rerun was started already' };
+  }
+  await recordStep(customerId, executionName, RERUN_STEP, 'succeeded', `${reason} Started ${rerunName}.`, new Date(), workflow);
+  logger.warn('Lifecycle workflow stopped; started it again', { customerId, executionName, rerunName, workflow, status: detail.status });
+  return { action: 'rerun', executionName: rerunName };
+}
+
+/** Deprovisioning waits out a retention period: a rerun waits only for what was left of it when it stopped. */
+function retentionLeft(input: Record<string, unknown>, detail: ExecutionStatusChangeDetail): number {
+  const retention = typeof input.retentionSeconds === 'number' ? input.retentionSeconds : 0;
+  const ran = Math.floor(((detail.stopDate ?? Date.now()) - detail.startDate) / 1000);
+  return Math.max(0, retention - Math.max(0, ran));
+}
+
+function parseJson(text: string | null | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
