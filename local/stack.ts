@@ -11,6 +11,7 @@ import { createLambdaContext } from './lambda-context';
 import { stepFunctionsService } from './edge/step-functions';
 import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
 import { LOCAL_HOST } from './http-server';
+import { invocationStore } from './invocation-scope';
 import { LambdaWorkerPool, lambdaWorkersFromEnv } from './lambda-workers/pool';
 import {
   applyLambdaEnv,
@@ -144,6 +145,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl,
     }),
   );
+  // Before any SDK call of this process, which would create the runtime's InvokeStore for one invocation at a time.
+  invocationStore();
   const stripeSecret = localStripeSecret(env);
   const stripeSettings: StripeSandboxSettings = {
     secretKey: stripeSecret.secretKey,
