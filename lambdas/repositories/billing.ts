@@ -8,7 +8,6 @@ import { epochSeconds, keys } from './keys';
 
 export type { BillingSnapshot };
 
-
 /** Stores the snapshot unless a newer one is already stored (webhooks race and arrive out of order). */
 export async function saveBillingSnapshot(customerId: string, billing: BillingSnapshot): Promise<boolean> {
   try {
