@@ -36,15 +36,13 @@ class ConcurrentInvokeStore extends InvokeStoreBase {
 type InvokeContext = Record<string | symbol, unknown>;
 
 /**
- * The runtime's per-invocation store, put where the Lambda runtime puts it (`globalThis.awslambda`), once.
- * Call it before any SDK call of the process: the SDK creates a one-at-a-time store there when it finds none.
+ * The runtime's per-invocation store, put where the Lambda runtime puts it (`globalThis.awslambda`), where
+ * Powertools looks for it on every access. It replaces a one-invocation-at-a-time store that an SDK call
+ * may have created there first (the SDK keeps its own reference, which it only reads trace ids from).
  */
 export function invocationStore(): InvokeStoreBase {
   const runtime = ((globalThis as { awslambda?: { InvokeStore?: InvokeStoreBase } }).awslambda ??= {});
-  runtime.InvokeStore ??= new ConcurrentInvokeStore();
-  if (!(runtime.InvokeStore instanceof ConcurrentInvokeStore) && runtime.InvokeStore.constructor.name !== 'ConcurrentInvokeStore') {
-    throw new Error('An InvokeStore for one invocation at a time was created before the local stack set up its own');
-  }
+  if (!(runtime.InvokeStore instanceof ConcurrentInvokeStore)) runtime.InvokeStore = new ConcurrentInvokeStore();
   return runtime.InvokeStore;
 }
 

@@ -145,7 +145,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl,
     }),
   );
-  // Before any SDK call of this process, which would create the runtime's InvokeStore for one invocation at a time.
+  // Before any handler loads: each invocation then runs in its own scope (local/invocation-scope.ts).
   invocationStore();
   const stripeSecret = localStripeSecret(env);
   const stripeSettings: StripeSandboxSettings = {

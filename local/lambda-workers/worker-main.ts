@@ -13,7 +13,7 @@ if (!port) throw new Error('worker-main.ts runs as a worker thread of the local 
 const { handlerPath } = workerData as { handlerPath: string };
 const post = (message: WorkerMessage) => port.postMessage(message);
 
-// The store first (before the handler's SDK clients can create it): see invocation-scope.ts.
+// Before the handler loads: each invocation then runs in its own scope (local/invocation-scope.ts).
 invocationStore();
 const loading = loadLambdaHandler(handlerPath);
 loading.then(
