@@ -14,10 +14,23 @@ const config: Config = {
     {
       displayName: 'unit',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      // The repository tests are a project of their own (below): they need DynamoDB Local.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/repositories/'],
       testEnvironment: 'node',
       transform,
       transformIgnorePatterns,
       setupFiles: ['<rootDir>/test/unit/setup-env.ts'],
+    },
+    {
+      // Repositories against one shared DynamoDB Local (started once per run, only when one of them runs).
+      displayName: 'repositories',
+      testMatch: ['<rootDir>/test/unit/repositories/**/*.test.ts'],
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      setupFiles: ['<rootDir>/test/unit/setup-env.ts', '<rootDir>/test/unit/repositories/setup-credentials.ts'],
+      globalSetup: '<rootDir>/test/unit/repositories/dynamodb-local-setup.ts',
+      globalTeardown: '<rootDir>/test/unit/repositories/dynamodb-local-teardown.ts',
     },
     {
       displayName: 'infra',

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context } from 'aws-lambda';
 import { METRICS } from './core/metric-names';
 
 /**
@@ -40,11 +41,13 @@ export function annotateTrace(annotations: TraceAnnotations): void {
 
 /**
  * Runs one invocation of a handler that is not a middy route (workflow steps, the authorizer, the custom
- * resource) the way Powertools' captureLambdaHandler does: in its own `## name` subsegment with the
- * ColdStart and Service annotations plus `annotations`, so the trace shows its SDK calls under it and can
+ * resource) the way Powertools' injectLambdaContext and captureLambdaHandler do: every log line of the
+ * invocation carries `context` (function name, request id), and it runs in its own `## name` subsegment with
+ * the ColdStart and Service annotations plus `annotations`, so the trace shows its SDK calls under it and can
  * be searched by id. Errors are recorded on the subsegment and rethrown; responses are never recorded.
  */
-export async function traceHandler<T>(name: string, annotations: TraceAnnotations, fn: () => Promise<T>): Promise<T> {
+export async function traceHandler<T>(name: string, annotations: TraceAnnotations, fn: () => Promise<T>, context?: Context): Promise<T> {
+  if (context) logger.addContext(context);
   if (!tracer.isTracingEnabled()) return fn();
   const parent = tracer.getSegment();
   const subsegment = parent?.addNewSubsegment(`## ${name}`);

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { Context } from 'aws-lambda';
+import { runInvocation } from './invocation-scope';
 
 /** Any Lambda handler: `(event, context) => Promise<result>`. */
 export type LambdaHandler = (event: unknown, context: unknown) => unknown;
@@ -23,5 +25,7 @@ export const loadLambdaHandler: HandlerLoader = async (handlerPath) => {
   if (typeof loaded.handler !== 'function') {
     throw new Error(`lambdas/${handlerPath}.ts does not export a function named "handler"`);
   }
-  return loaded.handler as LambdaHandler;
+  const handler = loaded.handler as LambdaHandler;
+  // Each invocation in its own scope, as the Lambda runtime runs it: see invocation-scope.ts.
+  return (event, context) => runInvocation((context as Partial<Context> | undefined)?.awsRequestId ?? 'local', () => handler(event, context));
 };

@@ -2,6 +2,7 @@ import { DEPROVISION_CUSTOMER, RESUME_CUSTOMER, SUSPEND_CUSTOMER } from '../stat
 import { stateMachineArn } from './step-functions/engine';
 import path from 'node:path';
 import { LOCAL_PRICE_IDS } from './sandbox/stripe/prices';
+import { LOCAL_LAMBDA_MAX_CONCURRENCY } from './invocation-scope';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -114,6 +115,9 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     // No X-Ray daemon here: Powertools already traces only inside Lambda (AWS_EXECUTION_ENV), and this makes
     // sure an inherited AWS_EXECUTION_ENV cannot switch on UDP segments or "Missing context" warnings.
     POWERTOOLS_TRACE_ENABLED: 'false',
+    // Many invocations share one thread here, as under Lambda's multi-concurrency runtime: Powertools then
+    // keeps each invocation's log context apart (local/invocation-scope.ts runs each in its own scope).
+    AWS_LAMBDA_MAX_CONCURRENCY: LOCAL_LAMBDA_MAX_CONCURRENCY,
   };
 }
 

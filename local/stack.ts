@@ -11,6 +11,7 @@ import { createLambdaContext } from './lambda-context';
 import { stepFunctionsService } from './edge/step-functions';
 import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
 import { LOCAL_HOST } from './http-server';
+import { invocationStore } from './invocation-scope';
 import { LambdaWorkerPool, lambdaWorkersFromEnv } from './lambda-workers/pool';
 import {
   applyLambdaEnv,
@@ -146,6 +147,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl,
     }),
   );
+  // Before any handler loads: each invocation then runs in its own scope (local/invocation-scope.ts).
+  invocationStore();
   const stripeSecret = localStripeSecret(env);
   const stripeSettings: StripeSandboxSettings = {
     secretKey: stripeSecret.secretKey,

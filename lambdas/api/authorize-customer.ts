@@ -1,4 +1,4 @@
-import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { getVerificationKeys } from '../clients/verification-key';
 import { verifyAccessToken } from '../core/tokens';
 import { annotateTrace, logger, traceHandler } from '../observability';
@@ -8,8 +8,8 @@ import { annotateTrace, logger, traceHandler } from '../observability';
  * handler whose it is (`requestContext.authorizer.customerId`). Handlers still check that the resource
  * belongs to that customer. Throwing 'Unauthorized' makes API Gateway answer 401.
  */
-export const handler = (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> =>
-  traceHandler('authorize-customer', {}, () => authorize(event));
+export const handler = (event: APIGatewayTokenAuthorizerEvent, context?: Context): Promise<APIGatewayAuthorizerResult> =>
+  traceHandler('authorize-customer', {}, () => authorize(event), context);
 
 async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(event.authorizationToken?.trim() ?? '');

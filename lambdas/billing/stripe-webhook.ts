@@ -1,14 +1,18 @@
 import { createHash } from 'node:crypto';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getStripe, getWebhookSecret } from '../clients/stripe';
 import { METRICS } from '../core/metric-names';
 import { isUsableWebhookSecret } from '../core/stripe-keys';
 import { InvalidSignatureError, WebhookNotConfiguredError } from '../core/errors';
-import { parseStripeEvent, type IgnoredReason } from './stripe-event';
+import { parseStripeEvent, type IgnoredReason, type StripeEventEnvelope } from './stripe-event';
 import { logger, metrics, publishMetrics } from '../observability';
-import { claimStripeEvent, completeStripeEvent, recordIgnoredDelivery, releaseStripeEvent } from '../repositories/billing';
+import { recordIgnoredDelivery } from '../repositories/billing';
+import { idempotencyRecords } from '../repositories/idempotency-records';
+import { keys } from '../repositories/keys';
 import { applyCheckoutCompleted } from './apply-checkout-completed';
-import { applyStripeEvent } from './apply-stripe-event';
+import { type Applied, applyStripeEvent } from './apply-stripe-event';
 
 export interface WebhookAnswer {
   readonly received: true;
@@ -23,13 +27,47 @@ function countIgnored(reason: IgnoredReason, eventId?: string): void {
   logger.warn('Stripe event ignored', { reason, eventId });
 }
 
+/** Stripe retries a delivery for up to 3 days; an event's record is kept 30 days, so a late one is still a duplicate. */
+const EVENT_RECORD_SECONDS = 30 * 24 * 3600;
+const DUPLICATE = { duplicate: true } as const;
+type OnceResult = Applied | typeof DUPLICATE;
+
 /**
- * Verifies a webhook delivery against its raw body, then applies the event once: the first delivery to
- * claim the event id processes it; a duplicate (sequential or concurrent) is acknowledged and ignored.
- * If processing fails, the claim is released so Stripe's redelivery is processed. A signed event we
- * cannot use is recorded and answered 200, so Stripe does not redeliver it for days.
+ * Each event takes effect once (Powertools Idempotency, keyed by the event id): the first delivery records
+ * it in progress and applies it; a delivery while that runs, or after it completed, is a duplicate. If
+ * applying fails, the record is deleted so Stripe's redelivery applies it; an attempt that crashed counts
+ * as over when its Lambda would have timed out (the registered context's remaining time).
  */
-export async function receiveStripeWebhook(rawBody: string, signature: string | undefined, now = Date.now()): Promise<WebhookAnswer> {
+const eventsOnce = new IdempotencyConfig({
+  eventKeyJmesPath: 'id',
+  throwOnNoIdempotencyKey: true,
+  expiresAfterSeconds: EVENT_RECORD_SECONDS,
+  // A completed event answers as a duplicate, whatever its first delivery answered.
+  responseHook: () => DUPLICATE,
+});
+let applyEventOnce: ((event: StripeEventEnvelope, now: number) => Promise<OnceResult>) | undefined;
+
+/** Made on first use: the persistence layer reads TABLE_NAME, which a Lambda has by then. */
+function applyOnce(event: StripeEventEnvelope, now: number): Promise<OnceResult> {
+  applyEventOnce ??= makeIdempotent(
+    (envelope: StripeEventEnvelope, at: number): Promise<OnceResult> =>
+      envelope.type === 'checkout.session.completed' ? applyCheckoutCompleted(envelope, at) : applyStripeEvent(envelope, at),
+    { persistenceStore: idempotencyRecords(keys.stripeEventPartition), config: eventsOnce, keyPrefix: keys.stripeEventPrefix, dataIndexArgument: 0 },
+  );
+  return applyEventOnce(event, now).catch((error: unknown) => {
+    // Another delivery of the same event is being applied right now (a concurrent duplicate).
+    if (error instanceof IdempotencyAlreadyInProgressError) return DUPLICATE;
+    throw error;
+  });
+}
+
+/**
+ * Verifies a webhook delivery against its raw body, then applies the event once (see `eventsOnce`): a
+ * duplicate (sequential or concurrent) is acknowledged and ignored. A signed event we cannot use is
+ * recorded and answered 200, so Stripe does not redeliver it for days. `context` is the invocation's, so
+ * a crashed attempt's record expires with it.
+ */
+export async function receiveStripeWebhook(rawBody: string, signature: string | undefined, context: Context, now = Date.now()): Promise<WebhookAnswer> {
   const secret = await getWebhookSecret();
   if (!isUsableWebhookSecret(secret)) {
     // Fail closed: the placeholder is public, so nothing "signed" with it may be believed.
@@ -53,15 +91,9 @@ export async function receiveStripeWebhook(rawBody: string, signature: string | 
     return { received: true, ignored: parsed.ignored };
   }
   const { event } = parsed;
-  if (!(await claimStripeEvent(event.id, now))) return { received: true, duplicate: true };
-  let applied;
-  try {
-    applied = event.type === 'checkout.session.completed' ? await applyCheckoutCompleted(event, now) : await applyStripeEvent(event, now);
-    await completeStripeEvent(event.id, applied.outcome);
-  } catch (error) {
-    await releaseStripeEvent(event.id).catch(() => undefined);
-    throw error;
-  }
+  eventsOnce.registerLambdaContext(context);
+  const applied = await applyOnce(event, now);
+  if ('duplicate' in applied) return { received: true, duplicate: true };
   if (applied.ignored) {
     countIgnored(applied.ignored, event.id);
     return { received: true, ignored: applied.ignored };

@@ -1,4 +1,4 @@
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { generateSigningKey, publicKeySetFor, type StoredSigningKey } from '../core/signing-keys';
 import { logger, traceHandler } from '../observability';
 import { publishPublicKeys, putKey, readKeyVersion, readPublicKeys } from './signing-key-secrets';
@@ -22,8 +22,8 @@ interface ProviderResponse {
   readonly PhysicalResourceId: string;
 }
 
-export function handler(event: CloudFormationCustomResourceEvent<SigningKeyProperties>): Promise<ProviderResponse> {
-  return traceHandler('create-signing-key', {}, () => onEvent(event));
+export function handler(event: CloudFormationCustomResourceEvent<SigningKeyProperties>, context?: Context): Promise<ProviderResponse> {
+  return traceHandler('create-signing-key', {}, () => onEvent(event), context);
 }
 
 async function onEvent(event: CloudFormationCustomResourceEvent<SigningKeyProperties>): Promise<ProviderResponse> {

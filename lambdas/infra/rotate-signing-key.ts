@@ -1,4 +1,4 @@
-import type { SecretsManagerRotationEvent } from 'aws-lambda';
+import type { Context, SecretsManagerRotationEvent } from 'aws-lambda';
 import { ResourceExistsException } from '@aws-sdk/client-secrets-manager';
 import { importJWK, type CryptoKey } from 'jose';
 import { config } from '../config';
@@ -35,8 +35,8 @@ import {
  * 4. finishSecret: the new version becomes AWSCURRENT (the old one AWSPREVIOUS); signers pick it up within
  *    their cache age.
  */
-export const handler = (event: SecretsManagerRotationEvent): Promise<void> =>
-  traceHandler('rotate-signing-key', { step: event.Step }, () => rotate(event));
+export const handler = (event: SecretsManagerRotationEvent, context?: Context): Promise<void> =>
+  traceHandler('rotate-signing-key', { step: event.Step }, () => rotate(event), context);
 
 async function rotate(event: SecretsManagerRotationEvent): Promise<void> {
   const { SecretId: secretId, ClientRequestToken: token, Step: step } = event;

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../clients/dynamodb';
 import { config } from '../config';
 import type { BillingSnapshot } from '../core/billing';
@@ -7,7 +7,6 @@ import type { CustomerStatus } from '../core/customer';
 import { epochSeconds, keys } from './keys';
 
 export type { BillingSnapshot };
-
 
 /** Stores the snapshot unless a newer one is already stored (webhooks race and arrive out of order). */
 export async function saveBillingSnapshot(customerId: string, billing: BillingSnapshot): Promise<boolean> {
@@ -50,48 +49,6 @@ export async function transitionStatus(customerId: string, from: readonly Custom
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
-}
-
-/** A processing claim left this long is taken to be from a crashed invocation and may be taken over. */
-const STALE_CLAIM_MS = 5 * 60 * 1000;
-
-/**
- * Claims a Stripe event for processing. False when it was processed already or another invocation is
- * processing it right now (a concurrent duplicate delivery).
- */
-export async function claimStripeEvent(eventId: string, now: number): Promise<boolean> {
-  try {
-    await dynamodb.send(
-      new PutCommand({
-        TableName: config.tableName(),
-        Item: { ...keys.stripeEvent(eventId), type: 'stripeEvent', state: 'processing', claimedAt: now, ttl: epochSeconds(now) + 30 * 24 * 3600 },
-        ConditionExpression: 'attribute_not_exists(pk) OR (#state = :processing AND claimedAt < :stale)',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':processing': 'processing', ':stale': now - STALE_CLAIM_MS },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
-}
-
-export async function completeStripeEvent(eventId: string, outcome: string): Promise<void> {
-  await dynamodb.send(
-    new UpdateCommand({
-      TableName: config.tableName(),
-      Key: keys.stripeEvent(eventId),
-      UpdateExpression: 'SET #state = :done, outcome = :outcome',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':done': 'done', ':outcome': outcome },
-    }),
-  );
-}
-
-/** Processing failed: forget the claim so Stripe's redelivery is processed. */
-export async function releaseStripeEvent(eventId: string): Promise<void> {
-  await dynamodb.send(new DeleteCommand({ TableName: config.tableName(), Key: keys.stripeEvent(eventId) }));
 }
 
 /**

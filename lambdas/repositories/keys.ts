@@ -9,8 +9,13 @@ export const keys = {
   infrastructure: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'INFRASTRUCTURE' }),
   /** The customer's measured usage (disk, data out, backups), rewritten by the usage job; read with the partition. */
   usage: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'USAGE' }),
-  /** A Stripe event we received: claimed once, so each event takes effect once (TTL after 30 days). */
-  stripeEvent: (eventId: string) => ({ pk: `STRIPEEVENT#${eventId}`, sk: 'STRIPEEVENT' }),
+  /**
+   * The Stripe events we received, one partition: Powertools Idempotency's records (repositories/
+   * idempotency-records.ts), sk `STRIPEEVENT#<hash of the event id>`, so each event takes effect once (TTL
+   * after 30 days). One partition stays far below DynamoDB's per-partition limits at Stripe's event rates.
+   */
+  stripeEventPartition: 'STRIPEEVENT',
+  stripeEventPrefix: 'STRIPEEVENT',
   /**
    * A signed Stripe delivery we could not use (no usable id, type or object), keyed by the SHA-256 of its
    * body: distinct bodies never collapse into one record; the same body redelivered is the same record.

@@ -34,9 +34,7 @@ export function workflowStep<S extends z.ZodType<StepContext>, O>(
   schema: S,
   run: (input: z.infer<S>) => Promise<StepOutcome<O>>,
 ): (event: unknown, context?: Context) => Promise<O> {
-  return traced(logName, async (event, context) => {
-    // Every log line of this invocation carries this function's name and request id.
-    if (context) logger.addContext(context);
+  return traced(logName, async (event) => {
     const input = schema.parse(event) as z.infer<S>;
     const { customerId, executionName } = input;
     const step = input.stepName ?? logName;
@@ -59,10 +57,11 @@ export function workflowStep<S extends z.ZodType<StepContext>, O>(
  * Each step invocation in its own X-Ray subsegment named for the state, annotated with ids only (never PII),
  * so `annotation.customerId = "..."` finds every step of a customer's provisioning. Malformed input is traced too.
  */
-function traced<O>(logName: string, handle: (event: unknown, context?: Context) => Promise<O>): (event: unknown, context?: Context) => Promise<O> {
+function traced<O>(logName: string, handle: (event: unknown) => Promise<O>): (event: unknown, context?: Context) => Promise<O> {
   return (event, context) => {
     const ids = StepContext.safeParse(event).data;
     const step = ids?.stepName ?? logName;
-    return traceHandler(step, { customerId: ids?.customerId, executionName: ids?.executionName, step }, () => handle(event, context));
+    // The Lambda context goes on every log line of this invocation (function name, request id).
+    return traceHandler(step, { customerId: ids?.customerId, executionName: ids?.executionName, step }, () => handle(event), context);
   };
 }

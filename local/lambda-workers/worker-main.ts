@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadLambdaHandler } from '../handler-loader';
+import { invocationStore } from '../invocation-scope';
 import { createLambdaContext } from '../lambda-context';
 import { type InvokeMessage, serializeError, type WorkerMessage } from './messages';
 
@@ -12,6 +13,8 @@ if (!port) throw new Error('worker-main.ts runs as a worker thread of the local 
 const { handlerPath } = workerData as { handlerPath: string };
 const post = (message: WorkerMessage) => port.postMessage(message);
 
+// Before the handler loads: each invocation then runs in its own scope (local/invocation-scope.ts).
+invocationStore();
 const loading = loadLambdaHandler(handlerPath);
 loading.then(
   () => post({ type: 'ready' }),

@@ -9,7 +9,7 @@ import { LOCAL_TABLE_NAME } from '../../../local/local-env';
  * (their index entries go; A's access token works until it expires). Every other kind (accounts,
  * credentials, slugs, provisioning) must not change.
  */
-export const KINDS_A_REFUSAL_MAY_WRITE: ReadonlySet<string> = new Set(['LOGINATTEMPTS', 'stripeEvent', 'stripeIgnored', 'session']);
+export const KINDS_A_REFUSAL_MAY_WRITE: ReadonlySet<string> = new Set(['LOGINATTEMPTS', 'STRIPEEVENT', 'stripeIgnored', 'session']);
 
 export interface StackState {
   /** Item count per kind: the `type` attribute, else the key prefixes (`LOGINATTEMPTS`, `CUSTOMER/PROVSTEP`). */

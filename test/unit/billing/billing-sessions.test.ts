@@ -1,5 +1,3 @@
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { handler as checkout } from '../../../lambdas/api/create-checkout-session';
 import { handler as portal } from '../../../lambdas/api/create-portal-session';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
@@ -10,12 +8,15 @@ jest.mock('../../../lambdas/clients/stripe', () => ({
   getStripe: async () => ({ checkout: { sessions: { create: checkoutCreate } }, billingPortal: { sessions: { create: portalCreate } } }),
 }));
 
-const ddb = mockClient(DynamoDBDocumentClient);
+// The account as the accounts repository reads it (its own tests run against DynamoDB Local).
+let account: Record<string, unknown> | undefined;
+const getCustomer = jest.fn(async (_customerId: string, _options?: unknown) => account);
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: [string, unknown?]) => getCustomer(...args) }));
 const call = (fn: typeof checkout, customerId?: string) => fn(apiEvent({ path: '/billing/x', customerId }), lambdaContext);
 
 beforeEach(() => {
-  ddb.reset();
-  ddb.on(GetCommand).resolves({ Item: { customerId: 'cust-1', billing: { stripeCustomerId: 'cus_1' } } });
+  getCustomer.mockClear();
+  account = { customerId: 'cust-1', status: 'active', billing: { stripeCustomerId: 'cus_1' } };
   checkoutCreate.mockReset().mockResolvedValue({ url: 'https://checkout.stripe.test/c/1' });
   portalCreate.mockReset().mockResolvedValue({ url: 'https://billing.stripe.test/p/1' });
 });
@@ -25,7 +26,7 @@ describe('billing sessions', () => {
     const res = await call(checkout, 'cust-1');
     expect(res.statusCode).toBe(200);
     expect(bodyOf(res)).toEqual({ url: 'https://checkout.stripe.test/c/1' });
-    expect(ddb.commandCalls(GetCommand)[0].args[0].input.Key).toEqual({ pk: 'CUSTOMER#cust-1', sk: 'PROFILE' });
+    expect(getCustomer.mock.calls.map(([customerId]) => customerId)).toEqual(['cust-1', 'cust-1']);
     expect(checkoutCreate).toHaveBeenCalledWith(
       expect.objectContaining({ mode: 'setup', customer: 'cus_1', success_url: expect.stringMatching(/^https:\/\/app\.stackpro\.test\//) }),
     );
@@ -38,7 +39,7 @@ describe('billing sessions', () => {
   });
 
   it('answers 409 INVALID_STATE before billing is set up, and 401 without a caller', async () => {
-    ddb.on(GetCommand).resolves({ Item: { customerId: 'cust-1' } });
+    account = { customerId: 'cust-1', status: 'active' };
     const early = await call(portal, 'cust-1');
     expect(early.statusCode).toBe(409);
     expect(bodyOf(early).error.code).toBe('INVALID_STATE');

@@ -5,6 +5,7 @@ import Stripe from 'stripe';
 import { handler } from '../../../lambdas/api/receive-stripe-webhook';
 import { STRIPE_KEYS_PLACEHOLDER } from '../../../lambdas/core/stripe-keys';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
+import { InMemoryIdempotency } from '../helpers/in-memory-idempotency';
 
 /**
  * The webhook's edges (issue 7, "Billing edges"): signed but unusable bodies, events about subscriptions
@@ -24,6 +25,9 @@ jest.mock('../../../lambdas/clients/stripe', () => ({
 }));
 jest.mock('../../../lambdas/notifications/customer-email', () => ({ sendCustomerEmail: async () => true }));
 
+// Once-per-event is Powertools Idempotency; its DynamoDB records are tested in test/unit/repositories.
+const mockStripeEvents = new InMemoryIdempotency('id');
+jest.mock('../../../lambdas/repositories/idempotency-records', () => ({ idempotencyRecords: () => mockStripeEvents }));
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
 
@@ -56,6 +60,7 @@ const event = (type: string, object: unknown, id: unknown = `evt_${Math.random()
 beforeEach(() => {
   webhookSecret = 'whsec_unit_test_edges';
   ddb.reset();
+  mockStripeEvents.clear();
   sfn.reset();
   for (const group of Object.values(stripeApi)) for (const fn of Object.values(group)) fn.mockReset();
   accounts = {
@@ -103,7 +108,7 @@ describe('POST /stripe/webhooks: signed but malformed', () => {
     ]);
     const [a, b] = puts();
     expect(a.pk).not.toBe(b.pk);
-    expect(puts().some((item) => String(item.pk).startsWith('STRIPEEVENT#'))).toBe(false);
+    expect(mockStripeEvents.records.size).toBe(0);
   });
 
   it('ignores an object id of the wrong type or shape instead of fetching it', async () => {
@@ -122,10 +127,10 @@ describe('POST /stripe/webhooks: signed, about something that is not ours', () =
     const res = await deliver(event('customer.subscription.updated', subscription('sub_gone', 'cust-a', 'cus_A', 'unpaid'), 'evt_unknown_sub'));
     expect(res.statusCode).toBe(200);
     expect(bodyOf(res)).toEqual({ received: true, ignored: 'unknown_subscription' });
-    const done = ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.Key!.pk === 'STRIPEEVENT#evt_unknown_sub')!;
-    expect(done.args[0].input.ExpressionAttributeValues).toMatchObject({ ':done': 'done', ':outcome': 'ignored: unknown_subscription' });
-    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
+    expect(mockStripeEvents.statuses()).toEqual(['COMPLETED']);
+    expect([...mockStripeEvents.records.values()][0].responseData).toEqual({ outcome: 'ignored: unknown_subscription', ignored: 'unknown_subscription' });
     expect(statusMoves()).toEqual([]);
+    expect(bodyOf(await deliver(event('customer.subscription.updated', subscription('sub_gone', 'cust-a', 'cus_A', 'unpaid'), 'evt_unknown_sub')))).toEqual({ received: true, duplicate: true });
   });
 
   it('answers 200 ignored for a subscription whose customer has no account here', async () => {

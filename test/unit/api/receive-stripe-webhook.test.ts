@@ -1,10 +1,10 @@
 import { SFNClient, StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import Stripe from 'stripe';
 import { handler } from '../../../lambdas/api/receive-stripe-webhook';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
+import { InMemoryIdempotency } from '../helpers/in-memory-idempotency';
 
 const WEBHOOK_SECRET = 'whsec_unit_test';
 const retrieve = jest.fn();
@@ -16,6 +16,9 @@ jest.mock('../../../lambdas/clients/stripe', () => ({
 const sendCustomerEmail = jest.fn(async () => true);
 jest.mock('../../../lambdas/notifications/customer-email', () => ({ sendCustomerEmail: (...args: unknown[]) => sendCustomerEmail(...(args as [])) }));
 
+// Once-per-event is Powertools Idempotency; its DynamoDB records are tested in test/unit/repositories.
+const mockStripeEvents = new InMemoryIdempotency('id');
+jest.mock('../../../lambdas/repositories/idempotency-records', () => ({ idempotencyRecords: () => mockStripeEvents }));
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
 
@@ -51,6 +54,7 @@ function deliver(payload: string, options: { secret?: string; timestamp?: number
 let accountStatus = 'active';
 beforeEach(() => {
   ddb.reset();
+  mockStripeEvents.clear();
   sfn.reset();
   retrieve.mockReset();
   sendCustomerEmail.mockClear();
@@ -99,27 +103,42 @@ describe('POST /stripe/webhooks: verification', () => {
 
 describe('POST /stripe/webhooks: once per event', () => {
   it('acknowledges a duplicate delivery without applying it again', async () => {
-    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
-    const res = await deliver(stripeEvent('customer.subscription.updated', subscription('unpaid'), 'evt_dup'));
+    retrieve.mockResolvedValue(subscription('unpaid'));
+    const payload = stripeEvent('customer.subscription.updated', subscription('unpaid'), 'evt_dup');
+    expect(bodyOf(await deliver(payload))).toEqual({ received: true });
+    retrieve.mockClear();
+    sfn.resetHistory();
+    const res = await deliver(payload);
     expect(res.statusCode).toBe(200);
     expect(bodyOf(res)).toEqual({ received: true, duplicate: true });
     expect(retrieve).not.toHaveBeenCalled();
     expect(starts()).toHaveLength(0);
   });
 
-  it('claims the event id with a condition, so concurrent duplicates cannot both apply it', async () => {
-    retrieve.mockResolvedValue(subscription('active'));
-    await deliver(stripeEvent('invoice.paid', { object: 'invoice', id: 'in_1', parent: { subscription_details: { subscription: 'sub_1' } } }, 'evt_claim'));
-    const claim = ddb.commandCalls(PutCommand)[0].args[0].input;
-    expect(claim.Item).toMatchObject({ pk: 'STRIPEEVENT#evt_claim', state: 'processing' });
-    expect(claim.ConditionExpression).toContain('attribute_not_exists(pk)');
+  it('applies an event delivered twice at once only once: the second answers as a duplicate', async () => {
+    let answerStripe!: () => void;
+    retrieve.mockReturnValue(new Promise((resolve) => (answerStripe = () => resolve(subscription('unpaid')))));
+    const payload = stripeEvent('customer.subscription.updated', subscription('unpaid'), 'evt_burst');
+    const first = deliver(payload);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = await deliver(payload);
+    answerStripe();
+    expect([bodyOf(await first), bodyOf(second)]).toEqual([{ received: true }, { received: true, duplicate: true }]);
+    expect(retrieve).toHaveBeenCalledTimes(1);
+    expect(starts()).toHaveLength(1);
+    expect(mockStripeEvents.statuses()).toEqual(['COMPLETED']);
   });
 
-  it('releases the claim when applying fails, so Stripe redelivers it', async () => {
+  it('forgets the event when applying fails, so Stripe redelivers it and the redelivery applies it', async () => {
     retrieve.mockRejectedValue(Object.assign(new Error('down'), { name: 'StripeConnectionError' }));
-    const res = await deliver(stripeEvent('customer.subscription.updated', subscription('unpaid'), 'evt_fail'));
+    const payload = stripeEvent('customer.subscription.updated', subscription('unpaid'), 'evt_fail');
+    const res = await deliver(payload);
     expect(res.statusCode).toBeGreaterThanOrEqual(500);
-    expect(ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toContainEqual({ pk: 'STRIPEEVENT#evt_fail', sk: 'STRIPEEVENT' });
+    expect(mockStripeEvents.records.size).toBe(0);
+
+    retrieve.mockResolvedValue(subscription('unpaid'));
+    expect(bodyOf(await deliver(payload))).toEqual({ received: true });
+    expect(starts()).toHaveLength(1);
   });
 });
 
