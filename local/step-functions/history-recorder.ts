@@ -1,11 +1,11 @@
-import { LOCAL_REGION } from '../local-env';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../local-env';
 import type { EngineEvent, HistoryEvent, HistoryEventBody } from './history';
 import { type Container, type HistoryLayout, mapItemCount, type StateShape, type TaskShape } from './history-layout';
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 type TaskHandler = (input: JsonValue) => Promise<JsonValue> | JsonValue;
 
-const LOCAL_ROLE_ARN = 'arn:aws:iam::000000000000:role/StackProLocalStepFunctions';
+const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/StackProLocalStepFunctions`;
 const ROOT = '';
 
 const json = (value: unknown) => JSON.stringify(value ?? null);

@@ -51,7 +51,7 @@ const ASL = {
 };
 
 let dataDir: string;
-let handler: jest.Mock<Promise<unknown>, [{ side: string }, unknown]>;
+let handler: jest.Mock<Promise<unknown>, [{ side: string }]>;
 
 beforeEach(() => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'stackpro-sfn-history-'));
