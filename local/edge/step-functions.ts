@@ -9,7 +9,8 @@ import type { EdgeService } from './edge-service';
 const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 const ARN_PREFIX = 'arn:aws:states:';
 /** The role the local engine runs as (what ExecutionStarted names too). */
-const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/StackProLocalStepFunctions`;
+// A function, not a constant: local-env is part of an import cycle with the workflows module.
+const localRoleArn = () => `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/StackProLocalStepFunctions`;
 
 /** Step Functions on the awsJson1_0 wire protocol (`X-Amz-Target: AWSStepFunctions.<Operation>`). */
 export function stepFunctionsService(engine: StepFunctionsEngine): EdgeService {
@@ -105,7 +106,7 @@ function describeMachine(machine: StateMachineInfo) {
     stateMachineArn: machine.arn,
     name: machine.name,
     definition: machine.definition,
-    roleArn: LOCAL_ROLE_ARN,
+    roleArn: localRoleArn(),
     loggingConfiguration: { level: 'OFF', includeExecutionData: false },
     tracingConfiguration: { enabled: false },
   };

@@ -5,7 +5,8 @@ import { type Container, type HistoryLayout, mapItemCount, type StateShape, type
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 type TaskHandler = (input: JsonValue) => Promise<JsonValue> | JsonValue;
 
-const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/StackProLocalStepFunctions`;
+// A function, not a constant: local-env is part of an import cycle with the workflows module.
+const localRoleArn = () => `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/StackProLocalStepFunctions`;
 const ROOT = '';
 
 const json = (value: unknown) => JSON.stringify(value ?? null);
@@ -88,7 +89,7 @@ export class HistoryRecorder {
     const at = event.timestamp;
     switch (event.type) {
       case 'ExecutionStarted':
-        this.append(ROOT, { type: 'ExecutionStarted', executionStartedEventDetails: { input: json(event.input), inputDetails: { truncated: false }, roleArn: LOCAL_ROLE_ARN } }, at, { keepHead: true });
+        this.append(ROOT, { type: 'ExecutionStarted', executionStartedEventDetails: { input: json(event.input), inputDetails: { truncated: false }, roleArn: localRoleArn() } }, at, { keepHead: true });
         return;
       case 'ExecutionSucceeded':
         this.append(ROOT, { type: 'ExecutionSucceeded', executionSucceededEventDetails: { output: json(event.output), outputDetails: { truncated: false } } }, at);
