@@ -12,7 +12,7 @@ import type { EdgeRequest, EdgeResponse } from './edge-service';
 export type WireProtocol = 'awsJson' | 'rpcv2Cbor' | 'ec2Query' | 'awsQuery' | 'restXml' | 'restJson';
 
 /** REST services that speak XML; every other REST service (Lambda, API Gateway, SESv2...) speaks JSON. */
-const REST_XML_SERVICES = new Set(['s3', 'route53', 'cloudfront', 's3-outposts', 'route53domains-xml']);
+const REST_XML_SERVICES = new Set(['s3', 'route53', 'cloudfront', 's3-outposts']);
 
 export function detectProtocol(service: string, request: Pick<EdgeRequest, 'headers' | 'body' | 'query'>): WireProtocol {
   if (request.headers['x-amz-target']) return 'awsJson';

@@ -25,7 +25,7 @@ export function ec2SupportOperations(model: Ec2Model, clock: SandboxClock): Reco
       const now = clock.now();
       const ids = listParam(params, 'InstanceId');
       const includeAll = params.get('IncludeAllInstances') === 'true';
-      const filters = filtersOf(params);
+      const filters = filtersOf(params, STATUS_FILTERS);
       const page = pageOf(params, ids.length > 0, 5, 1000);
       const candidates = ids.length > 0 ? model.requireInstances(ids) : model.all().filter((instance) => model.isVisible(instance, now));
       const statuses = candidates
@@ -53,7 +53,7 @@ export function ec2SupportOperations(model: Ec2Model, clock: SandboxClock): Reco
     DescribeVolumes: (params) => {
       const now = clock.now();
       const ids = listParam(params, 'VolumeId');
-      const filters = filtersOf(params);
+      const filters = filtersOf(params, VOLUME_FILTERS);
       const page = pageOf(params, ids.length > 0, 5, 500);
       // The root volume lives as long as its instance (deleted on termination).
       const volumes = model
@@ -182,8 +182,15 @@ function volumeMembers(volume: VolumeView): XmlChild[] {
   ];
 }
 
-function filtersOf(params: URLSearchParams): Filter[] {
-  return structListParam(params, 'Filter').map((group) => ({ name: group.get('Name') ?? '', values: listParam(group, 'Value') }));
+const STATUS_FILTERS = ['availability-zone', 'instance-state-name', 'instance-state-code', 'instance-status.status', 'system-status.status', 'instance-status.reachability', 'system-status.reachability'];
+const VOLUME_FILTERS = ['attachment.instance-id', 'attachment.status', 'attachment.device', 'attachment.delete-on-termination', 'availability-zone', 'volume-id', 'status', 'size', 'volume-type', 'encrypted', 'tag-key'];
+
+/** The request's filters, each name checked up front (EC2 refuses an unknown one even when nothing would match). */
+function filtersOf(params: URLSearchParams, known: readonly string[]): Filter[] {
+  const filters = structListParam(params, 'Filter').map((group) => ({ name: group.get('Name') ?? '', values: listParam(group, 'Value') }));
+  const unknown = filters.find((filter) => !known.includes(filter.name) && !(known === VOLUME_FILTERS && filter.name.startsWith('tag:')));
+  if (unknown) throw new AwsServiceError('InvalidParameterValue', `The filter '${unknown.name}' is invalid`);
+  return filters;
 }
 
 /**
