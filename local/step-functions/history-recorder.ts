@@ -61,21 +61,27 @@ export class HistoryRecorder {
     if (last) this.heads.set(ROOT, last.id);
   }
 
-  /** Wraps each Task's handler so its calls become TaskScheduled/Started/Succeeded/Failed events. */
+  /**
+   * Wraps each Task's handler so its calls become TaskScheduled/Started/Succeeded/Failed events. A call
+   * names no branch or Map iteration, so it is tied to the lane that entered its state: exact for Parallel
+   * branches (state names are unique); for concurrent Map iterations of one Task, in the order the engine
+   * reports them (the same order it calls the handlers in, so far as its event queue shows).
+   */
   instrument<T extends Record<string, TaskHandler>>(handlers: T): T {
     return Object.fromEntries(
       Object.entries(handlers).map(([state, handler]) => {
         const task = this.layout.state(state)?.task;
         if (!task) return [state, handler];
         const wrapped = async (input: JsonValue) => {
-          const attempt = this.attemptStarted({ state, task, parameters: input, startedAt: Date.now() });
+          const attempt: Attempt = { state, task, parameters: input, startedAt: Date.now() };
+          this.safely(() => this.attemptStarted(attempt));
           try {
             const output = await handler(input);
-            this.attemptEnded(attempt, { at: Date.now(), output });
+            this.safely(() => this.attemptEnded(attempt, { at: Date.now(), output }));
             return output;
           } catch (error) {
             const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
-            this.attemptEnded(attempt, { at: Date.now(), error: name, cause: message });
+            this.safely(() => this.attemptEnded(attempt, { at: Date.now(), error: name, cause: message }));
             throw error;
           }
         };
@@ -86,6 +92,19 @@ export class HistoryRecorder {
 
   /** Records one engine event (and whatever it completes). */
   record(event: EngineEvent): void {
+    this.safely(() => this.recordEvent(event));
+  }
+
+  /** A bug here must cost a history event, never the execution or its final status. */
+  private safely(run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      console.error('[sfn] a history event could not be recorded:', error);
+    }
+  }
+
+  private recordEvent(event: EngineEvent): void {
     const at = event.timestamp;
     switch (event.type) {
       case 'ExecutionStarted':
@@ -234,11 +253,10 @@ export class HistoryRecorder {
 
   // --- Task attempts: a handler call is tied to the lane that entered (or retried) its state.
 
-  private attemptStarted(attempt: Attempt): Attempt {
+  private attemptStarted(attempt: Attempt): void {
     const lane = this.waiting.get(attempt.state)?.shift();
     if (lane === undefined) this.unbound.set(attempt.state, [...(this.unbound.get(attempt.state) ?? []), attempt]);
     else this.bind(attempt, lane);
-    return attempt;
   }
 
   private attemptEnded(attempt: Attempt, end: NonNullable<Attempt['end']>): void {
