@@ -6,6 +6,7 @@ import { GetAccountCommand, ListEmailIdentitiesCommand, SESv2Client } from '@aws
 import {
   DescribeStateMachineCommand,
   DescribeStateMachineForExecutionCommand,
+  GetExecutionHistoryCommand,
   type HistoryEvent,
   ListStateMachinesCommand,
   paginateGetExecutionHistory,
@@ -94,6 +95,15 @@ describe('Step Functions, as support reads an execution', () => {
       'Launch instance',
       'Set up billing',
     ]);
+  });
+
+  it('answers the same history to 50 readers at once', async () => {
+    const read = () => sfn.send(new GetExecutionHistoryCommand({ executionArn: customer.executionArn, maxResults: 1000 }));
+
+    const answers = await Promise.all(Array.from({ length: 50 }, read));
+
+    expect(new Set(answers.map((answer) => JSON.stringify(answer.events))).size).toBe(1);
+    expect(answers[0].events?.at(-1)?.type).toBe('ExecutionSucceeded');
   });
 });
 

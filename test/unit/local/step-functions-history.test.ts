@@ -59,7 +59,14 @@ beforeEach(() => {
   handler = jest.fn(async (event: { side: string }) => ({ did: event.side }) as unknown);
 });
 
-afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+afterEach(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+  // The recorder logs instead of throwing: a logged recording failure is still a failure here.
+  expect(consoleError).not.toHaveBeenCalledWith(expect.stringContaining('history event'), expect.anything());
+  consoleError.mockClear();
+});
+
+const consoleError = jest.spyOn(console, 'error');
 
 async function run(input: object): Promise<ExecutionRecord> {
   const engine = new StepFunctionsEngine({
