@@ -13,6 +13,8 @@ export interface EdgeResponse {
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /** The body holds bytes, one per char (latin1), for the binary protocols (rpcv2Cbor); text otherwise. */
+  readonly binary?: boolean;
 }
 
 /**

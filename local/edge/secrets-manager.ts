@@ -94,6 +94,11 @@ export class SecretStore {
     await Promise.allSettled([...this.rotating.values()]);
   }
 
+  /** Every secret, oldest first (ListSecrets sorts by CreatedDate). */
+  list(): StoredSecret[] {
+    return [...this.secrets.values()].sort((a, b) => a.createdAt - b.createdAt);
+  }
+
   rotationOf(secret: StoredSecret): RotationSettings | undefined {
     return this.rotations.get(secret.name);
   }
@@ -231,6 +236,20 @@ export function secretsManagerService(store: SecretStore): EdgeService {
     if (!secret) throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     return secret;
   };
+  // What DescribeSecret and each ListSecrets entry say (the version map is named differently in each).
+  const describe = (secret: StoredSecret) => {
+    const rotation = store.rotationOf(secret);
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      RotationEnabled: rotation !== undefined,
+      ...(rotation && { RotationLambdaARN: rotation.lambdaArn, RotationRules: { AutomaticallyAfterDays: rotation.automaticallyAfterDays } }),
+      ...(secret.lastRotatedAt !== undefined && { LastRotatedDate: epochSeconds(secret.lastRotatedAt) }),
+      LastChangedDate: epochSeconds(secret.lastChangedAt),
+      CreatedDate: epochSeconds(secret.createdAt),
+      SecretVersionsToStages: Object.fromEntries(secret.versions.map((v) => [v.versionId, v.stages])),
+    };
+  };
   return awsJsonService({
     targetPrefix: 'secretsmanager',
     jsonVersion: '1.1',
@@ -264,18 +283,10 @@ export function secretsManagerService(store: SecretStore): EdgeService {
       },
       DescribeSecret: (input) => {
         const secret = secretFor(input);
-        const rotation = store.rotationOf(secret);
-        return {
-          ARN: secret.arn,
-          Name: secret.name,
-          RotationEnabled: rotation !== undefined,
-          ...(rotation && { RotationLambdaARN: rotation.lambdaArn, RotationRules: { AutomaticallyAfterDays: rotation.automaticallyAfterDays } }),
-          ...(secret.lastRotatedAt !== undefined && { LastRotatedDate: epochSeconds(secret.lastRotatedAt) }),
-          LastChangedDate: epochSeconds(secret.lastChangedAt),
-          CreatedDate: epochSeconds(secret.createdAt),
-          VersionIdsToStages: Object.fromEntries(secret.versions.map((v) => [v.versionId, v.stages])),
-        };
+        const { SecretVersionsToStages, ...described } = describe(secret);
+        return { ...described, VersionIdsToStages: SecretVersionsToStages };
       },
+      ListSecrets: (input) => listSecrets(store.list(), input, describe),
       UpdateSecretVersionStage: (input) => {
         const secret = secretFor(input);
         store.moveStage(secret, requiredString(input, 'VersionStage'), optionalString(input, 'MoveToVersionId'), optionalString(input, 'RemoveFromVersionId'));
@@ -291,6 +302,45 @@ export function secretsManagerService(store: SecretStore): EdgeService {
       },
     },
   });
+}
+
+const SECRET_FILTER_KEYS = ['name', 'description', 'tag-key', 'tag-value', 'primary-region', 'owning-service', 'all'];
+
+/**
+ * ListSecrets: sorted by CreatedDate (SortOrder asc by default), filtered as AWS filters (a value is a
+ * case-sensitive prefix, `!` negates it; the local secrets have no description, tags or owning service),
+ * in pages of MaxResults (1-100) with an opaque NextToken. Values are never listed.
+ */
+function listSecrets<T>(secrets: StoredSecret[], input: Record<string, unknown>, describe: (secret: StoredSecret) => T): object {
+  const rawMax = input.MaxResults;
+  if (rawMax !== undefined && (typeof rawMax !== 'number' || !Number.isInteger(rawMax) || rawMax < 1 || rawMax > 100)) {
+    throw new AwsServiceError('ValidationException', 'MaxResults must be between 1 and 100');
+  }
+  const sortOrder = optionalString(input, 'SortOrder') ?? 'asc';
+  if (sortOrder !== 'asc' && sortOrder !== 'desc') throw new AwsServiceError('ValidationException', 'SortOrder must be asc or desc');
+  const filters = Array.isArray(input.Filters) ? (input.Filters as { Key?: unknown; Values?: unknown }[]) : [];
+  const tests = filters.map((filter) => {
+    if (typeof filter?.Key !== 'string' || !SECRET_FILTER_KEYS.includes(filter.Key)) {
+      throw new AwsServiceError('InvalidParameterException', `Invalid filter key: ${String(filter?.Key)}. Valid keys: ${SECRET_FILTER_KEYS.join(', ')}`);
+    }
+    const values = stringList(filter.Values, 'Values');
+    const fields = (secret: StoredSecret): string[] => (filter.Key === 'name' || filter.Key === 'all' ? [secret.name] : filter.Key === 'primary-region' ? [LOCAL_REGION] : []);
+    return (secret: StoredSecret) =>
+      values.some((value) => {
+        const negated = value.startsWith('!');
+        const prefix = negated ? value.slice(1) : value;
+        const found = fields(secret).some((field) => field.startsWith(prefix));
+        return negated ? !found : found;
+      });
+  });
+  const matching = secrets.filter((secret) => tests.every((test) => test(secret)));
+  if (sortOrder === 'desc') matching.reverse();
+  const pageSize = (rawMax as number | undefined) ?? 100;
+  const token = optionalString(input, 'NextToken');
+  const offset = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!Number.isInteger(offset) || offset < 0) throw new AwsServiceError('InvalidNextTokenException', 'The NextToken value is not valid.');
+  const next = offset + pageSize < matching.length ? Buffer.from(String(offset + pageSize)).toString('base64url') : undefined;
+  return { SecretList: matching.slice(offset, offset + pageSize).map(describe), ...(next && { NextToken: next }) };
 }
 
 function stringList(value: unknown, member: string): string[] {

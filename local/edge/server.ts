@@ -5,6 +5,7 @@ import { readBody } from '../http-body';
 import { jsonResponse } from './aws-json';
 import type { EdgeRequest, EdgeResponse, EdgeService } from './edge-service';
 import { parseCredentialScope } from './sigv4-scope';
+import { unknownServiceError } from './unknown-service';
 
 /** A `/_sandbox/*` control route (health, clock, inventory, outbox, faults, reset). */
 export type SandboxRoute = (request: EdgeRequest) => Promise<EdgeResponse> | EdgeResponse;
@@ -77,7 +78,8 @@ async function handle(
   if (!scope && stripe && url.pathname.startsWith('/v1/')) return stripe.handle(request);
   if (!scope) return unknownOperation(400, 'Requests to the local sandbox must be SigV4-signed, like AWS requests');
   const service = Object.hasOwn(services, scope.service) ? services[scope.service] : undefined;
-  if (!service) return unknownOperation(400, `The local sandbox does not emulate the "${scope.service}" service`);
+  // In the caller's own protocol: the AWS CLI would print "invalid XML" for a JSON error to an XML service.
+  if (!service) return unknownServiceError(scope.service, request, Object.keys(services));
   return service.handle(request);
 }
 
@@ -87,11 +89,12 @@ function unknownOperation(statusCode: number, message: string): EdgeResponse {
 
 function send(res: ServerResponse, response: EdgeResponse): void {
   if (res.headersSent) return;
+  const body = Buffer.from(response.body, response.binary ? 'latin1' : 'utf8');
   res.writeHead(response.statusCode, {
     // A protocol that puts the request id in its body (EC2, Route 53) sets the matching header itself.
     'x-amzn-requestid': randomUUID(),
     ...response.headers,
-    'content-length': Buffer.byteLength(response.body),
+    'content-length': body.length,
   });
-  res.end(response.body);
+  res.end(body);
 }

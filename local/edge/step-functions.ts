@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { ExecutionRecord, ExecutionStatus } from '../step-functions/execution-store';
-import type { StepFunctionsEngine } from '../step-functions/engine';
+import type { StateMachineInfo, StepFunctionsEngine } from '../step-functions/engine';
+import type { HistoryEvent } from '../step-functions/history';
+import { LOCAL_ACCOUNT_ID } from '../local-env';
 import { AwsServiceError, awsJsonService, epochSeconds, optionalString, requiredString } from './aws-json';
 import type { EdgeService } from './edge-service';
 
 const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 const ARN_PREFIX = 'arn:aws:states:';
+/** The role the local engine runs as (what ExecutionStarted names too). */
+// A function, not a constant: local-env is part of an import cycle with the workflows module.
+const localRoleArn = () => `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/StackProLocalStepFunctions`;
 
 /** Step Functions on the awsJson1_0 wire protocol (`X-Amz-Target: AWSStepFunctions.<Operation>`). */
 export function stepFunctionsService(engine: StepFunctionsEngine): EdgeService {
@@ -59,8 +64,28 @@ export function stepFunctionsService(engine: StepFunctionsEngine): EdgeService {
       GetExecutionHistory: (input) => {
         const record = findExecution(input);
         const includeData = input.includeExecutionData !== false;
-        const events = input.reverseOrder === true ? [...record.history].reverse() : record.history;
-        return paginate(events, input, 100, 'events', (event) => (includeData ? event : withoutData(event)));
+        return historyPage(record.history, input, (event) => (includeData ? event : withoutData(event)));
+      },
+
+      ListStateMachines: (input) => paginate(engine.stateMachines(), input, 100, 'stateMachines', (machine) => ({
+        stateMachineArn: machine.arn,
+        name: machine.name,
+        type: 'STANDARD',
+        creationDate: epochSeconds(machine.createdAt),
+      })),
+
+      DescribeStateMachine: (input) => {
+        const arn = requiredArn(input, 'stateMachineArn');
+        const machine = engine.stateMachine(arn);
+        if (!machine) throw new AwsServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+        return { ...describeMachine(machine), status: 'ACTIVE', type: 'STANDARD', creationDate: epochSeconds(machine.createdAt) };
+      },
+
+      DescribeStateMachineForExecution: (input) => {
+        const record = findExecution(input);
+        const machine = engine.stateMachine(record.stateMachineArn);
+        if (!machine) throw new AwsServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${record.stateMachineArn}'`);
+        return { ...describeMachine(machine), updateDate: epochSeconds(machine.createdAt) };
       },
 
       StopExecution: async (input) => {
@@ -73,6 +98,18 @@ export function stepFunctionsService(engine: StepFunctionsEngine): EdgeService {
       },
     },
   });
+}
+
+/** The members DescribeStateMachine and DescribeStateMachineForExecution share. */
+function describeMachine(machine: StateMachineInfo) {
+  return {
+    stateMachineArn: machine.arn,
+    name: machine.name,
+    definition: machine.definition,
+    roleArn: localRoleArn(),
+    loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+    tracingConfiguration: { enabled: false },
+  };
 }
 
 function summary(record: ExecutionRecord) {
@@ -92,6 +129,47 @@ function requiredArn(input: Record<string, unknown>, member: string): string {
   return arn;
 }
 
+/** `maxResults` as AWS reads it: 0 or absent is the default page, 1 to 1000 is a page of that size. */
+function pageSizeOf(input: Record<string, unknown>, defaultPageSize: number): number {
+  const value = input.maxResults;
+  if (value === undefined || value === null || value === 0) return defaultPageSize;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 1000) {
+    throw new AwsServiceError('ValidationException', `1 validation error detected: Value '${String(value)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`);
+  }
+  return value;
+}
+
+/**
+ * GetExecutionHistory's pages: the token names the next event id and the direction, so paging a running
+ * execution neither skips nor repeats events as new ones arrive (offsets would shift in reverse order).
+ */
+function historyPage(
+  history: readonly HistoryEvent[],
+  input: Record<string, unknown>,
+  map: (event: HistoryEvent) => HistoryEvent,
+): Record<string, unknown> {
+  const pageSize = pageSizeOf(input, 100);
+  const reverse = input.reverseOrder === true;
+  const token = optionalString(input, 'nextToken');
+  let from = reverse ? history.length : 1;
+  if (token !== undefined) {
+    const match = /^(f|r)(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+    if (!match || (match[1] === 'r') !== reverse) throw new AwsServiceError('InvalidToken', 'Invalid Token: the token does not belong to this request');
+    from = Number(match[2]);
+  }
+  const ids = reverse ? range(from, Math.max(1, from - pageSize + 1), -1) : range(from, Math.min(history.length, from + pageSize - 1), 1);
+  const events = ids.map((id) => map(history[id - 1]));
+  const next = reverse ? from - pageSize : from + pageSize;
+  const more = reverse ? next >= 1 : next <= history.length;
+  return { events, ...(more ? { nextToken: Buffer.from(`${reverse ? 'r' : 'f'}${next}`).toString('base64url') } : {}) };
+}
+
+function range(from: number, to: number, step: 1 | -1): number[] {
+  const ids: number[] = [];
+  for (let id = from; step > 0 ? id <= to : id >= to; id += step) ids.push(id);
+  return ids;
+}
+
 /** `maxResults` pages with an opaque `nextToken` (here: the next offset), as the SDK paginators expect. */
 function paginate<T, R>(
   items: readonly T[],
@@ -100,7 +178,7 @@ function paginate<T, R>(
   key: string,
   map: (item: T) => R,
 ): Record<string, unknown> {
-  const pageSize = typeof input.maxResults === 'number' && input.maxResults > 0 ? Math.min(input.maxResults, 1000) : defaultPageSize;
+  const pageSize = pageSizeOf(input, defaultPageSize);
   const token = optionalString(input, 'nextToken');
   const offset = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8'));
   if (!Number.isInteger(offset) || offset < 0) throw new AwsServiceError('InvalidToken', 'Invalid Token');

@@ -6,6 +6,7 @@ import type { SandboxClock } from './clock';
 import type { FaultQueue } from './faults';
 import { diskUsedBytes } from './instance-usage';
 import { JsonFile } from './json-file';
+import { ec2SupportOperations } from './ec2-status';
 import type { SandboxService } from './registry';
 import { answer, ec2Error, ec2Response, isoTime, listParam, parseForm, structListParam } from './protocols';
 import { el, itemSet, opt, type XmlChild } from './xml';
@@ -13,7 +14,7 @@ import { el, itemSet, opt, type XmlChild } from './xml';
 export type InstanceStateName = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
 
 /** EC2's state codes (the low byte of `instanceState/code`). */
-const STATE_CODES: Record<InstanceStateName, number> = {
+export const STATE_CODES: Record<InstanceStateName, number> = {
   pending: 0,
   running: 16,
   'shutting-down': 32,
@@ -48,6 +49,8 @@ export interface StoredInstance {
   readonly clientToken?: string;
   readonly launchedAt: number;
   readonly tags: Tag[];
+  /** The root volume's tags (RunInstances' `volume` TagSpecification); absent in files written before. */
+  readonly volumeTags?: Tag[];
   /** Past and scheduled state changes; the current state is the last one that has begun. */
   transitions: Transition[];
 }
@@ -162,6 +165,11 @@ export class Ec2Model {
     return `vol-${createHash('sha256').update(instance.instanceId).digest('hex').slice(0, 17)}`;
   }
 
+  /** The root volume's size in GiB (the launch template's). */
+  volumeSizeOf(_instance: StoredInstance): number {
+    return VOLUME_SIZE_GIB;
+  }
+
   snapshots(): readonly StoredSnapshot[] {
     return this.state.snapshots ?? [];
   }
@@ -248,6 +256,7 @@ export class Ec2Model {
         clientToken: request.clientToken,
         launchedAt: now,
         tags: request.tags,
+        volumeTags: request.volumeTags,
         transitions,
       });
     }
@@ -421,6 +430,7 @@ export interface Ec2ServiceOptions {
 export function ec2SandboxService({ model, settings, clock, faults: queue, agentStatus }: Ec2ServiceOptions): SandboxService {
   const faults = queue.forService('ec2');
   const operations: Record<string, (params: URLSearchParams) => Promise<XmlChild[]> | XmlChild[]> = {
+    ...ec2SupportOperations(model, clock),
     RunInstances: async (params) => {
       const request = parseRunRequest(params, settings);
       await clock.sleep('runInstancesLatency');
@@ -602,7 +612,7 @@ function parseRunRequest(params: URLSearchParams, settings: Ec2Settings): RunReq
 }
 
 /** EC2 filter values take `*` and `?` wildcards. */
-function globMatches(pattern: string, value: string): boolean {
+export function globMatches(pattern: string, value: string): boolean {
   const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
   return regex.test(value);
 }

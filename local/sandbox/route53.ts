@@ -7,6 +7,7 @@ import type { FaultQueue } from './faults';
 import { JsonFile } from './json-file';
 import { isoTime, restRouteService, type RestRoute, restXmlError, restXmlResponse, routeActions } from './protocols';
 import type { SandboxService } from './registry';
+import { hostedZoneRoutes } from './route53-zones';
 import { child, childText, children, el, opt, type ParsedElement, parseXml, XmlParseError } from './xml';
 
 export interface StoredRecord {
@@ -228,7 +229,10 @@ const RRSET_PATH = /^\/2013-04-01\/hostedzone\/([^/]+)\/rrset\/?$/;
 /** HTTP status Route 53 answers each error code with (Throttling is 400, on the SDK's throttling list). */
 const ERROR_STATUS: Readonly<Record<string, number>> = { NoSuchHostedZone: 404, NoSuchChange: 404, ServiceUnavailable: 503, InternalError: 500 };
 
-/** Route 53 on the restXml protocol: ChangeResourceRecordSets, GetChange and ListResourceRecordSets. */
+/**
+ * Route 53 on the restXml protocol: ChangeResourceRecordSets, GetChange and ListResourceRecordSets, and the
+ * hosted-zone reads of support staff (route53-zones.ts).
+ */
 export function route53SandboxService(model: Route53Model, faults: FaultQueue): SandboxService {
   const changeInfo = (change: StoredChange) =>
     el('ChangeInfo', el('Id', `/change/${change.id}`), el('Status', model.changeStatus(change)), el('SubmittedAt', isoTime(change.submittedAt)), opt('Comment', change.comment));
@@ -261,6 +265,7 @@ export function route53SandboxService(model: Route53Model, faults: FaultQueue): 
       },
     },
     { action: 'ListResourceRecordSets', method: 'GET', path: RRSET_PATH, run: (request, [, zoneId]) => listRecordSets(model, request.query, () => requireZone(zoneId)) },
+    ...hostedZoneRoutes(model),
   ];
 
   const apex = absoluteName(model.settings.zoneName);

@@ -59,7 +59,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const registry: readonly SandboxService[] = [
     ec2SandboxService({ model: ec2, settings, clock, faults, agentStatus: (instance) => ssm.pingStatus(instance) }),
     route53SandboxService(route53, faults),
-    sesv2SandboxService(ses, faults),
+    sesv2SandboxService(ses, faults, clock),
     ssmSandboxService(ssm, ec2, clock, faults),
     cloudWatchSandboxService(ec2, clock, faults),
   ];

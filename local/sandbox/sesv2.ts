@@ -7,6 +7,7 @@ import { JsonFile } from './json-file';
 import { restJsonError, restJsonResponse, restRouteService, type RestRoute, routeActions } from './protocols';
 import type { SandboxService } from './registry';
 import type { Route53Model } from './route53';
+import { sesAccountRoutes } from './sesv2-account';
 
 export interface StoredIdentity {
   readonly identity: string;
@@ -165,8 +166,8 @@ function notFound(identity: string): AwsServiceError {
 /** HTTP status SESv2 answers each error code with. */
 const ERROR_STATUS: Readonly<Record<string, number>> = { TooManyRequestsException: 429, NotFoundException: 404, InternalServiceError: 500 };
 
-/** SESv2 on the restJson protocol: the identity calls and SendEmail (Simple content). */
-export function sesv2SandboxService(model: SesModel, faults: FaultQueue): SandboxService {
+/** SESv2 on the restJson protocol: the identity calls, SendEmail (Simple content) and support's reads (sesv2-account.ts). */
+export function sesv2SandboxService(model: SesModel, faults: FaultQueue, clock: SandboxClock): SandboxService {
   const describe = (identity: StoredIdentity) => {
     const verified = model.isVerified(identity);
     const dkimStatus = identity.type === 'DOMAIN' ? (verified ? 'SUCCESS' : 'PENDING') : 'NOT_STARTED';
@@ -236,6 +237,7 @@ export function sesv2SandboxService(model: SesModel, faults: FaultQueue): Sandbo
       path: OUTBOUND_EMAILS_PATH,
       run: (request) => restJsonResponse(200, { MessageId: model.send(parseSendEmail(jsonBody(request))).messageId }),
     },
+    ...sesAccountRoutes(model, clock),
   ];
 
   return {

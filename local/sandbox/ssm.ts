@@ -6,6 +6,7 @@ import type { Ec2Model, StoredInstance } from './ec2';
 import type { FaultQueue } from './faults';
 import { JsonFile } from './json-file';
 import type { SandboxService } from './registry';
+import { commandListingOperations } from './ssm-listing';
 
 export type CommandOutcome = 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
 export type InvocationStatus = 'Pending' | 'InProgress' | CommandOutcome;
@@ -175,7 +176,8 @@ const STATUS_DETAILS: Record<InvocationStatus, string> = {
 const ERROR_STATUS: Readonly<Record<string, number>> = { InternalServerError: 500, InternalError: 500, ServiceUnavailable: 503 };
 
 /**
- * SSM on awsJson1_1 (`X-Amz-Target: AmazonSSM.<Op>`): the three Run Command calls the workflow makes, and
+ * SSM on awsJson1_1 (`X-Amz-Target: AmazonSSM.<Op>`): the three Run Command calls the workflow makes (and
+ * ListCommands and ListCommandInvocations, for support staff), and
  * the Parameter Store calls Deploy applications makes to create and tag a customer's secrets (plus
  * ListTagsForResource, so tests can see the tags). Values are never returned: there is no GetParameter here.
  */
@@ -271,6 +273,8 @@ export function ssmSandboxService(model: SsmModel, ec2: Ec2Model, clock: Sandbox
       if (!parameter) throw new AwsServiceError('InvalidResourceId', 'The resource ID is not valid. Verify the ID and try again.');
       return { TagList: Object.entries(parameter.tags).map(([Key, Value]) => ({ Key, Value })) };
     },
+
+    ...commandListingOperations(model, clock),
 
     GetCommandInvocation: (input) => {
       const commandId = requiredString(input, 'CommandId');

@@ -8,7 +8,9 @@ import type { HandlerLoader } from '../handler-loader';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../local-env';
 import { type AslValue, findTaskStates, substitute } from './asl-tasks';
 import { type ExecutionRecord, ExecutionStore } from './execution-store';
-import { appendHistoryEvent, toHistoryEventBody } from './history';
+import { appendHistoryEvent } from './history';
+import { HistoryLayout } from './history-layout';
+import { HistoryRecorder } from './history-recorder';
 import { createTaskOverrides, type TaskOverride } from './lambda-tasks';
 import { scaledTimeOverrides } from './time-overrides';
 
@@ -44,6 +46,10 @@ export interface StepFunctionsEngineOptions {
 interface RegisteredMachine {
   readonly arn: string;
   readonly machine: StateMachine;
+  /** What DescribeStateMachine shows: the ASL as it runs here (substitutions filled in). */
+  readonly info: StateMachineInfo;
+  /** Where each state sits (branch, Map), so history links events per branch. */
+  readonly layout: HistoryLayout;
   readonly taskOverrides: Record<string, TaskOverride>;
   readonly timeOverrides: Required<TimeOverrides>;
 }
@@ -52,6 +58,16 @@ interface RunningExecution {
   readonly abort: () => void;
   readonly settled: Promise<void>;
   stopRequest?: { error?: string; cause?: string };
+}
+
+/** A registered state machine as DescribeStateMachine and ListStateMachines report it. */
+export interface StateMachineInfo {
+  readonly arn: string;
+  readonly name: string;
+  /** The ASL JSON, as the engine runs it. */
+  readonly definition: string;
+  /** Epoch ms: when the local stack registered it (AWS: when it was created). */
+  readonly createdAt: number;
 }
 
 const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -123,6 +139,15 @@ export class StepFunctionsEngine {
     return this.machines.has(arn);
   }
 
+  /** Every registered state machine, by name (ListStateMachines' order is not documented; this is stable). */
+  stateMachines(): StateMachineInfo[] {
+    return [...this.machines.values()].map((registered) => registered.info).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  stateMachine(arn: string): StateMachineInfo | undefined {
+    return this.machines.get(arn)?.info;
+  }
+
   /** Newest first, as ListExecutions returns them. */
   list(stateMachineArn: string): ExecutionRecord[] {
     return [...this.records.values()]
@@ -166,6 +191,7 @@ export class StepFunctionsEngine {
       loadHandler: this.options.loadHandler,
     });
     const arn = stateMachineArn(workflow.id);
+    const info: StateMachineInfo = { arn, name: workflow.id, definition: JSON.stringify(definition, null, 2), createdAt: Date.now() };
     const scaled = this.options.timeScale
       ? scaledTimeOverrides(definition as never, this.options.timeScale)
       : { waitTimeOverrides: {}, retryIntervalOverrides: {} };
@@ -178,13 +204,16 @@ export class StepFunctionsEngine {
     const timed = definition as { TimeoutSeconds?: number };
     const maxTimerSeconds = Math.floor((2 ** 31 - 1) / 1000);
     if (timed.TimeoutSeconds !== undefined && timed.TimeoutSeconds > maxTimerSeconds) timed.TimeoutSeconds = maxTimerSeconds;
-    this.machines.set(arn, { arn, machine: new StateMachine(definition), taskOverrides, timeOverrides });
+    const layout = new HistoryLayout(definition as never);
+    this.machines.set(arn, { arn, machine: new StateMachine(definition), info, layout, taskOverrides, timeOverrides });
   }
 
   private run(registered: RegisteredMachine, record: ExecutionRecord, input: AslValue): void {
+    // Builds the history as AWS writes it: Task attempts from the handler calls, links per branch.
+    const recorder = new HistoryRecorder(record.history, registered.layout);
     const execution = registered.machine.run(input as never, {
       overrides: {
-        taskResourceLocalHandlers: registered.taskOverrides as never,
+        taskResourceLocalHandlers: recorder.instrument(registered.taskOverrides) as never,
         waitTimeOverrides: { ...registered.timeOverrides.waitTimeOverrides },
         retryIntervalOverrides: { ...registered.timeOverrides.retryIntervalOverrides },
       },
@@ -199,10 +228,7 @@ export class StepFunctionsEngine {
       },
     });
     const historyDone = (async () => {
-      for await (const event of execution.eventLogs) {
-        const body = toHistoryEventBody(event);
-        if (body) appendHistoryEvent(record.history, body, event.timestamp);
-      }
+      for await (const event of execution.eventLogs) recorder.record(event);
     })();
     const state: RunningExecution = { abort: execution.abort, settled: Promise.resolve() };
     const settled = execution.result.then(

@@ -75,12 +75,16 @@ describe('StepFunctionsEngine', () => {
     expect(record.history.map((event) => event.type)).toEqual([
       'ExecutionStarted',
       'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSucceeded',
       'TaskStateExited',
       'SucceedStateEntered',
       'SucceedStateExited',
       'ExecutionSucceeded',
     ]);
-    expect(record.history[1]).toMatchObject({ id: 2, previousEventId: 1, stateEnteredEventDetails: { name: 'Do work' } });
+    // As in AWS: ExecutionStarted and the first state both point at event 0.
+    expect(record.history[1]).toMatchObject({ id: 2, previousEventId: 0, stateEnteredEventDetails: { name: 'Do work' } });
   });
 
   it('lets Catch match a typed handler error by name, and fails with its Lambda-shaped cause', async () => {

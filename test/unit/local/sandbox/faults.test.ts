@@ -4,19 +4,39 @@ import {
   CreateSnapshotCommand,
   DeleteSnapshotCommand,
   DescribeInstancesCommand,
+  DescribeInstanceStatusCommand,
   DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
   EC2Client,
   RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { CreateEmailIdentityCommand, DeleteEmailIdentityCommand, GetEmailIdentityCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  GetHostedZoneCommand,
+  ListHostedZonesByNameCommand,
+  ListHostedZonesCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import {
+  CreateEmailIdentityCommand,
+  DeleteEmailIdentityCommand,
+  GetAccountCommand,
+  GetEmailIdentityCommand,
+  ListEmailIdentitiesCommand,
+  SendEmailCommand,
+  SESv2Client,
+} from '@aws-sdk/client-sesv2';
 import {
   AddTagsToResourceCommand,
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
+  ListCommandInvocationsCommand,
+  ListCommandsCommand,
   ListTagsForResourceCommand,
   PutParameterCommand,
   SendCommandCommand,
@@ -58,6 +78,8 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
     CreateSnapshot: () => ec2.send(new CreateSnapshotCommand({ VolumeId: 'vol-0123456789abcdef0' })),
     DeleteSnapshot: () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: 'snap-0123456789abcdef0' })),
     DescribeSnapshots: () => ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] })),
+    DescribeInstanceStatus: () => ec2.send(new DescribeInstanceStatusCommand({})),
+    DescribeVolumes: () => ec2.send(new DescribeVolumesCommand({})),
   },
   route53: {
     GetChange: () => route53.send(new GetChangeCommand({ Id: '/change/C0TEST' })),
@@ -69,6 +91,9 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
         }),
       ),
     ListResourceRecordSets: () => route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone })),
+    ListHostedZones: () => route53.send(new ListHostedZonesCommand({})),
+    ListHostedZonesByName: () => route53.send(new ListHostedZonesByNameCommand({})),
+    GetHostedZone: () => route53.send(new GetHostedZoneCommand({ Id: zone })),
   },
   sesv2: {
     CreateEmailIdentity: () => ses.send(new CreateEmailIdentityCommand({ EmailIdentity: 'a.customers.stackpro.test' })),
@@ -82,6 +107,8 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
           Content: { Simple: { Subject: { Data: 'Hi' }, Body: { Text: { Data: 'Hi' } } } },
         }),
       ),
+    ListEmailIdentities: () => ses.send(new ListEmailIdentitiesCommand({})),
+    GetAccount: () => ses.send(new GetAccountCommand({})),
   },
   ssm: {
     DescribeInstanceInformation: () => ssm.send(new DescribeInstanceInformationCommand({})),
@@ -90,6 +117,8 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
     PutParameter: () => ssm.send(new PutParameterCommand({ Name: '/stackpro/customers/c-1/db', Value: 'secret', Type: 'SecureString' })),
     AddTagsToResource: () => ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: '/stackpro/customers/c-1/db', Tags: [{ Key: 'a', Value: 'b' }] })),
     ListTagsForResource: () => ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: '/stackpro/customers/c-1/db' })),
+    ListCommands: () => ssm.send(new ListCommandsCommand({})),
+    ListCommandInvocations: () => ssm.send(new ListCommandInvocationsCommand({})),
   },
   cloudwatch: {
     GetMetricData: () =>
