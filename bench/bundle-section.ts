@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundle, bundleEmptyHandler, bundleFloor, firstLine, lambdaTargets, timeImports, type BundleResult } from './bundles';
+import { bundle, bundleEmptyHandler, bundleFloor, EMPTY_HANDLER, firstLine, lambdaTargets, timeImports, type BundleResult } from './bundles';
 import { round } from './stats';
 import { printTable } from './table';
 
@@ -134,9 +134,10 @@ function printReport(figures: readonly BundleFigure[], failures: BundleReport['f
     ]),
   );
   for (const failure of failures) console.log(`!! ${failure.id} (${failure.handler}): ${failure.error}`);
-  const over = figures.filter((f) => f.why);
+  const functions = figures.filter((f) => f.handler !== EMPTY_HANDLER);
+  const over = functions.filter((f) => f.why);
   console.log(
-    `\n${figures.length - over.length} of ${figures.length} bundles are within ${FLOOR_SIZE_LIMIT}x their floor in size and ${FLOOR_IMPORT_LIMIT}x in import time. ` +
+    `\n${functions.length - over.length} of ${functions.length} bundles are within ${FLOOR_SIZE_LIMIT}x their floor in size and ${FLOOR_IMPORT_LIMIT}x in import time. ` +
       'The others, with what they carry beyond the floor (KB of index.js, largest first):',
   );
   for (const f of over) {
@@ -164,8 +165,21 @@ function beyondFloor(result: BundleResult, floor: BundleResult): string {
     .map(([source, bytes]) => [source, bytes - (floor.bytesBySource[source] ?? 0)] as const)
     .filter(([, bytes]) => bytes >= 1024)
     .sort((a, b) => b[1] - a[1]);
-  return extra.slice(0, 5).map(([source, bytes]) => `${source} ${(bytes / 1024).toFixed(0)}`).join(', ') || 'nothing over 1 KB';
+  return extra.slice(0, 5).map(([source, bytes]) => `${source} ${(bytes / 1024).toFixed(0)}${WHY[source] ? ` (${WHY[source]})` : ''}`).join(', ') || 'nothing over 1 KB';
 }
+
+/** Why a handler carries a library its floor does not. */
+const WHY: Readonly<Record<string, string>> = {
+  'aws-xray-sdk-core': 'X-Ray SDK: Powertools Tracer runs on every function (issue 8), also where no SDK client gives a floor with it',
+  'cls-hooked': 'the X-Ray SDK\'s context',
+  '@aws-lambda-powertools/tracer': 'Tracer middleware',
+  '@aws-lambda-powertools/logger': 'structured logs with the Lambda context',
+  '@aws-lambda-powertools/metrics': 'business metrics this handler publishes',
+  zod: 'request and step input validation; the classic API (zod/mini would be smaller, not done)',
+  stripe: 'the Stripe SDK',
+  'hash-wasm': 'argon2id',
+  jose: 'ES256 JWTs',
+};
 
 /** The figures for the JSON summary line. */
 export function bundleSummary(report: BundleReport) {
