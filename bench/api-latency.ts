@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Outcome } from './load';
 
@@ -70,17 +71,34 @@ export async function signUpVerified(apiUrl: string, edgeUrl: string, body: { em
   return created.ok ? verifyEmail(apiUrl, edgeUrl, body.email) : created;
 }
 
+/**
+ * The HTTP client of the status reads: node:http with a keep-alive agent, as the SDK's NodeHttpHandler
+ * sends the GetItems (keepAlive, 50 sockets), so both figures pay the same client, not fetch against http.
+ */
+export function keepAliveAgent(): Agent {
+  return new Agent({ keepAlive: true, maxSockets: 50 });
+}
+
 /** GET /customers/{id}/status with the account's bearer token; `ok` only for 200 naming that customer. */
-export async function getStatus(apiUrl: string, account: Account): Promise<Outcome> {
-  const response = await fetch(`${apiUrl}/customers/${account.customerId}/status`, {
-    headers: { authorization: `Bearer ${account.accessToken}` },
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  const text = await response.text();
-  if (response.status !== 200) return { ok: false, status: String(response.status), detail: text.slice(0, 300) };
+export async function getStatus(apiUrl: string, account: Account, agent?: Agent): Promise<Outcome> {
+  const { status, text } = await httpGet(`${apiUrl}/customers/${account.customerId}/status`, { authorization: `Bearer ${account.accessToken}` }, agent);
+  if (status !== 200) return { ok: false, status: String(status), detail: text.slice(0, 300) };
   const parsed = JSON.parse(text) as { customerId?: string };
   if (parsed.customerId !== account.customerId) return { ok: false, status: '200 wrong body', detail: text.slice(0, 300) };
   return { ok: true, status: '200' };
+}
+
+function httpGet(url: string, headers: Record<string, string>, agent?: Agent): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers, agent, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** The status route's own reads: `{pk}` and `{sk: PROFILE}` as stored by signup (README, data model). */

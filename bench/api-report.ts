@@ -88,8 +88,15 @@ export function printApiReport(f: ApiFigures): void {
     console.log('!! do not describe a working route.');
   }
   console.log(
-    'Both read the same items in the same order after the same warm-up. The status route adds HTTP through the API adapter,\n' +
-      "the authorizer (ES256 JWT verify), one Query of the customer's partition (profile, infrastructure, step log), and the JSON response. The accounts read here are unverified signups, whose partitions hold few items.",
+    [
+      `Like with like: both read the same accounts' items in the same order, each after ${warmupReads} warm-up reads, from this`,
+      'process over node:http keep-alive connections (the SDK sends the GetItems that way; the status reads use an agent',
+      `set up the same), at concurrency ${concurrency}, alternating in ${f.options.readBlocks} blocks (status first, then GetItem first, ...) so both share`,
+      "the machine's conditions. The status route adds HTTP through the API adapter, the authorizer (ES256 JWT verify,",
+      'once per token per container: the reads cycle over the accounts, so a token comes back as a polling page would),',
+      "one Query of the customer's partition (profile, infrastructure, step log) instead of the GetItem, and the JSON",
+      'response. The accounts read here are unverified signups, whose partitions hold few items.',
+    ].join('\n'),
   );
 }
 

@@ -1,6 +1,6 @@
-import { type Account, dynamoDbClient, getProfileItem, getStatus, signUp, signupBody } from './api-latency';
+import { type Account, dynamoDbClient, getProfileItem, getStatus, keepAliveAgent, signUp, signupBody } from './api-latency';
 import { refusedHosts } from './guard';
-import { type LoadResult, runLoad } from './load';
+import { type LoadResult, runAlternating, runLoad } from './load';
 import { type BenchStack } from './local-stack';
 import { type SettleReport, settle } from './settle';
 import { summarize } from './stats';
@@ -13,6 +13,8 @@ export interface ApiBenchOptions {
   readonly serialSignups: number;
   readonly warmupReads: number;
   readonly reads: number;
+  /** The reads alternate between the status route and GetItem in this many blocks each. */
+  readonly readBlocks: number;
   /** Longest wait for the signups' provisioning executions to finish before the reads. */
   readonly settleTimeoutMs: number;
   /** Median argon2id hash time measured beforehand (ms), to set the signup figures against. */
@@ -90,14 +92,18 @@ export async function benchAccountApi(stack: BenchStack, options: ApiBenchOption
   if (serialAccounts.length > 0) await settle(apiUrl, serialAccounts, options.settleTimeoutMs);
 
   const account = (i: number) => accounts[i % accounts.length];
-  reportFailures('warm-up status', await runLoad(options.warmupReads, concurrency, (i) => getStatus(apiUrl, account(i))));
-  const status = reportFailures('GET /customers/{id}/status', await runLoad(options.reads, concurrency, (i) => getStatus(apiUrl, account(i))));
-
+  const agent = keepAliveAgent();
   const client = dynamoDbClient(stack.dynamoDbUrl);
   try {
-    const read = (i: number) => getProfileItem(client, account(i).customerId);
-    reportFailures('warm-up GetItem', await runLoad(options.warmupReads, concurrency, read));
-    const getItem = reportFailures('GetItem', await runLoad(options.reads, concurrency, read));
+    const readStatus = (i: number) => getStatus(apiUrl, account(i), agent);
+    const readItem = (i: number) => getProfileItem(client, account(i).customerId);
+    reportFailures('warm-up status', await runLoad(options.warmupReads, concurrency, readStatus));
+    reportFailures('warm-up GetItem', await runLoad(options.warmupReads, concurrency, readItem));
+    // Block by block, status then GetItem over the same accounts in the same order: whatever else the machine
+    // does at the time weighs on both figures alike.
+    const [statusReads, itemReads] = await runAlternating(options.reads, options.readBlocks, concurrency, [readStatus, readItem]);
+    const status = reportFailures('GET /customers/{id}/status', statusReads);
+    const getItem = reportFailures('GetItem', itemReads);
     if ([signups, serial, status, getItem].some((result) => result.failures.length > 0)) printStackOutputTail(stack);
     return {
       options,
@@ -111,6 +117,7 @@ export async function benchAccountApi(stack: BenchStack, options: ApiBenchOption
     };
   } finally {
     client.destroy();
+    agent.destroy();
   }
 }
 

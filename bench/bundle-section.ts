@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundle, bundleEmptyHandler, firstLine, lambdaTargets, timeImports, type BundleResult } from './bundles';
+import { bundle, bundleEmptyHandler, bundleFloor, EMPTY_HANDLER, firstLine, lambdaTargets, timeImports, type BundleResult } from './bundles';
 import { round } from './stats';
 import { printTable } from './table';
 
@@ -15,7 +15,17 @@ export interface BundleFigure {
   readonly importRatio: number;
   readonly importWithSourceMapsMs: number;
   readonly awsSdk: readonly string[];
+  /** The floor: only the SDK clients the handler uses, created the same way (bench/bundles.ts bundleFloor). */
+  readonly floor: { readonly clients: readonly string[]; readonly kb: number; readonly importMs: number };
+  readonly floorSizeRatio: number;
+  readonly floorImportRatio: number;
+  /** Over 1.2x the floor in size or 1.3x in import time: what the bundle carries beyond the floor, largest first. */
+  readonly why?: string;
 }
+
+/** Issue 8's bar: each bundle at most this much over its floor. */
+export const FLOOR_SIZE_LIMIT = 1.2;
+export const FLOOR_IMPORT_LIMIT = 1.3;
 
 export interface BundleReport {
   readonly figures: BundleFigure[];
@@ -37,8 +47,14 @@ export async function benchBundles(importRuns: number): Promise<BundleReport> {
         failures.push({ id: target.id, handler: target.handler, error: `build failed: ${firstLine(error as Error)}` });
       }
     }
+    // One floor per set of clients, shared by the handlers that create the same ones.
+    const floors = new Map<string, BundleResult>();
+    for (const result of built.slice(1)) {
+      const key = result.clients.join(',');
+      if (!floors.has(key)) floors.set(key, await bundleFloor(result.clients, outDir));
+    }
     const { timings, failures: importFailures } = await timeImports(
-      built.map((result) => result.file),
+      [...built, ...floors.values()].map((result) => result.file),
       importRuns,
     );
     const emptyTiming = timings.get(empty.file);
@@ -50,6 +66,14 @@ export async function benchBundles(importRuns: number): Promise<BundleReport> {
         failures.push({ id: result.id, handler: result.handler, error: `import failed: ${importFailures.get(result.file)}` });
         continue;
       }
+      const floor = result === empty ? empty : floors.get(result.clients.join(','))!;
+      const floorTiming = timings.get(floor.file);
+      if (!floorTiming) {
+        failures.push({ id: result.id, handler: result.handler, error: `its floor did not import: ${importFailures.get(floor.file)}` });
+        continue;
+      }
+      const floorSizeRatio = result.bytes / floor.bytes;
+      const floorImportRatio = timing.medianMs / floorTiming.medianMs;
       figures.push({
         id: result.id,
         handler: result.handler,
@@ -60,6 +84,10 @@ export async function benchBundles(importRuns: number): Promise<BundleReport> {
         importRatio: timing.medianMs / emptyTiming.medianMs,
         importWithSourceMapsMs: timing.medianWithSourceMapsMs,
         awsSdk: result.externals.map((name) => name.replace('@aws-sdk/', '')),
+        floor: { clients: result.clients, kb: floor.bytes / 1024, importMs: floorTiming.medianMs },
+        floorSizeRatio,
+        floorImportRatio,
+        why: floorSizeRatio > FLOOR_SIZE_LIMIT || floorImportRatio > FLOOR_IMPORT_LIMIT ? beyondFloor(result, floor) : undefined,
       });
     }
     printReport(figures, failures, importRuns);
@@ -81,6 +109,11 @@ function printReport(figures: readonly BundleFigure[], failures: BundleReport['f
       { title: `import ms (median of ${importRuns})` },
       { title: 'vs empty', suffix: 'x' },
       { title: 'import ms +source maps' },
+      { title: 'floor: SDK clients' },
+      { title: 'floor KB' },
+      { title: 'vs floor', suffix: 'x' },
+      { title: 'floor import ms' },
+      { title: 'vs floor', suffix: 'x' },
       { title: '@aws-sdk/* required at import (not in bundle)' },
     ],
     figures.map((f) => [
@@ -92,10 +125,24 @@ function printReport(figures: readonly BundleFigure[], failures: BundleReport['f
       f.importMs,
       f.importRatio,
       f.importWithSourceMapsMs,
+      f.floor.clients.join(', ') || '-',
+      f.floor.kb,
+      f.floorSizeRatio,
+      f.floor.importMs,
+      f.floorImportRatio,
       f.awsSdk.join(', ') || '-',
     ]),
   );
   for (const failure of failures) console.log(`!! ${failure.id} (${failure.handler}): ${failure.error}`);
+  const functions = figures.filter((f) => f.handler !== EMPTY_HANDLER);
+  const over = functions.filter((f) => f.why);
+  console.log(
+    `\n${functions.length - over.length} of ${functions.length} bundles are within ${FLOOR_SIZE_LIMIT}x their floor in size and ${FLOOR_IMPORT_LIMIT}x in import time. ` +
+      'The others, with what they carry beyond the floor (KB of index.js, largest first):',
+  );
+  for (const f of over) {
+    console.log(`- ${f.id}: ${f.floorSizeRatio.toFixed(2)}x size, ${f.floorImportRatio.toFixed(2)}x import; ${f.why}`);
+  }
   console.log(
     [
       `KB = 1,024 bytes of index.js (the .map is listed apart). Import: median of ${importRuns} fresh \`node -e\` processes per bundle,`,
@@ -105,9 +152,34 @@ function printReport(figures: readonly BundleFigure[], failures: BundleReport['f
       "(run from the repo root with NODE_PATH=node_modules, as the runtime's NODE_PATH does), so import times include loading",
       'those SDK packages while the sizes do not. Env at import: dummy values, every AWS endpoint on a closed 127.0.0.1 port.',
       '"+source maps" adds --enable-source-maps, which every deployed function sets in NODE_OPTIONS (lib/stackpro-function.ts).',
+      "Floor: a bundle of only the SDK clients the handler creates, made the same way (our lambdas/clients/ modules with their",
+      "tracer capture, or Powertools Parameters' getSecret), behind an empty handler, bundled and timed like the others (its",
+      'import time includes the same @aws-sdk/* packages). Floors are shared by handlers that create the same clients.',
     ].join('\n'),
   );
 }
+
+/** What a bundle holds that its floor does not, by source, largest first: the reason it weighs more. */
+function beyondFloor(result: BundleResult, floor: BundleResult): string {
+  const extra = Object.entries(result.bytesBySource)
+    .map(([source, bytes]) => [source, bytes - (floor.bytesBySource[source] ?? 0)] as const)
+    .filter(([, bytes]) => bytes >= 1024)
+    .sort((a, b) => b[1] - a[1]);
+  return extra.slice(0, 5).map(([source, bytes]) => `${source} ${(bytes / 1024).toFixed(0)}${WHY[source] ? ` (${WHY[source]})` : ''}`).join(', ') || 'nothing over 1 KB';
+}
+
+/** Why a handler carries a library its floor does not. */
+const WHY: Readonly<Record<string, string>> = {
+  'aws-xray-sdk-core': 'X-Ray SDK: Powertools Tracer runs on every function (issue 8), also where no SDK client gives a floor with it',
+  'cls-hooked': 'the X-Ray SDK\'s context',
+  '@aws-lambda-powertools/tracer': 'Tracer middleware',
+  '@aws-lambda-powertools/logger': 'structured logs with the Lambda context',
+  '@aws-lambda-powertools/metrics': 'business metrics this handler publishes',
+  zod: 'request and step input validation; the classic API (zod/mini would be smaller, not done)',
+  stripe: 'the Stripe SDK',
+  'hash-wasm': 'argon2id',
+  jose: 'ES256 JWTs',
+};
 
 /** The figures for the JSON summary line. */
 export function bundleSummary(report: BundleReport) {
@@ -120,6 +192,10 @@ export function bundleSummary(report: BundleReport) {
         importMs: round(f.importMs, 1),
         importX: round(f.importRatio, 1),
         importSourceMapsMs: round(f.importWithSourceMapsMs, 1),
+        floorKb: round(f.floor.kb, 1),
+        floorSizeX: round(f.floorSizeRatio, 2),
+        floorImportMs: round(f.floor.importMs, 1),
+        floorImportX: round(f.floorImportRatio, 2),
       },
     ]),
   );

@@ -26,6 +26,10 @@ export interface BundleResult extends BundleTarget {
   readonly mapBytes: number;
   /** `@aws-sdk/*` packages the bundle requires at run time (left out, as the Lambda runtime provides them). */
   readonly externals: readonly string[];
+  /** The AWS SDK clients the bundle creates, as floorOf() names them (`dynamodb`, `secrets (parameters)`, ...). */
+  readonly clients: readonly string[];
+  /** Bytes of index.js per package (`zod`, `@aws-lambda-powertools/logger`) or `lambdas/<dir>` for our own code. */
+  readonly bytesBySource: Readonly<Record<string, number>>;
 }
 
 export interface ImportTiming {
@@ -53,7 +57,7 @@ export function lambdaTargets(): BundleTarget[] {
 
 /**
  * Bundles the way lib/stackpro-function.ts has CDK's NodejsFunction do it (`esbuild --bundle entry
- * --target=node24 --platform=node --minify --sourcemap --external:@aws-sdk/*`, CommonJS, run from the
+ * --target=node24 --platform=node --main-fields=module,main --minify --sourcemap --external:@aws-sdk/*`, CommonJS, run from the
  * project root), into `<outDir>/<id>/index.js`.
  */
 export async function bundle(target: BundleTarget, outDir: string): Promise<BundleResult> {
@@ -68,7 +72,10 @@ export async function bundle(target: BundleTarget, outDir: string): Promise<Bund
     minify: true,
     sourcemap: true,
     external: ['@aws-sdk/*'],
+    mainFields: ['module', 'main'],
     absWorkingDir: REPO_ROOT,
+    // Floor entries are written to a temp dir: their packages resolve from the repo, like everyone else's.
+    nodePaths: [path.join(REPO_ROOT, 'node_modules')],
     // Errors come back to the caller (one line per failed function); warnings are printed here.
     logLevel: 'silent',
     metafile: true,
@@ -81,7 +88,67 @@ export async function bundle(target: BundleTarget, outDir: string): Promise<Bund
   for (const input of Object.values(result.metafile.inputs)) {
     for (const imported of input.imports) if (imported.external && imported.path.startsWith('@aws-sdk/')) externals.add(imported.path);
   }
-  return { ...target, file, bytes: statSync(file).size, mapBytes: statSync(`${file}.map`).size, externals: [...externals].sort() };
+  const output = Object.values(result.metafile.outputs).find((candidate) => candidate.entryPoint !== undefined) ?? Object.values(result.metafile.outputs)[0];
+  const bytesBySource: Record<string, number> = {};
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const source = sourceOf(input);
+    bytesBySource[source] = (bytesBySource[source] ?? 0) + bytesInOutput;
+  }
+  return {
+    ...target,
+    file,
+    bytes: statSync(file).size,
+    mapBytes: statSync(`${file}.map`).size,
+    externals: [...externals].sort(),
+    clients: clientsOf(Object.keys(result.metafile.inputs)),
+    bytesBySource,
+  };
+}
+
+/** `node_modules/@scope/name/...` -> `@scope/name`; `lambdas/api/x.ts` -> `lambdas/api`. */
+function sourceOf(input: string): string {
+  const packaged = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  if (packaged) return packaged[1];
+  const own = /^(lambdas\/[^/]+)\//.exec(input);
+  return own ? own[1] : input.replace(/\/[^/]*$/, '') || input;
+}
+
+/**
+ * How the handlers create AWS SDK clients: the modules in lambdas/clients/ that construct one (each captured
+ * by the tracer), and Powertools Parameters' getSecret, which creates its own Secrets Manager client (used
+ * by the signing key, public keys and Stripe key modules). The floor of a bundle imports exactly these.
+ */
+const SDK_CLIENT_MODULES = ['dynamodb', 'ec2', 'route53', 'secrets-manager', 'sesv2', 'ssm', 'step-functions'] as const;
+const PARAMETERS_CLIENT = 'secrets (parameters)';
+
+function clientsOf(inputs: readonly string[]): string[] {
+  const clients = new Set<string>();
+  for (const input of inputs) {
+    const module = /^lambdas\/clients\/([\w-]+)\.ts$/.exec(input)?.[1];
+    if (module && (SDK_CLIENT_MODULES as readonly string[]).includes(module)) clients.add(module);
+    if (input.includes('node_modules/@aws-lambda-powertools/parameters/')) clients.add(PARAMETERS_CLIENT);
+  }
+  return [...clients].sort();
+}
+
+/**
+ * The floor of a bundle: only the SDK clients its handler uses, created the same way (our client modules,
+ * so the same construction and tracer capture; getSecret for Parameters), behind an empty handler, bundled
+ * like every function. What a bundle weighs beyond it is the handler's own code and its other libraries.
+ */
+export async function bundleFloor(clients: readonly string[], outDir: string): Promise<BundleResult> {
+  const id = `floor-${clients.length > 0 ? clients.join('+').replace(/[^\w+-]/g, '') : 'none'}`;
+  const sourceDir = path.join(outDir, 'floor-sources');
+  mkdirSync(sourceDir, { recursive: true });
+  const entry = path.join(sourceDir, `${id}.ts`);
+  const lines = clients.map((client, i) =>
+    client === PARAMETERS_CLIENT
+      ? `import * as c${i} from '@aws-lambda-powertools/parameters/secrets';`
+      : `import * as c${i} from ${JSON.stringify(path.join(REPO_ROOT, 'lambdas', 'clients', client))};`,
+  );
+  lines.push(`export const handler = async () => [${clients.map((_, i) => `c${i}`).join(', ')}].length;`);
+  writeFileSync(entry, `${lines.join('\n')}\n`);
+  return bundle({ id, handler: `floor: ${clients.join(', ') || 'no SDK client'}`, entry }, outDir);
 }
 
 /** The baseline: `export const handler = async () => ({})`, bundled the same way. */

@@ -42,3 +42,30 @@ export async function runLoad(count: number, concurrency: number, task: (index: 
   const wallMs = performance.now() - started;
   return { latencies, wallMs, throughput: count / (wallMs / 1000), failures };
 }
+
+/**
+ * Runs each task `count` times like runLoad, in `blocks` rounds: every round runs the next slice of indices
+ * for each task in turn (the order flips every round), so the tasks share the machine's conditions over
+ * time. Throughput is each task's count over the time its own blocks took.
+ */
+export async function runAlternating(
+  count: number,
+  blocks: number,
+  concurrency: number,
+  tasks: readonly ((index: number) => Promise<Outcome>)[],
+): Promise<LoadResult[]> {
+  const merged = tasks.map(() => ({ latencies: [] as number[], wallMs: 0, failures: [] as LoadResult['failures'] }));
+  const size = Math.ceil(count / blocks);
+  for (let block = 0, start = 0; start < count; block += 1, start += size) {
+    const slice = Math.min(size, count - start);
+    const order = tasks.map((_, i) => i);
+    if (block % 2 === 1) order.reverse();
+    for (const t of order) {
+      const result = await runLoad(slice, concurrency, (i) => tasks[t](start + i));
+      merged[t].latencies.push(...result.latencies);
+      merged[t].wallMs += result.wallMs;
+      merged[t].failures.push(...result.failures.map((failure) => ({ ...failure, index: failure.index + start })));
+    }
+  }
+  return merged.map((m) => ({ ...m, throughput: m.latencies.length / (m.wallMs / 1000) }));
+}

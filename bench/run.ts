@@ -7,7 +7,7 @@
  * per section and, last, one JSON line to copy into the README.
  *
  * BENCH_SECTIONS picks sections (comma-separated: api, bundles, provisioning, concurrent, webhooks, login, fuzz; default all).
- * Counts can be lowered for a quick try: BENCH_SIGNUPS, BENCH_READS, BENCH_IMPORT_RUNS,
+ * Counts can be lowered for a quick try: BENCH_SIGNUPS, BENCH_READS (BENCH_READ_BLOCKS: status and GetItem alternate in that many blocks), BENCH_IMPORT_RUNS,
  * BENCH_PROVISIONING_SIGNUPS, BENCH_CONCURRENT_SIGNUPS, BENCH_CONCURRENT_CONCURRENCY; BENCH_TIME_SCALE
  * is the realistic model's compression (real seconds per model second). Webhooks: BENCH_WEBHOOK_DELIVERIES,
  * BENCH_WEBHOOK_CONCURRENCY, BENCH_WEBHOOK_CUSTOMERS, BENCH_WEBHOOK_FORGED, BENCH_WEBHOOK_SEED.
@@ -36,6 +36,7 @@ function count(name: string, fallback: number): number {
 const CONCURRENCY = 8;
 const SIGNUPS = count('BENCH_SIGNUPS', 200);
 const READS = count('BENCH_READS', 2_000);
+const READ_BLOCKS = count('BENCH_READ_BLOCKS', 10);
 const IMPORT_RUNS = count('BENCH_IMPORT_RUNS', 7);
 const PROVISIONING_SIGNUPS = count('BENCH_PROVISIONING_SIGNUPS', 5);
 const CONCURRENT_SIGNUPS = count('BENCH_CONCURRENT_SIGNUPS', 200);
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
         serialSignups: Math.min(20, SIGNUPS),
         warmupReads: Math.min(200, READS),
         reads: READS,
+        readBlocks: READ_BLOCKS,
         settleTimeoutMs: 120_000,
         hashMs,
       });

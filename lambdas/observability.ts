@@ -1,35 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
-import { METRICS } from './core/metric-names';
+import { tracer } from './tracer';
+
+/**
+ * The tracer lives in ./tracer and the metrics in ./metrics, so a bundle carries the metrics library only
+ * where a handler counts something, and an SDK client module needs neither logger nor metrics.
+ */
+export { tracer };
 
 /**
  * The one structured logger for all Lambda code. Never pass it an email, name, password or token:
  * log ids (customerId, requestId) and error names instead.
  */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'stackpro' });
-
-/**
- * Business metrics as CloudWatch embedded-metric log lines (no API call, no extra permission). CDK alarms
- * on them; names come from core/metric-names.ts, shared with lib/.
- */
-export const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service });
-
-/**
- * Flushes the metrics this invocation added, if any. A run that counted nothing (a sweep with nothing to
- * do, every few seconds locally) writes no empty metric line and no Powertools warning.
- */
-export function publishMetrics(): void {
-  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-}
-
-/**
- * X-Ray tracing: every SDK client in lambdas/clients/ is captured, and outgoing HTTP (Stripe) is traced.
- * Powertools turns it off outside Lambda (no AWS_EXECUTION_ENV), so the local stack and the tests send
- * nothing. Annotations carry ids only (customerId, executionName, step), never PII.
- */
-export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'stackpro' });
 
 /** X-Ray annotation values are searchable (`annotation.customerId = "..."`): ids only, never PII. */
 export type TraceAnnotations = Readonly<Record<string, string | undefined>>;

@@ -79,6 +79,9 @@ export class StackProFunction extends nodejs.NodejsFunction {
         // The Node.js 24 runtime ships AWS SDK v3, so leaving it out keeps bundles small. Everything else
         // (Powertools, jose, hash-wasm, zod, middy) is not in the runtime and is bundled.
         externalModules: ['@aws-sdk/*'],
+        // Packages' ES module builds first: esbuild can leave out what a handler never uses (hash-wasm's other
+        // algorithms, for one), which their CommonJS builds would bring in whole. bench/bundles.ts does the same.
+        mainFields: ['module', 'main'],
         // Bundle sizes are printed only when something is wrong, so `cdk synth -q` stays quiet.
         logLevel: nodejs.LogLevel.WARNING,
       },

@@ -118,6 +118,10 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     // Many invocations share one thread here, as under Lambda's multi-concurrency runtime: Powertools then
     // keeps each invocation's log context apart (local/invocation-scope.ts runs each in its own scope).
     AWS_LAMBDA_MAX_CONCURRENCY: LOCAL_LAMBDA_MAX_CONCURRENCY,
+    // With tracing off nothing reads the X-Ray context, yet the X-Ray SDK (loaded by Powertools Tracer) would
+    // still install an async hook that tracks every promise (about 20x the cost of an await). Its own switch,
+    // read once when it loads, leaves the hook out; a Lambda with tracing off could set it the same way.
+    AWS_XRAY_MANUAL_MODE: 'true',
   };
 }
 

@@ -1,7 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { getVerificationKeys } from '../clients/verification-key';
-import { verifyAccessToken } from '../core/tokens';
 import { annotateTrace, logger, traceHandler } from '../observability';
+import { verifiedCustomerId } from './verified-tokens';
 
 /**
  * The API's TOKEN authorizer: lets a request through when it carries a valid access token and tells the
@@ -18,7 +18,7 @@ async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<APIGate
   const keys = await getVerificationKeys(match[1]);
   let customerId: string;
   try {
-    customerId = await verifyAccessToken(match[1], keys);
+    customerId = await verifiedCustomerId(match[1], keys);
   } catch (error) {
     logger.info('Access token refused', { reason: (error as Error).name });
     // API Gateway matches this exact message to answer 401; the cause stays out of the response.

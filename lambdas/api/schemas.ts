@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PLAN_NAMES } from '../core/plans';
 
 /** Request bodies. Strict: an unknown field is an error, not silently ignored. */

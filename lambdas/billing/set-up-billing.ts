@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { getStripe } from '../clients/stripe';
 import { config } from '../config';
 import { getCustomer } from '../repositories/accounts';

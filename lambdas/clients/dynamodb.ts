@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tracer } from '../observability';
+import { tracer } from '../tracer';
 
 /**
  * Created once per Lambda container; reaches a local endpoint through AWS_ENDPOINT_URL_DYNAMODB; traced in

@@ -48,8 +48,22 @@ export function keyResolver(set: PublicKeySet): JWTVerifyGetKey {
   };
 }
 
+/** What a verified access token says: whose it is, and the moment it expires (`exp`, in ms). */
+export interface VerifiedAccessToken {
+  readonly customerId: string;
+  readonly expiresAtMs: number;
+}
+
 /** The customer id an access token speaks for; throws (any jose error) when it is forged or expired. */
 export async function verifyAccessToken(token: string, keys: JWTVerifyGetKey, now = new Date()): Promise<string> {
+  return (await verifyAccessTokenClaims(token, keys, now)).customerId;
+}
+
+/**
+ * Like verifyAccessToken, with the expiry. A token that verified stays valid until then: the claims checked
+ * against the clock are `exp` (jose refuses `exp <= now`) and `nbf`, which is already past.
+ */
+export async function verifyAccessTokenClaims(token: string, keys: JWTVerifyGetKey, now = new Date()): Promise<VerifiedAccessToken> {
   const { payload } = await jwtVerify<JWTPayload>(token, keys, {
     issuer: TOKEN_ISSUER,
     audience: TOKEN_AUDIENCE,
@@ -59,7 +73,7 @@ export async function verifyAccessToken(token: string, keys: JWTVerifyGetKey, no
     requiredClaims: ['sub', 'exp', 'iat'],
   });
   if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new Error('token has no subject');
-  return payload.sub;
+  return { customerId: payload.sub, expiresAtMs: (payload.exp as number) * 1000 };
 }
 
 export const newRefreshToken = newOneTimeToken;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { nextPoll, Polls } from '../provisioning/polling';
 import { workflowStep, StepContext } from '../workflows/step-kit';
 import { InstanceLostError } from './errors';

@@ -1,5 +1,5 @@
 import { DescribeSnapshotsCommand, type Snapshot } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ec2 } from '../clients/ec2';
 import { nextPoll, Polls } from '../provisioning/polling';
 import { workflowStep, StepContext } from '../workflows/step-kit';

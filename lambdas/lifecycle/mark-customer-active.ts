@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { emailServiceState } from '../provisioning/email-service-state';
 import { workflowStep, StepContext } from '../workflows/step-kit';
 import { applyLifecycleTransition } from '../repositories/customer-lifecycle';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { workflowStep, StepContext } from '../workflows/step-kit';
 import { applyLifecycleTransition, getLifecycleCustomer } from '../repositories/customer-lifecycle';
 import { CustomerNotFoundError } from './errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CustomerStatus } from '../core/customer';
 import { claimLifecycle, getLifecycleCustomer, type LifecycleCustomer } from '../repositories/customer-lifecycle';
 import { StepContext } from '../workflows/step-kit';

@@ -1,7 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { METRICS } from '../core/metric-names';
-import { logger, metrics, publishMetrics } from '../observability';
+import { metrics, publishMetrics } from '../metrics';
+import { logger } from '../observability';
 import { describeFailure } from '../workflows/failure-messages';
 import { workflowStep, StepContext } from '../workflows/step-kit';
 import { failRunningSteps } from '../repositories/provisioning-log';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { getCustomer } from '../repositories/accounts';
 import { failRunningSteps } from '../repositories/provisioning-log';
 import { sendCustomerEmail } from '../notifications/customer-email';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Why the account is suspended: the Stripe subscription status the webhook saw (`unpaid`, `canceled`,

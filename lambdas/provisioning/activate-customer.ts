@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { putEmailVerificationMarker } from '../repositories/email-verifications';
 import { updateInfrastructure } from '../repositories/infrastructure';
 import { setProvisioningOutcome } from '../repositories/customer-lifecycle';

@@ -1,5 +1,5 @@
 import { GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ssm } from '../clients/ssm';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 import { DeploymentFailedError } from './errors';

@@ -1,5 +1,5 @@
 import { GetChangeCommand } from '@aws-sdk/client-route-53';
-import { z } from 'zod';
+import * as z from 'zod';
 import { route53 } from '../clients/route53';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 import { POLL_LIMITS, Polls, nextPoll } from './polling';

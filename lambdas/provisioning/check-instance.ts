@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeInstance } from './describe-instance';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 import { InstanceLostError } from './errors';

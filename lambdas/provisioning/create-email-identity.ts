@@ -1,5 +1,5 @@
 import { CreateEmailIdentityCommand, GetEmailIdentityCommand } from '@aws-sdk/client-sesv2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sesv2 } from '../clients/sesv2';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 

@@ -1,5 +1,5 @@
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ssm } from '../clients/ssm';
 import { config } from '../config';
 import { getInfrastructure, updateInfrastructure } from '../repositories/infrastructure';

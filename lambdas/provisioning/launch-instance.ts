@@ -1,5 +1,5 @@
 import { DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ec2 } from '../clients/ec2';
 import { config } from '../config';
 import { StepContext, workflowStep } from '../workflows/step-kit';

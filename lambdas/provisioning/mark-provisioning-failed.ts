@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { METRICS } from '../core/metric-names';
-import { metrics, publishMetrics } from '../observability';
+import { metrics, publishMetrics } from '../metrics';
 import { setProvisioningOutcome } from '../repositories/customer-lifecycle';
 import { failRunningSteps } from '../repositories/provisioning-log';
 import { describeFailure } from '../workflows/failure-messages';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepTimeoutError } from './errors';
 
 /** How many times each bounded wait polls before giving up (the ASL's Wait sets the interval). */

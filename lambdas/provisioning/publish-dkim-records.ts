@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 import { dkimRecords, upsertRecords } from './dns';
 

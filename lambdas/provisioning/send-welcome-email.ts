@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { sendWelcomeEmail } from '../notifications/welcome-email';
 import { getCustomer } from '../repositories/accounts';
 import { markWelcomeEmailSent } from '../repositories/customer-lifecycle';

@@ -4,7 +4,8 @@ import { ec2 } from '../clients/ec2';
 import { config } from '../config';
 import { METRICS } from '../core/metric-names';
 import { describeFinalBackups } from '../lifecycle/snapshots';
-import { logger, metrics, publishMetrics } from '../observability';
+import { metrics, publishMetrics } from '../metrics';
+import { logger } from '../observability';
 
 export interface SnapshotSweepResult {
   readonly examined: number;

@@ -1,7 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { emailServiceState } from '../provisioning/email-service-state';
 import { METRICS } from '../core/metric-names';
-import { logger, metrics, publishMetrics } from '../observability';
+import { metrics, publishMetrics } from '../metrics';
+import { logger } from '../observability';
 import {
   deleteEmailVerificationMarker,
   markEmailRunning,

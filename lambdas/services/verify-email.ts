@@ -7,7 +7,8 @@ import { trialEndsAt } from '../core/plans';
 import { hashVerificationToken } from '../core/verification';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS } from '../core/metric-names';
-import { logger, metrics, publishMetrics } from '../observability';
+import { metrics, publishMetrics } from '../metrics';
+import { logger } from '../observability';
 import { getCustomer } from '../repositories/accounts';
 import { getVerificationToken, markProvisioningStarted, markVerified, undoVerification } from '../repositories/verification-tokens';
 

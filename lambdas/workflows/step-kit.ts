@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TransientError, errorKind, isTransient } from '../core/transient-errors';
 import { logger, traceHandler } from '../observability';
 import { recordStep } from '../repositories/provisioning-log';

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { stepFunctions } from '../clients/step-functions';
 import { config } from '../config';
 import { METRICS } from '../core/metric-names';
-import { logger, metrics, publishMetrics } from '../observability';
+import { metrics, publishMetrics } from '../metrics';
+import { logger } from '../observability';
 import {
   cancelProvisionedSubscription,
   deleteSubdomainIdentity,

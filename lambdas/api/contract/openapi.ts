@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROUTES, type RouteDefinition } from '../routes';
 import * as requestSchemas from '../schemas';
 import { MAX_BODY_BYTES } from '../validation';

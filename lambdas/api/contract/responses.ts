@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PLAN_NAMES } from '../../core/plans';
 import type { CustomerStatusView } from '../../services/customer-status';
 import type { RetryResult } from '../../services/retry-provisioning';

@@ -87,6 +87,29 @@ describe('customer authorizer', () => {
     expect(publicKeyReads()).toBe(2);
   });
 
+  it('refuses a token it has verified before once that token expires', async () => {
+    const token = await tokenFrom(env.current);
+    await expect(authorize(`Bearer ${token}`)).resolves.toMatchObject({ principalId: 'cust-1' });
+    jest.setSystemTime(Date.now() + 899_000);
+    await expect(authorize(`Bearer ${token}`)).resolves.toMatchObject({ principalId: 'cust-1' });
+
+    jest.setSystemTime(Date.now() + 1_000);
+
+    await expect(authorize(`Bearer ${token}`)).rejects.toThrow('Unauthorized');
+  });
+
+  it('refuses a token it has verified before once a rotation dropped its key from the set', async () => {
+    const token = await tokenFrom(env.current);
+    await expect(authorize(`Bearer ${token}`)).resolves.toMatchObject({ principalId: 'cust-1' });
+    const [second, third] = await Promise.all([generateSigningKey(), generateSigningKey()]);
+    serveKeys(env.secrets, third, second);
+
+    // Once the cached key set is stale (60 s), the new set is read and the token's key is not in it.
+    jest.setSystemTime(Date.now() + 61_000);
+
+    await expect(authorize(`Bearer ${token}`)).rejects.toThrow('Unauthorized');
+  });
+
   it('answers 500 (not 401) when the public keys cannot be read: our outage, not a bad token', async () => {
     env.secrets.on(GetSecretValueCommand, { SecretId: process.env.JWT_PUBLIC_KEYS_SECRET_ID }).resolves({ SecretString: 'not a key set' });
     await expect(authorize(`Bearer ${await tokenFrom(env.current)}`)).rejects.toThrow(/holds no key set/);

@@ -4,7 +4,7 @@ import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as recordFailure } from '../../../lambdas/lifecycle/record-lifecycle-failure';
 import { handler as sendEmail } from '../../../lambdas/lifecycle/send-lifecycle-email';
-import { metrics } from '../../../lambdas/observability';
+import { metrics } from '../../../lambdas/metrics';
 import { awsError, ctx, mockTable, profileReads, stepLog } from './helpers';
 
 const ses = mockClient(SESv2Client);

@@ -5,7 +5,7 @@ import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/scheduled/collect-usage';
-import { metrics } from '../../../lambdas/observability';
+import { metrics } from '../../../lambdas/metrics';
 import { collectUsage } from '../../../lambdas/services/collect-usage';
 
 const ec2 = mockClient(EC2Client);
