@@ -16,11 +16,6 @@ export class InstanceLostError extends Error {
   override readonly name = 'InstanceLostError';
 }
 
-/** A bounded wait ran out of polls (instance, DNS change, SSM agent, deployment). */
-export class StepTimeoutError extends Error {
-  override readonly name = 'StepTimeoutError';
-}
-
 /** The SSM deployment command ended in Failed, Cancelled or TimedOut. */
 export class DeploymentFailedError extends Error {
   override readonly name = 'DeploymentFailedError';

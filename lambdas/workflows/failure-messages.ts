@@ -4,7 +4,7 @@ import { logger } from '../observability';
 /**
  * Customer-safe failure messages: the one place that decides what a failure says in the status route and
  * the step log. Only text we wrote gets out. Our own typed errors (lambdas/provisioning/errors.ts,
- * lambdas/lifecycle/errors.ts) keep their message; a known AWS error code becomes a short sentence; anything
+ * lambdas/lifecycle/errors.ts, lambdas/workflows/errors.ts) keep their message; a known AWS error code becomes a short sentence; anything
  * else becomes "an internal error (reference <id>)", and the raw name and message (which in AWS carry
  * account ids and ARNs) go to the log under that reference, for support to find.
  */
@@ -14,12 +14,12 @@ export const OUR_ERRORS: ReadonlySet<string> = new Set([
   'CustomerNotFoundError',
   'InstanceCapacityError',
   'InstanceLostError',
-  'StepTimeoutError',
   'DeploymentFailedError',
   'StaleExecutionError',
   'CustomerStatusConflictError',
   'InstanceNotFoundError',
   'SnapshotFailedError',
+  'NotReadyError',
 ]);
 
 const SLOW_DOWN = 'AWS asked us to slow down; the step is retried.';
