@@ -6,5 +6,5 @@
  * so its message is written to be read as a failure reason too ("... is still pending").
  */
 export class NotReadyError extends Error {
-  override readonly name = 'NotReadyError';
+  override readonly name: string = 'NotReadyError';
 }

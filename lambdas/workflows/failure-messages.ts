@@ -20,6 +20,7 @@ export const OUR_ERRORS: ReadonlySet<string> = new Set([
   'InstanceNotFoundError',
   'SnapshotFailedError',
   'NotReadyError',
+  'CapacityWaitExpiredError',
 ]);
 
 const SLOW_DOWN = 'AWS asked us to slow down; the step is retried.';
@@ -33,6 +34,7 @@ const STILL_UNAVAILABLE = 'A service we depend on stayed unavailable after sever
 export const KNOWN_ERROR_CODES: Readonly<Record<string, string>> = {
   // EC2
   InsufficientInstanceCapacity: 'AWS has no capacity for this server size right now.',
+  InsufficientAddressCapacity: 'AWS has no public address for the server right now.',
   InstanceLimitExceeded: ACCOUNT_LIMIT,
   VcpuLimitExceeded: ACCOUNT_LIMIT,
   RequestLimitExceeded: SLOW_DOWN,

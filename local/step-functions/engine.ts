@@ -34,6 +34,8 @@ export interface StepFunctionsEngineOptions {
   readonly timeScale?: (modelSeconds: number) => number;
   /** @default <repo>/statemachines */
   readonly statemachinesDir?: string;
+  /** The workflows' bounded waits (`WorkflowDefinition.waits`) in real seconds. @default each wait's default */
+  readonly waits?: Readonly<Record<string, number>>;
 }
 
 interface RegisteredMachine {
@@ -152,7 +154,7 @@ export class StepFunctionsEngine {
   }
 
   private register(workflow: WorkflowDefinition): void {
-    const raw = loadDefinition(workflow, this.options.statemachinesDir) as unknown as AslValue;
+    const raw = loadDefinition(workflow, this.options.statemachinesDir, this.options.waits) as unknown as AslValue;
     const functionArns = Object.fromEntries(Object.entries(workflow.steps).map(([key, step]) => [key, stepFunctionArn(step)]));
     const definition = substitute(raw, functionArns) as unknown as ConstructorParameters<typeof StateMachine>[0];
     const stepsByFunctionName = new Map(Object.values(workflow.steps).map((step) => [step.id, step]));

@@ -109,7 +109,10 @@ describe('ProvisionCustomer state machine', () => {
     expect(calls.indexOf('provisioning/point-subdomain')).toBeLessThan(calls.indexOf('provisioning/check-ssm-agent'));
     expect(calls.indexOf('provisioning/check-dns-change')).toBeGreaterThan(calls.lastIndexOf('provisioning/check-deployment'));
     // Steps get ids only, and the values earlier steps produced.
-    expect(calledWith('provisioning/launch-instance')[0]).toEqual({ customerId: 'cust-1', executionName: 'acme-cust-1', stepName: 'Launch instance', workflowId: 'ProvisionCustomer', attempt: 1, instanceType: 't3.small', plan: 'business' });
+    expect(calledWith('provisioning/launch-instance')[0]).toEqual({
+      customerId: 'cust-1', executionName: 'acme-cust-1', stepName: 'Launch instance', workflowId: 'ProvisionCustomer', attempt: 1, instanceType: 't3.small', plan: 'business',
+      executionStartTime: expect.any(String), capacityWaitSeconds: '86400',
+    });
     expect(calledWith('provisioning/point-subdomain')[0]).toMatchObject({ subdomain: 'acme.customers.test', publicIp: '203.0.113.9' });
     expect(calledWith('provisioning/deploy-applications')[0]).toMatchObject({ instanceId: 'i-1', subdomain: 'acme.customers.test', plan: 'business' });
     expect(calledWith('provisioning/activate-customer')[0]).toMatchObject({ instanceId: 'i-1', publicIp: '203.0.113.9' });
@@ -195,14 +198,42 @@ describe('ProvisionCustomer state machine', () => {
     expect(calledWith('provisioning/mark-provisioning-failed')).toHaveLength(1);
   });
 
-  it('moves to the next subnet on InstanceCapacityError and gives up after its retries with a rollback', async () => {
-    fakes['provisioning/launch-instance'].mockRejectedValue(named('InstanceCapacityError', 'no capacity in any subnet'));
+  it('waits for capacity: retries InstanceCapacityError with backoff until the server can be launched', async () => {
+    fakes['provisioning/launch-instance']
+      .mockRejectedValueOnce(named('InstanceCapacityError', 'Waiting for server capacity'))
+      .mockRejectedValueOnce(named('InstanceCapacityError', 'Waiting for server capacity'))
+      .mockRejectedValueOnce(named('InstanceCapacityError', 'Waiting for server capacity'));
+
+    const execution = await run();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(fakes['provisioning/launch-instance'].mock.calls).toHaveLength(4);
+    expect(rollbackCalls()).toEqual([]);
+    const retrier = loadDefinition(PROVISION_CUSTOMER).States['Launch server and set up email'].Branches?.[0].States['Launch instance'].Retry?.[0];
+    expect(retrier).toMatchObject({ ErrorEquals: ['InstanceCapacityError'], BackoffRate: 2, MaxDelaySeconds: 1800 });
+  });
+
+  it('rolls back everything once the capacity wait has run out (CapacityWaitExpiredError)', async () => {
+    fakes['provisioning/launch-instance']
+      .mockRejectedValueOnce(named('InstanceCapacityError', 'Waiting for server capacity'))
+      .mockRejectedValue(named('CapacityWaitExpiredError', 'No server capacity for t3.small became available within 24 hours'));
 
     const execution = await run();
 
     expect(execution.status).toBe('FAILED');
-    expect(fakes['provisioning/launch-instance'].mock.calls.length).toBeGreaterThan(1);
-    expect(calledWith('provisioning/mark-provisioning-failed')[0]).toMatchObject({ error: { Error: 'InstanceCapacityError' } });
+    expect(rollbackCalls()).toEqual(ROLLBACK);
+    expect(calledWith('provisioning/mark-provisioning-failed')[0]).toMatchObject({ error: { Error: 'CapacityWaitExpiredError' } });
+  });
+
+  it('passes the capacity wait the deployment sets to the launch step, and lets the execution outlast it', () => {
+    const launch = (waits?: Record<string, number>) => {
+      const definition = loadDefinition(PROVISION_CUSTOMER, undefined, waits);
+      const state = definition.States['Launch server and set up email'].Branches?.[0].States['Launch instance'];
+      return { timeout: definition.TimeoutSeconds, wait: (state?.Parameters?.Payload as Record<string, unknown>).capacityWaitSeconds };
+    };
+    expect(launch()).toEqual({ timeout: 3600 + 86400, wait: '86400' });
+    expect(launch({ CapacityWaitSeconds: 7200 })).toEqual({ timeout: 3600 + 7200, wait: '7200' });
+    expect(() => launch({ CapacityWaitSeconds: 8 * 86400 })).toThrow(/CapacityWaitSeconds must be a whole number of seconds from 0 to 604800/);
   });
 
   it('stops without touching anything when a newer attempt owns the customer', async () => {
