@@ -53,9 +53,9 @@ type LaunchInput = z.infer<typeof Input>;
  */
 async function waitForCapacity({ customerId, executionName, instanceType, executionStartTime, capacityWaitSeconds }: LaunchInput): Promise<never> {
   const waited = (Date.now() - Date.parse(executionStartTime)) / 1000;
-  const hours = Math.round((capacityWaitSeconds / 3600) * 10) / 10;
+  const hours = capacityWaitSeconds >= 3600 ? plural(Math.round((capacityWaitSeconds / 3600) * 10) / 10, 'hour') : plural(Math.round(capacityWaitSeconds / 60), 'minute');
   if (waited >= capacityWaitSeconds) {
-    throw new CapacityWaitExpiredError(`No server capacity for ${instanceType} became available within ${hours} hours`);
+    throw new CapacityWaitExpiredError(`No server capacity for ${instanceType} became available within ${hours}`);
   }
   const wait = await startCapacityWait(customerId, executionName);
   if (!wait) throw new StaleExecutionError(`Execution ${executionName} is no longer in charge of this customer`);
@@ -64,7 +64,7 @@ async function waitForCapacity({ customerId, executionName, instanceType, execut
     metrics.addMetric(METRICS.capacityWaitStarted, MetricUnit.Count, 1);
     publishMetrics();
   }
-  throw new InstanceCapacityError(`Waiting for server capacity for ${instanceType} (up to ${hours} hours)`);
+  throw new InstanceCapacityError(`Waiting for server capacity for ${instanceType} (up to ${hours})`);
 }
 
 /** The instance this attempt launched (or had launched), or undefined when EC2 had no room for it. */
@@ -116,3 +116,5 @@ async function launch({ customerId, attempt, instanceType, plan }: LaunchInput):
   }
   return undefined;
 }
+
+const plural = (count: number, unit: string) => `${count} ${unit}${count === 1 ? '' : 's'}`;

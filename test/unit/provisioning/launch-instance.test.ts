@@ -97,7 +97,7 @@ describe('Launch instance', () => {
     const started = new Date(Date.now() - 3601_000).toISOString();
     await expect(handler({ ...input, executionStartTime: started, capacityWaitSeconds: '3600' })).rejects.toMatchObject({
       name: 'CapacityWaitExpiredError',
-      message: 'No server capacity for t3.small became available within 1 hours',
+      message: 'No server capacity for t3.small became available within 1 hour',
     });
     expect(startWait).not.toHaveBeenCalled();
   });
