@@ -56,8 +56,8 @@ describe('scaledTimeOverrides', () => {
   it('scales every retrier of every retrying state, by position', () => {
     const { retryIntervalOverrides } = scaledTimeOverrides(definition, (seconds) => seconds * 10);
 
-    // Inside the Parallel: capacity retrier (30 s) first, then the throttling one (2 s).
-    expect(retryIntervalOverrides['Launch instance']).toEqual([300, 20]);
+    // Inside the Parallel: the capacity wait's retrier (60 s) first, then the throttling one (2 s).
+    expect(retryIntervalOverrides['Launch instance']).toEqual([600, 20]);
     expect(retryIntervalOverrides['Start provisioning']).toEqual([20]);
     // A check: its not-ready poll interval (5 s) first, then the standard transient retry the loader appends.
     expect(retryIntervalOverrides['Check instance']).toEqual([50, 20]);
