@@ -82,11 +82,16 @@ export async function waitForExecutionEnd(client: SFNClient, name: string, deadl
 const ms = (event: HistoryEvent) => (event.timestamp instanceof Date ? event.timestamp.getTime() : Number.NaN);
 
 export interface HistoryFigures {
-  /** StateEntered events of any state type: what Step Functions Standard bills as state transitions. */
+  /**
+   * What Step Functions Standard bills as state transitions: StateEntered events of any state type, plus one
+   * per retry (a retry runs the Task again without entering the state again, and is billed as a transition).
+   */
   readonly transitions: number;
-  /** TaskStateEntered + TaskFailed (a retry invokes the Lambda again without entering the state again). */
+  /** TaskStateEntered + retries (a retry invokes the Lambda again). */
   readonly invocations: number;
   readonly taskFailures: number;
+  /** TaskFailed events whose error a Retry caught (not-ready checks, transient failures). */
+  readonly retries: number;
   /** Each Task's run, entered to exited (ms), by state name. */
   readonly taskDurations: { name: string; ms: number }[];
   readonly startMs: number;
@@ -94,9 +99,15 @@ export interface HistoryFigures {
   exitedAt(name: string): number | undefined;
 }
 
-export function historyFigures(events: readonly HistoryEvent[]): HistoryFigures {
+/**
+ * `retried` says which TaskFailed errors a Retry caught (the history does not say which were then caught by
+ * a Catch instead); by default every TaskFailed counts as a retry, which is exact on a happy path without Catch.
+ */
+export function historyFigures(events: readonly HistoryEvent[], retried: (error: string) => boolean = () => true): HistoryFigures {
   const entered = events.filter((event) => event.type?.endsWith('StateEntered'));
-  const taskFailures = events.filter((event) => event.type === 'TaskFailed').length;
+  const failed = events.filter((event) => event.type === 'TaskFailed');
+  const taskFailures = failed.length;
+  const retries = failed.filter((event) => retried(event.taskFailedEventDetails?.error ?? '')).length;
   const open = new Map<string, number[]>();
   const taskDurations: { name: string; ms: number }[] = [];
   const exited = new Map<string, number>();
@@ -112,9 +123,10 @@ export function historyFigures(events: readonly HistoryEvent[]): HistoryFigures 
   }
   const started = events.find((event) => event.type === 'ExecutionStarted');
   return {
-    transitions: entered.length,
-    invocations: entered.filter((event) => event.type === 'TaskStateEntered').length + taskFailures,
+    transitions: entered.length + retries,
+    invocations: entered.filter((event) => event.type === 'TaskStateEntered').length + retries,
     taskFailures,
+    retries,
     taskDurations,
     startMs: started ? ms(started) : Number.NaN,
     exitedAt: (name) => exited.get(name),

@@ -11,14 +11,18 @@ import { SCHEDULED_JOBS } from '../lambdas/scheduled/jobs';
  */
 export const ASL_FILE = path.resolve(__dirname, '..', 'statemachines', 'provision-customer.asl.json');
 
+interface AslRetrier {
+  readonly ErrorEquals: readonly string[];
+  readonly IntervalSeconds?: number;
+  readonly BackoffRate?: number;
+  readonly MaxAttempts?: number;
+}
 interface AslState {
   readonly Type: string;
-  readonly Seconds?: number;
   readonly Next?: string;
-  readonly Default?: string;
   readonly End?: boolean;
-  readonly Choices?: readonly { readonly Next: string }[];
   readonly Branches?: readonly AslMachine[];
+  readonly Retry?: readonly AslRetrier[];
 }
 interface AslMachine {
   readonly StartAt: string;
@@ -42,12 +46,12 @@ function allStates(machine: AslMachine): Map<string, AslState> {
   return states;
 }
 
-/** The Wait states of the poll loops, by the name the ASL gives them. */
-export const POLL_WAITS = {
-  instance: 'Wait for instance to boot',
-  dns: 'Wait for DNS change',
-  agent: 'Wait for instance agent',
-  deployment: 'Wait for deployment',
+/** The check Tasks that poll by retrying NotReadyError (lambdas/workflows/errors.ts), by state name. */
+export const POLL_CHECKS = {
+  instance: 'Check instance',
+  dns: 'Check DNS change',
+  agent: 'Check instance agent',
+  deployment: 'Check deployment',
 } as const;
 
 /** The DKIM sweep's rate (lambdas/scheduled/jobs.ts), in seconds: email verification is no longer a loop in the ASL. */
@@ -57,43 +61,56 @@ export function emailSweepSeconds(): number {
   return job.everyMinutes * 60;
 }
 
-export function waitSeconds(machine: AslMachine): Record<keyof typeof POLL_WAITS, number> {
+/** Each check's poll interval: the IntervalSeconds of its NotReadyError retrier, which must not back off. */
+export function pollSeconds(machine: AslMachine): Record<keyof typeof POLL_CHECKS, number> {
   const states = allStates(machine);
   const seconds = (name: string) => {
-    const state = states.get(name);
-    if (state?.Type !== 'Wait' || typeof state.Seconds !== 'number') throw new Error(`${ASL_FILE}: no Wait state "${name}" with Seconds`);
-    return state.Seconds;
+    const retrier = states.get(name)?.Retry?.find((r) => r.ErrorEquals.includes('NotReadyError'));
+    if (!retrier || typeof retrier.IntervalSeconds !== 'number' || (retrier.BackoffRate ?? 2) !== 1) {
+      throw new Error(`${ASL_FILE}: "${name}" has no NotReadyError retrier with IntervalSeconds and BackoffRate 1`);
+    }
+    return retrier.IntervalSeconds;
   };
-  return Object.fromEntries(Object.entries(POLL_WAITS).map(([key, name]) => [key, seconds(name)])) as Record<keyof typeof POLL_WAITS, number>;
+  return Object.fromEntries(Object.entries(POLL_CHECKS).map(([key, name]) => [key, seconds(name)])) as Record<keyof typeof POLL_CHECKS, number>;
 }
 
-/** The states one more turn of the loop that starts at `waitState` enters, and how many of them are Tasks. */
-export function loopTurn(machine: AslMachine, waitState: string): { states: string[]; tasks: number } {
-  const states = allStates(machine);
-  const turn: string[] = [];
-  let name: string | undefined = waitState;
-  for (let guard = 0; name !== undefined && guard < 20; guard += 1) {
-    turn.push(name);
-    const state = states.get(name);
-    if (!state) throw new Error(`${ASL_FILE}: no state "${name}"`);
-    // In a Choice, the loop goes on by its Default (the "not yet" branch).
-    name = state.Type === 'Choice' ? state.Default : state.Next;
-    if (name === waitState) return { states: turn, tasks: turn.filter((n) => states.get(n)?.Type === 'Task').length };
-  }
-  throw new Error(`${ASL_FILE}: "${waitState}" does not loop back to itself`);
+/**
+ * The states a run with no retry enters, and how many are Tasks: from StartAt along Next, into each
+ * Parallel's branches. The happy path has no Choice (a check that is not ready is retried, not looped).
+ */
+export function happyPath(machine: AslMachine): { states: number; tasks: number } {
+  let states = 0;
+  let tasks = 0;
+  const walk = (m: AslMachine) => {
+    let name: string | undefined = m.StartAt;
+    for (let guard = 0; name !== undefined; guard += 1) {
+      const state: AslState | undefined = m.States[name];
+      if (!state || guard > 100) throw new Error(`${ASL_FILE}: no state "${name}" or a loop on the happy path`);
+      if (state.Type === 'Choice') throw new Error(`${ASL_FILE}: "${name}" is a Choice on the happy path: the transition count needs it`);
+      states += 1;
+      if (state.Type === 'Task') tasks += 1;
+      state.Branches?.forEach(walk);
+      name = state.End ? undefined : state.Next;
+    }
+  };
+  walk(machine);
+  return { states, tasks };
 }
 
-/** The first check that sees a condition true `needed` s after the loop starts, checking every `wait` s. */
-const firstCheck = (needed: number, wait: number, checkFirst: boolean) => {
-  if (needed <= 0 && checkFirst) return 0;
-  return Math.max(1, Math.ceil(Math.max(0, needed) / wait)) * wait;
-};
+/** The check that first sees a condition true `needed` s after the first check, checking every `interval` s. */
+const firstCheck = (needed: number, interval: number) => (needed <= 0 ? 0 : Math.ceil(needed / interval) * interval);
+/** How many times that check is retried before it sees the condition. */
+const retriesFor = (needed: number, interval: number) => firstCheck(needed, interval) / interval;
 
 export interface ModelBounds {
-  readonly waits: Record<keyof typeof POLL_WAITS, number>;
+  readonly polls: Record<keyof typeof POLL_CHECKS, number>;
+  /** Transitions of one provisioning on the model: the happy path's states plus each check's retries. */
+  readonly transitions: number;
+  /** Lambda invocations on the model: the happy path's Tasks plus the retries. */
+  readonly invocations: number;
   /** Signup to active, the model's durations along the critical path with no polling delay. */
   readonly criticalContinuous: number;
-  /** The same with the ASL's poll loops: each waits its Wait Seconds before it checks (the agent loop checks first). */
+  /** The same with the ASL's polls: each check runs at once, then every IntervalSeconds of its NotReadyError retrier. */
   readonly critical: number;
   /** Signup to email `running`, at most: DKIM verification is found at activation, or by the next DKIM sweep run. */
   readonly criticalEmail: number;
@@ -119,17 +136,20 @@ function otherParallelBranches(machine: AslMachine): string[] {
   return others.map((branch) => branch.StartAt);
 }
 
-/** The formula assumes the DNS wait runs in a Parallel branch beside the agent check and the deployment. */
-function assertDnsBesideDeployment(machine: AslMachine): void {
-  const parallel = [...allStates(machine).values()].find((state) =>
-    state.Branches?.some((b) => b.StartAt === 'Point subdomain at instance') && state.Branches?.some((b) => 'Deploy applications' in b.States),
-  );
-  if (!parallel) throw new Error(`${ASL_FILE}: the DNS wait no longer runs beside the deployment: the critical-path formula needs it`);
+/**
+ * The formula assumes the DNS change is requested before the agent check and the deployment, and checked
+ * right after the deployment: it propagates while the apps deploy.
+ */
+function assertDnsCheckedAfterDeployment(machine: AslMachine): void {
+  const states = allStates(machine);
+  if (states.get('Point subdomain at instance')?.Next !== 'Check instance agent' || states.get('Check deployment')?.Next !== 'Check DNS change') {
+    throw new Error(`${ASL_FILE}: the DNS change is no longer requested before the deployment and checked after it: the critical-path formula needs it`);
+  }
 }
 
 export function modelBounds(machine: AslMachine = loadAsl()): ModelBounds {
   const m = MODEL_SECONDS;
-  const w = waitSeconds(machine);
+  const w = pollSeconds(machine);
   const others = otherParallelBranches(machine).map((name) => `"${name}"`).join(', ');
   // Instance branch: RunInstances answers after its latency; the instance is pending, then running after instanceBoot.
   const launched = m.runInstancesLatency;
@@ -140,19 +160,29 @@ export function modelBounds(machine: AslMachine = loadAsl()): ModelBounds {
   // The SSM command: Pending for ssmCommandPending, then InProgress for ssmCommandDuration.
   const deploy = m.ssmCommandPending + m.ssmCommandDuration;
 
-  // After the instance runs, two branches in parallel: the DNS change to INSYNC; the agent, then the deployment.
-  assertDnsBesideDeployment(machine);
+  // After the instance runs, the DNS change is requested; it goes INSYNC while the agent comes online and the apps deploy.
+  assertDnsCheckedAfterDeployment(machine);
   // Without polling delay.
   const dnsDoneC = runningAt + m.route53InSync;
   const deployedC = runningAt + m.ssmAgentOnline + deploy;
   const criticalContinuous = Math.max(dnsDoneC, deployedC);
 
-  // With the ASL's loops: Wait first, then check (the agent loop checks once before its first Wait).
-  const runningSeen = launched + firstCheck(m.instanceBoot, w.instance, false);
-  const dnsDone = runningSeen + firstCheck(m.route53InSync, w.dns, false);
-  const agentDone = runningSeen + firstCheck(runningAt + m.ssmAgentOnline - runningSeen, w.agent, true);
-  const deployed = agentDone + firstCheck(deploy, w.deployment, false);
-  const critical = Math.max(dnsDone, deployed);
+  // With the ASL's polls: each check runs at once and is retried every IntervalSeconds until ready.
+  const runningSeen = launched + firstCheck(m.instanceBoot, w.instance);
+  const agentWait = runningAt + m.ssmAgentOnline - runningSeen;
+  const agentDone = runningSeen + firstCheck(agentWait, w.agent);
+  const deployed = agentDone + firstCheck(deploy, w.deployment);
+  // The DNS check runs once the deployment is done; Route 53 has been propagating since runningSeen.
+  const dnsWait = runningSeen + m.route53InSync - deployed;
+  const critical = deployed + firstCheck(dnsWait, w.dns);
+  const retries = {
+    instance: retriesFor(m.instanceBoot, w.instance),
+    dns: retriesFor(dnsWait, w.dns),
+    agent: retriesFor(agentWait, w.agent),
+    deployment: retriesFor(deploy, w.deployment),
+  };
+  const retryCount = retries.instance + retries.dns + retries.agent + retries.deployment;
+  const path = happyPath(machine);
   // Activation reads the identity; if not verified yet, the scheduled DKIM sweep (every `sweep` s, at a phase
   // unrelated to the signup) finds it at the latest one sweep interval after SES verified it.
   const sweep = emailSweepSeconds();
@@ -161,7 +191,9 @@ export function modelBounds(machine: AslMachine = loadAsl()): ModelBounds {
   const naive = m.runInstancesLatency + m.instanceBoot + m.route53InSync + m.ssmAgentOnline + deploy;
   const naiveEmail = naive + m.sesDkimVerification;
   return {
-    waits: w,
+    polls: w,
+    transitions: path.states + retryCount,
+    invocations: path.tasks + retryCount,
     criticalContinuous,
     critical,
     criticalEmail,
@@ -171,10 +203,12 @@ export function modelBounds(machine: AslMachine = loadAsl()): ModelBounds {
       `R = runInstancesLatency + instanceBoot = ${m.runInstancesLatency} + ${m.instanceBoot} = ${runningAt} (instance running; the other Parallel branches, ${others}, have no Wait and no modelled duration, so the Parallel ends with the instance branch)`,
       `critical path, no polling delay = R + max(route53InSync, ssmAgentOnline + ssmCommandPending + ssmCommandDuration)` +
         ` = ${runningAt} + max(${m.route53InSync}, ${m.ssmAgentOnline} + ${m.ssmCommandPending} + ${m.ssmCommandDuration}) = ${criticalContinuous}` +
-        ` (the DNS change propagates in a Parallel branch beside the agent and the deployment)`,
-      `with the ASL Wait granularity (Wait Seconds: instance ${w.instance}, DNS ${w.dns}, agent ${w.agent}, deployment ${w.deployment}; each loop waits before its first check, except the agent loop)` +
-        ` = ${launched} + ${w.instance}*ceil(${m.instanceBoot}/${w.instance}) + max(${w.dns}*ceil(${m.route53InSync}/${w.dns}),` +
-        ` ${w.agent}*ceil(max(0, ${runningAt + m.ssmAgentOnline} - ${runningSeen})/${w.agent}) + ${w.deployment}*ceil(${deploy}/${w.deployment})) = ${critical}`,
+        ` (the DNS change propagates while the agent comes online and the apps deploy; it is checked after the deployment)`,
+      `with the ASL poll intervals (NotReadyError retry IntervalSeconds: instance ${w.instance}, DNS ${w.dns}, agent ${w.agent}, deployment ${w.deployment}; each check runs at once, then every interval)` +
+        ` = D + ${w.dns}*ceil(max(0, ${runningSeen} + ${m.route53InSync} - D)/${w.dns}) with D (deployed) = ${launched} + ${w.instance}*ceil(${m.instanceBoot}/${w.instance})` +
+        ` + ${w.agent}*ceil(max(0, ${runningAt + m.ssmAgentOnline} - ${runningSeen})/${w.agent}) + ${w.deployment}*ceil(${deploy}/${w.deployment}) = ${deployed}, so ${critical}`,
+      `transitions on the model = happy-path states ${path.states} (Parallel branches included, no retry) + retries (instance ${retries.instance}, DNS ${retries.dns}, agent ${retries.agent}, deployment ${retries.deployment})` +
+        ` = ${path.states + retryCount}; Lambda invocations = ${path.tasks} Tasks + ${retryCount} retries = ${path.tasks + retryCount}`,
       `email running <= active if sesDkimVerification (${dkimVerifiedAt}, from identity creation) <= active, else sesDkimVerification + the DKIM sweep's interval (${sweep})` +
         ` = ${criticalEmail}`,
       `naive = runInstancesLatency + instanceBoot + route53InSync + ssmAgentOnline + ssmCommandPending + ssmCommandDuration` +

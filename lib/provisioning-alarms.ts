@@ -23,6 +23,7 @@ export const PROVISIONING_METRICS = {
   dimensions: { service: METRICS.service },
   provisioningFailed: METRICS.provisioningFailed,
   rollbackIncomplete: METRICS.rollbackIncomplete,
+  capacityWaitStarted: METRICS.capacityWaitStarted,
 } as const;
 
 const PERIOD = Duration.minutes(5);
@@ -69,6 +70,7 @@ export function notifyingAlarm(scope: Construct, id: string, topic: sns.ITopic, 
 export class ProvisioningAlarms extends Construct {
   readonly provisioningFailed: cloudwatch.Alarm;
   readonly rollbackIncomplete: cloudwatch.Alarm;
+  readonly capacityWaitStarted: cloudwatch.Alarm;
   readonly executionsFailed: cloudwatch.Alarm;
   readonly executionsTimedOut: cloudwatch.Alarm;
   private readonly topic: sns.ITopic;
@@ -83,6 +85,10 @@ export class ProvisioningAlarms extends Construct {
     this.rollbackIncomplete = this.alarm('RollbackIncompleteAlarm', businessMetric(PROVISIONING_METRICS.rollbackIncomplete), {
       description:
         'A provisioning rollback could not remove everything (instance, DNS records or email identity): clean up by hand, it may cost money.',
+    });
+    this.capacityWaitStarted = this.alarm('CapacityWaitStartedAlarm', businessMetric(PROVISIONING_METRICS.capacityWaitStarted), {
+      description:
+        'A customer is waiting for EC2 capacity (vCPU quota, no capacity in any subnet, or no public address): raise the quota or add subnets; provisioning rolls back after the capacity wait.',
     });
     const executions = executionMetrics(props.stateMachine);
     this.executionsFailed = this.alarm('ExecutionsFailedAlarm', executions.failed, {

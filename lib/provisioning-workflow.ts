@@ -12,6 +12,11 @@ export interface ProvisioningWorkflowProps extends StepFunctionTargets {
    * @default PROVISION_CUSTOMER
    */
   readonly workflow?: WorkflowDefinition;
+  /**
+   * Hours a customer waits for EC2 capacity (`waiting_for_capacity`) before provisioning rolls back.
+   * @default 24
+   */
+  readonly capacityWaitHours?: number;
 }
 
 /**
@@ -38,7 +43,8 @@ export class ProvisioningWorkflow extends Construct {
     }
     checkStepTimeouts(workflow, stepFunctions);
     this.stepFunctions = stepFunctions;
-    this.stateMachine = createWorkflowStateMachine(this, workflow, stepFunctions);
+    const waits: Record<string, number> = props.capacityWaitHours === undefined ? {} : { CapacityWaitSeconds: props.capacityWaitHours * 3600 };
+    this.stateMachine = createWorkflowStateMachine(this, workflow, stepFunctions, waits);
   }
 
   /** Lets a function start executions (and nothing else); it also needs PROVISIONING_STATE_MACHINE_ARN. */

@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { PLAN_NAMES, type PlanName } from '../lambdas/core/plans';
+import { CAPACITY_WAIT } from '../statemachines/workflows';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` or `cdk synth -c key=value`) in this one place so
@@ -36,6 +37,12 @@ export interface StackProSettings {
    * @default 30
    */
   readonly signingKeyRotationDays: number;
+  /**
+   * Hours a customer whose server EC2 cannot give us (vCPU quota, no capacity, no address) waits as
+   * `waiting_for_capacity` before provisioning rolls back (1 to 168).
+   * @default 24
+   */
+  readonly capacityWaitHours: number;
 }
 
 /** Context keys, exported so tests and docs name the same keys. */
@@ -50,6 +57,7 @@ export const SETTINGS_CONTEXT_KEYS = {
   finalSnapshotRetentionDays: 'stackpro:finalSnapshotRetentionDays',
   alarmEmail: 'stackpro:alarmEmail',
   signingKeyRotationDays: 'stackpro:signingKeyRotationDays',
+  capacityWaitHours: 'stackpro:capacityWaitHours',
 } as const satisfies Record<keyof StackProSettings, string>;
 
 /** Retention bounds: Stripe's own retries end after 3 days; the deprovision ASL refuses more than 30 days. */
@@ -167,6 +175,16 @@ const rotationDays: Parse<number> = (raw) => {
   return { value };
 };
 
+/** Whole hours within the workflow's capacity wait bounds (statemachines/workflows.ts CAPACITY_WAIT). */
+const capacityWaitHours: Parse<number> = (raw) => {
+  const max = CAPACITY_WAIT.maxSeconds / 3600;
+  const value = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    return { problem: `must be a whole number of hours from 1 to ${max}, got ${JSON.stringify(raw)}` };
+  }
+  return { value };
+};
+
 const PARSERS: { readonly [K in keyof StackProSettings]-?: Parse<NonNullable<StackProSettings[K]>> } = {
   customerDomain: text(hostname),
   hostedZoneId: text(hostedZoneId),
@@ -178,6 +196,7 @@ const PARSERS: { readonly [K in keyof StackProSettings]-?: Parse<NonNullable<Sta
   finalSnapshotRetentionDays: snapshotRetentionDays,
   alarmEmail: text(emailAddress),
   signingKeyRotationDays: rotationDays,
+  capacityWaitHours,
 };
 
 /** Defaults of settings a deployment may leave out (`undefined`: stays unset). */
@@ -186,6 +205,7 @@ const DEFAULTS: Partial<Record<keyof StackProSettings, unknown>> = {
   finalSnapshotRetentionDays: DEFAULT_FINAL_SNAPSHOT_RETENTION_DAYS,
   alarmEmail: undefined,
   signingKeyRotationDays: DEFAULT_SIGNING_KEY_ROTATION_DAYS,
+  capacityWaitHours: CAPACITY_WAIT.defaultSeconds / 3600,
 };
 
 /** Settings a deployment may leave out; the rest are required. */

@@ -75,7 +75,7 @@ export class StackProStack extends Stack {
       stripeKeys: this.stripeKeys,
       settings,
     };
-    this.provisioning = new ProvisioningWorkflow(this, 'ProvisioningWorkflow', stepTargets);
+    this.provisioning = new ProvisioningWorkflow(this, 'ProvisioningWorkflow', { ...stepTargets, capacityWaitHours: settings.capacityWaitHours });
     // After provisioning: the lifecycle workflows reuse its step functions (DNS, email identity, terminate).
     this.lifecycle = new LifecycleWorkflows(this, 'LifecycleWorkflows', { ...stepTargets, provisioning: this.provisioning });
     // Every alarm notifies one topic; it was born inside ProvisioningAlarms and keeps its logical ids from there.

@@ -3,10 +3,10 @@ import type { WorkflowDefinition } from '../statemachines/workflows';
 
 /**
  * The definition CDK deploys: the ASL file as statemachines/definition-loader.ts loads it (checked, with
- * the step names and the standard Retry added), as text with its `${...}` placeholders for substitution.
+ * the step names and the standard Retry added, its waits set), as text with its step placeholders for substitution.
  */
-export function readDefinition(workflow: WorkflowDefinition): string {
-  return JSON.stringify(loadDefinition(workflow), null, 2);
+export function readDefinition(workflow: WorkflowDefinition, waits: Readonly<Record<string, number>> = {}): string {
+  return JSON.stringify(loadDefinition(workflow, undefined, waits), null, 2);
 }
 
 /** The execution timeout (top-level `TimeoutSeconds`) of a workflow's ASL, checked by the loader. */

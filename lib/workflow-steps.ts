@@ -87,6 +87,7 @@ export function createWorkflowStateMachine(
   scope: Construct,
   workflow: WorkflowDefinition,
   stepFunctions: Readonly<Record<string, lambda.IFunction>>,
+  waits: Readonly<Record<string, number>> = {},
 ): sfn.StateMachine {
   const logGroup = new logs.LogGroup(scope, 'LogGroup', { retention: STATE_MACHINE_LOG_RETENTION });
 
@@ -94,7 +95,7 @@ export function createWorkflowStateMachine(
     stateMachineType: sfn.StateMachineType.STANDARD,
     // Inline (fromString) rather than fromFile, which uploads the ASL as an S3 asset: the template stays
     // self-contained and `cdk diff` shows a changed state, not just a changed asset hash.
-    definitionBody: sfn.DefinitionBody.fromString(readDefinition(workflow)),
+    definitionBody: sfn.DefinitionBody.fromString(readDefinition(workflow, waits)),
     definitionSubstitutions: Object.fromEntries(Object.entries(stepFunctions).map(([key, fn]) => [key, fn.functionArn])),
     tracingEnabled: true,
     // Execution input carries customer data (PII): log every event, but never its input or output.

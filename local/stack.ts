@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../lambdas/api/routes';
-import { PROVISION_CUSTOMER, WORKFLOWS } from '../statemachines/workflows';
+import { CAPACITY_WAIT, PROVISION_CUSTOMER, WORKFLOWS } from '../statemachines/workflows';
 import { type ApiServer, startApiAdapter } from './api-adapter';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbLocal, ensureTable, startDynamoDbLocal } from './dynamodb-local';
@@ -203,6 +203,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // engine keeps ASL's own backoff and jitter.
       timeScale: clock.scale === 1 && clock.settings.waitCapMs === undefined ? undefined : (seconds) => clock.workflowMs(seconds),
       onExecutionEnded: (record) => executionEvents.emit(record),
+      // The capacity wait is a deadline the launch step checks against the wall clock: compressed like the model, never capped.
+      waits: { CapacityWaitSeconds: Math.ceil(clock.secondsToMs(optionalCount(env, 'STACKPRO_CAPACITY_WAIT_SECONDS', 0, CAPACITY_WAIT.maxSeconds) ?? CAPACITY_WAIT.defaultSeconds) / 1000) },
     });
     const sandbox =
       awsEndpoint === undefined
@@ -270,7 +272,19 @@ function sandboxSettings(lambdaEnv: NodeJS.ProcessEnv) {
     subnetIds: read('SUBNET_IDS').split(',').map((id) => id.trim()).filter(Boolean),
     senderAddress: read('SENDER_ADDRESS'),
     deployDocumentName: read('DEPLOY_DOCUMENT_NAME'),
+    // The account's capacity, so running out of it can be tested (README "Local sandbox").
+    vcpuQuota: optionalCount(lambdaEnv, 'STACKPRO_SANDBOX_VCPU_QUOTA', 0),
+    publicIpPool: optionalCount(lambdaEnv, 'STACKPRO_SANDBOX_PUBLIC_IPS', 1, 508),
   };
+}
+
+/** A whole number from the environment, or undefined when unset; fails in one line on a bad value. */
+function optionalCount(env: NodeJS.ProcessEnv, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return value;
 }
 
 /** LocalStack mode: our table in LocalStack's DynamoDB, created on first start. */

@@ -65,10 +65,12 @@ export function forEachState(states: Record<string, AslState>, visit: (name: str
 
 /**
  * Reads a workflow's ASL file, checks it (top-level TimeoutSeconds, `${...}` placeholders exactly the
- * workflow's step keys, every Lambda Task with a TimeoutSeconds) and adds the step name and the standard
- * Retry to every Lambda Task. Placeholders are left for the caller to substitute.
+ * workflow's step keys and waits, every Lambda Task with a TimeoutSeconds) and adds the step name and the
+ * standard Retry to every Lambda Task. Step placeholders are left for the caller to substitute; each wait
+ * placeholder (`workflow.waits`) gets its value in `waits` (seconds, default its `defaultSeconds`), which
+ * is added to the execution's TimeoutSeconds too.
  */
-export function loadDefinition(workflow: WorkflowDefinition, dir: string = STATEMACHINES_DIR): AslDefinition {
+export function loadDefinition(workflow: WorkflowDefinition, dir: string = STATEMACHINES_DIR, waits: Readonly<Record<string, number>> = {}): AslDefinition {
   const file = path.join(dir, workflow.file);
   const text = readFileSync(file, 'utf8');
   // A syntax error names the file here rather than deep inside CloudFormation.
@@ -78,7 +80,7 @@ export function loadDefinition(workflow: WorkflowDefinition, dir: string = STATE
     throw new Error(`${file} must set a top-level TimeoutSeconds`);
   }
   const placeholders = new Set([...text.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]));
-  const keys = new Set(Object.keys(workflow.steps));
+  const keys = new Set([...Object.keys(workflow.steps), ...Object.keys(workflow.waits ?? {})]);
   const unknown = [...placeholders].filter((name) => !keys.has(name));
   const unused = [...keys].filter((key) => !placeholders.has(key));
   if (unknown.length > 0 || unused.length > 0) {
@@ -86,6 +88,12 @@ export function loadDefinition(workflow: WorkflowDefinition, dir: string = STATE
       `${file} and workflow ${workflow.id} disagree: placeholders without a step [${unknown.join(', ')}], ` +
         `steps without a placeholder [${unused.join(', ')}]`,
     );
+  }
+  for (const [key, wait] of Object.entries(workflow.waits ?? {})) {
+    const seconds = waits[key] ?? wait.defaultSeconds;
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > wait.maxSeconds) throw new Error(`${key} must be a whole number of seconds from 0 to ${wait.maxSeconds}, got ${seconds}`);
+    replaceStrings(definition.States, `\${${key}}`, String(seconds));
+    definition.TimeoutSeconds += seconds;
   }
   forEachState(definition.States, (name, state) => {
     if (state.Type !== 'Task' || state.Resource !== LAMBDA_INVOKE) return;
@@ -104,4 +112,14 @@ export function loadDefinition(workflow: WorkflowDefinition, dir: string = STATE
     state.Retry = catchesAll ? own : [...own, structuredClone(STANDARD_RETRY) as unknown as Retrier];
   });
   return definition;
+}
+
+/** Replaces `placeholder` in every string value under `value`, in place. */
+function replaceStrings(value: unknown, placeholder: string, replacement: string): void {
+  if (!value || typeof value !== 'object') return;
+  const entries: [string | number, unknown][] = Array.isArray(value) ? [...value.entries()] : Object.entries(value);
+  for (const [key, inner] of entries) {
+    if (typeof inner === 'string') (value as Record<string | number, unknown>)[key] = inner.split(placeholder).join(replacement);
+    else replaceStrings(inner, placeholder, replacement);
+  }
 }

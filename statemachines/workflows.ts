@@ -63,7 +63,24 @@ export interface WorkflowDefinition {
   readonly file: string;
   /** Substitution key in the ASL file (without `${}`) to the step it invokes. */
   readonly steps: Readonly<Record<string, WorkflowStep>>;
+  /**
+   * Placeholders for bounded waits a deployment sets, in seconds (CDK context; locally env vars): each is
+   * substituted as a string where the ASL passes it to a step, and added to the execution's TimeoutSeconds,
+   * which must outlast the wait.
+   */
+  readonly waits?: Readonly<Record<string, WorkflowWait>>;
 }
+
+export interface WorkflowWait {
+  readonly defaultSeconds: number;
+  readonly maxSeconds: number;
+}
+
+/**
+ * How long a customer whose server EC2 cannot give us yet (vCPU quota, no capacity in any subnet, no public
+ * address) waits as `waiting_for_capacity` before provisioning rolls back. CDK context `capacityWaitHours`.
+ */
+export const CAPACITY_WAIT: WorkflowWait = { defaultSeconds: 24 * 3600, maxSeconds: 7 * 24 * 3600 };
 
 const step = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
   `${id}FunctionArn`,
@@ -93,6 +110,7 @@ export const PROVISION_CUSTOMER: WorkflowDefinition = {
     ['SetUpBillingFunctionArn', { id: 'SetUpBilling', handler: 'billing/set-up-billing', access: ['table:read', 'table:write', 'stripe'] }],
     ['CancelSubscriptionFunctionArn', { id: 'CancelSubscription', handler: 'billing/cancel-subscription', access: ['table:read', 'table:write', 'stripe'] }],
   ]),
+  waits: { CapacityWaitSeconds: CAPACITY_WAIT },
 };
 
 /** A step of the billing lifecycle workflows (suspend, resume, deprovision), under `lambdas/lifecycle/`. */

@@ -14,7 +14,7 @@ const PAYING = new Set(['trialing', 'active']);
  */
 export function decideLifecycle(account: CustomerStatus, subscription: string): LifecycleAction {
   // Not ours to move: still being built, never built, or already deprovisioned.
-  if (account === 'provisioning' || account === 'failed' || account === 'cancelled') return 'none';
+  if (account === 'provisioning' || account === 'waiting_for_capacity' || account === 'failed' || account === 'cancelled') return 'none';
   if (PAYING.has(subscription)) {
     if (account === 'suspended' || account === 'suspending') return 'resume';
     if (account === 'past_due') return 'mark_active';

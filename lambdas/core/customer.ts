@@ -10,6 +10,8 @@ import type { PlanName } from './plans';
 export type CustomerStatus =
   | 'pending_verification'
   | 'provisioning'
+  /** Provisioning, but EC2 cannot give us the server yet: the workflow retries for up to the capacity wait. */
+  | 'waiting_for_capacity'
   | 'active'
   | 'failed'
   | 'past_due'

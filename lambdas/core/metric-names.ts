@@ -6,6 +6,8 @@ export const METRICS = {
   namespace: 'StackPro',
   /** Powertools adds this as the `service` dimension to every metric. */
   service: 'stackpro',
+  /** Counted when a customer starts waiting for EC2 capacity (vCPU quota, no capacity, no address): alarms at once. */
+  capacityWaitStarted: 'CapacityWaitStarted',
   /** Counted once per provisioning that ended in rollback. */
   provisioningFailed: 'ProvisioningFailed',
   /** Counted when an undo failed for good: something may still cost money. */

@@ -1,20 +1,19 @@
 import * as z from 'zod';
-import { nextPoll, Polls } from '../provisioning/polling';
+import { NotReadyError } from '../workflows/errors';
 import { workflowStep, StepContext } from '../workflows/step-kit';
 import { InstanceLostError } from './errors';
 import { describeInstance, requestStart, stateOf } from './instances';
 import { assertLifecycleOwner } from './ownership';
-import { LIFECYCLE_POLL_LIMITS } from './polling';
 
-const Input = StepContext.extend({ instanceId: z.string().min(1), polls: Polls });
+const Input = StepContext.extend({ instanceId: z.string().min(1) });
 
 /**
- * "Check instance running" (the "Instance running?" loop): done once the instance runs with a public IP
- * (a new one: EC2 releases it on stop). A stopped instance (it was still stopping) is started again.
+ * "Check instance running": done once the instance runs with a public IP (a new one: EC2 releases it on
+ * stop); NotReadyError before that (the Task retries it). A stopped instance (it was still stopping) is
+ * started again.
  * Stops early when a workflow started later (a suspension) owns the account.
  */
-export const handler = workflowStep('Wait until running', Input, async ({ customerId, executionName, instanceId, polls }) => {
-  const next = nextPoll(polls, LIFECYCLE_POLL_LIMITS.instanceStarted, `Instance ${instanceId} running`);
+export const handler = workflowStep('Check instance running', Input, async ({ customerId, executionName, instanceId }) => {
   await assertLifecycleOwner(customerId, executionName);
   const instance = await describeInstance(instanceId);
   const seen = stateOf(instance);
@@ -23,10 +22,6 @@ export const handler = workflowStep('Wait until running', Input, async ({ custom
   }
   const state = await requestStart(instanceId, seen);
   const publicIp = state === 'running' ? instance.PublicIpAddress : undefined;
-  const done = Boolean(publicIp);
-  return {
-    output: { instanceId, state, publicIp: publicIp ?? null, done, polls: next },
-    status: done ? 'succeeded' : 'running',
-    message: done ? `Instance ${instanceId} is running at ${publicIp}` : `Instance ${instanceId} is ${state}`,
-  };
+  if (!publicIp) throw new NotReadyError(`Instance ${instanceId} is still ${state}${state === 'running' ? ' without a public IP' : ''}`);
+  return { output: { instanceId, publicIp }, message: `Instance ${instanceId} is running at ${publicIp}` };
 });

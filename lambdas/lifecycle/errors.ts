@@ -1,10 +1,10 @@
 /**
  * Typed failures of lifecycle steps (suspend, resume, deprovision). The state machines match them by
  * name. Provisioning's errors are reused where they mean the same thing: CustomerNotFoundError,
- * StaleExecutionError (here: a lifecycle workflow started later owns the account), InstanceLostError,
- * StepTimeoutError.
+ * StaleExecutionError (here: a lifecycle workflow started later owns the account), InstanceLostError.
+ * A wait that outlasts its bound ends in the check's NotReadyError (lambdas/workflows/errors.ts).
  */
-export { CustomerNotFoundError, InstanceLostError, StaleExecutionError, StepTimeoutError } from '../provisioning/errors';
+export { CustomerNotFoundError, InstanceLostError, StaleExecutionError } from '../provisioning/errors';
 
 /** The account's status is not one this workflow acts on (e.g. suspending an account still provisioning). */
 export class CustomerStatusConflictError extends Error {

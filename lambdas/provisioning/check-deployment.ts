@@ -1,17 +1,19 @@
 import { GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
 import { ssm } from '../clients/ssm';
+import { NotReadyError } from '../workflows/errors';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 import { DeploymentFailedError } from './errors';
-import { POLL_LIMITS, Polls, nextPoll } from './polling';
 
-const Input = StepContext.extend({ instanceId: z.string().min(1), commandId: z.string().min(1), polls: Polls });
+const Input = StepContext.extend({ instanceId: z.string().min(1), commandId: z.string().min(1) });
 
 const FAILED = ['Failed', 'Cancelled', 'TimedOut', 'Cancelling'];
 
-/** "Check deployment" (the "Apps deployed?" loop): the SSM command's invocation on the instance. */
-export const handler = workflowStep('Deploy applications', Input, async ({ instanceId, commandId, polls }) => {
-  const next = nextPoll(polls, POLL_LIMITS.deployment, `Deployment ${commandId}`);
+/**
+ * "Check deployment": the SSM command's invocation on the instance. Success ends the step, a failed command
+ * fails it, anything else is NotReadyError (the Task retries it).
+ */
+export const handler = workflowStep('Check deployment', Input, async ({ instanceId, commandId }) => {
   let status: string;
   try {
     const result = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
@@ -22,10 +24,6 @@ export const handler = workflowStep('Deploy applications', Input, async ({ insta
     status = 'Pending';
   }
   if (FAILED.includes(status)) throw new DeploymentFailedError(`Deployment command ${commandId} ended ${status}`);
-  const done = status === 'Success';
-  return {
-    output: { commandId, done, polls: next },
-    status: done ? 'succeeded' : 'running',
-    message: done ? 'Website, CRM and email deployed' : `Deployment ${status}`,
-  };
+  if (status !== 'Success') throw new NotReadyError(`Deployment command ${commandId} is still ${status}`);
+  return { output: { commandId }, message: 'Website, CRM and email deployed' };
 });

@@ -1,19 +1,15 @@
 import { GetChangeCommand } from '@aws-sdk/client-route-53';
 import * as z from 'zod';
 import { route53 } from '../clients/route53';
+import { NotReadyError } from '../workflows/errors';
 import { StepContext, workflowStep } from '../workflows/step-kit';
-import { POLL_LIMITS, Polls, nextPoll } from './polling';
 
-const Input = StepContext.extend({ changeId: z.string().min(1), subdomain: z.string().min(1), polls: Polls });
+const Input = StepContext.extend({ changeId: z.string().min(1), subdomain: z.string().min(1) });
 
-/** "Check DNS change" (the "Subdomain in sync?" loop): Route 53 changes go PENDING to INSYNC. */
-export const handler = workflowStep('Point subdomain at instance', Input, async ({ changeId, subdomain, polls }) => {
-  const next = nextPoll(polls, POLL_LIMITS.dnsInSync, `DNS change for ${subdomain}`);
+/** "Check DNS change": Route 53 changes go PENDING to INSYNC; NotReadyError until then (the Task retries it). */
+export const handler = workflowStep('Check DNS change', Input, async ({ changeId, subdomain }) => {
   const result = await route53.send(new GetChangeCommand({ Id: changeId }));
-  const done = result.ChangeInfo?.Status === 'INSYNC';
-  return {
-    output: { changeId, done, polls: next },
-    status: done ? 'succeeded' : 'running',
-    message: done ? `${subdomain} resolves to the instance` : `DNS change ${result.ChangeInfo?.Status ?? 'pending'}`,
-  };
+  const status = result.ChangeInfo?.Status ?? 'PENDING';
+  if (status !== 'INSYNC') throw new NotReadyError(`The DNS change for ${subdomain} is still ${status}`);
+  return { output: { changeId }, message: `${subdomain} resolves to the instance` };
 });

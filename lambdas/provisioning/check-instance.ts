@@ -1,28 +1,25 @@
 import * as z from 'zod';
 import { describeInstance } from './describe-instance';
+import { NotReadyError } from '../workflows/errors';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 import { InstanceLostError } from './errors';
-import { POLL_LIMITS, Polls, nextPoll } from './polling';
 
-const Input = StepContext.extend({ instanceId: z.string().min(1), polls: Polls });
+const Input = StepContext.extend({ instanceId: z.string().min(1) });
 
 /**
- * "Check instance" (the "Instance running?" loop): done once the instance runs and has its public IP.
- * An instance that stops or terminates on its own fails the step; a bounded number of polls.
+ * "Check instance": done once the instance runs and has its public IP; NotReadyError before that (the
+ * Task retries it every few seconds, up to its bound). An instance that stops or terminates on its own
+ * fails the step.
  */
-export const handler = workflowStep('Wait until running', Input, async ({ instanceId, polls }) => {
-  const next = nextPoll(polls, POLL_LIMITS.instanceRunning, `Instance ${instanceId} running`);
+export const handler = workflowStep('Check instance', Input, async ({ instanceId }) => {
   const instance = await describeInstance(instanceId);
   const state = instance?.State?.Name ?? 'pending';
   if (['shutting-down', 'terminated', 'stopping', 'stopped'].includes(state)) {
     throw new InstanceLostError(`Instance ${instanceId} is ${state}`);
   }
   const publicIp = instance?.PublicIpAddress;
-  const done = state === 'running' && Boolean(publicIp);
-  return {
-    output: { instanceId, state, publicIp: publicIp ?? null, done, polls: next },
-    status: done ? 'succeeded' : 'running',
-    message: done ? `Instance ${instanceId} is running at ${publicIp}` : `Instance ${instanceId} is ${state}`,
-  };
+  if (state !== 'running' || !publicIp) {
+    throw new NotReadyError(`Instance ${instanceId} is still ${state}${state === 'running' ? ' without a public IP' : ''}`);
+  }
+  return { output: { instanceId, publicIp }, message: `Instance ${instanceId} is running at ${publicIp}` };
 });
-

@@ -1,22 +1,20 @@
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
 import { ssm } from '../clients/ssm';
+import { NotReadyError } from '../workflows/errors';
 import { StepContext, workflowStep } from '../workflows/step-kit';
-import { POLL_LIMITS, Polls, nextPoll } from './polling';
 
-const Input = StepContext.extend({ instanceId: z.string().min(1), polls: Polls });
+const Input = StepContext.extend({ instanceId: z.string().min(1) });
 
-/** "Check SSM agent" (the "Agent online?" loop): the agent registers a little after the instance boots. */
-export const handler = workflowStep('Deploy applications', Input, async ({ instanceId, polls }) => {
-  const next = nextPoll(polls, POLL_LIMITS.agentOnline, `SSM agent on ${instanceId} online`);
+/**
+ * "Check instance agent": the SSM agent registers a little after the instance boots; NotReadyError until it
+ * is Online (the Task retries it).
+ */
+export const handler = workflowStep('Check instance agent', Input, async ({ instanceId }) => {
   const result = await ssm.send(
     new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }),
   );
   const ping = result.InstanceInformationList?.[0]?.PingStatus;
-  const done = ping === 'Online';
-  return {
-    output: { done, polls: next },
-    status: done ? 'succeeded' : 'running',
-    message: done ? 'Instance agent online' : 'Waiting for the instance agent',
-  };
+  if (ping !== 'Online') throw new NotReadyError(`The instance agent on ${instanceId} is not online yet (${ping ?? 'not registered'})`);
+  return { output: { online: true }, message: 'Instance agent online' };
 });

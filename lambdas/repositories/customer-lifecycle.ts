@@ -73,6 +73,49 @@ export async function startProvisioningAttempt(customerId: string, attempt: numb
   }
 }
 
+/**
+ * The provisioning execution in charge found no EC2 capacity: the account says `waiting_for_capacity`.
+ * Returns whether this started the wait (the account was `provisioning`), so the wait is counted once;
+ * undefined when the execution is no longer in charge (or provisioning is over).
+ */
+export async function startCapacityWait(customerId: string, executionName: string): Promise<{ started: boolean } | undefined> {
+  try {
+    const result = await dynamodb.send(
+      new UpdateCommand({
+        TableName: config.tableName(),
+        Key: keys.customer(customerId),
+        UpdateExpression: 'SET #status = :waiting, statusChangedAt = :now',
+        ConditionExpression: 'attribute_exists(pk) AND provisioningExecutionName = :execution AND #status IN (:provisioning, :waiting)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':waiting': 'waiting_for_capacity', ':provisioning': 'provisioning', ':execution': executionName, ':now': new Date().toISOString() },
+        ReturnValues: 'UPDATED_OLD',
+      }),
+    );
+    return { started: result.Attributes?.status === 'provisioning' };
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
+/** The server was launched after a capacity wait: the account is `provisioning` again (a no-op otherwise). */
+export async function endCapacityWait(customerId: string, executionName: string): Promise<void> {
+  try {
+    await dynamodb.send(
+      new UpdateCommand({
+        TableName: config.tableName(),
+        Key: keys.customer(customerId),
+        UpdateExpression: 'SET #status = :provisioning, statusChangedAt = :now',
+        ConditionExpression: 'attribute_exists(pk) AND provisioningExecutionName = :execution AND #status = :waiting',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':waiting': 'waiting_for_capacity', ':provisioning': 'provisioning', ':execution': executionName, ':now': new Date().toISOString() },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
 /** Remembers that the welcome email went out, so a retried step does not send it twice. */
 export async function markWelcomeEmailSent(customerId: string): Promise<void> {
   await dynamodb.send(

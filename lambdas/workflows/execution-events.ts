@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The EventBridge events Step Functions sends when an execution ends badly: the one definition CDK's rule

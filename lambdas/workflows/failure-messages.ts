@@ -4,7 +4,7 @@ import { logger } from '../observability';
 /**
  * Customer-safe failure messages: the one place that decides what a failure says in the status route and
  * the step log. Only text we wrote gets out. Our own typed errors (lambdas/provisioning/errors.ts,
- * lambdas/lifecycle/errors.ts) keep their message; a known AWS error code becomes a short sentence; anything
+ * lambdas/lifecycle/errors.ts, lambdas/workflows/errors.ts) keep their message; a known AWS error code becomes a short sentence; anything
  * else becomes "an internal error (reference <id>)", and the raw name and message (which in AWS carry
  * account ids and ARNs) go to the log under that reference, for support to find.
  */
@@ -14,12 +14,13 @@ export const OUR_ERRORS: ReadonlySet<string> = new Set([
   'CustomerNotFoundError',
   'InstanceCapacityError',
   'InstanceLostError',
-  'StepTimeoutError',
   'DeploymentFailedError',
   'StaleExecutionError',
   'CustomerStatusConflictError',
   'InstanceNotFoundError',
   'SnapshotFailedError',
+  'NotReadyError',
+  'CapacityWaitExpiredError',
 ]);
 
 const SLOW_DOWN = 'AWS asked us to slow down; the step is retried.';
@@ -33,6 +34,7 @@ const STILL_UNAVAILABLE = 'A service we depend on stayed unavailable after sever
 export const KNOWN_ERROR_CODES: Readonly<Record<string, string>> = {
   // EC2
   InsufficientInstanceCapacity: 'AWS has no capacity for this server size right now.',
+  InsufficientAddressCapacity: 'AWS has no public address for the server right now.',
   InstanceLimitExceeded: ACCOUNT_LIMIT,
   VcpuLimitExceeded: ACCOUNT_LIMIT,
   RequestLimitExceeded: SLOW_DOWN,

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { TransientError, errorKind, isTransient } from '../core/transient-errors';
 import { logger, traceHandler } from '../observability';
 import { recordStep } from '../repositories/provisioning-log';
+import { NotReadyError } from './errors';
 import { describeError } from './failure-messages';
 
 /** What every step receives besides its own fields: whose provisioning this is, and which execution. */
@@ -18,7 +19,7 @@ export type StepContext = z.infer<typeof StepContext>;
 /** A step's result, with a short sentence for the customer's provisioning log. */
 export interface StepOutcome<O> {
   readonly output: O;
-  /** `running` for a poll that is not done yet (the log shows the step as in progress). */
+  /** `running` for a step that is still in progress (a check that is not done throws NotReadyError instead). */
   readonly status?: 'running' | 'succeeded' | 'failed';
   readonly message?: string;
 }
@@ -27,7 +28,8 @@ export interface StepOutcome<O> {
  * Wraps one workflow step: validates its input, records its progress in the customer's step log under its
  * state's name (`stepName`, added by the ASL loader; `logName` only when a test calls the handler directly),
  * lets typed errors through by name so the state machine's Catch can match them, and rethrows every
- * retryable failure as TransientError, the one name the standard Retry matches.
+ * retryable failure as TransientError, the one name the standard Retry matches. A check that is not done
+ * yet throws NotReadyError: the step shows as running with that message, and its Task retries it.
  */
 export function workflowStep<S extends z.ZodType<StepContext>, O>(
   logName: string,
@@ -43,6 +45,11 @@ export function workflowStep<S extends z.ZodType<StepContext>, O>(
       await recordStep(customerId, executionName, step, outcome.status ?? 'succeeded', outcome.message, new Date(), input.workflowId);
       return outcome.output;
     } catch (error) {
+      if (error instanceof NotReadyError) {
+        // Not a failure: the Task's NotReadyError retrier polls again (and rolls back only past its bound).
+        await recordStep(customerId, executionName, step, 'running', error.message, new Date(), input.workflowId);
+        throw error;
+      }
       const transient = isTransient(error);
       logger.warn('Provisioning step failed', { customerId, executionName, step, errorName: errorKind(error), transient });
       // Retries may still fix it; the log says what happened last. Rollback marks the step failed for good.

@@ -83,13 +83,22 @@ interface Ec2State {
 export interface Ec2Settings {
   readonly launchTemplateId: string;
   readonly subnetIds: readonly string[];
+  /**
+   * The account's Running On-Demand Standard instances vCPU quota: RunInstances past it answers
+   * VcpuLimitExceeded, as EC2 does. @default unlimited
+   */
+  readonly vcpuQuota?: number;
+  /** How many public IPv4 addresses the sandbox can hand out (at most 508). @default 508 */
+  readonly publicIpPool?: number;
 }
 
 /** Public IPs come from the documentation ranges (TEST-NET-3 then TEST-NET-2): never routable. */
-const PUBLIC_IP_POOL: readonly string[] = [
+const ALL_PUBLIC_IPS: readonly string[] = [
   ...Array.from({ length: 254 }, (_, i) => `203.0.113.${i + 1}`),
   ...Array.from({ length: 254 }, (_, i) => `198.51.100.${i + 1}`),
 ];
+/** vCPUs per instance type, for the quota (the types our plans launch; anything else counts 2). */
+const VCPUS: Readonly<Record<string, number>> = { 't3.micro': 2, 't3.small': 2, 't3.medium': 2, 't3.large': 2, 't3.xlarge': 4 };
 const IMAGE_ID = 'ami-0stackprolocal0001';
 const VPC_ID = 'vpc-0stackprolocal';
 const ZONES = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -217,6 +226,13 @@ export class Ec2Model {
     this.persist();
   }
 
+  /** vCPUs of the instances the quota counts: pending, running, stopping and shutting-down ones. */
+  private vcpusInUse(now: number): number {
+    return this.state.instances
+      .filter((instance) => !['stopped', 'terminated'].includes(this.stateOf(instance, now).state))
+      .reduce((sum, instance) => sum + (VCPUS[instance.instanceType] ?? 2), 0);
+  }
+
   runInstances(request: RunRequest, outcome: 'running' | 'terminated'): StoredInstance[] {
     const fingerprint = createHash('sha256').update(JSON.stringify({ ...request, clientToken: undefined })).digest('hex');
     if (request.clientToken) {
@@ -232,6 +248,14 @@ export class Ec2Model {
       }
     }
     const now = this.clock.now();
+    const quota = this.settings.vcpuQuota;
+    const requested = request.count * (VCPUS[request.instanceType] ?? 2);
+    if (quota !== undefined && this.vcpusInUse(now) + requested > quota) {
+      throw new AwsServiceError(
+        'VcpuLimitExceeded',
+        `You have requested more vCPU capacity than your current vCPU limit of ${quota} allows for the instance bucket that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.`,
+      );
+    }
     const reservationId = hexId('r');
     const zoneIndex = Math.max(0, this.settings.subnetIds.indexOf(request.subnetId));
     const launched: StoredInstance[] = [];
@@ -346,14 +370,15 @@ export class Ec2Model {
         .filter((instance) => !['stopped', 'terminated'].includes(this.stateOf(instance, now).state))
         .map((instance) => instance.publicIp),
     );
-    for (let i = 0; i < PUBLIC_IP_POOL.length; i += 1) {
-      const candidate = PUBLIC_IP_POOL[(this.state.nextPublicIp + i) % PUBLIC_IP_POOL.length];
+    const pool = ALL_PUBLIC_IPS.slice(0, this.settings.publicIpPool ?? ALL_PUBLIC_IPS.length);
+    for (let i = 0; i < pool.length; i += 1) {
+      const candidate = pool[(this.state.nextPublicIp + i) % pool.length];
       if (!inUse.has(candidate)) {
-        this.state.nextPublicIp = (this.state.nextPublicIp + i + 1) % PUBLIC_IP_POOL.length;
+        this.state.nextPublicIp = (this.state.nextPublicIp + i + 1) % pool.length;
         return candidate;
       }
     }
-    throw new AwsServiceError('InsufficientAddressCapacity', 'The local sandbox has no public IPv4 address left (508 in use).', 500);
+    throw new AwsServiceError('InsufficientAddressCapacity', `The local sandbox has no public IPv4 address left (${pool.length} in use).`, 500);
   }
 
   private allocatePrivateIp(): string {

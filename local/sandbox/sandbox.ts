@@ -20,6 +20,9 @@ export interface SandboxSettings {
   readonly zoneName: string;
   readonly launchTemplateId: string;
   readonly subnetIds: readonly string[];
+  /** EC2's account vCPU quota and public address pool (see Ec2Settings). */
+  readonly vcpuQuota?: number;
+  readonly publicIpPool?: number;
   readonly senderAddress: string;
   readonly deployDocumentName: string;
 }

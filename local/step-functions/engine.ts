@@ -41,6 +41,8 @@ export interface StepFunctionsEngineOptions {
    * RUNNING (loaded back as ABORTED): where the local EventBridge rule hears of it (local/events/).
    */
   readonly onExecutionEnded?: (record: ExecutionRecord) => void;
+  /** The workflows' bounded waits (`WorkflowDefinition.waits`) in real seconds. @default each wait's default */
+  readonly waits?: Readonly<Record<string, number>>;
 }
 
 interface RegisteredMachine {
@@ -182,7 +184,7 @@ export class StepFunctionsEngine {
   }
 
   private register(workflow: WorkflowDefinition): void {
-    const raw = loadDefinition(workflow, this.options.statemachinesDir) as unknown as AslValue;
+    const raw = loadDefinition(workflow, this.options.statemachinesDir, this.options.waits) as unknown as AslValue;
     const functionArns = Object.fromEntries(Object.entries(workflow.steps).map(([key, step]) => [key, stepFunctionArn(step)]));
     const definition = substitute(raw, functionArns) as unknown as ConstructorParameters<typeof StateMachine>[0];
     const stepsByFunctionName = new Map(Object.values(workflow.steps).map((step) => [step.id, step]));

@@ -29,6 +29,7 @@ describe('readSettings', () => {
       billingRetentionDays: 30,
       finalSnapshotRetentionDays: 90,
       signingKeyRotationDays: 30,
+      capacityWaitHours: 24,
     });
   });
 
@@ -157,6 +158,20 @@ describe('readSettings', () => {
 
     it.each([0, 366, 1.5, 'monthly', -1])('refuses %j', (value) => {
       expect(() => settingsFrom({ ...validContext, [key]: value })).toThrow(/stackpro:signingKeyRotationDays must be a whole number of days from 1 to 365/);
+    });
+  });
+
+  describe('stackpro:capacityWaitHours', () => {
+    const key = 'stackpro:capacityWaitHours';
+
+    it('defaults to 24 hours and accepts whole hours up to a week, as a number or -c text', () => {
+      expect(settingsFrom(validContext).capacityWaitHours).toBe(24);
+      expect(settingsFrom({ ...validContext, [key]: 1 }).capacityWaitHours).toBe(1);
+      expect(settingsFrom({ ...validContext, [key]: '168' }).capacityWaitHours).toBe(168);
+    });
+
+    it.each([0, 169, 1.5, 'a day'])('refuses %j', (value) => {
+      expect(() => settingsFrom({ ...validContext, [key]: value })).toThrow(/stackpro:capacityWaitHours must be a whole number of hours from 1 to 168/);
     });
   });
 });

@@ -1094,7 +1094,7 @@ describe('DeployDocument', () => {
 
 describe('ProvisioningAlarms', () => {
   it('alarms on the metrics mark-provisioning-failed emits, as Powertools emits them', () => {
-    for (const metricName of [METRICS.provisioningFailed, METRICS.rollbackIncomplete]) {
+    for (const metricName of [METRICS.provisioningFailed, METRICS.rollbackIncomplete, METRICS.capacityWaitStarted]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: METRICS.namespace,
         MetricName: metricName,
@@ -1124,10 +1124,10 @@ describe('ProvisioningAlarms', () => {
   });
 
   it('notifies a topic that refuses unencrypted publishing, and outputs its ARN', () => {
-    // 4 for provisioning, 3 per lifecycle workflow, 1 per scheduled job + the billing sweeps' failed items, 2 for the Stripe webhook.
+    // 5 for provisioning (the capacity wait included), 3 per lifecycle workflow, 1 per scheduled job + the billing sweeps' failed items, 2 for the Stripe webhook.
     template.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      4 + 3 * LIFECYCLE_WORKFLOWS.length + SCHEDULED_JOBS.length + 1 + 2 + Object.keys(stack.operationsMonitoring.alarms).length,
+      5 + 3 * LIFECYCLE_WORKFLOWS.length + SCHEDULED_JOBS.length + 1 + 2 + Object.keys(stack.operationsMonitoring.alarms).length,
     );
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {

@@ -12,7 +12,7 @@ import type { SessionTokens as IssuedTokens } from '../../services/session-token
 
 const isoDateTime = z.iso.datetime().describe('ISO 8601 date and time, UTC.');
 const customerId = z.string().min(1).describe("The customer's id (from signup or login).");
-const customerStatus = z.enum(['pending_verification', 'provisioning', 'active', 'failed', 'past_due', 'suspending', 'suspended', 'resuming', 'cancelled']);
+const customerStatus = z.enum(['pending_verification', 'provisioning', 'waiting_for_capacity', 'active', 'failed', 'past_due', 'suspending', 'suspended', 'resuming', 'cancelled']);
 const serviceState = z.enum(['provisioning', 'running', 'pending_verification', 'failed', 'suspended', 'deleted']);
 
 export const HealthResponse = z.strictObject({ status: z.literal('ok') });

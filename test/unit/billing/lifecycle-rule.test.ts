@@ -18,6 +18,7 @@ describe('billing lifecycle rule', () => {
     ['suspending', 'active', 'resume'],
     ['suspended', 'past_due', 'none'],
     ['provisioning', 'canceled', 'none'],
+    ['waiting_for_capacity', 'canceled', 'none'],
     ['failed', 'active', 'none'],
     ['cancelled', 'active', 'none'],
     ['active', 'incomplete', 'none'],

@@ -4,7 +4,6 @@ import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as checkStarted } from '../../../lambdas/lifecycle/check-instance-started';
 import { handler as markActive } from '../../../lambdas/lifecycle/mark-customer-active';
-import { LIFECYCLE_POLL_LIMITS } from '../../../lambdas/lifecycle/polling';
 import { handler as startInstance } from '../../../lambdas/lifecycle/start-instance';
 import {
   awsError,
@@ -81,25 +80,25 @@ describe('Start instance', () => {
 });
 
 describe('Check instance running', () => {
-  const poll = { ...ctx, instanceId: 'i-1', polls: 0 };
+  const poll = { ...ctx, instanceId: 'i-1' };
 
   it('is done once the instance runs with a public IP', async () => {
     profileReads(table.ddb, { status: 'resuming' });
     ec2.on(DescribeInstancesCommand).resolves(reservation({ state: 'running', ip: '203.0.113.9' }));
-    await expect(checkStarted(poll)).resolves.toEqual({ instanceId: 'i-1', state: 'running', publicIp: '203.0.113.9', done: true, polls: 1 });
+    await expect(checkStarted(poll)).resolves.toEqual({ instanceId: 'i-1', publicIp: '203.0.113.9' });
   });
 
   it('starts an instance that was still stopping when the resume began', async () => {
     profileReads(table.ddb, { status: 'resuming' });
     ec2.on(DescribeInstancesCommand).resolves(reservation({ state: 'stopped' }));
-    await expect(checkStarted(poll)).resolves.toMatchObject({ state: 'pending', publicIp: null, done: false });
+    await expect(checkStarted(poll)).rejects.toMatchObject({ name: 'NotReadyError', message: 'Instance i-1 is still pending' });
     expect(ec2.commandCalls(StartInstancesCommand)).toHaveLength(1);
   });
 
-  it('is not done while running without a public IP yet', async () => {
+  it('is not ready (NotReadyError, retried by the Task) while running without a public IP yet', async () => {
     profileReads(table.ddb, { status: 'resuming' });
     ec2.on(DescribeInstancesCommand).resolves(reservation({ state: 'running' }));
-    await expect(checkStarted(poll)).resolves.toMatchObject({ done: false, publicIp: null });
+    await expect(checkStarted(poll)).rejects.toMatchObject({ name: 'NotReadyError', message: 'Instance i-1 is still running without a public IP' });
   });
 
   it('fails with InstanceLostError when the instance was terminated', async () => {
@@ -112,10 +111,6 @@ describe('Check instance running', () => {
     profileReads(table.ddb, { status: 'suspending', lifecycleExecutionName: 'suspend-newer' });
     await expect(checkStarted(poll)).rejects.toMatchObject({ name: 'StaleExecutionError' });
     expect(ec2.calls()).toHaveLength(0);
-  });
-
-  it('gives up with StepTimeoutError after its bounded number of polls', async () => {
-    await expect(checkStarted({ ...poll, polls: LIFECYCLE_POLL_LIMITS.instanceStarted })).rejects.toMatchObject({ name: 'StepTimeoutError' });
   });
 });
 

@@ -61,16 +61,16 @@ describe('Record failure', () => {
     table.ddb.on(QueryCommand).resolves({
       Items: [
         { executionName: 'acme-cust-1', name: 'Stop instance', status: 'succeeded', startedAt: '2030-01-01T00:00:00Z' },
-        { executionName: 'acme-cust-1', name: 'Wait until stopped', status: 'running', startedAt: '2030-01-01T00:00:01Z' },
+        { executionName: 'acme-cust-1', name: 'Check instance stopped', status: 'running', startedAt: '2030-01-01T00:00:01Z' },
       ],
     });
-    const error = { Error: 'StepTimeoutError', Cause: JSON.stringify({ errorType: 'StepTimeoutError', errorMessage: 'Instance i-1 stopped did not happen after 60 checks' }) };
+    const error = { Error: 'NotReadyError', Cause: JSON.stringify({ errorType: 'NotReadyError', errorMessage: 'Instance i-1 is still stopping' }) };
 
     await expect(recordFailure({ ...ctx, workflow: 'SuspendCustomer', error })).resolves.toEqual({
-      reason: 'Instance i-1 stopped did not happen after 60 checks',
+      reason: 'Instance i-1 is still stopping',
     });
 
-    expect(stepLog(table.ddb)).toContainEqual(['Wait until stopped', 'failed', 'Instance i-1 stopped did not happen after 60 checks']);
+    expect(stepLog(table.ddb)).toContainEqual(['Check instance stopped', 'failed', 'Instance i-1 is still stopping']);
     expect(stepLog(table.ddb).find(([name]) => name === 'Record failure')?.[1]).toBe('failed');
     expect(addMetric).toHaveBeenCalledWith('SuspendFailed', 'Count', 1);
   });

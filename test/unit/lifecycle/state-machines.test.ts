@@ -20,6 +20,15 @@ function named(name: string, message = name): Error {
 }
 
 const fake = (result: unknown): Fake => jest.fn(async (_input: Record<string, unknown>) => result);
+/** A check step: NotReadyError (which its Task retries) `notReady` times, then `result`. */
+const check = (result: unknown, notReady = 0): Fake => {
+  let calls = 0;
+  return jest.fn(async (_input: Record<string, unknown>) => {
+    calls += 1;
+    if (calls <= notReady) throw named('NotReadyError', 'still waiting');
+    return result;
+  });
+};
 
 beforeEach(() => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'stackpro-lifecycle-'));
@@ -31,19 +40,19 @@ beforeEach(() => {
   writeFileSync(path.join(dataDir, DEPROVISION_CUSTOMER.file), JSON.stringify({ ...deprovision, TimeoutSeconds: 3600 }));
   fakes = {
     'lifecycle/stop-instance': fake({ instanceId: 'i-1', state: 'stopping', done: false }),
-    'lifecycle/check-instance-stopped': jest.fn(async (input) => ({ instanceId: 'i-1', state: 'stopped', done: (input.polls as number) >= 1, polls: (input.polls as number) + 1 })),
+    'lifecycle/check-instance-stopped': check({ instanceId: 'i-1', state: 'stopped' }, 1),
     'lifecycle/park-subdomain': fake({ parked: true }),
     'lifecycle/mark-customer-suspended': fake({ status: 'suspended', notify: true }),
     'lifecycle/send-lifecycle-email': fake({ sent: true }),
     'lifecycle/record-lifecycle-failure': jest.fn(async (input) => ({ reason: `${(input.error as { Error: string }).Error}: it broke` })),
     'lifecycle/start-instance': fake({ instanceId: 'i-1', previousIp: '198.51.100.7', subdomain: 'acme.x' }),
-    'lifecycle/check-instance-started': jest.fn(async (input) => ({ instanceId: 'i-1', state: 'running', publicIp: '203.0.113.9', done: true, polls: (input.polls as number) + 1 })),
+    'lifecycle/check-instance-started': check({ instanceId: 'i-1', publicIp: '203.0.113.9' }),
     'provisioning/point-subdomain': fake({ changeId: 'C1' }),
-    'provisioning/check-dns-change': jest.fn(async (input) => ({ changeId: 'C1', done: (input.polls as number) >= 1, polls: (input.polls as number) + 1 })),
+    'provisioning/check-dns-change': check({ changeId: 'C1' }, 1),
     'lifecycle/mark-customer-active': fake({ status: 'active', notify: true }),
     'lifecycle/check-still-cancelled': fake({ proceed: true, subdomain: 'acme.x', reason: 'subscription canceled' }),
     'lifecycle/snapshot-data-volume': fake({ snapshotId: 'snap-1', done: false }),
-    'lifecycle/check-snapshot': jest.fn(async (input) => ({ snapshotId: 'snap-1', done: true, polls: (input.polls as number) + 1 })),
+    'lifecycle/check-snapshot': check({ snapshotId: 'snap-1' }),
     'provisioning/terminate-instances': fake({ terminated: ['i-1'] }),
     'provisioning/remove-dns-records': fake({ removed: [] }),
     'provisioning/delete-email-identity': fake({ deleted: true }),
@@ -79,7 +88,7 @@ describe('SuspendCustomer', () => {
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(calledWith('lifecycle/stop-instance')[0]).toMatchObject({ customerId: 'cust-1', executionName: 'exec-1', reason: 'unpaid', executionStartTime: expect.any(String) });
-    expect(calledWith('lifecycle/check-instance-stopped').map((i) => i.polls)).toEqual([0, 1]);
+    expect(calledWith('lifecycle/check-instance-stopped')).toHaveLength(2);
     // Parked only once the instance stopped, before the account says suspended.
     expect(calledWith('lifecycle/park-subdomain')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', stepName: 'Park subdomain', workflowId: 'SuspendCustomer' }]);
     expect(calledWith('lifecycle/mark-customer-suspended')[0]).toMatchObject({ reason: 'unpaid' });
@@ -142,7 +151,7 @@ describe('ResumeCustomer', () => {
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(calledWith('provisioning/point-subdomain')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', subdomain: 'acme.x', publicIp: '203.0.113.9', stepName: 'Point subdomain at instance', workflowId: 'ResumeCustomer' }]);
-    expect(calledWith('provisioning/check-dns-change').map((i) => i.polls)).toEqual([0, 1]);
+    expect(calledWith('provisioning/check-dns-change')).toHaveLength(2);
     expect(calledWith('lifecycle/mark-customer-active')[0]).toMatchObject({ instanceId: 'i-1', publicIp: '203.0.113.9', subdomain: 'acme.x' });
     expect(calledWith('lifecycle/send-lifecycle-email')[0]).toMatchObject({ kind: 'resumed' });
   });
@@ -174,7 +183,7 @@ describe('DeprovisionCustomer', () => {
     const execution = await run('DeprovisionCustomer', input);
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(calledWith('lifecycle/check-snapshot')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', snapshotId: 'snap-1', polls: 0, stepName: 'Check snapshot', workflowId: 'DeprovisionCustomer' }]);
+    expect(calledWith('lifecycle/check-snapshot')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', snapshotId: 'snap-1', stepName: 'Check snapshot', workflowId: 'DeprovisionCustomer' }]);
     expect(calledWith('provisioning/remove-dns-records')[0]).toMatchObject({ subdomain: 'acme.x' });
     expect(calledWith('provisioning/delete-email-identity')[0]).toMatchObject({ subdomain: 'acme.x' });
     expect(calledWith('lifecycle/mark-customer-cancelled')[0]).toMatchObject({ snapshotId: 'snap-1' });

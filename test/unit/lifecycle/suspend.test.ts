@@ -3,7 +3,6 @@ import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as checkStopped } from '../../../lambdas/lifecycle/check-instance-stopped';
 import { handler as markSuspended } from '../../../lambdas/lifecycle/mark-customer-suspended';
-import { LIFECYCLE_POLL_LIMITS } from '../../../lambdas/lifecycle/polling';
 import { handler as stopInstance } from '../../../lambdas/lifecycle/stop-instance';
 import {
   awsError,
@@ -105,27 +104,27 @@ describe('Stop instance', () => {
 });
 
 describe('Check instance stopped', () => {
-  const poll = { ...ctx, instanceId: 'i-1', polls: 2 };
+  const poll = { ...ctx, instanceId: 'i-1' };
 
   it('is done once the instance is stopped', async () => {
     profileReads(table.ddb);
     ec2.on(DescribeInstancesCommand).resolves(reservation({ state: 'stopped' }));
-    await expect(checkStopped(poll)).resolves.toEqual({ instanceId: 'i-1', state: 'stopped', done: true, polls: 3 });
-    expect(stepLog(table.ddb)[0].slice(0, 2)).toEqual(['Wait until stopped', 'succeeded']);
+    await expect(checkStopped(poll)).resolves.toEqual({ instanceId: 'i-1', state: 'stopped' });
+    expect(stepLog(table.ddb)[0].slice(0, 2)).toEqual(['Check instance stopped', 'succeeded']);
   });
 
   it('asks a running instance to stop again', async () => {
     profileReads(table.ddb);
     ec2.on(DescribeInstancesCommand).resolves(reservation({ state: 'running' }));
-    await expect(checkStopped(poll)).resolves.toMatchObject({ state: 'stopping', done: false });
+    await expect(checkStopped(poll)).rejects.toMatchObject({ name: 'NotReadyError', message: 'Instance i-1 is still stopping' });
     expect(ec2.commandCalls(StopInstancesCommand)).toHaveLength(1);
   });
 
-  it('keeps waiting while stopping', async () => {
+  it('is not ready while stopping: NotReadyError, logged as running (the Task retries it)', async () => {
     profileReads(table.ddb);
     ec2.on(DescribeInstancesCommand).resolves(reservation({ state: 'stopping' }));
-    await expect(checkStopped(poll)).resolves.toMatchObject({ state: 'stopping', done: false });
-    expect(stepLog(table.ddb)[0].slice(0, 2)).toEqual(['Wait until stopped', 'running']);
+    await expect(checkStopped(poll)).rejects.toMatchObject({ name: 'NotReadyError' });
+    expect(stepLog(table.ddb)[0]).toEqual(['Check instance stopped', 'running', 'Instance i-1 is still stopping']);
   });
 
   it.each(['terminated', 'shutting-down'])('fails with InstanceLostError when the instance is %s', async (state) => {
@@ -143,11 +142,6 @@ describe('Check instance stopped', () => {
   it('stops with StaleExecutionError once a later workflow owns the account, without touching EC2', async () => {
     profileReads(table.ddb, { lifecycleExecutionName: 'resume-newer' });
     await expect(checkStopped(poll)).rejects.toMatchObject({ name: 'StaleExecutionError' });
-    expect(ec2.calls()).toHaveLength(0);
-  });
-
-  it('gives up with StepTimeoutError after its bounded number of polls', async () => {
-    await expect(checkStopped({ ...poll, polls: LIFECYCLE_POLL_LIMITS.instanceStopped })).rejects.toMatchObject({ name: 'StepTimeoutError' });
     expect(ec2.calls()).toHaveLength(0);
   });
 });

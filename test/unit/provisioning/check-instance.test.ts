@@ -1,7 +1,6 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/provisioning/check-instance';
-import { POLL_LIMITS } from '../../../lambdas/provisioning/polling';
 import { awsError, ctx, mockTable, stepLog } from './helpers';
 
 const ec2 = mockClient(EC2Client);
@@ -16,21 +15,21 @@ beforeEach(() => {
 });
 
 describe('Check instance', () => {
-  it('reports pending and counts the poll', async () => {
+  it('is not ready while pending: NotReadyError (the Task retries it), logged as running', async () => {
     ec2.on(DescribeInstancesCommand).resolves(instance('pending'));
-    await expect(handler({ ...ctx, instanceId: 'i-1', polls: 3 })).resolves.toMatchObject({ done: false, state: 'pending', polls: 4, publicIp: null });
-    expect(stepLog(table.ddb)[0].slice(0, 2)).toEqual(['Wait until running', 'running']);
+    await expect(handler({ ...ctx, instanceId: 'i-1' })).rejects.toMatchObject({ name: 'NotReadyError', message: 'Instance i-1 is still pending' });
+    expect(stepLog(table.ddb)[0]).toEqual(['Check instance', 'running', 'Instance i-1 is still pending']);
   });
 
   it('is done once running with a public IP', async () => {
     ec2.on(DescribeInstancesCommand).resolves(instance('running', '198.51.100.7'));
-    await expect(handler({ ...ctx, instanceId: 'i-1', polls: 0 })).resolves.toMatchObject({ done: true, publicIp: '198.51.100.7' });
-    expect(stepLog(table.ddb)[0].slice(0, 2)).toEqual(['Wait until running', 'succeeded']);
+    await expect(handler({ ...ctx, instanceId: 'i-1' })).resolves.toEqual({ instanceId: 'i-1', publicIp: '198.51.100.7' });
+    expect(stepLog(table.ddb)[0].slice(0, 2)).toEqual(['Check instance', 'succeeded']);
   });
 
   it('treats an id EC2 does not know yet as pending (eventual consistency)', async () => {
     ec2.on(DescribeInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
-    await expect(handler({ ...ctx, instanceId: 'i-1' })).resolves.toMatchObject({ done: false, state: 'pending', polls: 1 });
+    await expect(handler({ ...ctx, instanceId: 'i-1' })).rejects.toMatchObject({ name: 'NotReadyError' });
   });
 
   it('fails with InstanceLostError when the instance terminated on its own', async () => {
@@ -38,9 +37,8 @@ describe('Check instance', () => {
     await expect(handler({ ...ctx, instanceId: 'i-1' })).rejects.toMatchObject({ name: 'InstanceLostError' });
   });
 
-  it('gives up with StepTimeoutError after its bounded number of polls', async () => {
-    ec2.on(DescribeInstancesCommand).resolves(instance('pending'));
-    await expect(handler({ ...ctx, instanceId: 'i-1', polls: POLL_LIMITS.instanceRunning })).rejects.toMatchObject({ name: 'StepTimeoutError' });
-    expect(ec2.calls()).toHaveLength(0);
+  it('is not ready while running without a public IP yet', async () => {
+    ec2.on(DescribeInstancesCommand).resolves(instance('running'));
+    await expect(handler({ ...ctx, instanceId: 'i-1' })).rejects.toMatchObject({ name: 'NotReadyError', message: 'Instance i-1 is still running without a public IP' });
   });
 });

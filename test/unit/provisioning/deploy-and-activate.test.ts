@@ -29,9 +29,11 @@ beforeEach(() => {
 describe('Deploy applications', () => {
   it('waits for the agent to be Online', async () => {
     ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-1', PingStatus: 'Online' }] });
-    await expect(checkAgent({ ...ctx, instanceId: 'i-1', polls: 0 })).resolves.toEqual({ done: true, polls: 1 });
+    await expect(checkAgent({ ...ctx, instanceId: 'i-1' })).resolves.toEqual({ online: true });
     ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
-    await expect(checkAgent({ ...ctx, instanceId: 'i-1', polls: 1 })).resolves.toEqual({ done: false, polls: 2 });
+    await expect(checkAgent({ ...ctx, instanceId: 'i-1' })).rejects.toMatchObject({ name: 'NotReadyError', message: 'The instance agent on i-1 is not online yet (not registered)' });
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-1', PingStatus: 'ConnectionLost' }] });
+    await expect(checkAgent({ ...ctx, instanceId: 'i-1' })).rejects.toMatchObject({ name: 'NotReadyError', message: 'The instance agent on i-1 is not online yet (ConnectionLost)' });
   });
 
   it('sends the deploy document with the customer configuration and remembers the command', async () => {
@@ -55,13 +57,13 @@ describe('Deploy applications', () => {
   it('follows the command to Success, treating a not-yet-visible invocation as pending', async () => {
     ssm.on(GetCommandInvocationCommand).rejectsOnce(awsError('InvocationDoesNotExist')).resolves({ Status: 'Success' });
     const input = { ...ctx, instanceId: 'i-1', commandId: 'cmd-1' };
-    await expect(checkDeployment({ ...input, polls: 0 })).resolves.toEqual({ commandId: 'cmd-1', done: false, polls: 1 });
-    await expect(checkDeployment({ ...input, polls: 1 })).resolves.toEqual({ commandId: 'cmd-1', done: true, polls: 2 });
+    await expect(checkDeployment(input)).rejects.toMatchObject({ name: 'NotReadyError', message: 'Deployment command cmd-1 is still Pending' });
+    await expect(checkDeployment(input)).resolves.toEqual({ commandId: 'cmd-1' });
   });
 
   it.each(['Failed', 'TimedOut', 'Cancelled'])('fails with DeploymentFailedError when the command ends %s', async (Status) => {
     ssm.on(GetCommandInvocationCommand).resolves({ Status: Status as 'Failed' });
-    await expect(checkDeployment({ ...ctx, instanceId: 'i-1', commandId: 'cmd-1', polls: 0 })).rejects.toMatchObject({ name: 'DeploymentFailedError' });
+    await expect(checkDeployment({ ...ctx, instanceId: 'i-1', commandId: 'cmd-1' })).rejects.toMatchObject({ name: 'DeploymentFailedError' });
   });
 });
 

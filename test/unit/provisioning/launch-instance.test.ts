@@ -1,15 +1,23 @@
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { metrics } from '../../../lambdas/metrics';
 import { handler } from '../../../lambdas/provisioning/launch-instance';
+import { endCapacityWait, startCapacityWait } from '../../../lambdas/repositories/customer-lifecycle';
 import { awsError, ctx, mockTable, stepLog } from './helpers';
+
+jest.mock('../../../lambdas/repositories/customer-lifecycle');
+const startWait = jest.mocked(startCapacityWait);
+const endWait = jest.mocked(endCapacityWait);
 
 const ec2 = mockClient(EC2Client);
 const table = mockTable();
-const input = { ...ctx, attempt: 2, instanceType: 't3.small', plan: 'business' };
+const input = { ...ctx, attempt: 2, instanceType: 't3.small', plan: 'business', executionStartTime: new Date().toISOString(), capacityWaitSeconds: '86400' };
 
 beforeEach(() => {
   ec2.reset();
   table.reset();
+  jest.clearAllMocks();
+  startWait.mockResolvedValue({ started: true });
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
   ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-new' }] });
 });
@@ -54,10 +62,50 @@ describe('Launch instance', () => {
     ]);
   });
 
-  it('gives up with InstanceCapacityError when no subnet has capacity', async () => {
+  it('waits for capacity when no subnet has any: waiting_for_capacity, counted once for the alarm, and InstanceCapacityError for the Task to retry', async () => {
+    const addMetric = jest.spyOn(metrics, 'addMetric');
     ec2.on(RunInstancesCommand).rejects(awsError('InsufficientInstanceCapacity'));
-    await expect(handler(input)).rejects.toMatchObject({ name: 'InstanceCapacityError' });
+
+    await expect(handler(input)).rejects.toMatchObject({ name: 'InstanceCapacityError', message: 'Waiting for server capacity for t3.small (up to 24 hours)' });
     expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(2);
+    expect(startWait).toHaveBeenCalledWith('cust-1', 'acme-cust-1');
+    expect(addMetric).toHaveBeenCalledWith('CapacityWaitStarted', 'Count', 1);
+    expect(stepLog(table.ddb).at(-1)).toEqual(['Launch instance', 'running', 'Waiting for server capacity for t3.small (up to 24 hours)']);
+
+    addMetric.mockClear();
+    startWait.mockResolvedValue({ started: false });
+    await expect(handler(input)).rejects.toMatchObject({ name: 'InstanceCapacityError' });
+    expect(addMetric).not.toHaveBeenCalled();
+    expect(endWait).not.toHaveBeenCalled();
+  });
+
+  it('waits at once on the account vCPU quota (no other subnet would do better)', async () => {
+    ec2.on(RunInstancesCommand).rejects(awsError('VcpuLimitExceeded'));
+    await expect(handler(input)).rejects.toMatchObject({ name: 'InstanceCapacityError' });
+    expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(1);
+  });
+
+  it('tries the next subnet when one has no address left, and ends a capacity wait once launched', async () => {
+    ec2.on(RunInstancesCommand, { SubnetId: 'subnet-a' }).rejects(awsError('InsufficientAddressCapacity'));
+    await expect(handler(input)).resolves.toEqual({ instanceId: 'i-new' });
+    expect(endWait).toHaveBeenCalledWith('cust-1', 'acme-cust-1');
+    expect(startWait).not.toHaveBeenCalled();
+  });
+
+  it('rolls back (CapacityWaitExpiredError) once the capacity wait, counted from the execution start, has run out', async () => {
+    ec2.on(RunInstancesCommand).rejects(awsError('VcpuLimitExceeded'));
+    const started = new Date(Date.now() - 3601_000).toISOString();
+    await expect(handler({ ...input, executionStartTime: started, capacityWaitSeconds: '3600' })).rejects.toMatchObject({
+      name: 'CapacityWaitExpiredError',
+      message: 'No server capacity for t3.small became available within 1 hour',
+    });
+    expect(startWait).not.toHaveBeenCalled();
+  });
+
+  it('stops (StaleExecutionError) when a newer attempt owns the customer while it waits', async () => {
+    ec2.on(RunInstancesCommand).rejects(awsError('VcpuLimitExceeded'));
+    startWait.mockResolvedValue(undefined);
+    await expect(handler(input)).rejects.toMatchObject({ name: 'StaleExecutionError' });
   });
 
   it('lets other EC2 errors through by name for the state machine to handle', async () => {

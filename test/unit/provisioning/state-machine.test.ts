@@ -12,6 +12,7 @@ import { PROVISION_CUSTOMER } from '../../../statemachines/workflows';
  * handler path: which steps run, in which order, what retries absorb, and how every failure ends in the
  * full rollback. The real steps run end to end in test/integration/provisioning-workflow.test.ts; this
  * harness covers the matrix of steps and failures in milliseconds. Waits and retry intervals are zero.
+ * A check step throws NotReadyError until what it waits for is there; its Task retries that name.
  */
 type Fake = jest.Mock<Promise<unknown>, [Record<string, unknown>]>;
 let dataDir: string;
@@ -24,8 +25,15 @@ function named(name: string, message = name): Error {
 }
 
 const fake = (result: unknown): Fake => jest.fn(async (_input: Record<string, unknown>) => result);
-const poll = (result: Record<string, unknown>, doneAfter = 1): Fake =>
-  jest.fn(async (input) => ({ ...result, done: (input.polls as number) + 1 >= doneAfter, polls: (input.polls as number) + 1 }));
+/** A check step: NotReadyError (which its Task retries) `notReady` times, then `result`. */
+const check = (result: Record<string, unknown>, notReady = 0): Fake => {
+  let calls = 0;
+  return jest.fn(async (_input: Record<string, unknown>) => {
+    calls += 1;
+    if (calls <= notReady) throw named('NotReadyError', 'still pending');
+    return result;
+  });
+};
 
 const ROLLBACK = ['billing/cancel-subscription', 'provisioning/remove-dns-records', 'provisioning/delete-email-identity', 'provisioning/terminate-instances', 'provisioning/mark-provisioning-failed'];
 
@@ -35,15 +43,15 @@ beforeEach(() => {
   fakes = {
     'provisioning/start-provisioning': fake({ plan: 'business', instanceType: 't3.small', subdomain: 'acme.customers.test' }),
     'provisioning/launch-instance': fake({ instanceId: 'i-1' }),
-    'provisioning/check-instance': poll({ instanceId: 'i-1', publicIp: '203.0.113.9', state: 'running' }, 2),
+    'provisioning/check-instance': check({ instanceId: 'i-1', publicIp: '203.0.113.9' }, 1),
     'provisioning/create-email-identity': fake({ identity: 'acme.customers.test', dkimTokens: ['a', 'b', 'c'] }),
     'provisioning/publish-dkim-records': fake({ changeId: 'C0' }),
     'billing/set-up-billing': fake({ stripeCustomerId: 'cus_1', subscriptionId: 'sub_1' }),
     'provisioning/point-subdomain': fake({ changeId: 'C1' }),
-    'provisioning/check-dns-change': poll({ changeId: 'C1' }, 2),
-    'provisioning/check-ssm-agent': poll({}, 2),
+    'provisioning/check-dns-change': check({ changeId: 'C1' }, 1),
+    'provisioning/check-ssm-agent': check({ online: true }, 1),
     'provisioning/deploy-applications': fake({ commandId: 'cmd-1' }),
-    'provisioning/check-deployment': poll({ commandId: 'cmd-1' }, 3),
+    'provisioning/check-deployment': check({ commandId: 'cmd-1' }, 2),
     'provisioning/activate-customer': fake({ status: 'active', email: 'pending_verification' }),
     'provisioning/send-welcome-email': fake({ sent: true }),
     'billing/cancel-subscription': fake({ cancelled: true }),
@@ -78,7 +86,7 @@ const calledWith = (handlerPath: string) => fakes[handlerPath].mock.calls.map(([
 const rollbackCalls = () => calls.filter((handlerPath) => ROLLBACK.includes(handlerPath));
 
 describe('ProvisionCustomer state machine', () => {
-  it('runs every step once (polls until done) and succeeds, with no rollback', async () => {
+  it('runs every step once (checks retried until ready) and succeeds, with no rollback', async () => {
     const execution = await run();
 
     expect(execution.status).toBe('SUCCEEDED');
@@ -91,10 +99,20 @@ describe('ProvisionCustomer state machine', () => {
     }
     expect(calls.at(-1)).toBe('provisioning/send-welcome-email');
     expect(calls.filter((handlerPath) => handlerPath === 'provisioning/activate-customer')).toHaveLength(1);
-    expect(calledWith('provisioning/check-instance').map((i) => i.polls)).toEqual([0, 1]);
-    expect(calledWith('provisioning/check-deployment').map((i) => i.polls)).toEqual([0, 1, 2]);
+    // Each check is retried while not ready: one more call per retry, no Wait or Choice states around it.
+    expect(calledWith('provisioning/check-instance')).toHaveLength(2);
+    expect(calledWith('provisioning/check-deployment')).toHaveLength(3);
+    const { States } = loadDefinition(PROVISION_CUSTOMER);
+    const branchTypes = (States['Launch server and set up email'].Branches ?? []).flatMap((branch) => Object.values(branch.States).map((state) => state.Type));
+    expect(new Set([...branchTypes, ...Object.values(States).map((state) => state.Type)])).toEqual(new Set(['Task', 'Parallel', 'Succeed', 'Fail']));
+    // The DNS change propagates during the deployment and is checked after it (usually at once).
+    expect(calls.indexOf('provisioning/point-subdomain')).toBeLessThan(calls.indexOf('provisioning/check-ssm-agent'));
+    expect(calls.indexOf('provisioning/check-dns-change')).toBeGreaterThan(calls.lastIndexOf('provisioning/check-deployment'));
     // Steps get ids only, and the values earlier steps produced.
-    expect(calledWith('provisioning/launch-instance')[0]).toEqual({ customerId: 'cust-1', executionName: 'acme-cust-1', stepName: 'Launch instance', workflowId: 'ProvisionCustomer', attempt: 1, instanceType: 't3.small', plan: 'business' });
+    expect(calledWith('provisioning/launch-instance')[0]).toEqual({
+      customerId: 'cust-1', executionName: 'acme-cust-1', stepName: 'Launch instance', workflowId: 'ProvisionCustomer', attempt: 1, instanceType: 't3.small', plan: 'business',
+      executionStartTime: expect.any(String), capacityWaitSeconds: '86400',
+    });
     expect(calledWith('provisioning/point-subdomain')[0]).toMatchObject({ subdomain: 'acme.customers.test', publicIp: '203.0.113.9' });
     expect(calledWith('provisioning/deploy-applications')[0]).toMatchObject({ instanceId: 'i-1', subdomain: 'acme.customers.test', plan: 'business' });
     expect(calledWith('provisioning/activate-customer')[0]).toMatchObject({ instanceId: 'i-1', publicIp: '203.0.113.9' });
@@ -138,6 +156,37 @@ describe('ProvisionCustomer state machine', () => {
     expect(fakes['provisioning/activate-customer'].mock.calls.length).toBe(handlerPath === 'provisioning/activate-customer' ? 1 : 0);
   });
 
+  // [check step, its state]: each polls by retrying NotReadyError, bounded like the loops it replaced.
+  it.each([
+    ['provisioning/check-instance', 'Check instance', 60],
+    ['provisioning/check-dns-change', 'Check DNS change', 40],
+    ['provisioning/check-ssm-agent', 'Check instance agent', 60],
+    ['provisioning/check-deployment', 'Check deployment', 90],
+  ])('rolls back when %s is never ready, after its %s Task retried it %i times', async (handlerPath, _state, retries) => {
+    fakes[handlerPath].mockRejectedValue(named('NotReadyError', 'Deployment command cmd-1 is still InProgress'));
+
+    const execution = await run();
+
+    expect(execution.status).toBe('FAILED');
+    expect(fakes[handlerPath].mock.calls).toHaveLength(retries + 1);
+    expect(rollbackCalls()).toEqual(ROLLBACK);
+    expect(calledWith('provisioning/mark-provisioning-failed')[0]).toMatchObject({ error: { Error: 'NotReadyError' } });
+  });
+
+  it('retries a throttled check as well as a not-ready one: the standard retry follows the check\'s own', async () => {
+    fakes['provisioning/check-deployment'] = fake({ commandId: 'cmd-1' })
+      .mockRejectedValueOnce(named('NotReadyError'))
+      .mockRejectedValueOnce(named('TransientError', 'ThrottlingException'))
+      .mockRejectedValueOnce(named('NotReadyError'));
+
+    const execution = await run();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(fakes['provisioning/check-deployment'].mock.calls).toHaveLength(4);
+    const retry = loadDefinition(PROVISION_CUSTOMER).States['Check deployment'].Retry;
+    expect(retry?.map((retrier) => retrier.ErrorEquals[0])).toEqual(['NotReadyError', 'TransientError']);
+  });
+
   it('keeps rolling back when an undo fails for good, and still records the failure', async () => {
     fakes['provisioning/deploy-applications'].mockRejectedValue(named('InvalidDocument'));
     fakes['provisioning/remove-dns-records'].mockRejectedValue(named('AccessDenied'));
@@ -149,14 +198,42 @@ describe('ProvisionCustomer state machine', () => {
     expect(calledWith('provisioning/mark-provisioning-failed')).toHaveLength(1);
   });
 
-  it('moves to the next subnet on InstanceCapacityError and gives up after its retries with a rollback', async () => {
-    fakes['provisioning/launch-instance'].mockRejectedValue(named('InstanceCapacityError', 'no capacity in any subnet'));
+  it('waits for capacity: retries InstanceCapacityError with backoff until the server can be launched', async () => {
+    fakes['provisioning/launch-instance']
+      .mockRejectedValueOnce(named('InstanceCapacityError', 'Waiting for server capacity'))
+      .mockRejectedValueOnce(named('InstanceCapacityError', 'Waiting for server capacity'))
+      .mockRejectedValueOnce(named('InstanceCapacityError', 'Waiting for server capacity'));
+
+    const execution = await run();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(fakes['provisioning/launch-instance'].mock.calls).toHaveLength(4);
+    expect(rollbackCalls()).toEqual([]);
+    const retrier = loadDefinition(PROVISION_CUSTOMER).States['Launch server and set up email'].Branches?.[0].States['Launch instance'].Retry?.[0];
+    expect(retrier).toMatchObject({ ErrorEquals: ['InstanceCapacityError'], BackoffRate: 2, MaxDelaySeconds: 1800 });
+  });
+
+  it('rolls back everything once the capacity wait has run out (CapacityWaitExpiredError)', async () => {
+    fakes['provisioning/launch-instance']
+      .mockRejectedValueOnce(named('InstanceCapacityError', 'Waiting for server capacity'))
+      .mockRejectedValue(named('CapacityWaitExpiredError', 'No server capacity for t3.small became available within 24 hours'));
 
     const execution = await run();
 
     expect(execution.status).toBe('FAILED');
-    expect(fakes['provisioning/launch-instance'].mock.calls.length).toBeGreaterThan(1);
-    expect(calledWith('provisioning/mark-provisioning-failed')[0]).toMatchObject({ error: { Error: 'InstanceCapacityError' } });
+    expect(rollbackCalls()).toEqual(ROLLBACK);
+    expect(calledWith('provisioning/mark-provisioning-failed')[0]).toMatchObject({ error: { Error: 'CapacityWaitExpiredError' } });
+  });
+
+  it('passes the capacity wait the deployment sets to the launch step, and lets the execution outlast it', () => {
+    const launch = (waits?: Record<string, number>) => {
+      const definition = loadDefinition(PROVISION_CUSTOMER, undefined, waits);
+      const state = definition.States['Launch server and set up email'].Branches?.[0].States['Launch instance'];
+      return { timeout: definition.TimeoutSeconds, wait: (state?.Parameters?.Payload as Record<string, unknown>).capacityWaitSeconds };
+    };
+    expect(launch()).toEqual({ timeout: 3600 + 86400, wait: '86400' });
+    expect(launch({ CapacityWaitSeconds: 7200 })).toEqual({ timeout: 3600 + 7200, wait: '7200' });
+    expect(() => launch({ CapacityWaitSeconds: 8 * 86400 })).toThrow(/CapacityWaitSeconds must be a whole number of seconds from 0 to 604800/);
   });
 
   it('stops without touching anything when a newer attempt owns the customer', async () => {

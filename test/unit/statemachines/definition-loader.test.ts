@@ -14,6 +14,19 @@ const lambdaTasks = (states: Record<string, AslState>) => {
 };
 
 describe('loadDefinition', () => {
+  it.each(WORKFLOWS.map((w) => [w.id, w] as const))('%s: every check polls by retrying NotReadyError at a fixed, bounded interval, before the standard Retry', (_id, workflow) => {
+    const checks = lambdaTasks(loadDefinition(workflow).States).filter(([name]) => name.startsWith('Check '));
+    expect(checks.length).toBeGreaterThan(0);
+    for (const [, state] of checks) {
+      const retry = state.Retry as { ErrorEquals: string[]; BackoffRate?: number; MaxAttempts?: number; IntervalSeconds?: number }[];
+      const notReady = retry.findIndex((retrier) => retrier.ErrorEquals.includes('NotReadyError'));
+      expect(notReady).toBeGreaterThanOrEqual(0);
+      expect(notReady).toBeLessThan(retry.length - 1);
+      expect(retry.at(-1)).toEqual(STANDARD_RETRY);
+      expect(retry[notReady]).toMatchObject({ BackoffRate: 1, IntervalSeconds: expect.any(Number), MaxAttempts: expect.any(Number) });
+    }
+  });
+
   it.each(WORKFLOWS.map((w) => [w.id, w] as const))('%s: every Lambda Task is named after its state and ends on the standard Retry', (_id, workflow) => {
     const tasks = lambdaTasks(loadDefinition(workflow).States);
     expect(tasks.length).toBeGreaterThan(3);

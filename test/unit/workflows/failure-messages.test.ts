@@ -1,6 +1,7 @@
 import * as lifecycleErrors from '../../../lambdas/lifecycle/errors';
 import { logger } from '../../../lambdas/observability';
 import * as provisioningErrors from '../../../lambdas/provisioning/errors';
+import * as workflowErrors from '../../../lambdas/workflows/errors';
 import { KNOWN_ERROR_CODES, OUR_ERRORS, describeError, describeFailure, failureMessage } from '../../../lambdas/workflows/failure-messages';
 
 const context = { customerId: 'cust-1', executionName: 'acme-cust-1', step: 'Launch instance' };
@@ -15,7 +16,7 @@ afterEach(() => logged.mockRestore());
 
 describe('failure messages', () => {
   it('keeps the message of every error class we throw ourselves (and only those)', () => {
-    const classes: (new (message: string) => Error)[] = [...Object.values(provisioningErrors), ...Object.values(lifecycleErrors)];
+    const classes: (new (message: string) => Error)[] = [...Object.values(provisioningErrors), ...Object.values(lifecycleErrors), ...Object.values(workflowErrors)];
     const ours = classes.map((ErrorClass) => new ErrorClass('m').name);
     expect([...new Set(ours)].sort()).toEqual([...OUR_ERRORS].sort());
     for (const name of OUR_ERRORS) expect(failureMessage(name, 'Instance i-1 is terminated', context)).toBe('Instance i-1 is terminated');
@@ -58,7 +59,7 @@ describe('failure messages', () => {
     expect(describeFailure({ Error: 'DeploymentFailedError', Cause: cause })).toBe('Deployment command cmd-1 ended Failed');
     expect(describeFailure({ Error: 'States.Timeout', Cause: 'Task timed out after 30 seconds' })).toBe(KNOWN_ERROR_CODES['States.Timeout']);
     expect(describeFailure({ Error: 'States.Runtime', Cause: `An error occurred while executing the state 'X' (${RAW})` })).toMatch(INTERNAL);
-    expect(describeFailure({ Error: 'StepTimeoutError' })).toBe('StepTimeoutError');
+    expect(describeFailure({ Error: 'NotReadyError' })).toBe('NotReadyError');
   });
 
   it('survives a thrown non-error and a cause that is not JSON', () => {

@@ -41,20 +41,25 @@ describe('scaledTimeOverrides', () => {
   const definition = loadDefinition(PROVISION_CUSTOMER) as unknown as Parameters<typeof scaledTimeOverrides>[0];
 
   it('scales every Wait, including those inside Parallel branches', () => {
-    const { waitTimeOverrides } = scaledTimeOverrides(definition, (seconds) => seconds * 10);
+    // The provisioning workflow polls by retrying (no Wait left), so a small machine of its own.
+    const waits = {
+      States: {
+        'Boot in parallel': { Type: 'Parallel', Branches: [{ States: { 'Wait for instance to boot': { Type: 'Wait', Seconds: 5 } } }] },
+        'Wait for DNS change': { Type: 'Wait', Seconds: 15 },
+      },
+    };
+    const { waitTimeOverrides } = scaledTimeOverrides(waits, (seconds) => seconds * 10);
 
-    expect(waitTimeOverrides).toMatchObject({
-      'Wait for instance to boot': 50,
-      'Wait for DNS change': 150,
-      'Wait for deployment': 100,
-    });
+    expect(waitTimeOverrides).toEqual({ 'Wait for instance to boot': 50, 'Wait for DNS change': 150 });
   });
 
   it('scales every retrier of every retrying state, by position', () => {
     const { retryIntervalOverrides } = scaledTimeOverrides(definition, (seconds) => seconds * 10);
 
-    // Inside the Parallel: capacity retrier (30 s) first, then the throttling one (2 s).
-    expect(retryIntervalOverrides['Launch instance']).toEqual([300, 20]);
+    // Inside the Parallel: the capacity wait's retrier (60 s) first, then the throttling one (2 s).
+    expect(retryIntervalOverrides['Launch instance']).toEqual([600, 20]);
     expect(retryIntervalOverrides['Start provisioning']).toEqual([20]);
+    // A check: its not-ready poll interval (5 s) first, then the standard transient retry the loader appends.
+    expect(retryIntervalOverrides['Check instance']).toEqual([50, 20]);
   });
 });

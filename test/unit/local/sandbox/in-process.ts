@@ -51,7 +51,7 @@ export function sdkConfig(service: EdgeService, maxAttempts = 1) {
 }
 
 /** A sandbox on a clock the test moves by hand (model durations are 1/1000 of their seconds in ms). */
-export function testSandbox(): { sandbox: Sandbox; clock: SandboxClock; advance: (ms: number) => void; dataDir: string } {
+export function testSandbox(capacity: { vcpuQuota?: number; publicIpPool?: number } = {}): { sandbox: Sandbox; clock: SandboxClock; advance: (ms: number) => void; dataDir: string } {
   let now = Date.UTC(2030, 0, 1);
   const clock = new SandboxClock({ profile: 'realistic', scale: 0.001 }, () => now);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'stackpro-sandbox-'));
@@ -65,6 +65,7 @@ export function testSandbox(): { sandbox: Sandbox; clock: SandboxClock; advance:
       subnetIds: ['subnet-a', 'subnet-b'],
       senderAddress: 'welcome@stackpro.test',
       deployDocumentName: 'StackPro-DeployApplications',
+      ...capacity,
     },
   });
   return { sandbox, clock, advance: (ms) => (now += ms), dataDir };

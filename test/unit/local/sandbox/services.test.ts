@@ -113,6 +113,34 @@ describe('EC2 through EC2Client (ec2Query)', () => {
   });
 });
 
+describe('EC2 capacity: the account vCPU quota and the public address pool', () => {
+  const small = testSandbox({ vcpuQuota: 4, publicIpPool: 1 });
+  const client = new EC2Client(sdkConfig(small.sandbox.services.ec2));
+  const run = (token: string) =>
+    client.send(new RunInstancesCommand({ LaunchTemplate: { LaunchTemplateId: 'lt-0test' }, InstanceType: 't3.small', SubnetId: 'subnet-a', MinCount: 1, MaxCount: 1, ClientToken: token }));
+  afterAll(() => rmSync(small.dataDir, { recursive: true, force: true }));
+
+  it('answers InsufficientAddressCapacity (5xx) once the pool is used, and VcpuLimitExceeded (400) past the quota, until instances end', async () => {
+    const first = (await run('cap-1')).Instances?.[0]?.InstanceId as string;
+    await expect(run('cap-2')).rejects.toMatchObject({ name: 'InsufficientAddressCapacity', $metadata: { httpStatusCode: 500 } });
+
+    const roomy = testSandbox({ vcpuQuota: 2 });
+    const other = new EC2Client(sdkConfig(roomy.sandbox.services.ec2));
+    const runOther = (token: string) =>
+      other.send(new RunInstancesCommand({ LaunchTemplate: { LaunchTemplateId: 'lt-0test' }, InstanceType: 't3.micro', SubnetId: 'subnet-a', MinCount: 1, MaxCount: 1, ClientToken: token }));
+    const kept = (await runOther('q-1')).Instances?.[0]?.InstanceId as string;
+    await expect(runOther('q-2')).rejects.toMatchObject({ name: 'VcpuLimitExceeded', $metadata: { httpStatusCode: 400 } });
+    await other.send(new TerminateInstancesCommand({ InstanceIds: [kept] }));
+    roomy.advance(60_000);
+    await expect(runOther('q-3')).resolves.toMatchObject({ Instances: [expect.objectContaining({ InstanceType: 't3.micro' })] });
+    rmSync(roomy.dataDir, { recursive: true, force: true });
+
+    await client.send(new TerminateInstancesCommand({ InstanceIds: [first] }));
+    small.advance(60_000);
+    await expect(run('cap-3')).resolves.toMatchObject({ Instances: [expect.objectContaining({ InstanceType: 't3.small' })] });
+  });
+});
+
 describe('Route 53 through Route53Client (restXml)', () => {
   it('answers a change PENDING, then INSYNC after the propagation time', async () => {
     const changed = await upsert('www.customers.stackpro.test', 'A', '203.0.113.9');
