@@ -1,20 +1,57 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+/** One public list price as bench/prices.json records it: value, unit, where it is published, when it was read. */
+export interface ListPrice {
+  readonly usd: number;
+  readonly unit: string;
+  readonly source: string;
+  readonly read: string;
+}
+
+export interface PriceSheet {
+  readonly region: string;
+  readonly currency: 'USD';
+  readonly note: string;
+  readonly prices: Readonly<Record<string, ListPrice>>;
+}
+
+/** bench/prices.json: the ONE file of public prices the bench and the cost report (`npm run cost`) use. */
+export const PRICE_FILE = path.resolve(__dirname, 'prices.json');
+
+export function loadPriceSheet(file = PRICE_FILE): PriceSheet {
+  const sheet = JSON.parse(readFileSync(file, 'utf8')) as PriceSheet;
+  for (const [key, price] of Object.entries(sheet.prices)) {
+    if (typeof price.usd !== 'number' || !(price.usd >= 0) || !price.source?.startsWith('https://') || !/^\d{4}-\d{2}-\d{2}$/.test(price.read ?? '')) {
+      throw new Error(`${file}: price "${key}" needs usd >= 0, an https source and a read date (YYYY-MM-DD)`);
+    }
+  }
+  return sheet;
+}
+
+/** The price called `key`, or a clear error naming the file (a typo must not price something at 0). */
+export function priceOf(sheet: PriceSheet, key: string): number {
+  const price = sheet.prices[key];
+  if (!price) throw new Error(`${PRICE_FILE}: no price "${key}"`);
+  return price.usd;
+}
+
+const SHEET = loadPriceSheet();
+
 /**
- * Public AWS list prices (us-east-1) the cost figures use. Inputs, not measurements: check them against
- * the pages below before quoting a figure.
+ * The control-plane prices the provisioning bench multiplies its measured counts by (us-east-1), from
+ * bench/prices.json. Inputs, not measurements.
  */
 export const PRICES = {
-  source: 'AWS pricing pages, us-east-1 list prices as published in 2024-2025 (aws.amazon.com/step-functions/pricing, /lambda/pricing, /dynamodb/pricing)',
+  source: `bench/prices.json (${SHEET.region} list prices, read ${[...new Set(Object.values(SHEET.prices).map((p) => p.read))].join(', ')})`,
   /** Step Functions Standard workflows. */
-  stepFunctionsPerTransition: 0.025 / 1_000,
+  stepFunctionsPerTransition: priceOf(SHEET, 'stepFunctions.standardTransition'),
   /** Lambda on arm64 (Graviton), first pricing tier. */
-  lambdaArmPerGbSecond: 0.0000133334,
-  lambdaPerRequest: 0.2 / 1_000_000,
+  lambdaArmPerGbSecond: priceOf(SHEET, 'lambda.armGbSecond'),
+  lambdaPerRequest: priceOf(SHEET, 'lambda.request'),
   /** DynamoDB on-demand (pay per request), standard table class. */
-  dynamoDbPerWru: 1.25 / 1_000_000,
-  dynamoDbPerRru: 0.25 / 1_000_000,
+  dynamoDbPerWru: priceOf(SHEET, 'dynamodb.onDemandWru'),
+  dynamoDbPerRru: priceOf(SHEET, 'dynamodb.onDemandRru'),
 } as const;
 
 const REPO_ROOT = path.resolve(__dirname, '..');

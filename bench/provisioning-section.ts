@@ -294,8 +294,8 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
     `   Task run times measured in-process (history entered -> exited, real ms): p50 ${round(median(taskMs), 1)}, max ${round(max(taskMs), 1)} over ${taskMs.length} Tasks;` +
       ` in AWS each adds network round trips and cold starts (hence the ${ASSUMED_INVOCATION_MS} ms line).`,
   );
-  console.log(`   Prices: Step Functions Standard $0.025 per 1,000 transitions; Lambda arm64 $0.0000133334 per GB-s + $0.20 per 1M requests;` +
-    ` DynamoDB on-demand $1.25 per 1M WRU, $0.25 per 1M RRU. Source: ${PRICES.source}.`);
+  console.log(`   Prices: Step Functions Standard $${Number((PRICES.stepFunctionsPerTransition * 1000).toPrecision(6))} per 1,000 transitions; Lambda arm64 $${PRICES.lambdaArmPerGbSecond} per GB-s + $${Number((PRICES.lambdaPerRequest * 1e6).toPrecision(6))} per 1M requests;` +
+    ` DynamoDB on-demand $${Number((PRICES.dynamoDbPerWru * 1e6).toPrecision(6))} per 1M WRU, $${Number((PRICES.dynamoDbPerRru * 1e6).toPrecision(6))} per 1M RRU. Source: ${PRICES.source}.`);
   console.log(`   Memory: ${memory.mb} MB (${memory.source}). Request units: items < 1 KB / 4 KB; TransactWriteItems 2 WRU per item; eventually consistent reads 0.5 RRU.`);
   console.log('   Excluded: EC2, Route 53, SES, SSM (the product\'s cost), API Gateway and the sign-up/status Lambdas, CloudWatch Logs, X-Ray.');
   console.log(

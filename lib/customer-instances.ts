@@ -8,6 +8,12 @@ import { INSTANCE_METRICS } from '../lambdas/core/metric-names';
 /** The tag that marks everything provisioning creates; IAM conditions on it limit what steps may touch. */
 export const MANAGED_BY_TAG = { key: 'ManagedBy', value: 'stackpro' } as const;
 
+/**
+ * The root volume every customer server gets (the launch template's only block device); the cost report
+ * (bench/cost-model.ts) reads it from here, so what it prices is what the template creates.
+ */
+export const ROOT_VOLUME = { deviceName: '/dev/xvda', defaultSizeGiB: 30, type: ec2.EbsDeviceVolumeType.GP3 } as const;
+
 /** What customer servers boot from and how big they are. */
 export interface CustomerInstancesProps {
   /** SSM parameter naming the AMI; CloudFormation resolves it at deploy time, so the synth stays offline. */
@@ -135,10 +141,10 @@ export class CustomerInstances extends Construct {
       httpPutResponseHopLimit: 1,
       blockDevices: [
         {
-          deviceName: '/dev/xvda',
-          volume: ec2.BlockDeviceVolume.ebs(props.rootVolumeGiB ?? 30, {
+          deviceName: ROOT_VOLUME.deviceName,
+          volume: ec2.BlockDeviceVolume.ebs(props.rootVolumeGiB ?? ROOT_VOLUME.defaultSizeGiB, {
             encrypted: true,
-            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            volumeType: ROOT_VOLUME.type,
             deleteOnTermination: true,
           }),
         },

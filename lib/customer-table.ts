@@ -39,7 +39,24 @@ export class CustomerTable extends Construct {
       sortKey: { name: pending.sortKey, type: dynamodb.AttributeType.NUMBER },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
+    const byStatus = TABLE_DESIGN.customersByStatusIndex;
+    this.table.addGlobalSecondaryIndex({
+      indexName: byStatus.indexName,
+      partitionKey: { name: byStatus.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: byStatus.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...byStatus.projected],
+    });
   }
+}
+
+/** Query on the CustomersByStatus index only (the operators' customer list); never the base table's Scan. */
+export function grantCustomersByStatusQuery(table: dynamodb.ITable, grantee: iam.IGrantable): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['dynamodb:Query'],
+    resourceArns: [`${table.tableArn}/index/${TABLE_DESIGN.customersByStatusIndex.indexName}`],
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,7 +6,7 @@ import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type { RouteAccess } from '../lambdas/api/routes';
 import { PLANS } from '../lambdas/core/plans';
 import type { StepAccess } from '../statemachines/workflows';
-import { grantItemRead, grantItemWrite } from './customer-table';
+import { grantCustomersByStatusQuery, grantItemRead, grantItemWrite } from './customer-table';
 import { MANAGED_BY_TAG, type CustomerInstances } from './customer-instances';
 import { CUSTOMER_PARAMETER_PREFIX } from '../lambdas/core/customer-secrets';
 import type { DeployDocument } from './deploy-document';
@@ -362,6 +362,39 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
     case 'stripe':
       grantStripeKeys(fn, targets.stripeKeys);
       break;
+    case 'lifecycle:suspend':
+    case 'lifecycle:resume': {
+      const lifecycle = needed(targets.lifecycle, owner, access);
+      const [workflow, variable] = access === 'lifecycle:suspend' ? (['SuspendCustomer', 'SUSPEND_STATE_MACHINE_ARN'] as const) : (['ResumeCustomer', 'RESUME_STATE_MACHINE_ARN'] as const);
+      fn.addEnvironment(variable, lifecycle.stateMachines[workflow].stateMachineArn);
+      lifecycle.stateMachines[workflow].grantStartExecution(fn);
+      break;
+    }
+    case 'customers:list':
+      fn.addEnvironment('TABLE_NAME', targets.table.tableName);
+      grantCustomersByStatusQuery(targets.table, fn);
+      break;
+    case 'workflows:read': {
+      // Every workflow's ARN (the execution ARN is made from it) and read access to its executions only.
+      const provisioning = needed(targets.provisioning, owner, access);
+      const lifecycle = needed(targets.lifecycle, owner, access);
+      fn.addEnvironment('PROVISIONING_STATE_MACHINE_ARN', provisioning.stateMachine.stateMachineArn);
+      for (const [name, arn] of Object.entries(lifecycle.stateMachineArns)) fn.addEnvironment(name, arn);
+      const machines = [provisioning.stateMachine, ...Object.values(lifecycle.stateMachines)];
+      allow({
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        resources: machines.map((machine) =>
+          stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${machine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        ),
+      });
+      for (const machine of machines) {
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${stack.getLogicalId(machine.node.defaultChild as CfnElement)}.Name>:*]`,
+          reason: `${owner}: execution names are made per customer at run time; read-only access to this one workflow's executions.`,
+        });
+      }
+      break;
+    }
     default: {
       const unknown: never = access;
       throw new Error(`${owner} declares unknown access ${String(unknown)}`);

@@ -156,7 +156,7 @@ const retentionDays: Parse<number> = (raw) => {
 
 /** Final backups: at least a day, at most ten years. */
 export const MAX_FINAL_SNAPSHOT_RETENTION_DAYS = 3650;
-const DEFAULT_FINAL_SNAPSHOT_RETENTION_DAYS = 90;
+export const DEFAULT_FINAL_SNAPSHOT_RETENTION_DAYS = 90;
 
 const snapshotRetentionDays: Parse<number> = (raw) => {
   const value = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;

@@ -152,12 +152,31 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     ],
     Projection: { ProjectionType: 'KEYS_ONLY' as const },
   };
+  const byStatus = TABLE_DESIGN.customersByStatusIndex;
+  const byStatusAttributes: AttributeDefinition[] = [
+    { AttributeName: byStatus.partitionKey, AttributeType: 'S' },
+    { AttributeName: byStatus.sortKey, AttributeType: 'S' },
+  ];
+  const byStatusIndex = {
+    IndexName: byStatus.indexName,
+    KeySchema: [
+      { AttributeName: byStatus.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: byStatus.sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...byStatus.projected] },
+  };
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    // A data dir from before the index existed: add it, as CloudFormation would on deploy.
-    if (!Table?.GlobalSecondaryIndexes?.some((existing) => existing.IndexName === index.indexName)) {
+    // A data dir from before an index existed: add it, as CloudFormation would on deploy (one per update).
+    const has = (name: string) => Table?.GlobalSecondaryIndexes?.some((existing) => existing.IndexName === name);
+    if (!has(index.indexName)) {
       await client.send(
         new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: indexAttributes, GlobalSecondaryIndexUpdates: [{ Create: pendingIndex }] }),
+      );
+    }
+    if (!has(byStatus.indexName)) {
+      await client.send(
+        new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: byStatusAttributes, GlobalSecondaryIndexUpdates: [{ Create: byStatusIndex }] }),
       );
     }
     return;
@@ -172,12 +191,13 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         { AttributeName: TABLE_DESIGN.partitionKey, AttributeType: 'S' },
         { AttributeName: TABLE_DESIGN.sortKey, AttributeType: 'S' },
         ...indexAttributes,
+        ...byStatusAttributes,
       ],
       KeySchema: [
         { AttributeName: TABLE_DESIGN.partitionKey, KeyType: 'HASH' },
         { AttributeName: TABLE_DESIGN.sortKey, KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: [pendingIndex],
+      GlobalSecondaryIndexes: [pendingIndex, byStatusIndex],
     }),
   );
   await client.send(

@@ -39,7 +39,15 @@ export type RouteAccess =
   /** StartExecution on the suspend, resume and deprovision workflows. */
   | 'lifecycle:start'
   /** SESv2 SendEmail from the sender address (billing notices). */
-  | 'ses:send';
+  | 'ses:send'
+  /** Query on the CustomersByStatus index (the operators' customer list). */
+  | 'customers:list'
+  /** StartExecution on the suspend workflow only (an operator's suspend). */
+  | 'lifecycle:suspend'
+  /** StartExecution on the resume workflow only (an operator's resume). */
+  | 'lifecycle:resume'
+  /** DescribeExecution and GetExecutionHistory of every workflow's executions (what support reads in the console). */
+  | 'workflows:read';
 
 export const ROUTES: readonly RouteDefinition[] = [
   { id: 'GetHealth', method: 'GET', path: '/health', handler: 'api/get-health', auth: 'public', access: [] },
@@ -128,6 +136,38 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'api/retry-provisioning',
     auth: 'iam',
     access: ['table:read', 'table:write', 'provisioning:start'],
+  },
+  {
+    id: 'ListCustomers',
+    method: 'GET',
+    path: '/admin/customers',
+    handler: 'api/list-customers',
+    auth: 'iam',
+    access: ['table:read', 'customers:list'],
+  },
+  {
+    id: 'GetCustomer',
+    method: 'GET',
+    path: '/admin/customers/{customerId}',
+    handler: 'api/get-customer',
+    auth: 'iam',
+    access: ['table:read', 'workflows:read'],
+  },
+  {
+    id: 'AdminSuspendCustomer',
+    method: 'POST',
+    path: '/admin/customers/{customerId}/suspend',
+    handler: 'api/suspend-customer',
+    auth: 'iam',
+    access: ['table:read', 'table:write', 'lifecycle:suspend'],
+  },
+  {
+    id: 'AdminResumeCustomer',
+    method: 'POST',
+    path: '/admin/customers/{customerId}/resume',
+    handler: 'api/resume-customer',
+    auth: 'iam',
+    access: ['table:read', 'table:write', 'lifecycle:resume'],
   },
   // The API contract (OpenAPI 3.1), generated from lambdas/api/contract; it reads nothing from AWS.
   { id: 'GetOpenApi', method: 'GET', path: '/openapi.json', handler: 'api/get-openapi', auth: 'public', access: [] },

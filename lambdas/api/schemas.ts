@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { PLAN_NAMES } from '../core/plans';
+import { CUSTOMER_STATUSES } from '../core/customer';
 
 /** Request bodies. Strict: an unknown field is an error, not silently ignored. */
 
@@ -81,3 +82,25 @@ export const PasswordResetConfirmBody = z.strictObject(
 
 /** Logout names the session by one of its refresh tokens, as refresh does. */
 export const LogOutBody = RefreshBody;
+
+/**
+ * The operators' customer list (`GET /admin/customers`): filters and paging as query parameters. `email` or
+ * `subdomain` finds one customer (status and plan then filter it); otherwise the list pages by `cursor`.
+ */
+export const ListCustomersQuery = z.strictObject(
+  {
+    status: z.enum(CUSTOMER_STATUSES, { error: `status must be one of ${CUSTOMER_STATUSES.join(', ')}.` }).optional().describe('Only customers with this status.'),
+    plan: z.enum(PLAN_NAMES, { error: 'plan must be starter, business or enterprise.' }).optional().describe('Only customers on this plan.'),
+    email: z.string().trim().min(3, 'email is too short.').max(254, 'email is too long.').optional().describe('Find the customer with this email (case-insensitive).'),
+    subdomain: z
+      .string()
+      .trim()
+      .max(253, 'subdomain is too long.')
+      .regex(/^[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})*$/i, 'subdomain must be a DNS name or its first label.')
+      .optional()
+      .describe('Find the customer with this subdomain (`acme` or `acme.<customer domain>`).'),
+    limit: z.coerce.number({ error: 'limit must be a number.' }).int('limit must be a whole number.').min(1, 'limit must be at least 1.').max(100, 'limit must be at most 100.').optional().describe('Customers per page, 1 to 100 (default 25).'),
+    cursor: z.string().max(2048, 'cursor is too long.').optional().describe('`nextCursor` of the previous page, with the same filters.'),
+  },
+  { error: 'Unknown query parameter.' },
+);

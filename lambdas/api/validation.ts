@@ -62,3 +62,18 @@ export function resourceIdParam(event: { pathParameters: Record<string, string |
   if (value === undefined || !ID_PATTERN.test(value)) throw new NotFoundError(what);
   return value;
 }
+
+/**
+ * Query-string parameters validated like a body: 400 VALIDATION_FAILED naming each parameter (unknown ones
+ * too); a parameter given twice is refused rather than one of its values silently picked.
+ */
+export function parseQuery<S extends z.ZodType>(
+  event: { queryStringParameters: Record<string, string | undefined> | null; multiValueQueryStringParameters?: Record<string, string[] | undefined> | null },
+  schema: S,
+): z.infer<S> {
+  const repeated = Object.entries(event.multiValueQueryStringParameters ?? {}).filter(([, values]) => (values?.length ?? 0) > 1);
+  if (repeated.length > 0) throw new ValidationError(repeated.map(([field]) => ({ field, message: `${field} may be given once.` })));
+  const result = schema.safeParse(event.queryStringParameters ?? {});
+  if (!result.success) throw new ValidationError(toFieldIssues(result.error));
+  return result.data;
+}

@@ -88,7 +88,9 @@ export async function applySubscription(
   now: number,
 ): Promise<Applied> {
   await saveBillingSnapshot(customer.customerId, snapshotOf(subscription, now));
-  const action = decideLifecycle(customer.status, subscription.status);
+  const rule = decideLifecycle(customer.status, subscription.status);
+  // An operator's suspension holds until an operator resumes it: a paid invoice does not undo it.
+  const action = rule === 'resume' && customer.operatorHold ? 'none' : rule;
   const id = customer.customerId;
   let applied = false;
   switch (action) {

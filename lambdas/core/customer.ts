@@ -20,6 +20,19 @@ export type CustomerStatus =
   | 'resuming'
   | 'cancelled';
 
+/** Every status, in the order the operators' list walks them (the CustomersByStatus index has one partition each). */
+export const CUSTOMER_STATUSES = [
+  'pending_verification',
+  'provisioning',
+  'active',
+  'failed',
+  'past_due',
+  'suspending',
+  'suspended',
+  'resuming',
+  'cancelled',
+] as const satisfies readonly CustomerStatus[];
+
 export interface Customer {
   readonly customerId: string;
   readonly email: string;
@@ -60,6 +73,8 @@ export interface Customer {
   readonly welcomeEmailSentAt?: string;
   /** Stripe's view of the subscription, as last observed (see repositories/billing.ts). */
   readonly billing?: BillingSnapshot;
+  /** Set by an operator's suspend (repositories/operator-holds.ts): Stripe's events do not resume the account. */
+  readonly operatorHold?: { readonly at: string; readonly by: string };
 }
 
 /** Normalises an email for uniqueness and login: trimmed, lower-cased. */

@@ -18,4 +18,18 @@ export const TABLE_DESIGN = {
     /** Epoch ms (number). */
     sortKey: 'pendingExpiresAt',
   },
+  /**
+   * Customer profiles by status, newest first: the operators' list (`GET /admin/customers`). Keyed on the
+   * profile's own `status` and `createdAt`, which only profiles carry together (workflow steps have a
+   * status but no createdAt), so nothing is backfilled and every status change moves the entry. The list's
+   * fields are projected, so a page is one Query. One partition per status takes about 1,000 writes a
+   * second, far above our signup and lifecycle rate.
+   */
+  customersByStatusIndex: {
+    indexName: 'CustomersByStatus',
+    partitionKey: 'status',
+    /** ISO 8601 (string). */
+    sortKey: 'createdAt',
+    projected: ['customerId', 'email', 'company', 'plan', 'subdomain'],
+  },
 } as const;

@@ -2,7 +2,7 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { IncomingHttpHeaders } from 'node:http';
 
-/** The credentials the local stack hands its Lambdas and accepts from operators (bin/admin.ts). */
+/** The credentials the local stack hands its Lambdas and accepts from operators (bin/stackpro.ts). */
 export const LOCAL_OPERATOR = {
   accessKeyId: 'local',
   secretAccessKey: 'local',

@@ -211,12 +211,16 @@ describe('Lambda functions', () => {
       });
       expect('TABLE_NAME' in environment).toBe(usesTable);
       expect('SIGNING_KEY_SECRET_ID' in environment).toBe(route.access.includes('signing-key:read'));
-      expect('PROVISIONING_STATE_MACHINE_ARN' in environment).toBe(route.access.includes('provisioning:start'));
+      // workflows:read builds execution ARNs from every workflow's ARN.
+      const readsWorkflows = route.access.includes('workflows:read');
+      expect('PROVISIONING_STATE_MACHINE_ARN' in environment).toBe(route.access.includes('provisioning:start') || readsWorkflows);
       expect('STRIPE_SECRET_ID' in environment).toBe(route.access.includes('stripe'));
       expect('SENDER_ADDRESS' in environment).toBe(route.access.includes('ses:send'));
-      for (const variable of ['SUSPEND_STATE_MACHINE_ARN', 'RESUME_STATE_MACHINE_ARN', 'DEPROVISION_STATE_MACHINE_ARN', 'BILLING_RETENTION_DAYS']) {
-        expect(variable in environment).toBe(route.access.includes('lifecycle:start'));
-      }
+      const lifecycleArns = route.access.includes('lifecycle:start') || readsWorkflows;
+      expect('SUSPEND_STATE_MACHINE_ARN' in environment).toBe(lifecycleArns || route.access.includes('lifecycle:suspend'));
+      expect('RESUME_STATE_MACHINE_ARN' in environment).toBe(lifecycleArns || route.access.includes('lifecycle:resume'));
+      expect('DEPROVISION_STATE_MACHINE_ARN' in environment).toBe(lifecycleArns);
+      expect('BILLING_RETENTION_DAYS' in environment).toBe(route.access.includes('lifecycle:start'));
       // Only Set up billing reads the plan prices; STRIPE_API_BASE is for the local sandbox only.
       expect(environment).not.toHaveProperty('STRIPE_PRICE_IDS');
       expect(environment).not.toHaveProperty('STRIPE_API_BASE');
@@ -1315,11 +1319,14 @@ describe('IAM least privilege', () => {
 
   it('admin routes need an IAM signature, granted only by the AdminAccess managed policy', () => {
     const admin = ROUTES.filter((route) => route.auth === 'iam');
-    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning']);
+    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'ListCustomers', 'GetCustomer', 'AdminSuspendCustomer', 'AdminResumeCustomer']);
     const policy = resourceOf(stack.accountApi.adminPolicy).Properties as { PolicyDocument: { Statement: Statement[] } };
     expect(policy.PolicyDocument.Statement).toHaveLength(1);
     expect(policy.PolicyDocument.Statement[0].Action).toBe('execute-api:Invoke');
-    expect(JSON.stringify(policy.PolicyDocument.Statement[0].Resource)).toContain('/POST/admin/customers/*/provisioning/retry');
+    const resources = JSON.stringify(policy.PolicyDocument.Statement[0].Resource);
+    for (const path of ['/POST/admin/customers/*/provisioning/retry', '/GET/admin/customers"', '/GET/admin/customers/*"', '/POST/admin/customers/*/suspend', '/POST/admin/customers/*/resume']) {
+      expect(resources).toContain(path);
+    }
     template.hasOutput('AdminPolicyArn', {});
   });
 
@@ -1337,11 +1344,13 @@ describe('IAM least privilege', () => {
       const starters = grantsOf('states:StartExecution')
         .filter(({ statement }) => text(statement.Resource).includes(machine))
         .map(({ role }) => role);
-      // Plus the lapse sweep, for DeprovisionCustomer only.
-      // And the stopped-execution recovery, which runs a stopped lifecycle workflow again.
+      // Plus the lapse sweep, for DeprovisionCustomer only; an operator's suspend or resume starts only its own workflow;
+      // and the stopped-execution recovery, which runs a stopped lifecycle workflow again.
       const sweep = [...(workflow.id === 'DeprovisionCustomer' ? [logicalId(stack.scheduledJobs.functions.SweepLapsedAccounts.role!)] : []), recoveryRole()];
-      expect(starters.sort()).toEqual([...ROUTES.filter((route) => route.access.includes('lifecycle:start')).map((route) => logicalId(routeFunction(route.id).role!)), ...sweep].sort());
-      expect(starters.sort()).toEqual([logicalId(routeFunction('ReceiveStripeWebhook').role!), ...sweep].sort());
+      const operatorRoutes: Record<string, string[]> = { SuspendCustomer: ['AdminSuspendCustomer'], ResumeCustomer: ['AdminResumeCustomer'] };
+      const operator = (operatorRoutes[workflow.id] ?? []).map((id) => logicalId(routeFunction(id).role!));
+      expect(starters.sort()).toEqual([...ROUTES.filter((route) => route.access.includes('lifecycle:start')).map((route) => logicalId(routeFunction(route.id).role!)), ...sweep, ...operator].sort());
+      expect(starters.sort()).toEqual([logicalId(routeFunction('ReceiveStripeWebhook').role!), ...sweep, ...operator].sort());
     }
   });
 
@@ -1563,7 +1572,7 @@ describe('Scheduled jobs', () => {
   it('finds abandoned signups through the sparse PendingVerification index, never a Scan', () => {
     const index = TABLE_DESIGN.pendingVerificationIndex;
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: [
+      GlobalSecondaryIndexes: Match.arrayWith([
         {
           IndexName: index.indexName,
           KeySchema: [
@@ -1572,7 +1581,7 @@ describe('Scheduled jobs', () => {
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
-      ],
+      ]),
     });
     const statements = statementsOfRole(logicalId(cleanup().role!));
     const actions = statements.flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('dynamodb:'));
@@ -1606,12 +1615,34 @@ describe('Scheduled jobs', () => {
     expect(JSON.stringify(table.Resource)).not.toContain('/index/');
   });
 
-  it('no other function reaches any index (grants name the base table only)', () => {
+  it('no other function reaches any index (grants name the base table only), but the operators\' list its own', () => {
     const indexGrants = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
       JSON.stringify(policy).includes('/index/'),
     );
-    expect(indexGrants).toHaveLength(1);
-    expect(JSON.stringify(indexGrants[0])).toContain(logicalId(cleanup().role!));
+    expect(indexGrants).toHaveLength(2);
+    const [pending, byStatus] = [TABLE_DESIGN.pendingVerificationIndex.indexName, TABLE_DESIGN.customersByStatusIndex.indexName].map((name) =>
+      indexGrants.filter((policy) => JSON.stringify(policy).includes(`/index/${name}`)),
+    );
+    expect(pending.map((policy) => JSON.stringify(policy))).toEqual([expect.stringContaining(logicalId(cleanup().role!))]);
+    expect(byStatus.map((policy) => JSON.stringify(policy))).toEqual([expect.stringContaining(logicalId(routeFunction('ListCustomers').role!))]);
+  });
+
+  it('lists customers through the CustomersByStatus index: status and creation time as keys, the list fields projected', () => {
+    const index = TABLE_DESIGN.customersByStatusIndex;
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: 'status', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projected] },
+        },
+      ]),
+    });
+    const query = statementsOfRole(logicalId(routeFunction('ListCustomers').role!)).filter((statement) => JSON.stringify(statement.Resource).includes('/index/'));
+    expect(query.map((statement) => statement.Action)).toEqual(['dynamodb:Query']);
   });
 });
 

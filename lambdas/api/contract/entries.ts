@@ -1,11 +1,14 @@
 import * as z from 'zod';
-import { LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
+import { ListCustomersQuery, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
 import type { RouteContract } from './route-contract';
 import {
   BillingSessionResponse,
+  CustomerDetailResponse,
+  CustomerListResponse,
   CustomerStatusResponse,
   HealthResponse,
   OpenApiDocumentResponse,
+  OperatorActionResponse,
   PasswordResetAccepted,
   ResendVerificationResponse,
   RetryProvisioningResponse,
@@ -125,6 +128,33 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     summary: 'Operators: start a fresh provisioning attempt for a failed customer',
     description: 'Two operators retrying at once start one execution; the other gets 409.',
     success: { status: 202, description: 'The new attempt runs in the background.', body: RetryProvisioningResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE'],
+  },
+  ListCustomers: {
+    summary: 'Operators: find customers by email or subdomain, or list them by status and plan',
+    description:
+      'Newest first, a page at a time: pass `nextCursor` back as `cursor` with the same filters. Without `status` the list walks ' +
+      'every status in turn. A page is one Query of the CustomersByStatus index per status (never a Scan); a `plan` filter may return short pages.',
+    query: ListCustomersQuery,
+    success: { status: 200, description: 'A page of customers.', body: CustomerListResponse },
+    errors: ['VALIDATION_FAILED'],
+  },
+  GetCustomer: {
+    summary: 'Operators: one customer with status, steps, billing and every workflow execution',
+    description: 'Failed, timed-out and aborted executions carry their failed state and cause, read from the execution history.',
+    success: { status: 200, description: 'The customer.', body: CustomerDetailResponse },
+    errors: ['NOT_FOUND'],
+  },
+  AdminSuspendCustomer: {
+    summary: "Operators: suspend a customer (server stopped, data kept) until an operator resumes it",
+    description: "Stripe's events do not resume an account an operator suspended. Repeating the request answers `changed: false`.",
+    success: { status: 202, description: 'The suspend workflow runs (or already ran).', body: OperatorActionResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE'],
+  },
+  AdminResumeCustomer: {
+    summary: 'Operators: resume a suspended customer and lift the hold',
+    description: 'It does not override billing: if the subscription is still unpaid, Stripe\'s next event suspends the account again.',
+    success: { status: 202, description: 'The resume workflow runs (or already ran).', body: OperatorActionResponse },
     errors: ['NOT_FOUND', 'INVALID_STATE'],
   },
 };

@@ -109,7 +109,11 @@ function operation(route: RouteDefinition, contract: RouteContract, requests: Ma
     description,
     schema: { type: 'string' },
   }));
-  const parameters = [...pathParameters, ...headerParameters];
+  const queryParameters = Object.entries(contract.query?.shape ?? {}).map(([name, field]) => {
+    const { $schema: _schema, description, ...schema } = z.toJSONSchema(field as z.ZodType, { io: 'input' }) as Record<string, unknown>;
+    return { name, in: 'query', required: !(field as z.ZodType).safeParse(undefined).success, ...(description ? { description } : {}), schema };
+  });
+  const parameters = [...pathParameters, ...queryParameters, ...headerParameters];
   const body = contract.request
     ? { required: true, description: `JSON, at most ${MAX_BODY_BYTES / 1024} KB.`, content: { 'application/json': { schema: schemaRef(contract.request, requests, 'input') } } }
     : contract.rawRequest

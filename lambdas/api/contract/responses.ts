@@ -2,6 +2,9 @@ import * as z from 'zod';
 import { PLAN_NAMES } from '../../core/plans';
 import type { CustomerStatusView } from '../../services/customer-status';
 import type { RetryResult } from '../../services/retry-provisioning';
+import type { CustomerPage } from '../../services/customer-directory';
+import type { CustomerDetailView } from '../../services/customer-detail';
+import type { OperatorActionResult } from '../../services/operator-lifecycle';
 import type { SessionTokens as IssuedTokens } from '../../services/session-tokens';
 
 /**
@@ -122,6 +125,52 @@ export const RetryProvisioningResponse = z.strictObject({
   executionName: z.string(),
 });
 
+/** One line of the operators' customer list. */
+const customerListing = z.strictObject({
+  customerId,
+  email: z.string(),
+  company: z.string(),
+  plan: z.enum(PLAN_NAMES),
+  status: customerStatus,
+  subdomain: z.string(),
+  createdAt: isoDateTime,
+});
+
+export const CustomerListResponse = z.strictObject({
+  items: z.array(customerListing),
+  nextCursor: z.string().optional().describe('Pass as `cursor` (with the same filters) for the next page; absent on the last page.'),
+});
+
+/** One workflow execution, as the Step Functions console shows it. */
+const executionView = z.strictObject({
+  workflow: z.string().describe('ProvisionCustomer, SuspendCustomer, ResumeCustomer, DeprovisionCustomer.'),
+  executionName: z.string(),
+  status: z.string().describe('RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE; NOT_FOUND once Step Functions dropped it (90 days).'),
+  startedAt: isoDateTime.nullable(),
+  stoppedAt: isoDateTime.nullable(),
+  failedState: z.string().optional().describe('The state whose retries ran out, or where a stop or time-out caught the execution.'),
+  error: z.string().optional(),
+  cause: z.string().optional(),
+  stateError: z.string().optional().describe("The failed state's own error (its last TaskFailed event)."),
+  stateCause: z.string().optional(),
+});
+
+export const CustomerDetailResponse = z.strictObject({
+  ...CustomerStatusResponse.shape,
+  email: z.string(),
+  firstName: z.string(),
+  lastName: z.string(),
+  verifiedAt: isoDateTime.nullable(),
+  executions: z.array(executionView),
+});
+
+export const OperatorActionResponse = z.strictObject({
+  customerId,
+  status: customerStatus,
+  changed: z.boolean().describe('False when the customer was already there or on the way: nothing was started.'),
+  executionName: z.string().optional().describe('The workflow execution this request started.'),
+});
+
 /** The one error shape of every failure (lambdas/api/http-errors.ts and API Gateway's own responses). */
 export const ErrorBody = z.strictObject({
   error: z.strictObject({
@@ -146,6 +195,9 @@ export type ContractChecks = [
   Conforms<IssuedTokens, z.output<typeof SessionTokens>>,
   Conforms<IssuedTokens & { customerId: string }, z.output<typeof SessionResponse>>,
   Conforms<RetryResult, z.output<typeof RetryProvisioningResponse>>,
+  Conforms<CustomerPage, z.output<typeof CustomerListResponse>>,
+  Conforms<CustomerDetailView, z.output<typeof CustomerDetailResponse>>,
+  Conforms<OperatorActionResult, z.output<typeof OperatorActionResponse>>,
   Conforms<{ url: string }, z.output<typeof BillingSessionResponse>>,
   Conforms<{ received: true; duplicate?: true }, z.output<typeof WebhookReceipt>>,
 ];

@@ -14,6 +14,8 @@ export interface RouteContract {
   readonly request?: z.ZodType;
   /** A body the handler takes byte for byte and verifies rather than parses (the Stripe webhook). */
   readonly rawRequest?: { readonly body: z.ZodType; readonly description: string };
+  /** The schema the handler validates its query string with (`parseQuery`): each field is one query parameter. */
+  readonly query?: z.ZodObject;
   /** Request headers the route reads, by name, with what they carry. */
   readonly requestHeaders?: Readonly<Record<string, string>>;
   readonly success: {

@@ -180,6 +180,15 @@ describe('POST /stripe/webhooks: the lifecycle', () => {
     expect(starts()[0].stateMachineArn).toContain('ResumeCustomer');
   });
 
+  it('leaves a customer an operator suspended suspended, whatever Stripe says, until an operator resumes', async () => {
+    ddb.on(GetCommand).callsFake(() => ({ Item: { customerId: 'cust-1', status: 'suspended', operatorHold: { at: '2026-11-30T10:00:00.000Z', by: 'op' } } }));
+    retrieve.mockResolvedValue(subscription('active'));
+    const res = await deliver(stripeEvent('invoice.paid', { object: 'invoice', id: 'in_3', parent: { subscription_details: { subscription: 'sub_1' } } }));
+    expect(res.statusCode).toBe(200);
+    expect(statusMoves()).not.toContain('resuming');
+    expect(starts()).toHaveLength(0);
+  });
+
   it('marks past due and warns by email, keeping the service up', async () => {
     retrieve.mockResolvedValue(subscription('past_due'));
     await deliver(stripeEvent('invoice.payment_failed', { object: 'invoice', id: 'in_3', parent: { subscription_details: { subscription: 'sub_1' } } }));

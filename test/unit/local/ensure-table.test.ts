@@ -33,20 +33,30 @@ describe('ensureTable (the local table, as CDK builds it)', () => {
         ],
         Projection: { ProjectionType: 'KEYS_ONLY' },
       },
+      {
+        IndexName: 'CustomersByStatus',
+        KeySchema: [
+          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['customerId', 'email', 'company', 'plan', 'subdomain'] },
+      },
     ]);
     expect(create.AttributeDefinitions).toContainEqual({ AttributeName: 'pendingExpiresAt', AttributeType: 'N' });
     expect(ddb.commandCalls(UpdateTimeToLiveCommand)).toHaveLength(1);
   });
 
-  it('adds the index to a table from an older data dir, and leaves a current one alone', async () => {
+  it('adds the indexes to a table from an older data dir, one per update, and leaves a current one alone', async () => {
     ddb.on(DescribeTableCommand).resolvesOnce({ Table: { TableName: 'stackpro-local' } });
     await ensureTable(client, 'stackpro-local');
-    const update = ddb.commandCalls(UpdateTableCommand)[0].args[0].input;
-    expect(update.GlobalSecondaryIndexUpdates![0].Create!.IndexName).toBe('PendingVerification');
+    const updates = ddb.commandCalls(UpdateTableCommand).map((call) => call.args[0].input.GlobalSecondaryIndexUpdates!.map((u) => u.Create!.IndexName));
+    expect(updates).toEqual([['PendingVerification'], ['CustomersByStatus']]);
 
-    ddb.on(DescribeTableCommand).resolves({ Table: { TableName: 'stackpro-local', GlobalSecondaryIndexes: [{ IndexName: 'PendingVerification' }] } });
+    ddb.on(DescribeTableCommand).resolves({
+      Table: { TableName: 'stackpro-local', GlobalSecondaryIndexes: [{ IndexName: 'PendingVerification' }, { IndexName: 'CustomersByStatus' }] },
+    });
     await ensureTable(client, 'stackpro-local');
-    expect(ddb.commandCalls(UpdateTableCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(UpdateTableCommand)).toHaveLength(2);
     expect(ddb.commandCalls(CreateTableCommand)).toHaveLength(0);
   });
 });
