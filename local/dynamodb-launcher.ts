@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 /** The launcher that binds DynamoDB Local to 127.0.0.1 (its own command line has no host option). */
@@ -9,25 +8,40 @@ export const LOOPBACK_LAUNCHER = path.join(__dirname, 'java', 'LoopbackDynamoDbL
 const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
 
 /**
- * A directory holding the launcher compiled against `jar`, compiled on first use and kept in the OS temp
- * dir (keyed by the source and the jar, so an edit or a package update compiles again). Source-file mode
- * (`java <file>.java`) compiles it in memory at every start, which costs about 1.5 s of CPU per
- * DynamoDB Local start: the test run starts about twenty. It compiles with the JDK compiler module that
- * source-file mode needs anyway (`java -m jdk.compiler/...`, no separate javac). Undefined when that
- * fails: the caller falls back to source-file mode, which reports the real error.
+ * Where compiled launchers are kept: the project's own node_modules cache (a shared temp dir at a name
+ * anyone can predict would let another user plant a class that we then run).
  */
-export function compiledLauncher(jar: string, tempDir = os.tmpdir()): string | undefined {
+const CACHE_DIR = path.resolve(__dirname, '..', 'node_modules', '.cache');
+
+/**
+ * A directory holding the launcher compiled against `jar`: compiled on first use, then kept (keyed by the
+ * source and the jar, so an edit or a package update compiles again). Source-file mode (`java <file>.java`)
+ * compiles it in memory at every start, about 1.5 s of CPU per DynamoDB Local start, and a test run starts
+ * about twenty. It compiles with the JDK compiler module that source-file mode needs anyway
+ * (`java -m jdk.compiler/...`, no separate javac), for Java 17, the oldest we support. Undefined when
+ * that fails: the caller falls back to source-file mode, which reports the real error.
+ */
+export function compiledLauncher(jar: string, cacheDir = CACHE_DIR): string | undefined {
+  try {
+    return compileOnce(jar, cacheDir);
+  } catch {
+    return undefined;
+  }
+}
+
+function compileOnce(jar: string, cacheDir: string): string | undefined {
   const source = readFileSync(LOOPBACK_LAUNCHER);
   const key = createHash('sha256').update(source).update('\0').update(path.resolve(jar)).digest('hex').slice(0, 16);
-  const dir = path.join(tempDir, `stackpro-dynamodb-launcher-${key}`);
+  const dir = path.join(cacheDir, `stackpro-dynamodb-launcher-${key}`);
   if (existsSync(path.join(dir, `${LAUNCHER_CLASS}.class`))) return dir;
 
   // Compile into a private dir and rename it into place: parallel starts (Jest workers) never see half a class.
-  const staging = mkdtempSync(path.join(tempDir, 'stackpro-dynamodb-launcher-build-'));
+  mkdirSync(cacheDir, { recursive: true });
+  const staging = mkdtempSync(path.join(cacheDir, 'stackpro-dynamodb-launcher-build-'));
   try {
     const javac = spawnSync(
       'java',
-      ['-XX:TieredStopAtLevel=1', '-m', 'jdk.compiler/com.sun.tools.javac.Main', '-proc:none', '-nowarn', '-cp', path.resolve(jar), '-d', staging, LOOPBACK_LAUNCHER],
+      ['-XX:TieredStopAtLevel=1', '-m', 'jdk.compiler/com.sun.tools.javac.Main', '--release', '17', '-proc:none', '-nowarn', '-cp', path.resolve(jar), '-d', staging, LOOPBACK_LAUNCHER],
       { stdio: 'ignore', timeout: 120_000 },
     );
     if (javac.status !== 0 || !existsSync(path.join(staging, `${LAUNCHER_CLASS}.class`))) return undefined;
