@@ -10,6 +10,8 @@ const config: Config = {
   // Two test files at once: integration files mostly wait on their local stacks, so two of them share the
   // 2-core CI machine well (one worker, Jest's default there, runs them strictly one after another).
   maxWorkers: 2,
+  // Longest suites first (a clean clone has no timing cache), so both workers stay busy to the end.
+  testSequencer: '<rootDir>/test/longest-first-sequencer.mjs',
   projects: [
     {
       displayName: 'unit',

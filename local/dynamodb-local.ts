@@ -14,6 +14,7 @@ import {
 import { TABLE_DESIGN } from '../lambdas/repositories/table-design';
 import { childProcessEnv, LOCAL_REGION } from './local-env';
 import { assertPortFree } from './ports';
+import { compiledLauncher, loopbackArgs } from './dynamodb-launcher';
 
 export interface DynamoDbLocalOptions {
   readonly port: number;
@@ -66,8 +67,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   return { url, pid: child.pid ?? -1, stop };
 }
 
-/** The launcher that binds DynamoDB Local to 127.0.0.1 (its own command line has no host option). */
-export const LOOPBACK_LAUNCHER = path.join(__dirname, 'java', 'LoopbackDynamoDbLocal.java');
+export { LOOPBACK_LAUNCHER, loopbackArgs } from './dynamodb-launcher';
 
 function spawnDynamoDbLocal(dbPath: string, port: number): ChildProcess {
   // The package's own spawn() passes no env, so the child would inherit ours (including AWS_ENDPOINT_URL,
@@ -78,20 +78,13 @@ function spawnDynamoDbLocal(dbPath: string, port: number): ChildProcess {
     createSpawn: CreateSpawn;
   };
   const env = { ...childProcessEnv(process.env), DDB_LOCAL_TELEMETRY: '0' };
-  const spawnWithEnv = ((command: string, args: string[], spawnOptions: SpawnOptions) =>
-    spawnProcess(command, loopbackArgs(args), { ...spawnOptions, env })) as typeof spawnProcess;
+  const spawnWithEnv = ((command: string, args: string[], spawnOptions: SpawnOptions) => {
+    // The package's jar path is relative to its own directory (the spawn's cwd).
+    const jar = args[args.indexOf('-jar') + 1];
+    const classDir = jar === undefined ? undefined : compiledLauncher(path.resolve(String(spawnOptions.cwd ?? '.'), jar));
+    return spawnProcess(command, loopbackArgs(args, classDir), { ...spawnOptions, env });
+  }) as typeof spawnProcess;
   return createSpawn(path.dirname(packageMain), spawnWithEnv)({ path: dbPath, port, sharedDb: true, stdio: 'pipe' });
-}
-
-/**
- * The package runs `java <library path> -jar <DynamoDBLocal.jar> <options>`, which listens on every
- * interface. The same jar and options go to our launcher instead, which listens on loopback only; the
- * jar path stays the package's, so a package update brings its new jar along.
- */
-export function loopbackArgs(args: readonly string[]): string[] {
-  const jar = args.indexOf('-jar');
-  if (jar < 0 || jar + 1 >= args.length) throw new Error(`Unexpected DynamoDB Local command line: ${args.join(' ')}`);
-  return [...args.slice(0, jar), '-cp', args[jar + 1]!, LOOPBACK_LAUNCHER, ...args.slice(jar + 2), '-disableTelemetry'];
 }
 
 /** Keeps the last lines the JVM printed, to explain a failed start. */
