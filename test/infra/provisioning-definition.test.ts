@@ -9,7 +9,7 @@ import { ProvisioningWorkflow } from '../../lib/provisioning-workflow';
 import { MAX_BILLING_RETENTION_DAYS, readSettings } from '../../lib/settings';
 import { StripeKeys } from '../../lib/stripe-keys';
 import { executionTimeoutSeconds, readDefinition, taskTimeouts } from '../../lib/workflow-definition';
-import { DEPROVISION_CUSTOMER, PROVISION_CUSTOMER, WORKFLOWS, type WorkflowDefinition } from '../../statemachines/workflows';
+import { CAPACITY_WAIT, DEPROVISION_CUSTOMER, PROVISION_CUSTOMER, WORKFLOWS, type WorkflowDefinition } from '../../statemachines/workflows';
 
 describe('readDefinition', () => {
   it.each(WORKFLOWS.map((workflow) => [workflow.id, workflow]))(
@@ -42,8 +42,8 @@ describe('taskTimeouts', () => {
 });
 
 describe('executionTimeoutSeconds', () => {
-  it('reads each workflow\'s top-level TimeoutSeconds (Deprovision outlasts the longest retention)', () => {
-    expect(executionTimeoutSeconds(PROVISION_CUSTOMER)).toBe(3600);
+  it('reads each workflow\'s top-level TimeoutSeconds (Provision: an hour of work plus the capacity wait; Deprovision outlasts the longest retention)', () => {
+    expect(executionTimeoutSeconds(PROVISION_CUSTOMER)).toBe(3600 + CAPACITY_WAIT.defaultSeconds);
     expect(executionTimeoutSeconds(DEPROVISION_CUSTOMER)).toBeGreaterThan((MAX_BILLING_RETENTION_DAYS + 1) * 24 * 3600 - 1);
   });
 });

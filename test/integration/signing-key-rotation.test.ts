@@ -14,9 +14,9 @@ import { startLocalStackProcess, type LocalStackProcess } from './local-stack-pr
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 
-/** `npm run admin -- rotate-signing-key --edge <url>`, as an operator types it. */
+/** `npx stackpro rotate-signing-key --edge <url>` (also `npm run admin -- ...`), as an operator types it. */
 function runAdmin(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(REPO_ROOT, 'bin', 'admin.ts'), ...args], {
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(REPO_ROOT, 'bin', 'stackpro.ts'), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],

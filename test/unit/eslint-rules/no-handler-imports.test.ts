@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../../../lambdas/api/routes';
 import { SCHEDULED_JOBS } from '../../../lambdas/scheduled/jobs';
+import { STOPPED_EXECUTION_HANDLER } from '../../../lambdas/workflows/execution-events';
 import { WORKFLOWS } from '../../../statemachines/workflows';
 
 const root = join(__dirname, '../../..');
@@ -17,6 +18,7 @@ function namedHandlers(): Set<string> {
   return new Set([
     ...ROUTES.map((route) => route.handler),
     CUSTOMER_AUTHORIZER_HANDLER,
+    STOPPED_EXECUTION_HANDLER,
     ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
     ...SCHEDULED_JOBS.map((job) => job.handler),
     ...constructs,

@@ -23,7 +23,7 @@ describe('fuzz cases', () => {
 
   it('reach a route added to the route table, with no edit to the suite', async () => {
     const added: RouteDefinition = { id: 'AddedLater', method: 'PUT', path: '/customers/{customerId}/added-later', handler: 'api/added-later', auth: 'customer', access: [] };
-    const cases = await Promise.all(Array.from({ length: 600 }, (_, index) => buildCase(7, index, context([...ROUTES, added]), GENERIC_KINDS)));
+    const cases = await Promise.all(Array.from({ length: 2000 }, (_, index) => buildCase(7, index, context([...ROUTES, added]), GENERIC_KINDS)));
     const hits = cases.filter((c) => c.path.includes('/added-later'));
     expect(new Set(hits.map((c) => c.kind))).toEqual(new Set(['body', 'content-type', 'query', 'bearer', 'tenant', 'unknown-route', 'wrong-method']));
   });
