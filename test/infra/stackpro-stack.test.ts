@@ -720,7 +720,9 @@ describe('Workflow steps', () => {
   );
 
   it('only the snapshot steps can CreateSnapshot: of ManagedBy=stackpro volumes, into snapshots that must carry the tag', () => {
-    const grants = grantsOf('ec2:CreateSnapshot');
+    // AWS Backup's own role snapshots too (tested in test/infra/customer-backups.test.ts); no function may assume it.
+    const backupRole = logicalId(stack.customerBackups.backupRole);
+    const grants = grantsOf('ec2:CreateSnapshot').filter((grant) => grant.role !== backupRole);
     expect(new Set(grants.map((grant) => grant.role))).toEqual(new Set(stepsWith('ec2:snapshot').map(roleOf)));
     expect(stepsWith('ec2:snapshot').sort()).toEqual(['CheckSnapshot', 'SnapshotDataVolume']);
     for (const stepId of stepsWith('ec2:snapshot')) {
@@ -737,7 +739,8 @@ describe('Workflow steps', () => {
   });
 
   it('tags only while launching (instances, volumes) or snapshotting (snapshots)', () => {
-    const tagging = grantsOf('ec2:CreateTags');
+    const backupRole = logicalId(stack.customerBackups.backupRole);
+    const tagging = grantsOf('ec2:CreateTags').filter((grant) => grant.role !== backupRole);
     expect(new Set(tagging.map((grant) => grant.role))).toEqual(new Set(['LaunchInstance', ...stepsWith('ec2:snapshot')].map(roleOf)));
     for (const { role, statement } of tagging) {
       if (role === roleOf('LaunchInstance')) {
@@ -751,7 +754,7 @@ describe('Workflow steps', () => {
     }
     const sweepRole = logicalId(stack.scheduledJobs.functions.DeleteExpiredSnapshots.role!);
     const usageRole = logicalId(stack.scheduledJobs.functions.CollectUsage.role!);
-    expect(grantsOf('ec2:DescribeSnapshots').filter((grant) => grant.role !== sweepRole && grant.role !== usageRole).map((grant) => grant.statement.Resource)).toEqual(stepsWith('ec2:snapshot').map(() => '*'));
+    expect(grantsOf('ec2:DescribeSnapshots').filter((grant) => grant.role !== sweepRole && grant.role !== usageRole && grant.role !== backupRole).map((grant) => grant.statement.Resource)).toEqual(stepsWith('ec2:snapshot').map(() => '*'));
   });
 
   it('LaunchInstance can pass only the instance role, only to EC2', () => {
@@ -1380,7 +1383,7 @@ describe('IAM least privilege', () => {
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => [statement.Action].flat());
     const noResourceLevel =
-      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:Describe(Instances|Snapshots)$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$|cloudwatch:GetMetricData$)/;
+      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:Describe(Instances|Snapshots|Volumes|Tags)$|tag:GetResources$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$|cloudwatch:GetMetricData$)/;
     // The SSM agent's channel on customer servers (the Run Command subset of AmazonSSMManagedInstanceCore).
     const agentChannel = /^(ec2messages:|ssmmessages:|ssm:(UpdateInstanceInformation|ListInstanceAssociations)$)/;
     expect(wildcardActions.filter((action) => !noResourceLevel.test(action) && !agentChannel.test(action) && action !== 'cloudwatch:PutMetricData')).toEqual([]);
