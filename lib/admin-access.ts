@@ -13,11 +13,15 @@ export function createAdminAccessPolicy(scope: Construct, adminMethods: readonly
     description: 'Lets an operator call the StackPro admin API routes (IAM-authorized, SigV4-signed).',
     statements: [new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: adminMethods.map((m) => m.methodArn) })],
   });
-  Validations.of(policy).acknowledge({
-    id:
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<AccountApiRestApi34B2D91D>/' +
-      '<AccountApiRestApiDeploymentStagev13799DE64>/POST/admin/customers/*/provisioning/retry]',
-    reason: 'The only wildcard is the {customerId} path parameter: an operator may retry any customer; the method and route are fixed.',
-  });
+  // One finding per admin route: its only wildcard is a path parameter ({customerId}); method and route are fixed.
+  for (const method of adminMethods) {
+    const path = method.resource.path.replace(/\{[^}]+\}/g, '*');
+    Validations.of(policy).acknowledge({
+      id:
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<AccountApiRestApi34B2D91D>/' +
+        `<AccountApiRestApiDeploymentStagev13799DE64>/${method.httpMethod}${path}]`,
+      reason: 'The only wildcard is the {customerId} path parameter: an operator may act on any customer; the method and route are fixed.',
+    });
+  }
   return policy;
 }

@@ -100,6 +100,7 @@ export class StackProStack extends Stack {
       provisioning: this.provisioning,
       stripeKeys: this.stripeKeys,
       lifecycle: this.lifecycle,
+      backups: this.customerBackups,
       settings,
     });
     this.clientRateLimits = new ClientRateLimits(this, 'ClientRateLimits', {

@@ -39,7 +39,13 @@ export type RouteAccess =
   /** StartExecution on the suspend, resume and deprovision workflows. */
   | 'lifecycle:start'
   /** SESv2 SendEmail from the sender address (billing notices). */
-  | 'ses:send';
+  | 'ses:send'
+  /** DescribeInstances (to find a customer's server and its data volume). */
+  | 'ec2:describe'
+  /** ListRecoveryPointsByResource and DescribeRecoveryPoint in the customer backup vault. */
+  | 'backup:read'
+  /** StartBackupJob into the customer vault of ManagedBy=stackpro volumes, passing only the backup role. */
+  | 'backup:start';
 
 export const ROUTES: readonly RouteDefinition[] = [
   { id: 'GetHealth', method: 'GET', path: '/health', handler: 'api/get-health', auth: 'public', access: [] },
@@ -128,6 +134,22 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'api/retry-provisioning',
     auth: 'iam',
     access: ['table:read', 'table:write', 'provisioning:start'],
+  },
+  {
+    id: 'ListCustomerBackups',
+    method: 'GET',
+    path: '/customers/{customerId}/backups',
+    handler: 'api/list-customer-backups',
+    auth: 'customer',
+    access: ['table:read', 'ec2:describe', 'backup:read'],
+  },
+  {
+    id: 'StartCustomerBackup',
+    method: 'POST',
+    path: '/admin/customers/{customerId}/backups',
+    handler: 'api/start-customer-backup',
+    auth: 'iam',
+    access: ['table:read', 'ec2:describe', 'backup:start'],
   },
   // The API contract (OpenAPI 3.1), generated from lambdas/api/contract; it reads nothing from AWS.
   { id: 'GetOpenApi', method: 'GET', path: '/openapi.json', handler: 'api/get-openapi', auth: 'public', access: [] },

@@ -758,12 +758,28 @@ describe('Workflow steps', () => {
   });
 
   it('LaunchInstance can pass only the instance role, only to EC2', () => {
-    const passing = grantsOf('iam:PassRole');
+    // The "back up now" route passes AWS Backup's role (its own test below).
+    const backupRoute = logicalId(routeFunction('StartCustomerBackup').role!);
+    const passing = grantsOf('iam:PassRole').filter((grant) => grant.role !== backupRoute);
     expect(passing.map((grant) => grant.role)).toEqual([roleOf('LaunchInstance')]);
     expect(passing[0]!.statement).toMatchObject({
       Resource: { 'Fn::GetAtt': [logicalId(stack.customerInstances.instanceRole), 'Arn'] },
       Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
     });
+  });
+
+  it('StartCustomerBackup can pass only the backup role, only to AWS Backup, and start jobs only into the customer vault', () => {
+    const role = logicalId(routeFunction('StartCustomerBackup').role!);
+    const passing = grantsOf('iam:PassRole').filter((grant) => grant.role === role);
+    expect(passing.map((grant) => grant.statement)).toEqual([
+      expect.objectContaining({
+        Resource: { 'Fn::GetAtt': [logicalId(stack.customerBackups.backupRole), 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
+      }),
+    ]);
+    const starting = grantsOf('backup:StartBackupJob');
+    expect(starting.map((grant) => grant.role)).toEqual([role]);
+    expect(starting[0]!.statement.Resource).toEqual({ 'Fn::GetAtt': [logicalId(stack.customerBackups.vault), 'BackupVaultArn'] });
   });
 
   it('only LaunchInstance can RunInstances, and only through the launch template, with the tag and plan sizes', () => {
@@ -1318,7 +1334,7 @@ describe('IAM least privilege', () => {
 
   it('admin routes need an IAM signature, granted only by the AdminAccess managed policy', () => {
     const admin = ROUTES.filter((route) => route.auth === 'iam');
-    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning']);
+    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'StartCustomerBackup']);
     const policy = resourceOf(stack.accountApi.adminPolicy).Properties as { PolicyDocument: { Statement: Statement[] } };
     expect(policy.PolicyDocument.Statement).toHaveLength(1);
     expect(policy.PolicyDocument.Statement[0].Action).toBe('execute-api:Invoke');
@@ -1383,7 +1399,7 @@ describe('IAM least privilege', () => {
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => [statement.Action].flat());
     const noResourceLevel =
-      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:Describe(Instances|Snapshots|Volumes|Tags)$|tag:GetResources$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$|cloudwatch:GetMetricData$)/;
+      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:Describe(Instances|Snapshots|Volumes|Tags)$|tag:GetResources$|backup:ListRecoveryPointsByResource$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$|cloudwatch:GetMetricData$)/;
     // The SSM agent's channel on customer servers (the Run Command subset of AmazonSSMManagedInstanceCore).
     const agentChannel = /^(ec2messages:|ssmmessages:|ssm:(UpdateInstanceInformation|ListInstanceAssociations)$)/;
     expect(wildcardActions.filter((action) => !noResourceLevel.test(action) && !agentChannel.test(action) && action !== 'cloudwatch:PutMetricData')).toEqual([]);

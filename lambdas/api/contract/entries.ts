@@ -9,6 +9,8 @@ import {
   PasswordResetAccepted,
   ResendVerificationResponse,
   RetryProvisioningResponse,
+  CustomerBackupsResponse,
+  StartBackupResponse,
   SessionResponse,
   SignUpResponse,
   VerifyEmailResponse,
@@ -125,6 +127,20 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     summary: 'Operators: start a fresh provisioning attempt for a failed customer',
     description: 'Two operators retrying at once start one execution; the other gets 409.',
     success: { status: 202, description: 'The new attempt runs in the background.', body: RetryProvisioningResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE'],
+  },
+  ListCustomerBackups: {
+    summary: "The customer's backups (AWS Backup recovery points of its data volume), newest first",
+    description:
+      'Pages of 20; `?cursor=` takes the previous page\'s `nextCursor` (a cursor this route did not give out answers 400 ' +
+      '`VALIDATION_FAILED` on `cursor`). Empty while the customer has no server. Another customer\'s id answers 404, like an unknown one.',
+    success: { status: 200, description: 'One page of recovery points.', body: CustomerBackupsResponse },
+    errors: ['NOT_FOUND', 'VALIDATION_FAILED'],
+  },
+  StartCustomerBackup: {
+    summary: "Operators: back up a customer's data volume now",
+    description: 'One AWS Backup job per customer per minute: the same request again within the minute answers the same `backupJobId`.',
+    success: { status: 202, description: 'The backup job runs in AWS Backup.', body: StartBackupResponse },
     errors: ['NOT_FOUND', 'INVALID_STATE'],
   },
 };

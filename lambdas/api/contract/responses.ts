@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PLAN_NAMES } from '../../core/plans';
 import type { CustomerStatusView } from '../../services/customer-status';
 import type { RetryResult } from '../../services/retry-provisioning';
+import type { BackupPage } from '../../services/customer-backups';
 import type { SessionTokens as IssuedTokens } from '../../services/session-tokens';
 
 /**
@@ -122,6 +123,23 @@ export const RetryProvisioningResponse = z.strictObject({
   executionName: z.string(),
 });
 
+/** A page of the customer's recovery points, newest first. */
+export const CustomerBackupsResponse = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      recoveryPointId: z.string().describe('The recovery point (an EBS snapshot id); pass it to the restore route.'),
+      createdAt: isoDateTime,
+      status: z.string().describe('AWS Backup status: COMPLETED, PARTIAL, DELETING, EXPIRED, AVAILABLE, STOPPED, CREATING.'),
+      sizeBytes: z.int().nonnegative().optional().describe('Left out until AWS Backup knows it.'),
+      expiresAt: isoDateTime.optional().describe('When AWS Backup deletes it; left out when not known.'),
+    }),
+  ),
+  nextCursor: z.string().optional().describe('Pass as `?cursor=` for the next page; absent on the last page.'),
+});
+
+/** An on-demand backup job, running in AWS Backup. */
+export const StartBackupResponse = z.strictObject({ backupJobId: z.string() });
+
 /** The one error shape of every failure (lambdas/api/http-errors.ts and API Gateway's own responses). */
 export const ErrorBody = z.strictObject({
   error: z.strictObject({
@@ -146,6 +164,8 @@ export type ContractChecks = [
   Conforms<IssuedTokens, z.output<typeof SessionTokens>>,
   Conforms<IssuedTokens & { customerId: string }, z.output<typeof SessionResponse>>,
   Conforms<RetryResult, z.output<typeof RetryProvisioningResponse>>,
+  Conforms<BackupPage, z.output<typeof CustomerBackupsResponse>>,
+  Conforms<{ backupJobId: string }, z.output<typeof StartBackupResponse>>,
   Conforms<{ url: string }, z.output<typeof BillingSessionResponse>>,
   Conforms<{ received: true; duplicate?: true }, z.output<typeof WebhookReceipt>>,
 ];
