@@ -56,9 +56,12 @@ export async function listCustomerBackups(customerId: string, cursor?: string): 
  * idempotency token is the customer and the minute: a burst of "back up now" starts one job, whose id every
  * caller gets back.
  */
-export async function backUpNow(customerId: string, now = new Date()): Promise<{ backupJobId: string }> {
+export async function backUpNow(customerId: string, options: { withBody?: boolean; now?: Date } = {}): Promise<{ backupJobId: string }> {
   const customer = await getCustomer(customerId);
   if (!customer) throw new NotFoundError('customer');
+  // The route takes no body; one sent anyway (even `{}`) is a caller's mistake: 400, and no backup.
+  if (options.withBody) throw new ValidationError([{ field: 'body', message: 'This route takes no body.' }]);
+  const now = options.now ?? new Date();
   const volumeId = await customerVolumeId(customerId);
   if (!volumeId) throw new InvalidStateError('This customer has no server to back up.');
   const minute = now.toISOString().slice(0, 16);

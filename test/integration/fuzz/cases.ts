@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
+import { ROUTE_CONTRACTS } from '../../../lambdas/api/contract/entries';
 import type { RouteDefinition } from '../../../lambdas/api/routes';
 import { RouteMatcher } from '../../../local/api-gateway/route-matcher';
 import { Random } from './random';
@@ -135,7 +136,7 @@ const BUILDERS: Record<CaseKind, (random: Random, context: FuzzContext) => Draft
   /** A malformed body to any route, authenticated as a real caller so it reaches the handler. */
   body(random, context) {
     const route = random.pick(context.routes);
-    const raw = random.chance(0.002) ? oversizedBody() : malformedBody(random);
+    const raw = random.chance(0.002) ? oversizedBody() : malformedBodyFor(random, route);
     const contentType = random.weighted<string | undefined>([[8, 'application/json'], [1, undefined], [1, random.pick(CONTENT_TYPES)]]);
     return withCallerAuth(random, context, route, {
       label: `${route.method} ${route.path}: ${raw.label}${contentType === 'application/json' ? '' : ` as ${contentType ?? 'no content type'}`}`,
@@ -166,7 +167,7 @@ const BUILDERS: Record<CaseKind, (random: Random, context: FuzzContext) => Draft
       method: route.method,
       path: fillPath(route.path, context.customers[0].customerId),
       headers: { 'content-type': contentType, ...extra },
-      body: toBuffer(random.chance(0.5) ? malformedBody(random) : { label: '', text: '{"email":"a@b.c","password":"x"}' }),
+      body: toBuffer(random.chance(0.5) ? malformedBodyFor(random, route) : { label: '', text: '{"email":"a@b.c","password":"x"}' }),
     });
   },
 
@@ -188,7 +189,7 @@ const BUILDERS: Record<CaseKind, (random: Random, context: FuzzContext) => Draft
       method: route.method,
       path: `${fillPath(route.path, context.customers[0].customerId)}?${query}`,
       headers: { 'content-type': 'application/json' },
-      body: toBuffer(malformedBody(random)),
+      body: toBuffer(malformedBodyFor(random, route)),
     });
   },
 
@@ -258,7 +259,7 @@ const BUILDERS: Record<CaseKind, (random: Random, context: FuzzContext) => Draft
       [1, () => ({ ...base, label: 'signed for another customer, sent for this one', path: own, sign: {}, ...tamperedPath(route, context) })],
       [2, () => ({ ...base, label: 'valid signature, malformed customer id', path: fillPath(route.path, pathSegment(random)), sign: {}, expected: '4xx' })],
       [1, () => ({ ...base, label: 'valid signature, unknown customer', path: fillPath(route.path, randomUUID()), sign: {}, expected: [404] })],
-      [1, () => ({ ...base, label: 'valid signature, malformed body', body: toBuffer(malformedBody(random)), sign: {}, expected: '4xx' })],
+      [1, () => ({ ...base, label: 'valid signature, malformed body', body: toBuffer(malformedBodyFor(random, route)), sign: {}, expected: '4xx' })],
     ])();
     return { ...variant, label: `${route.method} ${route.path}: ${variant.label}` };
   },
@@ -350,6 +351,18 @@ const BUILDERS: Record<CaseKind, (random: Random, context: FuzzContext) => Draft
 };
 
 /** Authenticates as the real first customer (customer routes) or the operator (admin routes), so the request gets past the gateway. */
+/**
+ * A malformed body for this route. A route whose contract takes no body answers an empty one as the real
+ * request it is (POST /admin/customers/{id}/backups backs up), so only non-empty bodies are malformed there.
+ */
+function malformedBodyFor(random: Random, route: RouteDefinition): RawBody {
+  const takesBody = Boolean(ROUTE_CONTRACTS[route.id]?.request ?? ROUTE_CONTRACTS[route.id]?.rawRequest);
+  for (;;) {
+    const body = malformedBody(random);
+    if (takesBody || body.bytes !== undefined || (body.text ?? '').trim() !== '') return body;
+  }
+}
+
 function withCallerAuth(random: Random, context: FuzzContext, route: RouteDefinition, draft: Draft): Draft {
   if (route.auth === 'customer') return { ...draft, headers: { ...draft.headers, authorization: `Bearer ${context.customers[0].accessToken}` } };
   if (route.auth === 'iam' && random.chance(0.9)) return { ...draft, sign: {}, signHeaders: pickSignable(draft.headers) };

@@ -85,6 +85,14 @@ describe('GET /customers/{id}/backups', () => {
     expect(bodyOf(res).error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'cursor' }] });
   });
 
+  it('answers 403 EMAIL_NOT_VERIFIED before the email is verified', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...customer, status: 'pending_verification' } });
+    const res = await list();
+    expect(res.statusCode).toBe(403);
+    expect(bodyOf(res).error.code).toBe('EMAIL_NOT_VERIFIED');
+    expect(backup.calls()).toHaveLength(0);
+  });
+
   it('is empty while the customer has no server', async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     expect(bodyOf(await list())).toEqual({ items: [] });
@@ -113,6 +121,13 @@ describe('POST /admin/customers/{id}/backups', () => {
     const tokens = new Set(backup.commandCalls(StartBackupJobCommand).map((call) => call.args[0].input.IdempotencyToken));
     expect(tokens.size).toBe(1);
     expect([...tokens][0]).toMatch(/^cust-a-\d{4}-\d\d-\d\dT\d\d:\d\d$/);
+  });
+
+  it.each([['{"volumeId":"vol-other"}'], ['{'], ['[]'], ['{}']])('refuses the body %s with 400 VALIDATION_FAILED on body, and backs up nothing', async (body) => {
+    const res = await startBackup({ ...apiEvent({ path: '/admin/customers/cust-a/backups', pathParameters: { customerId: 'cust-a' } }), body }, lambdaContext);
+    expect(res.statusCode).toBe(400);
+    expect(bodyOf(res).error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'body' }] });
+    expect(backup.calls()).toHaveLength(0);
   });
 
   it('answers 404 for an unknown customer and 409 INVALID_STATE for one without a server', async () => {
