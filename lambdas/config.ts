@@ -43,6 +43,12 @@ export const config = {
   deployDocumentName: () => required('DEPLOY_DOCUMENT_NAME'),
   /** `arn:<partition>:ec2:<region>:<account>:instance/`: a customer secret is tagged with this plus the instance id. */
   instanceArnPrefix: () => required('INSTANCE_ARN_PREFIX'),
+  /** AWS Backup vault of customer recovery points (lib/customer-backups.ts). */
+  backupVaultName: () => required('BACKUP_VAULT_NAME'),
+  /** The role AWS Backup assumes for an on-demand job (the only role "back up now" may pass). */
+  backupRoleArn: () => required('BACKUP_ROLE_ARN'),
+  /** `arn:<partition>:ec2:<region>:<account>:volume/`: a customer volume's ARN is this plus its id (AWS Backup's resource ARN). */
+  volumeArnPrefix: () => required('VOLUME_ARN_PREFIX'),
   /** Verified SES address our emails come from. */
   senderAddress: () => required('SENDER_ADDRESS'),
   /** Secrets Manager id of the Stripe keys: JSON `{secretKey, webhookSecret}`. */

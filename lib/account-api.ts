@@ -2,6 +2,7 @@ import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type { CustomerBackups } from './customer-backups';
 import { ROUTES, type RouteDefinition } from '../lambdas/api/routes';
 import { createAccountRestApi, addPreflightAndMethodNotAllowed } from './account-rest-api';
 import { createAdminAccessPolicy } from './admin-access';
@@ -26,6 +27,8 @@ export interface AccountApiProps {
   readonly stripeKeys: StripeKeys;
   /** Routes with `lifecycle:start` may start the suspend, resume and deprovision workflows. */
   readonly lifecycle: LifecycleWorkflows;
+  /** Routes with `backup:read` or `backup:start` reach this vault (and may pass its role to AWS Backup). */
+  readonly backups?: CustomerBackups;
   /**
    * Echoed by handlers (customer URLs) and used for CORS; `ses:send` routes send from `senderAddress`;
    * `lifecycle:start` routes pass `billingRetentionDays` to Deprovision.

@@ -7,6 +7,7 @@ import type { RouteAccess } from '../lambdas/api/routes';
 import { PLANS } from '../lambdas/core/plans';
 import type { StepAccess } from '../statemachines/workflows';
 import { grantCustomersByStatusQuery, grantItemRead, grantItemWrite } from './customer-table';
+import type { CustomerBackups } from './customer-backups';
 import { MANAGED_BY_TAG, type CustomerInstances } from './customer-instances';
 import { CUSTOMER_PARAMETER_PREFIX } from '../lambdas/core/customer-secrets';
 import type { DeployDocument } from './deploy-document';
@@ -50,6 +51,8 @@ export interface AccessTargets {
   readonly deployDocument?: DeployDocument;
   /** The zone holding customer records (`route53:records`). */
   readonly hostedZone?: route53.IHostedZone;
+  /** The customer backup vault and AWS Backup's role (`backup:read`, `backup:start`). */
+  readonly backups?: CustomerBackups;
 }
 
 /** The instance types plans run on: the only ones Launch instance may start (a stolen role cannot mine on a GPU). */
@@ -359,6 +362,39 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
         reason: `${owner}: ssm:DescribeInstanceInformation and ssm:GetCommandInvocation have no resource-level permissions (read-only).`,
       });
       break;
+    case 'backup:read': {
+      const backups = needed(targets.backups, owner, access);
+      fn.addEnvironment('BACKUP_VAULT_NAME', backups.vault.backupVaultName);
+      fn.addEnvironment('VOLUME_ARN_PREFIX', ec2Arn('volume').replace(/\*$/, ''));
+      allow({ actions: ['backup:ListRecoveryPointsByResource'], resources: ['*'] });
+      allow({
+        actions: ['backup:DescribeRecoveryPoint'],
+        resources: [backups.vault.backupVaultArn, stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: `${owner}: backup:ListRecoveryPointsByResource has no resource-level permissions (read-only; the code asks only for the customer's own volume).`,
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:<AWS::Region>:<AWS::AccountId>:recovery-point:*]',
+        reason: `${owner}: recovery points are made daily by AWS Backup; their ids are not known in advance (read-only).`,
+      });
+      break;
+    }
+    case 'backup:start': {
+      const backups = needed(targets.backups, owner, access);
+      fn.addEnvironment('BACKUP_VAULT_NAME', backups.vault.backupVaultName);
+      fn.addEnvironment('BACKUP_ROLE_ARN', backups.backupRole.roleArn);
+      fn.addEnvironment('VOLUME_ARN_PREFIX', ec2Arn('volume').replace(/\*$/, ''));
+      allow({ actions: ['backup:StartBackupJob'], resources: [backups.vault.backupVaultArn] });
+      // AWS Backup's own role only, and only to AWS Backup: a stolen function role cannot hand out anything else.
+      allow({
+        actions: ['iam:PassRole'],
+        resources: [backups.backupRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
+      });
+      break;
+    }
     case 'stripe':
       grantStripeKeys(fn, targets.stripeKeys);
       break;

@@ -5,6 +5,7 @@ import { AccountApi } from './account-api';
 import { AlarmTopic } from './alarm-topic';
 import { BillingAlarms } from './billing-alarms';
 import { ClientRateLimits } from './client-rate-limits';
+import { CustomerBackups } from './customer-backups';
 import { CustomerInstances } from './customer-instances';
 import { CustomerTable } from './customer-table';
 import { DeployDocument } from './deploy-document';
@@ -38,6 +39,7 @@ export class StackProStack extends Stack {
   readonly signingKey: SigningKey;
   readonly stripeKeys: StripeKeys;
   readonly customerInstances: CustomerInstances;
+  readonly customerBackups: CustomerBackups;
   readonly deployDocument: DeployDocument;
   readonly provisioning: ProvisioningWorkflow;
   readonly alarmTopic: AlarmTopic;
@@ -61,6 +63,8 @@ export class StackProStack extends Stack {
     this.customerInstances = new CustomerInstances(this, 'CustomerInstances', {
       amiSsmParameter: settings.customerAmiSsmParameter,
     });
+    // Daily AWS Backup of customer volumes, selected by tag, kept by plan.
+    this.customerBackups = new CustomerBackups(this, 'CustomerBackups');
     this.deployDocument = new DeployDocument(this, 'DeployDocument', {
       instanceRole: this.customerInstances.instanceRole,
       customerDomain: settings.customerDomain,
@@ -96,6 +100,7 @@ export class StackProStack extends Stack {
       provisioning: this.provisioning,
       stripeKeys: this.stripeKeys,
       lifecycle: this.lifecycle,
+      backups: this.customerBackups,
       settings,
     });
     this.clientRateLimits = new ClientRateLimits(this, 'ClientRateLimits', {

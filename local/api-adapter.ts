@@ -91,11 +91,20 @@ export async function startApiAdapter(port: number, options: ApiAdapterOptions =
 }
 
 function rateLimited(req: IncomingMessage, limiter: ClientRateLimiter, trustForwardedFor: boolean, origin: string): AdapterResponse | undefined {
-  const path = new URL(req.url ?? '/', 'http://api').pathname;
+  const path = requestUrl(req).pathname;
   const decision = limiter.check(clientAddress(req, trustForwardedFor), path);
   if (decision.allowed) return undefined;
   req.resume();
   return gatewayError(RATE_LIMITED, origin, { 'retry-after': String(decision.retryAfterSeconds) });
+}
+
+/**
+ * The request's URL. An origin-form target is appended to the base rather than resolved against it: `//admin/x`
+ * resolved would be a protocol-relative URL to host `admin`, path `/x` (another route), where API Gateway sees `//admin/x`.
+ */
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  return target.startsWith('/') ? new URL(`http://api${target}`) : new URL(target, 'http://api');
 }
 
 type Settings = {
@@ -108,7 +117,7 @@ type Settings = {
 };
 
 async function handleRequest(req: IncomingMessage, requestId: string, settings: Settings): Promise<AdapterResponse> {
-  const url = new URL(req.url ?? '/', 'http://api');
+  const url = requestUrl(req);
   const method = req.method ?? 'GET';
   const origin = settings.frontendOrigin;
 

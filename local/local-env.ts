@@ -3,6 +3,7 @@ import { stateMachineArn } from './step-functions/engine';
 import path from 'node:path';
 import { LOCAL_PRICE_IDS } from './sandbox/stripe/prices';
 import { LOCAL_LAMBDA_MAX_CONCURRENCY } from './invocation-scope';
+import { LOCAL_BACKUP_VAULT } from './sandbox/backup';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -82,6 +83,7 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     AWS_ENDPOINT_URL_SESV2: provisioningEndpoint,
     AWS_ENDPOINT_URL_SSM: provisioningEndpoint,
     AWS_ENDPOINT_URL_CLOUDWATCH: provisioningEndpoint,
+    AWS_ENDPOINT_URL_BACKUP: provisioningEndpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TABLE_NAME: LOCAL_TABLE_NAME,
     PROVISIONING_STATE_MACHINE_ARN: inputs.provisioningStateMachineArn,
@@ -100,6 +102,10 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     DEPLOY_DOCUMENT_NAME: accountSetting('DEPLOY_DOCUMENT_NAME'),
     // Customer secrets are tagged with the ARN of the instance that may read them (the sandbox's account).
     INSTANCE_ARN_PREFIX: `arn:aws:ec2:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:instance/`,
+    // AWS Backup's vault and role (the sandbox has one vault; the role is only checked to be a role ARN).
+    BACKUP_VAULT_NAME: LOCAL_BACKUP_VAULT,
+    BACKUP_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/stackpro-local-backup`,
+    VOLUME_ARN_PREFIX: `arn:aws:ec2:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:volume/`,
     SENDER_ADDRESS: accountSetting('SENDER_ADDRESS'),
     FRONTEND_ORIGIN: inherited.FRONTEND_ORIGIN || 'http://localhost:5173',
     // Stripe: the sandbox on the edge port (production leaves STRIPE_API_BASE unset: api.stripe.com).

@@ -47,7 +47,13 @@ export type RouteAccess =
   /** StartExecution on the resume workflow only (an operator's resume). */
   | 'lifecycle:resume'
   /** DescribeExecution and GetExecutionHistory of every workflow's executions (what support reads in the console). */
-  | 'workflows:read';
+  | 'workflows:read'
+  /** DescribeInstances (to find a customer's server and its data volume). */
+  | 'ec2:describe'
+  /** ListRecoveryPointsByResource and DescribeRecoveryPoint in the customer backup vault. */
+  | 'backup:read'
+  /** StartBackupJob into the customer vault of ManagedBy=stackpro volumes, passing only the backup role. */
+  | 'backup:start';
 
 export const ROUTES: readonly RouteDefinition[] = [
   { id: 'GetHealth', method: 'GET', path: '/health', handler: 'api/get-health', auth: 'public', access: [] },
@@ -168,6 +174,22 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'api/resume-customer',
     auth: 'iam',
     access: ['table:read', 'table:write', 'lifecycle:resume'],
+  },
+  {
+    id: 'ListCustomerBackups',
+    method: 'GET',
+    path: '/customers/{customerId}/backups',
+    handler: 'api/list-customer-backups',
+    auth: 'customer',
+    access: ['table:read', 'ec2:describe', 'backup:read'],
+  },
+  {
+    id: 'StartCustomerBackup',
+    method: 'POST',
+    path: '/admin/customers/{customerId}/backups',
+    handler: 'api/start-customer-backup',
+    auth: 'iam',
+    access: ['table:read', 'ec2:describe', 'backup:start'],
   },
   // The API contract (OpenAPI 3.1), generated from lambdas/api/contract; it reads nothing from AWS.
   { id: 'GetOpenApi', method: 'GET', path: '/openapi.json', handler: 'api/get-openapi', auth: 'public', access: [] },

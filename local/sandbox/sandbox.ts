@@ -3,6 +3,7 @@ import { jsonResponse } from '../edge/aws-json';
 import type { EdgeRequest, EdgeResponse, EdgeService } from '../edge/edge-service';
 import type { SandboxRoute } from '../edge/server';
 import type { SandboxClock } from './clock';
+import { BackupModel, backupSandboxService } from './backup';
 import { cloudWatchSandboxService } from './cloudwatch';
 import { Ec2Model, ec2SandboxService } from './ec2';
 import { FaultQueue, FaultValidationError } from './faults';
@@ -65,6 +66,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     sesv2SandboxService(ses, faults, clock),
     ssmSandboxService(ssm, ec2, clock, faults),
     cloudWatchSandboxService(ec2, clock, faults),
+    backupSandboxService(new BackupModel(dir, ec2), faults),
   ];
   for (const service of registry) faults.register(service);
   const stripe = options.stripe ? createStripeSandbox(dir, clock, options.stripe) : undefined;

@@ -724,7 +724,9 @@ describe('Workflow steps', () => {
   );
 
   it('only the snapshot steps can CreateSnapshot: of ManagedBy=stackpro volumes, into snapshots that must carry the tag', () => {
-    const grants = grantsOf('ec2:CreateSnapshot');
+    // AWS Backup's own role snapshots too (tested in test/infra/customer-backups.test.ts); no function may assume it.
+    const backupRole = logicalId(stack.customerBackups.backupRole);
+    const grants = grantsOf('ec2:CreateSnapshot').filter((grant) => grant.role !== backupRole);
     expect(new Set(grants.map((grant) => grant.role))).toEqual(new Set(stepsWith('ec2:snapshot').map(roleOf)));
     expect(stepsWith('ec2:snapshot').sort()).toEqual(['CheckSnapshot', 'SnapshotDataVolume']);
     for (const stepId of stepsWith('ec2:snapshot')) {
@@ -741,7 +743,8 @@ describe('Workflow steps', () => {
   });
 
   it('tags only while launching (instances, volumes) or snapshotting (snapshots)', () => {
-    const tagging = grantsOf('ec2:CreateTags');
+    const backupRole = logicalId(stack.customerBackups.backupRole);
+    const tagging = grantsOf('ec2:CreateTags').filter((grant) => grant.role !== backupRole);
     expect(new Set(tagging.map((grant) => grant.role))).toEqual(new Set(['LaunchInstance', ...stepsWith('ec2:snapshot')].map(roleOf)));
     for (const { role, statement } of tagging) {
       if (role === roleOf('LaunchInstance')) {
@@ -755,16 +758,32 @@ describe('Workflow steps', () => {
     }
     const sweepRole = logicalId(stack.scheduledJobs.functions.DeleteExpiredSnapshots.role!);
     const usageRole = logicalId(stack.scheduledJobs.functions.CollectUsage.role!);
-    expect(grantsOf('ec2:DescribeSnapshots').filter((grant) => grant.role !== sweepRole && grant.role !== usageRole).map((grant) => grant.statement.Resource)).toEqual(stepsWith('ec2:snapshot').map(() => '*'));
+    expect(grantsOf('ec2:DescribeSnapshots').filter((grant) => grant.role !== sweepRole && grant.role !== usageRole && grant.role !== backupRole).map((grant) => grant.statement.Resource)).toEqual(stepsWith('ec2:snapshot').map(() => '*'));
   });
 
   it('LaunchInstance can pass only the instance role, only to EC2', () => {
-    const passing = grantsOf('iam:PassRole');
+    // The "back up now" route passes AWS Backup's role (its own test below).
+    const backupRoute = logicalId(routeFunction('StartCustomerBackup').role!);
+    const passing = grantsOf('iam:PassRole').filter((grant) => grant.role !== backupRoute);
     expect(passing.map((grant) => grant.role)).toEqual([roleOf('LaunchInstance')]);
     expect(passing[0]!.statement).toMatchObject({
       Resource: { 'Fn::GetAtt': [logicalId(stack.customerInstances.instanceRole), 'Arn'] },
       Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
     });
+  });
+
+  it('StartCustomerBackup can pass only the backup role, only to AWS Backup, and start jobs only into the customer vault', () => {
+    const role = logicalId(routeFunction('StartCustomerBackup').role!);
+    const passing = grantsOf('iam:PassRole').filter((grant) => grant.role === role);
+    expect(passing.map((grant) => grant.statement)).toEqual([
+      expect.objectContaining({
+        Resource: { 'Fn::GetAtt': [logicalId(stack.customerBackups.backupRole), 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
+      }),
+    ]);
+    const starting = grantsOf('backup:StartBackupJob');
+    expect(starting.map((grant) => grant.role)).toEqual([role]);
+    expect(starting[0]!.statement.Resource).toEqual({ 'Fn::GetAtt': [logicalId(stack.customerBackups.vault), 'BackupVaultArn'] });
   });
 
   it('only LaunchInstance can RunInstances, and only through the launch template, with the tag and plan sizes', () => {
@@ -1319,7 +1338,7 @@ describe('IAM least privilege', () => {
 
   it('admin routes need an IAM signature, granted only by the AdminAccess managed policy', () => {
     const admin = ROUTES.filter((route) => route.auth === 'iam');
-    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'ListCustomers', 'GetCustomer', 'AdminSuspendCustomer', 'AdminResumeCustomer']);
+    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'ListCustomers', 'GetCustomer', 'AdminSuspendCustomer', 'AdminResumeCustomer', 'StartCustomerBackup']);
     const policy = resourceOf(stack.accountApi.adminPolicy).Properties as { PolicyDocument: { Statement: Statement[] } };
     expect(policy.PolicyDocument.Statement).toHaveLength(1);
     expect(policy.PolicyDocument.Statement[0].Action).toBe('execute-api:Invoke');
@@ -1389,7 +1408,7 @@ describe('IAM least privilege', () => {
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => [statement.Action].flat());
     const noResourceLevel =
-      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:Describe(Instances|Snapshots)$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$|cloudwatch:GetMetricData$)/;
+      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:Describe(Instances|Snapshots|Volumes|Tags)$|tag:GetResources$|backup:ListRecoveryPointsByResource$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$|cloudwatch:GetMetricData$)/;
     // The SSM agent's channel on customer servers (the Run Command subset of AmazonSSMManagedInstanceCore).
     const agentChannel = /^(ec2messages:|ssmmessages:|ssm:(UpdateInstanceInformation|ListInstanceAssociations)$)/;
     expect(wildcardActions.filter((action) => !noResourceLevel.test(action) && !agentChannel.test(action) && action !== 'cloudwatch:PutMetricData')).toEqual([]);

@@ -12,6 +12,8 @@ import {
   PasswordResetAccepted,
   ResendVerificationResponse,
   RetryProvisioningResponse,
+  CustomerBackupsResponse,
+  StartBackupResponse,
   SessionResponse,
   SignUpResponse,
   VerifyEmailResponse,
@@ -156,5 +158,21 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     description: 'It does not override billing: if the subscription is still unpaid, Stripe\'s next event suspends the account again.',
     success: { status: 202, description: 'The resume workflow runs (or already ran).', body: OperatorActionResponse },
     errors: ['NOT_FOUND', 'INVALID_STATE'],
+  },
+  ListCustomerBackups: {
+    summary: "The customer's backups (AWS Backup recovery points of its data volume), newest first",
+    description:
+      'Pages of 20; `?cursor=` takes the previous page\'s `nextCursor` (a cursor this route did not give out answers 400 ' +
+      '`VALIDATION_FAILED` on `cursor`). Empty while the customer has no server. Another customer\'s id answers 404, like an unknown one.',
+    success: { status: 200, description: 'One page of recovery points.', body: CustomerBackupsResponse },
+    errors: ['NOT_FOUND', 'VALIDATION_FAILED', 'EMAIL_NOT_VERIFIED'],
+  },
+  StartCustomerBackup: {
+    summary: "Operators: back up a customer's data volume now",
+    description:
+      'One AWS Backup job per customer per minute: the same request again within the minute answers the same `backupJobId`. ' +
+      'No body: any body (even `{}`) answers 400 `VALIDATION_FAILED` on `body`.',
+    success: { status: 202, description: 'The backup job runs in AWS Backup.', body: StartBackupResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'VALIDATION_FAILED'],
   },
 };

@@ -5,6 +5,7 @@ import type { RetryResult } from '../../services/retry-provisioning';
 import type { CustomerPage } from '../../services/customer-directory';
 import type { CustomerDetailView } from '../../services/customer-detail';
 import type { OperatorActionResult } from '../../services/operator-lifecycle';
+import type { BackupPage } from '../../services/customer-backups';
 import type { SessionTokens as IssuedTokens } from '../../services/session-tokens';
 
 /**
@@ -170,6 +171,22 @@ export const OperatorActionResponse = z.strictObject({
   changed: z.boolean().describe('False when the customer was already there or on the way: nothing was started.'),
   executionName: z.string().optional().describe('The workflow execution this request started.'),
 });
+/** A page of the customer's recovery points, newest first. */
+export const CustomerBackupsResponse = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      recoveryPointId: z.string().describe('The recovery point (an EBS snapshot id); pass it to the restore route.'),
+      createdAt: isoDateTime,
+      status: z.string().describe('AWS Backup status: COMPLETED, PARTIAL, DELETING, EXPIRED, AVAILABLE, STOPPED, CREATING.'),
+      sizeBytes: z.int().nonnegative().optional().describe('Left out until AWS Backup knows it.'),
+      expiresAt: isoDateTime.optional().describe('When AWS Backup deletes it; left out when not known.'),
+    }),
+  ),
+  nextCursor: z.string().optional().describe('Pass as `?cursor=` for the next page; absent on the last page.'),
+});
+
+/** An on-demand backup job, running in AWS Backup. */
+export const StartBackupResponse = z.strictObject({ backupJobId: z.string() });
 
 /** The one error shape of every failure (lambdas/api/http-errors.ts and API Gateway's own responses). */
 export const ErrorBody = z.strictObject({
@@ -198,6 +215,8 @@ export type ContractChecks = [
   Conforms<CustomerPage, z.output<typeof CustomerListResponse>>,
   Conforms<CustomerDetailView, z.output<typeof CustomerDetailResponse>>,
   Conforms<OperatorActionResult, z.output<typeof OperatorActionResponse>>,
+  Conforms<BackupPage, z.output<typeof CustomerBackupsResponse>>,
+  Conforms<{ backupJobId: string }, z.output<typeof StartBackupResponse>>,
   Conforms<{ url: string }, z.output<typeof BillingSessionResponse>>,
   Conforms<{ received: true; duplicate?: true }, z.output<typeof WebhookReceipt>>,
 ];

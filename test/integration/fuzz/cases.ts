@@ -136,7 +136,7 @@ const BUILDERS: Record<CaseKind, (random: Random, context: FuzzContext) => Draft
   /** A malformed body to any route, authenticated as a real caller so it reaches the handler. */
   body(random, context) {
     const route = random.pick(context.routes);
-    const raw = random.chance(0.002) ? oversizedBody() : malformedBody(random);
+    const raw = random.chance(0.002) ? oversizedBody() : malformedBodyFor(random, route);
     const contentType = random.weighted<string | undefined>([[8, 'application/json'], [1, undefined], [1, random.pick(CONTENT_TYPES)]]);
     return withCallerAuth(random, context, route, {
       label: `${route.method} ${route.path}: ${raw.label}${contentType === 'application/json' ? '' : ` as ${contentType ?? 'no content type'}`}`,
@@ -167,7 +167,7 @@ const BUILDERS: Record<CaseKind, (random: Random, context: FuzzContext) => Draft
       method: route.method,
       path: callerPath(route, context),
       headers: { 'content-type': contentType, ...extra },
-      body: toBuffer(random.chance(0.5) ? malformedBody(random) : { label: '', text: '{"email":"a@b.c","password":"x"}' }),
+      body: toBuffer(random.chance(0.5) ? malformedBodyFor(random, route) : { label: '', text: '{"email":"a@b.c","password":"x"}' }),
     });
   },
 
@@ -189,7 +189,7 @@ const BUILDERS: Record<CaseKind, (random: Random, context: FuzzContext) => Draft
       method: route.method,
       path: `${callerPath(route, context)}?${query}`,
       headers: { 'content-type': 'application/json' },
-      body: toBuffer(malformedBody(random)),
+      body: toBuffer(malformedBodyFor(random, route)),
     });
   },
 
@@ -263,7 +263,7 @@ const BUILDERS: Record<CaseKind, (random: Random, context: FuzzContext) => Draft
       [hasId ? 1 : 0, () => ({ ...base, label: 'signed for another customer, sent for this one', path: own, sign: {}, ...tamperedPath(route, context) })],
       [hasId ? 2 : 0, () => ({ ...base, label: 'valid signature, malformed customer id', path: fillPath(route.path, pathSegment(random)), sign: {}, expected: '4xx' })],
       [hasId ? 1 : 0, () => ({ ...base, label: 'valid signature, unknown customer', path: fillPath(route.path, randomUUID()), sign: {}, expected: [404] })],
-      [hasBody ? 1 : 0, () => ({ ...base, label: 'valid signature, malformed body', body: toBuffer(malformedBody(random)), sign: {}, expected: '4xx' })],
+      [hasBody ? 1 : 0, () => ({ ...base, label: 'valid signature, malformed body', body: toBuffer(malformedBodyFor(random, route)), sign: {}, expected: '4xx' })],
     ] as [number, () => Draft][]).filter(([weight]) => weight > 0))();
     return { ...variant, label: `${route.method} ${route.path}: ${variant.label}` };
   },
@@ -358,6 +358,18 @@ const BUILDERS: Record<CaseKind, (random: Random, context: FuzzContext) => Draft
 };
 
 /** Authenticates as the real first customer (customer routes) or the operator (admin routes), so the request gets past the gateway. */
+/**
+ * A malformed body for this route. A route whose contract takes no body answers an empty one as the real
+ * request it is (POST /admin/customers/{id}/backups backs up), so only non-empty bodies are malformed there.
+ */
+function malformedBodyFor(random: Random, route: RouteDefinition): RawBody {
+  const takesBody = Boolean(ROUTE_CONTRACTS[route.id]?.request ?? ROUTE_CONTRACTS[route.id]?.rawRequest);
+  for (;;) {
+    const body = malformedBody(random);
+    if (takesBody || body.bytes !== undefined || (body.text ?? '').trim() !== '') return body;
+  }
+}
+
 function withCallerAuth(random: Random, context: FuzzContext, route: RouteDefinition, draft: Draft): Draft {
   if (route.auth === 'customer') return { ...draft, headers: { ...draft.headers, authorization: `Bearer ${context.customers[0].accessToken}` } };
   if (route.auth === 'iam' && random.chance(0.9)) return { ...draft, sign: {}, signHeaders: pickSignable(draft.headers) };

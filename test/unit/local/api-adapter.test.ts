@@ -105,6 +105,12 @@ describe('the API Gateway adapter', () => {
     expect(await errorCode(response)).toBe('NOT_FOUND');
   });
 
+  it('reads a path starting with // as that path, not as a URL to another host (//x/echo/abc is no route)', async () => {
+    const answer = await rawExchange('POST //x/echo/abc HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+  });
+
   it('answers a wrong method with 405 and Allow', async () => {
     const response = await fetch(`${baseUrl}/echo/abc`);
 

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { BackupClient, DescribeBackupJobCommand, DescribeRecoveryPointCommand, ListRecoveryPointsByResourceCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateSnapshotCommand,
@@ -51,6 +52,7 @@ const route53 = new Route53Client(sdkConfig(sandbox.services.route53));
 const ses = new SESv2Client(sdkConfig(sandbox.services.ses));
 const ssm = new SSMClient(sdkConfig(sandbox.services.ssm));
 const cloudWatch = new CloudWatchClient(sdkConfig(sandbox.services.monitoring));
+const backup = new BackupClient(sdkConfig(sandbox.services.backup!));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 afterEach(() => sandbox.faults.clear());
 
@@ -123,6 +125,13 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
   cloudwatch: {
     GetMetricData: () =>
       cloudWatch.send(new GetMetricDataCommand({ MetricDataQueries: [{ Id: 'm', Expression: 'SUM(METRICS())' }], StartTime: new Date(0), EndTime: new Date() })),
+  },
+  backup: {
+    StartBackupJob: () =>
+      backup.send(new StartBackupJobCommand({ BackupVaultName: 'v', ResourceArn: 'arn:aws:ec2:us-east-1:000000000000:volume/vol-00000000', IamRoleArn: 'arn:aws:iam::000000000000:role/r' })),
+    DescribeBackupJob: () => backup.send(new DescribeBackupJobCommand({ BackupJobId: 'job' })),
+    DescribeRecoveryPoint: () => backup.send(new DescribeRecoveryPointCommand({ BackupVaultName: 'v', RecoveryPointArn: 'arn:aws:ec2:us-east-1::snapshot/snap-00000000' })),
+    ListRecoveryPointsByResource: () => backup.send(new ListRecoveryPointsByResourceCommand({ ResourceArn: 'arn:aws:ec2:us-east-1:000000000000:volume/vol-00000000' })),
   },
 };
 
