@@ -1147,10 +1147,10 @@ describe('ProvisioningAlarms', () => {
   });
 
   it('notifies a topic that refuses unencrypted publishing, and outputs its ARN', () => {
-    // 5 for provisioning (the capacity wait included), 3 per lifecycle workflow, 1 per scheduled job + the billing sweeps' failed items, 2 for the Stripe webhook.
+    // 5 for provisioning (the capacity wait included), 3 per lifecycle workflow, 1 per scheduled job + the billing sweeps' failed items, 2 for the Stripe webhook, 1 on the stopped-execution dead-letter queue.
     template.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      5 + 3 * LIFECYCLE_WORKFLOWS.length + SCHEDULED_JOBS.length + 1 + 2 + Object.keys(stack.operationsMonitoring.alarms).length,
+      5 + 3 * LIFECYCLE_WORKFLOWS.length + SCHEDULED_JOBS.length + 1 + 2 + 1 + Object.keys(stack.operationsMonitoring.alarms).length,
     );
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
@@ -1751,6 +1751,18 @@ describe('StoppedExecutionRecovery', () => {
     });
     const machines = WORKFLOWS.map((workflow) => ({ Ref: logicalId(stateMachineOf(workflow)) }));
     expect(rule.EventPattern.detail.stateMachineArn).toEqual(machines);
+  });
+
+  it('tells the operators when any event lands in the dead-letter queue', () => {
+    const alarm = resourceOf(recovery().deadLetterAlarm).Properties as Record<string, unknown>;
+    expect(alarm).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(recovery().deadLetterQueue), 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: logicalId(stack.alarmTopic.topic) }],
+    });
   });
 
   it('delivers to the function with a retry policy and a dead-letter queue, as do failed invocations', () => {
