@@ -21,6 +21,8 @@ function optionalInt(name: string, fallback: number): number {
 export const config = {
   /** The single DynamoDB table. */
   tableName: () => required('TABLE_NAME'),
+  /** The messaging table (conversations, messages, channel routing): repositories/messaging-table-design.ts. */
+  messagingTableName: () => required('MESSAGING_TABLE_NAME'),
   /** ARN of the provisioning state machine that signup starts. */
   provisioningStateMachineArn: () => required('PROVISIONING_STATE_MACHINE_ARN'),
   /** Secrets Manager id of the JWT signing key: JSON `{kid, privateJwk, publicJwk}`. */

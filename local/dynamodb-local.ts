@@ -14,6 +14,7 @@ import {
 import { TABLE_DESIGN } from '../lambdas/repositories/table-design';
 import { childProcessEnv, LOCAL_REGION } from './local-env';
 import { assertPortFree } from './ports';
+import { ensureMessagingTable, messagingTableNameFor } from './messaging-table';
 import { compiledLauncher, loopbackArgs } from './dynamodb-launcher';
 
 export interface DynamoDbLocalOptions {
@@ -59,6 +60,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     });
     await waitUntilReady(client, child, output, options.readyTimeoutMs ?? 30_000);
     await ensureTable(client, options.tableName);
+    await ensureMessagingTable(client, messagingTableNameFor(options.tableName));
     client.destroy();
   } catch (error) {
     await stop();

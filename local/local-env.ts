@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LOCAL_PRICE_IDS } from './sandbox/stripe/prices';
 import { LOCAL_LAMBDA_MAX_CONCURRENCY } from './invocation-scope';
 import { LOCAL_BACKUP_VAULT } from './sandbox/backup';
+import { messagingTableNameFor } from './messaging-table';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -84,8 +85,11 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     AWS_ENDPOINT_URL_SSM: provisioningEndpoint,
     AWS_ENDPOINT_URL_CLOUDWATCH: provisioningEndpoint,
     AWS_ENDPOINT_URL_BACKUP: provisioningEndpoint,
+    AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: provisioningEndpoint,
+    AWS_ENDPOINT_URL_SOCIALMESSAGING: provisioningEndpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TABLE_NAME: LOCAL_TABLE_NAME,
+    MESSAGING_TABLE_NAME: messagingTableNameFor(LOCAL_TABLE_NAME),
     PROVISIONING_STATE_MACHINE_ARN: inputs.provisioningStateMachineArn,
     // The billing lifecycle workflows, registered by the local Step Functions runner from WORKFLOWS.
     SUSPEND_STATE_MACHINE_ARN: stateMachineArn(SUSPEND_CUSTOMER.id),

@@ -5,6 +5,7 @@ import { CAPACITY_WAIT, PROVISION_CUSTOMER, WORKFLOWS } from '../statemachines/w
 import { type ApiServer, startApiAdapter } from './api-adapter';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbLocal, ensureTable, startDynamoDbLocal } from './dynamodb-local';
+import { ensureMessagingTable, messagingTableNameFor } from './messaging-table';
 import { type EdgeServer, startEdgeServer } from './edge/server';
 import { SecretStore, secretsManagerService } from './edge/secrets-manager';
 import { createLambdaContext } from './lambda-context';
@@ -296,6 +297,7 @@ async function ensureLocalStackTable(endpoint: string): Promise<void> {
   });
   try {
     await ensureTable(client, LOCAL_TABLE_NAME);
+    await ensureMessagingTable(client, messagingTableNameFor(LOCAL_TABLE_NAME));
   } finally {
     client.destroy();
   }

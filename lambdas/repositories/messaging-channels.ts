@@ -1,0 +1,82 @@
+import { DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamodb } from '../clients/dynamodb';
+import { config } from '../config';
+import type { Channel, MessagingChannels } from '../messaging/model';
+import { messagingKeys } from './messaging-keys';
+
+/** The customer's numbers and widget key, or undefined before they are provisioned. */
+export async function getChannels(customerId: string): Promise<MessagingChannels | undefined> {
+  const { Item } = await dynamodb.send(new GetCommand({ TableName: config.messagingTableName(), Key: messagingKeys.channels(customerId) }));
+  if (!Item) return undefined;
+  const { sms, whatsapp, widget } = Item as MessagingChannels;
+  return { ...(sms ? { sms } : {}), ...(whatsapp ? { whatsapp } : {}), ...(widget ? { widget } : {}) };
+}
+
+/** Thrown when a number or key is already routed to another customer: provisioning must not steal it. */
+export class ChannelTakenError extends Error {
+  override readonly name = 'ChannelTakenError';
+}
+
+function routesOf(channels: MessagingChannels): Array<{ kind: Channel | 'widget'; address: string }> {
+  return [
+    ...(channels.sms ? [{ kind: 'sms' as const, address: channels.sms.number }] : []),
+    ...(channels.whatsapp ? [{ kind: 'whatsapp' as const, address: channels.whatsapp.number }] : []),
+    ...(channels.widget ? [{ kind: 'widget' as const, address: channels.widget.publicKey }] : []),
+  ];
+}
+
+/**
+ * Records the customer's channels and routes each number and key to it, in one transaction. Repeating it
+ * (a retried provisioning step) is a no-op; a number routed to someone else fails with ChannelTakenError.
+ */
+export async function assignChannels(customerId: string, channels: MessagingChannels): Promise<void> {
+  const TableName = config.messagingTableName();
+  try {
+    await dynamodb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName, Item: { ...messagingKeys.channels(customerId), customerId, ...channels } } },
+          ...routesOf(channels).map(({ kind, address }) => ({
+            Put: {
+              TableName,
+              Item: { ...messagingKeys.route(kind, address), customerId },
+              ConditionExpression: 'attribute_not_exists(pk) OR customerId = :customerId',
+              ExpressionAttributeValues: { ':customerId': customerId },
+            },
+          })),
+        ],
+      }),
+    );
+  } catch (error) {
+    if (error instanceof Error && error.name === 'TransactionCanceledException') throw new ChannelTakenError('A number or key is routed to another customer');
+    throw error;
+  }
+}
+
+/** Which customer a number (or widget key) belongs to; undefined for one that is not ours (any more). */
+export async function customerOfAddress(kind: Channel | 'widget', address: string): Promise<string | undefined> {
+  const { Item } = await dynamodb.send(new GetCommand({ TableName: config.messagingTableName(), Key: messagingKeys.route(kind, address) }));
+  return typeof Item?.customerId === 'string' ? Item.customerId : undefined;
+}
+
+/** Unroutes the customer's numbers and key (deprovisioning); their conversations stay until retention ends. */
+export async function releaseChannels(customerId: string): Promise<MessagingChannels | undefined> {
+  const channels = await getChannels(customerId);
+  if (!channels) return undefined;
+  const TableName = config.messagingTableName();
+  for (const { kind, address } of routesOf(channels)) {
+    await dynamodb.send(
+      new DeleteCommand({
+        TableName,
+        Key: messagingKeys.route(kind, address),
+        // Never unroute a number that has meanwhile gone to someone else.
+        ConditionExpression: 'attribute_not_exists(pk) OR customerId = :customerId',
+        ExpressionAttributeValues: { ':customerId': customerId },
+      }),
+    ).catch((error: unknown) => {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+    });
+  }
+  await dynamodb.send(new DeleteCommand({ TableName, Key: messagingKeys.channels(customerId) }));
+  return channels;
+}
