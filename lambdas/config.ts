@@ -23,6 +23,12 @@ export const config = {
   tableName: () => required('TABLE_NAME'),
   /** The messaging table (conversations, messages, channel routing): repositories/messaging-table-design.ts. */
   messagingTableName: () => required('MESSAGING_TABLE_NAME'),
+  /** The two-way SMS topic each customer number delivers its inbound messages to (lib/messaging-stack.ts). */
+  messagingSmsTopicArn: () => required('MESSAGING_SMS_TOPIC_ARN'),
+  /** The live-chat widget's script URL; unset until the widget is deployed. */
+  messagingWidgetUrl: () => process.env.MESSAGING_WIDGET_URL || undefined,
+  /** The staff WebSocket API's URL; unset until it is deployed. */
+  messagingWebsocketUrl: () => process.env.MESSAGING_WEBSOCKET_URL || undefined,
   /** ARN of the provisioning state machine that signup starts. */
   provisioningStateMachineArn: () => required('PROVISIONING_STATE_MACHINE_ARN'),
   /** Secrets Manager id of the JWT signing key: JSON `{kid, privateJwk, publicJwk}`. */

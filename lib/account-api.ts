@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { CustomerBackups } from './customer-backups';
+import type { MessagingStack } from './messaging-stack';
 import { ROUTES, type RouteDefinition } from '../lambdas/api/routes';
 import { createAccountRestApi, addPreflightAndMethodNotAllowed } from './account-rest-api';
 import { createAdminAccessPolicy } from './admin-access';
@@ -29,6 +30,8 @@ export interface AccountApiProps {
   readonly lifecycle: LifecycleWorkflows;
   /** Routes with `backup:read` or `backup:start` reach this vault (and may pass its role to AWS Backup). */
   readonly backups?: CustomerBackups;
+  /** The messaging nested stack: routes marked `stack: 'messaging'` get their functions there, with its table. */
+  readonly messaging?: MessagingStack;
   /**
    * Echoed by handlers (customer URLs) and used for CORS; `ses:send` routes send from `senderAddress`;
    * `lifecycle:start` routes pass `billingRetentionDays` to Deprovision.
@@ -82,7 +85,11 @@ export class AccountApi extends Construct {
     });
     const authorizer = createCustomerAuthorizer(this, props.signingKey);
     this.authorizerFunction = authorizer.fn;
-    const routeFunctions = addRouteFunctions(this, this.api, routes, authorizer.authorizer, props);
+    const routeFunctions = addRouteFunctions(this, this.api, routes, authorizer.authorizer, {
+      ...props,
+      messagingTable: props.messaging?.messagingTable.table,
+      messagingRouteScope: props.messaging?.routeScope,
+    });
     this.routeFunctions = routeFunctions.functions;
     this.adminPolicy = createAdminAccessPolicy(this, routeFunctions.adminMethods);
     addPreflightAndMethodNotAllowed(this.api, routes, origin);

@@ -7,6 +7,7 @@ import type { RouteAccess } from '../lambdas/api/routes';
 import { PLANS } from '../lambdas/core/plans';
 import type { StepAccess } from '../statemachines/workflows';
 import { grantCustomersByStatusQuery, grantItemRead, grantItemWrite } from './customer-table';
+import { grantMessagingRead, grantMessagingWrite, messagingSendResources } from './messaging-table';
 import type { CustomerBackups } from './customer-backups';
 import { MANAGED_BY_TAG, type CustomerInstances } from './customer-instances';
 import { CUSTOMER_PARAMETER_PREFIX } from '../lambdas/core/customer-secrets';
@@ -53,6 +54,8 @@ export interface AccessTargets {
   readonly hostedZone?: route53.IHostedZone;
   /** The customer backup vault and AWS Backup's role (`backup:read`, `backup:start`). */
   readonly backups?: CustomerBackups;
+  /** The messaging table (`messaging:read`, `messaging:write`, with MESSAGING_TABLE_NAME). */
+  readonly messagingTable?: dynamodb.ITable;
 }
 
 /** The instance types plans run on: the only ones Launch instance may start (a stolen role cannot mine on a GPU). */
@@ -429,6 +432,28 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
           reason: `${owner}: execution names are made per customer at run time; read-only access to this one workflow's executions.`,
         });
       }
+      break;
+    }
+    case 'messaging:read':
+      fn.addEnvironment('MESSAGING_TABLE_NAME', needed(targets.messagingTable, owner, access).tableName);
+      grantMessagingRead(needed(targets.messagingTable, owner, access), fn);
+      break;
+    case 'messaging:write':
+      fn.addEnvironment('MESSAGING_TABLE_NAME', needed(targets.messagingTable, owner, access).tableName);
+      grantMessagingWrite(needed(targets.messagingTable, owner, access), fn);
+      break;
+    case 'messaging:send': {
+      const resources = messagingSendResources(fn);
+      allow({ actions: ['sms-voice:SendTextMessage'], resources: [resources.sms] });
+      allow({ actions: ['social-messaging:SendWhatsAppMessage'], resources: [resources.whatsapp] });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:phone-number/*]',
+        reason: `${owner}: each customer's SMS number is requested at provisioning time; SendTextMessage only, from the account's own numbers.`,
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:social-messaging:<AWS::Region>:<AWS::AccountId>:phone-number-id/*]',
+        reason: `${owner}: each customer's WhatsApp number is linked at provisioning time; SendWhatsAppMessage only, from the account's own numbers.`,
+      });
       break;
     }
     default: {

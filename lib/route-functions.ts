@@ -38,6 +38,8 @@ const DEFAULT_PUBLIC_ROUTE_REASON = 'is public by design (signup/login/refresh/h
 /** What route functions are granted (lib/function-access.ts), and the settings every route echoes to clients. */
 export interface RouteTargets extends AccessTargets {
   readonly settings: AccessTargets['settings'] & Pick<StackProSettings, 'frontendOrigin'>;
+  /** Where the functions of routes marked `stack: 'messaging'` go (lib/messaging-stack.ts `routeScope`). */
+  readonly messagingRouteScope?: Construct;
 }
 
 /** The route functions, keyed by route id, and the `iam` routes' methods (for the admin policy). */
@@ -68,7 +70,10 @@ export function addRouteFunctions(
   const functions: Record<string, StackProFunction> = {};
   const adminMethods: apigw.Method[] = [];
   for (const route of routes) {
-    const fn = new StackProFunction(scope, route.id, {
+    // A route's function may live in a nested stack (its method stays here): see RouteDefinition.stack.
+    const functionScope = route.stack === 'messaging' ? targets.messagingRouteScope : scope;
+    if (!functionScope) throw new Error(`${route.id} lives in the messaging stack, but no messagingRouteScope was given`);
+    const fn = new StackProFunction(functionScope, route.id, {
       handler: route.handler,
       description: `${route.method} ${route.path}`,
       memorySize: PASSWORD_HASHING_ROUTES.has(route.id) ? PASSWORD_HASHING_MEMORY_MB : undefined,

@@ -21,6 +21,7 @@ import { StripeKeys } from './stripe-keys';
 import { ROUTES } from '../lambdas/api/routes';
 import { PROVISION_CUSTOMER } from '../statemachines/workflows';
 import { StoppedExecutionRecovery } from './stopped-executions';
+import { MessagingStack } from './messaging-stack';
 
 /** Deployment settings can be passed in (tests); otherwise they are read from CDK context. */
 export interface StackProStackProps extends StackProps {
@@ -52,6 +53,7 @@ export class StackProStack extends Stack {
   readonly clientRateLimits: ClientRateLimits;
   readonly operationsMonitoring: OperationsMonitoring;
   readonly stoppedExecutionRecovery: StoppedExecutionRecovery;
+  readonly messaging: MessagingStack;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
     super(scope, id, props);
@@ -93,8 +95,12 @@ export class StackProStack extends Stack {
       topic: this.alarmTopic.topic,
     });
     this.billingAlarms = new BillingAlarms(this, 'BillingAlarms', { topic: this.alarmTopic.topic });
+    // Messaging in its own nested stack (resource budget): its table, inbound topics and functions, and the
+    // functions of the /messaging routes, whose methods the account API adds here.
+    this.messaging = new MessagingStack(this, 'Messaging', { customerTable: this.customerTable.table, stripeKeys: this.stripeKeys, settings });
     // Last: its routes start the provisioning and lifecycle state machines.
     this.accountApi = new AccountApi(this, 'AccountApi', {
+      messaging: this.messaging,
       table: this.customerTable.table,
       signingKey: this.signingKey,
       provisioning: this.provisioning,

@@ -90,6 +90,7 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TABLE_NAME: LOCAL_TABLE_NAME,
     MESSAGING_TABLE_NAME: messagingTableNameFor(LOCAL_TABLE_NAME),
+    MESSAGING_SMS_TOPIC_ARN: `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stackpro-local-sms`,
     PROVISIONING_STATE_MACHINE_ARN: inputs.provisioningStateMachineArn,
     // The billing lifecycle workflows, registered by the local Step Functions runner from WORKFLOWS.
     SUSPEND_STATE_MACHINE_ARN: stateMachineArn(SUSPEND_CUSTOMER.id),

@@ -1,6 +1,7 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  BatchWriteItemCommand,
   type DynamoDBClient,
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
@@ -50,4 +51,23 @@ export async function ensureMessagingTable(client: DynamoDBClient, tableName: st
   await client.send(
     new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: design.timeToLiveAttribute, Enabled: true } }),
   );
+  await seedWhatsAppPool(client, tableName);
+}
+
+/** Linked WhatsApp numbers the local stack starts with (lambdas/repositories/whatsapp-number-pool.ts). */
+export const LOCAL_WHATSAPP_POOL_SIZE = 100;
+
+/**
+ * What an operator does in AWS after linking numbers through Meta's signup: put them in the free pool. Only
+ * when the table is new, so a restart never frees a number a customer has claimed.
+ */
+async function seedWhatsAppPool(client: DynamoDBClient, tableName: string): Promise<void> {
+  const items = Array.from({ length: LOCAL_WHATSAPP_POOL_SIZE }, (_, index) => {
+    const number = `+1555020${String(index).padStart(4, '0')}`;
+    return { pk: { S: 'POOL#whatsapp#FREE' }, sk: { S: `NUMBER#${number}` }, number: { S: number }, phoneNumberId: { S: `phone-number-id-local${String(index).padStart(4, '0')}` } };
+  });
+  // 25 per batch (BatchWriteItem's limit); DynamoDB Local writes every item of a batch.
+  for (let start = 0; start < items.length; start += 25) {
+    await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+  }
 }

@@ -35,6 +35,8 @@ import { rateLimitSettingsFromEnv, type RateLimitSettings } from './api-gateway/
 import { StepFunctionsEngine, stateMachineArn, type TimeOverrides } from './step-functions/engine';
 import { ExecutionEvents } from './events/execution-events';
 import { STOPPED_EXECUTION_HANDLER } from '../lambdas/workflows/execution-events';
+import { INBOUND_HANDLERS } from '../lambdas/messaging/inbound-handlers';
+import { snsEvent } from './events/sns-event';
 
 /** Scheduled jobs whose rate follows the sandbox's time scale (they wait for modelled AWS durations). */
 const SANDBOX_CLOCK_JOBS: ReadonlySet<string> = new Set(['VerifyEmailDomains']);
@@ -209,7 +211,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const sandbox =
       awsEndpoint === undefined
-        ? createSandbox({ dataDir, clock, settings: sandboxSettings(env), stripe: stripeSettings })
+        ? createSandbox({
+            dataDir,
+            clock,
+            settings: sandboxSettings(env),
+            stripe: stripeSettings,
+            // SNS to the inbound Lambdas: one notification per invocation, in SNS's event envelope.
+            deliverSns: async (topic, message) =>
+              (await loadHandler(INBOUND_HANDLERS[topic].handler))(snsEvent(topic, message), createLambdaContext({ functionName: INBOUND_HANDLERS[topic].id, timeoutMs: 30_000 })),
+          })
         : undefined;
     // LocalStack has no Stripe: in that mode Stripe still runs here, on its own.
     const stripe = sandbox?.stripe ?? createStripeSandbox(path.join(dataDir, 'sandbox'), clock, stripeSettings);
@@ -311,6 +321,7 @@ async function warmHandlers(loadHandler: HandlerLoader): Promise<void> {
     ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
     ...SCHEDULED_JOBS.map((job) => job.handler),
     STOPPED_EXECUTION_HANDLER,
+    ...Object.values(INBOUND_HANDLERS).map((inbound) => inbound.handler),
   ]);
   for (const handlerPath of handlerPaths) {
     await loadHandler(handlerPath).catch((error: unknown) => {

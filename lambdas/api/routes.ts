@@ -27,6 +27,12 @@ export interface RouteDefinition {
    * @default false
    */
   readonly allowUnverified?: boolean;
+  /**
+   * The nested stack the route's function lives in (its API Gateway method stays in the main stack, which
+   * must stay under CloudFormation's 500 resources). `messaging`: lib/messaging-stack.ts.
+   * @default - the main stack
+   */
+  readonly stack?: 'messaging';
 }
 
 export type RouteAccess =
@@ -53,7 +59,13 @@ export type RouteAccess =
   /** ListRecoveryPointsByResource and DescribeRecoveryPoint in the customer backup vault. */
   | 'backup:read'
   /** StartBackupJob into the customer vault of ManagedBy=stackpro volumes, passing only the backup role. */
-  | 'backup:start';
+  | 'backup:start'
+  /** GetItem/Query (no Scan) on the messaging table and its conversation indexes. */
+  | 'messaging:read'
+  /** PutItem/UpdateItem/TransactWriteItems on the messaging table. */
+  | 'messaging:write'
+  /** SendTextMessage (End User Messaging SMS) and SendWhatsAppMessage (End User Messaging Social). */
+  | 'messaging:send';
 
 export const ROUTES: readonly RouteDefinition[] = [
   { id: 'GetHealth', method: 'GET', path: '/health', handler: 'api/get-health', auth: 'public', access: [] },
@@ -227,7 +239,35 @@ export const ROUTES: readonly RouteDefinition[] = [
     // Signing out is always allowed, verified or not.
     allowUnverified: true,
   },
+  // Messaging (README "Messaging"): business and enterprise only, functions in the messaging nested stack.
+  ...messagingRoutes([
+    { id: 'GetMessagingChannels', method: 'GET', path: '/messaging/channels', handler: 'api/get-messaging-channels', access: ['messaging:read'] },
+    { id: 'ListConversations', method: 'GET', path: '/messaging/conversations', handler: 'api/list-conversations', access: ['messaging:read'] },
+    {
+      id: 'ListConversationMessages',
+      method: 'GET',
+      path: '/messaging/conversations/{conversationId}/messages',
+      handler: 'api/list-conversation-messages',
+      // Reading marks the conversation read.
+      access: ['messaging:read', 'messaging:write'],
+    },
+    {
+      id: 'SendConversationMessage',
+      method: 'POST',
+      path: '/messaging/conversations/{conversationId}/messages',
+      handler: 'api/send-conversation-message',
+      access: ['messaging:read', 'messaging:write', 'messaging:send'],
+    },
+    { id: 'ResolveConversation', method: 'POST', path: '/messaging/conversations/{conversationId}/resolve', handler: 'api/resolve-conversation', access: ['messaging:read', 'messaging:write'] },
+    { id: 'ReopenConversation', method: 'POST', path: '/messaging/conversations/{conversationId}/reopen', handler: 'api/reopen-conversation', access: ['messaging:read', 'messaging:write'] },
+    { id: 'UpdateConversation', method: 'PATCH', path: '/messaging/conversations/{conversationId}', handler: 'api/update-conversation', access: ['messaging:read', 'messaging:write'] },
+  ]),
 ];
+
+/** Messaging routes: customer auth, the account (plan, status) read from the customer table, functions in the messaging stack. */
+function messagingRoutes(routes: readonly (Pick<RouteDefinition, 'id' | 'method' | 'path' | 'handler'> & { access: readonly RouteAccess[] })[]): RouteDefinition[] {
+  return routes.map((route) => ({ ...route, auth: 'customer', access: ['table:read', ...route.access], stack: 'messaging' }));
+}
 
 /** The Lambda authorizer guarding `customer` routes; it needs only the public verification key (env). */
 export const CUSTOMER_AUTHORIZER_HANDLER = 'api/authorize-customer';

@@ -188,3 +188,39 @@ export class InvalidResetTokenError extends AppError {
     });
   }
 }
+
+/** A messaging route called by an account whose plan has no messaging (starter). */
+export class PlanRequiredError extends AppError {
+  readonly statusCode = 403;
+  readonly code = 'PLAN_REQUIRED';
+  constructor() {
+    super('Messaging comes with the business and enterprise plans; upgrade to use it.');
+  }
+}
+
+/** Free text to a WhatsApp contact who has not written in the last 24 hours: only an approved template may go. */
+export class TemplateRequiredError extends AppError {
+  readonly statusCode = 409;
+  readonly code = 'TEMPLATE_REQUIRED';
+  constructor() {
+    super('The contact last wrote more than 24 hours ago: WhatsApp allows only an approved template now (send {template: {name, language}}).');
+  }
+}
+
+/** Sending while the account is suspended (or being suspended or cancelled). */
+export class MessagingSuspendedError extends AppError {
+  readonly statusCode = 409;
+  readonly code = 'MESSAGING_SUSPENDED';
+  constructor() {
+    super('The account is suspended: messages can be read but not sent until it is resumed.');
+  }
+}
+
+/** The account's numbers are not provisioned yet (or were released). */
+export class ChannelsNotReadyError extends AppError {
+  readonly statusCode = 409;
+  readonly code = 'CHANNELS_NOT_READY';
+  constructor() {
+    super('The messaging channels of this account are not set up yet; try again once provisioning has finished.');
+  }
+}

@@ -12,6 +12,7 @@ import { buildInventory, type SandboxService } from './registry';
 import { Route53Model, route53SandboxService } from './route53';
 import { SesModel, sesv2SandboxService } from './sesv2';
 import { SsmModel, ssmSandboxService } from './ssm';
+import { MessagingModel, messagingSandboxRoutes, smsVoiceSandboxService, socialMessagingSandboxService, type SnsDelivery } from './messaging';
 import { createStripeSandbox, type StripeSandbox, type StripeSandboxSettings } from './stripe';
 
 /** What the sandbox needs to know of the account it pretends to be (the same values the Lambdas get). */
@@ -35,6 +36,8 @@ export interface SandboxOptions {
   readonly settings: SandboxSettings;
   /** Stripe (test mode) on the same port under `/v1/`; left out when undefined. */
   readonly stripe?: StripeSandboxSettings;
+  /** How `POST /_sandbox/messaging/inbound` reaches the inbound Lambdas (as SNS would); without it, 501. */
+  readonly deliverSns?: SnsDelivery;
 }
 
 export interface Sandbox {
@@ -59,6 +62,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const route53 = new Route53Model(dir, { hostedZoneId: settings.hostedZoneId, zoneName: settings.zoneName }, clock);
   const ses = new SesModel(dir, { senderAddress: settings.senderAddress }, clock, route53);
   const ssm = new SsmModel(dir, { deployDocumentName: settings.deployDocumentName }, clock, ec2);
+  const messaging = new MessagingModel(dir, clock);
   // The registry: every service once. Faults, inventory, reset and edge routing all come from here.
   const registry: readonly SandboxService[] = [
     ec2SandboxService({ model: ec2, settings, clock, faults, agentStatus: (instance) => ssm.pingStatus(instance) }),
@@ -67,6 +71,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     ssmSandboxService(ssm, ec2, clock, faults),
     cloudWatchSandboxService(ec2, clock, faults),
     backupSandboxService(new BackupModel(dir, ec2), faults),
+    smsVoiceSandboxService(messaging, faults),
+    socialMessagingSandboxService(messaging, faults),
   ];
   for (const service of registry) faults.register(service);
   const stripe = options.stripe ? createStripeSandbox(dir, clock, options.stripe) : undefined;
@@ -108,6 +114,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       stripe?.reset();
       return json(200, { reset: true });
     },
+    ...messagingSandboxRoutes(messaging, clock, options.deliverSns),
     ...stripe?.routes,
   };
 

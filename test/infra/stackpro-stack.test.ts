@@ -10,6 +10,9 @@ import type { IConstruct } from 'constructs';
 import cdkJson from '../../cdk.json';
 import { GATEWAY_RESPONSES, METHOD_NOT_ALLOWED, gatewayErrorBody } from '../../lambdas/api/gateway-responses';
 import { ROUTES } from '../../lambdas/api/routes';
+
+/** Routes whose functions are in this (main) stack; the messaging stack's are tested in messaging-stack.test.ts. */
+const MAIN_ROUTES = ROUTES.filter((route) => route.stack === undefined);
 import { SCHEDULED_JOBS } from '../../lambdas/scheduled/jobs';
 import { TABLE_DESIGN } from '../../lambdas/repositories/table-design';
 import './handler-env';
@@ -154,7 +157,7 @@ describe('Lambda functions', () => {
   it('has one function per route, plus the authorizer, one per distinct workflow step id, one per scheduled job, the signing-key generator and rotator', () => {
     expect(Object.keys(stack.accountApi.routeFunctions).sort()).toEqual(ROUTES.map((route) => route.id).sort());
     // + the key generator and rotator (the billing sweeps are scheduled jobs), + RecoverStoppedExecution
-    const ours = 1 + ROUTES.length + DISTINCT_STEPS.length + SCHEDULED_JOBS.length + 2 + 1;
+    const ours = 1 + MAIN_ROUTES.length + DISTINCT_STEPS.length + SCHEDULED_JOBS.length + 2 + 1;
     // + the custom resource provider framework's own function
     template.resourceCountIs('AWS::Lambda::Function', ours + 1);
   });
@@ -180,7 +183,7 @@ describe('Lambda functions', () => {
     expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(470);
   });
 
-  it.each(ROUTES.map((route) => [route.id]))('%s runs on Node.js 24, arm64, traced, logging to its own group', (routeId) => {
+  it.each(MAIN_ROUTES.map((route) => [route.id]))('%s runs on Node.js 24, arm64, traced, logging to its own group', (routeId) => {
     const fn = routeFunction(routeId);
     const properties = resourceOf(fn).Properties;
     expect(properties).toMatchObject({
@@ -204,14 +207,14 @@ describe('Lambda functions', () => {
   });
 
   it('gives the password-hashing routes more memory than the rest', () => {
-    for (const route of ROUTES) {
+    for (const route of MAIN_ROUTES) {
       const memory = resourceOf(routeFunction(route.id)).Properties.MemorySize as number;
       if (route.id === 'SignUp' || route.id === 'LogIn' || route.id === 'ConfirmPasswordReset') expect(memory).toBeGreaterThanOrEqual(512);
       else expect(memory).toBe(256);
     }
   });
 
-  it.each(ROUTES.map((route) => [route.id, route]))(
+  it.each(MAIN_ROUTES.map((route) => [route.id, route]))(
     '%s gets exactly the environment its access needs',
     (_id, route) => {
       const environment = environmentOf(routeFunction(route.id));
@@ -355,7 +358,7 @@ describe('AccountApi', () => {
     return entries[0]!.Properties;
   }
 
-  it.each(ROUTES.map((route) => [route.id, route]))('%s is a Lambda proxy method on its path', (_id, route) => {
+  it.each(MAIN_ROUTES.map((route) => [route.id, route]))('%s is a Lambda proxy method on its path', (_id, route) => {
     const method = methodOf(route);
     expect(method.Integration).toMatchObject({
       Type: 'AWS_PROXY',

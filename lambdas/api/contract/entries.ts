@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ListCustomersQuery, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
 import type { RouteContract } from './route-contract';
+import { ListConversationsQuery, ListMessagesQuery, SendMessageBody, UpdateConversationBody } from '../messaging-schemas';
 import {
   BillingSessionResponse,
   CustomerDetailResponse,
@@ -18,6 +19,11 @@ import {
   SignUpResponse,
   VerifyEmailResponse,
   WebhookReceipt,
+  ConversationListResponse,
+  ConversationResponse,
+  MessageListResponse,
+  MessageResponse,
+  MessagingChannelsResponse,
 } from './responses';
 
 /** The Stripe event as the webhook receives it; Stripe's signature, not this schema, decides what is accepted. */
@@ -174,5 +180,53 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       'No body: any body (even `{}`) answers 400 `VALIDATION_FAILED` on `body`.',
     success: { status: 202, description: 'The backup job runs in AWS Backup.', body: StartBackupResponse },
     errors: ['NOT_FOUND', 'INVALID_STATE', 'VALIDATION_FAILED'],
+  },
+  GetMessagingChannels: {
+    summary: "The account's SMS and WhatsApp numbers and live-chat widget key",
+    description: 'Business and enterprise plans only (403 `PLAN_REQUIRED`); 409 `CHANNELS_NOT_READY` until the numbers are provisioned.',
+    success: { status: 200, description: 'The channels.', body: MessagingChannelsResponse },
+    errors: ['PLAN_REQUIRED', 'CHANNELS_NOT_READY', 'EMAIL_NOT_VERIFIED'],
+  },
+  ListConversations: {
+    summary: 'The inbox: conversations by last activity, with unread counts',
+    description: 'Pages of 20, filtered by `status` and `channel`; `?cursor=` takes the previous page\'s `nextCursor` (with the same filters).',
+    query: ListConversationsQuery,
+    success: { status: 200, description: 'One page of conversations.', body: ConversationListResponse },
+    errors: ['PLAN_REQUIRED', 'VALIDATION_FAILED', 'EMAIL_NOT_VERIFIED'],
+  },
+  ListConversationMessages: {
+    summary: "One conversation's messages, newest first; marks it read",
+    description: 'Pages of 50 in provider-timestamp order; another customer\'s conversation id answers 404, like an unknown one.',
+    query: ListMessagesQuery,
+    success: { status: 200, description: 'One page of messages.', body: MessageListResponse },
+    errors: ['PLAN_REQUIRED', 'NOT_FOUND', 'VALIDATION_FAILED', 'EMAIL_NOT_VERIFIED'],
+  },
+  SendConversationMessage: {
+    summary: "Reply on the conversation's own channel (SMS or WhatsApp)",
+    description:
+      'Either `text` or, for a WhatsApp contact who last wrote over 24 hours ago, an approved `template` (free text then answers 409 ' +
+      '`TEMPLATE_REQUIRED`). An `Idempotency-Key` header makes a retry answer the first message instead of sending again. ' +
+      'A message the provider refuses comes back with status `failed`.',
+    request: SendMessageBody,
+    requestHeaders: { 'Idempotency-Key': 'Optional; up to 128 letters, digits and `_ . : -`: the same key again answers the same message.' },
+    success: { status: 201, description: 'The message, as recorded and handed to the provider.', body: MessageResponse },
+    errors: ['PLAN_REQUIRED', 'NOT_FOUND', 'TEMPLATE_REQUIRED', 'MESSAGING_SUSPENDED', 'CHANNELS_NOT_READY', 'EMAIL_NOT_VERIFIED'],
+  },
+  ResolveConversation: {
+    summary: 'Resolve a conversation',
+    description: 'Resolving one already resolved answers the same. A new message from the contact opens it again.',
+    success: { status: 200, description: 'The conversation.', body: ConversationResponse },
+    errors: ['PLAN_REQUIRED', 'NOT_FOUND', 'EMAIL_NOT_VERIFIED'],
+  },
+  ReopenConversation: {
+    summary: 'Reopen a conversation',
+    success: { status: 200, description: 'The conversation, open.', body: ConversationResponse },
+    errors: ['PLAN_REQUIRED', 'NOT_FOUND', 'EMAIL_NOT_VERIFIED'],
+  },
+  UpdateConversation: {
+    summary: 'Assign (or unassign with null) and label a conversation',
+    request: UpdateConversationBody,
+    success: { status: 200, description: 'The conversation.', body: ConversationResponse },
+    errors: ['PLAN_REQUIRED', 'NOT_FOUND', 'EMAIL_NOT_VERIFIED'],
   },
 };

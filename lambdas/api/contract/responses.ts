@@ -6,6 +6,9 @@ import type { CustomerPage } from '../../services/customer-directory';
 import type { CustomerDetailView } from '../../services/customer-detail';
 import type { OperatorActionResult } from '../../services/operator-lifecycle';
 import type { BackupPage } from '../../services/customer-backups';
+import type { ConversationListPage, MessageListPage } from '../../messaging/inbox';
+import type { Conversation, Message } from '../../messaging/model';
+import type { ChannelsView } from '../../messaging/channels-view';
 import type { SessionTokens as IssuedTokens } from '../../services/session-tokens';
 
 /**
@@ -188,6 +191,51 @@ export const CustomerBackupsResponse = z.strictObject({
 /** An on-demand backup job, running in AWS Backup. */
 export const StartBackupResponse = z.strictObject({ backupJobId: z.string() });
 
+/** Messaging: one conversation in the inbox. */
+export const ConversationResponse = z.strictObject({
+  conversationId: z.string(),
+  channel: z.enum(['sms', 'whatsapp']),
+  contact: z.string().describe("The client's E.164 phone number."),
+  status: z.enum(['open', 'pending', 'resolved']),
+  unreadCount: z.int().nonnegative(),
+  lastMessageAt: isoDateTime,
+  lastInboundAt: isoDateTime.optional().describe('When the contact last wrote (WhatsApp allows free text for 24 hours after).'),
+  assignee: z.string().optional(),
+  labels: z.array(z.string()),
+});
+
+/** A page of the inbox, most recent activity first. */
+export const ConversationListResponse = z.strictObject({
+  items: z.array(ConversationResponse),
+  nextCursor: z.string().optional().describe('Pass as `?cursor=` (with the same filters) for the next page; absent on the last page.'),
+});
+
+/** One message of a conversation. */
+export const MessageResponse = z.strictObject({
+  messageId: z.string(),
+  direction: z.enum(['in', 'out']),
+  text: z.string(),
+  sentAt: isoDateTime.describe("The provider's timestamp for inbound messages; when it was recorded for replies."),
+  status: z.enum(['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'received']),
+  author: z.string().optional().describe('Who replied (outbound only).'),
+});
+
+/** A page of a conversation's messages, newest first. */
+export const MessageListResponse = z.strictObject({
+  items: z.array(MessageResponse),
+  nextCursor: z.string().optional().describe('Pass as `?cursor=` for older messages; absent on the last page.'),
+});
+
+/** The account's messaging channels. */
+export const MessagingChannelsResponse = z.strictObject({
+  sms: z.strictObject({ number: z.string().describe('E.164.') }),
+  whatsapp: z.strictObject({ number: z.string().describe('E.164.') }),
+  widget: z
+    .strictObject({ publicKey: z.string(), scriptUrl: z.string().optional().describe('Absent until the widget is deployed.') })
+    .optional(),
+  websocketUrl: z.string().optional().describe('Absent until the WebSocket API is deployed.'),
+});
+
 /** The one error shape of every failure (lambdas/api/http-errors.ts and API Gateway's own responses). */
 export const ErrorBody = z.strictObject({
   error: z.strictObject({
@@ -216,6 +264,11 @@ export type ContractChecks = [
   Conforms<CustomerDetailView, z.output<typeof CustomerDetailResponse>>,
   Conforms<OperatorActionResult, z.output<typeof OperatorActionResponse>>,
   Conforms<BackupPage, z.output<typeof CustomerBackupsResponse>>,
+  Conforms<ConversationListPage, z.output<typeof ConversationListResponse>>,
+  Conforms<MessageListPage, z.output<typeof MessageListResponse>>,
+  Conforms<Conversation, z.output<typeof ConversationResponse>>,
+  Conforms<Message, z.output<typeof MessageResponse>>,
+  Conforms<ChannelsView, z.output<typeof MessagingChannelsResponse>>,
   Conforms<{ backupJobId: string }, z.output<typeof StartBackupResponse>>,
   Conforms<{ url: string }, z.output<typeof BillingSessionResponse>>,
   Conforms<{ received: true; duplicate?: true }, z.output<typeof WebhookReceipt>>,

@@ -1,0 +1,14 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { applyNagChecks } from '../lib/nag';
+import { StackProStack } from '../lib/stackpro-stack';
+const cdkJson = require('../cdk.json');
+const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+const stack = new StackProStack(app, 'StackPro');
+applyNagChecks(app);
+const t = Template.fromStack(stack);
+const n = Template.fromStack(stack.messaging);
+console.log('main', Object.keys(t.toJSON().Resources).length, 'messaging', Object.keys(n.toJSON().Resources).length);
+const counts: Record<string, number> = {};
+for (const [id, r] of Object.entries(t.toJSON().Resources as Record<string, { Type: string }>)) if (/messag|conversation/i.test(id)) counts[r.Type] = (counts[r.Type] ?? 0) + 1;
+console.log(counts);
