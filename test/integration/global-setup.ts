@@ -20,6 +20,9 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__STACKPRO_LOCAL_STACK__ = stack;
   process.env.STACKPRO_API_URL = stack.apiUrl;
   process.env.STACKPRO_EDGE_URL = stack.edgeUrl;
+  // Suites that run a workflow step's code against this stack (messaging's channel allocation) reach its DynamoDB Local.
+  const dynamoDbUrl = /DynamoDB Local:\s+(http\S+)/.exec(stack.output())?.[1];
+  if (dynamoDbUrl) process.env.STACKPRO_DYNAMODB_URL = dynamoDbUrl;
   // Tests use SDK clients too; the Node 20 support notice is noise in every worker's output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 }
