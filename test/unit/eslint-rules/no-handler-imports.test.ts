@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { INBOUND_HANDLERS, UNWIRED_STEP_HANDLERS } from '../../../lambdas/messaging/inbound-handlers';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../../../lambdas/api/routes';
@@ -22,6 +23,8 @@ function namedHandlers(): Set<string> {
     ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
     ...SCHEDULED_JOBS.map((job) => job.handler),
     ...constructs,
+    ...Object.values(INBOUND_HANDLERS).map((inbound) => inbound.handler),
+    ...UNWIRED_STEP_HANDLERS,
   ]);
 }
 

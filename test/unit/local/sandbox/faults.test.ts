@@ -1,4 +1,6 @@
 import { rmSync } from 'node:fs';
+import { PinpointSMSVoiceV2Client, ReleasePhoneNumberCommand, RequestPhoneNumberCommand, SendTextMessageCommand, UpdatePhoneNumberCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { SendWhatsAppMessageCommand, SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
 import { BackupClient, DescribeBackupJobCommand, DescribeRecoveryPointCommand, ListRecoveryPointsByResourceCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
@@ -53,6 +55,8 @@ const ses = new SESv2Client(sdkConfig(sandbox.services.ses));
 const ssm = new SSMClient(sdkConfig(sandbox.services.ssm));
 const cloudWatch = new CloudWatchClient(sdkConfig(sandbox.services.monitoring));
 const backup = new BackupClient(sdkConfig(sandbox.services.backup!));
+const smsVoice = new PinpointSMSVoiceV2Client(sdkConfig(sandbox.services['sms-voice']!));
+const socialMessaging = new SocialMessagingClient(sdkConfig(sandbox.services['social-messaging']!));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 afterEach(() => sandbox.faults.clear());
 
@@ -132,6 +136,15 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
     DescribeBackupJob: () => backup.send(new DescribeBackupJobCommand({ BackupJobId: 'job' })),
     DescribeRecoveryPoint: () => backup.send(new DescribeRecoveryPointCommand({ BackupVaultName: 'v', RecoveryPointArn: 'arn:aws:ec2:us-east-1::snapshot/snap-00000000' })),
     ListRecoveryPointsByResource: () => backup.send(new ListRecoveryPointsByResourceCommand({ ResourceArn: 'arn:aws:ec2:us-east-1:000000000000:volume/vol-00000000' })),
+  },
+  'sms-voice': {
+    SendTextMessage: () => smsVoice.send(new SendTextMessageCommand({ DestinationPhoneNumber: '+14255550182', OriginationIdentity: '+18005551000', MessageBody: 'hi' })),
+    RequestPhoneNumber: () => smsVoice.send(new RequestPhoneNumberCommand({ IsoCountryCode: 'US', MessageType: 'TRANSACTIONAL', NumberCapabilities: ['SMS'], NumberType: 'TOLL_FREE' })),
+    UpdatePhoneNumber: () => smsVoice.send(new UpdatePhoneNumberCommand({ PhoneNumberId: 'phone-0' })),
+    ReleasePhoneNumber: () => smsVoice.send(new ReleasePhoneNumberCommand({ PhoneNumberId: 'phone-0' })),
+  },
+  'social-messaging': {
+    SendWhatsAppMessage: () => socialMessaging.send(new SendWhatsAppMessageCommand({ originationPhoneNumberId: 'phone-number-id-1', metaApiVersion: 'v20.0', message: new TextEncoder().encode('{}') })),
   },
 };
 
