@@ -142,6 +142,7 @@ describe('recordResend', () => {
     const next = token();
     expect(await recordResend(customer.customerId, { version: undefined, resentAt: [NOW], tokens: [next], token: next })).toBe(false);
     expect(await recordResend(customer.customerId, { version: 1, resentAt: [NOW, NOW + 1], tokens: [winner, next], token: next })).toBe(true);
+    expect(await getItem(keys.customer(customer.customerId))).toMatchObject({ verificationVersion: 2, verificationResentAt: [NOW, NOW + 1] });
   }, BURST_TIMEOUT_MS);
 
   it('refuses an account that is no longer pending, or a token hash already stored, writing nothing', async () => {
