@@ -25,7 +25,7 @@ jest.mock('../../../lambdas/repositories/billing-lapses', () => ({
   deleteLapseMarker: (...args: Parameters<typeof BillingLapses.deleteLapseMarker>) => deleteLapseMarker(...args),
   markLapseSwept: (...args: Parameters<typeof BillingLapses.markLapseSwept>) => markLapseSwept(...args),
 }));
-const getLifecycleCustomer = jest.fn(async (customerId: string) => profiles[customerId] as CustomerLifecycle.LifecycleCustomer | undefined);
+const getLifecycleCustomer = jest.fn(async (customerId: string) => profiles[customerId] as unknown as CustomerLifecycle.LifecycleCustomer | undefined);
 jest.mock('../../../lambdas/repositories/customer-lifecycle', () => ({ getLifecycleCustomer: (customerId: string) => getLifecycleCustomer(customerId) }));
 const saveBillingSnapshot = jest.fn<ReturnType<typeof Billing.saveBillingSnapshot>, Parameters<typeof Billing.saveBillingSnapshot>>();
 jest.mock('../../../lambdas/repositories/billing', () => ({
