@@ -12,17 +12,17 @@ import { handler as deleteIdentity } from '../../../lambdas/provisioning/delete-
 import { handler as pointSubdomain } from '../../../lambdas/provisioning/point-subdomain';
 import { handler as publishDkim } from '../../../lambdas/provisioning/publish-dkim-records';
 import { handler as removeDns } from '../../../lambdas/provisioning/remove-dns-records';
-import { awsError, ctx, mockTable } from './helpers';
+import { awsError, ctx, recordStep, resetRecordedSteps } from './helpers';
 
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
 const ses = mockClient(SESv2Client);
 const r53 = mockClient(Route53Client);
-const table = mockTable();
 const subdomain = 'acme.customers.stackpro.test';
 
 beforeEach(() => {
   ses.reset();
   r53.reset();
-  table.reset();
+  resetRecordedSteps();
   r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } });
 });
 

@@ -4,9 +4,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { tracer } from '../../../lambdas/observability';
 import { StepContext, workflowStep } from '../../../lambdas/workflows/step-kit';
 import { traceInFakeLambda } from '../helpers/trace';
-import { ctx, mockTable, stepLog } from '../provisioning/helpers';
+import { ctx, recordStep, recordedSteps, resetRecordedSteps } from '../provisioning/helpers';
 
-const table = mockTable();
+// How a step is stored is the provisioning-log repository's (test/unit/repositories/provisioning-log.test.ts).
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
 const Input = StepContext.extend({ email: z.string().optional() });
 const succeeding = workflowStep('Launch instance', Input, async () => ({ output: { instanceId: 'i-1' } }));
 const failing = workflowStep('Launch instance', Input, async () => {
@@ -14,7 +15,7 @@ const failing = workflowStep('Launch instance', Input, async () => {
 });
 
 beforeEach(() => {
-  table.reset();
+  resetRecordedSteps();
 });
 
 afterEach(() => {
@@ -24,6 +25,8 @@ afterEach(() => {
 describe('step kit tracing', () => {
   it('runs each step in a subsegment named for its state, annotated with ids only (never PII)', async () => {
     const trace = traceInFakeLambda();
+    let recordedIn: unknown;
+    recordStep.mockImplementation(async () => void (recordedIn = trace.current()));
 
     const output = await succeeding({ ...ctx, stepName: 'Launch the instance', workflowId: 'ProvisionCustomer', email: 'ada@example.com' });
 
@@ -40,7 +43,9 @@ describe('step kit tracing', () => {
     expect(subsegment.closed).toBe(true);
     expect(trace.current()).toBe(trace.lambda);
     // The step's own work (its progress write) still happens inside the subsegment.
-    expect(stepLog(table.ddb)).toEqual([['Launch the instance', 'succeeded', undefined]]);
+    expect(recordedSteps()).toEqual([['Launch the instance', 'succeeded', undefined]]);
+    expect(recordStep).toHaveBeenCalledWith('cust-1', 'acme-cust-1', 'Launch the instance', 'succeeded', undefined, expect.any(Date), 'ProvisionCustomer');
+    expect(recordedIn).toBe(subsegment);
   });
 
   it('falls back to the step kit name when the Task does not pass its state name', async () => {
