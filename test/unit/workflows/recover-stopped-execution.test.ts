@@ -1,16 +1,39 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeInstancesCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DeleteEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { Customer } from '../../../lambdas/core/customer';
+import type * as Accounts from '../../../lambdas/repositories/accounts';
+import type * as Billing from '../../../lambdas/repositories/billing';
+import type * as CustomerLifecycle from '../../../lambdas/repositories/customer-lifecycle';
+import type * as ProvisioningLog from '../../../lambdas/repositories/provisioning-log';
 import { handler } from '../../../lambdas/workflows/recover-stopped-execution';
 
 const stripeApi = { subscriptions: { cancel: jest.fn() } };
 jest.mock('../../../lambdas/clients/stripe', () => ({ getStripe: async () => stripeApi }));
 
-const ddb = mockClient(DynamoDBDocumentClient);
+// The repositories as a fake of the one customer: reads answer `profile`, and setProvisioningOutcome applies only
+// under its condition (the execution in charge), as its DynamoDB Local test proves, so tests assert the state a
+// customer ends in.
+const getLifecycleCustomer = jest.fn<ReturnType<typeof CustomerLifecycle.getLifecycleCustomer>, Parameters<typeof CustomerLifecycle.getLifecycleCustomer>>();
+const setProvisioningOutcome = jest.fn<ReturnType<typeof CustomerLifecycle.setProvisioningOutcome>, Parameters<typeof CustomerLifecycle.setProvisioningOutcome>>();
+jest.mock('../../../lambdas/repositories/customer-lifecycle', () => ({
+  getLifecycleCustomer: (...args: Parameters<typeof CustomerLifecycle.getLifecycleCustomer>) => getLifecycleCustomer(...args),
+  setProvisioningOutcome: (...args: Parameters<typeof CustomerLifecycle.setProvisioningOutcome>) => setProvisioningOutcome(...args),
+}));
+const getCustomer = jest.fn<ReturnType<typeof Accounts.getCustomer>, Parameters<typeof Accounts.getCustomer>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: Parameters<typeof Accounts.getCustomer>) => getCustomer(...args) }));
+const saveBillingSnapshot = jest.fn<ReturnType<typeof Billing.saveBillingSnapshot>, Parameters<typeof Billing.saveBillingSnapshot>>();
+jest.mock('../../../lambdas/repositories/billing', () => ({
+  saveBillingSnapshot: (...args: Parameters<typeof Billing.saveBillingSnapshot>) => saveBillingSnapshot(...args),
+}));
+const recordStep = jest.fn<ReturnType<typeof ProvisioningLog.recordStep>, Parameters<typeof ProvisioningLog.recordStep>>();
+const failRunningSteps = jest.fn<ReturnType<typeof ProvisioningLog.failRunningSteps>, Parameters<typeof ProvisioningLog.failRunningSteps>>();
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({
+  recordStep: (...args: Parameters<typeof ProvisioningLog.recordStep>) => recordStep(...args),
+  failRunningSteps: (...args: Parameters<typeof ProvisioningLog.failRunningSteps>) => failRunningSteps(...args),
+}));
 const ec2 = mockClient(EC2Client);
 const route53 = mockClient(Route53Client);
 const ses = mockClient(SESv2Client);
@@ -73,22 +96,20 @@ beforeEach(() => {
   profile = customer();
   steps = [];
   instances = [['i-1', '1']];
-  ddb.reset();
-  ddb.on(GetCommand).callsFake(async () => ({ Item: profile && { pk: 'CUSTOMER#cust-1', sk: 'PROFILE', ...profile } }));
-  ddb.on(QueryCommand).resolves({ Items: [] });
-  ddb.on(UpdateCommand).callsFake(async (input) => {
-    const sk = String(input.Key.sk);
-    const values = input.ExpressionAttributeValues;
-    if (sk.startsWith('PROVSTEP#')) {
-      steps.push([values[':name'], values[':status'], values[':message']]);
-      return {};
-    }
-    if (!profile || profile.provisioningExecutionName !== values[':execution']) {
-      throw new ConditionalCheckFailedException({ message: 'condition', $metadata: {} });
-    }
-    profile = { ...profile, status: values[':status'], failureReason: values[':reason'] };
-    return {};
+  getLifecycleCustomer.mockReset().mockImplementation(async () => profile && ({ ...profile } as CustomerLifecycle.LifecycleCustomer));
+  setProvisioningOutcome.mockReset().mockImplementation(async (_customerId, executionName, status, failureReason) => {
+    if (!profile || profile.provisioningExecutionName !== executionName) return false;
+    profile = { ...profile, status, failureReason };
+    return true;
   });
+  getCustomer.mockReset().mockImplementation(async () => profile && ({ ...profile } as unknown as Customer));
+  saveBillingSnapshot.mockReset().mockImplementation(async (_customerId, billing) => {
+    if (!profile) return false;
+    profile = { ...profile, billing };
+    return true;
+  });
+  recordStep.mockReset().mockImplementation(async (_customerId, _executionName, name, status, message) => void steps.push([name, status, message]));
+  failRunningSteps.mockReset().mockResolvedValue(undefined);
   ec2.reset();
   ec2.on(DescribeInstancesCommand).callsFake(async (input) => {
     const attempt = input.Filters?.find((f: { Name: string }) => f.Name === 'tag:ProvisioningAttempt')?.Values?.[0];
@@ -245,7 +266,7 @@ describe('a stopped provisioning', () => {
   });
 
   it('throws on a transient read failure, so EventBridge delivers the event again', async () => {
-    ddb.on(GetCommand).rejects(Object.assign(new Error('busy'), { name: 'ProvisionedThroughputExceededException' }));
+    getLifecycleCustomer.mockRejectedValue(Object.assign(new Error('busy'), { name: 'ProvisionedThroughputExceededException' }));
 
     await expect(handler(event())).rejects.toThrow('busy');
   });
