@@ -96,7 +96,7 @@ beforeEach(() => {
   profile = customer();
   steps = [];
   instances = [['i-1', '1']];
-  getLifecycleCustomer.mockReset().mockImplementation(async () => profile && ({ ...profile } as CustomerLifecycle.LifecycleCustomer));
+  getLifecycleCustomer.mockReset().mockImplementation(async () => profile && ({ ...profile } as unknown as CustomerLifecycle.LifecycleCustomer));
   setProvisioningOutcome.mockReset().mockImplementation(async (_customerId, executionName, status, failureReason) => {
     if (!profile || profile.provisioningExecutionName !== executionName) return false;
     profile = { ...profile, status, failureReason };
