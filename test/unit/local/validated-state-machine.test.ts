@@ -2,7 +2,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { validatedStateMachine } from '../../../local/step-functions/validated-state-machine';
 
 /** The validation memo skips only what passed before: an invalid definition is refused every time. */
-const valid = (result: string) => ({ StartAt: 'Done', States: { Done: { Type: 'Pass', Result: result, End: true } } });
+const valid = (result: string) => ({ StartAt: 'Done', States: { Done: { Type: 'Pass' as const, Result: result, End: true as const } } });
 
 describe('validatedStateMachine', () => {
   it('runs a definition that passed, validated once or remembered', async () => {
