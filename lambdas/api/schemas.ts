@@ -81,3 +81,14 @@ export const PasswordResetConfirmBody = z.strictObject(
 
 /** Logout names the session by one of its refresh tokens, as refresh does. */
 export const LogOutBody = RefreshBody;
+
+/** POST /billing/plan: the plan to move to. */
+export const ChangePlanBody = z.strictObject(
+  {
+    plan: z.enum(PLAN_NAMES, {
+      error: (issue) => (issue.input === undefined ? 'plan is required.' : `plan must be one of ${PLAN_NAMES.join(', ')}.`),
+    }),
+  },
+  { error: 'The body must be a JSON object.' },
+);
+export type ChangePlanBody = z.infer<typeof ChangePlanBody>;
