@@ -20,6 +20,10 @@ export const OUR_ERRORS: ReadonlySet<string> = new Set([
   'CustomerStatusConflictError',
   'InstanceNotFoundError',
   'SnapshotFailedError',
+  'InstanceNotReadyError',
+  'VolumeNotReadyError',
+  'FileSystemGrowthError',
+  'PlanChangeMismatchError',
 ]);
 
 const SLOW_DOWN = 'AWS asked us to slow down; the step is retried.';
