@@ -5,7 +5,11 @@ import {
   DeleteSnapshotCommand,
   DescribeInstancesCommand,
   DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  DescribeVolumesModificationsCommand,
   EC2Client,
+  ModifyInstanceAttributeCommand,
+  ModifyVolumeCommand,
   RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
@@ -58,6 +62,10 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
     CreateSnapshot: () => ec2.send(new CreateSnapshotCommand({ VolumeId: 'vol-0123456789abcdef0' })),
     DeleteSnapshot: () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: 'snap-0123456789abcdef0' })),
     DescribeSnapshots: () => ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] })),
+    ModifyInstanceAttribute: () => ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, InstanceType: { Value: 't3.medium' } })),
+    ModifyVolume: () => ec2.send(new ModifyVolumeCommand({ VolumeId: 'vol-0123456789abcdef0', Size: 50 })),
+    DescribeVolumes: () => ec2.send(new DescribeVolumesCommand({})),
+    DescribeVolumesModifications: () => ec2.send(new DescribeVolumesModificationsCommand({ VolumeIds: ['vol-0123456789abcdef0'] })),
   },
   route53: {
     GetChange: () => route53.send(new GetChangeCommand({ Id: '/change/C0TEST' })),
@@ -124,7 +132,7 @@ describe('fault actions derived from the registry', () => {
     const refused = await injectFault({ service: 'ec2', action: 'RebootInstances', error: 'InternalError' });
 
     expect(refused.statusCode).toBe(400);
-    expect(JSON.parse(refused.body).error).toMatch(/action must be one of .*CreateSnapshot, DeleteSnapshot, DescribeSnapshots, InstanceOutcome for ec2/);
+    expect(JSON.parse(refused.body).error).toMatch(/action must be one of .*CreateSnapshot, DeleteSnapshot, DescribeSnapshots, .*InstanceOutcome.* for ec2/);
   });
 });
 
