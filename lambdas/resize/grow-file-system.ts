@@ -27,18 +27,24 @@ const Input = InstanceStep.extend({ commandId: z.string().min(1).optional() });
  */
 export const handler = workflowStep('Grow file system', Input, async ({ instanceId, commandId, executionName }) => {
   if (!commandId) {
-    const sent = await ssm.send(
-      new SendCommandCommand({
-        DocumentName: 'AWS-RunShellScript',
-        InstanceIds: [instanceId],
-        Comment: `StackPro resize ${executionName}`.slice(0, 100),
-        Parameters: { commands: GROW_FILE_SYSTEM_SCRIPT },
-        TimeoutSeconds: 300,
-      }),
-    );
+    const sent = await ssm
+      .send(
+        new SendCommandCommand({
+          DocumentName: 'AWS-RunShellScript',
+          InstanceIds: [instanceId],
+          Comment: `StackPro resize ${executionName}`.slice(0, 100),
+          Parameters: { commands: GROW_FILE_SYSTEM_SCRIPT },
+          TimeoutSeconds: 300,
+        }),
+      )
+      .catch((error: unknown) => {
+        // Right after a start the SSM agent has not reported Online yet: SSM says InvalidInstanceId until it has.
+        if ((error as Error).name === 'InvalidInstanceId') throw new VolumeNotReadyError(`The SSM agent on ${instanceId} is not online yet`);
+        throw error;
+      });
     const id = sent.Command?.CommandId;
     if (!id) throw new Error('SendCommand returned no command id');
-    return { output: { commandId: id, done: false }, status: 'running', message: `Growing the file system (command ${id})` };
+    return { output: { commandId: id, done: false }, message: `File system growth sent (command ${id})` };
   }
   let status = 'Pending';
   try {

@@ -18,5 +18,5 @@ export const handler = workflowStep('Record resize failure', Input, async ({ cus
   await failPlanChange(customerId, changeId, reason);
   await failRunningSteps(customerId, executionName, reason);
   logger.error('Resize failed', { customerId, executionName, errorName: error.Error });
-  return { output: { reason }, status: 'failed', message: `Resize failed: ${reason}. The server runs on its previous type.` };
+  return { output: { reason }, status: 'failed', message: `Resize failed: ${reason.replace(/\.$/, '')}. The server runs on its previous type.` };
 });

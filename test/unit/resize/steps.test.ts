@@ -143,6 +143,11 @@ describe('Grow file system', () => {
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(1);
   });
 
+  it('waits while the SSM agent is not online after the start (InvalidInstanceId)', async () => {
+    ssm.on(SendCommandCommand).rejects(Object.assign(new Error('not managed'), { name: 'InvalidInstanceId' }));
+    await expect(growFileSystem(onInstance)).rejects.toMatchObject({ name: 'VolumeNotReadyError' });
+  });
+
   it('fails with FileSystemGrowthError when the command failed', async () => {
     ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Failed' });
     await expect(growFileSystem({ ...onInstance, commandId: 'cmd-1' })).rejects.toMatchObject({ name: 'FileSystemGrowthError' });
