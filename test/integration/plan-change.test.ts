@@ -36,9 +36,10 @@ describe('POST /billing/plan', () => {
   it('resizes an active customer to the new plan: status shows the plan and the resize steps', async () => {
     const customer = await activeStarter();
 
-    const res = await call('POST', '/billing/plan', { token: customer.accessToken, json: { plan: 'business' } });
-    expect(res.status).toBe(202);
-    expect(res.body).toEqual({ plan: 'starter', pendingPlan: 'business' });
+    // The burst: 50 identical requests at once are one change, one Stripe update, one resize.
+    const answers = await Promise.all(Array.from({ length: 50 }, () => call('POST', '/billing/plan', { token: customer.accessToken, json: { plan: 'business' } })));
+    expect(answers.map((res) => res.status)).toEqual(Array(50).fill(202));
+    expect(answers[0].body).toEqual({ plan: 'starter', pendingPlan: 'business' });
 
     let last: any;
     const done = await eventually(async () => {
@@ -53,6 +54,12 @@ describe('POST /billing/plan', () => {
     expect(done.workflow.steps.map((step: any) => step.name)).toEqual(expect.arrayContaining(['Stop instance', 'Change instance type', 'Start instance', 'Complete plan change']));
     const instance = await instanceOf(customer.customerId);
     expect(instance).toMatchObject({ state: 'running', instanceType: 't3.small', publicIp: done.publicIp });
+    expect(done.workflow.steps.filter((step: any) => step.name === 'Change instance type')).toHaveLength(1);
+    const { body } = await edge('GET', '/_sandbox/stripe/events?type=customer.subscription.updated');
+    const priceChanges = body.events.filter(
+      (stored: any) => stored.event.data.object.metadata?.customerId === customer.customerId && stored.event.data.previous_attributes?.items,
+    );
+    expect(priceChanges).toHaveLength(1);
   }, 45_000);
 
   it('puts the previous type back and records why when the type change fails', async () => {
