@@ -395,6 +395,48 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       });
       break;
     }
+    case 'ec2:modify-instance-type':
+      // Only to a plan's instance type: a compromised step cannot resize a server to something costly.
+      allow({
+        actions: ['ec2:ModifyInstanceAttribute'],
+        resources: [ec2Arn('instance')],
+        conditions: {
+          StringEquals: { ...MANAGED_BY_RESOURCE, 'ec2:Attribute/InstanceType': PLAN_INSTANCE_TYPES },
+        },
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        reason: `${owner}: the resize changes the customer's instance type, found by its Customer tag; only instances tagged ManagedBy=stackpro, only the type attribute, only to a plan's type (conditions).`,
+      });
+      break;
+    case 'ec2:modify-volume':
+      allow({ actions: ['ec2:ModifyVolume'], resources: [ec2Arn('volume')], conditions: { StringEquals: MANAGED_BY_RESOURCE } });
+      allow({ actions: ['ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications'], resources: ['*'] });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]',
+          reason: `${owner}: the resize grows the customer's data volume, found through its instance; only volumes tagged ManagedBy=stackpro (condition).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `${owner}: ec2:DescribeVolumes and ec2:DescribeVolumesModifications have no resource-level permissions (read-only).`,
+        },
+      );
+      break;
+    case 'ssm:run-shell': {
+      const runShellScript = stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' });
+      allow({ actions: ['ssm:SendCommand'], resources: [runShellScript] });
+      allow({
+        actions: ['ssm:SendCommand'],
+        resources: [ec2Arn('instance')],
+        conditions: { StringEquals: { [`ssm:resourceTag/${MANAGED_BY_TAG.key}`]: MANAGED_BY_TAG.value } },
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        reason: `${owner}: grows the file system with AWS-RunShellScript only on instances tagged ManagedBy=stackpro (condition); their ids are not known in advance.`,
+      });
+      break;
+    }
     case 'stripe':
       grantStripeKeys(fn, targets.stripeKeys);
       break;

@@ -19,7 +19,7 @@ import { readSettings, type StackProSettings } from './settings';
 import { SigningKey } from './signing-key';
 import { StripeKeys } from './stripe-keys';
 import { ROUTES } from '../lambdas/api/routes';
-import { PROVISION_CUSTOMER } from '../statemachines/workflows';
+import { PROVISION_CUSTOMER, RESIZE_CUSTOMER } from '../statemachines/workflows';
 import { StoppedExecutionRecovery } from './stopped-executions';
 
 /** Deployment settings can be passed in (tests); otherwise they are read from CDK context. */
@@ -88,8 +88,10 @@ export class StackProStack extends Stack {
       stateMachine: this.provisioning.stateMachine,
       topic: this.alarmTopic.topic,
     });
+    // The resize has no business failure metric of its own: OperationsMonitoring.watchWorkflow alarms on it below.
+    const { [RESIZE_CUSTOMER.id]: resizeStateMachine, ...billingLifecycle } = this.lifecycle.stateMachines;
     this.lifecycleAlarms = new LifecycleAlarms(this, 'LifecycleAlarms', {
-      stateMachines: this.lifecycle.stateMachines,
+      stateMachines: billingLifecycle,
       topic: this.alarmTopic.topic,
     });
     this.billingAlarms = new BillingAlarms(this, 'BillingAlarms', { topic: this.alarmTopic.topic });
@@ -134,6 +136,7 @@ export class StackProStack extends Stack {
       webhookRoute: { method: webhookRoute.method, path: webhookRoute.path },
       stateMachines: { [PROVISION_CUSTOMER.id]: this.provisioning.stateMachine, ...this.lifecycle.stateMachines },
     });
+    this.operationsMonitoring.watchWorkflow(RESIZE_CUSTOMER.id, resizeStateMachine);
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the account API (the frontend calls this)',

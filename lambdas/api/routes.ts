@@ -109,6 +109,15 @@ export const ROUTES: readonly RouteDefinition[] = [
     access: ['table:read', 'stripe'],
   },
   {
+    id: 'ChangePlan',
+    method: 'POST',
+    path: '/billing/plan',
+    handler: 'api/change-plan',
+    auth: 'customer',
+    // Stripe's price change; the resize starts here only when Stripe already has the price (a retried change).
+    access: ['table:read', 'table:write', 'stripe', 'lifecycle:start'],
+  },
+  {
     id: 'ReceiveStripeWebhook',
     method: 'POST',
     path: '/stripe/webhooks',

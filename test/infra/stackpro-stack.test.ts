@@ -553,7 +553,7 @@ describe.each(WORKFLOWS.map((workflow) => [workflow.id, workflow] as const))('%s
 describe('Workflow state machines', () => {
   it('are one per workflow: provisioning and the three lifecycle workflows', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', WORKFLOWS.length);
-    expect(Object.keys(stack.lifecycle.stateMachines).sort()).toEqual(['DeprovisionCustomer', 'ResumeCustomer', 'SuspendCustomer']);
+    expect(Object.keys(stack.lifecycle.stateMachines).sort()).toEqual(['DeprovisionCustomer', 'ResizeCustomer', 'ResumeCustomer', 'SuspendCustomer']);
   });
 
   it('share one function per step id across workflows (lifecycle reuses provisioning DNS, identity and terminate steps)', () => {
@@ -612,6 +612,9 @@ describe('Workflow steps', () => {
     'ssm:read': ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'],
     'ssm:customer-secrets': ['ssm:PutParameter', 'ssm:AddTagsToResource'],
     stripe: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+    'ec2:modify-instance-type': ['ec2:ModifyInstanceAttribute'],
+    'ec2:modify-volume': ['ec2:ModifyVolume', 'ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications'],
+    'ssm:run-shell': ['ssm:SendCommand'],
   };
 
   /** The environment each access adds on top of TABLE_NAME (names from lambdas/config.ts). */
@@ -633,6 +636,9 @@ describe('Workflow steps', () => {
     'ssm:read': [],
     'ssm:customer-secrets': ['INSTANCE_ARN_PREFIX'],
     stripe: ['STRIPE_SECRET_ID'],
+    'ec2:modify-instance-type': [],
+    'ec2:modify-volume': [],
+    'ssm:run-shell': [],
   };
 
   /** Settings a step reads beyond its access, by step id. */
@@ -715,7 +721,15 @@ describe('Workflow steps', () => {
     (action) => {
       const grants = grantsOf(action);
       expect(grants.map((grant) => grant.role).sort()).toEqual(stepsWith('ec2:stop-start').map(roleOf).sort());
-      expect(stepsWith('ec2:stop-start').sort()).toEqual(['CheckInstanceStarted', 'CheckInstanceStopped', 'StartInstance', 'StopInstance']);
+      expect(stepsWith('ec2:stop-start').sort()).toEqual([
+        'CheckInstanceStarted',
+        'CheckInstanceStopped',
+        'RestorePreviousType',
+        'StartInstance',
+        'StartInstanceAfterResize',
+        'StopInstance',
+        'StopInstanceForResize',
+      ]);
       for (const { statement } of grants) {
         expect(text(statement.Resource)).toMatch(/:ec2:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":instance\/\*"/);
         expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } });
@@ -728,7 +742,7 @@ describe('Workflow steps', () => {
     const backupRole = logicalId(stack.customerBackups.backupRole);
     const grants = grantsOf('ec2:CreateSnapshot').filter((grant) => grant.role !== backupRole);
     expect(new Set(grants.map((grant) => grant.role))).toEqual(new Set(stepsWith('ec2:snapshot').map(roleOf)));
-    expect(stepsWith('ec2:snapshot').sort()).toEqual(['CheckSnapshot', 'SnapshotDataVolume']);
+    expect(stepsWith('ec2:snapshot').sort()).toEqual(['CheckSnapshot', 'SnapshotBeforeResize', 'SnapshotDataVolume']);
     for (const stepId of stepsWith('ec2:snapshot')) {
       const mine = grants.filter((grant) => grant.role === roleOf(stepId)).map((grant) => grant.statement);
       const volume = mine.find((statement) => text(statement.Resource).includes(':volume/*'));
@@ -871,6 +885,7 @@ describe('Workflow steps', () => {
       [
         roleOf('SendWelcomeEmail'),
         roleOf('SendLifecycleEmail'),
+        roleOf('CompletePlanChange'),
         routeRoleOf('ReceiveStripeWebhook'),
         // The verification email (no user-typed text in it).
         routeRoleOf('SignUp'),
@@ -887,13 +902,28 @@ describe('Workflow steps', () => {
     }
   });
 
-  it('only DeployApplications can send commands: the deploy document, on ManagedBy=stackpro instances', () => {
+  it('only DeployApplications (the deploy document) and GrowFileSystem (AWS-RunShellScript) can send commands, on ManagedBy=stackpro instances', () => {
     const grants = grantsOf('ssm:SendCommand');
-    expect(new Set(grants.map((grant) => grant.role))).toEqual(new Set([roleOf('DeployApplications')]));
-    const document = grants.find(({ statement }) => text(statement.Resource).includes(':document/'))!.statement;
-    expect(text(document.Resource)).toContain(':document/StackPro-DeployApplications"');
-    const instances = grants.find(({ statement }) => text(statement.Resource).includes(':instance/*'))!.statement;
-    expect(instances.Condition).toEqual({ StringEquals: { 'ssm:resourceTag/ManagedBy': 'stackpro' } });
+    expect(new Set(grants.map((grant) => grant.role))).toEqual(new Set([roleOf('DeployApplications'), roleOf('GrowFileSystem')]));
+    const documentOf = (role: string) => grants.find((grant) => grant.role === role && text(grant.statement.Resource).includes(':document/'))!.statement;
+    expect(text(documentOf(roleOf('DeployApplications')).Resource)).toContain(':document/StackPro-DeployApplications"');
+    expect(text(documentOf(roleOf('GrowFileSystem')).Resource)).toContain(':document/AWS-RunShellScript"');
+    for (const { statement } of grants.filter((grant) => text(grant.statement.Resource).includes(':instance/*'))) {
+      expect(statement.Condition).toEqual({ StringEquals: { 'ssm:resourceTag/ManagedBy': 'stackpro' } });
+    }
+  });
+
+  it('only the resize steps can ModifyInstanceAttribute: the type only, to a plan type, on ManagedBy=stackpro instances', () => {
+    const grants = grantsOf('ec2:ModifyInstanceAttribute');
+    expect(grants.map((grant) => grant.role).sort()).toEqual([roleOf('ChangeInstanceType'), roleOf('RestorePreviousType')].sort());
+    for (const { statement } of grants) {
+      expect(text(statement.Resource)).toMatch(/:instance\/\*"/);
+      expect(statement.Condition).toEqual({
+        StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro', 'ec2:Attribute/InstanceType': ['t3.micro', 't3.small', 't3.medium'] },
+      });
+    }
+    expect(grantsOf('ec2:ModifyVolume').map((grant) => grant.role)).toEqual([roleOf('GrowVolume')]);
+    expect(grantsOf('ec2:ModifyVolume')[0]!.statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } });
   });
 
   it('no step can start executions, invoke functions, use KMS, or read a secret other than the Stripe keys (when it declares stripe)', () => {
@@ -1147,10 +1177,10 @@ describe('ProvisioningAlarms', () => {
   });
 
   it('notifies a topic that refuses unencrypted publishing, and outputs its ARN', () => {
-    // 5 for provisioning (the capacity wait included), 3 per lifecycle workflow, 1 per scheduled job + the billing sweeps' failed items, 2 for the Stripe webhook.
+    // 5 for provisioning (the capacity wait included), 3 per billing lifecycle workflow (the resize is watched by OperationsMonitoring), 1 per scheduled job + the billing sweeps' failed items, 2 for the Stripe webhook.
     template.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      5 + 3 * LIFECYCLE_WORKFLOWS.length + SCHEDULED_JOBS.length + 1 + 2 + Object.keys(stack.operationsMonitoring.alarms).length,
+      5 + 3 * (LIFECYCLE_WORKFLOWS.length - 1) + SCHEDULED_JOBS.length + 1 + 2 + Object.keys(stack.operationsMonitoring.alarms).length,
     );
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
@@ -1369,7 +1399,7 @@ describe('IAM least privilege', () => {
       const operatorRoutes: Record<string, string[]> = { SuspendCustomer: ['AdminSuspendCustomer'], ResumeCustomer: ['AdminResumeCustomer'] };
       const operator = (operatorRoutes[workflow.id] ?? []).map((id) => logicalId(routeFunction(id).role!));
       expect(starters.sort()).toEqual([...ROUTES.filter((route) => route.access.includes('lifecycle:start')).map((route) => logicalId(routeFunction(route.id).role!)), ...sweep, ...operator].sort());
-      expect(starters.sort()).toEqual([logicalId(routeFunction('ReceiveStripeWebhook').role!), ...sweep, ...operator].sort());
+      expect(starters.sort()).toEqual([logicalId(routeFunction('ReceiveStripeWebhook').role!), logicalId(routeFunction('ChangePlan').role!), ...sweep, ...operator].sort());
     }
   });
 
@@ -1408,7 +1438,7 @@ describe('IAM least privilege', () => {
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => [statement.Action].flat());
     const noResourceLevel =
-      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:Describe(Instances|Snapshots|Volumes|Tags)$|tag:GetResources$|backup:ListRecoveryPointsByResource$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$|cloudwatch:GetMetricData$)/;
+      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:Describe(Instances|Snapshots|Volumes|VolumesModifications|Tags)$|tag:GetResources$|backup:ListRecoveryPointsByResource$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$|cloudwatch:GetMetricData$)/;
     // The SSM agent's channel on customer servers (the Run Command subset of AmazonSSMManagedInstanceCore).
     const agentChannel = /^(ec2messages:|ssmmessages:|ssm:(UpdateInstanceInformation|ListInstanceAssociations)$)/;
     expect(wildcardActions.filter((action) => !noResourceLevel.test(action) && !agentChannel.test(action) && action !== 'cloudwatch:PutMetricData')).toEqual([]);

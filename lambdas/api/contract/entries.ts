@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ListCustomersQuery, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
+import { ChangePlanBody, ListCustomersQuery, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
 import type { RouteContract } from './route-contract';
 import {
   BillingSessionResponse,
@@ -9,6 +9,7 @@ import {
   HealthResponse,
   OpenApiDocumentResponse,
   OperatorActionResponse,
+  PlanChangeResponse,
   PasswordResetAccepted,
   ResendVerificationResponse,
   RetryProvisioningResponse,
@@ -117,6 +118,16 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     summary: 'A Stripe customer portal page: card, invoices, cancellation',
     success: { status: 200, description: 'Where to send the browser.', body: BillingSessionResponse },
     errors: ['NOT_FOUND', 'INVALID_STATE', 'EMAIL_NOT_VERIFIED'],
+  },
+  ChangePlan: {
+    summary: "Move the caller's account to another plan",
+    description:
+      'Stripe moves the subscription to the new price (prorated); its confirmation starts the resize (instance type ' +
+      'and volume), shown as the `ResizeCustomer` workflow on the status route. Repeating a pending change answers the ' +
+      'same 202 and starts nothing more.',
+    request: ChangePlanBody,
+    success: { status: 202, description: 'The change is pending.', body: PlanChangeResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'EMAIL_NOT_VERIFIED', 'PLAN_CHANGE_PENDING', 'PLAN_UNCHANGED', 'PLAN_IN_USE'],
   },
   ReceiveStripeWebhook: {
     summary: "Stripe's event deliveries",

@@ -1,0 +1,22 @@
+import { PLANS } from '../core/plans';
+import { getCustomer } from '../repositories/accounts';
+import { completePlanChange } from '../repositories/plan-changes';
+import { sendCustomerEmail } from '../notifications/customer-email';
+import { workflowStep } from '../workflows/step-kit';
+import { CustomerNotFoundError } from './errors';
+import { ResizeContext } from './resize-input';
+
+/**
+ * "Complete plan change": the account is on the new plan (`pendingPlan` cleared), and the customer is
+ * emailed once per change (the execution name is the dedupe key). A repeat changes and sends nothing.
+ */
+export const handler = workflowStep('Complete plan change', ResizeContext, async ({ customerId, changeId, toPlan, executionName }) => {
+  const moved = await completePlanChange(customerId, changeId, new Date().toISOString());
+  const customer = await getCustomer(customerId, { consistent: true });
+  if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
+  await sendCustomerEmail(customer, 'plan_changed', { dedupeKey: executionName, plan: toPlan });
+  return {
+    output: { plan: toPlan },
+    message: `${moved ? 'Now' : 'Already'} on ${toPlan} (${PLANS[toPlan].instanceType}, ${PLANS[toPlan].volumeGb} GiB)`,
+  };
+});
