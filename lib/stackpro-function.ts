@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { InlinePolicyRole } from './inline-policy-role';
 import { handlerEntry, REPO_ROOT } from './paths';
 
 /** Settings that differ between our functions; everything else is the same for all of them on purpose. */
@@ -44,8 +45,8 @@ const SHARED_ENVIRONMENT = {
 
 /**
  * Every StackPro Lambda: Node.js 24 on arm64 (cheaper per ms than x86), a minified esbuild bundle with source
- * maps, X-Ray tracing, its own log group with a retention, and its own role that starts with write access
- * to that log group only (instead of AWSLambdaBasicExecutionRole's `logs:*` on every group).
+ * maps, X-Ray tracing, its own log group with a retention, and its own role (its grants inline: one resource, not two) that starts with write
+ * access to that log group only (instead of AWSLambdaBasicExecutionRole's `logs:*` on every group).
  *
  * The log group and the role are siblings named `<id>LogGroup` and `<id>Role`, so the function itself keeps
  * the construct id the route or workflow table gives it.
@@ -53,7 +54,7 @@ const SHARED_ENVIRONMENT = {
 export class StackProFunction extends nodejs.NodejsFunction {
   constructor(scope: Construct, id: string, props: StackProFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, { retention: FUNCTION_LOG_RETENTION });
-    const role = new iam.Role(scope, `${id}Role`, {
+    const role = new InlinePolicyRole(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${id}`,
     });

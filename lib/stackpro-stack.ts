@@ -125,6 +125,7 @@ export class StackProStack extends Stack {
       ...stepTargets,
       provisioning: this.provisioning,
       lifecycle: this.lifecycle,
+      topic: this.alarmTopic.topic,
     });
 
     // The operators' alarms and dashboard (README "Monitoring"); every alarm in the stack shows in its status widget.

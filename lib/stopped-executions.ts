@@ -4,6 +4,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -13,6 +15,7 @@ import {
   STOPPED_STATUSES,
 } from '../lambdas/workflows/execution-events';
 import { type FunctionAccess, grantFunctionAccess } from './function-access';
+import { notifyingAlarm } from './provisioning-alarms';
 import type { LifecycleWorkflows } from './lifecycle-workflows';
 import type { ProvisioningWorkflow } from './provisioning-workflow';
 import type { StackProSettings } from './settings';
@@ -29,6 +32,8 @@ export interface StoppedExecutionRecoveryProps {
   readonly provisioning: ProvisioningWorkflow;
   /** Their stopped executions are run again once (lambdas/workflows/stopped-executions.ts). */
   readonly lifecycle: LifecycleWorkflows;
+  /** The operators' topic: told when an event lands in the dead-letter queue. */
+  readonly topic: sns.ITopic;
 }
 
 /**
@@ -60,6 +65,8 @@ export class StoppedExecutionRecovery extends Construct {
   readonly rule: events.Rule;
   /** Events the function never handled: redrive them to the function once the cause is fixed (14 days). */
   readonly deadLetterQueue: sqs.Queue;
+  /** Any message in the dead-letter queue: a stopped execution nobody handled, so a customer may be stuck. */
+  readonly deadLetterAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: StoppedExecutionRecoveryProps) {
     super(scope, id);
@@ -93,6 +100,14 @@ export class StoppedExecutionRecovery extends Construct {
       maxEventAge: Duration.hours(6),
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
+
+    this.deadLetterAlarm = notifyingAlarm(
+      this,
+      'DeadLetterAlarm',
+      props.topic,
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      'A stopped, timed-out or aborted execution was not handled: its customer may be stuck. Read the RecoverStoppedExecution log for the execution name, fix the cause, redrive the queue.',
+    );
 
     this.rule = new events.Rule(this, 'Rule', {
       description: 'Step Functions executions of our workflows that ended FAILED, TIMED_OUT or ABORTED',

@@ -1,4 +1,4 @@
-import { cancelProvisionedSubscription } from '../provisioning/rollback';
+import { cancelProvisionedSubscription } from './cancel-provisioned-subscription';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 
 /**

@@ -1,35 +1,16 @@
 import { DescribeInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { DeleteEmailIdentityCommand } from '@aws-sdk/client-sesv2';
-import { snapshotOf } from '../billing/stripe-snapshot';
 import { ec2 } from '../clients/ec2';
 import { sesv2 } from '../clients/sesv2';
-import { getStripe } from '../clients/stripe';
-import { getCustomer } from '../repositories/accounts';
-import { saveBillingSnapshot } from '../repositories/billing';
 import { bareName, deleteRecords } from './dns';
 import { ATTEMPT_TAG, CUSTOMER_TAG } from './instance-tags';
 
 /**
  * The undo of each thing provisioning creates, shared by the rollback steps of the state machine and by
  * the clean-up after an execution that was stopped, timed out or aborted before it could roll back
- * (lambdas/workflows/stopped-executions.ts). Each is idempotent: nothing left to undo is success.
+ * (lambdas/workflows/stopped-executions.ts). Each is idempotent: nothing left to undo is success. The
+ * subscription's undo lives in billing/cancel-provisioned-subscription.ts, so these steps' bundles carry no Stripe SDK.
  */
-
-/** Cancels the customer's Stripe subscription, so a customer whose stack failed is never charged. Returns the id cancelled. */
-export async function cancelProvisionedSubscription(customerId: string): Promise<string | undefined> {
-  const billing = (await getCustomer(customerId))?.billing;
-  const subscriptionId = billing?.subscriptionStatus === 'canceled' ? undefined : billing?.subscriptionId;
-  if (!subscriptionId) return undefined;
-  const stripe = await getStripe();
-  try {
-    const cancelled = await stripe.subscriptions.cancel(subscriptionId);
-    await saveBillingSnapshot(customerId, snapshotOf(cancelled, Date.now()));
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code !== 'resource_missing') throw error;
-  }
-  return subscriptionId;
-}
 
 /** Deletes every record at or under the subdomain (the A record and the DKIM CNAMEs); returns them as `name type`. */
 export async function removeSubdomainRecords(subdomain: string, comment: string): Promise<string[]> {

@@ -6,12 +6,8 @@ import { config } from '../config';
 import { METRICS } from '../core/metric-names';
 import { metrics, publishMetrics } from '../metrics';
 import { logger } from '../observability';
-import {
-  cancelProvisionedSubscription,
-  deleteSubdomainIdentity,
-  removeSubdomainRecords,
-  terminateCustomerInstances,
-} from '../provisioning/rollback';
+import { cancelProvisionedSubscription } from '../billing/cancel-provisioned-subscription';
+import { deleteSubdomainIdentity, removeSubdomainRecords, terminateCustomerInstances } from '../provisioning/rollback';
 import { getLifecycleCustomer, type LifecycleCustomer, setProvisioningOutcome } from '../repositories/customer-lifecycle';
 import { failRunningSteps, recordStep } from '../repositories/provisioning-log';
 import type { ExecutionStatusChangeDetail } from './execution-events';

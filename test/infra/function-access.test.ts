@@ -7,7 +7,7 @@ import { StripeKeys } from '../../lib/stripe-keys';
 
 // A bare stack with only the always-present targets: what one access list gives one function, for a route
 // and a step alike (the full stack's test pins each route's and step's IAM).
-type Statement = { Action: string | string[] };
+import { statementsOfRole, type Statement } from './iam-policies';
 
 function synthFunction(accessList: readonly FunctionAccess[]): { environment: Record<string, unknown>; statements: Statement[] } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -23,12 +23,7 @@ function synthFunction(accessList: readonly FunctionAccess[]): { environment: Re
   const fnId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
   const roleId = stack.getLogicalId(fn.role!.node.defaultChild as CfnElement);
   const environment = (template.toJSON().Resources[fnId].Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
-  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
-    Properties: { Roles: unknown[]; PolicyDocument: { Statement: Statement[] } };
-  }[];
-  const statements = policies
-    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+  const statements = statementsOfRole(template, roleId);
   return { environment, statements };
 }
 

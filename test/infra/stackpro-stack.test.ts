@@ -22,6 +22,7 @@ import { StackProStack } from '../../lib/stackpro-stack';
 import { CUSTOMER_CONTAINERS, PINNED_IMAGE } from '../../lib/customer-containers';
 import { CUSTOMER_SECRETS } from '../../lambdas/core/customer-secrets';
 import type { StackProFunction } from '../../lib/stackpro-function';
+import { attachedPolicies, statementsOfRole as statementsOfRoleIn, type Statement } from './iam-policies';
 
 // One synth for the whole file (a few seconds); bundling is skipped, so no esbuild run and no Docker.
 let app: App;
@@ -38,7 +39,6 @@ beforeAll(() => {
   template = Template.fromStack(stack);
 });
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: Record<string, Record<string, unknown>> };
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
 function logicalId(construct: IConstruct): string {
@@ -56,14 +56,9 @@ function routeFunction(routeId: string) {
   return fn;
 }
 
-/** Every IAM statement attached (through AWS::IAM::Policy) to the role with this logical id. */
+/** Every IAM statement granted to the role with this logical id (inline or through AWS::IAM::Policy). */
 function statementsOfRole(roleLogicalId: string): Statement[] {
-  const policies = template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: Match.arrayWith([{ Ref: roleLogicalId }]) },
-  });
-  return Object.values(policies).flatMap(
-    (policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
-  );
+  return statementsOfRoleIn(template, roleLogicalId);
 }
 
 /** The function of a workflow step, by its step id (construct id). */
@@ -123,13 +118,10 @@ function stateMachineOf(workflow: WorkflowDefinition) {
 
 /** Statements of every role in the template that allow `action`, with the role's logical id. */
 function grantsOf(action: string): { role: string; statement: Statement }[] {
-  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
-    Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } };
-  }[];
-  return policies.flatMap((policy) =>
-    policy.Properties.PolicyDocument.Statement.filter((statement) => statement.Effect === 'Allow' && [statement.Action].flat().includes(action)).flatMap(
-      (statement) => policy.Properties.Roles.map((role) => ({ role: role.Ref, statement })),
-    ),
+  return attachedPolicies(template).flatMap((policy) =>
+    policy.statements
+      .filter((statement) => statement.Effect === 'Allow' && [statement.Action].flat().includes(action))
+      .map((statement) => ({ role: policy.role, statement })),
   );
 }
 
@@ -165,6 +157,27 @@ describe('Lambda functions', () => {
     const ours = 1 + ROUTES.length + DISTINCT_STEPS.length + SCHEDULED_JOBS.length + 2 + 1;
     // + the custom resource provider framework's own function
     template.resourceCountIs('AWS::Lambda::Function', ours + 1);
+  });
+
+  it('carries every function\'s grants in its role (no separate AWS::IAM::Policy), each inline policy well within IAM\'s 10,240 characters', () => {
+    // Ours: every function but the custom resource provider framework's (CDK's own construct).
+    const ourRoles = new Set(
+      Object.entries(template.findResources('AWS::Lambda::Function'))
+        .filter(([id]) => !id.startsWith('SigningKeyProviderframework'))
+        .map(([, fn]) => (fn as { Properties: { Role: { 'Fn::GetAtt': [string] } } }).Properties.Role['Fn::GetAtt'][0]),
+    );
+    expect(ourRoles.size).toBeGreaterThan(50);
+    const separate = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      (policy as { Properties: { Roles: { Ref: string }[] } }).Properties.Roles.some((role) => ourRoles.has(role.Ref)),
+    );
+    expect(separate).toEqual([]);
+    // The template form (with CloudFormation functions) is longer than the policy IAM stores.
+    const longest = Math.max(...attachedPolicies(template).map((policy) => JSON.stringify(policy.statements).length));
+    expect(longest).toBeLessThan(8_000);
+  });
+
+  it('stays within CloudFormation\'s 500 resources per stack, with room for the next workflow', () => {
+    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(470);
   });
 
   it.each(ROUTES.map((route) => [route.id]))('%s runs on Node.js 24, arm64, traced, logging to its own group', (routeId) => {
@@ -1177,10 +1190,10 @@ describe('ProvisioningAlarms', () => {
   });
 
   it('notifies a topic that refuses unencrypted publishing, and outputs its ARN', () => {
-    // 5 for provisioning (the capacity wait included), 3 per billing lifecycle workflow (the resize is watched by OperationsMonitoring), 1 per scheduled job + the billing sweeps' failed items, 2 for the Stripe webhook.
+    // 5 for provisioning (the capacity wait included), 3 per billing lifecycle workflow (the resize is watched by OperationsMonitoring), 1 per scheduled job + the billing sweeps' failed items, 2 for the Stripe webhook, 1 on the stopped-execution dead-letter queue.
     template.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      5 + 3 * (LIFECYCLE_WORKFLOWS.length - 1) + SCHEDULED_JOBS.length + 1 + 2 + Object.keys(stack.operationsMonitoring.alarms).length,
+      5 + 3 * (LIFECYCLE_WORKFLOWS.length - 1) + SCHEDULED_JOBS.length + 1 + 2 + 1 + Object.keys(stack.operationsMonitoring.alarms).length,
     );
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
@@ -1268,7 +1281,7 @@ describe('StripeKeys', () => {
       recoveryRole(),
     ];
     expect(readers.sort()).toEqual(declared.sort());
-    expect(declared).toHaveLength(7);
+    expect(declared).toHaveLength(8);
   });
 });
 
@@ -1430,11 +1443,8 @@ describe('IAM least privilege', () => {
   });
 
   it('uses Resource "*" only for actions without resource-level permissions (the acknowledged IAM5 findings)', () => {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
-      Properties: { PolicyDocument: { Statement: Statement[] } };
-    }[];
-    const wildcardActions = policies
-      .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+    const wildcardActions = attachedPolicies(template)
+      .flatMap((policy) => policy.statements)
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => [statement.Action].flat());
     const noResourceLevel =
@@ -1665,9 +1675,7 @@ describe('Scheduled jobs', () => {
   });
 
   it('no other function reaches any index (grants name the base table only), but the operators\' list its own', () => {
-    const indexGrants = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
-      JSON.stringify(policy).includes('/index/'),
-    );
+    const indexGrants = attachedPolicies(template).filter((policy) => JSON.stringify(policy).includes('/index/'));
     expect(indexGrants).toHaveLength(2);
     const [pending, byStatus] = [TABLE_DESIGN.pendingVerificationIndex.indexName, TABLE_DESIGN.customersByStatusIndex.indexName].map((name) =>
       indexGrants.filter((policy) => JSON.stringify(policy).includes(`/index/${name}`)),
@@ -1781,6 +1789,18 @@ describe('StoppedExecutionRecovery', () => {
     });
     const machines = WORKFLOWS.map((workflow) => ({ Ref: logicalId(stateMachineOf(workflow)) }));
     expect(rule.EventPattern.detail.stateMachineArn).toEqual(machines);
+  });
+
+  it('tells the operators when any event lands in the dead-letter queue', () => {
+    const alarm = resourceOf(recovery().deadLetterAlarm).Properties as Record<string, unknown>;
+    expect(alarm).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(recovery().deadLetterQueue), 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: logicalId(stack.alarmTopic.topic) }],
+    });
   });
 
   it('delivers to the function with a retry policy and a dead-letter queue, as do failed invocations', () => {

@@ -1,30 +1,12 @@
 import { slugify } from '../../lambdas/core/slug';
 import { call, eventually, newSignup, verificationToken } from './api-client';
+import { resend, signUp, status, verify } from './verification-calls';
 import { startLocalStackProcess, type LocalStackProcess } from './local-stack-process';
 
 /**
  * Links and pending accounts that expire, each on a stack of its own with short expiry times (split from
  * email-verification.test.ts so its waits run beside the other suites, not after them).
  */
-async function signUp(json = newSignup(), base?: string) {
-  const res = await call('POST', '/auth/signup', { json, base });
-  expect(res.status).toBe(201);
-  return { ...res.body, email: json.email.trim().toLowerCase(), password: json.password, company: json.company } as {
-    customerId: string;
-    accessToken: string;
-    refreshToken: string;
-    subdomain: string;
-    email: string;
-    password: string;
-    company: string;
-  };
-}
-
-const verify = (token: unknown, base?: string) => call('POST', '/auth/verify-email', { json: { token }, base });
-const resend = (accessToken: string, base?: string) => call('POST', '/auth/resend-verification', { token: accessToken, base });
-const status = (customer: { customerId: string; accessToken: string }, base?: string) =>
-  call('GET', `/customers/${customer.customerId}/status`, { token: customer.accessToken, base });
-
 describe('abandoned signups', () => {
   // Own stacks: the clean-up run "8 days later" would remove the shared stack's other pending accounts.
   let stack: LocalStackProcess;

@@ -1,31 +1,13 @@
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ROUTES } from '../../lambdas/api/routes';
 import { call, edgeBase, emailsTo, eventually, newSignup, verificationToken, verificationTokensFor } from './api-client';
+import { resend, signUp, status, verify } from './verification-calls';
 
 /**
  * Sign up, then prove the email: over HTTP against the local stack, reading the verification emails from
  * the sandbox outbox as a person would read their inbox.
  */
 const PROVISIONING_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:ProvisionCustomer';
-
-async function signUp(json = newSignup(), base?: string) {
-  const res = await call('POST', '/auth/signup', { json, base });
-  expect(res.status).toBe(201);
-  return { ...res.body, email: json.email.trim().toLowerCase(), password: json.password, company: json.company } as {
-    customerId: string;
-    accessToken: string;
-    refreshToken: string;
-    subdomain: string;
-    email: string;
-    password: string;
-    company: string;
-  };
-}
-
-const verify = (token: unknown, base?: string) => call('POST', '/auth/verify-email', { json: { token }, base });
-const resend = (accessToken: string, base?: string) => call('POST', '/auth/resend-verification', { token: accessToken, base });
-const status = (customer: { customerId: string; accessToken: string }, base?: string) =>
-  call('GET', `/customers/${customer.customerId}/status`, { token: customer.accessToken, base });
 
 /** The provisioning executions of one customer, as Step Functions lists them. */
 async function executionsOf(customerId: string, edge = edgeBase()): Promise<string[]> {
