@@ -4,7 +4,6 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
   DEPROVISION_CUSTOMER,
-  RESIZE_CUSTOMER,
   RESUME_CUSTOMER,
   SUSPEND_CUSTOMER,
   type WorkflowStep,
@@ -20,8 +19,6 @@ export const LIFECYCLE_WORKFLOWS = [
   { workflow: SUSPEND_CUSTOMER, arnVariable: 'SUSPEND_STATE_MACHINE_ARN' },
   { workflow: RESUME_CUSTOMER, arnVariable: 'RESUME_STATE_MACHINE_ARN' },
   { workflow: DEPROVISION_CUSTOMER, arnVariable: 'DEPROVISION_STATE_MACHINE_ARN' },
-  // Started by the webhook that confirms a plan change (lambdas/billing/confirm-plan-change.ts).
-  { workflow: RESIZE_CUSTOMER, arnVariable: 'RESIZE_STATE_MACHINE_ARN' },
 ] as const;
 
 export type LifecycleWorkflowId = (typeof LIFECYCLE_WORKFLOWS)[number]['workflow']['id'];

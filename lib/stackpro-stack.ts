@@ -18,6 +18,7 @@ import { ScheduledJobs } from './scheduled-jobs';
 import { readSettings, type StackProSettings } from './settings';
 import { SigningKey } from './signing-key';
 import { StripeKeys } from './stripe-keys';
+import { ResizeWorkflowStack } from './resize-workflow-stack';
 import { ROUTES } from '../lambdas/api/routes';
 import { PROVISION_CUSTOMER, RESIZE_CUSTOMER } from '../statemachines/workflows';
 import { StoppedExecutionRecovery } from './stopped-executions';
@@ -46,6 +47,8 @@ export class StackProStack extends Stack {
   readonly provisioningAlarms: ProvisioningAlarms;
   readonly lifecycle: LifecycleWorkflows;
   readonly lifecycleAlarms: LifecycleAlarms;
+  /** The plan-change resize, in its own nested stack (its state machine, steps, logs and alarms). */
+  readonly resize: ResizeWorkflowStack;
   readonly accountApi: AccountApi;
   readonly scheduledJobs: ScheduledJobs;
   readonly billingAlarms: BillingAlarms;
@@ -88,10 +91,10 @@ export class StackProStack extends Stack {
       stateMachine: this.provisioning.stateMachine,
       topic: this.alarmTopic.topic,
     });
-    // The resize has no business failure metric of its own: OperationsMonitoring.watchWorkflow alarms on it below.
-    const { [RESIZE_CUSTOMER.id]: resizeStateMachine, ...billingLifecycle } = this.lifecycle.stateMachines;
+    // A new workflow goes in a nested stack of its own (the main stack's resource budget); it reuses Point subdomain.
+    this.resize = new ResizeWorkflowStack(this, 'ResizeWorkflow', { ...stepTargets, provisioning: this.provisioning, topic: this.alarmTopic.topic });
     this.lifecycleAlarms = new LifecycleAlarms(this, 'LifecycleAlarms', {
-      stateMachines: billingLifecycle,
+      stateMachines: this.lifecycle.stateMachines,
       topic: this.alarmTopic.topic,
     });
     this.billingAlarms = new BillingAlarms(this, 'BillingAlarms', { topic: this.alarmTopic.topic });
@@ -102,6 +105,7 @@ export class StackProStack extends Stack {
       provisioning: this.provisioning,
       stripeKeys: this.stripeKeys,
       lifecycle: this.lifecycle,
+      resize: this.resize,
       backups: this.customerBackups,
       settings,
     });
@@ -125,6 +129,7 @@ export class StackProStack extends Stack {
       ...stepTargets,
       provisioning: this.provisioning,
       lifecycle: this.lifecycle,
+      resize: this.resize,
       topic: this.alarmTopic.topic,
     });
 
@@ -137,7 +142,8 @@ export class StackProStack extends Stack {
       webhookRoute: { method: webhookRoute.method, path: webhookRoute.path },
       stateMachines: { [PROVISION_CUSTOMER.id]: this.provisioning.stateMachine, ...this.lifecycle.stateMachines },
     });
-    this.operationsMonitoring.watchWorkflow(RESIZE_CUSTOMER.id, resizeStateMachine);
+    // Its alarms live in its nested stack; the dashboard draws its failures beside the others.
+    this.operationsMonitoring.chartWorkflow(RESIZE_CUSTOMER.id, this.resize.stateMachine);
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the account API (the frontend calls this)',

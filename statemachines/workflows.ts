@@ -55,7 +55,7 @@ export type StepAccess =
   | 'ec2:modify-instance-type'
   /** ModifyVolume, DescribeVolumes and DescribeVolumesModifications on volumes tagged ManagedBy=stackpro. */
   | 'ec2:modify-volume'
-  /** SendCommand with AWS-RunShellScript on instances tagged ManagedBy=stackpro (growing the file system). */
+  /** SendCommand with AWS-RunShellScript on instances tagged ManagedBy=stackpro (growing the file system, checking the apps answer). */
   | 'ssm:run-shell';
 
 export interface WorkflowStep {
@@ -200,7 +200,9 @@ const resizeStep = (id: string, handler: string, access: StepAccess[]): [string,
 
 /**
  * Resizes a customer's server to a confirmed plan change (the webhook starts it). Input
- * `{customerId, changeId, fromPlan, toPlan}`; execution `resize-<plan>-<customerId>-<changeId>`.
+ * `{customerId, changeId, fromPlan, toPlan}`; execution `resize-<plan>-<customerId>-<changeId>`. The
+ * stopped-execution handler runs a stopped one again as `<name>-rerun` with `error` set: it only puts back.
+ * Its own nested stack (lib/resize-workflow-stack.ts).
  */
 export const RESIZE_CUSTOMER: WorkflowDefinition = {
   id: 'ResizeCustomer',
@@ -214,8 +216,10 @@ export const RESIZE_CUSTOMER: WorkflowDefinition = {
     resizeStep('StartInstanceAfterResize', 'start-instance', ['ec2:describe', 'ec2:stop-start']),
     reused('PointSubdomain'),
     resizeStep('GrowFileSystem', 'grow-file-system', ['ssm:run-shell', 'ssm:read']),
+    resizeStep('CheckAppsAnswer', 'check-apps-answer', ['table:read', 'ssm:run-shell', 'ssm:read']),
     resizeStep('CompletePlanChange', 'complete-plan-change', ['table:read', 'ses:send']),
     resizeStep('RestorePreviousType', 'restore-previous-type', ['ec2:describe', 'ec2:stop-start', 'ec2:modify-instance-type']),
+    resizeStep('PutBackPreviousPrice', 'put-back-previous-price', ['table:read', 'stripe']),
     resizeStep('RecordResizeFailure', 'record-resize-failure', ['table:read']),
   ]),
 };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ec2 } from '../clients/ec2';
 import { PLANS } from '../core/plans';
 import { workflowStep } from '../workflows/step-kit';
-import { VolumeNotReadyError } from './errors';
+import { NotReadyError } from './errors';
 import { ResizeContext } from './resize-input';
 
 const Input = ResizeContext.extend({ volumeId: z.string().min(1) });
@@ -14,7 +14,7 @@ const GROWABLE = ['optimizing', 'completed'];
 /**
  * "Grow data volume": storage follows the plan (20, 50, 100 GiB). ModifyVolume, online, when the volume is
  * smaller than the target plan's; a larger one stays (EBS cannot shrink: a downgrade keeps it). Then
- * VolumeNotReadyError until the modification lets the file system grow. A retry reuses the modification
+ * NotReadyError until the modification lets the file system grow. A retry reuses the modification
  * under way instead of asking again (EC2 allows one every six hours per volume).
  */
 export const handler = workflowStep('Grow data volume', Input, async ({ volumeId, toPlan }) => {
@@ -26,10 +26,10 @@ export const handler = workflowStep('Grow data volume', Input, async ({ volumeId
   if (!modification) {
     if (size >= targetGb) return { output: { grown: false, sizeGb: size }, message: `Volume ${volumeId} keeps its ${size} GiB` };
     await ec2.send(new ModifyVolumeCommand({ VolumeId: volumeId, Size: targetGb }));
-    throw new VolumeNotReadyError(`Volume ${volumeId} is growing to ${targetGb} GiB`);
+    throw new NotReadyError(`Volume ${volumeId} is growing to ${targetGb} GiB`);
   }
   if (!GROWABLE.includes(modification.ModificationState ?? '')) {
-    throw new VolumeNotReadyError(`Volume ${volumeId} modification is ${modification.ModificationState}`);
+    throw new NotReadyError(`Volume ${volumeId} modification is ${modification.ModificationState}`);
   }
   return { output: { grown: true, sizeGb: modification.TargetSize ?? targetGb }, message: `Volume ${volumeId} grown to ${modification.TargetSize ?? targetGb} GiB` };
 });

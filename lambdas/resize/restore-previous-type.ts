@@ -13,7 +13,7 @@ const Input = ResizeContext.extend({ instanceId: z.string().min(1), previousType
 /**
  * "Put back previous type" (after any failure): the instance ends running on the type it had, whatever
  * step failed. Stopped first only when the type must change (EC2 changes it only then), then started;
- * InstanceNotReadyError while it moves (the Task's Retry is the wait). Re-runnable from any point.
+ * NotReadyError while it moves (the Task's Retry is the wait). Re-runnable from any point.
  */
 export const handler = workflowStep('Put back previous type', Input, async ({ customerId, instanceId, previousType }) => {
   const instance = await describeInstance(instanceId);

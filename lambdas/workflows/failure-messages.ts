@@ -21,8 +21,8 @@ export const OUR_ERRORS: ReadonlySet<string> = new Set([
   'SnapshotFailedError',
   'NotReadyError',
   'CapacityWaitExpiredError',
-  'InstanceNotReadyError',
-  'VolumeNotReadyError',
+  'AppsNotAnsweringError',
+  'ResizeStoppedError',
   'FileSystemGrowthError',
   'PlanChangeMismatchError',
 ]);

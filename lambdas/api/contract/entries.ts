@@ -186,4 +186,15 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     success: { status: 202, description: 'The backup job runs in AWS Backup.', body: StartBackupResponse },
     errors: ['NOT_FOUND', 'INVALID_STATE', 'VALIDATION_FAILED'],
   },
+  AdminChangePlan: {
+    summary: 'Operators: move a customer to another plan (the resize follows)',
+    description:
+      "The customer's own plan change (`POST /billing/plan`) made by an operator: Stripe moves the subscription to the new " +
+      'price (prorated) and its confirmation starts the `ResizeCustomer` workflow (stop, change type, start, DNS, apps check). ' +
+      'A downgrade below what the account uses answers 409 `PLAN_IN_USE` with `details`; repeating a pending change answers the same 202. ' +
+      'If the resize fails, the server and the price go back to the previous plan and the reason shows as `planChangeFailure`.',
+    request: ChangePlanBody,
+    success: { status: 202, description: 'The change is pending.', body: PlanChangeResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'PLAN_CHANGE_PENDING', 'PLAN_UNCHANGED', 'PLAN_IN_USE'],
+  },
 };

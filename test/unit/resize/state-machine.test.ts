@@ -36,6 +36,8 @@ beforeEach(() => {
     'resize/start-instance': step({ publicIp: '203.0.113.9' }),
     'provisioning/point-subdomain': step({ changeId: 'C1' }),
     'resize/grow-file-system': step({ commandId: 'cmd-1', done: true }),
+    'resize/check-apps-answer': step({ commandId: 'cmd-2' }),
+    'resize/put-back-previous-price': step({ restored: true }),
     'resize/complete-plan-change': step({ plan: 'enterprise' }),
     'resize/restore-previous-type': step({ publicIp: '203.0.113.10' }),
     'resize/record-resize-failure': step({ reason: 'it broke' }),
@@ -44,7 +46,7 @@ beforeEach(() => {
 
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function run(): Promise<ExecutionRecord> {
+async function run(extra: Record<string, unknown> = {}, name = 'resize-enterprise-cust-1-abc'): Promise<ExecutionRecord> {
   const engine = new StepFunctionsEngine({
     workflows: [RESIZE_CUSTOMER],
     dataDir,
@@ -56,8 +58,8 @@ async function run(): Promise<ExecutionRecord> {
     },
     timeScale: () => 0,
   });
-  const input = { customerId: 'cust-1', changeId: 'abc', fromPlan: 'business', toPlan: 'enterprise' };
-  const started = engine.start({ stateMachineArn: stateMachineArn(RESIZE_CUSTOMER.id), name: 'resize-enterprise-cust-1-abc', input: JSON.stringify(input) });
+  const input = { customerId: 'cust-1', changeId: 'abc', fromPlan: 'business', toPlan: 'enterprise', ...extra };
+  const started = engine.start({ stateMachineArn: stateMachineArn(RESIZE_CUSTOMER.id), name, input: JSON.stringify(input) });
   return (await engine.settled(started.executionArn)) as ExecutionRecord;
 }
 
@@ -65,7 +67,7 @@ const calledWith = (handlerPath: string) => fakes[handlerPath].mock.calls.map(([
 const failWith = (handlerPath: string, error: Error) => fakes[handlerPath].mockImplementation(async () => Promise.reject(error));
 
 describe('ResizeCustomer', () => {
-  it('snapshots, grows the volume, stops, changes the type, starts, points DNS, grows the file system, then completes', async () => {
+  it('snapshots, grows the volume, stops, changes the type, starts, points DNS, grows the file system, checks the apps answer, then completes', async () => {
     const execution = await run();
 
     expect(execution.status).toBe('SUCCEEDED');
@@ -78,9 +80,12 @@ describe('ResizeCustomer', () => {
       'Start instance',
       'Point subdomain at instance',
       'Grow file system',
-      'File system grown?',
+      'Check file system grown',
+      'Check apps answer',
       'Complete plan change',
     ]);
+    expect(calledWith('resize/check-apps-answer')[0]).toMatchObject({ instanceId: 'i-1', subdomain: 'acme.x' });
+    expect(fakes['resize/put-back-previous-price']).not.toHaveBeenCalled();
     expect(calledWith('resize/change-instance-type')[0]).toMatchObject({ instanceId: 'i-1', toPlan: 'enterprise', changeId: 'abc', workflowId: 'ResizeCustomer' });
     expect(calledWith('provisioning/point-subdomain')[0]).toMatchObject({ subdomain: 'acme.x', publicIp: '203.0.113.9' });
     expect(calledWith('resize/grow-file-system')[1]).toMatchObject({ commandId: 'cmd-1' });
@@ -91,15 +96,47 @@ describe('ResizeCustomer', () => {
     fakes['resize/grow-volume'].mockResolvedValue({ grown: false, sizeGb: 50 });
     expect((await run()).status).toBe('SUCCEEDED');
     expect(fakes['resize/grow-file-system']).not.toHaveBeenCalled();
+    expect(fakes['resize/check-apps-answer']).toHaveBeenCalled();
   });
 
-  it('waits by retrying the not-ready errors, then carries on', async () => {
-    fakes['resize/stop-instance'].mockRejectedValueOnce(named('InstanceNotReadyError')).mockRejectedValueOnce(named('InstanceNotReadyError'));
-    fakes['resize/start-instance'].mockRejectedValueOnce(named('InstanceNotReadyError'));
-    fakes['resize/grow-volume'].mockRejectedValueOnce(named('VolumeNotReadyError'));
+  it('waits by retrying NotReadyError, the one not-ready name every workflow uses, then carries on', async () => {
+    fakes['resize/stop-instance'].mockRejectedValueOnce(named('NotReadyError')).mockRejectedValueOnce(named('NotReadyError'));
+    fakes['resize/start-instance'].mockRejectedValueOnce(named('NotReadyError'));
+    fakes['resize/grow-volume'].mockRejectedValueOnce(named('NotReadyError'));
+    fakes['resize/check-apps-answer'].mockRejectedValueOnce(named('NotReadyError')).mockRejectedValueOnce(named('NotReadyError'));
     expect((await run()).status).toBe('SUCCEEDED');
     expect(fakes['resize/stop-instance']).toHaveBeenCalledTimes(3);
     expect(fakes['resize/start-instance']).toHaveBeenCalledTimes(2);
+    expect(fakes['resize/check-apps-answer']).toHaveBeenCalledTimes(3);
+  });
+
+  it('puts the previous type and price back when the apps do not answer after the start', async () => {
+    failWith('resize/check-apps-answer', named('AppsNotAnsweringError'));
+
+    const execution = await run();
+
+    expect(execution.status).toBe('FAILED');
+    expect(order.slice(-4)).toEqual(['Put back previous type', 'Point subdomain at restored instance', 'Put back previous price', 'Record resize failure']);
+    expect(calledWith('resize/record-resize-failure')[0]).toMatchObject({ error: { Error: 'AppsNotAnsweringError' }, price: { restored: true } });
+    expect(fakes['resize/complete-plan-change']).not.toHaveBeenCalled();
+  });
+
+  it('a rerun with `error` set (a stopped resize) only puts the type and price back and records the stop', async () => {
+    const stopped = { Error: 'ResizeStoppedError', Cause: 'Changing the plan was stopped before it finished.' };
+
+    const execution = await run({ error: stopped }, 'resize-enterprise-cust-1-abc-rerun');
+
+    expect(execution.status).toBe('FAILED');
+    expect(order).toEqual(['Find instance', 'Put back previous type', 'Point subdomain at restored instance', 'Put back previous price', 'Record resize failure']);
+    expect(calledWith('resize/record-resize-failure')[0]).toMatchObject({ error: stopped });
+    expect(fakes['resize/stop-instance']).not.toHaveBeenCalled();
+  });
+
+  it('records the failure, saying so, when the price cannot be put back', async () => {
+    failWith('resize/start-instance', named('InsufficientInstanceCapacity'));
+    failWith('resize/put-back-previous-price', named('StripeInvalidRequestError'));
+    expect((await run()).status).toBe('FAILED');
+    expect(calledWith('resize/record-resize-failure')[0]).toMatchObject({ error: { Error: 'InsufficientInstanceCapacity' }, price: { Error: 'StripeInvalidRequestError' } });
   });
 
   it('puts the previous type back, points DNS at it and records why when a step fails', async () => {
@@ -111,6 +148,7 @@ describe('ResizeCustomer', () => {
     expect(execution.error).toBe('ResizeFailed');
     expect(calledWith('resize/restore-previous-type')[0]).toMatchObject({ instanceId: 'i-1', previousType: 't3.small' });
     expect(calledWith('provisioning/point-subdomain').at(-1)).toMatchObject({ publicIp: '203.0.113.10' });
+    expect(calledWith('resize/put-back-previous-price')[0]).toMatchObject({ changeId: 'abc', fromPlan: 'business' });
     expect(calledWith('resize/record-resize-failure')[0]).toMatchObject({ changeId: 'abc', error: { Error: 'InsufficientInstanceCapacity' } });
     expect(fakes['resize/complete-plan-change']).not.toHaveBeenCalled();
   });
@@ -129,11 +167,12 @@ describe('ResizeCustomer', () => {
     expect(fakes['resize/stop-instance']).not.toHaveBeenCalled();
   });
 
-  it('records a failure before anything changed without touching the instance', async () => {
+  it('records a failure before anything changed without touching the instance, and puts the price back', async () => {
     failWith('resize/snapshot-before-resize', named('SnapshotFailedError'));
     expect((await run()).status).toBe('FAILED');
     expect(fakes['resize/stop-instance']).not.toHaveBeenCalled();
     expect(fakes['resize/restore-previous-type']).not.toHaveBeenCalled();
+    expect(fakes['resize/put-back-previous-price']).toHaveBeenCalled();
     expect(fakes['resize/record-resize-failure']).toHaveBeenCalled();
   });
 });

@@ -77,7 +77,7 @@ describe('Stop instance / Start instance', () => {
   it('asks EC2 to stop and answers not ready until stopped', async () => {
     describes(instance('running'), instance('stopped'));
     ec2.on(StopInstancesCommand).resolves({ StoppingInstances: [{ CurrentState: { Name: 'stopping' } }] });
-    await expect(stop(onInstance)).rejects.toMatchObject({ name: 'InstanceNotReadyError' });
+    await expect(stop(onInstance)).rejects.toMatchObject({ name: 'NotReadyError' });
     await expect(stop(onInstance)).resolves.toEqual({ instanceId: 'i-1' });
     expect(ec2.commandCalls(StopInstancesCommand)).toHaveLength(1);
   });
@@ -85,7 +85,7 @@ describe('Stop instance / Start instance', () => {
   it('starts and answers the new public address once running', async () => {
     describes(instance('stopped'), instance('running', 't3.medium', '203.0.113.20'));
     ec2.on(StartInstancesCommand).resolves({ StartingInstances: [{ CurrentState: { Name: 'pending' } }] });
-    await expect(start(onInstance)).rejects.toMatchObject({ name: 'InstanceNotReadyError' });
+    await expect(start(onInstance)).rejects.toMatchObject({ name: 'NotReadyError' });
     await expect(start(onInstance)).resolves.toEqual({ publicIp: '203.0.113.20' });
     const stored = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.ExpressionAttributeValues ?? {});
     expect(stored.some((values) => Object.values(values).includes('203.0.113.20'))).toBe(true);
@@ -118,8 +118,8 @@ describe('Grow data volume', () => {
       .resolves({ VolumesModifications: [{ TargetSize: 100, ModificationState: 'optimizing' }] });
     ec2.on(ModifyVolumeCommand).resolves({});
     const input = { ...base, volumeId: 'vol-1' };
-    await expect(growVolume(input)).rejects.toMatchObject({ name: 'VolumeNotReadyError' });
-    await expect(growVolume(input)).rejects.toMatchObject({ name: 'VolumeNotReadyError' });
+    await expect(growVolume(input)).rejects.toMatchObject({ name: 'NotReadyError' });
+    await expect(growVolume(input)).rejects.toMatchObject({ name: 'NotReadyError' });
     await expect(growVolume(input)).resolves.toEqual({ grown: true, sizeGb: 100 });
     expect(ec2.commandCalls(ModifyVolumeCommand).map((call) => call.args[0].input)).toEqual([{ VolumeId: 'vol-1', Size: 100 }]);
   });
@@ -138,14 +138,14 @@ describe('Grow file system', () => {
     ssm.on(GetCommandInvocationCommand).resolvesOnce({ Status: 'InProgress' }).resolves({ Status: 'Success' });
     await expect(growFileSystem(onInstance)).resolves.toEqual({ commandId: 'cmd-1', done: false });
     expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input).toMatchObject({ DocumentName: 'AWS-RunShellScript', InstanceIds: ['i-1'] });
-    await expect(growFileSystem({ ...onInstance, commandId: 'cmd-1' })).rejects.toMatchObject({ name: 'VolumeNotReadyError' });
+    await expect(growFileSystem({ ...onInstance, commandId: 'cmd-1' })).rejects.toMatchObject({ name: 'NotReadyError' });
     await expect(growFileSystem({ ...onInstance, commandId: 'cmd-1' })).resolves.toEqual({ commandId: 'cmd-1', done: true });
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(1);
   });
 
   it('waits while the SSM agent is not online after the start (InvalidInstanceId)', async () => {
     ssm.on(SendCommandCommand).rejects(Object.assign(new Error('not managed'), { name: 'InvalidInstanceId' }));
-    await expect(growFileSystem(onInstance)).rejects.toMatchObject({ name: 'VolumeNotReadyError' });
+    await expect(growFileSystem(onInstance)).rejects.toMatchObject({ name: 'NotReadyError' });
   });
 
   it('fails with FileSystemGrowthError when the command failed', async () => {
@@ -170,8 +170,8 @@ describe('Put back previous type', () => {
     ec2.on(ModifyInstanceAttributeCommand).resolves({});
     const input = { ...base, instanceId: 'i-1', previousType: 't3.small' };
     // Stopping: not ready. Then stopped: type restored, start requested: not ready. Then running.
-    await expect(restore(input)).rejects.toMatchObject({ name: 'InstanceNotReadyError' });
-    await expect(restore(input)).rejects.toMatchObject({ name: 'InstanceNotReadyError' });
+    await expect(restore(input)).rejects.toMatchObject({ name: 'NotReadyError' });
+    await expect(restore(input)).rejects.toMatchObject({ name: 'NotReadyError' });
     await expect(restore(input)).resolves.toEqual({ publicIp: '203.0.113.30' });
     expect(ec2.commandCalls(ModifyInstanceAttributeCommand).map((call) => call.args[0].input)).toEqual([{ InstanceId: 'i-1', InstanceType: { Value: 't3.small' } }]);
   });
@@ -180,7 +180,7 @@ describe('Put back previous type', () => {
     describes(instance('stopped', 't3.small'), instance('stopped', 't3.small'), instance('running', 't3.small', '203.0.113.31'), instance('running', 't3.small', '203.0.113.31'));
     ec2.on(StartInstancesCommand).resolves({ StartingInstances: [{ CurrentState: { Name: 'pending' } }] });
     const input = { ...base, instanceId: 'i-1', previousType: 't3.small' };
-    await expect(restore(input)).rejects.toMatchObject({ name: 'InstanceNotReadyError' });
+    await expect(restore(input)).rejects.toMatchObject({ name: 'NotReadyError' });
     await expect(restore(input)).resolves.toEqual({ publicIp: '203.0.113.31' });
     expect(ec2.commandCalls(ModifyInstanceAttributeCommand)).toHaveLength(0);
   });
@@ -196,7 +196,7 @@ describe('Complete plan change / Record resize failure', () => {
   });
 
   it('clears the pending plan and keeps a customer-safe reason', async () => {
-    const output = await recordFailure({ ...base, error: { Error: 'IncorrectInstanceState', Cause: '{"errorMessage":"arn:aws:ec2:secret"}' } });
+    const output = await recordFailure({ ...base, error: { Error: 'IncorrectInstanceState', Cause: '{"errorMessage":"arn:aws:ec2:secret"}' }, price: { restored: true } });
     expect(output.reason).not.toContain('arn:');
     const fail = ddb.commandCalls(UpdateCommand).find((call) => call.args[0].input.UpdateExpression?.includes('planChange.failure'));
     expect(fail?.args[0].input.ExpressionAttributeValues).toMatchObject({ ':id': 'abc', ':reason': output.reason });
