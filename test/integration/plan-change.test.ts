@@ -1,4 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- status and inventory bodies are asserted field by field */
+import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../local/local-env';
+import { LOCAL_PRICE_IDS } from '../../local/sandbox/stripe/prices';
 import { call, eventually, newSignup, signUpVerified } from './api-client';
 import { sharedLocalStack } from './local-stack-process';
 
@@ -27,6 +30,13 @@ async function activeStarter() {
   return created as { customerId: string; accessToken: string };
 }
 
+/** The customer's subscription in the Stripe sandbox: its one item's price. */
+async function subscriptionPriceOf(customerId: string): Promise<string> {
+  const { body } = await edge('GET', '/_sandbox/stripe/state');
+  const subscription = Object.values(body.subscriptions as Record<string, any>).find((one) => one.metadata?.customerId === customerId);
+  return subscription.items.data[0].price.id;
+}
+
 async function instanceOf(customerId: string) {
   const { body } = await edge('GET', `/_sandbox/inventory?customer=${customerId}`);
   return body.instances[0];
@@ -51,7 +61,9 @@ describe('POST /billing/plan', () => {
     });
     expect(done.pendingPlan).toBeUndefined();
     expect(done.workflow.name).toBe('ResizeCustomer');
-    expect(done.workflow.steps.map((step: any) => step.name)).toEqual(expect.arrayContaining(['Stop instance', 'Change instance type', 'Start instance', 'Complete plan change']));
+    expect(done.workflow.steps.map((step: any) => step.name)).toEqual(
+      expect.arrayContaining(['Stop instance', 'Change instance type', 'Start instance', 'Point subdomain at instance', 'Check apps answer', 'Complete plan change']),
+    );
     const instance = await instanceOf(customer.customerId);
     expect(instance).toMatchObject({ state: 'running', instanceType: 't3.small', publicIp: done.publicIp });
     expect(done.workflow.steps.filter((step: any) => step.name === 'Change instance type')).toHaveLength(1);
@@ -79,5 +91,38 @@ describe('POST /billing/plan', () => {
       return one?.state === 'running' ? one : undefined;
     }, 15_000, 'the instance to run again');
     expect(instance.instanceType).toBe('t3.micro');
+    // The plan was never delivered: the subscription is back on the previous price.
+    await eventually(async () => ((await subscriptionPriceOf(customer.customerId)) === LOCAL_PRICE_IDS.starter ? true : undefined), 10_000, 'the previous price');
   }, 45_000);
+
+  it('a resize stopped from the console (StopExecution) is put back: previous type running, previous price, no pending plan', async () => {
+    const customer = await activeStarter();
+    // Holds the resize at "Stop instance" for a moment (EC2 keeps answering IncorrectInstanceState), long enough to stop it there.
+    await edge('POST', '/_sandbox/faults', { service: 'ec2', action: 'StopInstances', error: 'IncorrectInstanceState', times: 30 });
+    expect((await call('POST', '/billing/plan', { token: customer.accessToken, json: { plan: 'business' } })).status).toBe(202);
+    const executionName = await eventually(async () => {
+      const body = await status(customer);
+      return body.workflow?.name === 'ResizeCustomer' && body.workflow.steps.some((step: any) => step.name === 'Stop instance') ? body.workflow.executionName : undefined;
+    }, 15_000, 'the resize at Stop instance');
+
+    const sfn = new SFNClient({ endpoint: edgeUrl, region: LOCAL_REGION, credentials: { accessKeyId: 'support', secretAccessKey: 'support' } });
+    try {
+      await sfn.send(new StopExecutionCommand({ executionArn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:ResizeCustomer:${executionName}`, cause: 'Stopped by support' }));
+    } finally {
+      sfn.destroy();
+    }
+
+    const ended = await eventually(async () => {
+      const body = await status(customer);
+      return body.planChangeFailure ? body : undefined;
+    }, 20_000, 'the stopped resize to be put back');
+    expect(ended).toMatchObject({ plan: 'starter', status: 'active', planChangeFailure: 'Changing the plan was stopped before it finished.' });
+    expect(ended.pendingPlan).toBeUndefined();
+    const instance = await eventually(async () => {
+      const one = await instanceOf(customer.customerId);
+      return one?.state === 'running' ? one : undefined;
+    }, 15_000, 'the instance running');
+    expect(instance.instanceType).toBe('t3.micro');
+    await eventually(async () => ((await subscriptionPriceOf(customer.customerId)) === LOCAL_PRICE_IDS.starter ? true : undefined), 10_000, 'the previous price');
+  }, 60_000);
 });
