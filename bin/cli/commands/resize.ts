@@ -30,7 +30,7 @@ export interface ResizeOutcome {
  * Follows the plan change until it is no longer pending and no resize execution runs (or the deadline):
  * each step of the resize as a task-list line on stderr when it starts or ends.
  */
-export async function followResize(api: AdminApi, output: Output, customerId: string, plan: string, timeoutSeconds: number): Promise<ResizeOutcome> {
+export async function followResize(api: AdminApi, output: Output, customerId: string, plan: string, timeoutSeconds: number, pollMs = 500): Promise<ResizeOutcome> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   const seen = new Map<string, string>();
   for (;;) {
@@ -49,7 +49,7 @@ export async function followResize(api: AdminApi, output: Output, customerId: st
       return { outcome: resized ? 'resized' : 'failed', plan: customer.plan, ...(resized ? {} : { planChangeFailure: customer.planChangeFailure }), customer };
     }
     if (Date.now() > deadline) throw new Error(`the change to ${plan} is still pending after ${timeoutSeconds} s; follow with: npx stackpro show ${customerId}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 
