@@ -134,6 +134,7 @@ export async function benchResize(apiUrl: string, sfn: SFNClient, account: Accou
     for (const entered of window.filter((event) => event.type?.endsWith('StateEntered'))) {
       const name = entered.stateEnteredEventDetails?.name ?? '?';
       const exited = window.find((event) => event.type?.endsWith('StateExited') && event.stateExitedEventDetails?.name === name && at(event) >= at(entered));
+      if (!exited) continue;
       const attempts = 1 + window.filter((event) => event.type === 'TaskFailed' && at(event) >= at(entered) && at(event) <= at(exited)).length;
       downtimeStates.push({ name, seconds: toModel(at(exited) - at(entered)), attempts });
     }
