@@ -2,6 +2,7 @@
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../local/local-env';
 import { LOCAL_PRICE_IDS } from '../../local/sandbox/stripe/prices';
+import { runCli } from '../../bin/cli/run';
 import { call, eventually, newSignup, signUpVerified } from './api-client';
 import { sharedLocalStack } from './local-stack-process';
 
@@ -35,6 +36,22 @@ async function subscriptionPriceOf(customerId: string): Promise<string> {
   const { body } = await edge('GET', '/_sandbox/stripe/state');
   const subscription = Object.values(body.subscriptions as Record<string, any>).find((one) => one.metadata?.customerId === customerId);
   return subscription.items.data[0].price.id;
+}
+
+/** `npx stackpro <args> --json` in this process (bin/cli/run.ts, SigV4 to the admin routes), stdout captured. */
+async function stackpro(args: string[]): Promise<{ code: number; json: any }> {
+  const chunks: string[] = [];
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => chunks.push(String(chunk)) > 0);
+  const quiet = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await runCli([...args, '--json']);
+    return { code, json: JSON.parse(chunks.join('')) };
+  } finally {
+    write.mockRestore();
+    quiet.mockRestore();
+    // A failed resize sets the exit code for the bin; not for this test process.
+    process.exitCode = undefined;
+  }
 }
 
 async function instanceOf(customerId: string) {
@@ -74,11 +91,14 @@ describe('POST /billing/plan', () => {
     expect(priceChanges).toHaveLength(1);
   }, 45_000);
 
-  it('puts the previous type back and records why when the type change fails', async () => {
+  it('puts the previous type back and records why when the type change fails (an operator\'s `npx stackpro resize`)', async () => {
     const customer = await activeStarter();
     await edge('POST', '/_sandbox/faults', { service: 'ec2', action: 'ModifyInstanceAttribute', error: 'UnauthorizedOperation', times: 1 });
 
-    expect((await call('POST', '/billing/plan', { token: customer.accessToken, json: { plan: 'enterprise' } })).status).toBe(202);
+    // The operators' CLI: POST /admin/customers/{id}/plan signed with SigV4, then the resize followed to its end.
+    const cli = await stackpro(['resize', customer.customerId, 'enterprise']);
+    expect(cli.code).toBe(1);
+    expect(cli.json).toMatchObject({ change: { plan: 'starter', pendingPlan: 'enterprise' }, outcome: 'failed', plan: 'starter', planChangeFailure: expect.any(String) });
 
     const failed = await eventually(async () => {
       const body = await status(customer);
