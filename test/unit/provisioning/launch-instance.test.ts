@@ -34,6 +34,8 @@ describe('Launch instance', () => {
       MaxCount: 1,
       ClientToken: 'cust-1-2-0',
     });
+    // Storage follows the plan: business sells 50 GiB.
+    expect(run.BlockDeviceMappings).toEqual([{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 50, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }]);
     expect(run.TagSpecifications![0].Tags).toEqual(
       expect.arrayContaining([
         { Key: 'Customer', Value: 'cust-1' },

@@ -345,3 +345,82 @@ describe('a stopped suspend, resume or deprovision', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 });
+
+describe('a stopped resize (the interrupted plan change)', () => {
+  const NAME = 'resize-enterprise-cust-1-abc';
+  const change = { customerId: 'cust-1', changeId: 'abc', fromPlan: 'business', toPlan: 'enterprise' };
+  const resizeEvent = (name = NAME, detail: Record<string, unknown> = {}) =>
+    event({
+      stateMachineArn: ARN('ResizeCustomer'),
+      executionArn: `arn:aws:states:us-east-1:000000000000:execution:ResizeCustomer:${name}`,
+      name,
+      input: JSON.stringify(change),
+      ...detail,
+    });
+
+  beforeEach(() => {
+    profile = customer({ status: 'active', plan: 'business', pendingPlan: 'enterprise', planChange: { changeId: 'abc', from: 'business', to: 'enterprise' } });
+    // failPlanChange: applies only while this change is the pending one, as its condition says.
+    ddb.on(UpdateCommand).callsFake(async (input) => {
+      const values = input.ExpressionAttributeValues;
+      if (String(input.Key.sk).startsWith('PROVSTEP#')) {
+        steps.push([values[':name'], values[':status'], values[':message']]);
+        return {};
+      }
+      const current = profile?.planChange as { changeId: string } | undefined;
+      if (!profile?.pendingPlan || current?.changeId !== values[':id']) throw new ConditionalCheckFailedException({ message: 'condition', $metadata: {} });
+      const { pendingPlan: _pending, ...rest } = profile;
+      profile = { ...rest, planChange: { ...current, failure: values[':reason'] } };
+      return {};
+    });
+  });
+
+  it('is run again once with the stop as its error: the rerun puts the previous type and price back', async () => {
+    const result = await handler(resizeEvent());
+
+    expect(result).toEqual({ action: 'rerun', executionName: `${NAME}-rerun` });
+    const start = sfn.commandCalls(StartExecutionCommand)[0].args[0].input;
+    expect(start).toMatchObject({ stateMachineArn: ARN('ResizeCustomer'), name: `${NAME}-rerun` });
+    expect(JSON.parse(start.input!)).toEqual({ ...change, error: { Error: 'ResizeStoppedError', Cause: 'Changing the plan was stopped before it finished.' } });
+    expect(steps.at(-1)).toEqual(['Run again after the execution stopped', 'succeeded', expect.stringContaining(`Started ${NAME}-rerun`)]);
+  });
+
+  it('the same event 50 times at once starts one rerun', async () => {
+    let started = 0;
+    sfn.on(StartExecutionCommand).callsFake(async () => {
+      started += 1;
+      if (started > 1) throw new ExecutionAlreadyExists({ message: 'exists', $metadata: {} });
+      return { executionArn: 'arn', startDate: new Date() };
+    });
+
+    const results = await Promise.all(Array.from({ length: 50 }, () => handler(resizeEvent())));
+
+    expect(results.filter((r) => r.action === 'rerun')).toHaveLength(1);
+    expect(results.filter((r) => r.action === 'ignored')).toHaveLength(49);
+  });
+
+  it('a rerun that stops too clears the pending plan with the reason and is left for operators', async () => {
+    const result = await handler(resizeEvent(`${NAME}-rerun`, { status: 'TIMED_OUT' }));
+
+    expect(result).toMatchObject({ action: 'left-for-operators', reason: 'Changing the plan took longer than it is allowed to.' });
+    expect(profile?.pendingPlan).toBeUndefined();
+    expect(profile?.planChange).toMatchObject({ failure: 'Changing the plan took longer than it is allowed to.' });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('does nothing when the resize recorded its own failure, or the change is no longer pending (completed, or another tenant’s change)', async () => {
+    expect(await handler(resizeEvent(NAME, { status: 'FAILED', error: 'ResizeFailed', cause: 'x' }))).toMatchObject({ action: 'ignored', why: 'the workflow recorded its own failure' });
+
+    profile = customer({ status: 'active', plan: 'enterprise', planChange: { changeId: 'abc', from: 'business', to: 'enterprise', completedAt: '2026-12-01T00:02:00Z' } });
+    expect(await handler(resizeEvent())).toMatchObject({ action: 'ignored', why: 'the plan change is no longer pending' });
+
+    profile = customer({ status: 'active', pendingPlan: 'starter', planChange: { changeId: 'other', from: 'business', to: 'starter' } });
+    expect(await handler(resizeEvent())).toMatchObject({ action: 'ignored', why: 'the plan change is no longer pending' });
+
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('ignores a malformed input (no change id)', async () => {
+    expect(await handler(resizeEvent(NAME, { input: JSON.stringify({ customerId: 'cust-1' }) }))).toMatchObject({ action: 'ignored', why: 'the execution input names no plan change' });
+  });
+});
