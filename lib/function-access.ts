@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { RouteAccess } from '../lambdas/api/routes';
 import { PLANS } from '../lambdas/core/plans';
 import type { StepAccess } from '../statemachines/workflows';
@@ -51,8 +52,10 @@ export interface AccessTargets {
   readonly deployDocument?: DeployDocument;
   /** The zone holding customer records (`route53:records`). */
   readonly hostedZone?: route53.IHostedZone;
-  /** The customer backup vault and AWS Backup's role (`backup:read`, `backup:start`). */
+  /** The customer backup vault and AWS Backup's role (`backup:read`, `backup:start`, `backup:restore`). */
   readonly backups?: CustomerBackups;
+  /** The RestoreCustomer workflow (`restore:start`, with RESTORE_STATE_MACHINE_ARN). */
+  readonly restore?: { readonly stateMachine: sfn.IStateMachine };
 }
 
 /** The instance types plans run on: the only ones Launch instance may start (a stolen role cannot mine on a GPU). */
@@ -393,6 +396,68 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
         resources: [backups.backupRole.roleArn],
         conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
       });
+      break;
+    }
+    case 'backup:restore': {
+      const backups = needed(targets.backups, owner, access);
+      fn.addEnvironment('BACKUP_VAULT_NAME', backups.vault.backupVaultName);
+      fn.addEnvironment('BACKUP_ROLE_ARN', backups.backupRole.roleArn);
+      fn.addEnvironment('VOLUME_ARN_PREFIX', ec2Arn('volume').replace(/\*$/, ''));
+      const recoveryPoints = stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      allow({ actions: ['backup:StartRestoreJob', 'backup:DescribeRecoveryPoint'], resources: [backups.vault.backupVaultArn, recoveryPoints] });
+      allow({ actions: ['backup:DescribeRestoreJob'], resources: ['*'] });
+      // AWS Backup's own role only, and only to AWS Backup: it creates the restored volume.
+      allow({
+        actions: ['iam:PassRole'],
+        resources: [backups.backupRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
+      });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:<AWS::Region>:<AWS::AccountId>:recovery-point:*]',
+          reason: `${owner}: recovery points are made daily by AWS Backup (ids not known in advance); the step restores only a point of the customer's own volumes (checked in code).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `${owner}: backup:DescribeRestoreJob has no resource-level permissions (read-only).`,
+        },
+      );
+      break;
+    }
+    case 'ec2:swap-volume':
+      allow({ actions: ['ec2:DescribeVolumes'], resources: ['*'] });
+      // Both the instance and the volume must carry ManagedBy=stackpro (AttachVolume and DetachVolume authorize on each).
+      allow({
+        actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
+        resources: [ec2Arn('instance'), ec2Arn('volume')],
+        conditions: { StringEquals: MANAGED_BY_RESOURCE },
+      });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `${owner}: ec2:DescribeVolumes has no resource-level permissions (read-only).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+          reason: `${owner}: swaps the data volume of the customer's server (id known at run time); only instances tagged ManagedBy=stackpro (condition).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]',
+          reason: `${owner}: restored volumes are made by AWS Backup at run time; only volumes tagged ManagedBy=stackpro (condition).`,
+        },
+      );
+      break;
+    case 'ec2:delete-volume':
+      allow({ actions: ['ec2:DeleteVolume'], resources: [ec2Arn('volume')], conditions: { StringEquals: MANAGED_BY_RESOURCE } });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]',
+        reason: `${owner}: deletes the volume a restore replaced or rolled back (ids known at run time); only volumes tagged ManagedBy=stackpro (condition).`,
+      });
+      break;
+    case 'restore:start': {
+      const restore = needed(targets.restore, owner, access);
+      fn.addEnvironment('RESTORE_STATE_MACHINE_ARN', restore.stateMachine.stateMachineArn);
+      restore.stateMachine.grantStartExecution(fn);
       break;
     }
     case 'stripe':

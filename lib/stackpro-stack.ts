@@ -14,12 +14,13 @@ import { LifecycleWorkflows } from './lifecycle-workflows';
 import { OperationsMonitoring } from './operations-monitoring';
 import { ProvisioningAlarms } from './provisioning-alarms';
 import { ProvisioningWorkflow } from './provisioning-workflow';
+import { RestoreWorkflowStack } from './restore-workflow-stack';
 import { ScheduledJobs } from './scheduled-jobs';
 import { readSettings, type StackProSettings } from './settings';
 import { SigningKey } from './signing-key';
 import { StripeKeys } from './stripe-keys';
 import { ROUTES } from '../lambdas/api/routes';
-import { PROVISION_CUSTOMER } from '../statemachines/workflows';
+import { PROVISION_CUSTOMER, RESTORE_CUSTOMER } from '../statemachines/workflows';
 import { StoppedExecutionRecovery } from './stopped-executions';
 
 /** Deployment settings can be passed in (tests); otherwise they are read from CDK context. */
@@ -52,6 +53,8 @@ export class StackProStack extends Stack {
   readonly clientRateLimits: ClientRateLimits;
   readonly operationsMonitoring: OperationsMonitoring;
   readonly stoppedExecutionRecovery: StoppedExecutionRecovery;
+  /** The RestoreCustomer workflow, in a nested stack of its own (this stack's resource budget). */
+  readonly restoreWorkflow: RestoreWorkflowStack;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
     super(scope, id, props);
@@ -82,6 +85,13 @@ export class StackProStack extends Stack {
     this.provisioning = new ProvisioningWorkflow(this, 'ProvisioningWorkflow', { ...stepTargets, capacityWaitHours: settings.capacityWaitHours });
     // After provisioning: the lifecycle workflows reuse its step functions (DNS, email identity, terminate).
     this.lifecycle = new LifecycleWorkflows(this, 'LifecycleWorkflows', { ...stepTargets, provisioning: this.provisioning });
+    // Restore from a recovery point: its own nested stack, reusing provisioning's and the lifecycle's step functions.
+    this.restoreWorkflow = new RestoreWorkflowStack(this, 'RestoreWorkflow', {
+      ...stepTargets,
+      provisioning: this.provisioning,
+      lifecycle: this.lifecycle,
+      backups: this.customerBackups,
+    });
     // Every alarm notifies one topic; it was born inside ProvisioningAlarms and keeps its logical ids from there.
     this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { alarmEmail: settings.alarmEmail, legacyPath: ['ProvisioningAlarms'] });
     this.provisioningAlarms = new ProvisioningAlarms(this, 'ProvisioningAlarms', {
@@ -101,6 +111,7 @@ export class StackProStack extends Stack {
       stripeKeys: this.stripeKeys,
       lifecycle: this.lifecycle,
       backups: this.customerBackups,
+      restore: this.restoreWorkflow,
       settings,
     });
     this.clientRateLimits = new ClientRateLimits(this, 'ClientRateLimits', {
@@ -124,6 +135,7 @@ export class StackProStack extends Stack {
       provisioning: this.provisioning,
       lifecycle: this.lifecycle,
       topic: this.alarmTopic.topic,
+      restore: this.restoreWorkflow,
     });
 
     // The operators' alarms and dashboard (README "Monitoring"); every alarm in the stack shows in its status widget.
@@ -135,6 +147,7 @@ export class StackProStack extends Stack {
       webhookRoute: { method: webhookRoute.method, path: webhookRoute.path },
       stateMachines: { [PROVISION_CUSTOMER.id]: this.provisioning.stateMachine, ...this.lifecycle.stateMachines },
     });
+    this.operationsMonitoring.watchWorkflow(RESTORE_CUSTOMER.id, this.restoreWorkflow.stateMachine);
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the account API (the frontend calls this)',

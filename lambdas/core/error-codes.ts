@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: { status: 405, when: 'A known path with a method it does not serve; `Allow` lists those it does.' },
   EMAIL_TAKEN: { status: 409, when: 'An account with this email already exists (`details[0].field` is `email`).' },
   INVALID_STATE: { status: 409, when: 'The account is not in a state that allows this (e.g. billing not set up yet, provisioning not failed).' },
+  WORKFLOW_RUNNING: { status: 409, when: 'Another workflow (provisioning, suspend, resume, a restore of another recovery point, ...) is running on this customer; retry once it has ended.' },
   PAYLOAD_TOO_LARGE: { status: 413, when: 'The body is over 64 KB (our limit; 256 KB for Stripe webhooks) or 10 MB (API Gateway\'s).' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, when: 'The body is declared as something other than JSON.' },
   TOO_MANY_ATTEMPTS: { status: 429, when: 'Too many failed logins for this email: refused for a cool-down, even with the right password.', headers: RETRY_AFTER },

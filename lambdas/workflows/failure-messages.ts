@@ -21,6 +21,12 @@ export const OUR_ERRORS: ReadonlySet<string> = new Set([
   'SnapshotFailedError',
   'NotReadyError',
   'CapacityWaitExpiredError',
+  'RestoreJobFailedError',
+  'RecoveryPointNotOwnedError',
+  'RecoveryPointNotReadyError',
+  'RestoreNotClaimedError',
+  'VolumeSwapError',
+  'RestoreStoppedError',
 ]);
 
 const SLOW_DOWN = 'AWS asked us to slow down; the step is retried.';

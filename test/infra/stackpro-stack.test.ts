@@ -625,6 +625,9 @@ describe('Workflow steps', () => {
     'ssm:read': ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'],
     'ssm:customer-secrets': ['ssm:PutParameter', 'ssm:AddTagsToResource'],
     stripe: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+    'backup:restore': ['backup:StartRestoreJob', 'backup:DescribeRecoveryPoint', 'backup:DescribeRestoreJob', 'iam:PassRole'],
+    'ec2:swap-volume': ['ec2:DescribeVolumes', 'ec2:AttachVolume', 'ec2:DetachVolume'],
+    'ec2:delete-volume': ['ec2:DeleteVolume'],
   };
 
   /** The environment each access adds on top of TABLE_NAME (names from lambdas/config.ts). */
@@ -646,6 +649,9 @@ describe('Workflow steps', () => {
     'ssm:read': [],
     'ssm:customer-secrets': ['INSTANCE_ARN_PREFIX'],
     stripe: ['STRIPE_SECRET_ID'],
+    'backup:restore': ['BACKUP_VAULT_NAME', 'BACKUP_ROLE_ARN', 'VOLUME_ARN_PREFIX'],
+    'ec2:swap-volume': [],
+    'ec2:delete-volume': [],
   };
 
   /** Settings a step reads beyond its access, by step id. */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ListCustomersQuery, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
+import { ListCustomersQuery, RestoreCustomerBody, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
 import type { RouteContract } from './route-contract';
 import {
   BillingSessionResponse,
@@ -14,6 +14,7 @@ import {
   RetryProvisioningResponse,
   CustomerBackupsResponse,
   StartBackupResponse,
+  RestoreCustomerResponse,
   SessionResponse,
   SignUpResponse,
   VerifyEmailResponse,
@@ -174,5 +175,16 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       'No body: any body (even `{}`) answers 400 `VALIDATION_FAILED` on `body`.',
     success: { status: 202, description: 'The backup job runs in AWS Backup.', body: StartBackupResponse },
     errors: ['NOT_FOUND', 'INVALID_STATE', 'VALIDATION_FAILED'],
+  },
+  AdminRestoreCustomer: {
+    summary: 'Operators: restore a customer from one of its recovery points (the RestoreCustomer workflow)',
+    description:
+      'The server is brought back from the point onto a new volume; the previous volume is kept until the restored server passes its ' +
+      'check, then deleted, and put back if it fails. Another customer\'s point answers 404 like an unknown one; a point not COMPLETED ' +
+      'or a customer not active answers 409 `INVALID_STATE`; another workflow running on the customer 409 `WORKFLOW_RUNNING`. ' +
+      'The same request again while it runs answers the same `executionName` with `changed: false`.',
+    request: RestoreCustomerBody,
+    success: { status: 202, description: 'The restore workflow runs (or already ran).', body: RestoreCustomerResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'WORKFLOW_RUNNING', 'VALIDATION_FAILED', 'INVALID_JSON'],
   },
 };
