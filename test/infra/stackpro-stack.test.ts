@@ -14,7 +14,7 @@ import { SCHEDULED_JOBS } from '../../lambdas/scheduled/jobs';
 import { TABLE_DESIGN } from '../../lambdas/repositories/table-design';
 import './handler-env';
 import { METRICS } from '../../lambdas/core/metric-names';
-import { PROVISION_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
+import { PROVISION_CUSTOMER, RESTORE_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
 import { LIFECYCLE_WORKFLOWS, type LifecycleWorkflowId } from '../../lib/lifecycle-workflows';
 import { applyNagChecks } from '../../lib/nag';
 import { readDefinition, taskTimeouts } from '../../lib/workflow-definition';
@@ -1357,7 +1357,7 @@ describe('IAM least privilege', () => {
 
   it('admin routes need an IAM signature, granted only by the AdminAccess managed policy', () => {
     const admin = ROUTES.filter((route) => route.auth === 'iam');
-    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'ListCustomers', 'GetCustomer', 'AdminSuspendCustomer', 'AdminResumeCustomer', 'StartCustomerBackup']);
+    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'ListCustomers', 'GetCustomer', 'AdminSuspendCustomer', 'AdminResumeCustomer', 'StartCustomerBackup', 'AdminRestoreCustomer']);
     const policy = resourceOf(stack.accountApi.adminPolicy).Properties as { PolicyDocument: { Statement: Statement[] } };
     expect(policy.PolicyDocument.Statement).toHaveLength(1);
     expect(policy.PolicyDocument.Statement[0].Action).toBe('execute-api:Invoke');
@@ -1764,7 +1764,8 @@ describe('StoppedExecutionRecovery', () => {
       detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
     });
     const machines = WORKFLOWS.map((workflow) => ({ Ref: logicalId(stateMachineOf(workflow)) }));
-    expect(rule.EventPattern.detail.stateMachineArn).toEqual(machines);
+    // Then the RestoreCustomer workflow's, an output of its nested stack.
+    expect(rule.EventPattern.detail.stateMachineArn).toEqual([...machines, { 'Fn::GetAtt': [expect.stringMatching(/^RestoreWorkflowNestedStack/), expect.stringMatching(/RestoreCustomerStateMachine/)] }]);
   });
 
   it('tells the operators when any event lands in the dead-letter queue', () => {
@@ -1810,5 +1811,69 @@ describe('StoppedExecutionRecovery', () => {
       SUSPEND_STATE_MACHINE_ARN: expect.anything(),
       TABLE_NAME: expect.anything(),
     });
+  });
+});
+
+describe('RestoreWorkflow nested stack', () => {
+  let nested: Template;
+  const nestedId = (construct: IConstruct) => stack.restoreWorkflow.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
+  const statementsOf = (stepId: string) => {
+    const fn = Object.values(stack.restoreWorkflow.stepFunctions).find((candidate) => candidate.node.id === stepId)!;
+    return statementsOfRoleIn(nested, nestedId(fn.role!));
+  };
+  const withAction = (statements: Statement[], action: string) => statements.filter((statement) => [statement.Action].flat().includes(action));
+
+  beforeAll(() => {
+    nested = Template.fromStack(stack.restoreWorkflow);
+  });
+
+  it('holds the RestoreCustomer state machine from its ASL file; steps other workflows have are their functions, passed in', () => {
+    const machines = nested.findResources('AWS::StepFunctions::StateMachine');
+    expect(Object.keys(machines)).toHaveLength(1);
+    const properties = (Object.values(machines)[0] as Resource).Properties;
+    expect(properties.DefinitionString).toBe(readDefinition(RESTORE_CUSTOMER));
+    // Only the restore's own steps are new functions; the main stack's count is unchanged by them.
+    const own = Object.values(RESTORE_CUSTOMER.steps).filter((step) => step.handler.startsWith('restore/'));
+    nested.resourceCountIs('AWS::Lambda::Function', own.length);
+    expect(Object.keys(properties.DefinitionSubstitutions as object).sort()).toEqual(Object.keys(RESTORE_CUSTOMER.steps).sort());
+  });
+
+  it('Start restore job may start restore jobs into the vault and pass only the backup role, only to AWS Backup', () => {
+    const statements = statementsOf('StartRestoreJob');
+    expect(text(withAction(statements, 'backup:StartRestoreJob'))).toContain('CustomerBackupsVault');
+    const passRole = withAction(statements, 'iam:PassRole');
+    expect(passRole).toHaveLength(1);
+    expect(passRole[0]!.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } });
+    expect(text(passRole[0]!.Resource)).toContain('BackupRole');
+    expect(withAction(statements, 'ec2:AttachVolume')).toEqual([]);
+  });
+
+  it.each([
+    ['DetachVolume', 'ec2:DetachVolume'],
+    ['AttachVolume', 'ec2:AttachVolume'],
+    ['DeleteVolume', 'ec2:DeleteVolume'],
+  ])('%s acts only on volumes and instances tagged ManagedBy=stackpro', (stepId, action) => {
+    const grants = withAction(statementsOf(stepId), action);
+    expect(grants.length).toBeGreaterThan(0);
+    for (const grant of grants) expect(grant.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } });
+    // Deleting is the delete step's alone.
+    if (stepId !== 'DeleteVolume') expect(withAction(statementsOf(stepId), 'ec2:DeleteVolume')).toEqual([]);
+  });
+
+  it('AWS Backup may create restored volumes only tagged ManagedBy=stackpro, and tag them only while creating them', () => {
+    const backupRole = logicalId(stack.customerBackups.backupRole);
+    const statements = statementsOfRole(backupRole);
+    const create = withAction(statements, 'ec2:CreateVolume').find((statement) => text(statement.Resource).includes(':volume/'));
+    expect(create?.Condition).toEqual({ StringEquals: { 'aws:RequestTag/ManagedBy': 'stackpro' } });
+    const tag = withAction(statements, 'ec2:CreateTags').find((statement) => text(statement.Resource).includes(':volume/'));
+    expect(tag?.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'CreateVolume' } });
+  });
+
+  it('only the restore route and the stopped-execution handler may start it; OperationsMonitoring watches it', () => {
+    const starters = grantsOf('states:StartExecution').filter(({ statement }) => text(statement.Resource).includes('RestoreCustomerStateMachine'));
+    expect(starters.map(({ role }) => role).sort()).toEqual([logicalId(routeFunction('AdminRestoreCustomer').role!), recoveryRole()].sort());
+    expect(environmentOf(routeFunction('AdminRestoreCustomer'))).toHaveProperty('RESTORE_STATE_MACHINE_ARN');
+    expect(stack.operationsMonitoring.alarms).toHaveProperty('RestoreCustomerExecutionsFailedAlarm');
+    expect(stack.operationsMonitoring.alarms).toHaveProperty('RestoreCustomerExecutionsTimedOutAlarm');
   });
 });
