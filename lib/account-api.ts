@@ -31,7 +31,7 @@ export interface AccountApiProps {
   /** Routes with `backup:read` or `backup:start` reach this vault (and may pass its role to AWS Backup). */
   readonly backups?: CustomerBackups;
   /** Routes with `restore:start` may start the RestoreCustomer workflow (lib/restore-workflow-stack.ts). */
-  readonly restore?: { readonly stateMachine: sfn.IStateMachine };
+  readonly restore?: { readonly stateMachine: sfn.StateMachine };
   /**
    * Echoed by handlers (customer URLs) and used for CORS; `ses:send` routes send from `senderAddress`;
    * `lifecycle:start` routes pass `billingRetentionDays` to Deprovision.

@@ -1,4 +1,4 @@
-import { ArnFormat, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Names, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -55,7 +55,7 @@ export interface AccessTargets {
   /** The customer backup vault and AWS Backup's role (`backup:read`, `backup:start`, `backup:restore`). */
   readonly backups?: CustomerBackups;
   /** The RestoreCustomer workflow (`restore:start`, with RESTORE_STATE_MACHINE_ARN). */
-  readonly restore?: { readonly stateMachine: sfn.IStateMachine };
+  readonly restore?: { readonly stateMachine: sfn.StateMachine };
 }
 
 /** The instance types plans run on: the only ones Launch instance may start (a stolen role cannot mine on a GPU). */
@@ -108,6 +108,17 @@ export function grantStripeKeys(fn: lambda.Function, stripeKeys: StripeKeys): vo
  */
 export function grantFunctionAccess(fn: lambda.Function, owner: string, accessList: readonly FunctionAccess[], targets: AccessTargets): void {
   for (const access of new Set(accessList)) grantOne(fn, owner, access, targets);
+}
+
+/**
+ * How cdk-nag names a state machine's Name attribute in `stack`: its own resource's, or (a machine of a
+ * nested stack, RestoreCustomer) the nested stack's output that carries it into `stack`.
+ */
+function nameReferenceOf(stack: Stack, machine: sfn.StateMachine): string {
+  const machineStack = Stack.of(machine);
+  const resource = machine.node.defaultChild as CfnElement;
+  if (machineStack === stack || !(machineStack instanceof NestedStack) || !machineStack.nestedStackResource) return `${stack.getLogicalId(resource)}.Name`;
+  return `${stack.getLogicalId(machineStack.nestedStackResource)}.Outputs.${Names.uniqueId(resource)}Name`;
 }
 
 /** A target the access needs; its absence is a wiring mistake, caught at synth. */
@@ -481,7 +492,11 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       const lifecycle = needed(targets.lifecycle, owner, access);
       fn.addEnvironment('PROVISIONING_STATE_MACHINE_ARN', provisioning.stateMachine.stateMachineArn);
       for (const [name, arn] of Object.entries(lifecycle.stateMachineArns)) fn.addEnvironment(name, arn);
-      const machines = [provisioning.stateMachine, ...Object.values(lifecycle.stateMachines)];
+      const machines: sfn.StateMachine[] = [provisioning.stateMachine, ...Object.values(lifecycle.stateMachines)];
+      if (targets.restore) {
+        fn.addEnvironment('RESTORE_STATE_MACHINE_ARN', targets.restore.stateMachine.stateMachineArn);
+        machines.push(targets.restore.stateMachine);
+      }
       allow({
         actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
         resources: machines.map((machine) =>
@@ -490,7 +505,7 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       });
       for (const machine of machines) {
         Validations.of(role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${stack.getLogicalId(machine.node.defaultChild as CfnElement)}.Name>:*]`,
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${nameReferenceOf(stack, machine)}>:*]`,
           reason: `${owner}: execution names are made per customer at run time; read-only access to this one workflow's executions.`,
         });
       }

@@ -36,7 +36,7 @@ export interface StoppedExecutionRecoveryProps {
   /** The operators' topic: told when an event lands in the dead-letter queue. */
   readonly topic: sns.ITopic;
   /** Its stopped executions are rolled back by a `-rollback` execution of the same workflow. */
-  readonly restore?: { readonly stateMachine: sfn.IStateMachine };
+  readonly restore?: { readonly stateMachine: sfn.StateMachine };
 }
 
 /**

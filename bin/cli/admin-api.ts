@@ -34,12 +34,12 @@ export function apiBaseUrl(option: string | undefined, env: NodeJS.ProcessEnv = 
 export class AdminApi {
   constructor(readonly base: URL) {}
 
-  async request<T>(method: 'GET' | 'POST', path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
+  async request<T>(method: 'GET' | 'POST', path: string, query: Record<string, string | number | undefined> = {}, payload?: object): Promise<T> {
     const url = new URL(path.replace(/^\//, ''), this.base);
     for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
     let response: Response;
     try {
-      response = await signedFetch(method, url);
+      response = await signedFetch(method, url, payload);
     } catch (error) {
       throw new Error(`cannot reach ${this.base.origin} (${String((error as Error).cause ?? (error as Error).message)}); is the stack running (npm start) or --api right?`, { cause: error });
     }
@@ -78,6 +78,14 @@ export class AdminApi {
 
   resume(customerId: string) {
     return this.request<OperatorAction>('POST', `admin/customers/${encodeURIComponent(customerId)}/resume`);
+  }
+
+  backUp(customerId: string) {
+    return this.request<{ backupJobId: string }>('POST', `admin/customers/${encodeURIComponent(customerId)}/backups`);
+  }
+
+  restore(customerId: string, recoveryPointId: string) {
+    return this.request<RestoreAction>('POST', `admin/customers/${encodeURIComponent(customerId)}/restore`, {}, { recoveryPointId });
   }
 }
 
@@ -132,6 +140,12 @@ export interface CustomerDetail extends CustomerListing {
   readonly provisioning: { readonly executionName: string; readonly attempt: number; readonly currentStep: string | null; readonly steps: Step[] };
   readonly workflow: { readonly name: string; readonly executionName: string; readonly currentStep: string | null; readonly steps: Step[] } | null;
   readonly executions: Execution[];
+}
+export interface RestoreAction {
+  readonly customerId: string;
+  readonly recoveryPointId: string;
+  readonly executionName: string;
+  readonly changed: boolean;
 }
 export interface OperatorAction {
   readonly customerId: string;

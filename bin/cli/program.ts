@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBackupCommands } from './commands/backups';
 import { registerCostCommand } from './commands/cost';
 import { registerCustomerCommands } from './commands/customers';
 import { registerLifecycleCommands } from './commands/lifecycle';
@@ -7,7 +8,7 @@ import { cliContext } from './context';
 
 /**
  * The operators' CLI (`npx stackpro`, `npm run admin --`). Each group of commands registers itself here;
- * resize, backup, restore and fleet update slot in as one more `register...` each, on their admin routes.
+ * resize and fleet update slot in as one more `register...` each, on their admin routes.
  */
 export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   const program = new Command('stackpro')
@@ -24,6 +25,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   const context = cliContext(program, env);
   registerCustomerCommands(program, context);
   registerLifecycleCommands(program, context);
+  registerBackupCommands(program, context);
   registerCostCommand(program, context);
   registerSigningKeyCommand(program);
   return program;
