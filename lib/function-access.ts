@@ -443,6 +443,8 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
         resources: [ec2Arn('instance'), ec2Arn('volume')],
         conditions: { StringEquals: MANAGED_BY_RESOURCE },
       });
+      // DeleteOnTermination of the attached root volume (AttachVolume leaves it false).
+      allow({ actions: ['ec2:ModifyInstanceAttribute'], resources: [ec2Arn('instance')], conditions: { StringEquals: MANAGED_BY_RESOURCE } });
       Validations.of(role).acknowledge(
         {
           id: 'AwsSolutions-IAM5[Resource::*]',

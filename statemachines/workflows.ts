@@ -55,7 +55,7 @@ export type StepAccess =
   | 'backup:restore'
   /**
    * DescribeVolumes, and AttachVolume / DetachVolume only of volumes and instances tagged ManagedBy=stackpro
-   * (restore swaps a customer's data volume).
+   * (restore swaps a customer's data volume), ModifyInstanceAttribute of such instances (DeleteOnTermination).
    */
   | 'ec2:swap-volume'
   /** DeleteVolume, only of volumes tagged ManagedBy=stackpro (the volume a restore replaced or rolled back). */

@@ -3,6 +3,7 @@ import { AwsServiceError } from '../edge/aws-json';
 import type { SandboxClock } from './clock';
 import type { Ec2Model, StoredInstance, Tag } from './ec2';
 import { JsonFile } from './json-file';
+import { structListParam } from './protocols';
 import { el, type XmlChild } from './xml';
 
 /** The launch template's root device: every instance boots from the volume attached here. */
@@ -18,8 +19,8 @@ export interface StoredAttachment {
   readonly device: string;
   readonly attachingAt: number;
   readonly attachedAt: number;
-  /** RunInstances' root volume: true; AttachVolume: false (EC2's default), so it outlives a terminate. */
-  readonly deleteOnTermination: boolean;
+  /** RunInstances' root volume: true; AttachVolume: false (EC2's default) until ModifyInstanceAttribute sets it. */
+  deleteOnTermination: boolean;
   detachingAt?: number;
   detachedAt?: number;
 }
@@ -161,6 +162,17 @@ export class VolumeStore {
     return this.view(stored, now)!;
   }
 
+  /** ModifyInstanceAttribute's BlockDeviceMapping: DeleteOnTermination of what is attached at `device`. */
+  setDeleteOnTermination(instanceId: string, device: string, value: boolean): void {
+    const now = this.clock.now();
+    const [instance] = this.ec2.requireInstances([instanceId]);
+    const attached = this.all(now).find((volume) => volume.attachment?.instanceId === instanceId && volume.attachment.device === device);
+    if (!attached) throw new AwsServiceError('InvalidInstanceAttributeValue', `No device is currently mapped at ${device}`);
+    const stored = this.stored(attached.volumeId) ?? this.materialize(instance!);
+    stored.attachment!.deleteOnTermination = value;
+    this.persist();
+  }
+
   delete(volumeId: string): void {
     const now = this.clock.now();
     const volume = this.require(volumeId, now);
@@ -265,6 +277,19 @@ export function ec2VolumeOperations(store: VolumeStore): Record<string, (params:
     },
     DeleteVolume: (params) => {
       store.delete(required(params, 'VolumeId'));
+      return [el('return', 'true')];
+    },
+    // Only the attribute restores change: DeleteOnTermination of an attached volume (a restored root volume).
+    ModifyInstanceAttribute: (params) => {
+      const instanceId = required(params, 'InstanceId');
+      const mappings = structListParam(params, 'BlockDeviceMapping');
+      if (mappings.length === 0) throw new AwsServiceError('InvalidParameterCombination', 'This sandbox modifies only BlockDeviceMapping (DeleteOnTermination)');
+      for (const mapping of mappings) {
+        const device = mapping.get('DeviceName');
+        const value = mapping.get('Ebs.DeleteOnTermination');
+        if (!device || (value !== 'true' && value !== 'false')) throw new AwsServiceError('InvalidParameterValue', 'BlockDeviceMapping needs DeviceName and Ebs.DeleteOnTermination');
+        store.setDeleteOnTermination(instanceId, device, value === 'true');
+      }
       return [el('return', 'true')];
     },
   };

@@ -626,7 +626,7 @@ describe('Workflow steps', () => {
     'ssm:customer-secrets': ['ssm:PutParameter', 'ssm:AddTagsToResource'],
     stripe: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
     'backup:restore': ['backup:StartRestoreJob', 'backup:DescribeRecoveryPoint', 'backup:DescribeRestoreJob', 'iam:PassRole'],
-    'ec2:swap-volume': ['ec2:DescribeVolumes', 'ec2:AttachVolume', 'ec2:DetachVolume'],
+    'ec2:swap-volume': ['ec2:DescribeVolumes', 'ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:ModifyInstanceAttribute'],
     'ec2:delete-volume': ['ec2:DeleteVolume'],
   };
 
@@ -1851,6 +1851,7 @@ describe('RestoreWorkflow nested stack', () => {
   it.each([
     ['DetachVolume', 'ec2:DetachVolume'],
     ['AttachVolume', 'ec2:AttachVolume'],
+    ['AttachVolume', 'ec2:ModifyInstanceAttribute'],
     ['DeleteVolume', 'ec2:DeleteVolume'],
   ])('%s acts only on volumes and instances tagged ManagedBy=stackpro', (stepId, action) => {
     const grants = withAction(statementsOf(stepId), action);

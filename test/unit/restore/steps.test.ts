@@ -1,5 +1,5 @@
 import { BackupClient, DescribeRecoveryPointCommand, DescribeRestoreJobCommand, StartRestoreJobCommand } from '@aws-sdk/client-backup';
-import { AttachVolumeCommand, DeleteVolumeCommand, DescribeInstancesCommand, DescribeVolumesCommand, DetachVolumeCommand, EC2Client, type Volume } from '@aws-sdk/client-ec2';
+import { AttachVolumeCommand, DeleteVolumeCommand, ModifyInstanceAttributeCommand, DescribeInstancesCommand, DescribeVolumesCommand, DetachVolumeCommand, EC2Client, type Volume } from '@aws-sdk/client-ec2';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as attachVolume } from '../../../lambdas/restore/attach-volume';
@@ -28,12 +28,14 @@ function restoreItem(fields: Record<string, unknown> = {}) {
   });
 }
 const swapped = { instanceId: 'i-1', device: '/dev/xvda', previousVolumeId: 'vol-0old', restoredVolumeId: 'vol-0new' };
-const volume = (id: string, attachment?: { state: string; instanceId?: string; device?: string }, state = attachment ? 'in-use' : 'available'): { Volumes: Volume[] } => ({
+const volume = (id: string, attachment?: { state: string; instanceId?: string; device?: string; deleteOnTermination?: boolean }, state = attachment ? 'in-use' : 'available'): { Volumes: Volume[] } => ({
   Volumes: [
     {
       VolumeId: id,
       State: state as 'available',
-      Attachments: attachment ? [{ VolumeId: id, InstanceId: attachment.instanceId ?? 'i-1', Device: attachment.device ?? '/dev/xvda', State: attachment.state as 'attached' }] : [],
+      Attachments: attachment
+        ? [{ VolumeId: id, InstanceId: attachment.instanceId ?? 'i-1', Device: attachment.device ?? '/dev/xvda', State: attachment.state as 'attached', DeleteOnTermination: attachment.deleteOnTermination ?? false }]
+        : [],
     },
   ],
 });
@@ -144,13 +146,18 @@ describe('Attach volume', () => {
     await expect(attachVolume({ ...ctx, which: 'restored' })).rejects.toMatchObject({ name: 'NotReadyError' });
     await expect(attachVolume({ ...ctx, which: 'restored' })).resolves.toEqual({ volumeId: 'vol-0new' });
     expect(ec2.commandCalls(AttachVolumeCommand).map((c) => c.args[0].input)).toEqual([{ VolumeId: 'vol-0new', InstanceId: 'i-1', Device: '/dev/xvda' }]);
+    // Deleted with the server, as the launch's root volume was (AttachVolume leaves it false): no volume outlives a deprovisioning.
+    expect(ec2.commandCalls(ModifyInstanceAttributeCommand).map((c) => c.args[0].input)).toEqual([
+      { InstanceId: 'i-1', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { DeleteOnTermination: true } }] },
+    ]);
   });
 
   it('is done at once when the previous volume never left (a roll-back before the swap)', async () => {
     restoreItem(swapped);
-    ec2.on(DescribeVolumesCommand).resolves(volume('vol-0old', { state: 'attached' }));
+    ec2.on(DescribeVolumesCommand).resolves(volume('vol-0old', { state: 'attached', deleteOnTermination: true }));
     await expect(attachVolume({ ...ctx, which: 'previous' })).resolves.toEqual({ volumeId: 'vol-0old' });
     expect(ec2.commandCalls(AttachVolumeCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(ModifyInstanceAttributeCommand)).toHaveLength(0);
   });
 
   it('waits while the restored volume is still being created', async () => {

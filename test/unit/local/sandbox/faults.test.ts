@@ -15,6 +15,7 @@ import {
   DeleteSnapshotCommand,
   DeleteVolumeCommand,
   DetachVolumeCommand,
+  ModifyInstanceAttributeCommand,
   DescribeInstancesCommand,
   DescribeInstanceStatusCommand,
   DescribeSnapshotsCommand,
@@ -96,6 +97,8 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
     AttachVolume: () => ec2.send(new AttachVolumeCommand({ VolumeId: 'vol-0123456789abcdef0', InstanceId: instanceId, Device: '/dev/xvda' })),
     DetachVolume: () => ec2.send(new DetachVolumeCommand({ VolumeId: 'vol-0123456789abcdef0' })),
     DeleteVolume: () => ec2.send(new DeleteVolumeCommand({ VolumeId: 'vol-0123456789abcdef0' })),
+    ModifyInstanceAttribute: () =>
+      ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { DeleteOnTermination: true } }] })),
   },
   route53: {
     GetChange: () => route53.send(new GetChangeCommand({ Id: '/change/C0TEST' })),

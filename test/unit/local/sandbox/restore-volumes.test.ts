@@ -7,6 +7,7 @@ import {
   DescribeVolumesCommand,
   DetachVolumeCommand,
   EC2Client,
+  ModifyInstanceAttributeCommand,
   RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
@@ -86,6 +87,10 @@ describe('AWS Backup restore jobs and EBS volumes in the sandbox', () => {
 
     await ec2.send(new AttachVolumeCommand({ VolumeId: restoredId, InstanceId: server.instanceId, Device: '/dev/xvda' }));
     advance(10);
+    // Attached by AttachVolume, it would outlive the server, as in EC2, until ModifyInstanceAttribute says otherwise.
+    expect((await volumeOf(restoredId)).Attachments![0]!.DeleteOnTermination).toBe(false);
+    await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: server.instanceId, BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { DeleteOnTermination: true } }] }));
+    expect((await volumeOf(restoredId)).Attachments![0]!.DeleteOnTermination).toBe(true);
     const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [server.instanceId] }))).Reservations![0]!.Instances![0]!;
     expect(instance.BlockDeviceMappings).toEqual([expect.objectContaining({ DeviceName: '/dev/xvda', Ebs: expect.objectContaining({ VolumeId: restoredId, Status: 'attached' }) })]);
     await ec2.send(new StartInstancesCommand({ InstanceIds: [server.instanceId] }));
