@@ -55,8 +55,10 @@ export interface AccessTargets {
   readonly deployDocument?: DeployDocument;
   /** The zone holding customer records (`route53:records`). */
   readonly hostedZone?: route53.IHostedZone;
-  /** The customer backup vault and AWS Backup's role (`backup:read`, `backup:start`). */
+  /** The customer backup vault and AWS Backup's role (`backup:read`, `backup:start`, `backup:restore`). */
   readonly backups?: CustomerBackups;
+  /** The RestoreCustomer workflow (`restore:start`, with RESTORE_STATE_MACHINE_ARN). */
+  readonly restore?: { readonly stateMachine: sfn.StateMachine };
 }
 
 /** The instance types plans run on: the only ones Launch instance may start (a stolen role cannot mine on a GPU). */
@@ -458,6 +460,70 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       });
       break;
     }
+    case 'backup:restore': {
+      const backups = needed(targets.backups, owner, access);
+      fn.addEnvironment('BACKUP_VAULT_NAME', backups.vault.backupVaultName);
+      fn.addEnvironment('BACKUP_ROLE_ARN', backups.backupRole.roleArn);
+      fn.addEnvironment('VOLUME_ARN_PREFIX', ec2Arn('volume').replace(/\*$/, ''));
+      const recoveryPoints = stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      allow({ actions: ['backup:StartRestoreJob', 'backup:DescribeRecoveryPoint'], resources: [backups.vault.backupVaultArn, recoveryPoints] });
+      allow({ actions: ['backup:DescribeRestoreJob'], resources: ['*'] });
+      // AWS Backup's own role only, and only to AWS Backup: it creates the restored volume.
+      allow({
+        actions: ['iam:PassRole'],
+        resources: [backups.backupRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
+      });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:<AWS::Region>:<AWS::AccountId>:recovery-point:*]',
+          reason: `${owner}: recovery points are made daily by AWS Backup (ids not known in advance); the step restores only a point of the customer's own volumes (checked in code).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `${owner}: backup:DescribeRestoreJob has no resource-level permissions (read-only).`,
+        },
+      );
+      break;
+    }
+    case 'ec2:swap-volume':
+      allow({ actions: ['ec2:DescribeVolumes'], resources: ['*'] });
+      // Both the instance and the volume must carry ManagedBy=stackpro (AttachVolume and DetachVolume authorize on each).
+      allow({
+        actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
+        resources: [ec2Arn('instance'), ec2Arn('volume')],
+        conditions: { StringEquals: MANAGED_BY_RESOURCE },
+      });
+      // DeleteOnTermination of the attached root volume (AttachVolume leaves it false).
+      allow({ actions: ['ec2:ModifyInstanceAttribute'], resources: [ec2Arn('instance')], conditions: { StringEquals: MANAGED_BY_RESOURCE } });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `${owner}: ec2:DescribeVolumes has no resource-level permissions (read-only).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+          reason: `${owner}: swaps the data volume of the customer's server (id known at run time); only instances tagged ManagedBy=stackpro (condition).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]',
+          reason: `${owner}: restored volumes are made by AWS Backup at run time; only volumes tagged ManagedBy=stackpro (condition).`,
+        },
+      );
+      break;
+    case 'ec2:delete-volume':
+      allow({ actions: ['ec2:DeleteVolume'], resources: [ec2Arn('volume')], conditions: { StringEquals: MANAGED_BY_RESOURCE } });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]',
+        reason: `${owner}: deletes the volume a restore replaced or rolled back (ids known at run time); only volumes tagged ManagedBy=stackpro (condition).`,
+      });
+      break;
+    case 'restore:start': {
+      const restore = needed(targets.restore, owner, access);
+      fn.addEnvironment('RESTORE_STATE_MACHINE_ARN', restore.stateMachine.stateMachineArn);
+      restore.stateMachine.grantStartExecution(fn);
+      break;
+    }
     case 'stripe':
       grantStripeKeys(fn, targets.stripeKeys);
       break;
@@ -481,7 +547,11 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       for (const [name, arn] of Object.entries(lifecycle.stateMachineArns)) fn.addEnvironment(name, arn);
       const resize = needed(targets.resize, owner, access);
       fn.addEnvironment('RESIZE_STATE_MACHINE_ARN', resize.stateMachine.stateMachineArn);
-      const machines = [provisioning.stateMachine, ...Object.values(lifecycle.stateMachines), resize.stateMachine];
+      const machines: sfn.StateMachine[] = [provisioning.stateMachine, ...Object.values(lifecycle.stateMachines), resize.stateMachine];
+      if (targets.restore) {
+        fn.addEnvironment('RESTORE_STATE_MACHINE_ARN', targets.restore.stateMachine.stateMachineArn);
+        machines.push(targets.restore.stateMachine);
+      }
       allow({
         actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
         resources: machines.map((machine) =>

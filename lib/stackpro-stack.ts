@@ -14,13 +14,14 @@ import { LifecycleWorkflows } from './lifecycle-workflows';
 import { OperationsMonitoring } from './operations-monitoring';
 import { ProvisioningAlarms } from './provisioning-alarms';
 import { ProvisioningWorkflow } from './provisioning-workflow';
+import { RestoreWorkflowStack } from './restore-workflow-stack';
 import { ScheduledJobs } from './scheduled-jobs';
 import { readSettings, type StackProSettings } from './settings';
 import { SigningKey } from './signing-key';
 import { StripeKeys } from './stripe-keys';
 import { ResizeWorkflowStack } from './resize-workflow-stack';
 import { ROUTES } from '../lambdas/api/routes';
-import { PROVISION_CUSTOMER, RESIZE_CUSTOMER } from '../statemachines/workflows';
+import { PROVISION_CUSTOMER, RESIZE_CUSTOMER, RESTORE_CUSTOMER } from '../statemachines/workflows';
 import { StoppedExecutionRecovery } from './stopped-executions';
 
 /** Deployment settings can be passed in (tests); otherwise they are read from CDK context. */
@@ -55,6 +56,8 @@ export class StackProStack extends Stack {
   readonly clientRateLimits: ClientRateLimits;
   readonly operationsMonitoring: OperationsMonitoring;
   readonly stoppedExecutionRecovery: StoppedExecutionRecovery;
+  /** The RestoreCustomer workflow, in a nested stack of its own (this stack's resource budget). */
+  readonly restoreWorkflow: RestoreWorkflowStack;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
     super(scope, id, props);
@@ -85,6 +88,13 @@ export class StackProStack extends Stack {
     this.provisioning = new ProvisioningWorkflow(this, 'ProvisioningWorkflow', { ...stepTargets, capacityWaitHours: settings.capacityWaitHours });
     // After provisioning: the lifecycle workflows reuse its step functions (DNS, email identity, terminate).
     this.lifecycle = new LifecycleWorkflows(this, 'LifecycleWorkflows', { ...stepTargets, provisioning: this.provisioning });
+    // Restore from a recovery point: its own nested stack, reusing provisioning's and the lifecycle's step functions.
+    this.restoreWorkflow = new RestoreWorkflowStack(this, 'RestoreWorkflow', {
+      ...stepTargets,
+      provisioning: this.provisioning,
+      lifecycle: this.lifecycle,
+      backups: this.customerBackups,
+    });
     // Every alarm notifies one topic; it was born inside ProvisioningAlarms and keeps its logical ids from there.
     this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { alarmEmail: settings.alarmEmail, legacyPath: ['ProvisioningAlarms'] });
     this.provisioningAlarms = new ProvisioningAlarms(this, 'ProvisioningAlarms', {
@@ -107,6 +117,7 @@ export class StackProStack extends Stack {
       lifecycle: this.lifecycle,
       resize: this.resize,
       backups: this.customerBackups,
+      restore: this.restoreWorkflow,
       settings,
     });
     this.clientRateLimits = new ClientRateLimits(this, 'ClientRateLimits', {
@@ -131,6 +142,7 @@ export class StackProStack extends Stack {
       lifecycle: this.lifecycle,
       resize: this.resize,
       topic: this.alarmTopic.topic,
+      restore: this.restoreWorkflow,
     });
 
     // The operators' alarms and dashboard (README "Monitoring"); every alarm in the stack shows in its status widget.
@@ -144,6 +156,7 @@ export class StackProStack extends Stack {
     });
     // Its alarms live in its nested stack; the dashboard draws its failures beside the others.
     this.operationsMonitoring.chartWorkflow(RESIZE_CUSTOMER.id, this.resize.stateMachine);
+    this.operationsMonitoring.watchWorkflow(RESTORE_CUSTOMER.id, this.restoreWorkflow.stateMachine);
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the account API (the frontend calls this)',

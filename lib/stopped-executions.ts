@@ -6,6 +6,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -37,6 +38,8 @@ export interface StoppedExecutionRecoveryProps {
   readonly resize: Pick<ResizeWorkflowStack, 'stateMachine' | 'grantStart'>;
   /** The operators' topic: told when an event lands in the dead-letter queue. */
   readonly topic: sns.ITopic;
+  /** Its stopped executions are rolled back by a `-rollback` execution of the same workflow. */
+  readonly restore?: { readonly stateMachine: sfn.StateMachine };
 }
 
 /**
@@ -78,6 +81,7 @@ export class StoppedExecutionRecovery extends Construct {
       props.provisioning.stateMachine.stateMachineArn,
       ...Object.values(props.lifecycle.stateMachines).map((stateMachine) => stateMachine.stateMachineArn),
       props.resize.stateMachine.stateMachineArn,
+      ...(props.restore ? [props.restore.stateMachine.stateMachineArn] : []),
     ];
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -96,7 +100,7 @@ export class StoppedExecutionRecovery extends Construct {
       // Four undo calls (each with the SDK's retries) and a few DynamoDB writes.
       timeout: Duration.minutes(1),
     });
-    grantFunctionAccess(this.function, 'RecoverStoppedExecution', RECOVERY_ACCESS, { ...props, hostedZone: props.hostedZone });
+    grantFunctionAccess(this.function, 'RecoverStoppedExecution', [...RECOVERY_ACCESS, ...(props.restore ? (['restore:start'] as const) : [])], { ...props, hostedZone: props.hostedZone });
     // To tell provisioning events from the others; no grant: the function never starts a provisioning.
     this.function.addEnvironment('PROVISIONING_STATE_MACHINE_ARN', props.provisioning.stateMachine.stateMachineArn);
     // Every path is idempotent, so Lambda's async retries are safe; what still fails is kept for operators.

@@ -56,7 +56,19 @@ export type StepAccess =
   /** ModifyVolume, DescribeVolumes and DescribeVolumesModifications on volumes tagged ManagedBy=stackpro. */
   | 'ec2:modify-volume'
   /** SendCommand with AWS-RunShellScript on instances tagged ManagedBy=stackpro (growing the file system, checking the apps answer). */
-  | 'ssm:run-shell';
+  | 'ssm:run-shell'
+  /**
+   * StartRestoreJob into the customer vault (passing only AWS Backup's role, only to backup.amazonaws.com),
+   * DescribeRestoreJob and DescribeRecoveryPoint: restores a recovery point to a new EBS volume.
+   */
+  | 'backup:restore'
+  /**
+   * DescribeVolumes, and AttachVolume / DetachVolume only of volumes and instances tagged ManagedBy=stackpro
+   * (restore swaps a customer's data volume), ModifyInstanceAttribute of such instances (DeleteOnTermination).
+   */
+  | 'ec2:swap-volume'
+  /** DeleteVolume, only of volumes tagged ManagedBy=stackpro (the volume a restore replaced or rolled back). */
+  | 'ec2:delete-volume';
 
 export interface WorkflowStep {
   /** Stable PascalCase id: the CDK construct id of the step's function (never rename it). */
@@ -225,3 +237,51 @@ export const RESIZE_CUSTOMER: WorkflowDefinition = {
 };
 
 export const WORKFLOWS: readonly WorkflowDefinition[] = [PROVISION_CUSTOMER, SUSPEND_CUSTOMER, RESUME_CUSTOMER, DEPROVISION_CUSTOMER, RESIZE_CUSTOMER];
+
+/** A step of the restore workflow, under `lambdas/restore/`. */
+const restoreStep = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
+  `${id}FunctionArn`,
+  { id, handler: `restore/${handler}`, access: ['table:read', 'table:write', ...access] },
+];
+
+/** A suspend/resume step the restore workflow invokes too, as the very same entry. */
+const reusedLifecycle = (id: string): [string, WorkflowStep] => {
+  const key = `${id}FunctionArn`;
+  const found = [SUSPEND_CUSTOMER, RESUME_CUSTOMER].map((workflow) => workflow.steps[key]).find((step) => step !== undefined);
+  if (!found) throw new Error(`${id} is not a suspend or resume step`);
+  return [key, found];
+};
+
+/**
+ * Brings a customer back from one of its recovery points onto a new volume, keeps the old volume until the
+ * restored server passes its check, and puts the old one back if it does not. Input `{customerId,
+ * recoveryPointId}`; `{customerId, rollBackOnly: true}` runs only the roll-back (started by the
+ * stopped-execution handler when a restore was stopped midway). Built in its own nested stack
+ * (lib/restore-workflow-stack.ts). Not in WORKFLOWS: the main stack's tests iterate that list, and RestoreCustomer's
+ * own tests read its nested template (the resize, nested too, is in WORKFLOWS: its tests read both templates).
+ */
+export const RESTORE_CUSTOMER: WorkflowDefinition = {
+  id: 'RestoreCustomer',
+  file: 'restore-customer.asl.json',
+  steps: Object.fromEntries([
+    restoreStep('StartRestoreJob', 'start-restore-job', ['ec2:describe', 'backup:restore']),
+    restoreStep('CheckRestoreJob', 'check-restore-job', ['backup:restore', 'ec2:swap-volume']),
+    restoreStep('StopForRestore', 'stop-for-restore', ['ec2:describe', 'ec2:stop-start']),
+    reusedLifecycle('CheckInstanceStopped'),
+    restoreStep('DetachVolume', 'detach-volume', ['ec2:swap-volume']),
+    restoreStep('AttachVolume', 'attach-volume', ['ec2:swap-volume']),
+    reusedLifecycle('StartInstance'),
+    reusedLifecycle('CheckInstanceStarted'),
+    reused('PointSubdomain'),
+    reused('CheckDnsChange'),
+    reused('CheckSsmAgent'),
+    reused('DeployApplications'),
+    reused('CheckDeployment'),
+    restoreStep('DeleteVolume', 'delete-volume', ['ec2:swap-volume', 'ec2:delete-volume']),
+    restoreStep('FinishRestore', 'finish-restore', []),
+    reusedLifecycle('SendLifecycleEmail'),
+  ]),
+};
+
+/** Nested workflows whose tests read only their own template (see RESTORE_CUSTOMER). */
+export const NESTED_WORKFLOWS: readonly WorkflowDefinition[] = [RESTORE_CUSTOMER];

@@ -83,6 +83,14 @@ export class AdminApi {
   changePlan(customerId: string, plan: string) {
     return this.request<{ plan: string; pendingPlan: string }>('POST', `admin/customers/${encodeURIComponent(customerId)}/plan`, {}, { plan });
   }
+
+  backUp(customerId: string) {
+    return this.request<{ backupJobId: string }>('POST', `admin/customers/${encodeURIComponent(customerId)}/backups`);
+  }
+
+  restore(customerId: string, recoveryPointId: string) {
+    return this.request<RestoreAction>('POST', `admin/customers/${encodeURIComponent(customerId)}/restore`, {}, { recoveryPointId });
+  }
 }
 
 // The routes' response shapes (lambdas/api/contract/responses.ts), as the CLI reads them.
@@ -138,6 +146,12 @@ export interface CustomerDetail extends CustomerListing {
   readonly provisioning: { readonly executionName: string; readonly attempt: number; readonly currentStep: string | null; readonly steps: Step[] };
   readonly workflow: { readonly name: string; readonly executionName: string; readonly currentStep: string | null; readonly steps: Step[] } | null;
   readonly executions: Execution[];
+}
+export interface RestoreAction {
+  readonly customerId: string;
+  readonly recoveryPointId: string;
+  readonly executionName: string;
+  readonly changed: boolean;
 }
 export interface OperatorAction {
   readonly customerId: string;

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBackupCommands } from './commands/backups';
 import { registerCostCommand } from './commands/cost';
 import { registerCustomerCommands } from './commands/customers';
 import { registerLifecycleCommands } from './commands/lifecycle';
@@ -8,7 +9,7 @@ import { cliContext } from './context';
 
 /**
  * The operators' CLI (`npx stackpro`, `npm run admin --`). Each group of commands registers itself here;
- * backup, restore and fleet update slot in as one more `register...` each, on their admin routes.
+ * fleet update slots in as one more `register...`, on its admin routes.
  */
 export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   const program = new Command('stackpro')
@@ -26,6 +27,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   registerCustomerCommands(program, context);
   registerLifecycleCommands(program, context);
   registerResizeCommand(program, context);
+  registerBackupCommands(program, context);
   registerCostCommand(program, context);
   registerSigningKeyCommand(program);
   return program;

@@ -55,7 +55,9 @@ export type RouteAccess =
   /** ListRecoveryPointsByResource and DescribeRecoveryPoint in the customer backup vault. */
   | 'backup:read'
   /** StartBackupJob into the customer vault of ManagedBy=stackpro volumes, passing only the backup role. */
-  | 'backup:start';
+  | 'backup:start'
+  /** StartExecution on the RestoreCustomer workflow only (an operator's restore). */
+  | 'restore:start';
 
 export const ROUTES: readonly RouteDefinition[] = [
   { id: 'GetHealth', method: 'GET', path: '/health', handler: 'api/get-health', auth: 'public', access: [] },
@@ -210,6 +212,14 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'iam',
     // The customer's own plan change, by an operator: Stripe's price change, and the resize when Stripe has the price already.
     access: ['table:read', 'table:write', 'stripe', 'resize:start'],
+  },
+  {
+    id: 'AdminRestoreCustomer',
+    method: 'POST',
+    path: '/admin/customers/{customerId}/restore',
+    handler: 'api/restore-customer',
+    auth: 'iam',
+    access: ['table:read', 'table:write', 'ec2:describe', 'backup:read', 'restore:start'],
   },
   // The API contract (OpenAPI 3.1), generated from lambdas/api/contract; it reads nothing from AWS.
   { id: 'GetOpenApi', method: 'GET', path: '/openapi.json', handler: 'api/get-openapi', auth: 'public', access: [] },

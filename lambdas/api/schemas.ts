@@ -115,3 +115,13 @@ export const ChangePlanBody = z.strictObject(
   { error: 'The body must be a JSON object.' },
 );
 export type ChangePlanBody = z.infer<typeof ChangePlanBody>;
+
+/** `POST /admin/customers/{id}/restore`: the recovery point to restore (an id `GET /customers/{id}/backups` lists). */
+export const RestoreCustomerBody = z.strictObject(
+  {
+    recoveryPointId: z
+      .string({ error: (issue) => (issue.input === undefined ? 'recoveryPointId is required.' : 'recoveryPointId must be a string.') })
+      .regex(/^snap-[0-9a-f]{8,17}$/, 'recoveryPointId must be a recovery point id (snap-...).'),
+  },
+  { error: 'The body must be a JSON object.' },
+);

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   PLAN_CHANGE_PENDING: { status: 409, when: 'Another plan change is still pending (its resize has not finished); `details[0].field` is `plan`.' },
   PLAN_UNCHANGED: { status: 409, when: 'A plan change to the plan the account is already on (a retry after the change completed); nothing is done.' },
   PLAN_IN_USE: { status: 409, when: 'A downgrade to a plan smaller than what the account uses (e.g. disk used above the plan\'s volume); `details` names each use.' },
+  WORKFLOW_RUNNING: { status: 409, when: 'Another workflow (provisioning, suspend, resume, a restore of another recovery point, ...) is running on this customer; retry once it has ended.' },
   PAYLOAD_TOO_LARGE: { status: 413, when: 'The body is over 64 KB (our limit; 256 KB for Stripe webhooks) or 10 MB (API Gateway\'s).' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, when: 'The body is declared as something other than JSON.' },
   TOO_MANY_ATTEMPTS: { status: 429, when: 'Too many failed logins for this email: refused for a cool-down, even with the right password.', headers: RETRY_AFTER },

@@ -116,6 +116,15 @@ export class InvalidStateError extends AppError {
   }
 }
 
+/** An operation refused because another workflow is running on the customer (e.g. a restore while a suspend runs). */
+export class WorkflowRunningError extends AppError {
+  readonly statusCode = 409;
+  readonly code = 'WORKFLOW_RUNNING';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
 /** A Stripe webhook whose Stripe-Signature does not verify against its raw body (or is too old). */
 export class InvalidSignatureError extends AppError {
   readonly statusCode = 400;

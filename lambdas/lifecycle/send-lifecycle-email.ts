@@ -7,7 +7,7 @@ import { workflowStep, StepContext } from '../workflows/step-kit';
 import { CustomerNotFoundError } from './errors';
 
 const Input = StepContext.extend({
-  kind: z.enum(['suspended', 'resumed', 'cancelled']),
+  kind: z.enum(['suspended', 'resumed', 'cancelled', 'restored', 'restore_rolled_back']),
   /** suspended: the suspension reason code, for the email's wording. */
   reason: z.string().max(40).optional(),
   /** Set by the state machine's Catch once retries are spent: record the failure and move on. */

@@ -9,6 +9,8 @@ export const keys = {
   infrastructure: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'INFRASTRUCTURE' }),
   /** The customer's measured usage (disk, data out, backups), rewritten by the usage job; read with the partition. */
   usage: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'USAGE' }),
+  /** The customer's latest restore (claimed by the restore route, moved on by the RestoreCustomer workflow); read with the partition. */
+  restore: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'RESTORE' }),
   /**
    * The Stripe events we received, one partition: Powertools Idempotency's records (repositories/
    * idempotency-records.ts), sk `STRIPEEVENT#<hash of the event id>`, so each event takes effect once (TTL

@@ -40,6 +40,7 @@ const STATE_MACHINE_ARN: Readonly<Record<string, () => string>> = {
   ResumeCustomer: config.resumeStateMachineArn,
   DeprovisionCustomer: config.deprovisionStateMachineArn,
   ResizeCustomer: config.resizeStateMachineArn,
+  RestoreCustomer: config.restoreStateMachineArn,
 };
 
 /** arn:...:stateMachine:<name> -> arn:...:execution:<name>:<executionName>. */

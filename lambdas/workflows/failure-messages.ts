@@ -25,6 +25,12 @@ export const OUR_ERRORS: ReadonlySet<string> = new Set([
   'ResizeStoppedError',
   'FileSystemGrowthError',
   'PlanChangeMismatchError',
+  'RestoreJobFailedError',
+  'RecoveryPointNotOwnedError',
+  'RecoveryPointNotReadyError',
+  'RestoreNotClaimedError',
+  'VolumeSwapError',
+  'RestoreStoppedError',
 ]);
 
 const SLOW_DOWN = 'AWS asked us to slow down; the step is retried.';

@@ -12,6 +12,7 @@ import { getLifecycleCustomer, type LifecycleCustomer, setProvisioningOutcome } 
 import { failPlanChange } from '../repositories/plan-changes';
 import { ResizeStoppedError } from '../resize/errors';
 import { failRunningSteps, recordStep } from '../repositories/provisioning-log';
+import { endRestore, getRestore } from '../repositories/restores';
 import type { ExecutionStatusChangeDetail } from './execution-events';
 import { stoppedExecutionMessage } from './failure-messages';
 
@@ -41,7 +42,7 @@ export type Recovery =
   | { readonly action: 'left-for-operators'; readonly reason: string };
 
 type LifecycleWorkflowId = 'SuspendCustomer' | 'ResumeCustomer' | 'DeprovisionCustomer';
-export type WorkflowId = 'ProvisionCustomer' | LifecycleWorkflowId | 'ResizeCustomer';
+export type WorkflowId = 'ProvisionCustomer' | LifecycleWorkflowId | 'ResizeCustomer' | 'RestoreCustomer';
 
 /** The step the clean-up writes into the stopped execution's step log (the status route shows it). */
 export const CLEAN_UP_STEP = 'Clean up after the execution stopped';
@@ -90,10 +91,18 @@ const LIFECYCLE: Readonly<Record<LifecycleWorkflowId, LifecycleRule>> = {
   },
 };
 
+/** The step a stopped restore's roll-back writes into the stopped execution's step log. */
+export const ROLLBACK_STEP = 'Roll back after the execution stopped';
+/** Suffix of the roll-back-only RestoreCustomer execution started for a stopped restore; never run twice. */
+export const ROLLBACK_SUFFIX = '-rollback';
+/** The restore workflow's Fail states: it recorded (and counted) its own failure. */
+const RESTORE_OWN_FAILURES = ['RestoreRolledBack', 'RestoreRollbackIncomplete'];
+
 /** Which of our workflows a state machine ARN is (from the function's environment), or undefined. */
 export function workflowOf(stateMachineArn: string): WorkflowId | undefined {
   if (stateMachineArn === config.provisioningStateMachineArn()) return 'ProvisionCustomer';
   if (stateMachineArn === config.resizeStateMachineArn()) return 'ResizeCustomer';
+  if (process.env.RESTORE_STATE_MACHINE_ARN && stateMachineArn === config.restoreStateMachineArn()) return 'RestoreCustomer';
   return (Object.keys(LIFECYCLE) as LifecycleWorkflowId[]).find((id) => LIFECYCLE[id].stateMachineArn() === stateMachineArn);
 }
 
@@ -107,7 +116,50 @@ export async function recoverStoppedExecution(detail: ExecutionStatusChangeDetai
   if (!customer) return { action: 'ignored', why: 'the customer no longer exists' };
   if (workflow === 'ProvisionCustomer') return recoverProvisioning(detail, customer);
   if (workflow === 'ResizeCustomer') return recoverResize(detail, input.data, customer);
+  if (workflow === 'RestoreCustomer') return recoverRestore(detail, customer);
   return recoverLifecycle(workflow, detail, input.data, customer);
+}
+
+/**
+ * A restore stopped midway may have left the server stopped, or running on the restored volume without its
+ * check: the old volume goes back by a roll-back-only execution of the same workflow (`<name>-rollback`,
+ * whose steps read the volume ids from the customer's RESTORE item), which leaves the customer running. A
+ * roll-back that stops too is left for operators (RestoreRollbackIncomplete, the record says so).
+ */
+async function recoverRestore(detail: ExecutionStatusChangeDetail, customer: LifecycleCustomer): Promise<Recovery> {
+  const { customerId } = customer;
+  const executionName = detail.name;
+  if (detail.status === 'FAILED' && detail.error && RESTORE_OWN_FAILURES.includes(detail.error)) {
+    return { action: 'ignored', why: 'the workflow recorded its own failure' };
+  }
+  const record = await getRestore(customerId);
+  const isRollback = executionName.endsWith(ROLLBACK_SUFFIX);
+  const original = isRollback ? executionName.slice(0, -ROLLBACK_SUFFIX.length) : executionName;
+  if (!record || record.executionName !== original) return { action: 'ignored', why: 'not the customer’s latest restore' };
+  if (record.state !== 'running') return { action: 'ignored', why: `the restore ended ${record.state} already` };
+
+  const reason = stoppedExecutionMessage('Restoring the backup', detail, { customerId, executionName, step: ROLLBACK_STEP });
+  await failRunningSteps(customerId, executionName, reason);
+  if (isRollback) {
+    const why = `${reason} Its roll-back stopped too; an operator must look at it.`;
+    await recordStep(customerId, executionName, ROLLBACK_STEP, 'failed', why, new Date(), 'RestoreCustomer');
+    await endRestore(customerId, 'rollback_incomplete', { reason: why });
+    metrics.addMetric(METRICS.restoreRollbackIncomplete, MetricUnit.Count, 1);
+    publishMetrics();
+    logger.error('Restore roll-back stopped; left for operators', { customerId, executionName, status: detail.status });
+    return { action: 'left-for-operators', reason };
+  }
+  const rollbackName = `${executionName.slice(0, 80 - ROLLBACK_SUFFIX.length)}${ROLLBACK_SUFFIX}`;
+  const rollbackInput = { customerId, rollBackOnly: true, error: { Error: 'RestoreStoppedError', Cause: reason } };
+  try {
+    await stepFunctions.send(new StartExecutionCommand({ stateMachineArn: detail.stateMachineArn, name: rollbackName, input: JSON.stringify(rollbackInput) }));
+  } catch (error) {
+    if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    return { action: 'ignored', why: 'the roll-back was started already' };
+  }
+  await recordStep(customerId, executionName, ROLLBACK_STEP, 'succeeded', `${reason} Putting the previous volume back (${rollbackName}).`, new Date(), 'RestoreCustomer');
+  logger.warn('Restore stopped; rolling it back', { customerId, executionName, rollbackName, status: detail.status });
+  return { action: 'rerun', executionName: rollbackName };
 }
 
 async function recoverProvisioning(detail: ExecutionStatusChangeDetail, customer: LifecycleCustomer): Promise<Recovery> {

@@ -7,6 +7,7 @@ import type { FaultQueue } from './faults';
 import { diskUsedBytes } from './instance-usage';
 import { JsonFile } from './json-file';
 import { ec2SupportOperations } from './ec2-status';
+import { ec2VolumeOperations, VolumeStore } from './ec2-volumes';
 import type { SandboxService } from './registry';
 import { answer, ec2Error, ec2Response, isoTime, listParam, parseForm, structListParam } from './protocols';
 import { el, itemSet, opt, type XmlChild } from './xml';
@@ -139,6 +140,8 @@ const hexId = (prefix: string) => `${prefix}-${randomBytes(9).toString('hex').sl
 export class Ec2Model {
   private state: Ec2State;
   private readonly file: JsonFile<Ec2State>;
+  /** EBS volumes: each instance's root volume, and those restores create, attach and detach (ec2-volumes.ts). */
+  readonly volumes: VolumeStore;
 
   constructor(
     dir: string,
@@ -147,11 +150,13 @@ export class Ec2Model {
   ) {
     this.file = new JsonFile(dir, 'ec2');
     this.state = this.file.load(emptyState);
+    this.volumes = new VolumeStore(dir, this, clock);
   }
 
   reset(): void {
     this.state = emptyState();
     this.persist();
+    this.volumes.reset();
   }
 
   stateOf(instance: StoredInstance, now = this.clock.now()): Transition {
@@ -204,20 +209,20 @@ export class Ec2Model {
     return now >= snapshot.completesAt ? 'completed' : 'pending';
   }
 
-  /** CreateSnapshot: of a volume whose instance is not terminated (the root volume goes with it). */
+  /** CreateSnapshot: of a volume that exists (a root volume goes with its terminated instance). */
   createSnapshot(request: { volumeId: string; description: string; tags: Tag[] }): StoredSnapshot {
     if (!VOLUME_ID.test(request.volumeId)) throw new AwsServiceError('InvalidVolumeID.Malformed', `Invalid id: "${request.volumeId}" (expecting "vol-...")`);
     const now = this.clock.now();
-    const owner = this.state.instances.find(
-      (instance) => this.volumeIdOf(instance) === request.volumeId && this.stateOf(instance, now).state !== 'terminated',
-    );
-    if (!owner) throw new AwsServiceError('InvalidVolume.NotFound', `The volume '${request.volumeId}' does not exist.`);
+    const volume = this.volumes.find(request.volumeId, now);
+    if (!volume) throw new AwsServiceError('InvalidVolume.NotFound', `The volume '${request.volumeId}' does not exist.`);
+    // The data on it: measured on the server it is attached to, else what it was restored with.
+    const owner = volume.attachment ? this.find(volume.attachment.instanceId) : undefined;
     const snapshot: StoredSnapshot = {
       snapshotId: hexId('snap'),
       volumeId: request.volumeId,
       description: request.description,
-      volumeSize: owner.volumeSizeGib ?? VOLUME_SIZE_GIB,
-      fullSizeBytes: diskUsedBytes(owner, now, this.clock),
+      volumeSize: volume.size,
+      fullSizeBytes: owner ? diskUsedBytes(owner, now, this.clock) : (volume.dataBytes ?? 0),
       startedAt: now,
       completesAt: now + this.clock.secondsToMs(SNAPSHOT_MODEL_SECONDS),
       tags: request.tags,
@@ -391,6 +396,9 @@ export class Ec2Model {
       if (current.state !== 'stopped') {
         throw new AwsServiceError('IncorrectInstanceState', `The instance '${instance.instanceId}' is not in a state from which it can be started.`);
       }
+      if (this.volumes.rootOf(instance, now)?.attachment?.state !== 'attached') {
+        throw new AwsServiceError('IncorrectInstanceState', `The instance '${instance.instanceId}' has no root volume attached at /dev/xvda.`);
+      }
       // A stopped instance lost its public IP; the new run gets a new one.
       instance.publicIp = this.allocatePublicIp(now);
       this.schedule(instance, now, [
@@ -536,8 +544,10 @@ export interface Ec2ServiceOptions {
  */
 export function ec2SandboxService({ model, settings, clock, faults: queue, agentStatus }: Ec2ServiceOptions): SandboxService {
   const faults = queue.forService('ec2');
+  const volumeOperations = ec2VolumeOperations(model.volumes);
   const operations: Record<string, (params: URLSearchParams) => Promise<XmlChild[]> | XmlChild[]> = {
     ...ec2SupportOperations(model, clock),
+    ...volumeOperations,
     RunInstances: async (params) => {
       const request = parseRunRequest(params, settings);
       await clock.sleep('runInstancesLatency');
@@ -577,8 +587,8 @@ export function ec2SandboxService({ model, settings, clock, faults: queue, agent
       const instanceId = params.get('InstanceId');
       if (!instanceId) throw new AwsServiceError('MissingParameter', 'The request must contain the parameter InstanceId');
       const instanceType = params.get('InstanceType.Value');
-      // Only the attribute our resize changes; any other is refused rather than silently ignored.
-      if (!instanceType) throw new AwsServiceError('InvalidParameterCombination', 'The sandbox models only InstanceType.Value of ModifyInstanceAttribute.');
+      // The resize changes the type; a restore sets DeleteOnTermination (ec2-volumes.ts refuses anything else).
+      if (!instanceType) return volumeOperations.ModifyInstanceAttribute(params);
       model.modifyInstanceType(instanceId, instanceType);
       return [el('return', 'true')];
     },
@@ -674,6 +684,18 @@ export function ec2SandboxService({ model, settings, clock, faults: queue, agent
             tags: Object.fromEntries(instance.tags.map((tag) => [tag.Key, tag.Value])),
             agent: agentStatus(instance) ?? null,
             launchedAt: new Date(instance.launchedAt).toISOString(),
+          })),
+      // Every EBS volume with its attachment: a restore's old and new volume show here until deleted.
+      volumes: (query) =>
+        model.volumes
+          .all()
+          .filter((volume) => tagged(volume.tags, query.customer))
+          .map((volume) => ({
+            volumeId: volume.volumeId,
+            state: volume.state,
+            attachedTo: volume.attachment ? { instanceId: volume.attachment.instanceId, device: volume.attachment.device, state: volume.attachment.state } : null,
+            snapshotId: volume.snapshotId ?? null,
+            tags: Object.fromEntries(volume.tags.map((tag) => [tag.Key, tag.Value])),
           })),
       // EBS snapshots (deprovisioning's final backups) outlive their instance, so all are listed.
       snapshots: (query) =>
@@ -830,6 +852,23 @@ function snapshotMembers(model: Ec2Model, snapshot: StoredSnapshot, now: number)
   ];
 }
 
+function rootMapping(model: Ec2Model, instance: StoredInstance, now: number): XmlChild[][] {
+  const root = model.volumes.rootOf(instance, now);
+  if (!root?.attachment) return [];
+  return [
+    [
+      el('deviceName', root.attachment.device),
+      el(
+        'ebs',
+        el('volumeId', root.volumeId),
+        el('status', root.attachment.state),
+        el('attachTime', isoTime(root.attachment.attachTime)),
+        el('deleteOnTermination', root.attachment.deleteOnTermination),
+      ),
+    ],
+  ];
+}
+
 function stateMembers(state: InstanceStateName): XmlChild[] {
   return [el('code', STATE_CODES[state]), el('name', state)];
 }
@@ -869,24 +908,9 @@ function instanceMembers(model: Ec2Model, instance: StoredInstance, now: number)
     el('architecture', 'x86_64'),
     el('rootDeviceType', 'ebs'),
     el('rootDeviceName', '/dev/xvda'),
-    // The root volume is deleted with the instance (DeleteOnTermination), so a terminated one lists none.
-    itemSet(
-      'blockDeviceMapping',
-      current.state === 'terminated'
-        ? []
-        : [
-            [
-              el('deviceName', '/dev/xvda'),
-              el(
-                'ebs',
-                el('volumeId', model.volumeIdOf(instance)),
-                el('status', 'attached'),
-                el('attachTime', isoTime(instance.launchedAt)),
-                el('deleteOnTermination', true),
-              ),
-            ],
-          ],
-    ),
+    // The root volume is deleted with the instance (DeleteOnTermination), so a terminated one lists none;
+    // a restore swaps it (ec2-volumes.ts), and while swapped out there is none.
+    itemSet('blockDeviceMapping', current.state === 'terminated' ? [] : rootMapping(model, instance, now)),
     el('virtualizationType', 'hvm'),
     opt('clientToken', instance.clientToken),
     itemSet('tagSet', instance.tags.map((tag) => [el('key', tag.Key), el('value', tag.Value)])),

@@ -66,7 +66,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     sesv2SandboxService(ses, faults, clock),
     ssmSandboxService(ssm, ec2, clock, faults),
     cloudWatchSandboxService(ec2, clock, faults),
-    backupSandboxService(new BackupModel(dir, ec2), faults),
+    backupSandboxService(new BackupModel(dir, ec2, clock), faults),
   ];
   for (const service of registry) faults.register(service);
   const stripe = options.stripe ? createStripeSandbox(dir, clock, options.stripe) : undefined;

@@ -15,7 +15,7 @@ import { SCHEDULED_JOBS } from '../../lambdas/scheduled/jobs';
 import { TABLE_DESIGN } from '../../lambdas/repositories/table-design';
 import './handler-env';
 import { METRICS } from '../../lambdas/core/metric-names';
-import { PROVISION_CUSTOMER, RESIZE_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
+import { PROVISION_CUSTOMER, RESIZE_CUSTOMER, RESTORE_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
 import { LIFECYCLE_WORKFLOWS, type LifecycleWorkflowId } from '../../lib/lifecycle-workflows';
 import { applyNagChecks } from '../../lib/nag';
 import { readDefinition, taskTimeouts } from '../../lib/workflow-definition';
@@ -667,6 +667,9 @@ describe('Workflow steps', () => {
     'ec2:modify-instance-type': ['ec2:ModifyInstanceAttribute'],
     'ec2:modify-volume': ['ec2:ModifyVolume', 'ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications'],
     'ssm:run-shell': ['ssm:SendCommand'],
+    'backup:restore': ['backup:StartRestoreJob', 'backup:DescribeRecoveryPoint', 'backup:DescribeRestoreJob', 'iam:PassRole'],
+    'ec2:swap-volume': ['ec2:DescribeVolumes', 'ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:ModifyInstanceAttribute'],
+    'ec2:delete-volume': ['ec2:DeleteVolume'],
   };
 
   /** The environment each access adds on top of TABLE_NAME (names from lambdas/config.ts). */
@@ -691,6 +694,9 @@ describe('Workflow steps', () => {
     'ec2:modify-instance-type': [],
     'ec2:modify-volume': [],
     'ssm:run-shell': [],
+    'backup:restore': ['BACKUP_VAULT_NAME', 'BACKUP_ROLE_ARN', 'VOLUME_ARN_PREFIX'],
+    'ec2:swap-volume': [],
+    'ec2:delete-volume': [],
   };
 
   /** Settings a step reads beyond its access, by step id. */
@@ -1425,7 +1431,7 @@ describe('IAM least privilege', () => {
 
   it('admin routes need an IAM signature, granted only by the AdminAccess managed policy', () => {
     const admin = ROUTES.filter((route) => route.auth === 'iam');
-    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'ListCustomers', 'GetCustomer', 'AdminSuspendCustomer', 'AdminResumeCustomer', 'StartCustomerBackup', 'AdminChangePlan']);
+    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'ListCustomers', 'GetCustomer', 'AdminSuspendCustomer', 'AdminResumeCustomer', 'StartCustomerBackup', 'AdminChangePlan', 'AdminRestoreCustomer']);
     const policy = resourceOf(stack.accountApi.adminPolicy).Properties as { PolicyDocument: { Statement: Statement[] } };
     expect(policy.PolicyDocument.Statement).toHaveLength(1);
     expect(policy.PolicyDocument.Statement[0].Action).toBe('execute-api:Invoke');
@@ -1833,8 +1839,10 @@ describe('StoppedExecutionRecovery', () => {
     });
     const machines = MAIN_WORKFLOWS.map((workflow) => ({ Ref: logicalId(stateMachineOf(workflow)) }));
     const matched = rule.EventPattern.detail.stateMachineArn as unknown[];
-    expect(matched.slice(0, -1)).toEqual(machines);
-    expect(isResizeArn(matched.at(-1))).toBe(true);
+    expect(matched.slice(0, -2)).toEqual(machines);
+    expect(isResizeArn(matched.at(-2))).toBe(true);
+    // Then the RestoreCustomer workflow's, an output of its nested stack.
+    expect(matched.at(-1)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RestoreWorkflowNestedStack/), expect.stringMatching(/RestoreCustomerStateMachine/)] });
   });
 
   it('tells the operators when any event lands in the dead-letter queue', () => {
@@ -1888,7 +1896,7 @@ describe('ResizeWorkflow nested stack', () => {
     const main = Object.keys(template.toJSON().Resources).length;
     const nested = Object.keys(nestedTemplate.toJSON().Resources).length;
     expect(main).toBeLessThanOrEqual(470);
-    template.resourceCountIs('AWS::CloudFormation::Stack', 1);
+    expect(Object.keys(template.findResources('AWS::CloudFormation::Stack')).filter((id) => id.startsWith('ResizeWorkflowNestedStack'))).toHaveLength(1);
     // Per own step: function, role (grants inline), log group; plus the state machine, its role, the role's policy and log group, and two alarms.
     expect(nested).toBe(3 * RESIZE_ONLY_STEPS.length + 4 + 2);
   });
@@ -1950,5 +1958,69 @@ describe('ResizeWorkflow nested stack', () => {
     const environment = environmentOf(stack.resize.stepFunctions.PutBackPreviousPriceFunctionArn!);
     expect(JSON.parse(environment.STRIPE_PRICE_IDS as string)).toEqual(cdkJson.context['stackpro:stripePriceIds']);
     expect(environment.STRIPE_SECRET_ID).toEqual({ Ref: `referenceto${importedName(stack.stripeKeys.secret)}Ref` });
+  });
+});
+describe('RestoreWorkflow nested stack', () => {
+  let nested: Template;
+  const nestedId = (construct: IConstruct) => stack.restoreWorkflow.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
+  const statementsOf = (stepId: string) => {
+    const fn = Object.values(stack.restoreWorkflow.stepFunctions).find((candidate) => candidate.node.id === stepId)!;
+    return statementsOfRoleIn(nested, nestedId(fn.role!));
+  };
+  const withAction = (statements: Statement[], action: string) => statements.filter((statement) => [statement.Action].flat().includes(action));
+
+  beforeAll(() => {
+    nested = Template.fromStack(stack.restoreWorkflow);
+  });
+
+  it('holds the RestoreCustomer state machine from its ASL file; steps other workflows have are their functions, passed in', () => {
+    const machines = nested.findResources('AWS::StepFunctions::StateMachine');
+    expect(Object.keys(machines)).toHaveLength(1);
+    const properties = (Object.values(machines)[0] as Resource).Properties;
+    expect(properties.DefinitionString).toBe(readDefinition(RESTORE_CUSTOMER));
+    // Only the restore's own steps are new functions; the main stack's count is unchanged by them.
+    const own = Object.values(RESTORE_CUSTOMER.steps).filter((step) => step.handler.startsWith('restore/'));
+    nested.resourceCountIs('AWS::Lambda::Function', own.length);
+    expect(Object.keys(properties.DefinitionSubstitutions as object).sort()).toEqual(Object.keys(RESTORE_CUSTOMER.steps).sort());
+  });
+
+  it('Start restore job may start restore jobs into the vault and pass only the backup role, only to AWS Backup', () => {
+    const statements = statementsOf('StartRestoreJob');
+    expect(text(withAction(statements, 'backup:StartRestoreJob'))).toContain('CustomerBackupsVault');
+    const passRole = withAction(statements, 'iam:PassRole');
+    expect(passRole).toHaveLength(1);
+    expect(passRole[0]!.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } });
+    expect(text(passRole[0]!.Resource)).toContain('BackupRole');
+    expect(withAction(statements, 'ec2:AttachVolume')).toEqual([]);
+  });
+
+  it.each([
+    ['DetachVolume', 'ec2:DetachVolume'],
+    ['AttachVolume', 'ec2:AttachVolume'],
+    ['AttachVolume', 'ec2:ModifyInstanceAttribute'],
+    ['DeleteVolume', 'ec2:DeleteVolume'],
+  ])('%s acts only on volumes and instances tagged ManagedBy=stackpro', (stepId, action) => {
+    const grants = withAction(statementsOf(stepId), action);
+    expect(grants.length).toBeGreaterThan(0);
+    for (const grant of grants) expect(grant.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } });
+    // Deleting is the delete step's alone.
+    if (stepId !== 'DeleteVolume') expect(withAction(statementsOf(stepId), 'ec2:DeleteVolume')).toEqual([]);
+  });
+
+  it('AWS Backup may create restored volumes only tagged ManagedBy=stackpro, and tag them only while creating them', () => {
+    const backupRole = logicalId(stack.customerBackups.backupRole);
+    const statements = statementsOfRole(backupRole);
+    const create = withAction(statements, 'ec2:CreateVolume').find((statement) => text(statement.Resource).includes(':volume/'));
+    expect(create?.Condition).toEqual({ StringEquals: { 'aws:RequestTag/ManagedBy': 'stackpro' } });
+    const tag = withAction(statements, 'ec2:CreateTags').find((statement) => text(statement.Resource).includes(':volume/'));
+    expect(tag?.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'CreateVolume' } });
+  });
+
+  it('only the restore route and the stopped-execution handler may start it; OperationsMonitoring watches it', () => {
+    const starters = grantsOf('states:StartExecution').filter(({ statement }) => text(statement.Resource).includes('RestoreCustomerStateMachine'));
+    expect(starters.map(({ role }) => role).sort()).toEqual([logicalId(routeFunction('AdminRestoreCustomer').role!), recoveryRole()].sort());
+    expect(environmentOf(routeFunction('AdminRestoreCustomer'))).toHaveProperty('RESTORE_STATE_MACHINE_ARN');
+    expect(stack.operationsMonitoring.alarms).toHaveProperty('RestoreCustomerExecutionsFailedAlarm');
+    expect(stack.operationsMonitoring.alarms).toHaveProperty('RestoreCustomerExecutionsTimedOutAlarm');
   });
 });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ChangePlanBody, ListCustomersQuery, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
+import { ChangePlanBody, ListCustomersQuery, RestoreCustomerBody, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
 import type { RouteContract } from './route-contract';
 import {
   BillingSessionResponse,
@@ -15,6 +15,7 @@ import {
   RetryProvisioningResponse,
   CustomerBackupsResponse,
   StartBackupResponse,
+  RestoreCustomerResponse,
   SessionResponse,
   SignUpResponse,
   VerifyEmailResponse,
@@ -196,5 +197,16 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     request: ChangePlanBody,
     success: { status: 202, description: 'The change is pending.', body: PlanChangeResponse },
     errors: ['NOT_FOUND', 'INVALID_STATE', 'PLAN_CHANGE_PENDING', 'PLAN_UNCHANGED', 'PLAN_IN_USE'],
+  },
+  AdminRestoreCustomer: {
+    summary: 'Operators: restore a customer from one of its recovery points (the RestoreCustomer workflow)',
+    description:
+      'The server is brought back from the point onto a new volume; the previous volume is kept until the restored server passes its ' +
+      'check, then deleted, and put back if it fails. Another customer\'s point answers 404 like an unknown one; a point not COMPLETED ' +
+      'or a customer not active answers 409 `INVALID_STATE`; another workflow running on the customer 409 `WORKFLOW_RUNNING`. ' +
+      'The same request again while it runs answers the same `executionName` with `changed: false`.',
+    request: RestoreCustomerBody,
+    success: { status: 202, description: 'The restore workflow runs (or already ran).', body: RestoreCustomerResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'WORKFLOW_RUNNING', 'VALIDATION_FAILED', 'INVALID_JSON'],
   },
 };

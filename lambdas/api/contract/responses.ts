@@ -7,6 +7,7 @@ import type { CustomerPage } from '../../services/customer-directory';
 import type { CustomerDetailView } from '../../services/customer-detail';
 import type { OperatorActionResult } from '../../services/operator-lifecycle';
 import type { BackupPage } from '../../services/customer-backups';
+import type { RestoreResult } from '../../services/customer-restore';
 import type { SessionTokens as IssuedTokens } from '../../services/session-tokens';
 
 /**
@@ -196,6 +197,14 @@ export const PlanChangeResponse = z.strictObject({
   pendingPlan: z.enum(PLAN_NAMES).describe('The plan the change is moving to.'),
 });
 
+/** A restore of a recovery point, running (or already running) as the RestoreCustomer workflow. */
+export const RestoreCustomerResponse = z.strictObject({
+  customerId,
+  recoveryPointId: z.string(),
+  executionName: z.string().describe('The RestoreCustomer execution; the status route shows its steps.'),
+  changed: z.boolean().describe('False when this restore was already running (a repeated request): nothing new was started.'),
+});
+
 /** The one error shape of every failure (lambdas/api/http-errors.ts and API Gateway's own responses). */
 export const ErrorBody = z.strictObject({
   error: z.strictObject({
@@ -225,6 +234,7 @@ export type ContractChecks = [
   Conforms<OperatorActionResult, z.output<typeof OperatorActionResponse>>,
   Conforms<BackupPage, z.output<typeof CustomerBackupsResponse>>,
   Conforms<{ backupJobId: string }, z.output<typeof StartBackupResponse>>,
+  Conforms<RestoreResult, z.output<typeof RestoreCustomerResponse>>,
   Conforms<{ url: string }, z.output<typeof BillingSessionResponse>>,
   Conforms<PlanChangeResult, z.output<typeof PlanChangeResponse>>,
   Conforms<{ received: true; duplicate?: true }, z.output<typeof WebhookReceipt>>,

@@ -7,6 +7,7 @@ import type { Customer } from '../../../lambdas/core/customer';
 import type * as Accounts from '../../../lambdas/repositories/accounts';
 import type * as Billing from '../../../lambdas/repositories/billing';
 import type * as CustomerLifecycle from '../../../lambdas/repositories/customer-lifecycle';
+import type * as PlanChanges from '../../../lambdas/repositories/plan-changes';
 import type * as ProvisioningLog from '../../../lambdas/repositories/provisioning-log';
 import { handler } from '../../../lambdas/workflows/recover-stopped-execution';
 
@@ -33,6 +34,10 @@ const failRunningSteps = jest.fn<ReturnType<typeof ProvisioningLog.failRunningSt
 jest.mock('../../../lambdas/repositories/provisioning-log', () => ({
   recordStep: (...args: Parameters<typeof ProvisioningLog.recordStep>) => recordStep(...args),
   failRunningSteps: (...args: Parameters<typeof ProvisioningLog.failRunningSteps>) => failRunningSteps(...args),
+}));
+const failPlanChange = jest.fn<ReturnType<typeof PlanChanges.failPlanChange>, Parameters<typeof PlanChanges.failPlanChange>>();
+jest.mock('../../../lambdas/repositories/plan-changes', () => ({
+  failPlanChange: (...args: Parameters<typeof PlanChanges.failPlanChange>) => failPlanChange(...args),
 }));
 const ec2 = mockClient(EC2Client);
 const route53 = mockClient(Route53Client);
@@ -360,18 +365,14 @@ describe('a stopped resize (the interrupted plan change)', () => {
 
   beforeEach(() => {
     profile = customer({ status: 'active', plan: 'business', pendingPlan: 'enterprise', planChange: { changeId: 'abc', from: 'business', to: 'enterprise' } });
-    // failPlanChange: applies only while this change is the pending one, as its condition says.
-    ddb.on(UpdateCommand).callsFake(async (input) => {
-      const values = input.ExpressionAttributeValues;
-      if (String(input.Key.sk).startsWith('PROVSTEP#')) {
-        steps.push([values[':name'], values[':status'], values[':message']]);
-        return {};
-      }
+    // failPlanChange applies only while this change is the pending one, as its condition says (its DynamoDB
+    // behaviour is the repository's own test).
+    failPlanChange.mockReset().mockImplementation(async (_customerId, changeId, reason) => {
       const current = profile?.planChange as { changeId: string } | undefined;
-      if (!profile?.pendingPlan || current?.changeId !== values[':id']) throw new ConditionalCheckFailedException({ message: 'condition', $metadata: {} });
+      if (!profile?.pendingPlan || current?.changeId !== changeId) return false;
       const { pendingPlan: _pending, ...rest } = profile;
-      profile = { ...rest, planChange: { ...current, failure: values[':reason'] } };
-      return {};
+      profile = { ...rest, planChange: { ...current, failure: reason } };
+      return true;
     });
   });
 

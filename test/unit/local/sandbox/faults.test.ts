@@ -1,9 +1,20 @@
 import { rmSync } from 'node:fs';
-import { BackupClient, DescribeBackupJobCommand, DescribeRecoveryPointCommand, ListRecoveryPointsByResourceCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
+import {
+  BackupClient,
+  DescribeBackupJobCommand,
+  DescribeRecoveryPointCommand,
+  DescribeRestoreJobCommand,
+  ListRecoveryPointsByResourceCommand,
+  StartBackupJobCommand,
+  StartRestoreJobCommand,
+} from '@aws-sdk/client-backup';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
+  AttachVolumeCommand,
   CreateSnapshotCommand,
   DeleteSnapshotCommand,
+  DeleteVolumeCommand,
+  DetachVolumeCommand,
   DescribeInstancesCommand,
   DescribeInstanceStatusCommand,
   DescribeSnapshotsCommand,
@@ -88,6 +99,9 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
     ModifyVolume: () => ec2.send(new ModifyVolumeCommand({ VolumeId: 'vol-0123456789abcdef0', Size: 50 })),
     DescribeVolumes: () => ec2.send(new DescribeVolumesCommand({})),
     DescribeVolumesModifications: () => ec2.send(new DescribeVolumesModificationsCommand({ VolumeIds: ['vol-0123456789abcdef0'] })),
+    AttachVolume: () => ec2.send(new AttachVolumeCommand({ VolumeId: 'vol-0123456789abcdef0', InstanceId: instanceId, Device: '/dev/xvda' })),
+    DetachVolume: () => ec2.send(new DetachVolumeCommand({ VolumeId: 'vol-0123456789abcdef0' })),
+    DeleteVolume: () => ec2.send(new DeleteVolumeCommand({ VolumeId: 'vol-0123456789abcdef0' })),
   },
   route53: {
     GetChange: () => route53.send(new GetChangeCommand({ Id: '/change/C0TEST' })),
@@ -138,10 +152,12 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
     DescribeBackupJob: () => backup.send(new DescribeBackupJobCommand({ BackupJobId: 'job' })),
     DescribeRecoveryPoint: () => backup.send(new DescribeRecoveryPointCommand({ BackupVaultName: 'v', RecoveryPointArn: 'arn:aws:ec2:us-east-1::snapshot/snap-00000000' })),
     ListRecoveryPointsByResource: () => backup.send(new ListRecoveryPointsByResourceCommand({ ResourceArn: 'arn:aws:ec2:us-east-1:000000000000:volume/vol-00000000' })),
+    StartRestoreJob: () => backup.send(new StartRestoreJobCommand({ RecoveryPointArn: 'arn:aws:ec2:us-east-1::snapshot/snap-00000000', IamRoleArn: 'arn:aws:iam::000000000000:role/r', Metadata: {} })),
+    DescribeRestoreJob: () => backup.send(new DescribeRestoreJobCommand({ RestoreJobId: 'job' })),
   },
 };
 
-const OUTCOMES: Record<string, string[]> = { ec2: ['InstanceOutcome'], ssm: ['CommandOutcome'] };
+const OUTCOMES: Record<string, string[]> = { ec2: ['InstanceOutcome'], ssm: ['CommandOutcome'], backup: ['RestoreOutcome'] };
 
 const apiActions = Object.entries(CALLS).flatMap(([service, calls]) => Object.keys(calls).map((action) => [service, action] as const));
 
