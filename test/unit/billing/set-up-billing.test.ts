@@ -1,7 +1,11 @@
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as setUpBilling } from '../../../lambdas/billing/set-up-billing';
-import { handler as cancelSubscription } from '../../../lambdas/billing/cancel-subscription';
+import { handler as setUpBillingStep } from '../../../lambdas/billing/set-up-billing';
+import { handler as cancelSubscriptionStep } from '../../../lambdas/billing/cancel-subscription';
+import { asTask } from '../provisioning/helpers';
+
+const setUpBilling = asTask('Set up billing', setUpBillingStep);
+const cancelSubscription = asTask('Roll back: cancel subscription', cancelSubscriptionStep);
 
 const customersCreate = jest.fn();
 const subscriptionsCreate = jest.fn();

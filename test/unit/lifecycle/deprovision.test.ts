@@ -2,11 +2,11 @@ import { CreateSnapshotCommand, DescribeInstancesCommand, DescribeSnapshotsComma
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { billingStanding } from '../../../lambdas/lifecycle/billing-standing';
-import { handler as checkSnapshot } from '../../../lambdas/lifecycle/check-snapshot';
-import { handler as stillCancelled } from '../../../lambdas/lifecycle/check-still-cancelled';
-import { handler as markCancelled } from '../../../lambdas/lifecycle/mark-customer-cancelled';
-import { handler as snapshotVolume } from '../../../lambdas/lifecycle/snapshot-data-volume';
-import {
+import { handler as checkSnapshotStep } from '../../../lambdas/lifecycle/check-snapshot';
+import { handler as stillCancelledStep } from '../../../lambdas/lifecycle/check-still-cancelled';
+import { handler as markCancelledStep } from '../../../lambdas/lifecycle/mark-customer-cancelled';
+import { handler as snapshotVolumeStep } from '../../../lambdas/lifecycle/snapshot-data-volume';
+import { asTask,
   awsError,
   claimRefused,
   claimSucceeds,
@@ -20,6 +20,11 @@ import {
   stepLog,
   transaction,
 } from './helpers';
+
+const checkSnapshot = asTask('Check snapshot', checkSnapshotStep);
+const stillCancelled = asTask('Still cancelled?', stillCancelledStep);
+const markCancelled = asTask('Mark customer cancelled', markCancelledStep);
+const snapshotVolume = asTask('Snapshot data volume', snapshotVolumeStep);
 
 const ec2 = mockClient(EC2Client);
 const table = mockTable();
@@ -79,7 +84,7 @@ describe('Still cancelled?', () => {
     profileReads(table.ddb, fields);
     await expect(stillCancelled(input)).resolves.toEqual({ proceed: false, subdomain: 'acme.customers.stackpro.test', reason });
     expect(table.ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.ReturnValues === 'ALL_NEW')).toHaveLength(0);
-    expect(stepLog(table.ddb)).toContainEqual(['Check billing', 'succeeded', `Kept: ${reason}`]);
+    expect(stepLog(table.ddb)).toContainEqual(['Still cancelled?', 'succeeded', `Kept: ${reason}`]);
   });
 
   it('keeps the customer when a workflow started since owns the account (a resume after paying again)', async () => {

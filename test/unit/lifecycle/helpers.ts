@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { mockTable } from '../provisioning/helpers';
 
-export { awsError, ctx, mockTable, stepLog } from '../provisioning/helpers';
+export { asTask, awsError, ctx, mockTable, stepLog } from '../provisioning/helpers';
 
 type Table = ReturnType<typeof mockTable>['ddb'];
 

@@ -1,8 +1,10 @@
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as park } from '../../../lambdas/lifecycle/park-subdomain';
-import { ctx, mockTable, profile } from './helpers';
+import { handler as parkStep } from '../../../lambdas/lifecycle/park-subdomain';
+import { asTask, ctx, mockTable, profile } from './helpers';
+
+const park = asTask('Park subdomain', parkStep);
 
 const r53 = mockClient(Route53Client);
 const table = mockTable();

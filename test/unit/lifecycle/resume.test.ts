@@ -2,10 +2,10 @@ import { DescribeInstancesCommand, EC2Client, StartInstancesCommand } from '@aws
 import { GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as checkStarted } from '../../../lambdas/lifecycle/check-instance-started';
-import { handler as markActive } from '../../../lambdas/lifecycle/mark-customer-active';
-import { handler as startInstance } from '../../../lambdas/lifecycle/start-instance';
-import {
+import { handler as checkStartedStep } from '../../../lambdas/lifecycle/check-instance-started';
+import { handler as markActiveStep } from '../../../lambdas/lifecycle/mark-customer-active';
+import { handler as startInstanceStep } from '../../../lambdas/lifecycle/start-instance';
+import { asTask,
   awsError,
   claimRefused,
   claimSucceeds,
@@ -19,6 +19,10 @@ import {
   transaction,
   transactionCancelled,
 } from './helpers';
+
+const checkStarted = asTask('Check instance running', checkStartedStep);
+const markActive = asTask('Mark customer active', markActiveStep);
+const startInstance = asTask('Start instance', startInstanceStep);
 
 const ec2 = mockClient(EC2Client);
 const ses = mockClient(SESv2Client);

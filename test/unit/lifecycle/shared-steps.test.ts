@@ -2,10 +2,13 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as recordFailure } from '../../../lambdas/lifecycle/record-lifecycle-failure';
-import { handler as sendEmail } from '../../../lambdas/lifecycle/send-lifecycle-email';
+import { handler as recordFailureStep } from '../../../lambdas/lifecycle/record-lifecycle-failure';
+import { handler as sendEmailStep } from '../../../lambdas/lifecycle/send-lifecycle-email';
 import { metrics } from '../../../lambdas/metrics';
-import { awsError, ctx, mockTable, profileReads, stepLog } from './helpers';
+import { asTask, awsError, ctx, mockTable, profileReads, stepLog } from './helpers';
+
+const recordFailure = asTask('Record suspension failure', recordFailureStep);
+const sendEmail = asTask('Send suspension email', sendEmailStep);
 
 const ses = mockClient(SESv2Client);
 const table = mockTable();
@@ -47,7 +50,7 @@ describe('Send suspension / resumed / cancellation email', () => {
   it('logs the step failed and moves on once the state machine gives up', async () => {
     await expect(sendEmail({ ...ctx, kind: 'suspended', giveUp: true, error: { Error: 'MessageRejected', Cause: 'x' } })).resolves.toEqual({ sent: false });
     expect(ses.calls()).toHaveLength(0);
-    expect(stepLog(table.ddb)).toContainEqual(['Email the customer', 'failed', 'Not sent: The mail service refused the email.']);
+    expect(stepLog(table.ddb)).toContainEqual(['Send suspension email', 'failed', 'Not sent: The mail service refused the email.']);
   });
 
   it('fails with CustomerNotFoundError when the account is gone', async () => {
@@ -71,7 +74,7 @@ describe('Record failure', () => {
     });
 
     expect(stepLog(table.ddb)).toContainEqual(['Check instance stopped', 'failed', 'Instance i-1 is still stopping']);
-    expect(stepLog(table.ddb).find(([name]) => name === 'Record failure')?.[1]).toBe('failed');
+    expect(stepLog(table.ddb).find(([name]) => name === 'Record suspension failure')?.[1]).toBe('failed');
     expect(addMetric).toHaveBeenCalledWith('SuspendFailed', 'Count', 1);
   });
 

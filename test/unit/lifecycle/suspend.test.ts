@@ -1,10 +1,10 @@
 import { DescribeInstancesCommand, EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as checkStopped } from '../../../lambdas/lifecycle/check-instance-stopped';
-import { handler as markSuspended } from '../../../lambdas/lifecycle/mark-customer-suspended';
-import { handler as stopInstance } from '../../../lambdas/lifecycle/stop-instance';
-import {
+import { handler as checkStoppedStep } from '../../../lambdas/lifecycle/check-instance-stopped';
+import { handler as markSuspendedStep } from '../../../lambdas/lifecycle/mark-customer-suspended';
+import { handler as stopInstanceStep } from '../../../lambdas/lifecycle/stop-instance';
+import { asTask,
   awsError,
   claimRefused,
   claimSucceeds,
@@ -19,6 +19,10 @@ import {
   transaction,
   transactionCancelled,
 } from './helpers';
+
+const checkStopped = asTask('Check instance stopped', checkStoppedStep);
+const markSuspended = asTask('Mark customer suspended', markSuspendedStep);
+const stopInstance = asTask('Stop instance', stopInstanceStep);
 
 const ec2 = mockClient(EC2Client);
 const table = mockTable();

@@ -1,7 +1,9 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../../lambdas/provisioning/check-instance';
-import { awsError, ctx, mockTable, stepLog } from './helpers';
+import { handler as step } from '../../../lambdas/provisioning/check-instance';
+import { asTask, awsError, ctx, mockTable, stepLog } from './helpers';
+
+const handler = asTask('Check instance', step);
 
 const ec2 = mockClient(EC2Client);
 const table = mockTable();

@@ -3,8 +3,10 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CUSTOMER_SECRETS, customerParameterName } from '../../../lambdas/core/customer-secrets';
 import { ensureCustomerSecrets, randomSecret } from '../../../lambdas/provisioning/customer-secrets';
-import { handler as deploy } from '../../../lambdas/provisioning/deploy-applications';
-import { awsError, ctx, mockTable, stepLog } from './helpers';
+import { handler as deployStep } from '../../../lambdas/provisioning/deploy-applications';
+import { asTask, awsError, ctx, mockTable, stepLog } from './helpers';
+
+const deploy = asTask('Deploy applications', deployStep);
 
 const ssm = mockClient(SSMClient);
 const table = mockTable();

@@ -4,14 +4,22 @@ import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCo
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as activate } from '../../../lambdas/provisioning/activate-customer';
-import { handler as checkAgent } from '../../../lambdas/provisioning/check-ssm-agent';
-import { handler as checkDeployment } from '../../../lambdas/provisioning/check-deployment';
-import { handler as deploy } from '../../../lambdas/provisioning/deploy-applications';
-import { handler as markFailed } from '../../../lambdas/provisioning/mark-provisioning-failed';
-import { handler as sendWelcome } from '../../../lambdas/provisioning/send-welcome-email';
-import { handler as terminate } from '../../../lambdas/provisioning/terminate-instances';
-import { awsError, ctx, mockTable, stepLog } from './helpers';
+import { handler as activateStep } from '../../../lambdas/provisioning/activate-customer';
+import { handler as checkAgentStep } from '../../../lambdas/provisioning/check-ssm-agent';
+import { handler as checkDeploymentStep } from '../../../lambdas/provisioning/check-deployment';
+import { handler as deployStep } from '../../../lambdas/provisioning/deploy-applications';
+import { handler as markFailedStep } from '../../../lambdas/provisioning/mark-provisioning-failed';
+import { handler as sendWelcomeStep } from '../../../lambdas/provisioning/send-welcome-email';
+import { handler as terminateStep } from '../../../lambdas/provisioning/terminate-instances';
+import { asTask, awsError, ctx, mockTable, stepLog } from './helpers';
+
+const activate = asTask('Activate customer', activateStep);
+const checkAgent = asTask('Check instance agent', checkAgentStep);
+const checkDeployment = asTask('Check deployment', checkDeploymentStep);
+const deploy = asTask('Deploy applications', deployStep);
+const markFailed = asTask('Mark customer failed', markFailedStep);
+const sendWelcome = asTask('Send welcome email', sendWelcomeStep);
+const terminate = asTask('Roll back: terminate instance', terminateStep);
 
 const ssm = mockClient(SSMClient);
 const ses = mockClient(SESv2Client);
@@ -159,7 +167,7 @@ describe('Rollback', () => {
     expect(stepLog(table.ddb)).toEqual(
       expect.arrayContaining([
         ['Deploy applications', 'failed', 'Deployment command cmd-1 ended Failed'],
-        ['Roll back', 'succeeded', 'Everything created was removed'],
+        ['Mark customer failed', 'succeeded', 'Everything created was removed'],
       ]),
     );
     const profile = table.ddb.commandCalls(UpdateCommand).find((c) => isProfile(c.args[0].input))!.args[0].input;
@@ -169,7 +177,7 @@ describe('Rollback', () => {
   it('says what could not be removed when an undo failed for good', async () => {
     const out = await markFailed({ ...ctx, error: { Error: 'States.Timeout' }, rollback: { rollbackInstanceError: { Error: 'X' } } });
     expect(out.leftovers).toEqual(['instance']);
-    expect(stepLog(table.ddb)).toContainEqual(['Roll back', 'failed', 'Could not remove: instance']);
+    expect(stepLog(table.ddb)).toContainEqual(['Mark customer failed', 'failed', 'Could not remove: instance']);
   });
 
   it('never stores a raw AWS message as the reason', async () => {

@@ -1,6 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { handler as start } from '../../../lambdas/provisioning/start-provisioning';
-import { ctx, mockTable } from './helpers';
+import { handler as startStep } from '../../../lambdas/provisioning/start-provisioning';
+import { asTask, ctx, mockTable } from './helpers';
+
+const start = asTask('Start provisioning', startStep);
 
 const table = mockTable();
 
