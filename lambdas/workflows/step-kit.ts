@@ -8,8 +8,8 @@ import { recordStep } from '../repositories/provisioning-log';
 import { NotReadyError } from './errors';
 import { describeError } from './failure-messages';
 
-// Step inputs are validated with zod/mini, zod's tree-shakable API (a fifth of the classic one in a step's
-// bundle). It carries no messages of its own: English ones, as the classic API's, so a malformed input says
+// Step inputs are validated with zod/mini, zod's tree-shakable API (about 20 KB of a step's bundle, the classic
+// API 85 KB). It carries no messages of its own: English ones, as the classic API's, so a malformed input says
 // what is wrong exactly as before.
 z.config(en());
 
