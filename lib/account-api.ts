@@ -8,6 +8,7 @@ import { createAccountRestApi, addPreflightAndMethodNotAllowed } from './account
 import { createAdminAccessPolicy } from './admin-access';
 import { createCustomerAuthorizer } from './customer-authorizer';
 import type { LifecycleWorkflows } from './lifecycle-workflows';
+import type { ResizeWorkflowStack } from './resize-workflow-stack';
 import type { ProvisioningWorkflow } from './provisioning-workflow';
 import { addRouteFunctions } from './route-functions';
 import type { StackProSettings } from './settings';
@@ -27,13 +28,15 @@ export interface AccountApiProps {
   readonly stripeKeys: StripeKeys;
   /** Routes with `lifecycle:start` may start the suspend, resume and deprovision workflows. */
   readonly lifecycle: LifecycleWorkflows;
+  /** Routes with `resize:start` may start the resize workflow (in its nested stack). */
+  readonly resize?: ResizeWorkflowStack;
   /** Routes with `backup:read` or `backup:start` reach this vault (and may pass its role to AWS Backup). */
   readonly backups?: CustomerBackups;
   /**
    * Echoed by handlers (customer URLs) and used for CORS; `ses:send` routes send from `senderAddress`;
    * `lifecycle:start` routes pass `billingRetentionDays` to Deprovision.
    */
-  readonly settings: Pick<StackProSettings, 'customerDomain' | 'frontendOrigin' | 'senderAddress' | 'billingRetentionDays'>;
+  readonly settings: Pick<StackProSettings, 'customerDomain' | 'frontendOrigin' | 'senderAddress' | 'billingRetentionDays' | 'stripePriceIds'>;
   /**
    * The route table; tests may pass a smaller one.
    * @default ROUTES

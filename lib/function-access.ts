@@ -1,8 +1,9 @@
-import { ArnFormat, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Names, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { RouteAccess } from '../lambdas/api/routes';
 import { PLANS } from '../lambdas/core/plans';
 import { TABLE_DESIGN } from '../lambdas/repositories/table-design';
@@ -14,6 +15,7 @@ import { MANAGED_BY_TAG, type CustomerInstances } from './customer-instances';
 import { CUSTOMER_PARAMETER_PREFIX } from '../lambdas/core/customer-secrets';
 import type { DeployDocument } from './deploy-document';
 import type { LifecycleWorkflows } from './lifecycle-workflows';
+import type { ResizeWorkflowStack } from './resize-workflow-stack';
 import type { ProvisioningWorkflow } from './provisioning-workflow';
 import type { StackProSettings } from './settings';
 import type { SigningKey } from './signing-key';
@@ -50,6 +52,8 @@ export interface AccessTargets {
   readonly provisioning?: ProvisioningWorkflow;
   /** The suspend, resume and deprovision workflows (`lifecycle:start`, with their ARNs; `billing-lapses:deprovision` starts Deprovision only). */
   readonly lifecycle?: LifecycleWorkflows;
+  /** The resize workflow, in its nested stack (`resize:start`, with RESIZE_STATE_MACHINE_ARN). */
+  readonly resize?: Pick<ResizeWorkflowStack, 'stateMachine' | 'grantStart'>;
   /** Network, launch template and instance role of customer servers (`ec2:launch`). */
   readonly instances?: CustomerInstances;
   /** The Run Command document Deploy applications sends (`ssm:deploy`). */
@@ -112,6 +116,17 @@ export function grantFunctionAccess(fn: lambda.Function, owner: string, accessLi
   for (const access of new Set(accessList)) grantOne(fn, owner, access, targets);
 }
 
+/**
+ * How cdk-nag writes a state machine's name as `stack` sees it: its own resource's `Name`, or, for one in a
+ * nested stack (the resize), the nested stack's output CDK makes for it.
+ */
+function nameReference(stack: Stack, machine: sfn.IStateMachine): string {
+  const resource = machine.node.defaultChild as CfnElement;
+  const owner = Stack.of(resource);
+  if (owner === stack || !(owner instanceof NestedStack) || !owner.nestedStackResource) return `${stack.getLogicalId(resource)}.Name`;
+  return `${stack.getLogicalId(owner.nestedStackResource)}.Outputs.${Names.nodeUniqueId(resource.node)}Name`;
+}
+
 /** A target the access needs; its absence is a wiring mistake, caught at synth. */
 function needed<T>(target: T | undefined, owner: string, access: FunctionAccess): T {
   if (target === undefined) throw new Error(`${owner} declares ${access}, but its construct was given nothing to grant it on`);
@@ -158,6 +173,12 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       // Deprovision waits out the retention period it is started with.
       fn.addEnvironment('BILLING_RETENTION_DAYS', String(needed(targets.settings.billingRetentionDays, owner, access)));
       lifecycle.grantStart(fn);
+      break;
+    }
+    case 'resize:start': {
+      const resize = needed(targets.resize, owner, access);
+      fn.addEnvironment('RESIZE_STATE_MACHINE_ARN', resize.stateMachine.stateMachineArn);
+      resize.grantStart(fn);
       break;
     }
     case 'ec2:launch': {
@@ -400,6 +421,48 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       });
       break;
     }
+    case 'ec2:modify-instance-type':
+      // Only to a plan's instance type: a compromised step cannot resize a server to something costly.
+      allow({
+        actions: ['ec2:ModifyInstanceAttribute'],
+        resources: [ec2Arn('instance')],
+        conditions: {
+          StringEquals: { ...MANAGED_BY_RESOURCE, 'ec2:Attribute/InstanceType': PLAN_INSTANCE_TYPES },
+        },
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        reason: `${owner}: the resize changes the customer's instance type, found by its Customer tag; only instances tagged ManagedBy=stackpro, only the type attribute, only to a plan's type (conditions).`,
+      });
+      break;
+    case 'ec2:modify-volume':
+      allow({ actions: ['ec2:ModifyVolume'], resources: [ec2Arn('volume')], conditions: { StringEquals: MANAGED_BY_RESOURCE } });
+      allow({ actions: ['ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications'], resources: ['*'] });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]',
+          reason: `${owner}: the resize grows the customer's data volume, found through its instance; only volumes tagged ManagedBy=stackpro (condition).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `${owner}: ec2:DescribeVolumes and ec2:DescribeVolumesModifications have no resource-level permissions (read-only).`,
+        },
+      );
+      break;
+    case 'ssm:run-shell': {
+      const runShellScript = stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' });
+      allow({ actions: ['ssm:SendCommand'], resources: [runShellScript] });
+      allow({
+        actions: ['ssm:SendCommand'],
+        resources: [ec2Arn('instance')],
+        conditions: { StringEquals: { [`ssm:resourceTag/${MANAGED_BY_TAG.key}`]: MANAGED_BY_TAG.value } },
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        reason: `${owner}: runs the resize's AWS-RunShellScript (file-system growth, apps check) only on instances tagged ManagedBy=stackpro (condition); their ids are not known in advance.`,
+      });
+      break;
+    }
     case 'stripe':
       grantStripeKeys(fn, targets.stripeKeys);
       break;
@@ -421,7 +484,9 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       const lifecycle = needed(targets.lifecycle, owner, access);
       fn.addEnvironment('PROVISIONING_STATE_MACHINE_ARN', provisioning.stateMachine.stateMachineArn);
       for (const [name, arn] of Object.entries(lifecycle.stateMachineArns)) fn.addEnvironment(name, arn);
-      const machines = [provisioning.stateMachine, ...Object.values(lifecycle.stateMachines)];
+      const resize = needed(targets.resize, owner, access);
+      fn.addEnvironment('RESIZE_STATE_MACHINE_ARN', resize.stateMachine.stateMachineArn);
+      const machines = [provisioning.stateMachine, ...Object.values(lifecycle.stateMachines), resize.stateMachine];
       allow({
         actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
         resources: machines.map((machine) =>
@@ -430,7 +495,7 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       });
       for (const machine of machines) {
         Validations.of(role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${stack.getLogicalId(machine.node.defaultChild as CfnElement)}.Name>:*]`,
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${nameReference(stack, machine)}>:*]`,
           reason: `${owner}: execution names are made per customer at run time; read-only access to this one workflow's executions.`,
         });
       }

@@ -18,8 +18,9 @@ import { ScheduledJobs } from './scheduled-jobs';
 import { readSettings, type StackProSettings } from './settings';
 import { SigningKey } from './signing-key';
 import { StripeKeys } from './stripe-keys';
+import { ResizeWorkflowStack } from './resize-workflow-stack';
 import { ROUTES } from '../lambdas/api/routes';
-import { PROVISION_CUSTOMER } from '../statemachines/workflows';
+import { PROVISION_CUSTOMER, RESIZE_CUSTOMER } from '../statemachines/workflows';
 import { StoppedExecutionRecovery } from './stopped-executions';
 
 /** Deployment settings can be passed in (tests); otherwise they are read from CDK context. */
@@ -46,6 +47,8 @@ export class StackProStack extends Stack {
   readonly provisioningAlarms: ProvisioningAlarms;
   readonly lifecycle: LifecycleWorkflows;
   readonly lifecycleAlarms: LifecycleAlarms;
+  /** The plan-change resize, in its own nested stack (its state machine, steps, logs and alarms). */
+  readonly resize: ResizeWorkflowStack;
   readonly accountApi: AccountApi;
   readonly scheduledJobs: ScheduledJobs;
   readonly billingAlarms: BillingAlarms;
@@ -88,6 +91,8 @@ export class StackProStack extends Stack {
       stateMachine: this.provisioning.stateMachine,
       topic: this.alarmTopic.topic,
     });
+    // A new workflow goes in a nested stack of its own (the main stack's resource budget); it reuses Point subdomain.
+    this.resize = new ResizeWorkflowStack(this, 'ResizeWorkflow', { ...stepTargets, provisioning: this.provisioning, topic: this.alarmTopic.topic });
     this.lifecycleAlarms = new LifecycleAlarms(this, 'LifecycleAlarms', {
       stateMachines: this.lifecycle.stateMachines,
       topic: this.alarmTopic.topic,
@@ -100,6 +105,7 @@ export class StackProStack extends Stack {
       provisioning: this.provisioning,
       stripeKeys: this.stripeKeys,
       lifecycle: this.lifecycle,
+      resize: this.resize,
       backups: this.customerBackups,
       settings,
     });
@@ -123,6 +129,7 @@ export class StackProStack extends Stack {
       ...stepTargets,
       provisioning: this.provisioning,
       lifecycle: this.lifecycle,
+      resize: this.resize,
       topic: this.alarmTopic.topic,
     });
 
@@ -135,6 +142,8 @@ export class StackProStack extends Stack {
       webhookRoute: { method: webhookRoute.method, path: webhookRoute.path },
       stateMachines: { [PROVISION_CUSTOMER.id]: this.provisioning.stateMachine, ...this.lifecycle.stateMachines },
     });
+    // Its alarms live in its nested stack; the dashboard draws its failures beside the others.
+    this.operationsMonitoring.chartWorkflow(RESIZE_CUSTOMER.id, this.resize.stateMachine);
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the account API (the frontend calls this)',

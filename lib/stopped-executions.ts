@@ -17,6 +17,7 @@ import {
 import { type FunctionAccess, grantFunctionAccess } from './function-access';
 import { notifyingAlarm } from './provisioning-alarms';
 import type { LifecycleWorkflows } from './lifecycle-workflows';
+import type { ResizeWorkflowStack } from './resize-workflow-stack';
 import type { ProvisioningWorkflow } from './provisioning-workflow';
 import type { StackProSettings } from './settings';
 import { StackProFunction } from './stackpro-function';
@@ -32,6 +33,8 @@ export interface StoppedExecutionRecoveryProps {
   readonly provisioning: ProvisioningWorkflow;
   /** Their stopped executions are run again once (lambdas/workflows/stopped-executions.ts). */
   readonly lifecycle: LifecycleWorkflows;
+  /** Its stopped executions are run again once, to put the previous type and price back (`resize:start`). */
+  readonly resize: Pick<ResizeWorkflowStack, 'stateMachine' | 'grantStart'>;
   /** The operators' topic: told when an event lands in the dead-letter queue. */
   readonly topic: sns.ITopic;
 }
@@ -40,7 +43,7 @@ export interface StoppedExecutionRecoveryProps {
  * What the function does, as access (lib/function-access.ts): read the customer and write its status and
  * step log; undo a provisioning attempt (cancel the subscription, remove DNS records, delete the email
  * identity, terminate the attempt's instances, all with the rollback steps' own conditions); start a
- * suspend, resume or deprovision again.
+ * suspend, resume or deprovision again; start a stopped resize again to put things back.
  */
 export const RECOVERY_ACCESS: readonly FunctionAccess[] = [
   'table:read',
@@ -51,11 +54,12 @@ export const RECOVERY_ACCESS: readonly FunctionAccess[] = [
   'ec2:describe',
   'ec2:terminate',
   'lifecycle:start',
+  'resize:start',
 ];
 
 /**
  * No customer in limbo: an EventBridge rule on "Step Functions Execution Status Change" (FAILED,
- * TIMED_OUT, ABORTED) for our four workflows invokes RecoverStoppedExecution, which cleans up a stopped
+ * TIMED_OUT, ABORTED) for our five workflows invokes RecoverStoppedExecution, which cleans up a stopped
  * provisioning and marks the customer failed (so the retry route works), or runs a stopped lifecycle
  * workflow again. Events that cannot be delivered, and invocations that fail after Lambda's own retries,
  * land in one encrypted dead-letter queue. The local stack delivers the same events (local/events/).
@@ -73,6 +77,7 @@ export class StoppedExecutionRecovery extends Construct {
     const stateMachineArns = [
       props.provisioning.stateMachine.stateMachineArn,
       ...Object.values(props.lifecycle.stateMachines).map((stateMachine) => stateMachine.stateMachineArn),
+      props.resize.stateMachine.stateMachineArn,
     ];
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {

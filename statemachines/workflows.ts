@@ -47,7 +47,16 @@ export type StepAccess =
    */
   | 'ec2:snapshot'
   /** GetSecretValue on the Stripe keys secret (the calls themselves go to Stripe over HTTPS). */
-  | 'stripe';
+  | 'stripe'
+  /**
+   * ModifyInstanceAttribute (instance type, only to a plan's type) on instances tagged ManagedBy=stackpro
+   * (the resize, and putting the previous type back).
+   */
+  | 'ec2:modify-instance-type'
+  /** ModifyVolume, DescribeVolumes and DescribeVolumesModifications on volumes tagged ManagedBy=stackpro. */
+  | 'ec2:modify-volume'
+  /** SendCommand with AWS-RunShellScript on instances tagged ManagedBy=stackpro (growing the file system, checking the apps answer). */
+  | 'ssm:run-shell';
 
 export interface WorkflowStep {
   /** Stable PascalCase id: the CDK construct id of the step's function (never rename it). */
@@ -183,4 +192,36 @@ export const DEPROVISION_CUSTOMER: WorkflowDefinition = {
   ]),
 };
 
-export const WORKFLOWS: readonly WorkflowDefinition[] = [PROVISION_CUSTOMER, SUSPEND_CUSTOMER, RESUME_CUSTOMER, DEPROVISION_CUSTOMER];
+/** A step of the resize workflow, under `lambdas/resize/`. */
+const resizeStep = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
+  `${id}FunctionArn`,
+  { id, handler: `resize/${handler}`, access: ['table:write', ...access] },
+];
+
+/**
+ * Resizes a customer's server to a confirmed plan change (the webhook starts it). Input
+ * `{customerId, changeId, fromPlan, toPlan}`; execution `resize-<plan>-<customerId>-<changeId>`. The
+ * stopped-execution handler runs a stopped one again as `<name>-rerun` with `error` set: it only puts back.
+ * Its own nested stack (lib/resize-workflow-stack.ts).
+ */
+export const RESIZE_CUSTOMER: WorkflowDefinition = {
+  id: 'ResizeCustomer',
+  file: 'resize-customer.asl.json',
+  steps: Object.fromEntries([
+    resizeStep('FindInstance', 'find-instance', ['table:read', 'ec2:describe']),
+    resizeStep('SnapshotBeforeResize', 'snapshot-before-resize', ['ec2:snapshot']),
+    resizeStep('GrowVolume', 'grow-volume', ['ec2:modify-volume']),
+    resizeStep('StopInstanceForResize', 'stop-instance', ['ec2:describe', 'ec2:stop-start']),
+    resizeStep('ChangeInstanceType', 'change-instance-type', ['ec2:describe', 'ec2:modify-instance-type']),
+    resizeStep('StartInstanceAfterResize', 'start-instance', ['ec2:describe', 'ec2:stop-start']),
+    reused('PointSubdomain'),
+    resizeStep('GrowFileSystem', 'grow-file-system', ['ssm:run-shell', 'ssm:read']),
+    resizeStep('CheckAppsAnswer', 'check-apps-answer', ['table:read', 'ssm:run-shell', 'ssm:read']),
+    resizeStep('CompletePlanChange', 'complete-plan-change', ['table:read', 'ses:send']),
+    resizeStep('RestorePreviousType', 'restore-previous-type', ['ec2:describe', 'ec2:stop-start', 'ec2:modify-instance-type']),
+    resizeStep('PutBackPreviousPrice', 'put-back-previous-price', ['table:read', 'stripe']),
+    resizeStep('RecordResizeFailure', 'record-resize-failure', ['table:read']),
+  ]),
+};
+
+export const WORKFLOWS: readonly WorkflowDefinition[] = [PROVISION_CUSTOMER, SUSPEND_CUSTOMER, RESUME_CUSTOMER, DEPROVISION_CUSTOMER, RESIZE_CUSTOMER];

@@ -38,6 +38,8 @@ export type RouteAccess =
   | 'stripe'
   /** StartExecution on the suspend, resume and deprovision workflows. */
   | 'lifecycle:start'
+  /** StartExecution on the resize workflow only (a plan change whose price Stripe already has, or its confirmation). */
+  | 'resize:start'
   /** SESv2 SendEmail from the sender address (billing notices). */
   | 'ses:send'
   /** Query on the CustomersByStatus index (the operators' customer list). */
@@ -109,13 +111,22 @@ export const ROUTES: readonly RouteDefinition[] = [
     access: ['table:read', 'stripe'],
   },
   {
+    id: 'ChangePlan',
+    method: 'POST',
+    path: '/billing/plan',
+    handler: 'api/change-plan',
+    auth: 'customer',
+    // Stripe's price change; the resize starts here only when Stripe already has the price (a retried change).
+    access: ['table:read', 'table:write', 'stripe', 'resize:start'],
+  },
+  {
     id: 'ReceiveStripeWebhook',
     method: 'POST',
     path: '/stripe/webhooks',
     handler: 'api/receive-stripe-webhook',
     // Public to API Gateway; every request must carry a valid Stripe-Signature over its raw body.
     auth: 'public',
-    access: ['table:read', 'table:write', 'stripe', 'lifecycle:start', 'ses:send'],
+    access: ['table:read', 'table:write', 'stripe', 'lifecycle:start', 'resize:start', 'ses:send'],
   },
   {
     id: 'VerifyEmail',
@@ -190,6 +201,15 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'api/start-customer-backup',
     auth: 'iam',
     access: ['table:read', 'ec2:describe', 'backup:start'],
+  },
+  {
+    id: 'AdminChangePlan',
+    method: 'POST',
+    path: '/admin/customers/{customerId}/plan',
+    handler: 'api/admin-change-plan',
+    auth: 'iam',
+    // The customer's own plan change, by an operator: Stripe's price change, and the resize when Stripe has the price already.
+    access: ['table:read', 'table:write', 'stripe', 'resize:start'],
   },
   // The API contract (OpenAPI 3.1), generated from lambdas/api/contract; it reads nothing from AWS.
   { id: 'GetOpenApi', method: 'GET', path: '/openapi.json', handler: 'api/get-openapi', auth: 'public', access: [] },

@@ -104,3 +104,14 @@ export const ListCustomersQuery = z.strictObject(
   },
   { error: 'Unknown query parameter.' },
 );
+
+/** POST /billing/plan: the plan to move to. */
+export const ChangePlanBody = z.strictObject(
+  {
+    plan: z.enum(PLAN_NAMES, {
+      error: (issue) => (issue.input === undefined ? 'plan is required.' : `plan must be one of ${PLAN_NAMES.join(', ')}.`),
+    }),
+  },
+  { error: 'The body must be a JSON object.' },
+);
+export type ChangePlanBody = z.infer<typeof ChangePlanBody>;

@@ -1,7 +1,7 @@
 import type { Customer } from '../core/customer';
 
 /** Every email we send about the account's billing lifecycle (the welcome email lives with provisioning). */
-export const NOTICE_KINDS = ['trial_ending', 'payment_failed', 'suspended', 'resumed', 'cancelled'] as const;
+export const NOTICE_KINDS = ['trial_ending', 'payment_failed', 'suspended', 'resumed', 'cancelled', 'plan_changed'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /** What a template may say besides the customer's own fields; all optional, each template has a fallback. */
@@ -12,6 +12,8 @@ export interface NoticeDetails {
   readonly billingUrl?: string;
   /** suspended: why, as a Stripe subscription status or our code (`unpaid`, `canceled`, `trial_ended`, ...). */
   readonly reason?: string;
+  /** plan_changed: the plan the account is on now. */
+  readonly plan?: string;
 }
 
 export interface RenderedEmail {
@@ -111,6 +113,11 @@ export function customerEmail(kind: NoticeKind, customer: TemplateCustomer, deta
       return render(customer, 'Your StackPro subscription is cancelled', [
         para(`${company}'s StackPro stack at ${site} has been removed after your subscription ended.`),
         para('We took a final backup of your data before removing the server. Reply to this email if you need it, or to come back.'),
+      ]);
+    case 'plan_changed':
+      return render(customer, `Your StackPro plan is now ${details.plan ?? 'changed'}`, [
+        para(`${company}'s server at ${site} now runs on the ${details.plan ?? 'new'} plan: more (or less) power and storage, same data.`),
+        para('It was restarted once for the change; it can take a few minutes for your address to reach everyone.'),
       ]);
     default: {
       const unknown: never = kind;

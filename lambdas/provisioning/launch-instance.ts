@@ -10,6 +10,10 @@ import { endCapacityWait, startCapacityWait } from '../repositories/customer-lif
 import { StepContext, workflowStep, text } from '../workflows/step-kit';
 import { CapacityWaitExpiredError, InstanceCapacityError, StaleExecutionError } from './errors';
 import { ATTEMPT_TAG, CUSTOMER_TAG } from './instance-tags';
+import { PLANS, PLAN_NAMES, type PlanName } from '../core/plans';
+
+/** The plan's data volume size; an unknown plan name keeps the smallest. */
+const volumeGbOf = (plan: string): number => (PLAN_NAMES.includes(plan as PlanName) ? PLANS[plan as PlanName].volumeGb : PLANS.starter.volumeGb);
 
 const Input = z.extend(StepContext, {
   attempt: z.number().check(z.int(), z.positive()),
@@ -91,6 +95,8 @@ async function launch({ customerId, attempt, instanceType, plan }: LaunchInput):
         new RunInstancesCommand({
           LaunchTemplate: { LaunchTemplateId: config.launchTemplateId(), Version: '$Latest' },
           InstanceType: instanceType,
+          // Storage follows the plan (20, 50, 100 GiB), over the launch template's default size.
+          BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: volumeGbOf(plan), VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
           SubnetId: subnetId,
           MinCount: 1,
           MaxCount: 1,

@@ -39,6 +39,7 @@ const STATE_MACHINE_ARN: Readonly<Record<string, () => string>> = {
   SuspendCustomer: config.suspendStateMachineArn,
   ResumeCustomer: config.resumeStateMachineArn,
   DeprovisionCustomer: config.deprovisionStateMachineArn,
+  ResizeCustomer: config.resizeStateMachineArn,
 };
 
 /** arn:...:stateMachine:<name> -> arn:...:execution:<name>:<executionName>. */

@@ -21,6 +21,10 @@ export const OUR_ERRORS: ReadonlySet<string> = new Set([
   'SnapshotFailedError',
   'NotReadyError',
   'CapacityWaitExpiredError',
+  'AppsNotAnsweringError',
+  'ResizeStoppedError',
+  'FileSystemGrowthError',
+  'PlanChangeMismatchError',
 ]);
 
 const SLOW_DOWN = 'AWS asked us to slow down; the step is retried.';

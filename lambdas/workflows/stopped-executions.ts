@@ -9,6 +9,8 @@ import { logger } from '../observability';
 import { cancelProvisionedSubscription } from '../billing/cancel-provisioned-subscription';
 import { deleteSubdomainIdentity, removeSubdomainRecords, terminateCustomerInstances } from '../provisioning/rollback';
 import { getLifecycleCustomer, type LifecycleCustomer, setProvisioningOutcome } from '../repositories/customer-lifecycle';
+import { failPlanChange } from '../repositories/plan-changes';
+import { ResizeStoppedError } from '../resize/errors';
 import { failRunningSteps, recordStep } from '../repositories/provisioning-log';
 import type { ExecutionStatusChangeDetail } from './execution-events';
 import { stoppedExecutionMessage } from './failure-messages';
@@ -27,6 +29,10 @@ import { stoppedExecutionMessage } from './failure-messages';
  *   too is left for operators: its running steps are marked failed and the workflow's failure metric fires
  *   its alarm. Nothing is done when the workflow recorded its own failure (its Fail states), when a newer
  *   lifecycle execution owns the account, or when the account already reached the workflow's end state.
+ * - ResizeCustomer, its plan change still pending: the server may be stopped, or on the new type. It is run
+ *   again once, as `<name>-rerun`, with the stop as its `error`: the rerun only puts back (the previous
+ *   type, started, DNS at its address, the previous price) and records why, which clears the pending plan.
+ *   A rerun that stops too clears the pending plan with the reason and is left for operators.
  */
 export type Recovery =
   | { readonly action: 'ignored'; readonly why: string }
@@ -35,7 +41,7 @@ export type Recovery =
   | { readonly action: 'left-for-operators'; readonly reason: string };
 
 type LifecycleWorkflowId = 'SuspendCustomer' | 'ResumeCustomer' | 'DeprovisionCustomer';
-export type WorkflowId = 'ProvisionCustomer' | LifecycleWorkflowId;
+export type WorkflowId = 'ProvisionCustomer' | LifecycleWorkflowId | 'ResizeCustomer';
 
 /** The step the clean-up writes into the stopped execution's step log (the status route shows it). */
 export const CLEAN_UP_STEP = 'Clean up after the execution stopped';
@@ -45,6 +51,9 @@ export const RERUN_STEP = 'Run again after the execution stopped';
 export const RERUN_SUFFIX = '-rerun';
 
 const ExecutionInput = z.object({ customerId: z.string().min(1) }).passthrough();
+const ResizeInput = z.object({ customerId: z.string().min(1), changeId: z.string().min(1), fromPlan: z.string().min(1), toPlan: z.string().min(1) });
+/** The resize's own Fail states: it put things back and recorded why itself. */
+const RESIZE_OWN_FAILURES = ['ResizeFailed', 'CustomerNotFoundError'];
 
 interface LifecycleRule {
   /** The customer-facing name of the work, for the reason. */
@@ -84,6 +93,7 @@ const LIFECYCLE: Readonly<Record<LifecycleWorkflowId, LifecycleRule>> = {
 /** Which of our workflows a state machine ARN is (from the function's environment), or undefined. */
 export function workflowOf(stateMachineArn: string): WorkflowId | undefined {
   if (stateMachineArn === config.provisioningStateMachineArn()) return 'ProvisionCustomer';
+  if (stateMachineArn === config.resizeStateMachineArn()) return 'ResizeCustomer';
   return (Object.keys(LIFECYCLE) as LifecycleWorkflowId[]).find((id) => LIFECYCLE[id].stateMachineArn() === stateMachineArn);
 }
 
@@ -95,9 +105,9 @@ export async function recoverStoppedExecution(detail: ExecutionStatusChangeDetai
   if (!input.success) return { action: 'ignored', why: 'the execution input names no customer' };
   const customer = await getLifecycleCustomer(input.data.customerId);
   if (!customer) return { action: 'ignored', why: 'the customer no longer exists' };
-  return workflow === 'ProvisionCustomer'
-    ? recoverProvisioning(detail, customer)
-    : recoverLifecycle(workflow, detail, input.data, customer);
+  if (workflow === 'ProvisionCustomer') return recoverProvisioning(detail, customer);
+  if (workflow === 'ResizeCustomer') return recoverResize(detail, input.data, customer);
+  return recoverLifecycle(workflow, detail, input.data, customer);
 }
 
 async function recoverProvisioning(detail: ExecutionStatusChangeDetail, customer: LifecycleCustomer): Promise<Recovery> {
@@ -193,6 +203,46 @@ async function recoverLifecycle(
   }
   await recordStep(customerId, executionName, RERUN_STEP, 'succeeded', `${reason} Started ${rerunName}.`, new Date(), workflow);
   logger.warn('Lifecycle workflow stopped; started it again', { customerId, executionName, rerunName, workflow, status: detail.status });
+  return { action: 'rerun', executionName: rerunName };
+}
+
+async function recoverResize(detail: ExecutionStatusChangeDetail, rawInput: Record<string, unknown>, customer: LifecycleCustomer): Promise<Recovery> {
+  if (detail.status === 'FAILED' && detail.error && RESIZE_OWN_FAILURES.includes(detail.error)) {
+    return { action: 'ignored', why: 'the workflow recorded its own failure' };
+  }
+  const parsed = ResizeInput.safeParse(rawInput);
+  if (!parsed.success) return { action: 'ignored', why: 'the execution input names no plan change' };
+  const input = parsed.data;
+  const { customerId } = customer;
+  const executionName = detail.name;
+  // Completed, recorded as failed, or superseded: the account is not waiting on this change.
+  if (!customer.pendingPlan || customer.planChange?.changeId !== input.changeId) return { action: 'ignored', why: 'the plan change is no longer pending' };
+
+  const reason = stoppedExecutionMessage('Changing the plan', detail, { customerId, executionName, step: RERUN_STEP });
+  await failRunningSteps(customerId, executionName, reason);
+  if (executionName.endsWith(RERUN_SUFFIX)) {
+    // Putting back stopped too: the customer may change plan again, and operators must look at the server.
+    await failPlanChange(customerId, input.changeId, reason);
+    await recordStep(customerId, executionName, RERUN_STEP, 'failed', `${reason} Putting the previous plan back was tried once already; an operator must look at it.`, new Date(), 'ResizeCustomer');
+    logger.error('Resize stopped twice; left for operators', { customerId, executionName, status: detail.status });
+    return { action: 'left-for-operators', reason };
+  }
+  const rerunName = `${executionName.slice(0, 80 - RERUN_SUFFIX.length)}${RERUN_SUFFIX}`;
+  const stopped = new ResizeStoppedError(reason);
+  try {
+    await stepFunctions.send(
+      new StartExecutionCommand({
+        stateMachineArn: detail.stateMachineArn,
+        name: rerunName,
+        input: JSON.stringify({ ...input, error: { Error: stopped.name, Cause: stopped.message } }),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    return { action: 'ignored', why: 'the rerun was started already' };
+  }
+  await recordStep(customerId, executionName, RERUN_STEP, 'succeeded', `${reason} Started ${rerunName} to put the previous plan back.`, new Date(), 'ResizeCustomer');
+  logger.warn('Resize stopped; started putting the previous plan back', { customerId, executionName, rerunName, status: detail.status });
   return { action: 'rerun', executionName: rerunName };
 }
 

@@ -38,7 +38,8 @@ interface Transition {
 export interface StoredInstance {
   readonly instanceId: string;
   readonly reservationId: string;
-  readonly instanceType: string;
+  /** Changed only while stopped (ModifyInstanceAttribute). */
+  instanceType: string;
   readonly subnetId: string;
   readonly availabilityZone: string;
   readonly imageId: string;
@@ -51,8 +52,21 @@ export interface StoredInstance {
   readonly tags: Tag[];
   /** The root volume's tags (RunInstances' `volume` TagSpecification); absent in files written before. */
   readonly volumeTags?: Tag[];
+  /** The root volume's size (GiB): RunInstances' block device mapping, then ModifyVolume; absent: the template's 30. */
+  volumeSizeGib?: number;
+  /** The latest ModifyVolume of the root volume. */
+  volumeModification?: VolumeModification;
   /** Past and scheduled state changes; the current state is the last one that has begun. */
   transitions: Transition[];
+}
+
+/** A ModifyVolume: modifying, then optimizing (the file system may grow), then completed, in model seconds. */
+export interface VolumeModification {
+  readonly originalSize: number;
+  readonly targetSize: number;
+  readonly startedAt: number;
+  readonly optimizingAt: number;
+  readonly completesAt: number;
 }
 
 export type SnapshotStateName = 'pending' | 'completed' | 'error';
@@ -106,8 +120,11 @@ const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const RESOURCE_TYPES = ['instance', 'volume', 'network-interface', 'spot-instances-request'];
 const VOLUME_ID = /^vol-[0-9a-f]{8,17}$/;
 const SNAPSHOT_ID = /^snap-[0-9a-f]{8,17}$/;
-/** Root volumes of the customer launch template (gp3, 30 GiB). */
+/** Root volumes of the customer launch template (gp3, 30 GiB), unless RunInstances' block device mapping says otherwise. */
 const VOLUME_SIZE_GIB = 30;
+/** A ModifyVolume lets the file system grow after this many MODEL seconds, and completes after this many. */
+const VOLUME_OPTIMIZING_MODEL_SECONDS = 5;
+const VOLUME_COMPLETED_MODEL_SECONDS = 60;
 /**
  * A snapshot goes pending -> completed this many MODEL seconds after CreateSnapshot (a first, full
  * snapshot of a small volume: minutes). Scaled by the sandbox clock's profile like every other delay.
@@ -175,8 +192,8 @@ export class Ec2Model {
   }
 
   /** The root volume's size in GiB (the launch template's). */
-  volumeSizeOf(_instance: StoredInstance): number {
-    return VOLUME_SIZE_GIB;
+  volumeSizeOf(instance: StoredInstance): number {
+    return instance.volumeSizeGib ?? VOLUME_SIZE_GIB;
   }
 
   snapshots(): readonly StoredSnapshot[] {
@@ -199,7 +216,7 @@ export class Ec2Model {
       snapshotId: hexId('snap'),
       volumeId: request.volumeId,
       description: request.description,
-      volumeSize: VOLUME_SIZE_GIB,
+      volumeSize: owner.volumeSizeGib ?? VOLUME_SIZE_GIB,
       fullSizeBytes: diskUsedBytes(owner, now, this.clock),
       startedAt: now,
       completesAt: now + this.clock.secondsToMs(SNAPSHOT_MODEL_SECONDS),
@@ -208,6 +225,58 @@ export class Ec2Model {
     this.state.snapshots = [...(this.state.snapshots ?? []), snapshot];
     this.persist();
     return snapshot;
+  }
+
+  /**
+   * ModifyInstanceAttribute InstanceType: only on a stopped instance (EC2's IncorrectInstanceState
+   * otherwise), and only to a type the sandbox knows the shape of.
+   */
+  modifyInstanceType(instanceId: string, instanceType: string): void {
+    const [instance] = this.requireInstances([instanceId]);
+    if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType)) {
+      throw new AwsServiceError('InvalidInstanceAttributeValue', `Value (${instanceType}) for parameter instanceType is invalid.`);
+    }
+    if (this.stateOf(instance).state !== 'stopped') {
+      throw new AwsServiceError('IncorrectInstanceState', `The instance '${instanceId}' is not in the 'stopped' state.`);
+    }
+    instance.instanceType = instanceType;
+    this.persist();
+  }
+
+  /** The live instance whose root volume this is (terminated ones take theirs with them). */
+  volumeOwner(volumeId: string, now = this.clock.now()): StoredInstance {
+    if (!VOLUME_ID.test(volumeId)) throw new AwsServiceError('InvalidVolumeID.Malformed', `Invalid id: "${volumeId}" (expecting "vol-...")`);
+    const owner = this.state.instances.find((instance) => this.volumeIdOf(instance) === volumeId && this.stateOf(instance, now).state !== 'terminated');
+    if (!owner) throw new AwsServiceError('InvalidVolume.NotFound', `The volume '${volumeId}' does not exist.`);
+    return owner;
+  }
+
+  volumeModificationState(modification: VolumeModification, now = this.clock.now()): 'modifying' | 'optimizing' | 'completed' {
+    return now >= modification.completesAt ? 'completed' : now >= modification.optimizingAt ? 'optimizing' : 'modifying';
+  }
+
+  /** ModifyVolume Size: grows only (EBS cannot shrink), and not while the previous modification is under way. */
+  modifyVolume(volumeId: string, size: number): VolumeModification {
+    const now = this.clock.now();
+    const owner = this.volumeOwner(volumeId, now);
+    const current = owner.volumeSizeGib ?? VOLUME_SIZE_GIB;
+    if (!Number.isInteger(size) || size < current) {
+      throw new AwsServiceError('InvalidParameterValue', `New size cannot be smaller than existing size (${current} GiB).`);
+    }
+    if (owner.volumeModification && this.volumeModificationState(owner.volumeModification, now) !== 'completed') {
+      throw new AwsServiceError('IncorrectModificationState', `Volume ${volumeId} is already being modified.`);
+    }
+    const modification: VolumeModification = {
+      originalSize: current,
+      targetSize: size,
+      startedAt: now,
+      optimizingAt: now + this.clock.secondsToMs(VOLUME_OPTIMIZING_MODEL_SECONDS),
+      completesAt: now + this.clock.secondsToMs(VOLUME_COMPLETED_MODEL_SECONDS),
+    };
+    owner.volumeSizeGib = size;
+    owner.volumeModification = modification;
+    this.persist();
+    return modification;
   }
 
   /** Snapshots by id, as EC2 checks them: one error naming every unknown id. */
@@ -281,6 +350,7 @@ export class Ec2Model {
         launchedAt: now,
         tags: request.tags,
         volumeTags: request.volumeTags,
+        ...(request.volumeSizeGib === undefined ? {} : { volumeSizeGib: request.volumeSizeGib }),
         transitions,
       });
     }
@@ -415,6 +485,18 @@ export interface RunRequest {
   readonly clientToken?: string;
   readonly tags: Tag[];
   readonly volumeTags: Tag[];
+  /** The root volume size from `BlockDeviceMapping.N.Ebs.VolumeSize` for /dev/xvda, when the request sets it. */
+  readonly volumeSizeGib?: number;
+}
+
+/** RunInstances' override of the root volume's size (gp3 allows 1 to 16,384 GiB). */
+function rootVolumeSize(params: URLSearchParams): number | undefined {
+  const root = structListParam(params, 'BlockDeviceMapping').find((mapping) => mapping.get('DeviceName') === '/dev/xvda');
+  const raw = root?.get('Ebs.VolumeSize');
+  if (raw === undefined || raw === null) return undefined;
+  const size = Number(raw);
+  if (!Number.isInteger(size) || size < 1 || size > 16_384) throw new AwsServiceError('InvalidParameterValue', `Volume of size ${raw} GiB is not valid.`);
+  return size;
 }
 
 interface StateChange {
@@ -491,6 +573,36 @@ export function ec2SandboxService({ model, settings, clock, faults: queue, agent
     TerminateInstances: (params) => [stateChanges(model.terminate(requiredIds(params)))],
     StopInstances: (params) => [stateChanges(model.stop(requiredIds(params)))],
     StartInstances: (params) => [stateChanges(model.start(requiredIds(params)))],
+    ModifyInstanceAttribute: (params) => {
+      const instanceId = params.get('InstanceId');
+      if (!instanceId) throw new AwsServiceError('MissingParameter', 'The request must contain the parameter InstanceId');
+      const instanceType = params.get('InstanceType.Value');
+      // Only the attribute our resize changes; any other is refused rather than silently ignored.
+      if (!instanceType) throw new AwsServiceError('InvalidParameterCombination', 'The sandbox models only InstanceType.Value of ModifyInstanceAttribute.');
+      model.modifyInstanceType(instanceId, instanceType);
+      return [el('return', 'true')];
+    },
+    ModifyVolume: (params) => {
+      const volumeId = params.get('VolumeId');
+      if (!volumeId) throw new AwsServiceError('MissingParameter', 'The request must contain the parameter VolumeId');
+      const size = Number(params.get('Size'));
+      const modification = model.modifyVolume(volumeId, size);
+      return [el('volumeModification', ...volumeModificationMembers(model, volumeId, modification, clock.now()))];
+    },
+    // DescribeVolumes is one of the support operations (ec2-status.ts), sizes from volumeSizeOf.
+    DescribeVolumesModifications: (params) => {
+      const now = clock.now();
+      const ids = listParam(params, 'VolumeId');
+      const owners = ids.map((id) => model.volumeOwner(id, now));
+      return [
+        itemSet(
+          'volumeModificationSet',
+          owners
+            .filter((instance) => instance.volumeModification)
+            .map((instance) => volumeModificationMembers(model, model.volumeIdOf(instance), instance.volumeModification as VolumeModification, now)),
+        ),
+      ];
+    },
     CreateSnapshot: (params) => {
       const volumeId = params.get('VolumeId');
       if (!volumeId) throw new AwsServiceError('MissingParameter', 'The request must contain the parameter VolumeId');
@@ -633,6 +745,7 @@ function parseRunRequest(params: URLSearchParams, settings: Ec2Settings): RunReq
     clientToken: params.get('ClientToken') ?? undefined,
     tags,
     volumeTags: tagsFor('volume'),
+    volumeSizeGib: rootVolumeSize(params),
   };
 }
 
@@ -782,5 +895,20 @@ function instanceMembers(model: Ec2Model, instance: StoredInstance, now: number)
     el('ebsOptimized', false),
     el('enaSupport', true),
     el('metadataOptions', el('state', 'applied'), el('httpTokens', 'required'), el('httpEndpoint', 'enabled')),
+  ];
+}
+
+/** A `VolumeModification` (ModifyVolume's answer, each `volumeModificationSet/item`), as the SDK reads it. */
+function volumeModificationMembers(model: Ec2Model, volumeId: string, modification: VolumeModification, now: number): XmlChild[] {
+  const state = model.volumeModificationState(modification, now);
+  return [
+    el('volumeId', volumeId),
+    el('modificationState', state),
+    el('targetSize', modification.targetSize),
+    el('originalSize', modification.originalSize),
+    el('targetVolumeType', 'gp3'),
+    el('originalVolumeType', 'gp3'),
+    el('progress', state === 'completed' ? 100 : state === 'optimizing' ? 50 : 0),
+    el('startTime', new Date(modification.startedAt).toISOString()),
   ];
 }

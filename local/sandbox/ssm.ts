@@ -145,7 +145,7 @@ export class SsmModel {
       requestedAt: now,
       visibleAt: this.clock.after('ssmInvocationVisible', now),
       inProgressAt,
-      doneAt: this.clock.after('ssmCommandDuration', inProgressAt),
+      doneAt: this.clock.after(request.documentName === 'AWS-RunShellScript' ? 'shellCommandDuration' : 'ssmCommandDuration', inProgressAt),
     };
     this.state.commands.push(command);
     this.persist();

@@ -26,3 +26,4 @@ process.env.STRIPE_PRICE_IDS = JSON.stringify({ starter: 'price_starter_test', b
 process.env.SUSPEND_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:SuspendCustomer';
 process.env.RESUME_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:ResumeCustomer';
 process.env.DEPROVISION_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:DeprovisionCustomer';
+process.env.RESIZE_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:ResizeCustomer';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ListCustomersQuery, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
+import { ChangePlanBody, ListCustomersQuery, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
 import type { RouteContract } from './route-contract';
 import {
   BillingSessionResponse,
@@ -9,6 +9,7 @@ import {
   HealthResponse,
   OpenApiDocumentResponse,
   OperatorActionResponse,
+  PlanChangeResponse,
   PasswordResetAccepted,
   ResendVerificationResponse,
   RetryProvisioningResponse,
@@ -118,6 +119,16 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     success: { status: 200, description: 'Where to send the browser.', body: BillingSessionResponse },
     errors: ['NOT_FOUND', 'INVALID_STATE', 'EMAIL_NOT_VERIFIED'],
   },
+  ChangePlan: {
+    summary: "Move the caller's account to another plan",
+    description:
+      'Stripe moves the subscription to the new price (prorated); its confirmation starts the resize (instance type ' +
+      'and volume), shown as the `ResizeCustomer` workflow on the status route. Repeating a pending change answers the ' +
+      'same 202 and starts nothing more.',
+    request: ChangePlanBody,
+    success: { status: 202, description: 'The change is pending.', body: PlanChangeResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'EMAIL_NOT_VERIFIED', 'PLAN_CHANGE_PENDING', 'PLAN_UNCHANGED', 'PLAN_IN_USE'],
+  },
   ReceiveStripeWebhook: {
     summary: "Stripe's event deliveries",
     description: 'Each event is applied once; a redelivery is acknowledged with `duplicate: true`.',
@@ -174,5 +185,16 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       'No body: any body (even `{}`) answers 400 `VALIDATION_FAILED` on `body`.',
     success: { status: 202, description: 'The backup job runs in AWS Backup.', body: StartBackupResponse },
     errors: ['NOT_FOUND', 'INVALID_STATE', 'VALIDATION_FAILED'],
+  },
+  AdminChangePlan: {
+    summary: 'Operators: move a customer to another plan (the resize follows)',
+    description:
+      "The customer's own plan change (`POST /billing/plan`) made by an operator: Stripe moves the subscription to the new " +
+      'price (prorated) and its confirmation starts the `ResizeCustomer` workflow (stop, change type, start, DNS, apps check). ' +
+      'A downgrade below what the account uses answers 409 `PLAN_IN_USE` with `details`; repeating a pending change answers the same 202. ' +
+      'If the resize fails, the server and the price go back to the previous plan and the reason shows as `planChangeFailure`.',
+    request: ChangePlanBody,
+    success: { status: 202, description: 'The change is pending.', body: PlanChangeResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'PLAN_CHANGE_PENDING', 'PLAN_UNCHANGED', 'PLAN_IN_USE'],
   },
 };

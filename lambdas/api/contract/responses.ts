@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { PLAN_NAMES } from '../../core/plans';
+import type { PlanChangeResult } from '../../billing/change-plan';
 import type { CustomerStatusView } from '../../services/customer-status';
 import type { RetryResult } from '../../services/retry-provisioning';
 import type { CustomerPage } from '../../services/customer-directory';
@@ -63,6 +64,8 @@ export const CustomerStatusResponse = z.strictObject({
   customerId,
   status: customerStatus,
   plan: z.enum(PLAN_NAMES),
+  pendingPlan: z.enum(PLAN_NAMES).optional().describe('The plan a change (POST /billing/plan) is moving to, until its resize has finished.'),
+  planChangeFailure: z.string().optional().describe("Why the last plan change's resize failed; the server runs on its previous type."),
   company: z.string(),
   subdomain: z.string(),
   createdAt: isoDateTime,
@@ -188,6 +191,11 @@ export const CustomerBackupsResponse = z.strictObject({
 /** An on-demand backup job, running in AWS Backup. */
 export const StartBackupResponse = z.strictObject({ backupJobId: z.string() });
 
+export const PlanChangeResponse = z.strictObject({
+  plan: z.enum(PLAN_NAMES).describe('The plan the account is on until the resize has finished.'),
+  pendingPlan: z.enum(PLAN_NAMES).describe('The plan the change is moving to.'),
+});
+
 /** The one error shape of every failure (lambdas/api/http-errors.ts and API Gateway's own responses). */
 export const ErrorBody = z.strictObject({
   error: z.strictObject({
@@ -218,5 +226,6 @@ export type ContractChecks = [
   Conforms<BackupPage, z.output<typeof CustomerBackupsResponse>>,
   Conforms<{ backupJobId: string }, z.output<typeof StartBackupResponse>>,
   Conforms<{ url: string }, z.output<typeof BillingSessionResponse>>,
+  Conforms<PlanChangeResult, z.output<typeof PlanChangeResponse>>,
   Conforms<{ received: true; duplicate?: true }, z.output<typeof WebhookReceipt>>,
 ];

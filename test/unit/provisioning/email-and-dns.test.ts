@@ -12,7 +12,7 @@ import { handler as deleteIdentityStep } from '../../../lambdas/provisioning/del
 import { handler as pointSubdomainStep } from '../../../lambdas/provisioning/point-subdomain';
 import { handler as publishDkimStep } from '../../../lambdas/provisioning/publish-dkim-records';
 import { handler as removeDnsStep } from '../../../lambdas/provisioning/remove-dns-records';
-import { asTask, awsError, ctx, mockTable } from './helpers';
+import { asTask, awsError, ctx, recordStep, resetRecordedSteps } from './helpers';
 
 const checkDns = asTask('Check DNS change', checkDnsStep);
 const createIdentity = asTask('Create email identity', createIdentityStep);
@@ -21,15 +21,15 @@ const pointSubdomain = asTask('Point subdomain at instance', pointSubdomainStep)
 const publishDkim = asTask('Publish DKIM records', publishDkimStep);
 const removeDns = asTask('Roll back: remove DNS records', removeDnsStep);
 
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
 const ses = mockClient(SESv2Client);
 const r53 = mockClient(Route53Client);
-const table = mockTable();
 const subdomain = 'acme.customers.stackpro.test';
 
 beforeEach(() => {
   ses.reset();
   r53.reset();
-  table.reset();
+  resetRecordedSteps();
   r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } });
 });
 

@@ -4,9 +4,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { tracer } from '../../../lambdas/observability';
 import { StepContext, workflowStep } from '../../../lambdas/workflows/step-kit';
 import { traceInFakeLambda } from '../helpers/trace';
-import { ctx, mockTable, stepLog } from '../provisioning/helpers';
+import { ctx, recordStep, recordedSteps, resetRecordedSteps } from '../provisioning/helpers';
 
-const table = mockTable();
+// How a step is stored is the provisioning-log repository's (test/unit/repositories/provisioning-log.test.ts).
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
 const inState = { ...ctx, stepName: 'Launch instance' };
 const Input = z.extend(StepContext, { email: z.optional(z.string()) });
 const succeeding = workflowStep(Input, async () => ({ output: { instanceId: 'i-1' } }));
@@ -15,7 +16,7 @@ const failing = workflowStep(Input, async () => {
 });
 
 beforeEach(() => {
-  table.reset();
+  resetRecordedSteps();
 });
 
 afterEach(() => {
@@ -25,6 +26,8 @@ afterEach(() => {
 describe('step kit tracing', () => {
   it('runs each step in a subsegment named for its state, annotated with ids only (never PII)', async () => {
     const trace = traceInFakeLambda();
+    let recordedIn: unknown;
+    recordStep.mockImplementation(async () => void (recordedIn = trace.current()));
 
     const output = await succeeding({ ...ctx, stepName: 'Launch the instance', workflowId: 'ProvisionCustomer', email: 'ada@example.com' });
 
@@ -41,7 +44,9 @@ describe('step kit tracing', () => {
     expect(subsegment.closed).toBe(true);
     expect(trace.current()).toBe(trace.lambda);
     // The step's own work (its progress write) still happens inside the subsegment.
-    expect(stepLog(table.ddb)).toEqual([['Launch the instance', 'succeeded', undefined]]);
+    expect(recordedSteps()).toEqual([['Launch the instance', 'succeeded', undefined]]);
+    expect(recordStep).toHaveBeenCalledWith('cust-1', 'acme-cust-1', 'Launch the instance', 'succeeded', undefined, expect.any(Date), 'ProvisionCustomer');
+    expect(recordedIn).toBe(subsegment);
   });
 
   it('refuses input without its state name, and logs no progress under any other name', async () => {
@@ -50,7 +55,7 @@ describe('step kit tracing', () => {
     await expect(succeeding(ctx)).rejects.toMatchObject({ name: 'ZodError', message: expect.stringContaining('stepName') });
 
     expect(trace.lambda.subsegments[0].name).toBe('## Malformed step input');
-    expect(stepLog(table.ddb)).toEqual([]);
+    expect(recordStep).not.toHaveBeenCalled();
   });
 
   it('records a failed step on its subsegment, closes it and rethrows', async () => {

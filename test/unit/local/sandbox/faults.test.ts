@@ -8,7 +8,10 @@ import {
   DescribeInstanceStatusCommand,
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
+  DescribeVolumesModificationsCommand,
   EC2Client,
+  ModifyInstanceAttributeCommand,
+  ModifyVolumeCommand,
   RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
@@ -81,7 +84,10 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
     DeleteSnapshot: () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: 'snap-0123456789abcdef0' })),
     DescribeSnapshots: () => ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] })),
     DescribeInstanceStatus: () => ec2.send(new DescribeInstanceStatusCommand({})),
+    ModifyInstanceAttribute: () => ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, InstanceType: { Value: 't3.medium' } })),
+    ModifyVolume: () => ec2.send(new ModifyVolumeCommand({ VolumeId: 'vol-0123456789abcdef0', Size: 50 })),
     DescribeVolumes: () => ec2.send(new DescribeVolumesCommand({})),
+    DescribeVolumesModifications: () => ec2.send(new DescribeVolumesModificationsCommand({ VolumeIds: ['vol-0123456789abcdef0'] })),
   },
   route53: {
     GetChange: () => route53.send(new GetChangeCommand({ Id: '/change/C0TEST' })),
@@ -162,7 +168,7 @@ describe('fault actions derived from the registry', () => {
     const refused = await injectFault({ service: 'ec2', action: 'RebootInstances', error: 'InternalError' });
 
     expect(refused.statusCode).toBe(400);
-    expect(JSON.parse(refused.body).error).toMatch(/action must be one of .*CreateSnapshot, DeleteSnapshot, DescribeSnapshots, InstanceOutcome for ec2/);
+    expect(JSON.parse(refused.body).error).toMatch(/action must be one of .*CreateSnapshot, DeleteSnapshot, DescribeSnapshots, .*InstanceOutcome.* for ec2/);
   });
 });
 

@@ -274,6 +274,19 @@ describe('SSM through SSMClient (awsJson1_1)', () => {
 
     expect(done).toMatchObject({ Status: 'Failed', ResponseCode: 1 });
   });
+
+  it('runs a short AWS-RunShellScript (the resize\'s file-system growth, apps check) in shellCommandDuration, not the deployment\'s minute', async () => {
+    const instanceId = (await launch('tok-shell')).Instances?.[0]?.InstanceId as string;
+    advance(35);
+    const command = await ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [instanceId], Parameters: { commands: ['true'] } }));
+    const invocation = () => ssm.send(new GetCommandInvocationCommand({ CommandId: command.Command?.CommandId, InstanceId: instanceId }));
+    advance(2 + 4);
+    const running = await invocation();
+    advance(1);
+    const done = await invocation();
+
+    expect([running.Status, done.Status]).toEqual(['InProgress', 'Success']);
+  });
 });
 
 describe('the fault queue', () => {

@@ -172,6 +172,26 @@ describe('Stripe sandbox API through the real stripe-node client', () => {
     await receiver.close();
   });
 
+  it('moves a subscription item to another price (a plan change), once per idempotency key, and refuses unknown items', async () => {
+    const { sandbox } = testStripe();
+    const stripe = stripeClient(sandbox);
+    const { subscription } = await trialingSubscription(stripe);
+    const item = subscription.items.data[0];
+    const change = { items: [{ id: item.id, price: 'price_enterprise_local' }], proration_behavior: 'create_prorations' as const };
+
+    const changed = await stripe.subscriptions.update(subscription.id, change, { idempotencyKey: 'plan-1' });
+    const replayed = await stripe.subscriptions.update(subscription.id, change, { idempotencyKey: 'plan-1' });
+
+    expect(changed.items.data.map((one) => [one.id, one.price.id])).toEqual([[item.id, 'price_enterprise_local']]);
+    expect(replayed.id).toBe(changed.id);
+    expect(sandbox.events.list().filter((stored) => stored.event.type === 'customer.subscription.updated')).toHaveLength(1);
+    await expect(stripe.subscriptions.update(subscription.id, { items: [{ id: 'si_nope', price: 'price_starter_local' }] })).rejects.toMatchObject({
+      statusCode: 400,
+      param: 'items[0][id]',
+    });
+    await expect(stripe.subscriptions.update(subscription.id, { items: [{ id: item.id, price: 'price_nope' }] })).rejects.toMatchObject({ param: 'items[0][price]' });
+  });
+
   it('creates setup and subscription checkout sessions and portal sessions with sandbox page URLs', async () => {
     const { sandbox } = testStripe();
     const stripe = stripeClient(sandbox);
