@@ -6,6 +6,8 @@ import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { RouteAccess } from '../lambdas/api/routes';
 import { PLANS } from '../lambdas/core/plans';
+import { TABLE_DESIGN } from '../lambdas/repositories/table-design';
+import type { ScheduledJobAccess } from '../lambdas/scheduled/jobs';
 import type { StepAccess } from '../statemachines/workflows';
 import { grantCustomersByStatusQuery, grantItemRead, grantItemWrite } from './customer-table';
 import type { CustomerBackups } from './customer-backups';
@@ -20,11 +22,12 @@ import type { SigningKey } from './signing-key';
 import type { StripeKeys } from './stripe-keys';
 
 /**
- * Everything any function may declare it needs: the route table's `RouteAccess` (lambdas/api/routes.ts)
- * and the workflow steps' `StepAccess` (statemachines/workflows.ts). An access both lists (`table:*`,
- * `stripe`, `ses:send`) means the same IAM and environment for a route as for a step.
+ * Everything any function may declare it needs: the route table's `RouteAccess` (lambdas/api/routes.ts),
+ * the workflow steps' `StepAccess` (statemachines/workflows.ts) and the scheduled jobs' `ScheduledJobAccess`
+ * (lambdas/scheduled/jobs.ts). An access several list (`table:*`, `stripe`, `ses:send`) means the same IAM
+ * and environment for a route as for a step or a job.
  */
-export type FunctionAccess = RouteAccess | StepAccess;
+export type FunctionAccess = RouteAccess | StepAccess | ScheduledJobAccess;
 
 /**
  * Everything a function may be granted access to; each access reaches exactly one part. Only the table,
@@ -38,14 +41,16 @@ export interface AccessTargets {
   readonly stripeKeys: StripeKeys;
   /**
    * Customer identities are `<slug>.<customerDomain>`; emails come from `senderAddress` (`ses:*`);
-   * `lifecycle:start` passes `billingRetentionDays` to Deprovision.
+   * `lifecycle:start` and `billing-lapses:deprovision` pass `billingRetentionDays` to Deprovision;
+   * `final-snapshots:delete` keeps final backups `finalSnapshotRetentionDays`.
    */
-  readonly settings: Pick<StackProSettings, 'customerDomain' | 'senderAddress'> & Partial<Pick<StackProSettings, 'billingRetentionDays'>>;
+  readonly settings: Pick<StackProSettings, 'customerDomain' | 'senderAddress'> &
+    Partial<Pick<StackProSettings, 'billingRetentionDays' | 'finalSnapshotRetentionDays'>>;
   /** The JWT signing key (`signing-key:read`, with SIGNING_KEY_SECRET_ID). */
   readonly signingKey?: SigningKey;
-  /** The provisioning workflow (`provisioning:start`, with PROVISIONING_STATE_MACHINE_ARN). */
+  /** The provisioning workflow (`provisioning:start`, with PROVISIONING_STATE_MACHINE_ARN; `usage:collect` lists its executions). */
   readonly provisioning?: ProvisioningWorkflow;
-  /** The suspend, resume and deprovision workflows (`lifecycle:start`, with their ARNs). */
+  /** The suspend, resume and deprovision workflows (`lifecycle:start`, with their ARNs; `billing-lapses:deprovision` starts Deprovision only). */
   readonly lifecycle?: LifecycleWorkflows;
   /** The resize workflow, in its nested stack (`resize:start`, with RESIZE_STATE_MACHINE_ARN). */
   readonly resize?: Pick<ResizeWorkflowStack, 'stateMachine' | 'grantStart'>;
@@ -564,6 +569,78 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
           reason: `${owner}: execution names are made per customer at run time; read-only access to this one workflow's executions.`,
         });
       }
+      break;
+    }
+    case 'abandoned-signups:remove': {
+      const { table } = targets;
+      const index = TABLE_DESIGN.pendingVerificationIndex.indexName;
+      fn.addEnvironment('TABLE_NAME', table.tableName);
+      allow({ actions: ['dynamodb:Query'], resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${table.tableName}/index/${index}` })] });
+      // Reads profiles, email and subdomain items; deletes them (and tokens) in one conditional transaction.
+      allow({ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'], resources: [table.tableArn] });
+      break;
+    }
+    case 'billing-lapses:deprovision': {
+      const deprovision = needed(targets.lifecycle, owner, access).stateMachines.DeprovisionCustomer;
+      fn.addEnvironment('TABLE_NAME', targets.table.tableName);
+      fn.addEnvironment('DEPROVISION_STATE_MACHINE_ARN', deprovision.stateMachineArn);
+      fn.addEnvironment('BILLING_RETENTION_DAYS', String(needed(targets.settings.billingRetentionDays, owner, access)));
+      // Query the BILLINGLAPSE partition and read profiles; update profiles (billing snapshot, sweep mark); delete markers.
+      // The base table only (table.grant would add index/*): the sweep Queries its marker partition by key.
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resourceArns: [targets.table.tableArn],
+      });
+      grantStripeKeys(fn, targets.stripeKeys);
+      deprovision.grantStartExecution(fn);
+      break;
+    }
+    case 'final-snapshots:delete':
+      fn.addEnvironment('FINAL_SNAPSHOT_RETENTION_DAYS', String(needed(targets.settings.finalSnapshotRetentionDays, owner, access)));
+      allow({ actions: ['ec2:DescribeSnapshots'], resources: ['*'] });
+      allow({
+        actions: ['ec2:DeleteSnapshot'],
+        resources: [stack.formatArn({ service: 'ec2', account: '', resource: 'snapshot', resourceName: '*' })],
+        // Only the final backups the deprovision workflow tagged, never another snapshot in the account.
+        conditions: { StringEquals: { ...MANAGED_BY_RESOURCE, 'aws:ResourceTag/Purpose': 'final-backup' } },
+      });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'ec2:DescribeSnapshots has no resource-level permissions (read-only; it finds final backups by tag).',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::snapshot/*]',
+          reason: 'Final backup ids are made by each deprovisioning; DeleteSnapshot only on snapshots tagged ManagedBy=stackpro and Purpose=final-backup (conditions).',
+        },
+      );
+      break;
+    case 'email-verifications:check':
+      fn.addEnvironment('TABLE_NAME', targets.table.tableName);
+      // Query the EMAILVERIFY partition; set services.email on infrastructure items (conditional); delete markers.
+      iam.Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resourceArns: [targets.table.tableArn] });
+      allow({ actions: ['ses:GetEmailIdentity'], resources: [customerIdentities] });
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*.${customerDomain}]`,
+        reason: 'Each customer gets its own subdomain identity, made at provisioning time; the sweep may only read identities under the customer domain.',
+      });
+      break;
+    case 'usage:collect': {
+      const provisioning = needed(targets.provisioning, owner, access).stateMachine;
+      fn.addEnvironment('TABLE_NAME', targets.table.tableName);
+      fn.addEnvironment('PROVISIONING_STATE_MACHINE_ARN', provisioning.stateMachineArn);
+      // Profiles by key (BatchGetItem) and the customer's USAGE item (PutItem); nothing else in the table.
+      iam.Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], resourceArns: [targets.table.tableArn] });
+      // Read-only calls without resource-level permissions.
+      allow({ actions: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'cloudwatch:GetMetricData'], resources: ['*'] });
+      allow({ actions: ['states:ListExecutions'], resources: [provisioning.stateMachineArn] });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ec2:DescribeInstances, ec2:DescribeSnapshots and cloudwatch:GetMetricData have no resource-level permissions (read-only; the job ' +
+          'finds customer servers and snapshots by their ManagedBy tag and reads their metrics).',
+      });
       break;
     }
     default: {

@@ -129,8 +129,8 @@ export class StackProStack extends Stack {
     this.scheduledJobs = new ScheduledJobs(this, 'ScheduledJobs', {
       table: this.customerTable.table,
       stripeKeys: this.stripeKeys,
-      deprovision: this.lifecycle.stateMachines.DeprovisionCustomer,
-      provisioning: this.provisioning.stateMachine,
+      lifecycle: this.lifecycle,
+      provisioning: this.provisioning,
       topic: this.alarmTopic.topic,
       settings,
     });

@@ -1,12 +1,12 @@
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ssm } from '../clients/ssm';
 import { config } from '../config';
 import { getInfrastructure, updateInfrastructure } from '../repositories/infrastructure';
 import { ensureCustomerSecrets } from './customer-secrets';
-import { StepContext, workflowStep } from '../workflows/step-kit';
+import { StepContext, workflowStep, text } from '../workflows/step-kit';
 
-const Input = StepContext.extend({ instanceId: z.string().min(1), subdomain: z.string().min(1), plan: z.string().min(1) });
+const Input = z.extend(StepContext, { instanceId: text(), subdomain: text(), plan: text() });
 
 /**
  * "Deploy applications": makes sure the customer's secrets exist and are tagged with this instance (the only
@@ -14,7 +14,7 @@ const Input = StepContext.extend({ instanceId: z.string().min(1), subdomain: z.s
  * customer's configuration; ids and names only, never a secret (the instance fetches its own from Parameter
  * Store). SendCommand has no idempotency token, so the command id is remembered per execution and reused.
  */
-export const handler = workflowStep('Deploy applications', Input, async ({ customerId, executionName, instanceId, subdomain, plan }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, instanceId, subdomain, plan }) => {
   const known = (await getInfrastructure(customerId))?.deployCommand;
   if (known?.executionName === executionName) {
     return { output: { commandId: known.commandId }, message: `Deployment ${known.commandId} already sent` };

@@ -7,7 +7,7 @@ import { InstanceNotFoundError } from './errors';
 import { InstanceStep } from './resize-input';
 
 /** "Change instance type": ModifyInstanceAttribute to the target plan's type; already that type is done. */
-export const handler = workflowStep('Change instance type', InstanceStep, async ({ instanceId, toPlan }) => {
+export const handler = workflowStep(InstanceStep, async ({ instanceId, toPlan }) => {
   const instanceType = PLANS[toPlan].instanceType;
   const instance = await describeInstance(instanceId);
   if (!instance) throw new InstanceNotFoundError(`Instance ${instanceId} is gone`);

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { getInfrastructure, updateInfrastructure } from '../repositories/infrastructure';
-import { workflowStep } from '../workflows/step-kit';
+import { text, workflowStep } from '../workflows/step-kit';
 import { AppsNotAnsweringError, NotReadyError } from './errors';
 import { InstanceStep } from './resize-input';
 import { sendShellCommand, shellCommandOutcome } from './shell-command';
@@ -33,7 +33,7 @@ export function appsCheckScript(subdomain: string): string[] {
   ];
 }
 
-const Input = InstanceStep.extend({ subdomain: z.string().min(1) });
+const Input = z.extend(InstanceStep, { subdomain: text() });
 
 /**
  * "Check apps answer" (after DNS points at the new address): the resize is delivered only once the
@@ -42,7 +42,7 @@ const Input = InstanceStep.extend({ subdomain: z.string().min(1) });
  * NotReadyError until it has finished; AppsNotAnsweringError if an app did not answer (the workflow puts the
  * previous type back).
  */
-export const handler = workflowStep('Check apps answer', Input, async ({ customerId, executionName, instanceId, subdomain }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, instanceId, subdomain }) => {
   const known = (await getInfrastructure(customerId))?.appsCheckCommand;
   if (known?.executionName !== executionName) {
     const commandId = await sendShellCommand(instanceId, `StackPro apps check ${executionName}`, appsCheckScript(subdomain), 300);

@@ -14,7 +14,7 @@ import { ResizeContext } from './resize-input';
  * the plan has moved the resize is delivered: an email SES refuses for good is logged, not a resize failure
  * (which would put the type back under a plan that says otherwise); a transient failure is retried.
  */
-export const handler = workflowStep('Complete plan change', ResizeContext, async ({ customerId, changeId, toPlan, executionName }) => {
+export const handler = workflowStep(ResizeContext, async ({ customerId, changeId, toPlan, executionName }) => {
   const moved = await completePlanChange(customerId, changeId, new Date().toISOString());
   const customer = await getCustomer(customerId, { consistent: true });
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);

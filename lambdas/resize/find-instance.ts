@@ -12,7 +12,7 @@ import { ResizeContext } from './resize-input';
  * (the type is what a failure puts back). An instance on the target's type already is one a stopped resize
  * changed (the stopped-execution handler's rerun): what it puts back is the previous plan's type.
  */
-export const handler = workflowStep('Find instance', ResizeContext, async ({ customerId, changeId, fromPlan, toPlan }) => {
+export const handler = workflowStep(ResizeContext, async ({ customerId, changeId, fromPlan, toPlan }) => {
   const customer = await getCustomer(customerId, { consistent: true });
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
   if (customer.pendingPlan !== toPlan || customer.planChange?.changeId !== changeId) {

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { workflowStep } from '../workflows/step-kit';
+import * as z from 'zod/mini';
+import { text, workflowStep } from '../workflows/step-kit';
 import { FileSystemGrowthError } from './errors';
 import { InstanceStep } from './resize-input';
 import { sendShellCommand, shellCommandOutcome } from './shell-command';
@@ -17,14 +17,14 @@ export const GROW_FILE_SYSTEM_SCRIPT = [
   'xfs_growfs -d /',
 ];
 
-const Input = InstanceStep.extend({ commandId: z.string().min(1).optional() });
+const Input = z.extend(InstanceStep, { commandId: z.optional(text()) });
 
 /**
  * "Grow file system" then "Check file system grown": Run Command (AWS-RunShellScript) on the customer's
  * server, then NotReadyError until the command has finished. The command id comes back in the output and
  * the next state's input (the Retry re-sends the same input, so the first state sends and the second only reads).
  */
-export const handler = workflowStep('Grow file system', Input, async ({ instanceId, commandId, executionName }) => {
+export const handler = workflowStep(Input, async ({ instanceId, commandId, executionName }) => {
   if (!commandId) {
     const id = await sendShellCommand(instanceId, `StackPro resize ${executionName}`, GROW_FILE_SYSTEM_SCRIPT, 300);
     return { output: { commandId: id, done: false }, message: `File system growth sent (command ${id})` };

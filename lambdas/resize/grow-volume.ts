@@ -1,12 +1,12 @@
 import { DescribeVolumesCommand, DescribeVolumesModificationsCommand, ModifyVolumeCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ec2 } from '../clients/ec2';
 import { PLANS } from '../core/plans';
-import { workflowStep } from '../workflows/step-kit';
+import { text, workflowStep } from '../workflows/step-kit';
 import { NotReadyError } from './errors';
 import { ResizeContext } from './resize-input';
 
-const Input = ResizeContext.extend({ volumeId: z.string().min(1) });
+const Input = z.extend(ResizeContext, { volumeId: text() });
 
 /** EC2 lets the file system grow once a modification is optimizing (or done). */
 const GROWABLE = ['optimizing', 'completed'];
@@ -17,7 +17,7 @@ const GROWABLE = ['optimizing', 'completed'];
  * NotReadyError until the modification lets the file system grow. A retry reuses the modification
  * under way instead of asking again (EC2 allows one every six hours per volume).
  */
-export const handler = workflowStep('Grow data volume', Input, async ({ volumeId, toPlan }) => {
+export const handler = workflowStep(Input, async ({ volumeId, toPlan }) => {
   const targetGb = PLANS[toPlan].volumeGb;
   const { Volumes } = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }));
   const size = Volumes?.[0]?.Size ?? 0;

@@ -13,7 +13,7 @@ import { ResizeContext } from './resize-input';
  * the idempotency key makes a retried step one update. The webhook that reports it starts nothing: the
  * price is the account's plan's (billing/confirm-plan-change.ts).
  */
-export const handler = workflowStep('Put back previous price', ResizeContext, async ({ customerId, changeId, fromPlan }) => {
+export const handler = workflowStep(ResizeContext, async ({ customerId, changeId, fromPlan }) => {
   const customer = await getCustomer(customerId, { consistent: true });
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
   const subscriptionId = customer.billing?.subscriptionId;

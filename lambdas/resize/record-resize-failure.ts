@@ -1,14 +1,13 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { logger } from '../observability';
 import { failRunningSteps } from '../repositories/provisioning-log';
 import { failPlanChange } from '../repositories/plan-changes';
 import { describeFailure } from '../workflows/failure-messages';
-import { workflowStep } from '../workflows/step-kit';
+import { CaughtError, workflowStep } from '../workflows/step-kit';
 import { ResizeContext } from './resize-input';
 
-const Failure = z.object({ Error: z.string(), Cause: z.string().optional() });
 /** `price`: what "Put back previous price" answered (`restored`), or its own failure. */
-const Input = ResizeContext.extend({ error: Failure, price: z.union([z.object({ restored: z.boolean() }), Failure]) });
+const Input = z.extend(ResizeContext, { error: CaughtError, price: z.union([z.object({ restored: z.boolean() }), CaughtError]) });
 
 /**
  * "Record resize failure" (after the previous type and price are back): the plan stays what it was,
@@ -16,7 +15,7 @@ const Input = ResizeContext.extend({ error: Failure, price: z.union([z.object({ 
  * route's `planChangeFailure`); the steps still in progress are marked failed with it. A price that could
  * not be put back is logged for operators (the execution ends failed, which alarms) and said in the step log.
  */
-export const handler = workflowStep('Record resize failure', Input, async ({ customerId, changeId, executionName, error, price }) => {
+export const handler = workflowStep(Input, async ({ customerId, changeId, executionName, error, price }) => {
   const reason = describeFailure(error, { customerId, executionName, step: 'Record resize failure' });
   await failPlanChange(customerId, changeId, reason);
   await failRunningSteps(customerId, executionName, reason);

@@ -1,21 +1,21 @@
 import { ModifyInstanceAttributeCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ec2 } from '../clients/ec2';
 import { describeInstance } from '../lifecycle/instances';
 import { updateInfrastructure } from '../repositories/infrastructure';
-import { workflowStep } from '../workflows/step-kit';
+import { text, workflowStep } from '../workflows/step-kit';
 import { InstanceNotFoundError } from './errors';
 import { ensureRunning, ensureStopped } from './instance-power';
 import { ResizeContext } from './resize-input';
 
-const Input = ResizeContext.extend({ instanceId: z.string().min(1), previousType: z.string().min(1) });
+const Input = z.extend(ResizeContext, { instanceId: text(), previousType: text() });
 
 /**
  * "Put back previous type" (after any failure): the instance ends running on the type it had, whatever
  * step failed. Stopped first only when the type must change (EC2 changes it only then), then started;
  * NotReadyError while it moves (the Task's Retry is the wait). Re-runnable from any point.
  */
-export const handler = workflowStep('Put back previous type', Input, async ({ customerId, instanceId, previousType }) => {
+export const handler = workflowStep(Input, async ({ customerId, instanceId, previousType }) => {
   const instance = await describeInstance(instanceId);
   if (!instance) throw new InstanceNotFoundError(`Instance ${instanceId} is gone`);
   if (instance.InstanceType !== previousType) {

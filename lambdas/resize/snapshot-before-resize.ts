@@ -1,19 +1,19 @@
 import { CreateSnapshotCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ec2 } from '../clients/ec2';
 import { CUSTOMER_TAG } from '../provisioning/instance-tags';
 import { EXECUTION_TAG, PURPOSE_TAG } from '../lifecycle/snapshots';
-import { workflowStep } from '../workflows/step-kit';
+import { text, workflowStep } from '../workflows/step-kit';
 import { ResizeContext } from './resize-input';
 
-const Input = ResizeContext.extend({ volumeId: z.string().min(1) });
+const Input = z.extend(ResizeContext, { volumeId: text() });
 
 /**
  * "Snapshot data volume": a point-in-time copy of the data volume before anything changes (EBS takes the
  * point at the call; the copy completes in the background, so the resize does not wait for it). Tagged
  * Purpose=pre-resize and Execution=<this execution>: a retried step reuses its snapshot.
  */
-export const handler = workflowStep('Snapshot data volume', Input, async ({ customerId, executionName, volumeId }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, volumeId }) => {
   const mine = await ec2.send(
     new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${EXECUTION_TAG}`, Values: [executionName] }] }),
   );

@@ -4,7 +4,7 @@ import { ensureRunning } from './instance-power';
 import { InstanceStep } from './resize-input';
 
 /** "Start instance": StartInstances, then NotReadyError until it runs with its new public address. */
-export const handler = workflowStep('Start instance', InstanceStep, async ({ customerId, instanceId }) => {
+export const handler = workflowStep(InstanceStep, async ({ customerId, instanceId }) => {
   const publicIp = await ensureRunning(instanceId);
   await updateInfrastructure(customerId, { publicIp });
   return { output: { publicIp }, message: `Instance ${instanceId} is running at ${publicIp}` };

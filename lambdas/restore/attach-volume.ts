@@ -1,12 +1,12 @@
 import { AttachVolumeCommand, ModifyInstanceAttributeCommand } from '@aws-sdk/client-ec2';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ec2 } from '../clients/ec2';
 import { NotReadyError } from '../workflows/errors';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 import { VolumeSwapError } from './errors';
 import { attachmentOf, currentRestore, describeVolume, volumeOf } from './volumes';
 
-const Input = StepContext.extend({ which: z.enum(['previous', 'restored']) });
+const Input = z.extend(StepContext, { which: z.enum(['previous', 'restored']) });
 
 /**
  * "Attach restored volume" / "Attach previous volume": AttachVolume at the device the previous volume had
@@ -14,7 +14,7 @@ const Input = StepContext.extend({ which: z.enum(['previous', 'restored']) });
  * deleted with the server, as the launch's root volume was. Already attached to the server at that device is
  * done (a roll-back whose swap never started).
  */
-export const handler = workflowStep('Attach volume', Input, async ({ customerId, which }) => {
+export const handler = workflowStep(Input, async ({ customerId, which }) => {
   const record = await currentRestore(customerId);
   const volumeId = volumeOf(record, which);
   const volume = volumeId ? await describeVolume(volumeId) : undefined;

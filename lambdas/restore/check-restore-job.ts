@@ -1,5 +1,5 @@
 import { DescribeRestoreJobCommand } from '@aws-sdk/client-backup';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { backup } from '../clients/backup';
 import { logger } from '../observability';
 import { updateRestore } from '../repositories/restores';
@@ -8,14 +8,14 @@ import { StepContext, workflowStep } from '../workflows/step-kit';
 import { RestoreJobFailedError } from './errors';
 import { volumeIdOfArn } from './volumes';
 
-const Input = StepContext.extend({ restoreJobId: z.string().min(1) });
+const Input = z.extend(StepContext, { restoreJobId: z.string().check(z.minLength(1)) });
 
 /**
  * "Check restore job": DescribeRestoreJob until COMPLETED, then the new volume's id is recorded (the swap
  * and the clean-up read it from there). NotReadyError while PENDING or RUNNING (the Task retries it);
  * FAILED or ABORTED fails (AWS Backup's status message goes to the log).
  */
-export const handler = workflowStep('Check restore job', Input, async ({ customerId, restoreJobId }) => {
+export const handler = workflowStep(Input, async ({ customerId, restoreJobId }) => {
   const job = await backup.send(new DescribeRestoreJobCommand({ RestoreJobId: restoreJobId }));
   const volumeId = job.CreatedResourceArn ? volumeIdOfArn(job.CreatedResourceArn) : undefined;
   // Recorded whatever the outcome, so a volume a failed job left behind is cleaned up too.

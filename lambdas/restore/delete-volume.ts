@@ -1,18 +1,18 @@
 import { DeleteVolumeCommand } from '@aws-sdk/client-ec2';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ec2 } from '../clients/ec2';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 import { VolumeSwapError } from './errors';
 import { attachmentOf, currentRestore, describeVolume, volumeOf } from './volumes';
 
-const Input = StepContext.extend({ which: z.enum(['previous', 'restored']) });
+const Input = z.extend(StepContext, { which: z.enum(['previous', 'restored']) });
 
 /**
  * "Delete previous volume" (after the restored server passed its check) / "Delete restored volume" (after
  * a roll-back, or a restore job that failed): DeleteVolume. Gone already is done; a volume still attached
  * is never deleted (it would be the server's disk).
  */
-export const handler = workflowStep('Delete volume', Input, async ({ customerId, which }) => {
+export const handler = workflowStep(Input, async ({ customerId, which }) => {
   const record = await currentRestore(customerId);
   const volumeId = volumeOf(record, which);
   const volume = volumeId ? await describeVolume(volumeId) : undefined;

@@ -1,12 +1,12 @@
 import { DetachVolumeCommand } from '@aws-sdk/client-ec2';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ec2 } from '../clients/ec2';
 import { NotReadyError } from '../workflows/errors';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 import { VolumeSwapError } from './errors';
 import { attachmentOf, currentRestore, describeVolume, volumeOf } from './volumes';
 
-const Input = StepContext.extend({ which: z.enum(['previous', 'restored']) });
+const Input = z.extend(StepContext, { which: z.enum(['previous', 'restored']) });
 
 /**
  * "Detach current volume" / "Detach restored volume": DetachVolume from the customer's server, then
@@ -14,7 +14,7 @@ const Input = StepContext.extend({ which: z.enum(['previous', 'restored']) });
  * is not attached (a roll-back before the swap reached it) or, for the restored one, was never made.
  * The volume itself is never deleted here.
  */
-export const handler = workflowStep('Detach volume', Input, async ({ customerId, which }) => {
+export const handler = workflowStep(Input, async ({ customerId, which }) => {
   const record = await currentRestore(customerId);
   const volumeId = volumeOf(record, which);
   const volume = volumeId ? await describeVolume(volumeId) : undefined;

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { METRICS } from '../core/metric-names';
 import { findCustomerInstance } from '../lifecycle/instances';
 import { metrics, publishMetrics } from '../metrics';
@@ -8,13 +8,13 @@ import { updateInfrastructure } from '../repositories/infrastructure';
 import { failRunningSteps } from '../repositories/provisioning-log';
 import { endRestore } from '../repositories/restores';
 import { describeFailure } from '../workflows/failure-messages';
-import { StepContext, type StepOutcome, workflowStep } from '../workflows/step-kit';
+import { CaughtError, StepContext, type StepOutcome, workflowStep } from '../workflows/step-kit';
 import { currentRestore } from './volumes';
 
-const Input = StepContext.extend({
+const Input = z.extend(StepContext, {
   outcome: z.enum(['restored', 'rolled_back', 'rollback_incomplete']),
   /** The Catch output that sent the workflow here (`rolled_back`, `rollback_incomplete`). */
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  error: z.optional(CaughtError),
 });
 
 /**
@@ -24,7 +24,7 @@ const Input = StepContext.extend({
  * customer-safe reason: the steps still running are marked failed and this step shows the reason in the
  * status route; it is counted (RestoreRolledBack, or RestoreRollbackIncomplete for operators).
  */
-export const handler = workflowStep('Finish restore', Input, async ({ customerId, executionName, outcome, error }): Promise<StepOutcome<{ reason: string | null }>> => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, outcome, error }): Promise<StepOutcome<{ reason: string | null }>> => {
   const record = await currentRestore(customerId);
   const instance = await findCustomerInstance(customerId);
   if (instance?.InstanceId && instance.PublicIpAddress) await updateInfrastructure(customerId, { instanceId: instance.InstanceId, publicIp: instance.PublicIpAddress });

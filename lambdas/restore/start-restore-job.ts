@@ -1,5 +1,5 @@
 import { StartRestoreJobCommand } from '@aws-sdk/client-backup';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { backup } from '../clients/backup';
 import { config } from '../config';
 import { checkRecoveryPoint } from '../backups/ownership';
@@ -13,7 +13,7 @@ import { StepContext, workflowStep } from '../workflows/step-kit';
 import { RecoveryPointNotOwnedError, RecoveryPointNotReadyError, RestoreNotClaimedError } from './errors';
 import { currentRestore } from './volumes';
 
-const Input = StepContext.extend({ recoveryPointId: z.string().regex(RECOVERY_POINT_ID) });
+const Input = z.extend(StepContext, { recoveryPointId: z.string().check(z.regex(RECOVERY_POINT_ID)) });
 
 /**
  * "Start restore job": checks again that the point is the customer's and COMPLETED (the route did, but an
@@ -21,7 +21,7 @@ const Input = StepContext.extend({ recoveryPointId: z.string().regex(RECOVERY_PO
  * the server's Availability Zone, with the source's tags (ManagedBy, Customer, Plan) copied onto it. The
  * execution name is the idempotency token, so a retried step starts one job. The server is not touched.
  */
-export const handler = workflowStep('Start restore job', Input, async ({ customerId, executionName, recoveryPointId }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, recoveryPointId }) => {
   const record = await currentRestore(customerId);
   if (record.recoveryPointId !== recoveryPointId || record.state !== 'running') {
     throw new RestoreNotClaimedError(`The customer's restore is of ${record.recoveryPointId} (${record.state}), not ${recoveryPointId}`);

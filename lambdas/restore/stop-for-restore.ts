@@ -13,7 +13,7 @@ const RESTORABLE: readonly CustomerStatus[] = ['active', 'past_due'];
  * this restore rolls back), then StopInstances on the server the restore job was started for: a root
  * volume can only be swapped while the server is stopped. Already stopping or stopped is fine.
  */
-export const handler = workflowStep('Stop instance', ClaimContext, async (input) => {
+export const handler = workflowStep(ClaimContext, async (input) => {
   await claimOrFail(input, RESTORABLE, 'restore');
   const { instanceId } = await currentRestore(input.customerId);
   const instance = instanceId ? await describeInstance(instanceId) : undefined;

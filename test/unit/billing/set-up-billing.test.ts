@@ -1,9 +1,12 @@
-import { handler as setUpBilling } from '../../../lambdas/billing/set-up-billing';
-import { handler as cancelSubscription } from '../../../lambdas/billing/cancel-subscription';
+import { handler as setUpBillingStep } from '../../../lambdas/billing/set-up-billing';
+import { handler as cancelSubscriptionStep } from '../../../lambdas/billing/cancel-subscription';
 import type { Customer } from '../../../lambdas/core/customer';
 import type * as Accounts from '../../../lambdas/repositories/accounts';
 import type * as Billing from '../../../lambdas/repositories/billing';
-import { recordStep, resetRecordedSteps } from '../provisioning/helpers';
+import { asTask, recordStep, resetRecordedSteps } from '../provisioning/helpers';
+
+const setUpBilling = asTask('Set up billing', setUpBillingStep);
+const cancelSubscription = asTask('Roll back: cancel subscription', cancelSubscriptionStep);
 
 const customersCreate = jest.fn();
 const subscriptionsCreate = jest.fn();

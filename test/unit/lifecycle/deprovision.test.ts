@@ -1,11 +1,12 @@
 import { CreateSnapshotCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { billingStanding } from '../../../lambdas/lifecycle/billing-standing';
-import { handler as checkSnapshot } from '../../../lambdas/lifecycle/check-snapshot';
-import { handler as stillCancelled } from '../../../lambdas/lifecycle/check-still-cancelled';
-import { handler as markCancelled } from '../../../lambdas/lifecycle/mark-customer-cancelled';
-import { handler as snapshotVolume } from '../../../lambdas/lifecycle/snapshot-data-volume';
+import { handler as checkSnapshotStep } from '../../../lambdas/lifecycle/check-snapshot';
+import { handler as stillCancelledStep } from '../../../lambdas/lifecycle/check-still-cancelled';
+import { handler as markCancelledStep } from '../../../lambdas/lifecycle/mark-customer-cancelled';
+import { handler as snapshotVolumeStep } from '../../../lambdas/lifecycle/snapshot-data-volume';
 import {
+  asTask,
   awsError,
   claimRefused,
   claimSucceeds,
@@ -20,6 +21,11 @@ import {
   startTime,
   transition,
 } from './helpers';
+
+const checkSnapshot = asTask('Check snapshot', checkSnapshotStep);
+const stillCancelled = asTask('Still cancelled?', stillCancelledStep);
+const markCancelled = asTask('Mark customer cancelled', markCancelledStep);
+const snapshotVolume = asTask('Snapshot data volume', snapshotVolumeStep);
 
 jest.mock('../../../lambdas/repositories/customer-lifecycle', () => jest.requireActual('./helpers').customerLifecycle);
 jest.mock('../../../lambdas/repositories/infrastructure', () => jest.requireActual('./helpers').infrastructure);
@@ -82,7 +88,7 @@ describe('Still cancelled?', () => {
     profileReads(fields);
     await expect(stillCancelled(input)).resolves.toEqual({ proceed: false, subdomain: 'acme.customers.stackpro.test', reason });
     expect(customerLifecycle.claimLifecycle).not.toHaveBeenCalled();
-    expect(recordedSteps()).toContainEqual(['Check billing', 'succeeded', `Kept: ${reason}`]);
+    expect(recordedSteps()).toContainEqual(['Still cancelled?', 'succeeded', `Kept: ${reason}`]);
   });
 
   it('keeps the customer when a workflow started since owns the account (a resume after paying again)', async () => {

@@ -5,7 +5,7 @@ import type * as Infrastructure from '../../../lambdas/repositories/infrastructu
 import type * as ProvisioningLog from '../../../lambdas/repositories/provisioning-log';
 import { recordStep } from '../provisioning/helpers';
 
-export { awsError, ctx, recordedSteps } from '../provisioning/helpers';
+export { asTask, awsError, ctx, recordedSteps } from '../provisioning/helpers';
 
 /**
  * The repositories the lifecycle steps call, as jest functions: what they store (claims, the one transaction

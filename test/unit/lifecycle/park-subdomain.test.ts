@@ -1,7 +1,9 @@
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as park } from '../../../lambdas/lifecycle/park-subdomain';
-import { ctx, customerLifecycle, profileReads, resetRepositories } from './helpers';
+import { handler as parkStep } from '../../../lambdas/lifecycle/park-subdomain';
+import { asTask, ctx, customerLifecycle, profileReads, resetRepositories } from './helpers';
+
+const park = asTask('Park subdomain', parkStep);
 
 jest.mock('../../../lambdas/repositories/customer-lifecycle', () => jest.requireActual('./helpers').customerLifecycle);
 jest.mock('../../../lambdas/repositories/provisioning-log', () => jest.requireActual('./helpers').provisioningLog);

@@ -1,10 +1,11 @@
 import { DescribeInstancesCommand, EC2Client, StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as checkStarted } from '../../../lambdas/lifecycle/check-instance-started';
-import { handler as markActive } from '../../../lambdas/lifecycle/mark-customer-active';
-import { handler as startInstance } from '../../../lambdas/lifecycle/start-instance';
+import { handler as checkStartedStep } from '../../../lambdas/lifecycle/check-instance-started';
+import { handler as markActiveStep } from '../../../lambdas/lifecycle/mark-customer-active';
+import { handler as startInstanceStep } from '../../../lambdas/lifecycle/start-instance';
 import {
+  asTask,
   awsError,
   claimRefused,
   claimSucceeds,
@@ -19,6 +20,10 @@ import {
   transition,
   transitionRefused,
 } from './helpers';
+
+const checkStarted = asTask('Check instance running', checkStartedStep);
+const markActive = asTask('Mark customer active', markActiveStep);
+const startInstance = asTask('Start instance', startInstanceStep);
 
 jest.mock('../../../lambdas/repositories/customer-lifecycle', () => jest.requireActual('./helpers').customerLifecycle);
 jest.mock('../../../lambdas/repositories/infrastructure', () => jest.requireActual('./helpers').infrastructure);

@@ -1,10 +1,13 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as recordFailure } from '../../../lambdas/lifecycle/record-lifecycle-failure';
-import { handler as sendEmail } from '../../../lambdas/lifecycle/send-lifecycle-email';
+import { handler as recordFailureStep } from '../../../lambdas/lifecycle/record-lifecycle-failure';
+import { handler as sendEmailStep } from '../../../lambdas/lifecycle/send-lifecycle-email';
 import { metrics } from '../../../lambdas/metrics';
 import type * as SentNotices from '../../../lambdas/notifications/sent-notices';
-import { accounts, awsError, ctx, profile, provisioningLog, recordedSteps, resetRepositories } from './helpers';
+import { asTask, accounts, awsError, ctx, profile, provisioningLog, recordedSteps, resetRepositories } from './helpers';
+
+const recordFailure = asTask('Record suspension failure', recordFailureStep);
+const sendEmail = asTask('Send suspension email', sendEmailStep);
 
 jest.mock('../../../lambdas/repositories/accounts', () => jest.requireActual('./helpers').accounts);
 jest.mock('../../../lambdas/repositories/provisioning-log', () => jest.requireActual('./helpers').provisioningLog);
@@ -63,7 +66,7 @@ describe('Send suspension / resumed / cancellation email', () => {
     expect(ses.calls()).toHaveLength(0);
     expect(claimNotice).not.toHaveBeenCalled();
     expect(provisioningLog.failRunningSteps).toHaveBeenCalledWith('cust-1', 'acme-cust-1', 'Not sent: The mail service refused the email.');
-    expect(recordedSteps()).toContainEqual(['Email the customer', 'failed', 'Not sent: The mail service refused the email.']);
+    expect(recordedSteps()).toContainEqual(['Send suspension email', 'failed', 'Not sent: The mail service refused the email.']);
   });
 
   it('fails with CustomerNotFoundError when the account is gone', async () => {
@@ -83,7 +86,7 @@ describe('Record failure', () => {
 
     // The step whose retries ran out ends failed with the reason (failRunningSteps: its repository test).
     expect(provisioningLog.failRunningSteps).toHaveBeenCalledWith('cust-1', 'acme-cust-1', 'Instance i-1 is still stopping');
-    expect(recordedSteps().find(([name]) => name === 'Record failure')?.[1]).toBe('failed');
+    expect(recordedSteps().find(([name]) => name === 'Record suspension failure')?.[1]).toBe('failed');
     expect(addMetric).toHaveBeenCalledWith('SuspendFailed', 'Count', 1);
   });
 

@@ -1,9 +1,10 @@
 import { DescribeInstancesCommand, EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as checkStopped } from '../../../lambdas/lifecycle/check-instance-stopped';
-import { handler as markSuspended } from '../../../lambdas/lifecycle/mark-customer-suspended';
-import { handler as stopInstance } from '../../../lambdas/lifecycle/stop-instance';
+import { handler as checkStoppedStep } from '../../../lambdas/lifecycle/check-instance-stopped';
+import { handler as markSuspendedStep } from '../../../lambdas/lifecycle/mark-customer-suspended';
+import { handler as stopInstanceStep } from '../../../lambdas/lifecycle/stop-instance';
 import {
+  asTask,
   awsError,
   billingLapses,
   claimRefused,
@@ -20,6 +21,10 @@ import {
   transition,
   transitionRefused,
 } from './helpers';
+
+const checkStopped = asTask('Check instance stopped', checkStoppedStep);
+const markSuspended = asTask('Mark customer suspended', markSuspendedStep);
+const stopInstance = asTask('Stop instance', stopInstanceStep);
 
 jest.mock('../../../lambdas/repositories/customer-lifecycle', () => jest.requireActual('./helpers').customerLifecycle);
 jest.mock('../../../lambdas/repositories/infrastructure', () => jest.requireActual('./helpers').infrastructure);

@@ -1,7 +1,9 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../../lambdas/provisioning/check-instance';
-import { awsError, ctx, recordStep, recordedSteps, resetRecordedSteps } from './helpers';
+import { handler as step } from '../../../lambdas/provisioning/check-instance';
+import { asTask, awsError, ctx, recordStep, recordedSteps, resetRecordedSteps } from './helpers';
+
+const handler = asTask('Check instance', step);
 
 jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
 const ec2 = mockClient(EC2Client);

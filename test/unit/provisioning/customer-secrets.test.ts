@@ -2,9 +2,11 @@ import { AddTagsToResourceCommand, PutParameterCommand, SendCommandCommand, SSMC
 import { mockClient } from 'aws-sdk-client-mock';
 import { CUSTOMER_SECRETS, customerParameterName } from '../../../lambdas/core/customer-secrets';
 import { ensureCustomerSecrets, randomSecret } from '../../../lambdas/provisioning/customer-secrets';
-import { handler as deploy } from '../../../lambdas/provisioning/deploy-applications';
+import { handler as deployStep } from '../../../lambdas/provisioning/deploy-applications';
 import type * as Infrastructure from '../../../lambdas/repositories/infrastructure';
-import { awsError, ctx, recordStep, resetRecordedSteps } from './helpers';
+import { asTask, awsError, ctx, recordStep, resetRecordedSteps } from './helpers';
+
+const deploy = asTask('Deploy applications', deployStep);
 
 const getInfrastructure = jest.fn<ReturnType<typeof Infrastructure.getInfrastructure>, Parameters<typeof Infrastructure.getInfrastructure>>();
 const updateInfrastructure = jest.fn<ReturnType<typeof Infrastructure.updateInfrastructure>, Parameters<typeof Infrastructure.updateInfrastructure>>();

@@ -2,20 +2,28 @@ import { DescribeInstancesCommand, EC2Client, TerminateInstancesCommand } from '
 import { GetEmailIdentityCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as activate } from '../../../lambdas/provisioning/activate-customer';
-import { handler as checkAgent } from '../../../lambdas/provisioning/check-ssm-agent';
-import { handler as checkDeployment } from '../../../lambdas/provisioning/check-deployment';
-import { handler as deploy } from '../../../lambdas/provisioning/deploy-applications';
-import { handler as markFailed } from '../../../lambdas/provisioning/mark-provisioning-failed';
-import { handler as sendWelcome } from '../../../lambdas/provisioning/send-welcome-email';
-import { handler as terminate } from '../../../lambdas/provisioning/terminate-instances';
+import { handler as activateStep } from '../../../lambdas/provisioning/activate-customer';
+import { handler as checkAgentStep } from '../../../lambdas/provisioning/check-ssm-agent';
+import { handler as checkDeploymentStep } from '../../../lambdas/provisioning/check-deployment';
+import { handler as deployStep } from '../../../lambdas/provisioning/deploy-applications';
+import { handler as markFailedStep } from '../../../lambdas/provisioning/mark-provisioning-failed';
+import { handler as sendWelcomeStep } from '../../../lambdas/provisioning/send-welcome-email';
+import { handler as terminateStep } from '../../../lambdas/provisioning/terminate-instances';
 import type { Customer } from '../../../lambdas/core/customer';
 import type * as Accounts from '../../../lambdas/repositories/accounts';
 import type * as CustomerLifecycle from '../../../lambdas/repositories/customer-lifecycle';
 import type * as EmailVerifications from '../../../lambdas/repositories/email-verifications';
 import type * as Infrastructure from '../../../lambdas/repositories/infrastructure';
 import type * as ProvisioningLog from '../../../lambdas/repositories/provisioning-log';
-import { awsError, ctx, recordStep, recordedSteps, resetRecordedSteps } from './helpers';
+import { asTask, awsError, ctx, recordStep, recordedSteps, resetRecordedSteps } from './helpers';
+
+const activate = asTask('Activate customer', activateStep);
+const checkAgent = asTask('Check instance agent', checkAgentStep);
+const checkDeployment = asTask('Check deployment', checkDeploymentStep);
+const deploy = asTask('Deploy applications', deployStep);
+const markFailed = asTask('Mark customer failed', markFailedStep);
+const sendWelcome = asTask('Send welcome email', sendWelcomeStep);
+const terminate = asTask('Roll back: terminate instance', terminateStep);
 
 // What these calls store (conditions, first start times kept, one entry per step) is the repositories':
 // test/unit/repositories/.
@@ -219,14 +227,14 @@ describe('Rollback', () => {
     expect(out).toMatchObject({ reason: 'Deployment command cmd-1 ended Failed', current: true, leftovers: [] });
     // The step still running (the one that broke) ends failed with the reason: failRunningSteps (its repository test).
     expect(failRunningSteps).toHaveBeenCalledWith('cust-1', ctx.executionName, 'Deployment command cmd-1 ended Failed');
-    expect(recordedSteps()).toEqual([['Roll back', 'succeeded', 'Everything created was removed']]);
+    expect(recordedSteps()).toEqual([['Mark customer failed', 'succeeded', 'Everything created was removed']]);
     expect(setProvisioningOutcome).toHaveBeenCalledWith('cust-1', ctx.executionName, 'failed', out.reason);
   });
 
   it('says what could not be removed when an undo failed for good', async () => {
     const out = await markFailed({ ...ctx, error: { Error: 'States.Timeout' }, rollback: { rollbackInstanceError: { Error: 'X' } } });
     expect(out.leftovers).toEqual(['instance']);
-    expect(recordedSteps()).toContainEqual(['Roll back', 'failed', 'Could not remove: instance']);
+    expect(recordedSteps()).toContainEqual(['Mark customer failed', 'failed', 'Could not remove: instance']);
   });
 
   it('never stores a raw AWS message as the reason', async () => {

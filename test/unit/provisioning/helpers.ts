@@ -19,6 +19,14 @@ export function recordedSteps(): [string, string, string | undefined][] {
 
 export const ctx = { customerId: 'cust-1', executionName: 'acme-cust-1' };
 
+/**
+ * A step handler as the Task of state `stateName` invokes it: statemachines/definition-loader.ts adds the
+ * state's name to every Task's Payload, and the step kit logs progress under it (it knows no other name).
+ */
+export function asTask<O>(stateName: string, handler: (event: unknown) => Promise<O>): (input: object) => Promise<O> {
+  return (input) => handler({ ...input, stepName: stateName });
+}
+
 /** An AWS SDK service error as the SDK raises it (the name is what handlers and the ASL match). */
 export function awsError(name: string, message = name): Error {
   return Object.assign(new Error(message), { name, $fault: 'client', $metadata: {} });

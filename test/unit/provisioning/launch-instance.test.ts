@@ -1,9 +1,11 @@
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { metrics } from '../../../lambdas/metrics';
-import { handler } from '../../../lambdas/provisioning/launch-instance';
+import { handler as step } from '../../../lambdas/provisioning/launch-instance';
 import { endCapacityWait, startCapacityWait } from '../../../lambdas/repositories/customer-lifecycle';
-import { awsError, ctx, recordStep, recordedSteps, resetRecordedSteps } from './helpers';
+import { asTask, awsError, ctx, recordStep, recordedSteps, resetRecordedSteps } from './helpers';
+
+const handler = asTask('Launch instance', step);
 
 jest.mock('../../../lambdas/repositories/customer-lifecycle');
 jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));

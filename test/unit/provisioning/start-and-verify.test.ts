@@ -1,7 +1,9 @@
 import type { Customer } from '../../../lambdas/core/customer';
-import { handler as start } from '../../../lambdas/provisioning/start-provisioning';
+import { handler as startStep } from '../../../lambdas/provisioning/start-provisioning';
 import type * as Accounts from '../../../lambdas/repositories/accounts';
-import { ctx, recordStep, recordedSteps, resetRecordedSteps } from './helpers';
+import { asTask, ctx, recordStep, recordedSteps, resetRecordedSteps } from './helpers';
+
+const start = asTask('Start provisioning', startStep);
 
 const getCustomer = jest.fn<ReturnType<typeof Accounts.getCustomer>, Parameters<typeof Accounts.getCustomer>>();
 jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: Parameters<typeof Accounts.getCustomer>) => getCustomer(...args) }));

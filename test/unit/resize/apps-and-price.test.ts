@@ -3,10 +3,16 @@ import { GetCommandInvocationCommand, SSMClient, SendCommandCommand } from '@aws
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CUSTOMER_CONTAINERS } from '../../../lib/customer-containers';
-import { APP_PATHS, appsCheckScript, handler as checkApps } from '../../../lambdas/resize/check-apps-answer';
-import { handler as findInstance } from '../../../lambdas/resize/find-instance';
-import { handler as putBackPrice } from '../../../lambdas/resize/put-back-previous-price';
-import { handler as recordFailure } from '../../../lambdas/resize/record-resize-failure';
+import { APP_PATHS, appsCheckScript, handler as checkAppsStep } from '../../../lambdas/resize/check-apps-answer';
+import { handler as findInstanceStep } from '../../../lambdas/resize/find-instance';
+import { handler as putBackPriceStep } from '../../../lambdas/resize/put-back-previous-price';
+import { handler as recordFailureStep } from '../../../lambdas/resize/record-resize-failure';
+import { asTask } from '../provisioning/helpers';
+
+const findInstance = asTask('Find instance', findInstanceStep);
+const recordFailure = asTask('Record resize failure', recordFailureStep);
+const checkApps = asTask('Check apps answer', checkAppsStep);
+const putBackPrice = asTask('Put back previous price', putBackPriceStep);
 
 const retrieve = jest.fn();
 const update = jest.fn();

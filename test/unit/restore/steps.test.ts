@@ -2,14 +2,23 @@ import { BackupClient, DescribeRecoveryPointCommand, DescribeRestoreJobCommand, 
 import { AttachVolumeCommand, DeleteVolumeCommand, ModifyInstanceAttributeCommand, DescribeInstancesCommand, DescribeVolumesCommand, DetachVolumeCommand, EC2Client, type Volume } from '@aws-sdk/client-ec2';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as attachVolume } from '../../../lambdas/restore/attach-volume';
-import { handler as checkRestoreJob } from '../../../lambdas/restore/check-restore-job';
-import { handler as deleteVolume } from '../../../lambdas/restore/delete-volume';
-import { handler as detachVolume } from '../../../lambdas/restore/detach-volume';
-import { handler as finishRestore } from '../../../lambdas/restore/finish-restore';
-import { handler as startRestoreJob } from '../../../lambdas/restore/start-restore-job';
-import { awsError, ctx, profile, reservation } from '../lifecycle/helpers';
+import { handler as attachVolumeStep } from '../../../lambdas/restore/attach-volume';
+import { handler as checkRestoreJobStep } from '../../../lambdas/restore/check-restore-job';
+import { handler as deleteVolumeStep } from '../../../lambdas/restore/delete-volume';
+import { handler as detachVolumeStep } from '../../../lambdas/restore/detach-volume';
+import { handler as finishRestoreStep } from '../../../lambdas/restore/finish-restore';
+import { handler as startRestoreJobStep } from '../../../lambdas/restore/start-restore-job';
+import { asTask, awsError, ctx, profile, reservation } from '../lifecycle/helpers';
 import { mockTable, stepLog } from './document-table';
+
+// Each step as its Task invokes it: with its state's name (restore-customer.asl.json).
+const startRestoreJob = asTask('Start restore job', startRestoreJobStep);
+const checkRestoreJob = asTask('Check restore job', checkRestoreJobStep);
+const detachVolume = asTask('Detach current volume', detachVolumeStep);
+const attachVolume = asTask('Attach restored volume', attachVolumeStep);
+const deleteVolume = asTask('Delete restored volume', deleteVolumeStep);
+const FINISH_STATES = { restored: 'Confirm restore', rolled_back: 'Record restore failure', rollback_incomplete: 'Record rollback failure' } as const;
+const finishRestore = (input: { outcome: keyof typeof FINISH_STATES } & Record<string, unknown>) => asTask(FINISH_STATES[input.outcome], finishRestoreStep)(input);
 
 process.env.BACKUP_VAULT_NAME = 'CustomerVault';
 process.env.BACKUP_ROLE_ARN = 'arn:aws:iam::000000000000:role/backup';

@@ -115,6 +115,7 @@ beforeEach(() => {
   });
   recordStep.mockReset().mockImplementation(async (_customerId, _executionName, name, status, message) => void steps.push([name, status, message]));
   failRunningSteps.mockReset().mockResolvedValue(undefined);
+  failPlanChange.mockReset().mockResolvedValue(false);
   ec2.reset();
   ec2.on(DescribeInstancesCommand).callsFake(async (input) => {
     const attempt = input.Filters?.find((f: { Name: string }) => f.Name === 'tag:ProvisioningAttempt')?.Values?.[0];

@@ -1,5 +1,5 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { mockClient } from 'aws-sdk-client-mock';
 import { tracer } from '../../../lambdas/observability';
 import { StepContext, workflowStep } from '../../../lambdas/workflows/step-kit';
@@ -8,9 +8,10 @@ import { ctx, recordStep, recordedSteps, resetRecordedSteps } from '../provision
 
 // How a step is stored is the provisioning-log repository's (test/unit/repositories/provisioning-log.test.ts).
 jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
-const Input = StepContext.extend({ email: z.string().optional() });
-const succeeding = workflowStep('Launch instance', Input, async () => ({ output: { instanceId: 'i-1' } }));
-const failing = workflowStep('Launch instance', Input, async () => {
+const inState = { ...ctx, stepName: 'Launch instance' };
+const Input = z.extend(StepContext, { email: z.optional(z.string()) });
+const succeeding = workflowStep(Input, async () => ({ output: { instanceId: 'i-1' } }));
+const failing = workflowStep(Input, async () => {
   throw new Error('capacity');
 });
 
@@ -48,19 +49,19 @@ describe('step kit tracing', () => {
     expect(recordedIn).toBe(subsegment);
   });
 
-  it('falls back to the step kit name when the Task does not pass its state name', async () => {
+  it('refuses input without its state name, and logs no progress under any other name', async () => {
     const trace = traceInFakeLambda();
 
-    await succeeding(ctx);
+    await expect(succeeding(ctx)).rejects.toMatchObject({ name: 'ZodError', message: expect.stringContaining('stepName') });
 
-    expect(trace.lambda.subsegments[0].name).toBe('## Launch instance');
-    expect(trace.lambda.subsegments[0].annotations.step).toBe('Launch instance');
+    expect(trace.lambda.subsegments[0].name).toBe('## Malformed step input');
+    expect(recordStep).not.toHaveBeenCalled();
   });
 
   it('records a failed step on its subsegment, closes it and rethrows', async () => {
     const trace = traceInFakeLambda();
 
-    await expect(failing(ctx)).rejects.toThrow('capacity');
+    await expect(failing(inState)).rejects.toThrow('capacity');
 
     const [subsegment] = trace.lambda.subsegments;
     expect(subsegment.errors).toEqual([expect.objectContaining({ message: 'capacity' })]);
@@ -71,10 +72,10 @@ describe('step kit tracing', () => {
   it('traces malformed input too, with only the annotations it can trust', async () => {
     const trace = traceInFakeLambda();
 
-    await expect(succeeding({ executionName: 'acme-cust-1' })).rejects.toThrow();
+    await expect(succeeding({ executionName: 'acme-cust-1', stepName: 'Launch instance' })).rejects.toThrow();
 
     const [subsegment] = trace.lambda.subsegments;
-    expect(subsegment.annotations).toEqual({ ColdStart: expect.any(Boolean), Service: 'stackpro', step: 'Launch instance' });
+    expect(subsegment.annotations).toEqual({ ColdStart: expect.any(Boolean), Service: 'stackpro', step: 'Malformed step input' });
     expect(subsegment.errors).toHaveLength(1);
     expect(subsegment.closed).toBe(true);
   });
@@ -82,7 +83,7 @@ describe('step kit tracing', () => {
   it('does nothing to traces when tracing is off (outside Lambda: tests, the local stack)', async () => {
     const getSegment = jest.spyOn(tracer, 'getSegment');
 
-    await succeeding(ctx);
+    await succeeding(inState);
 
     expect(tracer.isTracingEnabled()).toBe(false);
     expect(getSegment).not.toHaveBeenCalled();
