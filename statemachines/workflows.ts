@@ -47,7 +47,9 @@ export type StepAccess =
    */
   | 'ec2:snapshot'
   /** GetSecretValue on the Stripe keys secret (the calls themselves go to Stripe over HTTPS). */
-  | 'stripe';
+  | 'stripe'
+  /** Query on the CustomersByStatus index (the fleet update's selection of active customers). */
+  | 'customers:list';
 
 export interface WorkflowStep {
   /** Stable PascalCase id: the CDK construct id of the step's function (never rename it). */
@@ -183,4 +185,32 @@ export const DEPROVISION_CUSTOMER: WorkflowDefinition = {
   ]),
 };
 
+/** A step of the fleet update, under `lambdas/fleet/`; every one records into the update's report. */
+const fleetStep = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
+  `${id}FunctionArn`,
+  { id, handler: `fleet/${handler}`, access: ['table:read', 'table:write', ...access] },
+];
+
+/**
+ * Rolls app version N to the selected active customers in waves (README "Fleet update"). Input
+ * `{updateId, version, maxConcurrent, maxFailures}`; the update's record (POST /admin/fleet-updates) holds
+ * the target and receives the report.
+ */
+export const FLEET_UPDATE: WorkflowDefinition = {
+  id: 'FleetUpdate',
+  file: 'fleet-update.asl.json',
+  steps: Object.fromEntries([
+    fleetStep('SelectFleetTargets', 'select-fleet-targets', ['customers:list']),
+    fleetStep('StartCustomerUpdate', 'start-customer-update', ['ssm:deploy']),
+    fleetStep('CheckAppUpdate', 'check-app-update', ['ssm:read']),
+    fleetStep('RollBackCustomerUpdate', 'roll-back-customer-update', ['ssm:deploy']),
+    fleetStep('FinishCustomerUpdate', 'finish-customer-update', []),
+    fleetStep('FinishFleetUpdate', 'finish-fleet-update', []),
+  ]),
+};
+
+/** The workflows of the main stack (one customer each). */
 export const WORKFLOWS: readonly WorkflowDefinition[] = [PROVISION_CUSTOMER, SUSPEND_CUSTOMER, RESUME_CUSTOMER, DEPROVISION_CUSTOMER];
+
+/** Every workflow, the nested stacks' too (lib/fleet-update-stack.ts): what the local stack registers. */
+export const ALL_WORKFLOWS: readonly WorkflowDefinition[] = [...WORKFLOWS, FLEET_UPDATE];

@@ -75,6 +75,9 @@ export interface Customer {
   readonly billing?: BillingSnapshot;
   /** Set by an operator's suspend (repositories/operator-holds.ts): Stripe's events do not resume the account. */
   readonly operatorHold?: { readonly at: string; readonly by: string };
+  /** The app version its server runs (lambdas/core/app-versions.json), set at deploy and by fleet updates. */
+  readonly appVersion?: string;
+  readonly appVersionAt?: string;
 }
 
 /** Normalises an email for uniqueness and login: trimmed, lower-cased. */

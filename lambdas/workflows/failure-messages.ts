@@ -21,6 +21,9 @@ export const OUR_ERRORS: ReadonlySet<string> = new Set([
   'SnapshotFailedError',
   'NotReadyError',
   'CapacityWaitExpiredError',
+  'AppsUnhealthyError',
+  'AppCommandFailedError',
+  'UpdateNotStartedError',
 ]);
 
 const SLOW_DOWN = 'AWS asked us to slow down; the step is retried.';

