@@ -2,6 +2,7 @@ import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { CustomerBackups } from './customer-backups';
 import { ROUTES, type RouteDefinition } from '../lambdas/api/routes';
 import { createAccountRestApi, addPreflightAndMethodNotAllowed } from './account-rest-api';
@@ -29,6 +30,8 @@ export interface AccountApiProps {
   readonly lifecycle: LifecycleWorkflows;
   /** Routes with `backup:read` or `backup:start` reach this vault (and may pass its role to AWS Backup). */
   readonly backups?: CustomerBackups;
+  /** Routes with `fleet:start` may start this workflow (lib/fleet-update-stack.ts). */
+  readonly fleetUpdate?: sfn.IStateMachine;
   /**
    * Echoed by handlers (customer URLs) and used for CORS; `ses:send` routes send from `senderAddress`;
    * `lifecycle:start` routes pass `billingRetentionDays` to Deprovision.

@@ -1,6 +1,7 @@
 import { ArnFormat, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type { RouteAccess } from '../lambdas/api/routes';
@@ -53,6 +54,8 @@ export interface AccessTargets {
   readonly hostedZone?: route53.IHostedZone;
   /** The customer backup vault and AWS Backup's role (`backup:read`, `backup:start`). */
   readonly backups?: CustomerBackups;
+  /** The FleetUpdate state machine (`fleet:start`, with FLEET_UPDATE_STATE_MACHINE_ARN). */
+  readonly fleetUpdate?: sfn.IStateMachine;
 }
 
 /** The instance types plans run on: the only ones Launch instance may start (a stolen role cannot mine on a GPU). */
@@ -404,6 +407,12 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       const [workflow, variable] = access === 'lifecycle:suspend' ? (['SuspendCustomer', 'SUSPEND_STATE_MACHINE_ARN'] as const) : (['ResumeCustomer', 'RESUME_STATE_MACHINE_ARN'] as const);
       fn.addEnvironment(variable, lifecycle.stateMachines[workflow].stateMachineArn);
       lifecycle.stateMachines[workflow].grantStartExecution(fn);
+      break;
+    }
+    case 'fleet:start': {
+      const fleetUpdate = needed(targets.fleetUpdate, owner, access);
+      fn.addEnvironment('FLEET_UPDATE_STATE_MACHINE_ARN', fleetUpdate.stateMachineArn);
+      fleetUpdate.grantStartExecution(fn);
       break;
     }
     case 'customers:list':

@@ -9,6 +9,7 @@ import { CustomerBackups } from './customer-backups';
 import { CustomerInstances } from './customer-instances';
 import { CustomerTable } from './customer-table';
 import { DeployDocument } from './deploy-document';
+import { FleetUpdateStack } from './fleet-update-stack';
 import { LifecycleAlarms } from './lifecycle-alarms';
 import { LifecycleWorkflows } from './lifecycle-workflows';
 import { OperationsMonitoring } from './operations-monitoring';
@@ -19,7 +20,7 @@ import { readSettings, type StackProSettings } from './settings';
 import { SigningKey } from './signing-key';
 import { StripeKeys } from './stripe-keys';
 import { ROUTES } from '../lambdas/api/routes';
-import { PROVISION_CUSTOMER } from '../statemachines/workflows';
+import { FLEET_UPDATE, PROVISION_CUSTOMER } from '../statemachines/workflows';
 import { StoppedExecutionRecovery } from './stopped-executions';
 
 /** Deployment settings can be passed in (tests); otherwise they are read from CDK context. */
@@ -52,6 +53,7 @@ export class StackProStack extends Stack {
   readonly clientRateLimits: ClientRateLimits;
   readonly operationsMonitoring: OperationsMonitoring;
   readonly stoppedExecutionRecovery: StoppedExecutionRecovery;
+  readonly fleetUpdate: FleetUpdateStack;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
     super(scope, id, props);
@@ -82,6 +84,8 @@ export class StackProStack extends Stack {
     this.provisioning = new ProvisioningWorkflow(this, 'ProvisioningWorkflow', { ...stepTargets, capacityWaitHours: settings.capacityWaitHours });
     // After provisioning: the lifecycle workflows reuse its step functions (DNS, email identity, terminate).
     this.lifecycle = new LifecycleWorkflows(this, 'LifecycleWorkflows', { ...stepTargets, provisioning: this.provisioning });
+    // Rolling app versions to the fleet in waves: its own nested stack (the main one stays under 500 resources).
+    this.fleetUpdate = new FleetUpdateStack(this, 'FleetUpdate', stepTargets);
     // Every alarm notifies one topic; it was born inside ProvisioningAlarms and keeps its logical ids from there.
     this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { alarmEmail: settings.alarmEmail, legacyPath: ['ProvisioningAlarms'] });
     this.provisioningAlarms = new ProvisioningAlarms(this, 'ProvisioningAlarms', {
@@ -101,6 +105,7 @@ export class StackProStack extends Stack {
       stripeKeys: this.stripeKeys,
       lifecycle: this.lifecycle,
       backups: this.customerBackups,
+      fleetUpdate: this.fleetUpdate.stateMachine,
       settings,
     });
     this.clientRateLimits = new ClientRateLimits(this, 'ClientRateLimits', {
@@ -133,8 +138,10 @@ export class StackProStack extends Stack {
       topic: this.alarmTopic.topic,
       api: this.accountApi.api,
       webhookRoute: { method: webhookRoute.method, path: webhookRoute.path },
-      stateMachines: { [PROVISION_CUSTOMER.id]: this.provisioning.stateMachine, ...this.lifecycle.stateMachines },
+      stateMachines: { [PROVISION_CUSTOMER.id]: this.provisioning.stateMachine, ...this.lifecycle.stateMachines, [FLEET_UPDATE.id]: this.fleetUpdate.stateMachine },
     });
+    // A fleet update that stopped on its error budget fails its execution: operators hear of it.
+    this.operationsMonitoring.watchWorkflow(FLEET_UPDATE.id, this.fleetUpdate.stateMachine);
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the account API (the frontend calls this)',

@@ -53,7 +53,9 @@ export type RouteAccess =
   /** ListRecoveryPointsByResource and DescribeRecoveryPoint in the customer backup vault. */
   | 'backup:read'
   /** StartBackupJob into the customer vault of ManagedBy=stackpro volumes, passing only the backup role. */
-  | 'backup:start';
+  | 'backup:start'
+  /** StartExecution on the FleetUpdate workflow only (an operator's fleet update). */
+  | 'fleet:start';
 
 export const ROUTES: readonly RouteDefinition[] = [
   { id: 'GetHealth', method: 'GET', path: '/health', handler: 'api/get-health', auth: 'public', access: [] },
@@ -190,6 +192,22 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'api/start-customer-backup',
     auth: 'iam',
     access: ['table:read', 'ec2:describe', 'backup:start'],
+  },
+  {
+    id: 'StartFleetUpdate',
+    method: 'POST',
+    path: '/admin/fleet-updates',
+    handler: 'api/start-fleet-update',
+    auth: 'iam',
+    access: ['table:read', 'table:write', 'fleet:start'],
+  },
+  {
+    id: 'GetFleetUpdate',
+    method: 'GET',
+    path: '/admin/fleet-updates/{updateId}',
+    handler: 'api/get-fleet-update',
+    auth: 'iam',
+    access: ['table:read'],
   },
   // The API contract (OpenAPI 3.1), generated from lambdas/api/contract; it reads nothing from AWS.
   { id: 'GetOpenApi', method: 'GET', path: '/openapi.json', handler: 'api/get-openapi', auth: 'public', access: [] },

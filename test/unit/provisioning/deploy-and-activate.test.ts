@@ -1,3 +1,4 @@
+import { CURRENT_APP_VERSION } from '../../../lambdas/core/app-versions';
 import { DescribeInstancesCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetEmailIdentityCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -42,8 +43,10 @@ describe('Deploy applications', () => {
     expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input).toMatchObject({
       DocumentName: 'StackPro-DeployApplications',
       InstanceIds: ['i-1'],
-      Parameters: { CustomerId: ['cust-1'], Subdomain: ['acme.x'], Plan: ['starter'] },
+      Parameters: { CustomerId: ['cust-1'], Subdomain: ['acme.x'], Plan: ['starter'], AppVersion: [CURRENT_APP_VERSION] },
     });
+    const version = table.ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.Key?.sk === 'PROFILE')!;
+    expect(version.args[0].input.ExpressionAttributeValues).toMatchObject({ ':version': CURRENT_APP_VERSION });
     const saved = table.ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.Key?.sk === 'INFRASTRUCTURE')!;
     expect(Object.values(saved.args[0].input.ExpressionAttributeValues!)).toContainEqual({ executionName: ctx.executionName, commandId: 'cmd-1' });
   });
