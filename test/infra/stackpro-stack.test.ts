@@ -1366,7 +1366,7 @@ describe('IAM least privilege', () => {
 
   it('admin routes need an IAM signature, granted only by the AdminAccess managed policy', () => {
     const admin = ROUTES.filter((route) => route.auth === 'iam');
-    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'ListCustomers', 'GetCustomer', 'AdminSuspendCustomer', 'AdminResumeCustomer', 'StartCustomerBackup']);
+    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'ListCustomers', 'GetCustomer', 'AdminSuspendCustomer', 'AdminResumeCustomer', 'StartCustomerBackup', 'StartFleetUpdate', 'GetFleetUpdate']);
     const policy = resourceOf(stack.accountApi.adminPolicy).Properties as { PolicyDocument: { Statement: Statement[] } };
     expect(policy.PolicyDocument.Statement).toHaveLength(1);
     expect(policy.PolicyDocument.Statement[0].Action).toBe('execute-api:Invoke');
