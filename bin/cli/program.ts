@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerCostCommand } from './commands/cost';
 import { registerCustomerCommands } from './commands/customers';
+import { registerFleetCommands } from './commands/fleet';
 import { registerLifecycleCommands } from './commands/lifecycle';
 import { registerSigningKeyCommand } from './commands/signing-key';
 import { cliContext } from './context';
@@ -24,6 +25,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   const context = cliContext(program, env);
   registerCustomerCommands(program, context);
   registerLifecycleCommands(program, context);
+  registerFleetCommands(program, context);
   registerCostCommand(program, context);
   registerSigningKeyCommand(program);
   return program;

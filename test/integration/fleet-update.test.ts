@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- report and inventory bodies are asserted field by field */
 import { signedFetch } from '../../bin/admin-request';
+import { runCli } from '../../bin/cli/run';
 import { APP_VERSIONS, CURRENT_APP_VERSION } from '../../lambdas/core/app-versions';
 import { apiBase, call, edgeBase, eventually, newSignup, signUpVerified } from './api-client';
 
@@ -19,6 +20,20 @@ async function edge(method: string, path: string, json?: unknown) {
 async function admin(method: string, path: string, body?: unknown) {
   const res = await signedFetch(method, new URL(`${apiBase()}${path}`), body);
   return { status: res.status, body: (await res.json()) as any };
+}
+
+/** bin/cli/run.ts in this process with --json, its stdout captured (as test/integration/operators-cli.test.ts does). */
+async function stackpro(args: string[]): Promise<{ code: number; json: any }> {
+  const chunks: string[] = [];
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => chunks.push(String(chunk)) > 0);
+  const quiet = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await runCli([...args, '--json']);
+    return { code, json: chunks.length > 0 ? JSON.parse(chunks.join('')) : undefined };
+  } finally {
+    write.mockRestore();
+    quiet.mockRestore();
+  }
 }
 
 it('rolls the next version to listed customers in waves, rolls back the one whose apps fail, and reports each', async () => {
@@ -41,10 +56,9 @@ it('rolls the next version to listed customers in waves, rolls back the one whos
   expect(again.body.updateId).toBe(first.body.updateId);
   expect([first.body.created, again.body.created].filter(Boolean)).toHaveLength(1);
 
-  const report = await eventually(async () => {
-    const res = await admin('GET', `/admin/fleet-updates/${first.body.updateId}`);
-    return res.body.status === 'running' ? undefined : res.body;
-  }, 60_000, 'the fleet update to finish');
+  // The operators' CLI follows it to the end (progress on stderr) and prints the report as JSON.
+  const { code, json: report } = await stackpro(['fleet', 'show', first.body.updateId, '--wait', '--timeout', '60']);
+  expect(code).toBe(0);
 
   expect(report.status).toBe('completed');
   expect(report.progress).toMatchObject({ total: 3, updated: 2, failed: 1, skipped: 0, pending: 0 });
