@@ -31,6 +31,8 @@ export interface FleetUpdate {
   readonly updated?: number;
   readonly failed?: number;
   readonly skipped?: number;
+  /** Customers counted against the error budget: failed, or failing and being rolled back. */
+  readonly failing?: number;
   readonly failureReason?: string;
 }
 
@@ -82,9 +84,12 @@ export function fleetExecutionName(updateId: string, version: string): string {
 /** Results that end a customer's part of the update. */
 export const FINAL_RESULTS: readonly CustomerUpdateResult[] = ['updated', 'failed', 'skipped'];
 
-/** Whether the error budget is spent: more than maxFailures failed (the customer after that is skipped). */
-export function budgetSpent(update: Pick<FleetUpdate, 'failed' | 'maxFailures'>): boolean {
-  return (update.failed ?? 0) > update.maxFailures;
+/**
+ * Whether the error budget is spent: more than maxFailures customers failed, counting one from the moment
+ * its health check failed (its rollback may still run). The customer after that is skipped.
+ */
+export function budgetSpent(update: Pick<FleetUpdate, 'failed' | 'failing' | 'maxFailures'>): boolean {
+  return Math.max(update.failing ?? 0, update.failed ?? 0) > update.maxFailures;
 }
 
 /** A report line's result counts, for progress. */

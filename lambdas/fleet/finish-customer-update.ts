@@ -37,7 +37,16 @@ export const handler = workflowStep('Record customer result', Input, async ({ cu
         : why;
   }
   const profileVersion = result === 'updated' ? version : rolledBack ? line?.fromVersion : undefined;
-  await finishCustomer(updateId, customerId, { result, reason, finishedAt, durationSeconds, rolledBack: result === 'failed' ? rolledBack === true : undefined }, profileVersion);
+  // A failure with no rollback (the update never started) is counted against the budget here; one that
+  // went through Roll back customer was counted when its rollback started.
+  const wentThroughRollback = rolledBack !== undefined;
+  await finishCustomer(
+    updateId,
+    customerId,
+    { result, reason, finishedAt, durationSeconds, rolledBack: result === 'failed' ? rolledBack === true : undefined },
+    profileVersion,
+    result === 'failed' && !wentThroughRollback,
+  );
   return {
     output: { result },
     status: result === 'updated' || rolledBack ? 'succeeded' : 'failed',

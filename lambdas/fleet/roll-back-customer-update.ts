@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { getCustomer } from '../repositories/accounts';
-import { getFleetUpdateCustomer, setCustomerInFlight } from '../repositories/fleet-updates';
+import { getFleetUpdateCustomer, setCustomerInFlight, startRollback } from '../repositories/fleet-updates';
 import { describeFailure } from '../workflows/failure-messages';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 import { sendAppVersion } from './app-commands';
@@ -14,9 +14,9 @@ const Input = StepContext.extend({
 });
 
 /**
- * "Roll back customer": the update failed on this server (apps not answering, command failed), so the
- * deploy document runs again with the version the customer had; the report says why it failed. A
- * retried step reuses the rollback command it already sent.
+ * "Roll back customer": the update failed on this server (apps not answering, command failed), so it
+ * counts against the error budget now, and the deploy document runs again with the version the customer
+ * had; the report says why it failed. A retried step reuses the rollback command it already sent.
  */
 export const handler = workflowStep('Roll back customer', Input, async ({ customerId, executionName, updateId, instanceId, fromVersion, error }) => {
   const reason = describeFailure(error, { customerId, executionName, step: 'Check update' });
@@ -24,7 +24,7 @@ export const handler = workflowStep('Roll back customer', Input, async ({ custom
   if (line?.rollbackCommandId) return { output: { commandId: line.rollbackCommandId }, message: `Rollback ${line.rollbackCommandId} already sent` };
   const customer = await getCustomer(customerId, { consistent: true });
   if (!customer) throw new UpdateNotStartedError('The customer is gone; nothing to roll back');
-  await setCustomerInFlight(updateId, customerId, { result: 'rolling_back', reason });
+  await startRollback(updateId, customerId, reason);
   const commandId = await sendAppVersion(customer, instanceId, fromVersion, `StackPro fleet update ${updateId} rollback to ${fromVersion}`);
   await setCustomerInFlight(updateId, customerId, { result: 'rolling_back', rollbackCommandId: commandId });
   return { output: { commandId }, message: `Putting version ${fromVersion} back (command ${commandId}): ${reason}` };

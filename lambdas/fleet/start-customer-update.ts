@@ -38,7 +38,7 @@ export const handler = workflowStep('Start customer update', Input, async ({ cus
     const { instanceId, commandId, fromVersion, startedAt } = line;
     return { output: { outcome: 'started', instanceId, commandId, fromVersion, startedAt } as StartOutput, message: `Update ${commandId} already sent` };
   }
-  if (budgetSpent(update)) return skip(`Error budget spent: ${update.failed} failed, more than the ${update.maxFailures} allowed`);
+  if (budgetSpent(update)) return skip(`Error budget spent: ${Math.max(update.failing ?? 0, update.failed ?? 0)} failed, more than the ${update.maxFailures} allowed`);
 
   const customer = await getCustomer(customerId, { consistent: true });
   if (!customer) return skip('No such customer');

@@ -99,6 +99,39 @@ export async function setCustomerInFlight(
   );
 }
 
+/**
+ * The update failed on this customer's server and its rollback starts: counted against the error budget
+ * at once (`failing`), so the gate stops the next customers while this one is still being rolled back,
+ * not a rollback later. Only the first call counts (the line must still be `updating`); answers whether it did.
+ */
+export async function startRollback(updateId: string, customerId: string, reason: string): Promise<boolean> {
+  const TableName = config.tableName();
+  try {
+    await dynamodb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName,
+              Key: keys.fleetUpdateCustomer(updateId, customerId),
+              UpdateExpression: 'SET #result = :rollingBack, reason = :reason',
+              ConditionExpression: '#result = :updating',
+              ExpressionAttributeNames: { '#result': 'result' },
+              ExpressionAttributeValues: { ':rollingBack': 'rolling_back', ':updating': 'updating', ':reason': reason },
+            },
+          },
+          { Update: { TableName, Key: keys.fleetUpdate(updateId), UpdateExpression: 'ADD failing :one', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':one': 1 } } },
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
+    if ((error as Error).name === 'TransactionCanceledException' && reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+    throw error;
+  }
+}
+
 export type FinalResult = 'updated' | 'failed' | 'skipped';
 
 /**
@@ -111,6 +144,8 @@ export async function finishCustomer(
   customerId: string,
   final: { result: FinalResult; reason?: string; finishedAt: string; durationSeconds?: number; fromVersion?: string; rolledBack?: boolean },
   profileVersion?: string,
+  /** A failure that went through no rollback is counted against the budget here (a rollback counted it when it started). */
+  countsAgainstBudget = false,
 ): Promise<boolean> {
   const TableName = config.tableName();
   const fields = Object.entries(final).filter(([, value]) => value !== undefined);
@@ -132,7 +167,7 @@ export async function finishCustomer(
             Update: {
               TableName,
               Key: keys.fleetUpdate(updateId),
-              UpdateExpression: 'ADD #count :one',
+              UpdateExpression: countsAgainstBudget ? 'ADD #count :one, failing :one' : 'ADD #count :one',
               ConditionExpression: 'attribute_exists(pk)',
               ExpressionAttributeNames: { '#count': final.result },
               ExpressionAttributeValues: { ':one': 1 },

@@ -81,6 +81,7 @@ describe('Start customer update', () => {
 
   it.each([
     ['the error budget is spent', { update: update({ failed: 2, maxFailures: 1 }), profile: profile() }, /Error budget spent: 2 failed, more than the 1 allowed/],
+    ['customers failing (still rolling back) spent the budget', { update: update({ failed: 0, failing: 2, maxFailures: 1 }), profile: profile() }, /Error budget spent: 2 failed, more than the 1 allowed/],
     ['the customer is suspending (its own workflow runs)', { update: update(), profile: profile({ status: 'suspending' }) }, /Status is suspending: its own workflow is running/],
     ['the customer is suspended', { update: update(), profile: profile({ status: 'suspended' }) }, /Status is suspended: only active customers are updated/],
     ['the customer already runs the version', { update: update(), profile: profile({ appVersion: '2026.12.0' }) }, /Already on version 2026.12.0/],
@@ -128,6 +129,10 @@ describe('Roll back customer and Record customer result', () => {
     const input = { ...step, instanceId: 'i-1', fromVersion: '2026.11.0', error: { Error: 'AppsUnhealthyError', Cause: JSON.stringify({ errorMessage: 'Health check failed: crm:80' }) } };
     await expect(rollBack(input)).resolves.toEqual({ commandId: 'rb-1' });
     expect(ssm.commandCalls(SendCommandCommand)[0]!.args[0].input.Parameters).toMatchObject({ AppVersion: ['2026.11.0'] });
+    // Counted against the error budget as the rollback starts, not once it ends.
+    const counted = table.ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(counted[0]!.Update!.ExpressionAttributeValues).toMatchObject({ ':rollingBack': 'rolling_back', ':updating': 'updating', ':reason': 'Health check failed: crm:80' });
+    expect(counted[1]!.Update!.UpdateExpression).toBe('ADD failing :one');
 
     serve({ profile: profile(), line: { result: 'rolling_back', fromVersion: '2026.11.0', rollbackCommandId: 'rb-1' } });
     await expect(rollBack(input)).resolves.toEqual({ commandId: 'rb-1' });
@@ -143,6 +148,8 @@ describe('Roll back customer and Record customer result', () => {
     expect(final!.durationSeconds).toBeGreaterThanOrEqual(90);
     const items = table.ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(items[1]!.Update!.ExpressionAttributeNames).toEqual({ '#count': 'failed' });
+    // Already counted against the budget when its rollback started.
+    expect(items[1]!.Update!.UpdateExpression).toBe('ADD #count :one');
     expect(items[2]!.Update!.ExpressionAttributeValues).toMatchObject({ ':version': '2026.11.0' });
   });
 });

@@ -10,6 +10,7 @@ import {
   getFleetUpdate,
   listFleetUpdateCustomers,
   setCustomerInFlight,
+  startRollback,
 } from '../../../lambdas/repositories/fleet-updates';
 import { keys } from '../../../lambdas/repositories/keys';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -75,5 +76,18 @@ describe('fleet update records', () => {
     // A customer deleted meanwhile: the whole transaction is refused rather than a stray profile written.
     await expect(finishCustomer(update.updateId, 'gone', { result: 'updated', finishedAt: '2026-12-01T06:02:00.000Z' }, '2026.12.0')).rejects.toMatchObject({ name: 'TransactionCanceledException' });
     expect(await getFleetUpdate(update.updateId)).toMatchObject({ updated: 1 });
+  });
+
+  it('counts a failing customer against the budget once, as its rollback starts', async () => {
+    const update = newUpdate();
+    await createFleetUpdate(update);
+    await addPendingCustomers(update, ['c1']);
+    await setCustomerInFlight(update.updateId, 'c1', { result: 'updating', fromVersion: '2026.11.0' });
+
+    expect(await startRollback(update.updateId, 'c1', 'Health check failed')).toBe(true);
+    expect(await startRollback(update.updateId, 'c1', 'Health check failed')).toBe(false);
+    expect(await getFleetUpdate(update.updateId)).toMatchObject({ failing: 1 });
+    await finishCustomer(update.updateId, 'c1', { result: 'failed', finishedAt: '2026-12-01T06:02:00.000Z', rolledBack: true });
+    expect(await getFleetUpdate(update.updateId)).toMatchObject({ failing: 1, failed: 1 });
   });
 });
