@@ -32,7 +32,7 @@ export const StartFleetUpdateBody = z.strictObject({
     .int('maxConcurrent must be a whole number.')
     .min(1, 'maxConcurrent must be at least 1.')
     .max(MAX_FLEET_CONCURRENCY, `maxConcurrent must be at most ${MAX_FLEET_CONCURRENCY}.`)
-    .describe('Customers updated at once (the Map\'s MaxConcurrency).'),
+    .describe('How many customers are updated concurrently: the Map\'s MaxConcurrency.'),
   maxFailures: z
     .number({ error: 'maxFailures must be a number.' })
     .int('maxFailures must be a whole number.')

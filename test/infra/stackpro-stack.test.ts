@@ -14,7 +14,7 @@ import { SCHEDULED_JOBS } from '../../lambdas/scheduled/jobs';
 import { TABLE_DESIGN } from '../../lambdas/repositories/table-design';
 import './handler-env';
 import { METRICS } from '../../lambdas/core/metric-names';
-import { PROVISION_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
+import { FLEET_UPDATE, PROVISION_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
 import { LIFECYCLE_WORKFLOWS, type LifecycleWorkflowId } from '../../lib/lifecycle-workflows';
 import { applyNagChecks } from '../../lib/nag';
 import { readDefinition, taskTimeouts } from '../../lib/workflow-definition';
@@ -1819,5 +1819,57 @@ describe('StoppedExecutionRecovery', () => {
       SUSPEND_STATE_MACHINE_ARN: expect.anything(),
       TABLE_NAME: expect.anything(),
     });
+  });
+});
+
+// The FleetUpdate workflow's nested stack (lib/fleet-update-stack.ts), from this file's one synth (cdk-nag ran on it too).
+let nestedTemplate: Template | undefined;
+const nested = () => (nestedTemplate ??= Template.fromStack(stack.fleetUpdate));
+
+const fleetActionsOf = (statements: Statement[]) => statements.flatMap((statement) => [statement.Action].flat());
+/** Every statement of a step function's role, in the nested stack's template. */
+const fleetStepRole = (stepId: string) => {
+  const fn = Object.values(stack.fleetUpdate.stepFunctions).find((candidate) => candidate.node.id === stepId)!;
+  return statementsOfRoleIn(nested(), stack.fleetUpdate.resolve((fn.role!.node.defaultChild as CfnElement).logicalId) as string);
+};
+
+describe('FleetUpdateStack', () => {
+  it('holds the state machine and one function per step, outside the main stack (which stays under 470 resources)', () => {
+    nested().resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    nested().resourceCountIs('AWS::Lambda::Function', Object.keys(FLEET_UPDATE.steps).length);
+    template.resourceCountIs('AWS::CloudFormation::Stack', 1);
+    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(470);
+    expect(JSON.stringify(nested().toJSON())).toContain('MaxConcurrencyPath');
+  });
+
+  it('sends Run Command only with the deploy document, only on instances tagged ManagedBy=stackpro, and only from the two steps that need it', () => {
+    for (const stepId of ['StartCustomerUpdate', 'RollBackCustomerUpdate']) {
+      const sends = fleetStepRole(stepId).filter((statement) => fleetActionsOf([statement]).includes('ssm:SendCommand'));
+      expect(sends).toHaveLength(2);
+      const [document, instances] = [sends.find((statement) => JSON.stringify(statement.Resource).includes(':document/')), sends.find((statement) => JSON.stringify(statement.Resource).includes(':instance/'))];
+      expect(JSON.stringify(document?.Resource)).toContain('document/StackPro-DeployApplications');
+      expect(document?.Condition).toBeUndefined();
+      expect(instances?.Condition).toEqual({ StringEquals: { 'ssm:resourceTag/ManagedBy': 'stackpro' } });
+    }
+    for (const stepId of ['SelectFleetTargets', 'CheckAppUpdate', 'FinishCustomerUpdate', 'FinishFleetUpdate']) {
+      expect(fleetActionsOf(fleetStepRole(stepId))).not.toContain('ssm:SendCommand');
+    }
+  });
+
+  it('selects customers by a Query of the CustomersByStatus index; no step may Scan', () => {
+    const select = fleetStepRole('SelectFleetTargets');
+    const query = select.find((statement) => JSON.stringify(statement.Resource).includes('/index/CustomersByStatus'));
+    expect(fleetActionsOf([query!])).toEqual(['dynamodb:Query']);
+    for (const stepId of Object.values(FLEET_UPDATE.steps).map((step) => step.id)) expect(fleetActionsOf(fleetStepRole(stepId))).not.toContain('dynamodb:Scan');
+  });
+
+  it('lets the start route start this state machine only, and watches its failed and timed-out executions', () => {
+    const route = stack.accountApi.routeFunctions.StartFleetUpdate!;
+    const statements = statementsOfRoleIn(template, stack.resolve((route.role!.node.defaultChild as CfnElement).logicalId) as string);
+    const starts = statements.filter((statement) => fleetActionsOf([statement]).includes('states:StartExecution'));
+    expect(starts).toHaveLength(1);
+    expect(JSON.stringify(starts[0]!.Resource)).toContain('FleetUpdate');
+    expect(stack.operationsMonitoring.alarms.FleetUpdateExecutionsFailedAlarm).toBeDefined();
+    expect(stack.operationsMonitoring.alarms.FleetUpdateExecutionsTimedOutAlarm).toBeDefined();
   });
 });
