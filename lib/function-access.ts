@@ -1,9 +1,9 @@
 import { ArnFormat, type CfnElement, Names, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { RouteAccess } from '../lambdas/api/routes';
 import { PLANS } from '../lambdas/core/plans';
 import { TABLE_DESIGN } from '../lambdas/repositories/table-design';
@@ -64,6 +64,8 @@ export interface AccessTargets {
   readonly backups?: CustomerBackups;
   /** The RestoreCustomer workflow (`restore:start`, with RESTORE_STATE_MACHINE_ARN). */
   readonly restore?: { readonly stateMachine: sfn.StateMachine };
+  /** The FleetUpdate state machine (`fleet:start`, with FLEET_UPDATE_STATE_MACHINE_ARN). */
+  readonly fleetUpdate?: sfn.IStateMachine;
 }
 
 /** The instance types plans run on: the only ones Launch instance may start (a stolen role cannot mine on a GPU). */
@@ -538,6 +540,12 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       const [workflow, variable] = access === 'lifecycle:suspend' ? (['SuspendCustomer', 'SUSPEND_STATE_MACHINE_ARN'] as const) : (['ResumeCustomer', 'RESUME_STATE_MACHINE_ARN'] as const);
       fn.addEnvironment(variable, lifecycle.stateMachines[workflow].stateMachineArn);
       lifecycle.stateMachines[workflow].grantStartExecution(fn);
+      break;
+    }
+    case 'fleet:start': {
+      const fleetUpdate = needed(targets.fleetUpdate, owner, access);
+      fn.addEnvironment('FLEET_UPDATE_STATE_MACHINE_ARN', fleetUpdate.stateMachineArn);
+      fleetUpdate.grantStartExecution(fn);
       break;
     }
     case 'customers:list':

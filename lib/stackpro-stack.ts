@@ -9,6 +9,7 @@ import { CustomerBackups } from './customer-backups';
 import { CustomerInstances } from './customer-instances';
 import { CustomerTable } from './customer-table';
 import { DeployDocument } from './deploy-document';
+import { FleetUpdateStack } from './fleet-update-stack';
 import { LifecycleAlarms } from './lifecycle-alarms';
 import { LifecycleWorkflows } from './lifecycle-workflows';
 import { OperationsMonitoring } from './operations-monitoring';
@@ -21,7 +22,7 @@ import { SigningKey } from './signing-key';
 import { StripeKeys } from './stripe-keys';
 import { ResizeWorkflowStack } from './resize-workflow-stack';
 import { ROUTES } from '../lambdas/api/routes';
-import { PROVISION_CUSTOMER, RESIZE_CUSTOMER, RESTORE_CUSTOMER } from '../statemachines/workflows';
+import { FLEET_UPDATE, PROVISION_CUSTOMER, RESIZE_CUSTOMER, RESTORE_CUSTOMER } from '../statemachines/workflows';
 import { StoppedExecutionRecovery } from './stopped-executions';
 
 /** Deployment settings can be passed in (tests); otherwise they are read from CDK context. */
@@ -58,6 +59,7 @@ export class StackProStack extends Stack {
   readonly stoppedExecutionRecovery: StoppedExecutionRecovery;
   /** The RestoreCustomer workflow, in a nested stack of its own (this stack's resource budget). */
   readonly restoreWorkflow: RestoreWorkflowStack;
+  readonly fleetUpdate: FleetUpdateStack;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
     super(scope, id, props);
@@ -95,6 +97,8 @@ export class StackProStack extends Stack {
       lifecycle: this.lifecycle,
       backups: this.customerBackups,
     });
+    // Rolling app versions to the fleet in waves: its own nested stack (the main one stays under 500 resources).
+    this.fleetUpdate = new FleetUpdateStack(this, 'FleetUpdate', stepTargets);
     // Every alarm notifies one topic; it was born inside ProvisioningAlarms and keeps its logical ids from there.
     this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { alarmEmail: settings.alarmEmail, legacyPath: ['ProvisioningAlarms'] });
     this.provisioningAlarms = new ProvisioningAlarms(this, 'ProvisioningAlarms', {
@@ -118,6 +122,7 @@ export class StackProStack extends Stack {
       resize: this.resize,
       backups: this.customerBackups,
       restore: this.restoreWorkflow,
+      fleetUpdate: this.fleetUpdate.stateMachine,
       settings,
     });
     this.clientRateLimits = new ClientRateLimits(this, 'ClientRateLimits', {
@@ -152,11 +157,13 @@ export class StackProStack extends Stack {
       topic: this.alarmTopic.topic,
       api: this.accountApi.api,
       webhookRoute: { method: webhookRoute.method, path: webhookRoute.path },
-      stateMachines: { [PROVISION_CUSTOMER.id]: this.provisioning.stateMachine, ...this.lifecycle.stateMachines },
+      stateMachines: { [PROVISION_CUSTOMER.id]: this.provisioning.stateMachine, ...this.lifecycle.stateMachines, [FLEET_UPDATE.id]: this.fleetUpdate.stateMachine },
     });
     // Its alarms live in its nested stack; the dashboard draws its failures beside the others.
     this.operationsMonitoring.chartWorkflow(RESIZE_CUSTOMER.id, this.resize.stateMachine);
     this.operationsMonitoring.watchWorkflow(RESTORE_CUSTOMER.id, this.restoreWorkflow.stateMachine);
+    // A fleet update that stopped on its error budget fails its execution: operators hear of it.
+    this.operationsMonitoring.watchWorkflow(FLEET_UPDATE.id, this.fleetUpdate.stateMachine);
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the account API (the frontend calls this)',

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../lambdas/api/routes';
-import { CAPACITY_WAIT, NESTED_WORKFLOWS, PROVISION_CUSTOMER, WORKFLOWS } from '../statemachines/workflows';
+import { ALL_WORKFLOWS, CAPACITY_WAIT, PROVISION_CUSTOMER } from '../statemachines/workflows';
 import { type ApiServer, startApiAdapter } from './api-adapter';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbLocal, ensureTable, startDynamoDbLocal } from './dynamodb-local';
@@ -195,7 +195,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         (await loadHandler(STOPPED_EXECUTION_HANDLER))(event, createLambdaContext({ functionName: 'RecoverStoppedExecution', timeoutMs: 60_000 })),
     });
     const stepFunctions = new StepFunctionsEngine({
-      workflows: [...WORKFLOWS, ...NESTED_WORKFLOWS],
+      workflows: ALL_WORKFLOWS,
       dataDir,
       loadHandler,
       timeOverrides: options.timeOverrides,
@@ -306,7 +306,7 @@ async function warmHandlers(loadHandler: HandlerLoader): Promise<void> {
   const handlerPaths = new Set([
     ...ROUTES.map((route) => route.handler),
     CUSTOMER_AUTHORIZER_HANDLER,
-    ...[...WORKFLOWS, ...NESTED_WORKFLOWS].flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
+    ...ALL_WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
     ...SCHEDULED_JOBS.map((job) => job.handler),
     STOPPED_EXECUTION_HANDLER,
   ]);

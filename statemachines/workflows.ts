@@ -68,7 +68,9 @@ export type StepAccess =
    */
   | 'ec2:swap-volume'
   /** DeleteVolume, only of volumes tagged ManagedBy=stackpro (the volume a restore replaced or rolled back). */
-  | 'ec2:delete-volume';
+  | 'ec2:delete-volume'
+  /** Query on the CustomersByStatus index (the fleet update's selection of active customers). */
+  | 'customers:list';
 
 export interface WorkflowStep {
   /** Stable PascalCase id: the CDK construct id of the step's function (never rename it). */
@@ -285,3 +287,29 @@ export const RESTORE_CUSTOMER: WorkflowDefinition = {
 
 /** Nested workflows whose tests read only their own template (see RESTORE_CUSTOMER). */
 export const NESTED_WORKFLOWS: readonly WorkflowDefinition[] = [RESTORE_CUSTOMER];
+/** A step of the fleet update, under `lambdas/fleet/`; every one records into the update's report. */
+const fleetStep = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
+  `${id}FunctionArn`,
+  { id, handler: `fleet/${handler}`, access: ['table:read', 'table:write', ...access] },
+];
+
+/**
+ * Rolls app version N to the selected active customers in waves (README "Fleet update"). Input
+ * `{updateId, version, maxConcurrent, maxFailures}`; the update's record (POST /admin/fleet-updates) holds
+ * the target and receives the report.
+ */
+export const FLEET_UPDATE: WorkflowDefinition = {
+  id: 'FleetUpdate',
+  file: 'fleet-update.asl.json',
+  steps: Object.fromEntries([
+    fleetStep('SelectFleetTargets', 'select-fleet-targets', ['customers:list']),
+    fleetStep('StartCustomerUpdate', 'start-customer-update', ['ssm:deploy']),
+    fleetStep('CheckAppUpdate', 'check-app-update', ['ssm:read']),
+    fleetStep('RollBackCustomerUpdate', 'roll-back-customer-update', ['ssm:deploy']),
+    fleetStep('FinishCustomerUpdate', 'finish-customer-update', []),
+    fleetStep('FinishFleetUpdate', 'finish-fleet-update', []),
+  ]),
+};
+
+/** Every workflow, the nested stacks' too: what the local stack registers. */
+export const ALL_WORKFLOWS: readonly WorkflowDefinition[] = [...WORKFLOWS, ...NESTED_WORKFLOWS, FLEET_UPDATE];

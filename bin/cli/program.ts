@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerBackupCommands } from './commands/backups';
 import { registerCostCommand } from './commands/cost';
 import { registerCustomerCommands } from './commands/customers';
+import { registerFleetCommands } from './commands/fleet';
 import { registerLifecycleCommands } from './commands/lifecycle';
 import { registerResizeCommand } from './commands/resize';
 import { registerSigningKeyCommand } from './commands/signing-key';
@@ -28,6 +29,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   registerLifecycleCommands(program, context);
   registerResizeCommand(program, context);
   registerBackupCommands(program, context);
+  registerFleetCommands(program, context);
   registerCostCommand(program, context);
   registerSigningKeyCommand(program);
   return program;

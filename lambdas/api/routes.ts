@@ -57,7 +57,9 @@ export type RouteAccess =
   /** StartBackupJob into the customer vault of ManagedBy=stackpro volumes, passing only the backup role. */
   | 'backup:start'
   /** StartExecution on the RestoreCustomer workflow only (an operator's restore). */
-  | 'restore:start';
+  | 'restore:start'
+  /** StartExecution on the FleetUpdate workflow only (an operator's fleet update). */
+  | 'fleet:start';
 
 export const ROUTES: readonly RouteDefinition[] = [
   { id: 'GetHealth', method: 'GET', path: '/health', handler: 'api/get-health', auth: 'public', access: [] },
@@ -220,6 +222,22 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'api/restore-customer',
     auth: 'iam',
     access: ['table:read', 'table:write', 'ec2:describe', 'backup:read', 'restore:start'],
+  },
+  {
+    id: 'StartFleetUpdate',
+    method: 'POST',
+    path: '/admin/fleet-updates',
+    handler: 'api/start-fleet-update',
+    auth: 'iam',
+    access: ['table:read', 'table:write', 'fleet:start'],
+  },
+  {
+    id: 'GetFleetUpdate',
+    method: 'GET',
+    path: '/admin/fleet-updates/{updateId}',
+    handler: 'api/get-fleet-update',
+    auth: 'iam',
+    access: ['table:read'],
   },
   // The API contract (OpenAPI 3.1), generated from lambdas/api/contract; it reads nothing from AWS.
   { id: 'GetOpenApi', method: 'GET', path: '/openapi.json', handler: 'api/get-openapi', auth: 'public', access: [] },

@@ -79,6 +79,9 @@ export interface Customer {
   readonly pendingPlan?: PlanName;
   /** The plan change in charge while `pendingPlan` is set; the last one's outcome after. */
   readonly planChange?: PlanChange;
+  /** The app version its server runs (lambdas/core/app-versions.json), set at deploy and by fleet updates. */
+  readonly appVersion?: string;
+  readonly appVersionAt?: string;
 }
 
 /** One plan change: its id names the Stripe idempotency key and the resize execution. */

@@ -64,6 +64,13 @@ export const keys = {
     sk: `PROVSTEP#${executionName}#${step}`,
   }),
   provisioningStepPrefix: (executionName: string) => `PROVSTEP#${executionName}#`,
+  /**
+   * A fleet update (app version N rolled to many customers): its request, counters and status, and one item
+   * per customer (from and to version, result, reason); the report is one Query of the partition.
+   */
+  fleetUpdate: (updateId: string) => ({ pk: `FLEETUPDATE#${updateId}`, sk: 'UPDATE' }),
+  fleetUpdateCustomer: (updateId: string, customerId: string) => ({ pk: `FLEETUPDATE#${updateId}`, sk: `CUSTOMER#${customerId}` }),
+  fleetUpdateCustomerPrefix: 'CUSTOMER#',
   /** An email verification token, by the SHA-256 of its value (the value itself is never stored). */
   verificationToken: (tokenHash: string) => ({ pk: `VERIFY#${tokenHash}`, sk: 'VERIFY' }),
 };

@@ -31,6 +31,9 @@ export const OUR_ERRORS: ReadonlySet<string> = new Set([
   'RestoreNotClaimedError',
   'VolumeSwapError',
   'RestoreStoppedError',
+  'AppsUnhealthyError',
+  'AppCommandFailedError',
+  'UpdateNotStartedError',
 ]);
 
 const SLOW_DOWN = 'AWS asked us to slow down; the step is retried.';

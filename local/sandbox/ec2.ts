@@ -535,6 +535,8 @@ export interface Ec2ServiceOptions {
   readonly faults: FaultQueue;
   /** The SSM agent's ping status on an instance, for the inventory (SSM owns the agent). */
   readonly agentStatus: (instance: StoredInstance) => string | undefined;
+  /** The app version its containers run, from the deploy commands it ran (SSM owns the commands). */
+  readonly appVersion?: (instance: StoredInstance) => string | undefined;
 }
 
 /**
@@ -542,7 +544,7 @@ export interface Ec2ServiceOptions {
  * terminate) and the snapshot calls of deprovisioning (CreateSnapshot, DescribeSnapshots) and of the final-backup
  * sweep (DeleteSnapshot).
  */
-export function ec2SandboxService({ model, settings, clock, faults: queue, agentStatus }: Ec2ServiceOptions): SandboxService {
+export function ec2SandboxService({ model, settings, clock, faults: queue, agentStatus, appVersion }: Ec2ServiceOptions): SandboxService {
   const faults = queue.forService('ec2');
   const volumeOperations = ec2VolumeOperations(model.volumes);
   const operations: Record<string, (params: URLSearchParams) => Promise<XmlChild[]> | XmlChild[]> = {
@@ -683,6 +685,7 @@ export function ec2SandboxService({ model, settings, clock, faults: queue, agent
             publicIp: model.visiblePublicIp(instance) ?? null,
             tags: Object.fromEntries(instance.tags.map((tag) => [tag.Key, tag.Value])),
             agent: agentStatus(instance) ?? null,
+            appVersion: appVersion?.(instance) ?? null,
             launchedAt: new Date(instance.launchedAt).toISOString(),
           })),
       // Every EBS volume with its attachment: a restore's old and new volume show here until deleted.

@@ -61,7 +61,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const ssm = new SsmModel(dir, { deployDocumentName: settings.deployDocumentName }, clock, ec2);
   // The registry: every service once. Faults, inventory, reset and edge routing all come from here.
   const registry: readonly SandboxService[] = [
-    ec2SandboxService({ model: ec2, settings, clock, faults, agentStatus: (instance) => ssm.pingStatus(instance) }),
+    ec2SandboxService({ model: ec2, settings, clock, faults, agentStatus: (instance) => ssm.pingStatus(instance), appVersion: (instance) => ssm.appVersion(instance.instanceId) }),
     route53SandboxService(route53, faults),
     sesv2SandboxService(ses, faults, clock),
     ssmSandboxService(ssm, ec2, clock, faults),

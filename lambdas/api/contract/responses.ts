@@ -166,6 +166,7 @@ export const CustomerDetailResponse = z.strictObject({
   firstName: z.string(),
   lastName: z.string(),
   verifiedAt: isoDateTime.nullable(),
+  appVersion: z.string().nullable().describe('The app version its server runs (lambdas/core/app-versions.json); null when never recorded (servers from before versions were recorded run the first one).'),
   executions: z.array(executionView),
 });
 

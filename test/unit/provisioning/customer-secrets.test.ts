@@ -14,6 +14,8 @@ jest.mock('../../../lambdas/repositories/infrastructure', () => ({
   getInfrastructure: (...args: Parameters<typeof Infrastructure.getInfrastructure>) => getInfrastructure(...args),
   updateInfrastructure: (...args: Parameters<typeof Infrastructure.updateInfrastructure>) => updateInfrastructure(...args),
 }));
+// Deploy records the app version it deployed (fleet updates' repository; its own test covers the write).
+jest.mock('../../../lambdas/repositories/fleet-updates', () => ({ recordAppVersion: async () => undefined }));
 jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
 const ssm = mockClient(SSMClient);
 const ARN = (instanceId: string) => `arn:aws:ec2:us-east-1:000000000000:instance/${instanceId}`;

@@ -1,3 +1,4 @@
+import { CURRENT_APP_VERSION } from '../../../lambdas/core/app-versions';
 import { DescribeInstancesCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetEmailIdentityCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -13,6 +14,7 @@ import type { Customer } from '../../../lambdas/core/customer';
 import type * as Accounts from '../../../lambdas/repositories/accounts';
 import type * as CustomerLifecycle from '../../../lambdas/repositories/customer-lifecycle';
 import type * as EmailVerifications from '../../../lambdas/repositories/email-verifications';
+import type * as FleetUpdates from '../../../lambdas/repositories/fleet-updates';
 import type * as Infrastructure from '../../../lambdas/repositories/infrastructure';
 import type * as ProvisioningLog from '../../../lambdas/repositories/provisioning-log';
 import { asTask, awsError, ctx, recordStep, recordedSteps, resetRecordedSteps } from './helpers';
@@ -32,6 +34,10 @@ const updateInfrastructure = jest.fn<ReturnType<typeof Infrastructure.updateInfr
 jest.mock('../../../lambdas/repositories/infrastructure', () => ({
   getInfrastructure: (...args: Parameters<typeof Infrastructure.getInfrastructure>) => getInfrastructure(...args),
   updateInfrastructure: (...args: Parameters<typeof Infrastructure.updateInfrastructure>) => updateInfrastructure(...args),
+}));
+const recordAppVersion = jest.fn<ReturnType<typeof FleetUpdates.recordAppVersion>, Parameters<typeof FleetUpdates.recordAppVersion>>();
+jest.mock('../../../lambdas/repositories/fleet-updates', () => ({
+  recordAppVersion: (...args: Parameters<typeof FleetUpdates.recordAppVersion>) => recordAppVersion(...args),
 }));
 const setProvisioningOutcome = jest.fn<ReturnType<typeof CustomerLifecycle.setProvisioningOutcome>, Parameters<typeof CustomerLifecycle.setProvisioningOutcome>>();
 const markWelcomeEmailSent = jest.fn<ReturnType<typeof CustomerLifecycle.markWelcomeEmailSent>, Parameters<typeof CustomerLifecycle.markWelcomeEmailSent>>();
@@ -62,6 +68,7 @@ beforeEach(() => {
   resetRecordedSteps();
   getInfrastructure.mockReset().mockResolvedValue(undefined);
   updateInfrastructure.mockReset().mockResolvedValue(undefined);
+  recordAppVersion.mockReset().mockResolvedValue(undefined);
   setProvisioningOutcome.mockReset().mockResolvedValue(true);
   markWelcomeEmailSent.mockReset().mockResolvedValue(undefined);
   putEmailVerificationMarker.mockReset().mockResolvedValue(undefined);
@@ -85,9 +92,10 @@ describe('Deploy applications', () => {
     expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input).toMatchObject({
       DocumentName: 'StackPro-DeployApplications',
       InstanceIds: ['i-1'],
-      Parameters: { CustomerId: ['cust-1'], Subdomain: ['acme.x'], Plan: ['starter'] },
+      Parameters: { CustomerId: ['cust-1'], Subdomain: ['acme.x'], Plan: ['starter'], AppVersion: [CURRENT_APP_VERSION] },
     });
     expect(updateInfrastructure).toHaveBeenCalledWith('cust-1', { instanceId: 'i-1', deployCommand: { executionName: ctx.executionName, commandId: 'cmd-1' } });
+    expect(recordAppVersion).toHaveBeenCalledWith('cust-1', CURRENT_APP_VERSION, expect.any(String));
   });
 
   it('does not deploy twice for the same execution', async () => {

@@ -9,7 +9,7 @@ import { handler as detachVolumeStep } from '../../../lambdas/restore/detach-vol
 import { handler as finishRestoreStep } from '../../../lambdas/restore/finish-restore';
 import { handler as startRestoreJobStep } from '../../../lambdas/restore/start-restore-job';
 import { asTask, awsError, ctx, profile, reservation } from '../lifecycle/helpers';
-import { mockTable, stepLog } from './document-table';
+import { mockTable, stepLog } from '../helpers/document-table';
 
 // Each step as its Task invokes it: with its state's name (restore-customer.asl.json).
 const startRestoreJob = asTask('Start restore job', startRestoreJobStep);

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { STANDARD_RETRY, type AslState, forEachState, loadDefinition } from '../../../statemachines/definition-loader';
-import { WORKFLOWS, type WorkflowDefinition } from '../../../statemachines/workflows';
+import { ALL_WORKFLOWS as WORKFLOWS, type WorkflowDefinition } from '../../../statemachines/workflows';
 
 const STATEMACHINES = path.resolve(__dirname, '..', '..', '..', 'statemachines');
 const lambdaTasks = (states: Record<string, AslState>) => {

@@ -157,7 +157,7 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
   },
 };
 
-const OUTCOMES: Record<string, string[]> = { ec2: ['InstanceOutcome'], ssm: ['CommandOutcome'], backup: ['RestoreOutcome'] };
+const OUTCOMES: Record<string, string[]> = { ec2: ['InstanceOutcome'], ssm: ['AppHealthCheck', 'CommandOutcome'], backup: ['RestoreOutcome'] };
 
 const apiActions = Object.entries(CALLS).flatMap(([service, calls]) => Object.keys(calls).map((action) => [service, action] as const));
 

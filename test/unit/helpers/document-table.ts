@@ -1,5 +1,5 @@
 /**
- * The table through a mocked DynamoDB document client, for the restore step tests written before the handler
+ * The table through a mocked DynamoDB document client, for the restore and fleet step tests written before the handler
  * tests moved to repository mocks (test/unit/lifecycle/helpers.ts). To be migrated like the others.
  */
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
