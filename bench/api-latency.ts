@@ -24,12 +24,12 @@ export function signupBody(runTag: string, tag: string) {
 }
 
 /** POST /auth/signup; `ok` only for 201 with a customerId and an accessToken, which go into `accounts`. */
-export async function signUp(apiUrl: string, body: object, accounts: Account[]): Promise<Outcome> {
+export async function signUp(apiUrl: string, body: object, accounts: Account[], timeoutMs = REQUEST_TIMEOUT_MS): Promise<Outcome> {
   const response = await fetch(`${apiUrl}/auth/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await response.text();
   if (response.status !== 201) return { ok: false, status: String(response.status), detail: text.slice(0, 300) };
@@ -43,11 +43,11 @@ export async function signUp(apiUrl: string, body: object, accounts: Account[]):
  * Follows the verification link the sandbox outbox holds for `email` (POST /auth/verify-email), as a
  * person would: provisioning starts here, not at signup.
  */
-export async function verifyEmail(apiUrl: string, edgeUrl: string, email: string): Promise<Outcome> {
-  const deadline = Date.now() + REQUEST_TIMEOUT_MS;
+export async function verifyEmail(apiUrl: string, edgeUrl: string, email: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Outcome> {
+  const deadline = Date.now() + timeoutMs;
   let token: string | undefined;
   while (!token && Date.now() < deadline) {
-    const outbox = (await (await fetch(`${edgeUrl}/_sandbox/outbox`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).json()) as {
+    const outbox = (await (await fetch(`${edgeUrl}/_sandbox/outbox?to=${encodeURIComponent(email)}`, { signal: AbortSignal.timeout(timeoutMs) })).json()) as {
       emails: { to: string[]; text?: string }[];
     };
     const mail = outbox.emails.find((candidate) => candidate.to.some((to) => to.toLowerCase() === email.toLowerCase()));
@@ -59,16 +59,19 @@ export async function verifyEmail(apiUrl: string, edgeUrl: string, email: string
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ token }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await response.text();
   return response.status === 200 ? { ok: true, status: '200' } : { ok: false, status: `verify ${response.status}`, detail: text.slice(0, 300) };
 }
 
-/** Signup, then the verification link: the account that provisioning benchmarks need. */
-export async function signUpVerified(apiUrl: string, edgeUrl: string, body: { email: string }, accounts: Account[]): Promise<Outcome> {
-  const created = await signUp(apiUrl, body, accounts);
-  return created.ok ? verifyEmail(apiUrl, edgeUrl, body.email) : created;
+/**
+ * Signup, then the verification link: the account that provisioning benchmarks need. `timeoutMs` per request
+ * (a burst of a thousand queues in the local stack far longer than one request takes).
+ */
+export async function signUpVerified(apiUrl: string, edgeUrl: string, body: { email: string }, accounts: Account[], timeoutMs = REQUEST_TIMEOUT_MS): Promise<Outcome> {
+  const created = await signUp(apiUrl, body, accounts, timeoutMs);
+  return created.ok ? verifyEmail(apiUrl, edgeUrl, body.email, timeoutMs) : created;
 }
 
 /**

@@ -132,7 +132,8 @@ async function main(): Promise<void> {
     const concurrent = await benchConcurrentProvisioning({
       signups: CONCURRENT_SIGNUPS,
       concurrency: CONCURRENT_CONCURRENCY,
-      deadlineMs: 180_000,
+      deadlineMs: Math.max(180_000, CONCURRENT_SIGNUPS * 300),
+      requestTimeoutMs: Math.max(30_000, CONCURRENT_SIGNUPS * 300),
     });
     const report = printConcurrentReport(concurrent);
     Object.assign(summary, report.summary);

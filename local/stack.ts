@@ -13,6 +13,7 @@ import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
 import { LOCAL_HOST } from './http-server';
 import { invocationStore } from './invocation-scope';
 import { LambdaWorkerPool, lambdaWorkersFromEnv } from './lambda-workers/pool';
+import { FunctionConcurrency, lambdaConcurrencyFromEnv } from './function-concurrency';
 import {
   applyLambdaEnv,
   buildLambdaEnv,
@@ -25,6 +26,7 @@ import {
 } from './local-env';
 import { clockSettingsFromEnv, SandboxClock } from './sandbox/clock';
 import { createSandbox } from './sandbox/sandbox';
+import { MAX_PUBLIC_IPS } from './sandbox/ec2';
 import { createStripeSandbox, type StripeSandboxSettings } from './sandbox/stripe';
 import { parsePort } from './ports';
 import { ensureLocalSigningKey } from './signing-key';
@@ -177,7 +179,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const workersPerFunction = lambdaWorkersFromEnv(env);
     const pool = options.loadHandler === undefined && workersPerFunction > 0 ? new LambdaWorkerPool({ maxWorkersPerFunction: workersPerFunction, env }) : undefined;
     if (pool) stoppers.push(() => pool.close());
-    const loadHandler = options.loadHandler ?? pool?.loadHandler ?? loadLambdaHandler;
+    const unlimitedLoader = options.loadHandler ?? pool?.loadHandler ?? loadLambdaHandler;
+    // Each function runs at most STACKPRO_LAMBDA_CONCURRENCY invocations at once; bursts queue.
+    const concurrency = new FunctionConcurrency(lambdaConcurrencyFromEnv(env));
+    const loadHandler = concurrency.wrap(unlimitedLoader);
     // On disk, so keys (and their rotations) survive a restart, and tokens with them.
     const secrets = new SecretStore(path.join(dataDir, SECRETS_FILE));
     await ensureLocalSigningKey(secrets, dataDir);
@@ -229,10 +234,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => edge.close(), () => stepFunctions.shutdown(), () => secrets.settled());
 
-    const api: ApiServer = await startApiAdapter(ports.api, { loadHandler, logRequests: options.logRequests, rateLimit });
+    // The adapter queues through the same limit itself, so API Gateway's timeout leaves the queue out.
+    const api: ApiServer = await startApiAdapter(ports.api, { loadHandler: unlimitedLoader, concurrency, logRequests: options.logRequests, rateLimit });
     stoppers.push(() => api.close());
     // Workers start lazily, on a function's first invocation: warming would start one per function.
-    if (options.warmHandlers && !pool) await warmHandlers(loadHandler);
+    if (options.warmHandlers && !pool) await warmHandlers(unlimitedLoader);
     // Last in, first out: at shutdown deliveries stop before the engine aborts what still runs, so those
     // events wait on disk for the next start, when the stack can act on them.
     executionEvents.start();
@@ -274,7 +280,7 @@ function sandboxSettings(lambdaEnv: NodeJS.ProcessEnv) {
     deployDocumentName: read('DEPLOY_DOCUMENT_NAME'),
     // The account's capacity, so running out of it can be tested (README "Local sandbox").
     vcpuQuota: optionalCount(lambdaEnv, 'STACKPRO_SANDBOX_VCPU_QUOTA', 0),
-    publicIpPool: optionalCount(lambdaEnv, 'STACKPRO_SANDBOX_PUBLIC_IPS', 1, 508),
+    publicIpPool: optionalCount(lambdaEnv, 'STACKPRO_SANDBOX_PUBLIC_IPS', 1, MAX_PUBLIC_IPS),
   };
 }
 
