@@ -54,7 +54,7 @@ export interface ApiServer {
 }
 
 const TEN_MEBIBYTES = 10 * 1024 * 1024;
-const UNLIMITED = new FunctionConcurrency(Number.MAX_SAFE_INTEGER);
+const UNLIMITED = FunctionConcurrency.unlimited();
 
 /**
  * An HTTP server that behaves like our API Gateway REST API with Lambda proxy integrations: same routes,

@@ -13,7 +13,7 @@ import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
 import { LOCAL_HOST } from './http-server';
 import { invocationStore } from './invocation-scope';
 import { LambdaWorkerPool, lambdaWorkersFromEnv } from './lambda-workers/pool';
-import { FunctionConcurrency, lambdaConcurrencyFromEnv } from './function-concurrency';
+import { concurrencyLimitsFromEnv, FunctionConcurrency } from './function-concurrency';
 import {
   applyLambdaEnv,
   buildLambdaEnv,
@@ -180,8 +180,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const pool = options.loadHandler === undefined && workersPerFunction > 0 ? new LambdaWorkerPool({ maxWorkersPerFunction: workersPerFunction, env }) : undefined;
     if (pool) stoppers.push(() => pool.close());
     const unlimitedLoader = options.loadHandler ?? pool?.loadHandler ?? loadLambdaHandler;
-    // Each function runs at most STACKPRO_LAMBDA_CONCURRENCY invocations at once; bursts queue.
-    const concurrency = new FunctionConcurrency(lambdaConcurrencyFromEnv(env));
+    // At most STACKPRO_LAMBDA_CONCURRENCY invocations per function and STACKPRO_LAMBDA_ACCOUNT_CONCURRENCY in
+    // all run at once, as Lambda would in environments of their own; bursts queue.
+    const concurrency = new FunctionConcurrency(concurrencyLimitsFromEnv(env));
     const loadHandler = concurrency.wrap(unlimitedLoader);
     // On disk, so keys (and their rotations) survive a restart, and tokens with them.
     const secrets = new SecretStore(path.join(dataDir, SECRETS_FILE));
