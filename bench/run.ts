@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       // A burst queues in the local stack (its functions run a few invocations at once, on 2 cores): each
       // request may wait about as long as the whole burst takes.
       deadlineMs: Math.max(180_000, CONCURRENT_SIGNUPS * 600),
-      requestTimeoutMs: Math.max(60_000, CONCURRENT_SIGNUPS * 600),
+      requestTimeoutMs: Math.max(60_000, CONCURRENT_SIGNUPS * 1_200),
     });
     const report = printConcurrentReport(concurrent);
     Object.assign(summary, report.summary);

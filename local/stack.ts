@@ -180,10 +180,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const pool = options.loadHandler === undefined && workersPerFunction > 0 ? new LambdaWorkerPool({ maxWorkersPerFunction: workersPerFunction, env }) : undefined;
     if (pool) stoppers.push(() => pool.close());
     const unlimitedLoader = options.loadHandler ?? pool?.loadHandler ?? loadLambdaHandler;
-    // At most STACKPRO_LAMBDA_CONCURRENCY invocations per function and STACKPRO_LAMBDA_ACCOUNT_CONCURRENCY in
-    // all run at once, as Lambda would in environments of their own; bursts queue.
-    const concurrency = new FunctionConcurrency(concurrencyLimitsFromEnv(env));
-    const loadHandler = concurrency.wrap(unlimitedLoader);
+    // At most STACKPRO_LAMBDA_CONCURRENCY invocations per function run at once, as Lambda would run them in
+    // environments of their own; bursts queue. API invocations are also bounded all together
+    // (STACKPRO_LAMBDA_ACCOUNT_CONCURRENCY): API Gateway's 29 s and middy's early timeout start when one
+    // leaves the queue, so it must then finish without competing with every other request. Workflow steps
+    // queue per function only: a Task's TimeoutSeconds counts from the state's start, queue included, so an
+    // account-wide queue shared with a signup burst failed executions with States.Timeout.
+    const limits = concurrencyLimitsFromEnv(env);
+    const concurrency = new FunctionConcurrency(limits);
+    const loadHandler = new FunctionConcurrency({ perFunction: limits.perFunction, account: Number.MAX_SAFE_INTEGER }).wrap(unlimitedLoader);
     // On disk, so keys (and their rotations) survive a restart, and tokens with them.
     const secrets = new SecretStore(path.join(dataDir, SECRETS_FILE));
     await ensureLocalSigningKey(secrets, dataDir);
