@@ -137,7 +137,10 @@ async function main(): Promise<void> {
     const concurrent = await benchConcurrentProvisioning({
       signups: CONCURRENT_SIGNUPS,
       concurrency: CONCURRENT_CONCURRENCY,
-      deadlineMs: 180_000,
+      // A burst queues in the local stack (its functions run a few invocations at once, on 2 cores): each
+      // request may wait about as long as the whole burst takes.
+      deadlineMs: Math.max(180_000, CONCURRENT_SIGNUPS * 600),
+      requestTimeoutMs: Math.max(60_000, CONCURRENT_SIGNUPS * 1_200),
     });
     const report = printConcurrentReport(concurrent);
     Object.assign(summary, report.summary);

@@ -13,6 +13,7 @@ import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
 import { LOCAL_HOST } from './http-server';
 import { invocationStore } from './invocation-scope';
 import { LambdaWorkerPool, lambdaWorkersFromEnv } from './lambda-workers/pool';
+import { concurrencyLimitsFromEnv, FunctionConcurrency } from './function-concurrency';
 import {
   applyLambdaEnv,
   buildLambdaEnv,
@@ -25,6 +26,7 @@ import {
 } from './local-env';
 import { clockSettingsFromEnv, SandboxClock } from './sandbox/clock';
 import { createSandbox } from './sandbox/sandbox';
+import { MAX_PUBLIC_IPS } from './sandbox/ec2';
 import { createStripeSandbox, type StripeSandboxSettings } from './sandbox/stripe';
 import { parsePort } from './ports';
 import { ensureLocalSigningKey } from './signing-key';
@@ -177,7 +179,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const workersPerFunction = lambdaWorkersFromEnv(env);
     const pool = options.loadHandler === undefined && workersPerFunction > 0 ? new LambdaWorkerPool({ maxWorkersPerFunction: workersPerFunction, env }) : undefined;
     if (pool) stoppers.push(() => pool.close());
-    const loadHandler = options.loadHandler ?? pool?.loadHandler ?? loadLambdaHandler;
+    const unlimitedLoader = options.loadHandler ?? pool?.loadHandler ?? loadLambdaHandler;
+    // At most STACKPRO_LAMBDA_CONCURRENCY invocations per function run at once, as Lambda would run them in
+    // environments of their own; bursts queue. API invocations are also bounded all together
+    // (STACKPRO_LAMBDA_ACCOUNT_CONCURRENCY): API Gateway's 29 s and middy's early timeout start when one
+    // leaves the queue, so it must then finish without competing with every other request. Workflow steps
+    // queue per function only: a Task's TimeoutSeconds counts from the state's start, queue included, so an
+    // account-wide queue shared with a signup burst failed executions with States.Timeout.
+    const limits = concurrencyLimitsFromEnv(env);
+    const concurrency = new FunctionConcurrency(limits);
+    const loadHandler = new FunctionConcurrency({ perFunction: limits.perFunction, account: Number.MAX_SAFE_INTEGER }).wrap(unlimitedLoader);
     // On disk, so keys (and their rotations) survive a restart, and tokens with them.
     const secrets = new SecretStore(path.join(dataDir, SECRETS_FILE));
     await ensureLocalSigningKey(secrets, dataDir);
@@ -229,10 +240,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => edge.close(), () => stepFunctions.shutdown(), () => secrets.settled());
 
-    const api: ApiServer = await startApiAdapter(ports.api, { loadHandler, logRequests: options.logRequests, rateLimit });
+    // The adapter queues through the same limit itself, so API Gateway's timeout leaves the queue out.
+    const api: ApiServer = await startApiAdapter(ports.api, { loadHandler: unlimitedLoader, concurrency, logRequests: options.logRequests, rateLimit });
     stoppers.push(() => api.close());
     // Workers start lazily, on a function's first invocation: warming would start one per function.
-    if (options.warmHandlers && !pool) await warmHandlers(loadHandler);
+    if (options.warmHandlers && !pool) await warmHandlers(unlimitedLoader);
     // Last in, first out: at shutdown deliveries stop before the engine aborts what still runs, so those
     // events wait on disk for the next start, when the stack can act on them.
     executionEvents.start();
@@ -274,7 +286,7 @@ function sandboxSettings(lambdaEnv: NodeJS.ProcessEnv) {
     deployDocumentName: read('DEPLOY_DOCUMENT_NAME'),
     // The account's capacity, so running out of it can be tested (README "Local sandbox").
     vcpuQuota: optionalCount(lambdaEnv, 'STACKPRO_SANDBOX_VCPU_QUOTA', 0),
-    publicIpPool: optionalCount(lambdaEnv, 'STACKPRO_SANDBOX_PUBLIC_IPS', 1, 508),
+    publicIpPool: optionalCount(lambdaEnv, 'STACKPRO_SANDBOX_PUBLIC_IPS', 1, MAX_PUBLIC_IPS),
   };
 }
 

@@ -103,15 +103,30 @@ export interface Ec2Settings {
    * VcpuLimitExceeded, as EC2 does. @default unlimited
    */
   readonly vcpuQuota?: number;
-  /** How many public IPv4 addresses the sandbox can hand out (at most 508). @default 508 */
+  /** How many public IPv4 addresses the sandbox can hand out (at most MAX_PUBLIC_IPS). @default DEFAULT_PUBLIC_IPS */
   readonly publicIpPool?: number;
 }
 
-/** Public IPs come from the documentation ranges (TEST-NET-3 then TEST-NET-2): never routable. */
+/** The public IPv4 pool unless STACKPRO_SANDBOX_PUBLIC_IPS says otherwise: TEST-NET-3 and TEST-NET-2. */
+export const DEFAULT_PUBLIC_IPS = 508;
+/** The largest pool STACKPRO_SANDBOX_PUBLIC_IPS may ask for (a raised quota, for bursts of signups). */
+export const MAX_PUBLIC_IPS = 4096;
+/**
+ * Public IPs come from ranges that are never routable: the documentation ranges (TEST-NET-3, TEST-NET-2,
+ * then TEST-NET-1), and past those the benchmarking range 198.18.0.0/15 (RFC 2544). The first 508 are
+ * the default pool, in the order it has always handed them out.
+ */
 const ALL_PUBLIC_IPS: readonly string[] = [
   ...Array.from({ length: 254 }, (_, i) => `203.0.113.${i + 1}`),
   ...Array.from({ length: 254 }, (_, i) => `198.51.100.${i + 1}`),
+  ...Array.from({ length: 254 }, (_, i) => `192.0.2.${i + 1}`),
+  ...Array.from({ length: MAX_PUBLIC_IPS - 3 * 254 }, (_, i) => `198.18.${Math.floor(i / 254)}.${(i % 254) + 1}`),
 ];
+
+/** The first `size` addresses the sandbox hands out, in order. */
+export function publicIpPool(size: number): readonly string[] {
+  return ALL_PUBLIC_IPS.slice(0, size);
+}
 /** vCPUs per instance type, for the quota (the types our plans launch; anything else counts 2). */
 const VCPUS: Readonly<Record<string, number>> = { 't3.micro': 2, 't3.small': 2, 't3.medium': 2, 't3.large': 2, 't3.xlarge': 4 };
 const IMAGE_ID = 'ami-0stackprolocal0001';
@@ -448,7 +463,7 @@ export class Ec2Model {
         .filter((instance) => !['stopped', 'terminated'].includes(this.stateOf(instance, now).state))
         .map((instance) => instance.publicIp),
     );
-    const pool = ALL_PUBLIC_IPS.slice(0, this.settings.publicIpPool ?? ALL_PUBLIC_IPS.length);
+    const pool = publicIpPool(this.settings.publicIpPool ?? DEFAULT_PUBLIC_IPS);
     for (let i = 0; i < pool.length; i += 1) {
       const candidate = pool[(this.state.nextPublicIp + i) % pool.length];
       if (!inUse.has(candidate)) {

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type { EdgeService } from '../../../../local/edge/edge-service';
 import { SandboxClock } from '../../../../local/sandbox/clock';
 import { createSandbox, type Sandbox } from '../../../../local/sandbox/sandbox';
+import { persisted } from '../../../../local/sandbox/json-file';
 
 interface SdkHttpRequest {
   method: string;
@@ -28,6 +29,8 @@ export function inProcess(service: EdgeService) {
       const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]));
       const body = toBuffer(request.body);
       const response = await service.handle({ method: request.method, path: request.path, query, headers, body, region: 'us-east-1' });
+      // As the edge server does: the change is on disk before the answer.
+      await persisted();
       return { response: { statusCode: response.statusCode, reason: '', headers: { ...response.headers }, body: Readable.from([Buffer.from(response.body)]) } };
     },
   };
