@@ -6,7 +6,7 @@ import { InvalidStateError, NotFoundError, ServiceUnavailableError, WorkflowRunn
 import { logger } from '../observability';
 import { claimRestore, getRestore, releaseRestore, type RestoreRecord } from '../repositories/restores';
 import { customerVolumeId } from './customer-backups';
-import { customerStatus } from './customer-status';
+import { customerStatus, type CustomerStatusView } from './customer-status';
 import { startWorkflow } from './lifecycle-workflows';
 
 export interface RestoreResult {
@@ -34,8 +34,14 @@ const STALE_CLAIM_MS = 4 * 3600 * 1000;
  * restore is claimed on the customer's RESTORE item before the execution starts, so a burst of the same
  * request starts one execution: the others answer the same execution name (`changed: false`).
  */
-export async function restoreCustomer(customerId: string, recoveryPointId: string, now = new Date()): Promise<RestoreResult> {
-  const status = await customerStatus(customerId);
+export async function restoreCustomer(
+  customerId: string,
+  recoveryPointId: string,
+  now = new Date(),
+  /** The customer's status when the caller read it already (the route does, for its 404 before the body). */
+  known?: CustomerStatusView,
+): Promise<RestoreResult> {
+  const status = known ?? (await customerStatus(customerId));
   if (MOVING.includes(status.status)) throw new WorkflowRunningError(`A workflow is running on this customer (status ${status.status}); retry once it has ended.`);
   if (!RESTORABLE.includes(status.status)) throw new InvalidStateError(`Cannot restore a customer whose status is ${status.status}.`);
 
