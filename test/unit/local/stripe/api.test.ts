@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { canonicalParams } from '../../../../local/sandbox/stripe/idempotency';
-import { settle, stripeClient, testStripe, webhookReceiver } from './harness';
+import { until, stripeClient, testStripe, webhookReceiver } from './harness';
 
 const DAY = 86400;
 /** lastResponse.headers is a Headers with stripe-node's fetch client, a plain object with its node client. */
@@ -151,7 +151,7 @@ describe('Stripe sandbox API through the real stripe-node client', () => {
     const paused = await stripe.subscriptions.update(subscription.id, { pause_collection: { behavior: 'void' } });
     const unpaused = await stripe.subscriptions.update(subscription.id, { pause_collection: '' });
     const canceled = await stripe.subscriptions.cancel(subscription.id);
-    await settle();
+    await until(() => receiver.received.length >= sandbox.events.list().length);
 
     expect(cancelling).toMatchObject({ cancel_at_period_end: true, cancel_at: subscription.items.data[0].current_period_end, status: 'trialing' });
     expect(paused.pause_collection).toEqual({ behavior: 'void', resumes_at: null });
