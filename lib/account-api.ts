@@ -36,7 +36,7 @@ export interface AccountApiProps {
   /** Routes with `restore:start` may start the RestoreCustomer workflow (lib/restore-workflow-stack.ts). */
   readonly restore?: { readonly stateMachine: sfn.StateMachine };
   /** Routes with `fleet:start` may start this workflow (lib/fleet-update-stack.ts). */
-  readonly fleetUpdate?: sfn.IStateMachine;
+  readonly fleetUpdate?: sfn.StateMachine;
   /**
    * Echoed by handlers (customer URLs) and used for CORS; `ses:send` routes send from `senderAddress`;
    * `lifecycle:start` routes pass `billingRetentionDays` to Deprovision.

@@ -65,7 +65,7 @@ export interface AccessTargets {
   /** The RestoreCustomer workflow (`restore:start`, with RESTORE_STATE_MACHINE_ARN). */
   readonly restore?: { readonly stateMachine: sfn.StateMachine };
   /** The FleetUpdate state machine (`fleet:start`, with FLEET_UPDATE_STATE_MACHINE_ARN). */
-  readonly fleetUpdate?: sfn.IStateMachine;
+  readonly fleetUpdate?: sfn.StateMachine;
 }
 
 /** The instance types plans run on: the only ones Launch instance may start (a stolen role cannot mine on a GPU). */
@@ -564,6 +564,11 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       if (targets.restore) {
         fn.addEnvironment('RESTORE_STATE_MACHINE_ARN', targets.restore.stateMachine.stateMachineArn);
         machines.push(targets.restore.stateMachine);
+      }
+      // A fleet update's executions are in each updated customer's step log too.
+      if (targets.fleetUpdate) {
+        fn.addEnvironment('FLEET_UPDATE_STATE_MACHINE_ARN', targets.fleetUpdate.stateMachineArn);
+        machines.push(targets.fleetUpdate);
       }
       allow({
         actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],

@@ -148,6 +148,7 @@ export class StackProStack extends Stack {
       resize: this.resize,
       topic: this.alarmTopic.topic,
       restore: this.restoreWorkflow,
+      fleetUpdate: this.fleetUpdate.stateMachine,
     });
 
     // The operators' alarms and dashboard (README "Monitoring"); every alarm in the stack shows in its status widget.

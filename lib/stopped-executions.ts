@@ -40,6 +40,8 @@ export interface StoppedExecutionRecoveryProps {
   readonly topic: sns.ITopic;
   /** Its stopped executions are rolled back by a `-rollback` execution of the same workflow. */
   readonly restore?: { readonly stateMachine: sfn.StateMachine };
+  /** Its stopped executions get their report closed (the update `stopped`); the function never starts it. */
+  readonly fleetUpdate?: sfn.StateMachine;
 }
 
 /**
@@ -62,9 +64,9 @@ export const RECOVERY_ACCESS: readonly FunctionAccess[] = [
 
 /**
  * No customer in limbo: an EventBridge rule on "Step Functions Execution Status Change" (FAILED,
- * TIMED_OUT, ABORTED) for our five workflows invokes RecoverStoppedExecution, which cleans up a stopped
- * provisioning and marks the customer failed (so the retry route works), or runs a stopped lifecycle
- * workflow again. Events that cannot be delivered, and invocations that fail after Lambda's own retries,
+ * TIMED_OUT, ABORTED) for our workflows invokes RecoverStoppedExecution, which cleans up a stopped
+ * provisioning and marks the customer failed (so the retry route works), runs a stopped lifecycle
+ * workflow again, or closes a stopped fleet update's report. Events that cannot be delivered, and invocations that fail after Lambda's own retries,
  * land in one encrypted dead-letter queue. The local stack delivers the same events (local/events/).
  */
 export class StoppedExecutionRecovery extends Construct {
@@ -82,6 +84,7 @@ export class StoppedExecutionRecovery extends Construct {
       ...Object.values(props.lifecycle.stateMachines).map((stateMachine) => stateMachine.stateMachineArn),
       props.resize.stateMachine.stateMachineArn,
       ...(props.restore ? [props.restore.stateMachine.stateMachineArn] : []),
+      ...(props.fleetUpdate ? [props.fleetUpdate.stateMachineArn] : []),
     ];
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -103,6 +106,8 @@ export class StoppedExecutionRecovery extends Construct {
     grantFunctionAccess(this.function, 'RecoverStoppedExecution', [...RECOVERY_ACCESS, ...(props.restore ? (['restore:start'] as const) : [])], { ...props, hostedZone: props.hostedZone });
     // To tell provisioning events from the others; no grant: the function never starts a provisioning.
     this.function.addEnvironment('PROVISIONING_STATE_MACHINE_ARN', props.provisioning.stateMachine.stateMachineArn);
+    // Likewise for fleet updates: the function only writes the update's report (table:read and table:write).
+    if (props.fleetUpdate) this.function.addEnvironment('FLEET_UPDATE_STATE_MACHINE_ARN', props.fleetUpdate.stateMachineArn);
     // Every path is idempotent, so Lambda's async retries are safe; what still fails is kept for operators.
     this.function.configureAsyncInvoke({
       retryAttempts: 2,

@@ -6,7 +6,8 @@ export type FleetTarget = { readonly all: true } | { readonly plan: PlanName } |
 
 /**
  * `running` while the Map works; `completed` when every customer was tried within the error budget;
- * `stopped` when more than maxFailures failed and the rest was skipped; `failed` when the workflow itself
+ * `stopped` when more than maxFailures failed and the rest was skipped, or (with a failureReason) when its
+ * execution was stopped or timed out (lambdas/workflows/stopped-fleet-update.ts); `failed` when the workflow itself
  * could not run (its reason says why).
  */
 export type FleetUpdateStatus = 'running' | 'completed' | 'stopped' | 'failed';

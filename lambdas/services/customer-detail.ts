@@ -43,6 +43,7 @@ const STATE_MACHINE_ARN: Readonly<Record<string, () => string>> = {
   DeprovisionCustomer: config.deprovisionStateMachineArn,
   ResizeCustomer: config.resizeStateMachineArn,
   RestoreCustomer: config.restoreStateMachineArn,
+  FleetUpdate: config.fleetUpdateStateMachineArn,
 };
 
 /** arn:...:stateMachine:<name> -> arn:...:execution:<name>:<executionName>. */

@@ -15,6 +15,7 @@ import { failRunningSteps, recordStep } from '../repositories/provisioning-log';
 import { endRestore, getRestore } from '../repositories/restores';
 import type { ExecutionStatusChangeDetail } from './execution-events';
 import { stoppedExecutionMessage } from './failure-messages';
+import { recoverFleetUpdate } from './stopped-fleet-update';
 
 /**
  * What happens to a customer when one of our executions ends FAILED, TIMED_OUT or ABORTED (stopped from
@@ -34,6 +35,8 @@ import { stoppedExecutionMessage } from './failure-messages';
  *   again once, as `<name>-rerun`, with the stop as its `error`: the rerun only puts back (the previous
  *   type, started, DNS at its address, the previous price) and records why, which clears the pending plan.
  *   A rerun that stops too clears the pending plan with the reason and is left for operators.
+ * - RestoreCustomer: rolled back by a `-rollback` execution (recoverRestore below).
+ * - FleetUpdate: its report is closed, the update `stopped` with the reason (stopped-fleet-update.ts).
  */
 export type Recovery =
   | { readonly action: 'ignored'; readonly why: string }
@@ -42,7 +45,7 @@ export type Recovery =
   | { readonly action: 'left-for-operators'; readonly reason: string };
 
 type LifecycleWorkflowId = 'SuspendCustomer' | 'ResumeCustomer' | 'DeprovisionCustomer';
-export type WorkflowId = 'ProvisionCustomer' | LifecycleWorkflowId | 'ResizeCustomer' | 'RestoreCustomer';
+export type WorkflowId = 'ProvisionCustomer' | LifecycleWorkflowId | 'ResizeCustomer' | 'RestoreCustomer' | 'FleetUpdate';
 
 /** The step the clean-up writes into the stopped execution's step log (the status route shows it). */
 export const CLEAN_UP_STEP = 'Clean up after the execution stopped';
@@ -103,6 +106,7 @@ export function workflowOf(stateMachineArn: string): WorkflowId | undefined {
   if (stateMachineArn === config.provisioningStateMachineArn()) return 'ProvisionCustomer';
   if (stateMachineArn === config.resizeStateMachineArn()) return 'ResizeCustomer';
   if (process.env.RESTORE_STATE_MACHINE_ARN && stateMachineArn === config.restoreStateMachineArn()) return 'RestoreCustomer';
+  if (process.env.FLEET_UPDATE_STATE_MACHINE_ARN && stateMachineArn === config.fleetUpdateStateMachineArn()) return 'FleetUpdate';
   return (Object.keys(LIFECYCLE) as LifecycleWorkflowId[]).find((id) => LIFECYCLE[id].stateMachineArn() === stateMachineArn);
 }
 
@@ -110,6 +114,8 @@ export function workflowOf(stateMachineArn: string): WorkflowId | undefined {
 export async function recoverStoppedExecution(detail: ExecutionStatusChangeDetail): Promise<Recovery> {
   const workflow = workflowOf(detail.stateMachineArn);
   if (!workflow) return { action: 'ignored', why: 'not one of our workflows' };
+  // The one workflow run for the fleet, not for a customer: its input names an update.
+  if (workflow === 'FleetUpdate') return recoverFleetUpdate(detail, parseJson(detail.input));
   const input = ExecutionInput.safeParse(parseJson(detail.input));
   if (!input.success) return { action: 'ignored', why: 'the execution input names no customer' };
   const customer = await getLifecycleCustomer(input.data.customerId);

@@ -1854,10 +1854,19 @@ describe('StoppedExecutionRecovery', () => {
     });
     const machines = MAIN_WORKFLOWS.map((workflow) => ({ Ref: logicalId(stateMachineOf(workflow)) }));
     const matched = rule.EventPattern.detail.stateMachineArn as unknown[];
-    expect(matched.slice(0, -2)).toEqual(machines);
-    expect(isResizeArn(matched.at(-2))).toBe(true);
+    expect(matched.slice(0, -3)).toEqual(machines);
+    expect(isResizeArn(matched.at(-3))).toBe(true);
     // Then the RestoreCustomer workflow's, an output of its nested stack.
-    expect(matched.at(-1)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RestoreWorkflowNestedStack/), expect.stringMatching(/RestoreCustomerStateMachine/)] });
+    expect(matched.at(-2)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RestoreWorkflowNestedStack/), expect.stringMatching(/RestoreCustomerStateMachine/)] });
+    // Then the FleetUpdate workflow's, likewise.
+    expect(matched.at(-1)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FleetUpdateNestedStack/), expect.stringMatching(/FleetUpdateStateMachine/)] });
+  });
+
+  it('knows the FleetUpdate state machine by its ARN, and may not start it', () => {
+    const env = (resourceOf(recovery().function).Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+    expect(env.FLEET_UPDATE_STATE_MACHINE_ARN).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FleetUpdateNestedStack/), expect.stringMatching(/FleetUpdateStateMachine/)] });
+    const starts = statementsOfRole(recoveryRole()).filter((statement) => [statement.Action].flat().includes('states:StartExecution'));
+    expect(starts.map((statement) => text(statement.Resource)).join()).not.toContain('FleetUpdate');
   });
 
   it('tells the operators when any event lands in the dead-letter queue', () => {

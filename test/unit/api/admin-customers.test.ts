@@ -178,6 +178,17 @@ describe('GET /admin/customers/{id}', () => {
     expect((await getCustomer(apiEvent({ httpMethod: 'GET', pathParameters: { customerId: 'ghost' } }), lambdaContext)).statusCode).toBe(404);
   });
 
+  it('describes a FleetUpdate execution in the step log by its own state machine, not as UNKNOWN', async () => {
+    readCustomerPartition.mockResolvedValue({
+      profile: profile('a', 'active'),
+      steps: [{ executionName: 'fleet-2-4-0-fu-1', workflowId: 'FleetUpdate', name: 'Start customer update', status: 'succeeded', startedAt: '2026-11-30T10:00:01.000Z' }],
+    });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: new Date('2026-11-30T10:00:00Z'), stopDate: new Date('2026-11-30T10:05:00Z') });
+    const body = bodyOf(await getCustomer(apiEvent({ httpMethod: 'GET', pathParameters: { customerId: 'a' } }), lambdaContext));
+    expect(body.executions).toContainEqual({ workflow: 'FleetUpdate', executionName: 'fleet-2-4-0-fu-1', status: 'SUCCEEDED', startedAt: '2026-11-30T10:00:00.000Z', stoppedAt: '2026-11-30T10:05:00.000Z' });
+    expect(sfn.commandCalls(DescribeExecutionCommand).map((call) => call.args[0].input.executionArn)).toContain('arn:aws:states:us-east-1:000000000000:execution:FleetUpdate:fleet-2-4-0-fu-1');
+  });
+
   it('names the state a stopped execution was in when nothing failed', () => {
     expect(
       failureFromHistory([
