@@ -17,10 +17,11 @@ export const handler = fleetStep('Finish fleet update', Input, async ({ updateId
   const finishedAt = new Date().toISOString();
   if (error) {
     const failureReason = describeFailure(error, { executionName });
-    await setFleetUpdate(updateId, { status: 'failed', finishedAt, failureReason });
+    // Only while running: a stop from the console may have closed the update first (and wins).
+    await setFleetUpdate(updateId, { status: 'failed', finishedAt, failureReason }, 'running');
     return { status: 'failed', failureReason };
   }
   const status = budgetSpent(update) ? 'stopped' : 'completed';
-  await setFleetUpdate(updateId, { status, finishedAt });
+  await setFleetUpdate(updateId, { status, finishedAt }, 'running');
   return { status, updated: update.updated ?? 0, failed: update.failed ?? 0, skipped: update.skipped ?? 0 };
 });

@@ -40,19 +40,36 @@ export async function getFleetUpdate(updateId: string): Promise<FleetUpdate | un
   return Item ? strip<FleetUpdate>(Item) : undefined;
 }
 
-/** Sets fields of the update item (status, total, finishedAt, failureReason). */
-export async function setFleetUpdate(updateId: string, fields: Partial<Pick<FleetUpdate, 'status' | 'total' | 'startedAt' | 'finishedAt' | 'failureReason'>>): Promise<void> {
+/**
+ * Sets fields of the update item (status, total, finishedAt, failureReason). With `whileStatus`, only while
+ * the update still has that status (false when it no longer has): the workflow's own end and the clean-up
+ * of a stopped execution may race, and the first to end the update wins.
+ */
+export async function setFleetUpdate(
+  updateId: string,
+  fields: Partial<Pick<FleetUpdate, 'status' | 'total' | 'startedAt' | 'finishedAt' | 'failureReason'>>,
+  whileStatus?: FleetUpdateStatus,
+): Promise<boolean> {
   const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
-  await dynamodb.send(
-    new UpdateCommand({
-      TableName: config.tableName(),
-      Key: keys.fleetUpdate(updateId),
-      UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: Object.fromEntries(entries.map(([name], i) => [`#f${i}`, name])),
-      ExpressionAttributeValues: Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])),
-    }),
-  );
+  try {
+    await dynamodb.send(
+      new UpdateCommand({
+        TableName: config.tableName(),
+        Key: keys.fleetUpdate(updateId),
+        UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        ConditionExpression: whileStatus === undefined ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND #status = :whileStatus',
+        ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([name], i) => [`#f${i}`, name])), ...(whileStatus === undefined ? {} : { '#status': 'status' }) },
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])),
+          ...(whileStatus === undefined ? {} : { ':whileStatus': whileStatus }),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (whileStatus !== undefined && (error as Error).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
 }
 
 /** Writes every selected customer as `pending` (idempotent: a retried selection writes the same items). */

@@ -51,7 +51,8 @@ export async function recoverFleetUpdate(detail: ExecutionStatusChangeDetail, ra
       if (await finishCustomer(updateId, line.customerId, { result: 'failed', reason: INTERRUPTED_CUSTOMER_REASON, finishedAt }, undefined, counts)) failed += 1;
     }
   }
-  await setFleetUpdate(updateId, { status: 'stopped', finishedAt, failureReason: reason });
+  // Only while running: the workflow's own last step may have ended the update first (and wins).
+  await setFleetUpdate(updateId, { status: 'stopped', finishedAt, failureReason: reason }, 'running');
   logger.warn('Fleet update stopped; report closed', { updateId, executionName, status: detail.status, skipped, failed });
   return { action: 'cleaned-up', reason, leftovers: [] };
 }

@@ -9,6 +9,7 @@ import {
   finishCustomer,
   getFleetUpdate,
   listFleetUpdateCustomers,
+  setFleetUpdate,
   setCustomerInFlight,
   startRollback,
 } from '../../../lambdas/repositories/fleet-updates';
@@ -36,6 +37,21 @@ function newUpdate(overrides: Partial<FleetUpdate> = {}): FleetUpdate {
 jest.setTimeout(30_000);
 
 describe('fleet update records', () => {
+  it('ends an update once when its own last step and the clean-up of a stop race: the first wins, the other changes nothing', async () => {
+    const update = newUpdate();
+    await createFleetUpdate(update);
+    const [finished, stopped] = await Promise.all([
+      setFleetUpdate(update.updateId, { status: 'completed', finishedAt: '2026-12-01T07:00:00.000Z' }, 'running'),
+      setFleetUpdate(update.updateId, { status: 'stopped', finishedAt: '2026-12-01T07:00:01.000Z', failureReason: 'stopped' }, 'running'),
+    ]);
+    expect([finished, stopped].filter(Boolean)).toHaveLength(1);
+    const stored = await getFleetUpdate(update.updateId);
+    expect(stored?.status).toBe(finished ? 'completed' : 'stopped');
+    expect(stored?.failureReason).toBe(finished ? undefined : 'stopped');
+    // Without the guard a write still needs the update to exist.
+    await expect(setFleetUpdate(newUpdate().updateId, { total: 1 })).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+  });
+
   it('stores an update once: 50 identical creates at once answer one created and 49 finding it', async () => {
     const update = newUpdate();
     const results = await Promise.all(Array.from({ length: 50 }, () => createFleetUpdate(update)));

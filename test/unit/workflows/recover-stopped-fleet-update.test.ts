@@ -89,10 +89,13 @@ beforeEach(() => {
   seed(UPDATE_ID, { c1: 'updated', c2: 'failed', c3: 'updating', c4: 'rolling_back', c5: 'pending' });
   seed('fu-other', { c1: 'updating', c5: 'pending' });
   getFleetUpdate.mockReset().mockImplementation(async (updateId) => updates.get(updateId) && { ...updates.get(updateId)! });
-  setFleetUpdate.mockReset().mockImplementation(async (updateId, fields) => {
+  // As the repository does: only while the update has `whileStatus` (false otherwise), and only if it exists.
+  setFleetUpdate.mockReset().mockImplementation(async (updateId, fields, whileStatus) => {
     const update = updates.get(updateId);
     if (!update) throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+    if (whileStatus !== undefined && update.status !== whileStatus) return false;
     updates.set(updateId, { ...update, ...fields });
+    return true;
   });
   listFleetUpdateCustomers.mockReset().mockImplementation(async (updateId) => [...(lines.get(updateId)?.values() ?? [])].map((line) => ({ ...line })));
   finishCustomer.mockReset().mockImplementation(async (updateId, customerId, final, _profileVersion, countsAgainstBudget = false) => {
