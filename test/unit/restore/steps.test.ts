@@ -1,7 +1,10 @@
 import { BackupClient, DescribeRecoveryPointCommand, DescribeRestoreJobCommand, StartRestoreJobCommand } from '@aws-sdk/client-backup';
 import { AttachVolumeCommand, DeleteVolumeCommand, ModifyInstanceAttributeCommand, DescribeInstancesCommand, DescribeVolumesCommand, DetachVolumeCommand, EC2Client, type Volume } from '@aws-sdk/client-ec2';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import type * as Accounts from '../../../lambdas/repositories/accounts';
+import type * as Infrastructure from '../../../lambdas/repositories/infrastructure';
+import type * as ProvisioningLog from '../../../lambdas/repositories/provisioning-log';
+import type * as Restores from '../../../lambdas/repositories/restores';
 import { handler as attachVolumeStep } from '../../../lambdas/restore/attach-volume';
 import { handler as checkRestoreJobStep } from '../../../lambdas/restore/check-restore-job';
 import { handler as deleteVolumeStep } from '../../../lambdas/restore/delete-volume';
@@ -9,7 +12,31 @@ import { handler as detachVolumeStep } from '../../../lambdas/restore/detach-vol
 import { handler as finishRestoreStep } from '../../../lambdas/restore/finish-restore';
 import { handler as startRestoreJobStep } from '../../../lambdas/restore/start-restore-job';
 import { asTask, awsError, ctx, profile, reservation } from '../lifecycle/helpers';
-import { mockTable, stepLog } from '../helpers/document-table';
+
+// The repositories the steps use (DynamoDB itself is covered by test/unit/repositories/restores.test.ts):
+// reads answer what a test sets, writes succeed and are asserted by their arguments.
+const getRestore = jest.fn<ReturnType<typeof Restores.getRestore>, Parameters<typeof Restores.getRestore>>();
+const updateRestore = jest.fn<ReturnType<typeof Restores.updateRestore>, Parameters<typeof Restores.updateRestore>>();
+const endRestore = jest.fn<ReturnType<typeof Restores.endRestore>, Parameters<typeof Restores.endRestore>>();
+jest.mock('../../../lambdas/repositories/restores', () => ({
+  getRestore: (...args: Parameters<typeof Restores.getRestore>) => getRestore(...args),
+  updateRestore: (...args: Parameters<typeof Restores.updateRestore>) => updateRestore(...args),
+  endRestore: (...args: Parameters<typeof Restores.endRestore>) => endRestore(...args),
+}));
+const getCustomer = jest.fn<ReturnType<typeof Accounts.getCustomer>, Parameters<typeof Accounts.getCustomer>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: Parameters<typeof Accounts.getCustomer>) => getCustomer(...args) }));
+const getInfrastructure = jest.fn<ReturnType<typeof Infrastructure.getInfrastructure>, Parameters<typeof Infrastructure.getInfrastructure>>();
+const updateInfrastructure = jest.fn<ReturnType<typeof Infrastructure.updateInfrastructure>, Parameters<typeof Infrastructure.updateInfrastructure>>();
+jest.mock('../../../lambdas/repositories/infrastructure', () => ({
+  getInfrastructure: (...args: Parameters<typeof Infrastructure.getInfrastructure>) => getInfrastructure(...args),
+  updateInfrastructure: (...args: Parameters<typeof Infrastructure.updateInfrastructure>) => updateInfrastructure(...args),
+}));
+const recordStep = jest.fn<ReturnType<typeof ProvisioningLog.recordStep>, Parameters<typeof ProvisioningLog.recordStep>>();
+const failRunningSteps = jest.fn<ReturnType<typeof ProvisioningLog.failRunningSteps>, Parameters<typeof ProvisioningLog.failRunningSteps>>();
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({
+  recordStep: (...args: Parameters<typeof ProvisioningLog.recordStep>) => recordStep(...args),
+  failRunningSteps: (...args: Parameters<typeof ProvisioningLog.failRunningSteps>) => failRunningSteps(...args),
+}));
 
 // Each step as its Task invokes it: with its state's name (restore-customer.asl.json).
 const startRestoreJob = asTask('Start restore job', startRestoreJobStep);
@@ -26,16 +53,14 @@ process.env.VOLUME_ARN_PREFIX = 'arn:aws:ec2:us-east-1:000000000000:volume/';
 
 const backup = mockClient(BackupClient);
 const ec2 = mockClient(EC2Client);
-const table = mockTable();
 
 const POINT = 'snap-0123456789abcdef0';
-const RESTORE_KEY = { pk: 'CUSTOMER#cust-1', sk: 'RESTORE' };
 
-/** The customer's RESTORE item as the route and earlier steps left it. */
-function restoreItem(fields: Record<string, unknown> = {}) {
-  table.ddb.on(GetCommand, { Key: RESTORE_KEY }).resolves({
-    Item: { ...RESTORE_KEY, executionName: 'acme-cust-1', recoveryPointId: POINT, requestedAt: '2030-01-01T00:00:00.000Z', state: 'running', ...fields },
-  });
+/** The customer's restore record as the route and earlier steps left it. */
+function restoreItem(fields: Partial<Restores.RestoreRecord> = {}) {
+  getRestore.mockImplementation(async (customerId) =>
+    customerId === 'cust-1' ? { executionName: 'acme-cust-1', recoveryPointId: POINT, requestedAt: '2030-01-01T00:00:00.000Z', state: 'running', ...fields } : undefined,
+  );
 }
 const swapped = { instanceId: 'i-1', device: '/dev/xvda', previousVolumeId: 'vol-0old', restoredVolumeId: 'vol-0new' };
 const volume = (id: string, attachment?: { state: string; instanceId?: string; device?: string; deleteOnTermination?: boolean }, state = attachment ? 'in-use' : 'available'): { Volumes: Volume[] } => ({
@@ -49,18 +74,23 @@ const volume = (id: string, attachment?: { state: string; instanceId?: string; d
     },
   ],
 });
-const restoreUpdates = () => table.ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.Key?.sk === 'RESTORE').map((c) => c.args[0].input);
+/** The step-log writes a step made: [step name, status, message]. */
+const stepLog = () => recordStep.mock.calls.map(([, , step, status, message]) => [step, status, message]);
 
 beforeEach(() => {
   backup.reset();
   ec2.reset();
-  table.reset();
+  for (const fake of [getRestore, updateRestore, endRestore, getCustomer, getInfrastructure, updateInfrastructure, recordStep, failRunningSteps]) fake.mockReset();
+  getRestore.mockResolvedValue(undefined);
+  getCustomer.mockResolvedValue(undefined);
+  getInfrastructure.mockResolvedValue(undefined);
+  for (const write of [updateRestore, endRestore, updateInfrastructure, recordStep, failRunningSteps]) write.mockResolvedValue(undefined);
 });
 
 describe('Start restore job', () => {
   beforeEach(() => {
-    table.ddb.on(GetCommand, { Key: { pk: 'CUSTOMER#cust-1', sk: 'PROFILE' } }).resolves({ Item: profile({ plan: 'business' }) });
-    table.ddb.on(GetCommand, { Key: { pk: 'CUSTOMER#cust-1', sk: 'INFRASTRUCTURE' } }).resolves({ Item: { instanceId: 'i-1' } });
+    getCustomer.mockImplementation(async (customerId) => (customerId === 'cust-1' ? (profile({ plan: 'business' }) as Awaited<ReturnType<typeof Accounts.getCustomer>>) : undefined));
+    getInfrastructure.mockImplementation(async (customerId) => (customerId === 'cust-1' ? { instanceId: 'i-1' } : undefined));
     ec2.on(DescribeInstancesCommand).resolves({
       Reservations: [{ Instances: [{ ...reservation({ state: 'running', rootVolume: 'vol-0old' }).Reservations[0]!.Instances[0]!, Placement: { AvailabilityZone: 'us-east-1b' } }] }],
     });
@@ -81,7 +111,7 @@ describe('Start restore job', () => {
       Metadata: { availabilityZone: 'us-east-1b', volumeType: 'gp3', encrypted: 'true' },
       CopySourceTagsToRestoredResource: true,
     });
-    expect(restoreUpdates().at(-1)!.ExpressionAttributeValues).toEqual(expect.objectContaining({ ':v0': 'i-1', ':v1': '/dev/xvda', ':v2': 'vol-0old', ':v3': 'job-1' }));
+    expect(updateRestore).toHaveBeenLastCalledWith('cust-1', { instanceId: 'i-1', device: '/dev/xvda', previousVolumeId: 'vol-0old', restoreJobId: 'job-1' });
   });
 
   it("refuses another customer's point (its volume is not this customer's, now or before): no restore job", async () => {
@@ -90,6 +120,7 @@ describe('Start restore job', () => {
 
     await expect(startRestoreJob({ ...ctx, recoveryPointId: POINT })).rejects.toMatchObject({ name: 'RecoveryPointNotOwnedError' });
     expect(backup.commandCalls(StartRestoreJobCommand)).toHaveLength(0);
+    expect(updateRestore).not.toHaveBeenCalled();
   });
 
   it('accepts a point of a volume an earlier restore replaced', async () => {
@@ -113,7 +144,7 @@ describe('Check restore job', () => {
 
     await expect(checkRestoreJob({ ...ctx, restoreJobId: 'job-1' })).rejects.toMatchObject({ name: 'NotReadyError', message: 'Restore job job-1 is RUNNING (40.0%)' });
     await expect(checkRestoreJob({ ...ctx, restoreJobId: 'job-1' })).resolves.toEqual({ volumeId: 'vol-0new' });
-    expect(restoreUpdates().at(-1)!.ExpressionAttributeValues).toEqual({ ':v0': 'vol-0new' });
+    expect(updateRestore.mock.calls).toEqual([['cust-1', { restoredVolumeId: 'vol-0new' }]]);
   });
 
   it.each(['FAILED', 'ABORTED'])('fails on %s with a reason that names no ARN (AWS Backup\'s message goes to the log only)', async (status) => {
@@ -196,7 +227,7 @@ describe('Delete volume', () => {
 
 describe('Finish restore', () => {
   beforeEach(() => {
-    table.ddb.on(GetCommand, { Key: { pk: 'CUSTOMER#cust-1', sk: 'INFRASTRUCTURE' } }).resolves({ Item: { instanceId: 'i-1' } });
+    getInfrastructure.mockImplementation(async (customerId) => (customerId === 'cust-1' ? { instanceId: 'i-1' } : undefined));
     ec2.on(DescribeInstancesCommand).resolves(reservation({ state: 'running', ip: '203.0.113.9', rootVolume: 'vol-0new' }));
   });
 
@@ -205,10 +236,10 @@ describe('Finish restore', () => {
 
     await expect(finishRestore({ ...ctx, outcome: 'restored' })).resolves.toEqual({ reason: null });
 
-    const end = restoreUpdates().at(-1)!;
-    expect(end.ExpressionAttributeValues).toMatchObject({ ':state': 'restored', ':former': ['vol-0older', 'vol-0old'] });
-    const infrastructure = table.ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.Key?.sk === 'INFRASTRUCTURE')!.args[0].input;
-    expect(Object.values(infrastructure.ExpressionAttributeValues!)).toContain('203.0.113.9');
+    // endRestore adds the replaced volume to formerVolumeIds once (test/unit/repositories/restores.test.ts).
+    expect(endRestore.mock.calls).toEqual([['cust-1', 'restored', { formerVolumeId: 'vol-0old' }]]);
+    expect(updateInfrastructure).toHaveBeenCalledWith('cust-1', expect.objectContaining({ publicIp: '203.0.113.9' }));
+    expect(failRunningSteps).not.toHaveBeenCalled();
   });
 
   it('records a roll-back with a customer-safe reason that the status route shows as a failed step', async () => {
@@ -222,14 +253,14 @@ describe('Finish restore', () => {
     });
 
     expect(result.reason).toBe(`The restore from ${POINT} did not complete and was undone; the server runs on its previous data. Deployment command cmd-1 ended Failed`);
-    expect(restoreUpdates().at(-1)!.ExpressionAttributeValues).toMatchObject({ ':state': 'rolled_back', ':reason': result.reason });
-    expect(stepLog(table.ddb).at(-1)).toEqual(['Record restore failure', 'failed', result.reason]);
+    expect(endRestore.mock.calls).toEqual([['cust-1', 'rolled_back', { reason: result.reason }]]);
+    expect(stepLog().at(-1)).toEqual(['Record restore failure', 'failed', result.reason]);
   });
 
   it('an AWS error in the cause becomes a reference, never its raw message', async () => {
     restoreItem(swapped);
     const result = await finishRestore({ ...ctx, outcome: 'rollback_incomplete', error: { Error: 'UnauthorizedOperation', Cause: 'arn:aws:iam::123456789012:role/x' } });
     expect(result.reason).not.toMatch(/arn:|123456789012/);
-    expect(restoreUpdates().at(-1)!.ExpressionAttributeValues).toMatchObject({ ':state': 'rollback_incomplete' });
+    expect(endRestore).toHaveBeenLastCalledWith('cust-1', 'rollback_incomplete', { reason: result.reason });
   });
 });
