@@ -1,11 +1,10 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as startFleetUpdateRoute } from '../../../lambdas/api/start-fleet-update';
 import { handler as getFleetUpdateRoute } from '../../../lambdas/api/get-fleet-update';
-import { fleetUpdateId } from '../../../lambdas/core/fleet-updates';
+import type { Customer } from '../../../lambdas/core/customer';
+import { fleetUpdateId, type FleetUpdate, type FleetUpdateCustomer } from '../../../lambdas/core/fleet-updates';
 import { handler as checkUpdateStep } from '../../../lambdas/fleet/check-app-update';
 import { handler as finishCustomerStep } from '../../../lambdas/fleet/finish-customer-update';
 import { handler as rollBackStep } from '../../../lambdas/fleet/roll-back-customer-update';
@@ -13,22 +12,63 @@ import { handler as selectTargets } from '../../../lambdas/fleet/select-fleet-ta
 import { handler as startCustomerStep } from '../../../lambdas/fleet/start-customer-update';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
 import { asTask, awsError } from '../provisioning/helpers';
-import { mockTable } from '../helpers/document-table';
+import type * as Accounts from '../../../lambdas/repositories/accounts';
+import type * as CustomerDirectory from '../../../lambdas/repositories/customer-directory';
+import type * as FleetUpdates from '../../../lambdas/repositories/fleet-updates';
+import type * as Infrastructure from '../../../lambdas/repositories/infrastructure';
+import type * as ProvisioningLog from '../../../lambdas/repositories/provisioning-log';
+
+// The repositories the steps and routes use. Their DynamoDB side (one create per id, each final result counted
+// once in its transaction, a rollback counted as it starts, the CustomersByStatus Query) is proven on DynamoDB
+// Local in test/unit/repositories/fleet-updates.test.ts and customer-directory.test.ts.
+const createFleetUpdate = jest.fn<ReturnType<typeof FleetUpdates.createFleetUpdate>, Parameters<typeof FleetUpdates.createFleetUpdate>>();
+const getFleetUpdate = jest.fn<ReturnType<typeof FleetUpdates.getFleetUpdate>, Parameters<typeof FleetUpdates.getFleetUpdate>>();
+const setFleetUpdate = jest.fn<ReturnType<typeof FleetUpdates.setFleetUpdate>, Parameters<typeof FleetUpdates.setFleetUpdate>>();
+const addPendingCustomers = jest.fn<ReturnType<typeof FleetUpdates.addPendingCustomers>, Parameters<typeof FleetUpdates.addPendingCustomers>>();
+const getFleetUpdateCustomer = jest.fn<ReturnType<typeof FleetUpdates.getFleetUpdateCustomer>, Parameters<typeof FleetUpdates.getFleetUpdateCustomer>>();
+const setCustomerInFlight = jest.fn<ReturnType<typeof FleetUpdates.setCustomerInFlight>, Parameters<typeof FleetUpdates.setCustomerInFlight>>();
+const startRollback = jest.fn<ReturnType<typeof FleetUpdates.startRollback>, Parameters<typeof FleetUpdates.startRollback>>();
+const finishCustomer = jest.fn<ReturnType<typeof FleetUpdates.finishCustomer>, Parameters<typeof FleetUpdates.finishCustomer>>();
+const listFleetUpdateCustomers = jest.fn<ReturnType<typeof FleetUpdates.listFleetUpdateCustomers>, Parameters<typeof FleetUpdates.listFleetUpdateCustomers>>();
+jest.mock('../../../lambdas/repositories/fleet-updates', () => ({
+  createFleetUpdate: (...args: Parameters<typeof FleetUpdates.createFleetUpdate>) => createFleetUpdate(...args),
+  getFleetUpdate: (...args: Parameters<typeof FleetUpdates.getFleetUpdate>) => getFleetUpdate(...args),
+  setFleetUpdate: (...args: Parameters<typeof FleetUpdates.setFleetUpdate>) => setFleetUpdate(...args),
+  addPendingCustomers: (...args: Parameters<typeof FleetUpdates.addPendingCustomers>) => addPendingCustomers(...args),
+  getFleetUpdateCustomer: (...args: Parameters<typeof FleetUpdates.getFleetUpdateCustomer>) => getFleetUpdateCustomer(...args),
+  setCustomerInFlight: (...args: Parameters<typeof FleetUpdates.setCustomerInFlight>) => setCustomerInFlight(...args),
+  startRollback: (...args: Parameters<typeof FleetUpdates.startRollback>) => startRollback(...args),
+  finishCustomer: (...args: Parameters<typeof FleetUpdates.finishCustomer>) => finishCustomer(...args),
+  listFleetUpdateCustomers: (...args: Parameters<typeof FleetUpdates.listFleetUpdateCustomers>) => listFleetUpdateCustomers(...args),
+}));
+const getCustomer = jest.fn<ReturnType<typeof Accounts.getCustomer>, Parameters<typeof Accounts.getCustomer>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: Parameters<typeof Accounts.getCustomer>) => getCustomer(...args) }));
+const getInfrastructure = jest.fn<ReturnType<typeof Infrastructure.getInfrastructure>, Parameters<typeof Infrastructure.getInfrastructure>>();
+jest.mock('../../../lambdas/repositories/infrastructure', () => ({
+  getInfrastructure: (...args: Parameters<typeof Infrastructure.getInfrastructure>) => getInfrastructure(...args),
+}));
+const queryCustomersByStatus = jest.fn<ReturnType<typeof CustomerDirectory.queryCustomersByStatus>, Parameters<typeof CustomerDirectory.queryCustomersByStatus>>();
+jest.mock('../../../lambdas/repositories/customer-directory', () => ({
+  queryCustomersByStatus: (...args: Parameters<typeof CustomerDirectory.queryCustomersByStatus>) => queryCustomersByStatus(...args),
+}));
+// The step log every workflow step writes (step-kit).
+const recordStep = jest.fn<ReturnType<typeof ProvisioningLog.recordStep>, Parameters<typeof ProvisioningLog.recordStep>>();
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({
+  recordStep: (...args: Parameters<typeof ProvisioningLog.recordStep>) => recordStep(...args),
+}));
+const fakes = [recordStep, createFleetUpdate, getFleetUpdate, setFleetUpdate, addPendingCustomers, getFleetUpdateCustomer, setCustomerInFlight, startRollback, finishCustomer, listFleetUpdateCustomers, getCustomer, getInfrastructure, queryCustomersByStatus];
 
 // Each step as its Task invokes it, with its state's name (fleet-update.asl.json).
 const startCustomer = asTask('Start customer update', startCustomerStep);
 const checkUpdate = asTask('Check update', checkUpdateStep);
 const rollBack = asTask('Roll back customer', rollBackStep);
-const finishCustomer = (input: { result: string } & Record<string, unknown>) => asTask(input.result === 'updated' ? 'Customer updated' : 'Customer not updated', finishCustomerStep)(input);
+const recordCustomerResult = (input: { result: string } & Record<string, unknown>) => asTask(input.result === 'updated' ? 'Customer updated' : 'Customer not updated', finishCustomerStep)(input);
 
 const ssm = mockClient(SSMClient);
 const sfn = mockClient(SFNClient);
-const table = mockTable();
 
 const UPDATE_ID = 'fu-0123456789abcdef01234567';
-const update = (fields: Record<string, unknown> = {}) => ({
-  pk: `FLEETUPDATE#${UPDATE_ID}`,
-  sk: 'UPDATE',
+const update = (fields: Record<string, unknown> = {}): FleetUpdate => ({
   updateId: UPDATE_ID,
   version: '2026.12.0',
   target: { all: true },
@@ -40,37 +80,34 @@ const update = (fields: Record<string, unknown> = {}) => ({
   requestedBy: 'ops',
   requestedAt: '2026-12-01T06:00:00.000Z',
   ...fields,
-});
-const profile = (fields: Record<string, unknown> = {}) => ({ pk: 'CUSTOMER#cust-1', sk: 'PROFILE', customerId: 'cust-1', status: 'active', plan: 'business', subdomain: 'acme.customers.test', ...fields });
+}) as FleetUpdate;
+const profile = (fields: Record<string, unknown> = {}) => ({ customerId: 'cust-1', status: 'active', plan: 'business', subdomain: 'acme.customers.test', ...fields });
 const step = { customerId: 'cust-1', executionName: 'fleet-x', updateId: UPDATE_ID, version: '2026.12.0' };
 
-/** Serves GetItem by sort key: the update, the customer's report line, the profile, the infrastructure. */
-function serve(items: { update?: object; line?: object; profile?: object; infrastructure?: object }) {
-  table.ddb.on(GetCommand).callsFake((input: { Key: { sk: string } }) => {
-    const sk = input.Key.sk;
-    if (sk === 'UPDATE') return { Item: items.update };
-    if (sk.startsWith('CUSTOMER#')) return { Item: items.line };
-    if (sk === 'PROFILE') return { Item: items.profile };
-    if (sk === 'INFRASTRUCTURE') return { Item: items.infrastructure };
-    return {};
-  });
+/** What the repositories read: the update, cust-1's report line, its profile, its infrastructure. */
+function serve(items: { update?: FleetUpdate; line?: object; profile?: object; infrastructure?: object }) {
+  getFleetUpdate.mockImplementation(async (updateId) => (updateId === UPDATE_ID ? items.update : undefined));
+  getFleetUpdateCustomer.mockImplementation(async (updateId, customerId) => (updateId === UPDATE_ID && customerId === 'cust-1' ? (items.line as FleetUpdateCustomer | undefined) : undefined));
+  getCustomer.mockImplementation(async (customerId) => (customerId === 'cust-1' ? (items.profile as Customer | undefined) : undefined));
+  getInfrastructure.mockImplementation(async (customerId) => (customerId === 'cust-1' ? items.infrastructure : undefined));
 }
-/** The final results the steps recorded: [result, reason] of each transaction's report line. */
-const finals = () =>
-  table.ddb.commandCalls(TransactWriteCommand).map((call) => {
-    const values = call.args[0].input.TransactItems![0]!.Update!.ExpressionAttributeValues!;
-    const entries = Object.entries(values).filter(([key]) => key.startsWith(':v'));
-    const names = call.args[0].input.TransactItems![0]!.Update!.ExpressionAttributeNames!;
-    return Object.fromEntries(entries.map(([key, value]) => [names[`#f${key.slice(2)}`], value]));
-  });
+/** The final results the steps recorded (finishCustomer's report line). */
+const finals = () => finishCustomer.mock.calls.map(([, , final]) => final);
 
 beforeEach(() => {
   ssm.reset();
   sfn.reset();
-  table.reset();
-  table.ddb.on(TransactWriteCommand).resolves({});
-  table.ddb.on(PutCommand).resolves({});
-  table.ddb.on(BatchWriteCommand).resolves({});
+  for (const fake of fakes) fake.mockReset();
+  serve({});
+  createFleetUpdate.mockImplementation(async (stored) => ({ created: true, update: stored }));
+  recordStep.mockResolvedValue(undefined);
+  setFleetUpdate.mockResolvedValue(true);
+  addPendingCustomers.mockResolvedValue(undefined);
+  setCustomerInFlight.mockResolvedValue(undefined);
+  startRollback.mockResolvedValue(true);
+  finishCustomer.mockResolvedValue(true);
+  listFleetUpdateCustomers.mockResolvedValue([]);
+  queryCustomersByStatus.mockResolvedValue({ items: [] });
 });
 
 describe('Start customer update', () => {
@@ -84,6 +121,9 @@ describe('Start customer update', () => {
       InstanceIds: ['i-1'],
       Parameters: { CustomerId: ['cust-1'], Subdomain: ['acme.customers.test'], Plan: ['business'], AppVersion: ['2026.12.0'] },
     });
+    expect(setCustomerInFlight).toHaveBeenCalledWith(UPDATE_ID, 'cust-1', expect.objectContaining({ result: 'updating', fromVersion: '2026.11.0', instanceId: 'i-1' }));
+    expect(setCustomerInFlight).toHaveBeenLastCalledWith(UPDATE_ID, 'cust-1', { result: 'updating', commandId: 'cmd-1' });
+    expect(finishCustomer).not.toHaveBeenCalled();
   });
 
   it.each([
@@ -103,6 +143,7 @@ describe('Start customer update', () => {
     serve({ update: update(), line: { result: 'updating', commandId: 'cmd-0', instanceId: 'i-1', fromVersion: '2026.11.0', startedAt: 't' }, profile: profile() });
     await expect(startCustomer(step)).resolves.toMatchObject({ outcome: 'started', commandId: 'cmd-0' });
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
+    expect(setCustomerInFlight).not.toHaveBeenCalled();
   });
 
   it('an agent that is not online is UpdateNotStartedError (nothing changed; no rollback)', async () => {
@@ -136,47 +177,49 @@ describe('Roll back customer and Record customer result', () => {
     const input = { ...step, instanceId: 'i-1', fromVersion: '2026.11.0', error: { Error: 'AppsUnhealthyError', Cause: JSON.stringify({ errorMessage: 'Health check failed: crm:80' }) } };
     await expect(rollBack(input)).resolves.toEqual({ commandId: 'rb-1' });
     expect(ssm.commandCalls(SendCommandCommand)[0]!.args[0].input.Parameters).toMatchObject({ AppVersion: ['2026.11.0'] });
-    // Counted against the error budget as the rollback starts, not once it ends.
-    const counted = table.ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(counted[0]!.Update!.ExpressionAttributeValues).toMatchObject({ ':rollingBack': 'rolling_back', ':updating': 'updating', ':reason': 'Health check failed: crm:80' });
-    expect(counted[1]!.Update!.UpdateExpression).toBe('ADD failing :one');
+    // Counted against the error budget as the rollback starts, not once it ends (startRollback adds to `failing`).
+    expect(startRollback.mock.calls).toEqual([[UPDATE_ID, 'cust-1', 'Health check failed: crm:80']]);
+    expect(setCustomerInFlight).toHaveBeenLastCalledWith(UPDATE_ID, 'cust-1', { result: 'rolling_back', rollbackCommandId: 'rb-1' });
 
     serve({ profile: profile(), line: { result: 'rolling_back', fromVersion: '2026.11.0', rollbackCommandId: 'rb-1' } });
     await expect(rollBack(input)).resolves.toEqual({ commandId: 'rb-1' });
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(1);
+    expect(startRollback).toHaveBeenCalledTimes(1);
   });
 
   it('a rolled-back customer is failed with the reason, and its profile keeps the previous version', async () => {
     serve({ line: { result: 'rolling_back', fromVersion: '2026.11.0', startedAt: new Date(Date.now() - 90_000).toISOString() } });
-    await finishCustomer({ ...step, result: 'failed', rolledBack: true, error: { Error: 'AppsUnhealthyError', Cause: JSON.stringify({ errorMessage: 'Health check failed: crm:80' }) } });
+    await recordCustomerResult({ ...step, result: 'failed', rolledBack: true, error: { Error: 'AppsUnhealthyError', Cause: JSON.stringify({ errorMessage: 'Health check failed: crm:80' }) } });
 
     const [final] = finals();
     expect(final).toMatchObject({ result: 'failed', reason: 'Health check failed: crm:80; rolled back to 2026.11.0', rolledBack: true });
     expect(final!.durationSeconds).toBeGreaterThanOrEqual(90);
-    const items = table.ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(items[1]!.Update!.ExpressionAttributeNames).toEqual({ '#count': 'failed' });
-    // Already counted against the budget when its rollback started.
-    expect(items[1]!.Update!.UpdateExpression).toBe('ADD #count :one');
-    expect(items[2]!.Update!.ExpressionAttributeValues).toMatchObject({ ':version': '2026.11.0' });
+    // The profile keeps the previous version; already counted against the budget when its rollback started.
+    expect(finishCustomer.mock.calls).toEqual([[UPDATE_ID, 'cust-1', expect.objectContaining({ result: 'failed' }), '2026.11.0', false]]);
   });
 });
 
 describe('Select customers', () => {
   it('queries the CustomersByStatus index for active customers (never a Scan) and writes them pending', async () => {
     serve({ update: update({ target: { plan: 'business' } }) });
-    table.ddb.on(QueryCommand).resolvesOnce({ Items: [{ customerId: 'a' }], LastEvaluatedKey: { pk: 'x' } }).resolves({ Items: [{ customerId: 'b' }] });
+    const nextKey = { pk: 'x', sk: 'x', status: 'active', createdAt: 't' };
+    const listing = (customerId: string) => ({ customerId }) as CustomerDirectory.CustomerListing;
+    queryCustomersByStatus.mockResolvedValueOnce({ items: [listing('a')], nextKey }).mockResolvedValue({ items: [listing('b')] });
 
     await expect(selectTargets({ updateId: UPDATE_ID, executionName: 'fleet-x' })).resolves.toEqual({ customerIds: ['a', 'b'], total: 2 });
-    const queries = table.ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
-    expect(queries.every((query) => query.IndexName === 'CustomersByStatus' && query.ExpressionAttributeValues?.[':status'] === 'active' && query.ExpressionAttributeValues?.[':plan'] === 'business')).toBe(true);
-    const written = table.ddb.commandCalls(BatchWriteCommand).flatMap((call) => Object.values(call.args[0].input.RequestItems!).flat());
-    expect(written.map((request) => (request.PutRequest!.Item as { result: string; customerId: string }).customerId)).toEqual(['a', 'b']);
+    expect(queryCustomersByStatus.mock.calls).toEqual([
+      ['active', { limit: 500, plan: 'business', startKey: undefined }],
+      ['active', { limit: 500, plan: 'business', startKey: nextKey }],
+    ]);
+    expect(addPendingCustomers.mock.calls).toEqual([[expect.objectContaining({ updateId: UPDATE_ID }), ['a', 'b']]]);
+    expect(setFleetUpdate).toHaveBeenCalledWith(UPDATE_ID, expect.objectContaining({ total: 2 }));
   });
 
   it('a listed customer that is not active is in the report as skipped, never selected', async () => {
     serve({ update: update({ target: { customerIds: ['cust-1'] } }), profile: profile({ status: 'suspended' }) });
     await expect(selectTargets({ updateId: UPDATE_ID, executionName: 'fleet-x' })).resolves.toEqual({ customerIds: [], total: 1 });
     expect(finals()).toEqual([expect.objectContaining({ result: 'skipped', reason: 'Status is suspended: only active customers are updated' })]);
+    expect(queryCustomersByStatus).not.toHaveBeenCalled();
   });
 });
 
@@ -185,13 +228,14 @@ describe('POST /admin/fleet-updates and GET /admin/fleet-updates/{id}', () => {
   const post = (json: unknown) => startFleetUpdateRoute(apiEvent({ path: '/admin/fleet-updates', json }), lambdaContext);
 
   it('the same body 50 times at once starts one execution, named from the request hash', async () => {
-    let stored: object | undefined;
-    table.ddb.on(PutCommand).callsFake((input: { Item: object }) => {
-      if (stored) throw new ConditionalCheckFailedException({ message: 'exists', $metadata: {} });
-      stored = input.Item;
-      return {};
+    // createFleetUpdate under its condition (attribute_not_exists): the first create stores, the others find it.
+    let stored: FleetUpdate | undefined;
+    createFleetUpdate.mockImplementation(async (next) => {
+      if (stored) return { created: false, update: stored };
+      stored = next;
+      return { created: true, update: next };
     });
-    table.ddb.on(GetCommand).callsFake(() => ({ Item: stored }));
+    getFleetUpdate.mockImplementation(async () => stored);
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn' });
 
     const answers = await Promise.all(Array.from({ length: 50 }, () => post(body)));
@@ -205,7 +249,7 @@ describe('POST /admin/fleet-updates and GET /admin/fleet-updates/{id}', () => {
 
   it('a lost race to StartExecution (same name and input) is the same update, not an error', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
-    table.ddb.on(GetCommand).resolves({ Item: update() });
+    getFleetUpdate.mockResolvedValue(update());
     expect((await post(body)).statusCode).toBe(202);
   });
 
@@ -222,18 +266,16 @@ describe('POST /admin/fleet-updates and GET /admin/fleet-updates/{id}', () => {
     const answer = await post(json);
     expect(answer.statusCode).toBe(400);
     expect(bodyOf(answer)).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: expect.arrayContaining([expect.objectContaining({ field: expect.stringContaining(field) })]) } });
-    expect(table.ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(createFleetUpdate).not.toHaveBeenCalled();
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('GET answers the report without command ids or the operator, and 404 for an unknown update', async () => {
-    table.ddb.on(GetCommand).resolves({ Item: update({ total: 2, failed: 1 }) });
-    table.ddb.on(QueryCommand).resolves({
-      Items: [
+    getFleetUpdate.mockResolvedValue(update({ total: 2, failed: 1 }));
+    listFleetUpdateCustomers.mockResolvedValue([
         { customerId: 'a', toVersion: '2026.12.0', fromVersion: '2026.11.0', result: 'updated', commandId: 'cmd-a', instanceId: 'i-a', durationSeconds: 61 },
-        { customerId: 'b', toVersion: '2026.12.0', result: 'pending' },
-      ],
-    });
+      { customerId: 'b', toVersion: '2026.12.0', result: 'pending' },
+    ] as FleetUpdateCustomer[]);
     const answer = await getFleetUpdateRoute(apiEvent({ httpMethod: 'GET', path: `/admin/fleet-updates/${UPDATE_ID}`, pathParameters: { updateId: UPDATE_ID } }), lambdaContext);
     expect(answer.statusCode).toBe(200);
     const report = bodyOf(answer);
@@ -241,7 +283,7 @@ describe('POST /admin/fleet-updates and GET /admin/fleet-updates/{id}', () => {
     expect(report.customers[0]).toEqual({ customerId: 'a', toVersion: '2026.12.0', fromVersion: '2026.11.0', result: 'updated', durationSeconds: 61 });
     expect(report.requestedBy).toBeUndefined();
 
-    table.ddb.on(GetCommand).resolves({});
+    getFleetUpdate.mockResolvedValue(undefined);
     const missing = await getFleetUpdateRoute(apiEvent({ httpMethod: 'GET', path: '/admin/fleet-updates/fu-x', pathParameters: { updateId: 'fu-x' } }), lambdaContext);
     expect(missing.statusCode).toBe(404);
   });
