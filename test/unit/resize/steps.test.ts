@@ -13,8 +13,13 @@ import {
 } from '@aws-sdk/client-ec2';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { GetCommandInvocationCommand, SSMClient, SendCommandCommand } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { Customer } from '../../../lambdas/core/customer';
+import type * as SentNotices from '../../../lambdas/notifications/sent-notices';
+import type * as Accounts from '../../../lambdas/repositories/accounts';
+import type * as Infrastructure from '../../../lambdas/repositories/infrastructure';
+import type * as PlanChanges from '../../../lambdas/repositories/plan-changes';
+import type * as ProvisioningLog from '../../../lambdas/repositories/provisioning-log';
 import { handler as changeTypeStep } from '../../../lambdas/resize/change-instance-type';
 import { handler as completeStep } from '../../../lambdas/resize/complete-plan-change';
 import { handler as findInstanceStep } from '../../../lambdas/resize/find-instance';
@@ -26,6 +31,39 @@ import { handler as snapshotStep } from '../../../lambdas/resize/snapshot-before
 import { handler as startStep } from '../../../lambdas/resize/start-instance';
 import { handler as stopStep } from '../../../lambdas/resize/stop-instance';
 import { asTask } from '../provisioning/helpers';
+
+// The repositories the steps use (the plan-change conditions are proven on DynamoDB Local in
+// test/unit/repositories/plan-changes.test.ts): reads answer the customer, writes succeed.
+const getCustomer = jest.fn<ReturnType<typeof Accounts.getCustomer>, Parameters<typeof Accounts.getCustomer>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: Parameters<typeof Accounts.getCustomer>) => getCustomer(...args) }));
+const getInfrastructure = jest.fn<ReturnType<typeof Infrastructure.getInfrastructure>, Parameters<typeof Infrastructure.getInfrastructure>>();
+const updateInfrastructure = jest.fn<ReturnType<typeof Infrastructure.updateInfrastructure>, Parameters<typeof Infrastructure.updateInfrastructure>>();
+jest.mock('../../../lambdas/repositories/infrastructure', () => ({
+  getInfrastructure: (...args: Parameters<typeof Infrastructure.getInfrastructure>) => getInfrastructure(...args),
+  updateInfrastructure: (...args: Parameters<typeof Infrastructure.updateInfrastructure>) => updateInfrastructure(...args),
+}));
+const completePlanChange = jest.fn<ReturnType<typeof PlanChanges.completePlanChange>, Parameters<typeof PlanChanges.completePlanChange>>();
+const failPlanChange = jest.fn<ReturnType<typeof PlanChanges.failPlanChange>, Parameters<typeof PlanChanges.failPlanChange>>();
+jest.mock('../../../lambdas/repositories/plan-changes', () => ({
+  completePlanChange: (...args: Parameters<typeof PlanChanges.completePlanChange>) => completePlanChange(...args),
+  failPlanChange: (...args: Parameters<typeof PlanChanges.failPlanChange>) => failPlanChange(...args),
+}));
+const recordStep = jest.fn<ReturnType<typeof ProvisioningLog.recordStep>, Parameters<typeof ProvisioningLog.recordStep>>();
+const failRunningSteps = jest.fn<ReturnType<typeof ProvisioningLog.failRunningSteps>, Parameters<typeof ProvisioningLog.failRunningSteps>>();
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({
+  recordStep: (...args: Parameters<typeof ProvisioningLog.recordStep>) => recordStep(...args),
+  failRunningSteps: (...args: Parameters<typeof ProvisioningLog.failRunningSteps>) => failRunningSteps(...args),
+}));
+// The once-per-key claim on the notice record is sent-notices' (test/unit/repositories/sent-notices.test.ts).
+const claimNotice = jest.fn<ReturnType<typeof SentNotices.claimNotice>, Parameters<typeof SentNotices.claimNotice>>();
+const markNoticeSent = jest.fn<ReturnType<typeof SentNotices.markNoticeSent>, Parameters<typeof SentNotices.markNoticeSent>>();
+const releaseNotice = jest.fn<ReturnType<typeof SentNotices.releaseNotice>, Parameters<typeof SentNotices.releaseNotice>>();
+jest.mock('../../../lambdas/notifications/sent-notices', () => ({
+  claimNotice: (...args: Parameters<typeof SentNotices.claimNotice>) => claimNotice(...args),
+  markNoticeSent: (...args: Parameters<typeof SentNotices.markNoticeSent>) => markNoticeSent(...args),
+  releaseNotice: (...args: Parameters<typeof SentNotices.releaseNotice>) => releaseNotice(...args),
+}));
+const fakes = [claimNotice, markNoticeSent, releaseNotice, getCustomer, getInfrastructure, updateInfrastructure, completePlanChange, failPlanChange, recordStep, failRunningSteps];
 
 const changeType = asTask('Change instance type', changeTypeStep);
 const complete = asTask('Complete plan change', completeStep);
@@ -41,7 +79,6 @@ const stop = asTask('Stop instance', stopStep);
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
 const ses = mockClient(SESv2Client);
-const ddb = mockClient(DynamoDBDocumentClient);
 
 const base = { customerId: 'cust-1', executionName: 'resize-enterprise-cust-1-abc', changeId: 'abc', fromPlan: 'business', toPlan: 'enterprise' };
 const onInstance = { ...base, instanceId: 'i-1' };
@@ -54,11 +91,16 @@ const describes = (...instances: Instance[]) => {
 const customer = { customerId: 'cust-1', email: 'a@example.test', firstName: 'Ada', company: 'Acme', subdomain: 'acme.x', plan: 'business', status: 'active', pendingPlan: 'enterprise', planChange: { changeId: 'abc', from: 'business', to: 'enterprise' } };
 
 beforeEach(() => {
-  for (const client of [ec2, ssm, ses, ddb]) client.reset();
-  ddb.on(UpdateCommand).resolves({});
-  ddb.on(PutCommand).resolves({});
-  ddb.on(QueryCommand).resolves({ Items: [] });
-  ddb.on(GetCommand).resolves({ Item: { pk: 'CUSTOMER#cust-1', sk: 'PROFILE', ...customer, instanceId: 'i-1' } });
+  for (const client of [ec2, ssm, ses]) client.reset();
+  for (const fake of fakes) fake.mockReset();
+  getCustomer.mockImplementation(async (customerId) => (customerId === 'cust-1' ? (customer as unknown as Customer) : undefined));
+  getInfrastructure.mockImplementation(async (customerId) => (customerId === 'cust-1' ? { instanceId: 'i-1' } : undefined));
+  for (const write of [updateInfrastructure, recordStep, failRunningSteps]) write.mockResolvedValue(undefined);
+  completePlanChange.mockResolvedValue(true);
+  claimNotice.mockResolvedValue(true);
+  markNoticeSent.mockResolvedValue(undefined);
+  releaseNotice.mockResolvedValue(undefined);
+  failPlanChange.mockResolvedValue(true);
 });
 
 describe('Find instance', () => {
@@ -99,8 +141,7 @@ describe('Stop instance / Start instance', () => {
     ec2.on(StartInstancesCommand).resolves({ StartingInstances: [{ CurrentState: { Name: 'pending' } }] });
     await expect(start(onInstance)).rejects.toMatchObject({ name: 'NotReadyError' });
     await expect(start(onInstance)).resolves.toEqual({ publicIp: '203.0.113.20' });
-    const stored = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.ExpressionAttributeValues ?? {});
-    expect(stored.some((values) => Object.values(values).includes('203.0.113.20'))).toBe(true);
+    expect(updateInfrastructure.mock.calls).toEqual([['cust-1', { publicIp: '203.0.113.20' }]]);
   });
 });
 
@@ -186,6 +227,7 @@ describe('Put back previous type', () => {
     await expect(restore(input)).rejects.toMatchObject({ name: 'NotReadyError' });
     await expect(restore(input)).resolves.toEqual({ publicIp: '203.0.113.30' });
     expect(ec2.commandCalls(ModifyInstanceAttributeCommand).map((call) => call.args[0].input)).toEqual([{ InstanceId: 'i-1', InstanceType: { Value: 't3.small' } }]);
+    expect(updateInfrastructure).toHaveBeenLastCalledWith('cust-1', { publicIp: '203.0.113.30' });
   });
 
   it('only starts an instance that still has its previous type (the failure came before the change)', async () => {
@@ -202,15 +244,17 @@ describe('Complete plan change / Record resize failure', () => {
   it('moves the plan for this change and emails the customer', async () => {
     ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
     await expect(complete(base)).resolves.toEqual({ plan: 'enterprise' });
-    const move = ddb.commandCalls(UpdateCommand).find((call) => call.args[0].input.UpdateExpression?.includes('#plan = pendingPlan'));
-    expect(move?.args[0].input.ExpressionAttributeValues).toMatchObject({ ':id': 'abc' });
+    expect(completePlanChange.mock.calls).toEqual([['cust-1', 'abc', expect.any(String)]]);
     expect(ses.commandCalls(SendEmailCommand)[0].args[0].input.Content?.Simple?.Subject?.Data).toBe('Your StackPro plan is now enterprise');
+    // Once per change: the execution name is the notice's dedupe key.
+    expect(claimNotice).toHaveBeenCalledWith('cust-1', 'plan_changed', base.executionName);
+    expect(markNoticeSent).toHaveBeenCalledWith('cust-1', 'plan_changed', base.executionName, 'm-1');
   });
 
   it('clears the pending plan and keeps a customer-safe reason', async () => {
     const output = await recordFailure({ ...base, error: { Error: 'IncorrectInstanceState', Cause: '{"errorMessage":"arn:aws:ec2:secret"}' }, price: { restored: true } });
     expect(output.reason).not.toContain('arn:');
-    const fail = ddb.commandCalls(UpdateCommand).find((call) => call.args[0].input.UpdateExpression?.includes('planChange.failure'));
-    expect(fail?.args[0].input.ExpressionAttributeValues).toMatchObject({ ':id': 'abc', ':reason': output.reason });
+    expect(failPlanChange.mock.calls).toEqual([['cust-1', 'abc', output.reason]]);
+    expect(failRunningSteps).toHaveBeenCalledWith('cust-1', base.executionName, output.reason);
   });
 });
