@@ -1,7 +1,11 @@
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, SSMClient, SendCommandCommand } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { Customer } from '../../../lambdas/core/customer';
+import type * as Accounts from '../../../lambdas/repositories/accounts';
+import type * as Infrastructure from '../../../lambdas/repositories/infrastructure';
+import type * as PlanChanges from '../../../lambdas/repositories/plan-changes';
+import type * as ProvisioningLog from '../../../lambdas/repositories/provisioning-log';
 import { CUSTOMER_CONTAINERS } from '../../../lib/customer-containers';
 import { APP_PATHS, appsCheckScript, handler as checkAppsStep } from '../../../lambdas/resize/check-apps-answer';
 import { handler as findInstanceStep } from '../../../lambdas/resize/find-instance';
@@ -20,13 +24,31 @@ jest.mock('../../../lambdas/clients/stripe', () => ({ getStripe: async () => ({ 
 
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
-const ddb = mockClient(DynamoDBDocumentClient);
+
+// The repositories the steps use: the profile is read as set below; the infrastructure item is a fake that
+// keeps what updateInfrastructure sets (it sets only the given fields, test/unit/repositories/infrastructure.test.ts).
+const getCustomer = jest.fn<ReturnType<typeof Accounts.getCustomer>, Parameters<typeof Accounts.getCustomer>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: Parameters<typeof Accounts.getCustomer>) => getCustomer(...args) }));
+const getInfrastructure = jest.fn<ReturnType<typeof Infrastructure.getInfrastructure>, Parameters<typeof Infrastructure.getInfrastructure>>();
+const updateInfrastructure = jest.fn<ReturnType<typeof Infrastructure.updateInfrastructure>, Parameters<typeof Infrastructure.updateInfrastructure>>();
+jest.mock('../../../lambdas/repositories/infrastructure', () => ({
+  getInfrastructure: (...args: Parameters<typeof Infrastructure.getInfrastructure>) => getInfrastructure(...args),
+  updateInfrastructure: (...args: Parameters<typeof Infrastructure.updateInfrastructure>) => updateInfrastructure(...args),
+}));
+const failPlanChange = jest.fn<ReturnType<typeof PlanChanges.failPlanChange>, Parameters<typeof PlanChanges.failPlanChange>>();
+jest.mock('../../../lambdas/repositories/plan-changes', () => ({
+  failPlanChange: (...args: Parameters<typeof PlanChanges.failPlanChange>) => failPlanChange(...args),
+}));
+const recordStep = jest.fn<ReturnType<typeof ProvisioningLog.recordStep>, Parameters<typeof ProvisioningLog.recordStep>>();
+const failRunningSteps = jest.fn<ReturnType<typeof ProvisioningLog.failRunningSteps>, Parameters<typeof ProvisioningLog.failRunningSteps>>();
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({
+  recordStep: (...args: Parameters<typeof ProvisioningLog.recordStep>) => recordStep(...args),
+  failRunningSteps: (...args: Parameters<typeof ProvisioningLog.failRunningSteps>) => failRunningSteps(...args),
+}));
 
 const base = { customerId: 'cust-1', executionName: 'resize-enterprise-cust-1-abc', changeId: 'abc', fromPlan: 'business', toPlan: 'enterprise' };
 const onInstance = { ...base, instanceId: 'i-1', subdomain: 'acme.customers.stackpro.example' };
 const profile = {
-  pk: 'CUSTOMER#cust-1',
-  sk: 'PROFILE',
   customerId: 'cust-1',
   subdomain: 'acme.customers.stackpro.example',
   plan: 'business',
@@ -40,20 +62,16 @@ const subscriptionOn = (price: string) => ({ id: 'sub_1', items: { data: [{ id: 
 let infrastructure: Record<string, unknown> = {};
 
 beforeEach(() => {
-  for (const client of [ec2, ssm, ddb]) client.reset();
+  for (const client of [ec2, ssm]) client.reset();
   infrastructure = {};
-  ddb.on(GetCommand).callsFake((input: { Key: { sk: string } }) => ({ Item: input.Key.sk === 'PROFILE' ? profile : { pk: 'CUSTOMER#cust-1', sk: 'INFRASTRUCTURE', ...infrastructure } }));
-  ddb.on(UpdateCommand).callsFake((input: { Key: { sk: string }; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> }) => {
-    if (input.Key.sk !== 'PROFILE') {
-      for (const [alias, name] of Object.entries(input.ExpressionAttributeNames ?? {})) {
-        const value = input.ExpressionAttributeValues?.[alias.replace('#f', ':v')];
-        if (alias.startsWith('#f')) infrastructure[name] = value;
-      }
-    }
-    return {};
+  getCustomer.mockReset().mockImplementation(async (customerId) => (customerId === 'cust-1' ? (profile as unknown as Customer) : undefined));
+  getInfrastructure.mockReset().mockImplementation(async (customerId) => (customerId === 'cust-1' ? { ...infrastructure } : undefined));
+  updateInfrastructure.mockReset().mockImplementation(async (customerId, fields) => {
+    if (customerId === 'cust-1') for (const [name, value] of Object.entries(fields)) if (value !== undefined) infrastructure[name] = value;
   });
-  ddb.on(PutCommand).resolves({});
-  ddb.on(QueryCommand).resolves({ Items: [] });
+  failPlanChange.mockReset().mockResolvedValue(true);
+  recordStep.mockReset().mockResolvedValue(undefined);
+  failRunningSteps.mockReset().mockResolvedValue(undefined);
   retrieve.mockReset().mockResolvedValue(subscriptionOn('price_enterprise_test'));
   update.mockReset().mockResolvedValue(subscriptionOn('price_business_test'));
 });
@@ -138,7 +156,7 @@ describe('Record resize failure', () => {
   it('says when the price could not be put back', async () => {
     const output = await recordFailure({ ...base, error: { Error: 'AppsNotAnsweringError', Cause: 'The website, CRM or webmail did not answer after the resize (check ended Failed)' }, price: { Error: 'StripeConnectionError' } });
     expect(output.reason).toBe('The website, CRM or webmail did not answer after the resize (check ended Failed)');
-    const fail = ddb.commandCalls(UpdateCommand).find((call) => call.args[0].input.UpdateExpression?.includes('planChange.failure'));
-    expect(fail?.args[0].input.ExpressionAttributeValues).toMatchObject({ ':id': 'abc' });
+    expect(failPlanChange.mock.calls).toEqual([['cust-1', 'abc', output.reason]]);
+    expect(recordStep).toHaveBeenLastCalledWith('cust-1', base.executionName, 'Record resize failure', 'failed', expect.stringContaining('the subscription price still to be put back'), expect.any(Date), undefined);
   });
 });
