@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { ApiFigures, Figure } from './api-section';
 import { round } from './stats';
 import { printTable } from './table';
@@ -42,6 +43,8 @@ export function printApiReport(f: ApiFigures): void {
       'in-process, plus DynamoDB Local (Java). This client runs on the same 2 cores.',
     ].join('\n'),
   );
+
+  printSignupFloor(f);
 
   const statuses = Object.entries(f.settled.statuses).map(([status, n]) => `${n} ${status}`).join(', ');
   console.log(
@@ -100,6 +103,25 @@ export function printApiReport(f: ApiFigures): void {
   );
 }
 
+/** Signup against its floor: the argon2id hash plus one signup-shaped DynamoDB transaction, from the same run. */
+function printSignupFloor(f: ApiFigures): void {
+  const { concurrency, hashMs } = f.options;
+  const floor = hashMs + f.transactionSerial.p50;
+  printTable(
+    `Signup vs its floor: argon2id hash (${hashMs.toFixed(1)} ms) + one TransactWriteItems of signup's shape (p50 ${f.transactionSerial.p50.toFixed(1)} ms unqueued, ${f.transaction.p50.toFixed(1)} ms at concurrency ${concurrency})`,
+    [{ title: 'signup' }, { title: 'p50 ms', digits: 1 }, { title: 'floor ms', digits: 1 }, { title: 'p50 / floor', suffix: 'x' }],
+    [
+      [`concurrency ${concurrency}`, f.signup.p50, floor, f.signup.p50 / floor],
+      ['concurrency 1', f.signupSerial.p50, floor, f.signupSerial.p50 / floor],
+    ],
+  );
+  const cores = os.availableParallelism();
+  console.log(
+    `The hash is CPU work: at concurrency ${concurrency} on ${cores} cores no stack can do better than about ${(concurrency / Math.min(concurrency, cores)).toFixed(0)} hashes' time per\n` +
+      `signup (${((concurrency / Math.min(concurrency, cores)) * hashMs + f.transaction.p50).toFixed(0)} ms here), where Lambda gives each of the ${concurrency} its own environment; the local stack hashes on one thread.`,
+  );
+}
+
 /** The figures for the JSON summary line. */
 export function apiSummary(f: ApiFigures) {
   const compact = (x: Figure) => ({ n: x.requests, p50: round(x.p50), p99: round(x.p99), mean: round(x.mean), rps: round(x.rps, 1), failed: x.failures });
@@ -112,5 +134,10 @@ export function apiSummary(f: ApiFigures) {
     status: compact(f.status),
     getItem: compact(f.getItem),
     statusVsGetItem: { p50X: round(f.status.p50 / f.getItem.p50, 1), p99X: round(f.status.p99 / f.getItem.p99, 1) },
+    signupTransaction: { p50: round(f.transactionSerial.p50), p50AtConcurrency: round(f.transaction.p50) },
+    signupVsFloor: {
+      p50X: round(f.signup.p50 / (f.options.hashMs + f.transactionSerial.p50), 2),
+      concurrency1P50X: round(f.signupSerial.p50 / (f.options.hashMs + f.transactionSerial.p50), 2),
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { type Account, dynamoDbClient, getProfileItem, getStatus, keepAliveAgent, signUp, signupBody } from './api-latency';
+import { type Account, dynamoDbClient, getProfileItem, getStatus, keepAliveAgent, signUp, signupBody, signupShapedTransaction } from './api-latency';
 import { refusedHosts } from './guard';
 import { type LoadResult, runAlternating, runLoad } from './load';
 import { type BenchStack } from './local-stack';
@@ -43,6 +43,9 @@ export interface ApiFigures {
   readonly signupSerial: Figure;
   readonly status: Figure;
   readonly getItem: Figure;
+  /** A TransactWriteItems shaped like signup's, at the signups' concurrency and at 1. */
+  readonly transaction: Figure;
+  readonly transactionSerial: Figure;
 }
 
 function figure(result: LoadResult): Figure {
@@ -95,6 +98,12 @@ export async function benchAccountApi(stack: BenchStack, options: ApiBenchOption
   const agent = keepAliveAgent();
   const client = dynamoDbClient(stack.dynamoDbUrl);
   try {
+    // The signup's floor besides the hash: its transaction alone, at the same concurrency and unqueued.
+    const transactions = reportFailures('TransactWriteItems', await runLoad(options.serialSignups * 4, concurrency, (i) => signupShapedTransaction(client, runTag, i)));
+    const transactionsSerial = reportFailures(
+      'TransactWriteItems, concurrency 1',
+      await runLoad(options.serialSignups, 1, (i) => signupShapedTransaction(client, runTag, 100_000 + i)),
+    );
     const readStatus = (i: number) => getStatus(apiUrl, account(i), agent);
     const readItem = (i: number) => getProfileItem(client, account(i).customerId);
     reportFailures('warm-up status', await runLoad(options.warmupReads, concurrency, readStatus));
@@ -114,6 +123,8 @@ export async function benchAccountApi(stack: BenchStack, options: ApiBenchOption
       signupSerial: figure(serial),
       status: figure(status),
       getItem: figure(getItem),
+      transaction: figure(transactions),
+      transactionSerial: figure(transactionsSerial),
     };
   } finally {
     client.destroy();

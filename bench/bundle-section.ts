@@ -153,7 +153,7 @@ function printReport(figures: readonly BundleFigure[], failures: BundleReport['f
       'those SDK packages while the sizes do not. Env at import: dummy values, every AWS endpoint on a closed 127.0.0.1 port.',
       '"+source maps" adds --enable-source-maps, which every deployed function sets in NODE_OPTIONS (lib/stackpro-function.ts).',
       "Floor: a bundle of only the SDK clients the handler creates, made the same way (our lambdas/clients/ modules with their",
-      "tracer capture, or Powertools Parameters' getSecret), behind an empty handler, bundled and timed like the others (its",
+      "tracer capture, and Powertools Parameters' SecretsProvider on it), behind an empty handler, bundled and timed like the others (its",
       'import time includes the same @aws-sdk/* packages). Floors are shared by handlers that create the same clients.',
     ].join('\n'),
   );
@@ -175,7 +175,7 @@ const WHY: Readonly<Record<string, string>> = {
   '@aws-lambda-powertools/tracer': 'Tracer middleware',
   '@aws-lambda-powertools/logger': 'structured logs with the Lambda context',
   '@aws-lambda-powertools/metrics': 'business metrics this handler publishes',
-  zod: 'request and step input validation; the classic API (zod/mini would be smaller, not done)',
+  zod: 'input validation: routes use the classic API (the OpenAPI document is generated from those schemas), steps zod/mini (about 20 KB, the same checks and messages)',
   stripe: 'the Stripe SDK',
   'hash-wasm': 'argon2id',
   jose: 'ES256 JWTs',

@@ -115,8 +115,9 @@ function sourceOf(input: string): string {
 
 /**
  * How the handlers create AWS SDK clients: the modules in lambdas/clients/ that construct one (each captured
- * by the tracer), and Powertools Parameters' getSecret, which creates its own Secrets Manager client (used
- * by the signing key, public keys and Stripe key modules). The floor of a bundle imports exactly these.
+ * by the tracer), and Powertools Parameters' SecretsProvider on the traced Secrets Manager client
+ * (lambdas/clients/secrets.ts, used by the signing key, public keys and Stripe key modules). The floor of a
+ * bundle imports exactly these.
  */
 const SDK_CLIENT_MODULES = ['dynamodb', 'ec2', 'route53', 'secrets-manager', 'sesv2', 'ssm', 'step-functions'] as const;
 const PARAMETERS_CLIENT = 'secrets (parameters)';
@@ -133,7 +134,7 @@ function clientsOf(inputs: readonly string[]): string[] {
 
 /**
  * The floor of a bundle: only the SDK clients its handler uses, created the same way (our client modules,
- * so the same construction and tracer capture; getSecret for Parameters), behind an empty handler, bundled
+ * so the same construction and tracer capture; the SecretsProvider for Parameters), behind an empty handler, bundled
  * like every function. What a bundle weighs beyond it is the handler's own code and its other libraries.
  */
 export async function bundleFloor(clients: readonly string[], outDir: string): Promise<BundleResult> {
@@ -141,10 +142,8 @@ export async function bundleFloor(clients: readonly string[], outDir: string): P
   const sourceDir = path.join(outDir, 'floor-sources');
   mkdirSync(sourceDir, { recursive: true });
   const entry = path.join(sourceDir, `${id}.ts`);
-  const lines = clients.map((client, i) =>
-    client === PARAMETERS_CLIENT
-      ? `import * as c${i} from '@aws-lambda-powertools/parameters/secrets';`
-      : `import * as c${i} from ${JSON.stringify(path.join(REPO_ROOT, 'lambdas', 'clients', client))};`,
+  const lines = clients.map(
+    (client, i) => `import * as c${i} from ${JSON.stringify(path.join(REPO_ROOT, 'lambdas', 'clients', client === PARAMETERS_CLIENT ? 'secrets' : client))};`,
   );
   lines.push(`export const handler = async () => [${clients.map((_, i) => `c${i}`).join(', ')}].length;`);
   writeFileSync(entry, `${lines.join('\n')}\n`);

@@ -67,7 +67,7 @@ export interface CostReport {
   readonly region: string;
   readonly pricesRead: readonly string[];
   readonly inputs: {
-    readonly rootVolume: { readonly sizeGiB: number; readonly type: string; readonly source: string };
+    readonly rootVolume: { readonly sizeGiB: Readonly<Record<PlanName, number>>; readonly type: string; readonly source: string };
     readonly provisioning: HappyPathCounts & { readonly source: string };
     readonly stepMemoryMb: number;
     readonly stackSecrets: number;
@@ -102,7 +102,9 @@ export function planLines(plan: PlanName, inputs: CostInputs): CostLine[] {
   const usage = USAGE[plan];
   const sold = BUSINESS_PLAN.plans[plan];
   const { instanceType } = PLANS[plan];
-  const volumeGiB: number = ROOT_VOLUME.defaultSizeGiB;
+  // Launch instance sizes the root volume by plan (lambdas/provisioning/launch-instance.ts), the resize grows it.
+  const volumeGiB: number = PLANS[plan].volumeGb;
+  const largestGiB = Math.max(...Object.values(PLANS).map((one) => one.volumeGb));
   const gb = inputs.stepMemoryMb / 1024;
   const invocation = p('lambda.request') + (FLEET.invocationMs / 1000) * gb * p('lambda.armGbSecond');
   const { transitions, invocations } = inputs.provisioning;
@@ -124,12 +126,18 @@ export function planLines(plan: PlanName, inputs: CostInputs): CostLine[] {
       id: 'rootVolume',
       label: `EBS ${ROOT_VOLUME.type} root volume, ${volumeGiB} GiB`,
       usdPerMonth: p(`ebs.${ROOT_VOLUME.type}`) * volumeGiB,
-      basis: `${p(`ebs.${ROOT_VOLUME.type}`)}/GB-month x ${volumeGiB} GiB (lib/customer-instances.ts ROOT_VOLUME)`,
+      basis: `${p(`ebs.${ROOT_VOLUME.type}`)}/GB-month x ${volumeGiB} GiB (lambdas/core/plans.ts volumeGb, as Launch instance and the resize size it)`,
       kind: 'created',
       inNaiveEstimate: true,
       ...(volumeGiB !== sold.storageGb
-        ? { flag: `every plan gets ${volumeGiB} GiB today; the business plan sells ${sold.storageGb} GB (naive line priced at ${sold.storageGb} GB)` }
-        : {}),
+        ? { flag: `the code creates ${volumeGiB} GiB; the business plan sells ${sold.storageGb} GB (naive line priced at ${sold.storageGb} GB)` }
+        : volumeGiB < largestGiB
+          ? {
+              flag:
+                `a downgrade keeps the larger volume (EBS cannot shrink): a ${plan} customer who came down from a ${largestGiB} GiB plan still costs ` +
+                `${money(p(`ebs.${ROOT_VOLUME.type}`) * largestGiB)} a month for storage, ${money(p(`ebs.${ROOT_VOLUME.type}`) * (largestGiB - volumeGiB))} more`,
+            }
+          : {}),
     },
     {
       id: 'publicIpv4',
@@ -259,7 +267,11 @@ export function costReport(inputs: CostInputs = loadCostInputs()): CostReport {
     region: inputs.sheet.region,
     pricesRead: [...new Set(Object.values(inputs.sheet.prices).map((price) => price.read))],
     inputs: {
-      rootVolume: { sizeGiB: ROOT_VOLUME.defaultSizeGiB, type: ROOT_VOLUME.type, source: 'lib/customer-instances.ts ROOT_VOLUME' },
+      rootVolume: {
+        sizeGiB: Object.fromEntries(Object.values(PLANS).map((plan) => [plan.name, plan.volumeGb])) as Record<PlanName, number>,
+        type: ROOT_VOLUME.type,
+        source: 'lambdas/core/plans.ts volumeGb (Launch instance and the resize); a downgrade keeps the larger volume',
+      },
       provisioning: { ...inputs.provisioning, source: 'bench/provisioning-model.ts happyPathCounts (walk of statemachines/provision-customer.asl.json)' },
       stepMemoryMb: inputs.stepMemoryMb,
       stackSecrets: inputs.stackSecrets,

@@ -56,7 +56,7 @@ export function printCostReport(report: CostReport): void {
   console.log(`\nMissed by a naive estimate (server + storage as sold): ${[...missed.values()].join('; ')}.`);
   const { provisioning, fleet } = report.inputs;
   console.log(
-    `Inputs read from the code: root volume ${report.inputs.rootVolume.sizeGiB} GiB ${report.inputs.rootVolume.type} (${report.inputs.rootVolume.source});` +
+    `Inputs read from the code: root volume ${Object.entries(report.inputs.rootVolume.sizeGiB).map(([plan, gib]) => `${plan} ${gib} GiB`).join(', ')} ${report.inputs.rootVolume.type} (${report.inputs.rootVolume.source});` +
       ` provisioning ${provisioning.transitions} transitions, ${provisioning.invocations} invocations (${provisioning.source});` +
       ` step memory ${report.inputs.stepMemoryMb} MB; ${report.inputs.stackSecrets} secrets; final snapshot kept ${report.inputs.finalSnapshotRetentionDays} days.`,
   );

@@ -23,6 +23,7 @@ import { emailSweepSeconds, type ModelBounds, modelBounds } from './provisioning
 import { EMAIL_CHECK_CONCURRENCY } from '../lambdas/services/verify-email-domains';
 import { forEachState, loadDefinition } from '../statemachines/definition-loader';
 import { PROVISION_CUSTOMER } from '../statemachines/workflows';
+import { benchResize, printResizeReport, type ResizeRun } from './resize-section';
 import { median, round } from './stats';
 import { printTable } from './table';
 
@@ -100,6 +101,8 @@ export interface ProvisioningResult {
   readonly histories: readonly HistoryFigures[];
   readonly dynamoDb: readonly DynamoDbCountRow[];
   readonly refusedHosts: Record<string, number>;
+  /** One measured customer's plan change after provisioning (section 4b); absent when none was active. */
+  readonly resize?: ResizeRun;
 }
 
 /** Sections 4-5: one stack on the realistic model, compressed by `scale`; signups one at a time. */
@@ -144,7 +147,10 @@ export async function benchProvisioning(options: ProvisioningOptions): Promise<P
           await sleep(200); // the counter writes its file 50 ms after a request
           const measured = new Set(runs.map((run) => run.account.customerId));
           const dynamoDb = readDynamoDbCounts(countsFile).filter((row) => measured.has(row.customer));
-          return { scale: clock.scale, clockProfile: clock.profile, model, runs, histories, dynamoDb, refusedHosts: refusedHosts(stack.process.output()) };
+          // After the counts are read: the plan change's requests are not provisioning's.
+          const active = runs.find((run) => !run.problem);
+          const resize = active ? await benchResize(stack.apiUrl, sfn, active.account, clock.scale, deadlineMs) : undefined;
+          return { scale: clock.scale, clockProfile: clock.profile, model, runs, histories, dynamoDb, refusedHosts: refusedHosts(stack.process.output()), resize };
         } finally {
           sfn.destroy();
         }
@@ -221,6 +227,7 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
       ` ${round(median(execToActivate) - model.critical, 1)} model s over the bound; status polled every ${POLL_PAUSE_MS} ms real (${round(toModel(POLL_PAUSE_MS), 2)} model s) plus the request.`,
   );
   for (const run of runs.filter((r) => r.problem)) console.log(`!! signup ${run.account.customerId}: ${run.problem} (execution ${run.executionStatus})`);
+  const resizeSummary = printResizeReport(result.resize, scale);
 
   // ---- Section 5 ----
   const memory = stepMemoryMb();
@@ -323,6 +330,7 @@ export function printProvisioningReport(result: ProvisioningResult): Provisionin
   if (Object.keys(result.refusedHosts).length > 0) console.log(`!! the loopback guard refused: ${JSON.stringify(result.refusedHosts)}`);
 
   return {
+    ...resizeSummary,
     provisioning: {
       scale,
       signups: runs.length,

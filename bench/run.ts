@@ -6,7 +6,8 @@
  * checked for exactly-once; forged ones refused), and the fuzz suite at 10,000 requests. Measured figures only; all traffic goes to 127.0.0.1. Prints one table
  * per section and, last, one JSON line to copy into the README.
  *
- * BENCH_SECTIONS picks sections (comma-separated: api, bundles, provisioning, concurrent, webhooks, login, fuzz; default all).
+ * BENCH_SECTIONS picks sections (comma-separated: api, bundles, provisioning, concurrent, webhooks, login, fuzz, fleet; default all).
+ * Fleet (section 10): BENCH_FLEET_CUSTOMERS (default 500), BENCH_FLEET_CONCURRENCY (default 20), BENCH_FLEET_TIME_SCALE (default 0.002).
  * Counts can be lowered for a quick try: BENCH_SIGNUPS, BENCH_READS (BENCH_READ_BLOCKS: status and GetItem alternate in that many blocks), BENCH_IMPORT_RUNS,
  * BENCH_PROVISIONING_SIGNUPS, BENCH_CONCURRENT_SIGNUPS, BENCH_CONCURRENT_CONCURRENCY; BENCH_TIME_SCALE
  * is the realistic model's compression (real seconds per model second). Webhooks: BENCH_WEBHOOK_DELIVERIES,
@@ -25,6 +26,7 @@ import { benchProvisioning, printProvisioningReport } from './provisioning-secti
 import { benchWebhooks, printWebhookReport } from './webhooks-section';
 import { benchLoginTiming, printLoginTimingReport } from './login-timing-section';
 import { benchFuzz, printFuzzReport } from './fuzz-section';
+import { benchFleetUpdate, printFleetReport } from './fleet-section';
 import { seedFrom } from '../test/integration/fuzz/run-fuzz';
 
 function count(name: string, fallback: number): number {
@@ -48,7 +50,10 @@ const WEBHOOK_CUSTOMERS = count('BENCH_WEBHOOK_CUSTOMERS', 6);
 const WEBHOOK_FORGED = count('BENCH_WEBHOOK_FORGED', 20);
 const WEBHOOK_SEED = count('BENCH_WEBHOOK_SEED', 20_240_601);
 
-const SECTIONS = ['api', 'bundles', 'provisioning', 'concurrent', 'webhooks', 'login', 'fuzz'] as const;
+const SECTIONS = ['api', 'bundles', 'provisioning', 'concurrent', 'webhooks', 'login', 'fuzz', 'fleet'] as const;
+const FLEET_CUSTOMERS = count('BENCH_FLEET_CUSTOMERS', 500);
+const FLEET_CONCURRENCY = count('BENCH_FLEET_CONCURRENCY', 20);
+const FLEET_TIME_SCALE = scale('BENCH_FLEET_TIME_SCALE', 0.002);
 const LOGIN_ATTEMPTS = count('BENCH_LOGIN_ATTEMPTS', 96);
 const FUZZ_COUNT = count('BENCH_FUZZ_COUNT', 10_000);
 const FUZZ_SEED = seedFrom(process.env.BENCH_FUZZ_SEED);
@@ -132,7 +137,10 @@ async function main(): Promise<void> {
     const concurrent = await benchConcurrentProvisioning({
       signups: CONCURRENT_SIGNUPS,
       concurrency: CONCURRENT_CONCURRENCY,
-      deadlineMs: 180_000,
+      // A burst queues in the local stack (its functions run a few invocations at once, on 2 cores): each
+      // request may wait about as long as the whole burst takes.
+      deadlineMs: Math.max(180_000, CONCURRENT_SIGNUPS * 600),
+      requestTimeoutMs: Math.max(60_000, CONCURRENT_SIGNUPS * 1_200),
     });
     const report = printConcurrentReport(concurrent);
     Object.assign(summary, report.summary);
@@ -177,6 +185,16 @@ async function main(): Promise<void> {
   } catch (error) {
     errors.push(`section 9: ${(error as Error).stack ?? String(error)}`);
     console.error(`\nSection 9 failed: ${(error as Error).stack ?? String(error)}`);
+  }
+
+  if (selected.has('fleet')) try {
+    const fleet = await benchFleetUpdate({ customers: FLEET_CUSTOMERS, concurrency: FLEET_CONCURRENCY, scale: FLEET_TIME_SCALE });
+    const report = printFleetReport(fleet);
+    Object.assign(summary, report.summary);
+    for (const failure of report.failed) errors.push(`section 10: ${failure}`);
+  } catch (error) {
+    errors.push(`section 10: ${(error as Error).stack ?? String(error)}`);
+    console.error(`\nSection 10 failed: ${(error as Error).stack ?? String(error)}`);
   }
 
   summary.totalSeconds = Math.round((performance.now() - started) / 1000);

@@ -79,6 +79,11 @@ export const config = {
   suspendStateMachineArn: () => required('SUSPEND_STATE_MACHINE_ARN'),
   resumeStateMachineArn: () => required('RESUME_STATE_MACHINE_ARN'),
   deprovisionStateMachineArn: () => required('DEPROVISION_STATE_MACHINE_ARN'),
+  resizeStateMachineArn: () => required('RESIZE_STATE_MACHINE_ARN'),
+  /** The RestoreCustomer workflow (lib/restore-workflow-stack.ts). */
+  restoreStateMachineArn: () => required('RESTORE_STATE_MACHINE_ARN'),
+  /** The FleetUpdate state machine (lib/fleet-update-stack.ts), started by POST /admin/fleet-updates. */
+  fleetUpdateStateMachineArn: () => required('FLEET_UPDATE_STATE_MACHINE_ARN'),
   /** How long a verification link works (24 hours). */
   verificationTokenTtlSeconds: () => optionalInt('VERIFICATION_TOKEN_TTL_SECONDS', 24 * 3600),
   /** How long an unverified account holds its email and subdomain before it is abandoned (7 days). */

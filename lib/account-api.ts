@@ -2,6 +2,7 @@ import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { CustomerBackups } from './customer-backups';
 import type { MessagingStack } from './messaging-stack';
 import { ROUTES, type RouteDefinition } from '../lambdas/api/routes';
@@ -9,6 +10,7 @@ import { createAccountRestApi, addPreflightAndMethodNotAllowed } from './account
 import { createAdminAccessPolicy } from './admin-access';
 import { createCustomerAuthorizer } from './customer-authorizer';
 import type { LifecycleWorkflows } from './lifecycle-workflows';
+import type { ResizeWorkflowStack } from './resize-workflow-stack';
 import type { ProvisioningWorkflow } from './provisioning-workflow';
 import { addRouteFunctions } from './route-functions';
 import type { StackProSettings } from './settings';
@@ -28,15 +30,21 @@ export interface AccountApiProps {
   readonly stripeKeys: StripeKeys;
   /** Routes with `lifecycle:start` may start the suspend, resume and deprovision workflows. */
   readonly lifecycle: LifecycleWorkflows;
+  /** Routes with `resize:start` may start the resize workflow (in its nested stack). */
+  readonly resize?: ResizeWorkflowStack;
   /** Routes with `backup:read` or `backup:start` reach this vault (and may pass its role to AWS Backup). */
   readonly backups?: CustomerBackups;
   /** The messaging nested stack: routes marked `stack: 'messaging'` get their functions there, with its table. */
   readonly messaging?: MessagingStack;
+  /** Routes with `restore:start` may start the RestoreCustomer workflow (lib/restore-workflow-stack.ts). */
+  readonly restore?: { readonly stateMachine: sfn.StateMachine };
+  /** Routes with `fleet:start` may start this workflow (lib/fleet-update-stack.ts). */
+  readonly fleetUpdate?: sfn.StateMachine;
   /**
    * Echoed by handlers (customer URLs) and used for CORS; `ses:send` routes send from `senderAddress`;
    * `lifecycle:start` routes pass `billingRetentionDays` to Deprovision.
    */
-  readonly settings: Pick<StackProSettings, 'customerDomain' | 'frontendOrigin' | 'senderAddress' | 'billingRetentionDays'>;
+  readonly settings: Pick<StackProSettings, 'customerDomain' | 'frontendOrigin' | 'senderAddress' | 'billingRetentionDays' | 'stripePriceIds'>;
   /**
    * The route table; tests may pass a smaller one.
    * @default ROUTES

@@ -65,6 +65,28 @@ export class CustomerBackups extends Construct {
         resources: [stack.formatArn({ service: 'ec2', account: '', resource: 'snapshot', resourceName: '*' })],
       }),
     );
+    // Restores (the RestoreCustomer workflow): a new volume from a recovery point, carrying the source's
+    // tags (CopySourceTagsToRestoredResource), so only a ManagedBy=stackpro volume can be made.
+    this.backupRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:CreateVolume'],
+        resources: [ec2Arn('volume')],
+        conditions: { StringEquals: { [`aws:RequestTag/${MANAGED_BY_TAG.key}`]: MANAGED_BY_TAG.value } },
+      }),
+    );
+    this.backupRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:CreateVolume'],
+        resources: [stack.formatArn({ service: 'ec2', account: '', resource: 'snapshot', resourceName: '*' })],
+      }),
+    );
+    this.backupRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:CreateTags'],
+        resources: [ec2Arn('volume')],
+        conditions: { StringEquals: { 'ec2:CreateAction': 'CreateVolume' } },
+      }),
+    );
     this.backupRole.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ec2:DescribeVolumes', 'ec2:DescribeSnapshots', 'ec2:DescribeTags', 'tag:GetResources'],
@@ -80,11 +102,12 @@ export class CustomerBackups extends Construct {
     });
     Validations.of(this.backupRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]',
-      reason: 'Snapshots any volume, but only one tagged ManagedBy=stackpro (aws:ResourceTag condition); volumes are made at provisioning time.',
+      reason:
+        'Snapshots any volume, but only one tagged ManagedBy=stackpro (aws:ResourceTag condition); restores create volumes only with the request tag ManagedBy=stackpro, and tag them only while creating them. Volume ids are made at run time.',
     });
     Validations.of(this.backupRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::snapshot/*]',
-      reason: 'Recovery points are snapshots AWS Backup creates and expires by the plan lifecycle; their ids are not known in advance.',
+      reason: 'Recovery points are snapshots AWS Backup creates, expires and restores from by the plan lifecycle; their ids are not known in advance.',
     });
 
     const plans: Partial<Record<PlanName, backup.BackupPlan>> = {};

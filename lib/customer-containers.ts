@@ -1,3 +1,4 @@
+import { APP_VERSIONS, CURRENT_APP_VERSION, findAppVersion } from '../lambdas/core/app-versions';
 import { CUSTOMER_SECRETS, type CustomerSecret } from '../lambdas/core/customer-secrets';
 
 /**
@@ -6,6 +7,9 @@ import { CUSTOMER_SECRETS, type CustomerSecret } from '../lambdas/core/customer-
  * as for people to read. Every container runs with no-new-privileges and `--cap-drop ALL`, adds back only
  * the capabilities its entrypoint needs, and gets only its own secrets. test/infra fails if a floating tag
  * comes back.
+ *
+ * The images themselves live in the one app versions file (lambdas/core/app-versions.json); `image` here
+ * is the current version's, and the deploy document picks a version's images at run time (AppVersion).
  *
  * Where each digest comes from (no registry is reachable from this repository's build; the digests were
  * taken from public, digest-pinned configurations and must be re-checked with `docker buildx imagetools
@@ -19,7 +23,7 @@ import { CUSTOMER_SECRETS, type CustomerSecret } from '../lambdas/core/customer-
 export interface CustomerContainer {
   /** Container name, also its host name on the `stackpro` network (the Caddyfile proxies to it). */
   readonly name: string;
-  /** `<repository>:<tag>@sha256:<digest>`: the digest is what Docker pulls; the tag is for readers. */
+  /** The current version's `<repository>:<tag>@sha256:<digest>`: the digest is what Docker pulls; the tag is for readers. */
   readonly image: string;
   /** Whether the image runs as a non-root user on its own (chosen so where the image allows). */
   readonly nonRoot: boolean;
@@ -35,13 +39,20 @@ export interface CustomerContainer {
   readonly port?: number;
 }
 
+/** The current app version's image for a container (lambdas/core/app-versions.json). */
+function currentImage(name: string): string {
+  const image = findAppVersion(CURRENT_APP_VERSION)?.images[name];
+  if (!image) throw new Error(`app-versions.json: ${CURRENT_APP_VERSION} names no image for ${name}`);
+  return image;
+}
+
 /** Official entrypoints that start as root only to fix ownership and drop to their service user. */
 const ENTRYPOINT_DROPS_TO_USER = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];
 
 export const CUSTOMER_CONTAINERS: readonly CustomerContainer[] = [
   {
     name: 'db',
-    image: 'mariadb:11.4@sha256:a794d9eb009e20de605858a11f32f63b4075cbd197c650436f0e3b457e4caed7',
+    image: currentImage('db'),
     nonRoot: false,
     capAdd: ENTRYPOINT_DROPS_TO_USER,
     secrets: { MARIADB_ROOT_PASSWORD: 'dbRootPassword', MARIADB_PASSWORD: 'crmDbPassword' },
@@ -50,7 +61,7 @@ export const CUSTOMER_CONTAINERS: readonly CustomerContainer[] = [
   },
   {
     name: 'crm',
-    image: 'espocrm/espocrm:10.0.8@sha256:817f2b063de2c9dc2655fedbf1960af33c9b04e84d61a4b95f243e8e9189de69',
+    image: currentImage('crm'),
     nonRoot: false,
     // Apache binds port 80 as root, then serves as www-data.
     capAdd: [...ENTRYPOINT_DROPS_TO_USER, 'NET_BIND_SERVICE'],
@@ -61,7 +72,7 @@ export const CUSTOMER_CONTAINERS: readonly CustomerContainer[] = [
   },
   {
     name: 'mail',
-    image: 'roundcube/roundcubemail:1.6.14-apache-nonroot@sha256:933f38747cef9fe3ce1cda26bbc81c2c9547b39d047643717a5348982169e38b',
+    image: currentImage('mail'),
     nonRoot: true,
     capAdd: [],
     secrets: { ROUNDCUBEMAIL_DES_KEY: 'mailDesKey' },
@@ -71,7 +82,7 @@ export const CUSTOMER_CONTAINERS: readonly CustomerContainer[] = [
   },
   {
     name: 'website',
-    image: 'nginxinc/nginx-unprivileged:1.28.0@sha256:cafbd84f76d7ccb0a2346f4c5209c3e494533d82ba3821f552c2e08a99111476',
+    image: currentImage('website'),
     nonRoot: true,
     capAdd: [],
     secrets: {},
@@ -81,7 +92,7 @@ export const CUSTOMER_CONTAINERS: readonly CustomerContainer[] = [
   },
   {
     name: 'proxy',
-    image: 'caddy:2.10.2-alpine@sha256:4c6e91c6ed0e2fa03efd5b44747b625fec79bc9cd06ac5235a779726618e530d',
+    image: currentImage('proxy'),
     // Root only for ports 80 and 443: under no-new-privileges a non-root Caddy cannot gain the file
     // capability to bind them, and its certificates live in the caddy-data volume.
     nonRoot: false,
@@ -100,3 +111,12 @@ export function secretsInUse(): CustomerSecret[] {
 
 /** A digest-pinned image reference: `<repository>[:<tag>]@sha256:<64 hex>`. */
 export const PINNED_IMAGE = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[A-Za-z0-9_.-]+)?@sha256:[0-9a-f]{64}$/;
+
+/** Every version's image per container, for the deploy document's version switch: version to container name to image. */
+export function imagesByVersion(): ReadonlyMap<string, Readonly<Record<string, string>>> {
+  const names = CUSTOMER_CONTAINERS.map((container) => container.name).sort().join();
+  for (const entry of APP_VERSIONS) {
+    if (Object.keys(entry.images).sort().join() !== names) throw new Error(`app-versions.json: ${entry.version} must name exactly the containers ${names}`);
+  }
+  return new Map(APP_VERSIONS.map((entry) => [entry.version, entry.images]));
+}

@@ -4,7 +4,8 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { CUSTOMER_PARAMETER_PREFIX, CUSTOMER_SECRETS, INSTANCE_TAG, type CustomerSecret } from '../lambdas/core/customer-secrets';
 import { PLAN_NAMES } from '../lambdas/core/plans';
-import { CUSTOMER_CONTAINERS, type CustomerContainer, secretsInUse } from './customer-containers';
+import { APP_VERSIONS, CURRENT_APP_VERSION } from '../lambdas/core/app-versions';
+import { CUSTOMER_CONTAINERS, type CustomerContainer, imagesByVersion, secretsInUse } from './customer-containers';
 
 /** What the document runs on and which subdomains it may be given. */
 export interface DeployDocumentProps {
@@ -43,18 +44,53 @@ function envFileLines(container: CustomerContainer): string[] {
   return [`printf "${format}" ${values.join(' ')} > ${file}.new && mv ${file}.new ${file}`.replace(/ {2,}/g, ' ')];
 }
 
+/** `db` -> `IMAGE_DB`: the shell variable holding a container's image for the chosen version. */
+const imageVariable = (container: CustomerContainer) => `IMAGE_${container.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+
+/** Exit code of a failed health check: Check app update tells it from any other failure (ResponseCode). */
+export const HEALTH_CHECK_EXIT_CODE = 3;
+
+/**
+ * `case` over every version of lambdas/core/app-versions.json, setting each container's image variable;
+ * an unknown version exits 2 before anything is touched (the allowedPattern admits only listed ones anyway).
+ */
+function versionSwitch(): string[] {
+  const arms = [...imagesByVersion()].map(
+    ([version, images]) => `  '${version}') ${CUSTOMER_CONTAINERS.map((container) => `${imageVariable(container)}='${images[container.name]}'`).join('; ')} ;;`,
+  );
+  return ['case "$APP_VERSION" in', ...arms, '  *) echo "Unknown app version $APP_VERSION" >&2; exit 2 ;;', 'esac'];
+}
+
+/**
+ * After the containers run: every app must answer through the container network (from the proxy, which
+ * reaches each by name) within 2 minutes, or the command fails with HEALTH_CHECK_EXIT_CODE and the fleet
+ * update puts the previous version back. The version is written only once the apps answer.
+ */
+function healthCheck(): string[] {
+  const upstreams = CUSTOMER_CONTAINERS.filter((container) => container.port !== undefined).map((container) => `${container.name}:${container.port}`);
+  return [
+    `for app in ${upstreams.join(' ')}; do ok=0`,
+    '  for _ in $(seq 1 24); do if docker exec proxy wget -q -O /dev/null -T 5 "http://$app/"; then ok=1; break; fi; sleep 5; done',
+    `  if [ "$ok" != 1 ]; then echo "Health check failed: $app did not answer within 120 s on version $APP_VERSION" >&2; exit ${HEALTH_CHECK_EXIT_CODE}; fi`,
+    'done',
+    'printf "%s\\n" "$APP_VERSION" > "$APP_DIR/app-version"',
+    'echo "StackPro apps answer on version $APP_VERSION"',
+  ];
+}
+
 /** `run <name> <image> <docker args...>`: the hardened flags every container gets, in one place. */
 function runLine(container: CustomerContainer): string {
   const caps = container.capAdd.map((cap) => `--cap-add ${cap}`);
   const env = Object.keys(container.secrets).length + Object.keys(container.env).length > 0 ? [`--env-file "$APP_DIR/env/${container.name}.env"`] : [];
-  return ['run', container.name, container.image, ...caps, ...env, ...container.args].join(' ');
+  return ['run', container.name, `"$${imageVariable(container)}"`, ...caps, ...env, ...container.args].join(' ');
 }
 
 /**
  * The script, as Run Command lines. SSM pastes parameter values into the text, so every parameter has an
  * allowedPattern that admits no quote, space, `$`, `;` or newline, and each is also single-quoted here.
- * Idempotent: a container already running its pinned image is left alone; one on another image (an older
- * release) is replaced, its data kept in its named volume.
+ * Idempotent: a container already running its pinned image is left alone; one on another image (another
+ * version) is replaced, its data kept in its named volume. The same document therefore deploys a new
+ * server, rolls a fleet update forward and rolls one back: only AppVersion differs.
  */
 function deployScript(region: string): string[] {
   const secrets = secretsInUse();
@@ -67,10 +103,12 @@ function deployScript(region: string): string[] {
     "CUSTOMER_ID='{{ CustomerId }}'",
     "SUBDOMAIN='{{ Subdomain }}'",
     "PLAN='{{ Plan }}'",
+    "APP_VERSION='{{ AppVersion }}'",
     `export AWS_DEFAULT_REGION='${region}'`,
     'APP_DIR=/opt/stackpro',
     'umask 077',
     'install -d -m 0700 "$APP_DIR" "$APP_DIR/env"',
+    ...versionSwitch(),
     'command -v docker >/dev/null || dnf install -y docker',
     'systemctl enable --now docker',
     '# Secrets are read at run time, one parameter by exact name (never by path), and never travel in the command',
@@ -89,6 +127,7 @@ function deployScript(region: string): string[] {
     '    --label "stackpro.customer=$CUSTOMER_ID" --label "stackpro.plan=$PLAN" "$@" "$image"; }',
     ...CUSTOMER_CONTAINERS.map(runLine),
     'docker ps',
+    ...healthCheck(),
   ];
 }
 
@@ -131,6 +170,12 @@ export class DeployDocument extends Construct {
             type: 'String',
             description: 'The customer plan',
             allowedPattern: `^(${PLAN_NAMES.join('|')})$`,
+          },
+          AppVersion: {
+            type: 'String',
+            description: 'The app version to run (lambdas/core/app-versions.json); a fleet update sends the new one, a rollback the previous one',
+            default: CURRENT_APP_VERSION,
+            allowedPattern: `^(${APP_VERSIONS.map((entry) => entry.version.replace(/\./g, '\\.')).join('|')})$`,
           },
         },
         mainSteps: [

@@ -1,10 +1,13 @@
-import { ArnFormat, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Names, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type { RouteAccess } from '../lambdas/api/routes';
 import { PLANS } from '../lambdas/core/plans';
+import { TABLE_DESIGN } from '../lambdas/repositories/table-design';
+import type { ScheduledJobAccess } from '../lambdas/scheduled/jobs';
 import type { StepAccess } from '../statemachines/workflows';
 import { grantCustomersByStatusQuery, grantItemRead, grantItemWrite } from './customer-table';
 import { grantMessagingRead, grantMessagingWrite, messagingSendResources } from './messaging-table';
@@ -13,17 +16,19 @@ import { MANAGED_BY_TAG, type CustomerInstances } from './customer-instances';
 import { CUSTOMER_PARAMETER_PREFIX } from '../lambdas/core/customer-secrets';
 import type { DeployDocument } from './deploy-document';
 import type { LifecycleWorkflows } from './lifecycle-workflows';
+import type { ResizeWorkflowStack } from './resize-workflow-stack';
 import type { ProvisioningWorkflow } from './provisioning-workflow';
 import type { StackProSettings } from './settings';
 import type { SigningKey } from './signing-key';
 import type { StripeKeys } from './stripe-keys';
 
 /**
- * Everything any function may declare it needs: the route table's `RouteAccess` (lambdas/api/routes.ts)
- * and the workflow steps' `StepAccess` (statemachines/workflows.ts). An access both lists (`table:*`,
- * `stripe`, `ses:send`) means the same IAM and environment for a route as for a step.
+ * Everything any function may declare it needs: the route table's `RouteAccess` (lambdas/api/routes.ts),
+ * the workflow steps' `StepAccess` (statemachines/workflows.ts) and the scheduled jobs' `ScheduledJobAccess`
+ * (lambdas/scheduled/jobs.ts). An access several list (`table:*`, `stripe`, `ses:send`) means the same IAM
+ * and environment for a route as for a step or a job.
  */
-export type FunctionAccess = RouteAccess | StepAccess;
+export type FunctionAccess = RouteAccess | StepAccess | ScheduledJobAccess;
 
 /**
  * Everything a function may be granted access to; each access reaches exactly one part. Only the table,
@@ -37,25 +42,33 @@ export interface AccessTargets {
   readonly stripeKeys: StripeKeys;
   /**
    * Customer identities are `<slug>.<customerDomain>`; emails come from `senderAddress` (`ses:*`);
-   * `lifecycle:start` passes `billingRetentionDays` to Deprovision.
+   * `lifecycle:start` and `billing-lapses:deprovision` pass `billingRetentionDays` to Deprovision;
+   * `final-snapshots:delete` keeps final backups `finalSnapshotRetentionDays`.
    */
-  readonly settings: Pick<StackProSettings, 'customerDomain' | 'senderAddress'> & Partial<Pick<StackProSettings, 'billingRetentionDays'>>;
+  readonly settings: Pick<StackProSettings, 'customerDomain' | 'senderAddress'> &
+    Partial<Pick<StackProSettings, 'billingRetentionDays' | 'finalSnapshotRetentionDays'>>;
   /** The JWT signing key (`signing-key:read`, with SIGNING_KEY_SECRET_ID). */
   readonly signingKey?: SigningKey;
-  /** The provisioning workflow (`provisioning:start`, with PROVISIONING_STATE_MACHINE_ARN). */
+  /** The provisioning workflow (`provisioning:start`, with PROVISIONING_STATE_MACHINE_ARN; `usage:collect` lists its executions). */
   readonly provisioning?: ProvisioningWorkflow;
-  /** The suspend, resume and deprovision workflows (`lifecycle:start`, with their ARNs). */
+  /** The suspend, resume and deprovision workflows (`lifecycle:start`, with their ARNs; `billing-lapses:deprovision` starts Deprovision only). */
   readonly lifecycle?: LifecycleWorkflows;
+  /** The resize workflow, in its nested stack (`resize:start`, with RESIZE_STATE_MACHINE_ARN). */
+  readonly resize?: Pick<ResizeWorkflowStack, 'stateMachine' | 'grantStart'>;
   /** Network, launch template and instance role of customer servers (`ec2:launch`). */
   readonly instances?: CustomerInstances;
   /** The Run Command document Deploy applications sends (`ssm:deploy`). */
   readonly deployDocument?: DeployDocument;
   /** The zone holding customer records (`route53:records`). */
   readonly hostedZone?: route53.IHostedZone;
-  /** The customer backup vault and AWS Backup's role (`backup:read`, `backup:start`). */
+  /** The customer backup vault and AWS Backup's role (`backup:read`, `backup:start`, `backup:restore`). */
   readonly backups?: CustomerBackups;
   /** The messaging table (`messaging:read`, `messaging:write`, with MESSAGING_TABLE_NAME). */
   readonly messagingTable?: dynamodb.ITable;
+  /** The RestoreCustomer workflow (`restore:start`, with RESTORE_STATE_MACHINE_ARN). */
+  readonly restore?: { readonly stateMachine: sfn.StateMachine };
+  /** The FleetUpdate state machine (`fleet:start`, with FLEET_UPDATE_STATE_MACHINE_ARN). */
+  readonly fleetUpdate?: sfn.StateMachine;
 }
 
 /** The instance types plans run on: the only ones Launch instance may start (a stolen role cannot mine on a GPU). */
@@ -110,6 +123,17 @@ export function grantFunctionAccess(fn: lambda.Function, owner: string, accessLi
   for (const access of new Set(accessList)) grantOne(fn, owner, access, targets);
 }
 
+/**
+ * How cdk-nag writes a state machine's name as `stack` sees it: its own resource's `Name`, or, for one in a
+ * nested stack (the resize), the nested stack's output CDK makes for it.
+ */
+function nameReference(stack: Stack, machine: sfn.IStateMachine): string {
+  const resource = machine.node.defaultChild as CfnElement;
+  const owner = Stack.of(resource);
+  if (owner === stack || !(owner instanceof NestedStack) || !owner.nestedStackResource) return `${stack.getLogicalId(resource)}.Name`;
+  return `${stack.getLogicalId(owner.nestedStackResource)}.Outputs.${Names.nodeUniqueId(resource.node)}Name`;
+}
+
 /** A target the access needs; its absence is a wiring mistake, caught at synth. */
 function needed<T>(target: T | undefined, owner: string, access: FunctionAccess): T {
   if (target === undefined) throw new Error(`${owner} declares ${access}, but its construct was given nothing to grant it on`);
@@ -156,6 +180,12 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       // Deprovision waits out the retention period it is started with.
       fn.addEnvironment('BILLING_RETENTION_DAYS', String(needed(targets.settings.billingRetentionDays, owner, access)));
       lifecycle.grantStart(fn);
+      break;
+    }
+    case 'resize:start': {
+      const resize = needed(targets.resize, owner, access);
+      fn.addEnvironment('RESIZE_STATE_MACHINE_ARN', resize.stateMachine.stateMachineArn);
+      resize.grantStart(fn);
       break;
     }
     case 'ec2:launch': {
@@ -398,6 +428,112 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       });
       break;
     }
+    case 'ec2:modify-instance-type':
+      // Only to a plan's instance type: a compromised step cannot resize a server to something costly.
+      allow({
+        actions: ['ec2:ModifyInstanceAttribute'],
+        resources: [ec2Arn('instance')],
+        conditions: {
+          StringEquals: { ...MANAGED_BY_RESOURCE, 'ec2:Attribute/InstanceType': PLAN_INSTANCE_TYPES },
+        },
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        reason: `${owner}: the resize changes the customer's instance type, found by its Customer tag; only instances tagged ManagedBy=stackpro, only the type attribute, only to a plan's type (conditions).`,
+      });
+      break;
+    case 'ec2:modify-volume':
+      allow({ actions: ['ec2:ModifyVolume'], resources: [ec2Arn('volume')], conditions: { StringEquals: MANAGED_BY_RESOURCE } });
+      allow({ actions: ['ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications'], resources: ['*'] });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]',
+          reason: `${owner}: the resize grows the customer's data volume, found through its instance; only volumes tagged ManagedBy=stackpro (condition).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `${owner}: ec2:DescribeVolumes and ec2:DescribeVolumesModifications have no resource-level permissions (read-only).`,
+        },
+      );
+      break;
+    case 'ssm:run-shell': {
+      const runShellScript = stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' });
+      allow({ actions: ['ssm:SendCommand'], resources: [runShellScript] });
+      allow({
+        actions: ['ssm:SendCommand'],
+        resources: [ec2Arn('instance')],
+        conditions: { StringEquals: { [`ssm:resourceTag/${MANAGED_BY_TAG.key}`]: MANAGED_BY_TAG.value } },
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        reason: `${owner}: runs the resize's AWS-RunShellScript (file-system growth, apps check) only on instances tagged ManagedBy=stackpro (condition); their ids are not known in advance.`,
+      });
+      break;
+    }
+    case 'backup:restore': {
+      const backups = needed(targets.backups, owner, access);
+      fn.addEnvironment('BACKUP_VAULT_NAME', backups.vault.backupVaultName);
+      fn.addEnvironment('BACKUP_ROLE_ARN', backups.backupRole.roleArn);
+      fn.addEnvironment('VOLUME_ARN_PREFIX', ec2Arn('volume').replace(/\*$/, ''));
+      const recoveryPoints = stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      allow({ actions: ['backup:StartRestoreJob', 'backup:DescribeRecoveryPoint'], resources: [backups.vault.backupVaultArn, recoveryPoints] });
+      allow({ actions: ['backup:DescribeRestoreJob'], resources: ['*'] });
+      // AWS Backup's own role only, and only to AWS Backup: it creates the restored volume.
+      allow({
+        actions: ['iam:PassRole'],
+        resources: [backups.backupRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
+      });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:<AWS::Region>:<AWS::AccountId>:recovery-point:*]',
+          reason: `${owner}: recovery points are made daily by AWS Backup (ids not known in advance); the step restores only a point of the customer's own volumes (checked in code).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `${owner}: backup:DescribeRestoreJob has no resource-level permissions (read-only).`,
+        },
+      );
+      break;
+    }
+    case 'ec2:swap-volume':
+      allow({ actions: ['ec2:DescribeVolumes'], resources: ['*'] });
+      // Both the instance and the volume must carry ManagedBy=stackpro (AttachVolume and DetachVolume authorize on each).
+      allow({
+        actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
+        resources: [ec2Arn('instance'), ec2Arn('volume')],
+        conditions: { StringEquals: MANAGED_BY_RESOURCE },
+      });
+      // DeleteOnTermination of the attached root volume (AttachVolume leaves it false).
+      allow({ actions: ['ec2:ModifyInstanceAttribute'], resources: [ec2Arn('instance')], conditions: { StringEquals: MANAGED_BY_RESOURCE } });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `${owner}: ec2:DescribeVolumes has no resource-level permissions (read-only).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+          reason: `${owner}: swaps the data volume of the customer's server (id known at run time); only instances tagged ManagedBy=stackpro (condition).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]',
+          reason: `${owner}: restored volumes are made by AWS Backup at run time; only volumes tagged ManagedBy=stackpro (condition).`,
+        },
+      );
+      break;
+    case 'ec2:delete-volume':
+      allow({ actions: ['ec2:DeleteVolume'], resources: [ec2Arn('volume')], conditions: { StringEquals: MANAGED_BY_RESOURCE } });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]',
+        reason: `${owner}: deletes the volume a restore replaced or rolled back (ids known at run time); only volumes tagged ManagedBy=stackpro (condition).`,
+      });
+      break;
+    case 'restore:start': {
+      const restore = needed(targets.restore, owner, access);
+      fn.addEnvironment('RESTORE_STATE_MACHINE_ARN', restore.stateMachine.stateMachineArn);
+      restore.stateMachine.grantStartExecution(fn);
+      break;
+    }
     case 'stripe':
       grantStripeKeys(fn, targets.stripeKeys);
       break;
@@ -407,6 +543,12 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       const [workflow, variable] = access === 'lifecycle:suspend' ? (['SuspendCustomer', 'SUSPEND_STATE_MACHINE_ARN'] as const) : (['ResumeCustomer', 'RESUME_STATE_MACHINE_ARN'] as const);
       fn.addEnvironment(variable, lifecycle.stateMachines[workflow].stateMachineArn);
       lifecycle.stateMachines[workflow].grantStartExecution(fn);
+      break;
+    }
+    case 'fleet:start': {
+      const fleetUpdate = needed(targets.fleetUpdate, owner, access);
+      fn.addEnvironment('FLEET_UPDATE_STATE_MACHINE_ARN', fleetUpdate.stateMachineArn);
+      fleetUpdate.grantStartExecution(fn);
       break;
     }
     case 'customers:list':
@@ -419,7 +561,18 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       const lifecycle = needed(targets.lifecycle, owner, access);
       fn.addEnvironment('PROVISIONING_STATE_MACHINE_ARN', provisioning.stateMachine.stateMachineArn);
       for (const [name, arn] of Object.entries(lifecycle.stateMachineArns)) fn.addEnvironment(name, arn);
-      const machines = [provisioning.stateMachine, ...Object.values(lifecycle.stateMachines)];
+      const resize = needed(targets.resize, owner, access);
+      fn.addEnvironment('RESIZE_STATE_MACHINE_ARN', resize.stateMachine.stateMachineArn);
+      const machines: sfn.StateMachine[] = [provisioning.stateMachine, ...Object.values(lifecycle.stateMachines), resize.stateMachine];
+      if (targets.restore) {
+        fn.addEnvironment('RESTORE_STATE_MACHINE_ARN', targets.restore.stateMachine.stateMachineArn);
+        machines.push(targets.restore.stateMachine);
+      }
+      // A fleet update's executions are in each updated customer's step log too.
+      if (targets.fleetUpdate) {
+        fn.addEnvironment('FLEET_UPDATE_STATE_MACHINE_ARN', targets.fleetUpdate.stateMachineArn);
+        machines.push(targets.fleetUpdate);
+      }
       allow({
         actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
         resources: machines.map((machine) =>
@@ -428,7 +581,7 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       });
       for (const machine of machines) {
         Validations.of(role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${stack.getLogicalId(machine.node.defaultChild as CfnElement)}.Name>:*]`,
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${nameReference(stack, machine)}>:*]`,
           reason: `${owner}: execution names are made per customer at run time; read-only access to this one workflow's executions.`,
         });
       }
@@ -453,6 +606,78 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:social-messaging:<AWS::Region>:<AWS::AccountId>:phone-number-id/*]',
         reason: `${owner}: each customer's WhatsApp number is linked at provisioning time; SendWhatsAppMessage only, from the account's own numbers.`,
+      });
+      break;
+    }
+    case 'abandoned-signups:remove': {
+      const { table } = targets;
+      const index = TABLE_DESIGN.pendingVerificationIndex.indexName;
+      fn.addEnvironment('TABLE_NAME', table.tableName);
+      allow({ actions: ['dynamodb:Query'], resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${table.tableName}/index/${index}` })] });
+      // Reads profiles, email and subdomain items; deletes them (and tokens) in one conditional transaction.
+      allow({ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'], resources: [table.tableArn] });
+      break;
+    }
+    case 'billing-lapses:deprovision': {
+      const deprovision = needed(targets.lifecycle, owner, access).stateMachines.DeprovisionCustomer;
+      fn.addEnvironment('TABLE_NAME', targets.table.tableName);
+      fn.addEnvironment('DEPROVISION_STATE_MACHINE_ARN', deprovision.stateMachineArn);
+      fn.addEnvironment('BILLING_RETENTION_DAYS', String(needed(targets.settings.billingRetentionDays, owner, access)));
+      // Query the BILLINGLAPSE partition and read profiles; update profiles (billing snapshot, sweep mark); delete markers.
+      // The base table only (table.grant would add index/*): the sweep Queries its marker partition by key.
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resourceArns: [targets.table.tableArn],
+      });
+      grantStripeKeys(fn, targets.stripeKeys);
+      deprovision.grantStartExecution(fn);
+      break;
+    }
+    case 'final-snapshots:delete':
+      fn.addEnvironment('FINAL_SNAPSHOT_RETENTION_DAYS', String(needed(targets.settings.finalSnapshotRetentionDays, owner, access)));
+      allow({ actions: ['ec2:DescribeSnapshots'], resources: ['*'] });
+      allow({
+        actions: ['ec2:DeleteSnapshot'],
+        resources: [stack.formatArn({ service: 'ec2', account: '', resource: 'snapshot', resourceName: '*' })],
+        // Only the final backups the deprovision workflow tagged, never another snapshot in the account.
+        conditions: { StringEquals: { ...MANAGED_BY_RESOURCE, 'aws:ResourceTag/Purpose': 'final-backup' } },
+      });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'ec2:DescribeSnapshots has no resource-level permissions (read-only; it finds final backups by tag).',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::snapshot/*]',
+          reason: 'Final backup ids are made by each deprovisioning; DeleteSnapshot only on snapshots tagged ManagedBy=stackpro and Purpose=final-backup (conditions).',
+        },
+      );
+      break;
+    case 'email-verifications:check':
+      fn.addEnvironment('TABLE_NAME', targets.table.tableName);
+      // Query the EMAILVERIFY partition; set services.email on infrastructure items (conditional); delete markers.
+      iam.Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resourceArns: [targets.table.tableArn] });
+      allow({ actions: ['ses:GetEmailIdentity'], resources: [customerIdentities] });
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*.${customerDomain}]`,
+        reason: 'Each customer gets its own subdomain identity, made at provisioning time; the sweep may only read identities under the customer domain.',
+      });
+      break;
+    case 'usage:collect': {
+      const provisioning = needed(targets.provisioning, owner, access).stateMachine;
+      fn.addEnvironment('TABLE_NAME', targets.table.tableName);
+      fn.addEnvironment('PROVISIONING_STATE_MACHINE_ARN', provisioning.stateMachineArn);
+      // Profiles by key (BatchGetItem) and the customer's USAGE item (PutItem); nothing else in the table.
+      iam.Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], resourceArns: [targets.table.tableArn] });
+      // Read-only calls without resource-level permissions.
+      allow({ actions: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'cloudwatch:GetMetricData'], resources: ['*'] });
+      allow({ actions: ['states:ListExecutions'], resources: [provisioning.stateMachineArn] });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ec2:DescribeInstances, ec2:DescribeSnapshots and cloudwatch:GetMetricData have no resource-level permissions (read-only; the job ' +
+          'finds customer servers and snapshots by their ManagedBy tag and reads their metrics).',
       });
       break;
     }

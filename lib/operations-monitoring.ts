@@ -251,6 +251,11 @@ export class OperationsMonitoring extends Construct {
     this.failures.addLeftMetric(stateMachine.metricFailed({ period: HOURLY, statistic: cloudwatch.Stats.SUM, label: `${workflowId} executions failed` }));
   }
 
+  /** A workflow whose alarms live elsewhere (a nested stack): its line among the failures only. */
+  chartWorkflow(workflowId: string, stateMachine: sfn.IStateMachine): void {
+    this.failures.addLeftMetric(stateMachine.metricFailed({ period: HOURLY, statistic: cloudwatch.Stats.SUM, label: `${workflowId} executions failed` }));
+  }
+
   /** An alarm when the metric reaches `threshold` in one 5-minute period; notifies the topic. */
   private alarm(id: string, metric: cloudwatch.IMetric, threshold: number, description: string): cloudwatch.Alarm {
     const alarm =

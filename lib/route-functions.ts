@@ -37,10 +37,20 @@ const DEFAULT_PUBLIC_ROUTE_REASON = 'is public by design (signup/login/refresh/h
 
 /** What route functions are granted (lib/function-access.ts), and the settings every route echoes to clients. */
 export interface RouteTargets extends AccessTargets {
-  readonly settings: AccessTargets['settings'] & Pick<StackProSettings, 'frontendOrigin'>;
+  readonly settings: AccessTargets['settings'] & Pick<StackProSettings, 'frontendOrigin' | 'stripePriceIds'>;
   /** Where the functions of routes marked `stack: 'messaging'` go (lib/messaging-stack.ts `routeScope`). */
   readonly messagingRouteScope?: Construct;
 }
+
+/**
+ * Settings a route's handler reads beyond what its access implies (names from lambdas/config.ts): the plan
+ * change and its confirmation by Stripe's webhook compare and set the plans' Stripe prices.
+ */
+const ROUTE_SETTINGS: Readonly<Record<string, (settings: RouteTargets['settings']) => Record<string, string>>> = {
+  ChangePlan: (settings) => ({ STRIPE_PRICE_IDS: JSON.stringify(settings.stripePriceIds) }),
+  AdminChangePlan: (settings) => ({ STRIPE_PRICE_IDS: JSON.stringify(settings.stripePriceIds) }),
+  ReceiveStripeWebhook: (settings) => ({ STRIPE_PRICE_IDS: JSON.stringify(settings.stripePriceIds) }),
+};
 
 /** The route functions, keyed by route id, and the `iam` routes' methods (for the admin policy). */
 export interface RouteFunctions {
@@ -78,7 +88,7 @@ export function addRouteFunctions(
       description: `${route.method} ${route.path}`,
       memorySize: PASSWORD_HASHING_ROUTES.has(route.id) ? PASSWORD_HASHING_MEMORY_MB : undefined,
       // Echoed to clients (customer URLs, links in emails); the rest comes with the route's access.
-      environment: { CUSTOMER_DOMAIN: targets.settings.customerDomain, FRONTEND_ORIGIN: targets.settings.frontendOrigin },
+      environment: { CUSTOMER_DOMAIN: targets.settings.customerDomain, FRONTEND_ORIGIN: targets.settings.frontendOrigin, ...ROUTE_SETTINGS[route.id]?.(targets.settings) },
     });
     grantFunctionAccess(fn, route.id, route.access, targets);
     functions[route.id] = fn;

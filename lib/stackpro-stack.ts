@@ -9,17 +9,20 @@ import { CustomerBackups } from './customer-backups';
 import { CustomerInstances } from './customer-instances';
 import { CustomerTable } from './customer-table';
 import { DeployDocument } from './deploy-document';
+import { FleetUpdateStack } from './fleet-update-stack';
 import { LifecycleAlarms } from './lifecycle-alarms';
 import { LifecycleWorkflows } from './lifecycle-workflows';
 import { OperationsMonitoring } from './operations-monitoring';
 import { ProvisioningAlarms } from './provisioning-alarms';
 import { ProvisioningWorkflow } from './provisioning-workflow';
+import { RestoreWorkflowStack } from './restore-workflow-stack';
 import { ScheduledJobs } from './scheduled-jobs';
 import { readSettings, type StackProSettings } from './settings';
 import { SigningKey } from './signing-key';
 import { StripeKeys } from './stripe-keys';
+import { ResizeWorkflowStack } from './resize-workflow-stack';
 import { ROUTES } from '../lambdas/api/routes';
-import { PROVISION_CUSTOMER } from '../statemachines/workflows';
+import { FLEET_UPDATE, PROVISION_CUSTOMER, RESIZE_CUSTOMER, RESTORE_CUSTOMER } from '../statemachines/workflows';
 import { StoppedExecutionRecovery } from './stopped-executions';
 import { MessagingStack } from './messaging-stack';
 
@@ -47,6 +50,8 @@ export class StackProStack extends Stack {
   readonly provisioningAlarms: ProvisioningAlarms;
   readonly lifecycle: LifecycleWorkflows;
   readonly lifecycleAlarms: LifecycleAlarms;
+  /** The plan-change resize, in its own nested stack (its state machine, steps, logs and alarms). */
+  readonly resize: ResizeWorkflowStack;
   readonly accountApi: AccountApi;
   readonly scheduledJobs: ScheduledJobs;
   readonly billingAlarms: BillingAlarms;
@@ -54,6 +59,9 @@ export class StackProStack extends Stack {
   readonly operationsMonitoring: OperationsMonitoring;
   readonly stoppedExecutionRecovery: StoppedExecutionRecovery;
   readonly messaging: MessagingStack;
+  /** The RestoreCustomer workflow, in a nested stack of its own (this stack's resource budget). */
+  readonly restoreWorkflow: RestoreWorkflowStack;
+  readonly fleetUpdate: FleetUpdateStack;
 
   constructor(scope: Construct, id: string, props: StackProStackProps = {}) {
     super(scope, id, props);
@@ -84,12 +92,23 @@ export class StackProStack extends Stack {
     this.provisioning = new ProvisioningWorkflow(this, 'ProvisioningWorkflow', { ...stepTargets, capacityWaitHours: settings.capacityWaitHours });
     // After provisioning: the lifecycle workflows reuse its step functions (DNS, email identity, terminate).
     this.lifecycle = new LifecycleWorkflows(this, 'LifecycleWorkflows', { ...stepTargets, provisioning: this.provisioning });
+    // Restore from a recovery point: its own nested stack, reusing provisioning's and the lifecycle's step functions.
+    this.restoreWorkflow = new RestoreWorkflowStack(this, 'RestoreWorkflow', {
+      ...stepTargets,
+      provisioning: this.provisioning,
+      lifecycle: this.lifecycle,
+      backups: this.customerBackups,
+    });
+    // Rolling app versions to the fleet in waves: its own nested stack (the main one stays under 500 resources).
+    this.fleetUpdate = new FleetUpdateStack(this, 'FleetUpdate', stepTargets);
     // Every alarm notifies one topic; it was born inside ProvisioningAlarms and keeps its logical ids from there.
     this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { alarmEmail: settings.alarmEmail, legacyPath: ['ProvisioningAlarms'] });
     this.provisioningAlarms = new ProvisioningAlarms(this, 'ProvisioningAlarms', {
       stateMachine: this.provisioning.stateMachine,
       topic: this.alarmTopic.topic,
     });
+    // A new workflow goes in a nested stack of its own (the main stack's resource budget); it reuses Point subdomain.
+    this.resize = new ResizeWorkflowStack(this, 'ResizeWorkflow', { ...stepTargets, provisioning: this.provisioning, topic: this.alarmTopic.topic });
     this.lifecycleAlarms = new LifecycleAlarms(this, 'LifecycleAlarms', {
       stateMachines: this.lifecycle.stateMachines,
       topic: this.alarmTopic.topic,
@@ -106,7 +125,10 @@ export class StackProStack extends Stack {
       provisioning: this.provisioning,
       stripeKeys: this.stripeKeys,
       lifecycle: this.lifecycle,
+      resize: this.resize,
       backups: this.customerBackups,
+      restore: this.restoreWorkflow,
+      fleetUpdate: this.fleetUpdate.stateMachine,
       settings,
     });
     this.clientRateLimits = new ClientRateLimits(this, 'ClientRateLimits', {
@@ -118,8 +140,8 @@ export class StackProStack extends Stack {
     this.scheduledJobs = new ScheduledJobs(this, 'ScheduledJobs', {
       table: this.customerTable.table,
       stripeKeys: this.stripeKeys,
-      deprovision: this.lifecycle.stateMachines.DeprovisionCustomer,
-      provisioning: this.provisioning.stateMachine,
+      lifecycle: this.lifecycle,
+      provisioning: this.provisioning,
       topic: this.alarmTopic.topic,
       settings,
     });
@@ -129,7 +151,10 @@ export class StackProStack extends Stack {
       ...stepTargets,
       provisioning: this.provisioning,
       lifecycle: this.lifecycle,
+      resize: this.resize,
       topic: this.alarmTopic.topic,
+      restore: this.restoreWorkflow,
+      fleetUpdate: this.fleetUpdate.stateMachine,
     });
 
     // The operators' alarms and dashboard (README "Monitoring"); every alarm in the stack shows in its status widget.
@@ -139,8 +164,13 @@ export class StackProStack extends Stack {
       topic: this.alarmTopic.topic,
       api: this.accountApi.api,
       webhookRoute: { method: webhookRoute.method, path: webhookRoute.path },
-      stateMachines: { [PROVISION_CUSTOMER.id]: this.provisioning.stateMachine, ...this.lifecycle.stateMachines },
+      stateMachines: { [PROVISION_CUSTOMER.id]: this.provisioning.stateMachine, ...this.lifecycle.stateMachines, [FLEET_UPDATE.id]: this.fleetUpdate.stateMachine },
     });
+    // Its alarms live in its nested stack; the dashboard draws its failures beside the others.
+    this.operationsMonitoring.chartWorkflow(RESIZE_CUSTOMER.id, this.resize.stateMachine);
+    this.operationsMonitoring.watchWorkflow(RESTORE_CUSTOMER.id, this.restoreWorkflow.stateMachine);
+    // A fleet update that stopped on its error budget fails its execution: operators hear of it.
+    this.operationsMonitoring.watchWorkflow(FLEET_UPDATE.id, this.fleetUpdate.stateMachine);
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the account API (the frontend calls this)',

@@ -6,6 +6,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -17,6 +18,7 @@ import {
 import { type FunctionAccess, grantFunctionAccess } from './function-access';
 import { notifyingAlarm } from './provisioning-alarms';
 import type { LifecycleWorkflows } from './lifecycle-workflows';
+import type { ResizeWorkflowStack } from './resize-workflow-stack';
 import type { ProvisioningWorkflow } from './provisioning-workflow';
 import type { StackProSettings } from './settings';
 import { StackProFunction } from './stackpro-function';
@@ -32,15 +34,21 @@ export interface StoppedExecutionRecoveryProps {
   readonly provisioning: ProvisioningWorkflow;
   /** Their stopped executions are run again once (lambdas/workflows/stopped-executions.ts). */
   readonly lifecycle: LifecycleWorkflows;
+  /** Its stopped executions are run again once, to put the previous type and price back (`resize:start`). */
+  readonly resize: Pick<ResizeWorkflowStack, 'stateMachine' | 'grantStart'>;
   /** The operators' topic: told when an event lands in the dead-letter queue. */
   readonly topic: sns.ITopic;
+  /** Its stopped executions are rolled back by a `-rollback` execution of the same workflow. */
+  readonly restore?: { readonly stateMachine: sfn.StateMachine };
+  /** Its stopped executions get their report closed (the update `stopped`); the function never starts it. */
+  readonly fleetUpdate?: sfn.StateMachine;
 }
 
 /**
  * What the function does, as access (lib/function-access.ts): read the customer and write its status and
  * step log; undo a provisioning attempt (cancel the subscription, remove DNS records, delete the email
  * identity, terminate the attempt's instances, all with the rollback steps' own conditions); start a
- * suspend, resume or deprovision again.
+ * suspend, resume or deprovision again; start a stopped resize again to put things back.
  */
 export const RECOVERY_ACCESS: readonly FunctionAccess[] = [
   'table:read',
@@ -51,13 +59,14 @@ export const RECOVERY_ACCESS: readonly FunctionAccess[] = [
   'ec2:describe',
   'ec2:terminate',
   'lifecycle:start',
+  'resize:start',
 ];
 
 /**
  * No customer in limbo: an EventBridge rule on "Step Functions Execution Status Change" (FAILED,
- * TIMED_OUT, ABORTED) for our four workflows invokes RecoverStoppedExecution, which cleans up a stopped
- * provisioning and marks the customer failed (so the retry route works), or runs a stopped lifecycle
- * workflow again. Events that cannot be delivered, and invocations that fail after Lambda's own retries,
+ * TIMED_OUT, ABORTED) for our workflows invokes RecoverStoppedExecution, which cleans up a stopped
+ * provisioning and marks the customer failed (so the retry route works), runs a stopped lifecycle
+ * workflow again, or closes a stopped fleet update's report. Events that cannot be delivered, and invocations that fail after Lambda's own retries,
  * land in one encrypted dead-letter queue. The local stack delivers the same events (local/events/).
  */
 export class StoppedExecutionRecovery extends Construct {
@@ -73,6 +82,9 @@ export class StoppedExecutionRecovery extends Construct {
     const stateMachineArns = [
       props.provisioning.stateMachine.stateMachineArn,
       ...Object.values(props.lifecycle.stateMachines).map((stateMachine) => stateMachine.stateMachineArn),
+      props.resize.stateMachine.stateMachineArn,
+      ...(props.restore ? [props.restore.stateMachine.stateMachineArn] : []),
+      ...(props.fleetUpdate ? [props.fleetUpdate.stateMachineArn] : []),
     ];
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -91,9 +103,11 @@ export class StoppedExecutionRecovery extends Construct {
       // Four undo calls (each with the SDK's retries) and a few DynamoDB writes.
       timeout: Duration.minutes(1),
     });
-    grantFunctionAccess(this.function, 'RecoverStoppedExecution', RECOVERY_ACCESS, { ...props, hostedZone: props.hostedZone });
+    grantFunctionAccess(this.function, 'RecoverStoppedExecution', [...RECOVERY_ACCESS, ...(props.restore ? (['restore:start'] as const) : [])], { ...props, hostedZone: props.hostedZone });
     // To tell provisioning events from the others; no grant: the function never starts a provisioning.
     this.function.addEnvironment('PROVISIONING_STATE_MACHINE_ARN', props.provisioning.stateMachine.stateMachineArn);
+    // Likewise for fleet updates: the function only writes the update's report (table:read and table:write).
+    if (props.fleetUpdate) this.function.addEnvironment('FLEET_UPDATE_STATE_MACHINE_ARN', props.fleetUpdate.stateMachineArn);
     // Every path is idempotent, so Lambda's async retries are safe; what still fails is kept for operators.
     this.function.configureAsyncInvoke({
       retryAttempts: 2,

@@ -36,10 +36,11 @@ const DEFAULT_STEP_TIMEOUT = Duration.seconds(20);
 
 /**
  * Settings a step's handler reads beyond what its access implies (names from lambdas/config.ts), by step
- * id: only Set up billing needs the plan prices.
+ * id: Set up billing and the resize's Put back previous price need the plan prices.
  */
 const STEP_SETTINGS: Readonly<Record<string, (settings: StepSettings) => Record<string, string>>> = {
   SetUpBilling: (settings) => ({ STRIPE_PRICE_IDS: JSON.stringify(settings.stripePriceIds) }),
+  PutBackPreviousPrice: (settings) => ({ STRIPE_PRICE_IDS: JSON.stringify(settings.stripePriceIds) }),
 };
 
 /** State machine logs are kept a little longer than function logs: support reads them for customer tickets. */

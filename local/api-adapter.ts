@@ -16,6 +16,7 @@ import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
 import { readBody } from './http-body';
 import { closeServer, listen, LOCAL_HOST } from './http-server';
 import { createLambdaContext } from './lambda-context';
+import { FunctionConcurrency } from './function-concurrency';
 
 export interface ApiAdapterOptions {
   /** @default ROUTES from lambdas/api/routes.ts */
@@ -39,6 +40,12 @@ export interface ApiAdapterOptions {
   readonly rateLimit?: RateLimitSettings;
   /** Replaces the limiter (tests: a fake clock). @default a ClientRateLimiter with the shared rules */
   readonly rateLimiter?: ClientRateLimiter;
+  /**
+   * Invocations per function at once, the rest queued (local/function-concurrency.ts). The integration
+   * timeout starts when an invocation leaves the queue, as in AWS, where it would not have queued.
+   * @default no limit
+   */
+  readonly concurrency?: FunctionConcurrency;
 }
 
 export interface ApiServer {
@@ -47,6 +54,7 @@ export interface ApiServer {
 }
 
 const TEN_MEBIBYTES = 10 * 1024 * 1024;
+const UNLIMITED = FunctionConcurrency.unlimited();
 
 /**
  * An HTTP server that behaves like our API Gateway REST API with Lambda proxy integrations: same routes,
@@ -60,6 +68,7 @@ export function createApiAdapter(options: ApiAdapterOptions = {}): Server {
     frontendOrigin: options.frontendOrigin ?? process.env.FRONTEND_ORIGIN ?? 'http://localhost:5173',
     integrationTimeoutMs: options.integrationTimeoutMs ?? 29_000,
     maxBodyBytes: options.maxBodyBytes ?? TEN_MEBIBYTES,
+    concurrency: options.concurrency ?? UNLIMITED,
   };
   const limiter = options.rateLimit?.enabled ? (options.rateLimiter ?? new ClientRateLimiter()) : undefined;
   const trustForwardedFor = options.rateLimit?.trustForwardedFor ?? false;
@@ -114,6 +123,7 @@ type Settings = {
   readonly frontendOrigin: string;
   readonly integrationTimeoutMs: number;
   readonly maxBodyBytes: number;
+  readonly concurrency: FunctionConcurrency;
 };
 
 async function handleRequest(req: IncomingMessage, requestId: string, settings: Settings): Promise<AdapterResponse> {
@@ -167,8 +177,7 @@ async function handleRequest(req: IncomingMessage, requestId: string, settings: 
   };
   const event = buildProxyEvent(request, route, match.pathParameters, authorizer);
   if (iamCaller) Object.assign(event.requestContext.identity, iamCaller);
-  const context = createLambdaContext({ functionName: route.id, timeoutMs: settings.integrationTimeoutMs, awsRequestId: requestId });
-  const outcome = await invokeWithTimeout(settings, route.handler, event, context);
+  const outcome = await invokeWithTimeout(settings, route.handler, event, { functionName: route.id, awsRequestId: requestId });
   if (outcome.kind === 'timeout') {
     console.error(`[api] ${route.id} did not answer within ${settings.integrationTimeoutMs} ms (API Gateway's integration timeout)`);
     return gatewayError(GATEWAY_RESPONSES.DEFAULT_5XX, origin, {}, 504);
@@ -194,8 +203,9 @@ async function authorize(req: IncomingMessage, path: string, method: string, set
     return { kind: 'error', error };
   }
   const token = req.headers.authorization;
-  const context = createLambdaContext({ functionName: 'CustomerAuthorizer', timeoutMs: 10_000 });
-  return runTokenAuthorizer(authorizer, token, methodArn(method, path), context);
+  return settings.concurrency.run(settings.authorizerHandler, () =>
+    runTokenAuthorizer(authorizer, token, methodArn(method, path), createLambdaContext({ functionName: 'CustomerAuthorizer', timeoutMs: 10_000 })),
+  );
 }
 
 function authorizerFailure(outcome: Exclude<AuthorizerOutcome, { kind: 'allow' }>, route: RouteDefinition, origin: string) {
@@ -207,15 +217,27 @@ function authorizerFailure(outcome: Exclude<AuthorizerOutcome, { kind: 'allow' }
 
 type InvokeOutcome = { kind: 'result'; result: unknown } | { kind: 'threw'; error: unknown } | { kind: 'timeout' };
 
-async function invokeWithTimeout(settings: Settings, handlerPath: string, event: APIGatewayProxyEvent, context: Context): Promise<InvokeOutcome> {
+async function invokeWithTimeout(
+  settings: Settings,
+  handlerPath: string,
+  event: APIGatewayProxyEvent,
+  identity: { functionName: string; awsRequestId: string },
+): Promise<InvokeOutcome> {
   let timer: NodeJS.Timeout | undefined;
+  let timedOut: (outcome: InvokeOutcome) => void = () => undefined;
   const timeout = new Promise<InvokeOutcome>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: 'timeout' }), settings.integrationTimeoutMs);
+    timedOut = resolve;
   });
   const invocation = (async (): Promise<InvokeOutcome> => {
     try {
-      const handler = await settings.loadHandler(handlerPath);
-      return { kind: 'result', result: await handler(event, context) };
+      const result = await settings.concurrency.run(handlerPath, async () => {
+        // The clock starts once the invocation has its slot (a cold start counts, as in AWS; the queue does not).
+        timer = setTimeout(() => timedOut({ kind: 'timeout' }), settings.integrationTimeoutMs);
+        const context: Context = createLambdaContext({ ...identity, timeoutMs: settings.integrationTimeoutMs });
+        const handler = await settings.loadHandler(handlerPath);
+        return handler(event, context);
+      });
+      return { kind: 'result', result };
     } catch (error) {
       return { kind: 'threw', error };
     }

@@ -1,4 +1,4 @@
-import { DEPROVISION_CUSTOMER, RESUME_CUSTOMER, SUSPEND_CUSTOMER } from '../statemachines/workflows';
+import { DEPROVISION_CUSTOMER, FLEET_UPDATE, RESIZE_CUSTOMER, RESTORE_CUSTOMER, RESUME_CUSTOMER, SUSPEND_CUSTOMER } from '../statemachines/workflows';
 import { stateMachineArn } from './step-functions/engine';
 import path from 'node:path';
 import { LOCAL_PRICE_IDS } from './sandbox/stripe/prices';
@@ -96,6 +96,9 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     SUSPEND_STATE_MACHINE_ARN: stateMachineArn(SUSPEND_CUSTOMER.id),
     RESUME_STATE_MACHINE_ARN: stateMachineArn(RESUME_CUSTOMER.id),
     DEPROVISION_STATE_MACHINE_ARN: stateMachineArn(DEPROVISION_CUSTOMER.id),
+    RESIZE_STATE_MACHINE_ARN: stateMachineArn(RESIZE_CUSTOMER.id),
+    RESTORE_STATE_MACHINE_ARN: stateMachineArn(RESTORE_CUSTOMER.id),
+    FLEET_UPDATE_STATE_MACHINE_ARN: stateMachineArn(FLEET_UPDATE.id),
     BILLING_RETENTION_DAYS: inherited.BILLING_RETENTION_DAYS || '30',
     SIGNING_KEY_SECRET_ID,
     JWT_PUBLIC_KEYS_SECRET_ID,

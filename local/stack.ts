@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../lambdas/api/routes';
-import { CAPACITY_WAIT, PROVISION_CUSTOMER, WORKFLOWS } from '../statemachines/workflows';
+import { ALL_WORKFLOWS, CAPACITY_WAIT, PROVISION_CUSTOMER } from '../statemachines/workflows';
 import { type ApiServer, startApiAdapter } from './api-adapter';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbLocal, ensureTable, startDynamoDbLocal } from './dynamodb-local';
@@ -14,6 +14,7 @@ import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
 import { LOCAL_HOST } from './http-server';
 import { invocationStore } from './invocation-scope';
 import { LambdaWorkerPool, lambdaWorkersFromEnv } from './lambda-workers/pool';
+import { concurrencyLimitsFromEnv, FunctionConcurrency } from './function-concurrency';
 import {
   applyLambdaEnv,
   buildLambdaEnv,
@@ -26,6 +27,7 @@ import {
 } from './local-env';
 import { clockSettingsFromEnv, SandboxClock } from './sandbox/clock';
 import { createSandbox } from './sandbox/sandbox';
+import { MAX_PUBLIC_IPS } from './sandbox/ec2';
 import { createStripeSandbox, type StripeSandboxSettings } from './sandbox/stripe';
 import { parsePort } from './ports';
 import { ensureLocalSigningKey } from './signing-key';
@@ -180,7 +182,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const workersPerFunction = lambdaWorkersFromEnv(env);
     const pool = options.loadHandler === undefined && workersPerFunction > 0 ? new LambdaWorkerPool({ maxWorkersPerFunction: workersPerFunction, env }) : undefined;
     if (pool) stoppers.push(() => pool.close());
-    const loadHandler = options.loadHandler ?? pool?.loadHandler ?? loadLambdaHandler;
+    const unlimitedLoader = options.loadHandler ?? pool?.loadHandler ?? loadLambdaHandler;
+    // At most STACKPRO_LAMBDA_CONCURRENCY invocations per function run at once, as Lambda would run them in
+    // environments of their own; bursts queue. API invocations are also bounded all together
+    // (STACKPRO_LAMBDA_ACCOUNT_CONCURRENCY): API Gateway's 29 s and middy's early timeout start when one
+    // leaves the queue, so it must then finish without competing with every other request. Workflow steps
+    // queue per function only: a Task's TimeoutSeconds counts from the state's start, queue included, so an
+    // account-wide queue shared with a signup burst failed executions with States.Timeout.
+    const limits = concurrencyLimitsFromEnv(env);
+    const concurrency = new FunctionConcurrency(limits);
+    const loadHandler = new FunctionConcurrency({ perFunction: limits.perFunction, account: Number.MAX_SAFE_INTEGER }).wrap(unlimitedLoader);
     // On disk, so keys (and their rotations) survive a restart, and tokens with them.
     const secrets = new SecretStore(path.join(dataDir, SECRETS_FILE));
     await ensureLocalSigningKey(secrets, dataDir);
@@ -198,7 +209,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         (await loadHandler(STOPPED_EXECUTION_HANDLER))(event, createLambdaContext({ functionName: 'RecoverStoppedExecution', timeoutMs: 60_000 })),
     });
     const stepFunctions = new StepFunctionsEngine({
-      workflows: WORKFLOWS,
+      workflows: ALL_WORKFLOWS,
       dataDir,
       loadHandler,
       timeOverrides: options.timeOverrides,
@@ -240,10 +251,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => edge.close(), () => stepFunctions.shutdown(), () => secrets.settled());
 
-    const api: ApiServer = await startApiAdapter(ports.api, { loadHandler, logRequests: options.logRequests, rateLimit });
+    // The adapter queues through the same limit itself, so API Gateway's timeout leaves the queue out.
+    const api: ApiServer = await startApiAdapter(ports.api, { loadHandler: unlimitedLoader, concurrency, logRequests: options.logRequests, rateLimit });
     stoppers.push(() => api.close());
     // Workers start lazily, on a function's first invocation: warming would start one per function.
-    if (options.warmHandlers && !pool) await warmHandlers(loadHandler);
+    if (options.warmHandlers && !pool) await warmHandlers(unlimitedLoader);
     // Last in, first out: at shutdown deliveries stop before the engine aborts what still runs, so those
     // events wait on disk for the next start, when the stack can act on them.
     executionEvents.start();
@@ -285,7 +297,7 @@ function sandboxSettings(lambdaEnv: NodeJS.ProcessEnv) {
     deployDocumentName: read('DEPLOY_DOCUMENT_NAME'),
     // The account's capacity, so running out of it can be tested (README "Local sandbox").
     vcpuQuota: optionalCount(lambdaEnv, 'STACKPRO_SANDBOX_VCPU_QUOTA', 0),
-    publicIpPool: optionalCount(lambdaEnv, 'STACKPRO_SANDBOX_PUBLIC_IPS', 1, 508),
+    publicIpPool: optionalCount(lambdaEnv, 'STACKPRO_SANDBOX_PUBLIC_IPS', 1, MAX_PUBLIC_IPS),
   };
 }
 
@@ -318,7 +330,7 @@ async function warmHandlers(loadHandler: HandlerLoader): Promise<void> {
   const handlerPaths = new Set([
     ...ROUTES.map((route) => route.handler),
     CUSTOMER_AUTHORIZER_HANDLER,
-    ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
+    ...ALL_WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
     ...SCHEDULED_JOBS.map((job) => job.handler),
     STOPPED_EXECUTION_HANDLER,
     ...Object.values(INBOUND_HANDLERS).map((inbound) => inbound.handler),

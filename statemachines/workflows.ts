@@ -47,7 +47,30 @@ export type StepAccess =
    */
   | 'ec2:snapshot'
   /** GetSecretValue on the Stripe keys secret (the calls themselves go to Stripe over HTTPS). */
-  | 'stripe';
+  | 'stripe'
+  /**
+   * ModifyInstanceAttribute (instance type, only to a plan's type) on instances tagged ManagedBy=stackpro
+   * (the resize, and putting the previous type back).
+   */
+  | 'ec2:modify-instance-type'
+  /** ModifyVolume, DescribeVolumes and DescribeVolumesModifications on volumes tagged ManagedBy=stackpro. */
+  | 'ec2:modify-volume'
+  /** SendCommand with AWS-RunShellScript on instances tagged ManagedBy=stackpro (growing the file system, checking the apps answer). */
+  | 'ssm:run-shell'
+  /**
+   * StartRestoreJob into the customer vault (passing only AWS Backup's role, only to backup.amazonaws.com),
+   * DescribeRestoreJob and DescribeRecoveryPoint: restores a recovery point to a new EBS volume.
+   */
+  | 'backup:restore'
+  /**
+   * DescribeVolumes, and AttachVolume / DetachVolume only of volumes and instances tagged ManagedBy=stackpro
+   * (restore swaps a customer's data volume), ModifyInstanceAttribute of such instances (DeleteOnTermination).
+   */
+  | 'ec2:swap-volume'
+  /** DeleteVolume, only of volumes tagged ManagedBy=stackpro (the volume a restore replaced or rolled back). */
+  | 'ec2:delete-volume'
+  /** Query on the CustomersByStatus index (the fleet update's selection of active customers). */
+  | 'customers:list';
 
 export interface WorkflowStep {
   /** Stable PascalCase id: the CDK construct id of the step's function (never rename it). */
@@ -183,4 +206,110 @@ export const DEPROVISION_CUSTOMER: WorkflowDefinition = {
   ]),
 };
 
-export const WORKFLOWS: readonly WorkflowDefinition[] = [PROVISION_CUSTOMER, SUSPEND_CUSTOMER, RESUME_CUSTOMER, DEPROVISION_CUSTOMER];
+/** A step of the resize workflow, under `lambdas/resize/`. */
+const resizeStep = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
+  `${id}FunctionArn`,
+  { id, handler: `resize/${handler}`, access: ['table:write', ...access] },
+];
+
+/**
+ * Resizes a customer's server to a confirmed plan change (the webhook starts it). Input
+ * `{customerId, changeId, fromPlan, toPlan}`; execution `resize-<plan>-<customerId>-<changeId>`. The
+ * stopped-execution handler runs a stopped one again as `<name>-rerun` with `error` set: it only puts back.
+ * Its own nested stack (lib/resize-workflow-stack.ts).
+ */
+export const RESIZE_CUSTOMER: WorkflowDefinition = {
+  id: 'ResizeCustomer',
+  file: 'resize-customer.asl.json',
+  steps: Object.fromEntries([
+    resizeStep('FindInstance', 'find-instance', ['table:read', 'ec2:describe']),
+    resizeStep('SnapshotBeforeResize', 'snapshot-before-resize', ['ec2:snapshot']),
+    resizeStep('GrowVolume', 'grow-volume', ['ec2:modify-volume']),
+    resizeStep('StopInstanceForResize', 'stop-instance', ['ec2:describe', 'ec2:stop-start']),
+    resizeStep('ChangeInstanceType', 'change-instance-type', ['ec2:describe', 'ec2:modify-instance-type']),
+    resizeStep('StartInstanceAfterResize', 'start-instance', ['ec2:describe', 'ec2:stop-start']),
+    reused('PointSubdomain'),
+    resizeStep('GrowFileSystem', 'grow-file-system', ['ssm:run-shell', 'ssm:read']),
+    resizeStep('CheckAppsAnswer', 'check-apps-answer', ['table:read', 'ssm:run-shell', 'ssm:read']),
+    resizeStep('CompletePlanChange', 'complete-plan-change', ['table:read', 'ses:send']),
+    resizeStep('RestorePreviousType', 'restore-previous-type', ['ec2:describe', 'ec2:stop-start', 'ec2:modify-instance-type']),
+    resizeStep('PutBackPreviousPrice', 'put-back-previous-price', ['table:read', 'stripe']),
+    resizeStep('RecordResizeFailure', 'record-resize-failure', ['table:read']),
+  ]),
+};
+
+export const WORKFLOWS: readonly WorkflowDefinition[] = [PROVISION_CUSTOMER, SUSPEND_CUSTOMER, RESUME_CUSTOMER, DEPROVISION_CUSTOMER, RESIZE_CUSTOMER];
+
+/** A step of the restore workflow, under `lambdas/restore/`. */
+const restoreStep = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
+  `${id}FunctionArn`,
+  { id, handler: `restore/${handler}`, access: ['table:read', 'table:write', ...access] },
+];
+
+/** A suspend/resume step the restore workflow invokes too, as the very same entry. */
+const reusedLifecycle = (id: string): [string, WorkflowStep] => {
+  const key = `${id}FunctionArn`;
+  const found = [SUSPEND_CUSTOMER, RESUME_CUSTOMER].map((workflow) => workflow.steps[key]).find((step) => step !== undefined);
+  if (!found) throw new Error(`${id} is not a suspend or resume step`);
+  return [key, found];
+};
+
+/**
+ * Brings a customer back from one of its recovery points onto a new volume, keeps the old volume until the
+ * restored server passes its check, and puts the old one back if it does not. Input `{customerId,
+ * recoveryPointId}`; `{customerId, rollBackOnly: true}` runs only the roll-back (started by the
+ * stopped-execution handler when a restore was stopped midway). Built in its own nested stack
+ * (lib/restore-workflow-stack.ts). Not in WORKFLOWS: the main stack's tests iterate that list, and RestoreCustomer's
+ * own tests read its nested template (the resize, nested too, is in WORKFLOWS: its tests read both templates).
+ */
+export const RESTORE_CUSTOMER: WorkflowDefinition = {
+  id: 'RestoreCustomer',
+  file: 'restore-customer.asl.json',
+  steps: Object.fromEntries([
+    restoreStep('StartRestoreJob', 'start-restore-job', ['ec2:describe', 'backup:restore']),
+    restoreStep('CheckRestoreJob', 'check-restore-job', ['backup:restore', 'ec2:swap-volume']),
+    restoreStep('StopForRestore', 'stop-for-restore', ['ec2:describe', 'ec2:stop-start']),
+    reusedLifecycle('CheckInstanceStopped'),
+    restoreStep('DetachVolume', 'detach-volume', ['ec2:swap-volume']),
+    restoreStep('AttachVolume', 'attach-volume', ['ec2:swap-volume']),
+    reusedLifecycle('StartInstance'),
+    reusedLifecycle('CheckInstanceStarted'),
+    reused('PointSubdomain'),
+    reused('CheckDnsChange'),
+    reused('CheckSsmAgent'),
+    reused('DeployApplications'),
+    reused('CheckDeployment'),
+    restoreStep('DeleteVolume', 'delete-volume', ['ec2:swap-volume', 'ec2:delete-volume']),
+    restoreStep('FinishRestore', 'finish-restore', []),
+    reusedLifecycle('SendLifecycleEmail'),
+  ]),
+};
+
+/** Nested workflows whose tests read only their own template (see RESTORE_CUSTOMER). */
+export const NESTED_WORKFLOWS: readonly WorkflowDefinition[] = [RESTORE_CUSTOMER];
+/** A step of the fleet update, under `lambdas/fleet/`; every one records into the update's report. */
+const fleetStep = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
+  `${id}FunctionArn`,
+  { id, handler: `fleet/${handler}`, access: ['table:read', 'table:write', ...access] },
+];
+
+/**
+ * Rolls app version N to the selected active customers in waves (README "Fleet update"). Input
+ * `{updateId, version, maxConcurrent, maxFailures}`; the update's record (POST /admin/fleet-updates) holds
+ * the target and receives the report.
+ */
+export const FLEET_UPDATE: WorkflowDefinition = {
+  id: 'FleetUpdate',
+  file: 'fleet-update.asl.json',
+  steps: Object.fromEntries([
+    fleetStep('SelectFleetTargets', 'select-fleet-targets', ['customers:list']),
+    fleetStep('StartCustomerUpdate', 'start-customer-update', ['ssm:deploy']),
+    fleetStep('CheckAppUpdate', 'check-app-update', ['ssm:read']),
+    fleetStep('RollBackCustomerUpdate', 'roll-back-customer-update', ['ssm:deploy']),
+    fleetStep('FinishCustomerUpdate', 'finish-customer-update', []),
+    fleetStep('FinishFleetUpdate', 'finish-fleet-update', []),
+  ]),
+};
+
+/** Every workflow, the nested stacks' too: what the local stack registers. */
+export const ALL_WORKFLOWS: readonly WorkflowDefinition[] = [...WORKFLOWS, ...NESTED_WORKFLOWS, FLEET_UPDATE];

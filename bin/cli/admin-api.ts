@@ -34,27 +34,27 @@ export function apiBaseUrl(option: string | undefined, env: NodeJS.ProcessEnv = 
 export class AdminApi {
   constructor(readonly base: URL) {}
 
-  async request<T>(method: 'GET' | 'POST', path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
+  async request<T>(method: 'GET' | 'POST', path: string, query: Record<string, string | number | undefined> = {}, body?: unknown): Promise<T> {
     const url = new URL(path.replace(/^\//, ''), this.base);
     for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
     let response: Response;
     try {
-      response = await signedFetch(method, url);
+      response = await signedFetch(method, url, body);
     } catch (error) {
       throw new Error(`cannot reach ${this.base.origin} (${String((error as Error).cause ?? (error as Error).message)}); is the stack running (npm start) or --api right?`, { cause: error });
     }
     const text = await response.text();
-    let body: unknown;
+    let answer: unknown;
     try {
-      body = text ? JSON.parse(text) : undefined;
+      answer = text ? JSON.parse(text) : undefined;
     } catch {
-      body = text;
+      answer = text;
     }
     if (!response.ok) {
-      const error = (body as { error?: { code?: string; message?: string; details?: { field: string; message: string }[] } } | undefined)?.error;
-      throw new AdminApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? text.slice(0, 200), error?.details ?? [], body);
+      const error = (answer as { error?: { code?: string; message?: string; details?: { field: string; message: string }[] } } | undefined)?.error;
+      throw new AdminApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? text.slice(0, 200), error?.details ?? [], answer);
     }
-    return body as T;
+    return answer as T;
   }
 
   listCustomers(query: { status?: string; plan?: string; email?: string; subdomain?: string; limit?: number; cursor?: string }) {
@@ -78,6 +78,18 @@ export class AdminApi {
 
   resume(customerId: string) {
     return this.request<OperatorAction>('POST', `admin/customers/${encodeURIComponent(customerId)}/resume`);
+  }
+
+  changePlan(customerId: string, plan: string) {
+    return this.request<{ plan: string; pendingPlan: string }>('POST', `admin/customers/${encodeURIComponent(customerId)}/plan`, {}, { plan });
+  }
+
+  backUp(customerId: string) {
+    return this.request<{ backupJobId: string }>('POST', `admin/customers/${encodeURIComponent(customerId)}/backups`);
+  }
+
+  restore(customerId: string, recoveryPointId: string) {
+    return this.request<RestoreAction>('POST', `admin/customers/${encodeURIComponent(customerId)}/restore`, {}, { recoveryPointId });
   }
 }
 
@@ -122,6 +134,8 @@ export interface CustomerDetail extends CustomerListing {
   readonly publicIp: string | null;
   readonly services: Record<string, string>;
   readonly failureReason?: string;
+  readonly pendingPlan?: string;
+  readonly planChangeFailure?: string;
   readonly billing: {
     readonly stripeCustomerId: string | null;
     readonly subscriptionStatus: string | null;
@@ -132,6 +146,12 @@ export interface CustomerDetail extends CustomerListing {
   readonly provisioning: { readonly executionName: string; readonly attempt: number; readonly currentStep: string | null; readonly steps: Step[] };
   readonly workflow: { readonly name: string; readonly executionName: string; readonly currentStep: string | null; readonly steps: Step[] } | null;
   readonly executions: Execution[];
+}
+export interface RestoreAction {
+  readonly customerId: string;
+  readonly recoveryPointId: string;
+  readonly executionName: string;
+  readonly changed: boolean;
 }
 export interface OperatorAction {
   readonly customerId: string;

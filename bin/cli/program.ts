@@ -1,13 +1,16 @@
 import { Command } from 'commander';
+import { registerBackupCommands } from './commands/backups';
 import { registerCostCommand } from './commands/cost';
 import { registerCustomerCommands } from './commands/customers';
+import { registerFleetCommands } from './commands/fleet';
 import { registerLifecycleCommands } from './commands/lifecycle';
+import { registerResizeCommand } from './commands/resize';
 import { registerSigningKeyCommand } from './commands/signing-key';
 import { cliContext } from './context';
 
 /**
  * The operators' CLI (`npx stackpro`, `npm run admin --`). Each group of commands registers itself here;
- * resize, backup, restore and fleet update slot in as one more `register...` each, on their admin routes.
+ * fleet update slots in as one more `register...`, on its admin routes.
  */
 export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   const program = new Command('stackpro')
@@ -24,6 +27,9 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   const context = cliContext(program, env);
   registerCustomerCommands(program, context);
   registerLifecycleCommands(program, context);
+  registerResizeCommand(program, context);
+  registerBackupCommands(program, context);
+  registerFleetCommands(program, context);
   registerCostCommand(program, context);
   registerSigningKeyCommand(program);
   return program;

@@ -44,6 +44,8 @@ export type RouteAccess =
   | 'stripe'
   /** StartExecution on the suspend, resume and deprovision workflows. */
   | 'lifecycle:start'
+  /** StartExecution on the resize workflow only (a plan change whose price Stripe already has, or its confirmation). */
+  | 'resize:start'
   /** SESv2 SendEmail from the sender address (billing notices). */
   | 'ses:send'
   /** Query on the CustomersByStatus index (the operators' customer list). */
@@ -65,7 +67,11 @@ export type RouteAccess =
   /** PutItem/UpdateItem/TransactWriteItems on the messaging table. */
   | 'messaging:write'
   /** SendTextMessage (End User Messaging SMS) and SendWhatsAppMessage (End User Messaging Social). */
-  | 'messaging:send';
+  | 'messaging:send'
+  /** StartExecution on the RestoreCustomer workflow only (an operator's restore). */
+  | 'restore:start'
+  /** StartExecution on the FleetUpdate workflow only (an operator's fleet update). */
+  | 'fleet:start';
 
 export const ROUTES: readonly RouteDefinition[] = [
   { id: 'GetHealth', method: 'GET', path: '/health', handler: 'api/get-health', auth: 'public', access: [] },
@@ -121,13 +127,22 @@ export const ROUTES: readonly RouteDefinition[] = [
     access: ['table:read', 'stripe'],
   },
   {
+    id: 'ChangePlan',
+    method: 'POST',
+    path: '/billing/plan',
+    handler: 'api/change-plan',
+    auth: 'customer',
+    // Stripe's price change; the resize starts here only when Stripe already has the price (a retried change).
+    access: ['table:read', 'table:write', 'stripe', 'resize:start'],
+  },
+  {
     id: 'ReceiveStripeWebhook',
     method: 'POST',
     path: '/stripe/webhooks',
     handler: 'api/receive-stripe-webhook',
     // Public to API Gateway; every request must carry a valid Stripe-Signature over its raw body.
     auth: 'public',
-    access: ['table:read', 'table:write', 'stripe', 'lifecycle:start', 'ses:send'],
+    access: ['table:read', 'table:write', 'stripe', 'lifecycle:start', 'resize:start', 'ses:send'],
   },
   {
     id: 'VerifyEmail',
@@ -202,6 +217,39 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'api/start-customer-backup',
     auth: 'iam',
     access: ['table:read', 'ec2:describe', 'backup:start'],
+  },
+  {
+    id: 'AdminChangePlan',
+    method: 'POST',
+    path: '/admin/customers/{customerId}/plan',
+    handler: 'api/admin-change-plan',
+    auth: 'iam',
+    // The customer's own plan change, by an operator: Stripe's price change, and the resize when Stripe has the price already.
+    access: ['table:read', 'table:write', 'stripe', 'resize:start'],
+  },
+  {
+    id: 'AdminRestoreCustomer',
+    method: 'POST',
+    path: '/admin/customers/{customerId}/restore',
+    handler: 'api/restore-customer',
+    auth: 'iam',
+    access: ['table:read', 'table:write', 'ec2:describe', 'backup:read', 'restore:start'],
+  },
+  {
+    id: 'StartFleetUpdate',
+    method: 'POST',
+    path: '/admin/fleet-updates',
+    handler: 'api/start-fleet-update',
+    auth: 'iam',
+    access: ['table:read', 'table:write', 'fleet:start'],
+  },
+  {
+    id: 'GetFleetUpdate',
+    method: 'GET',
+    path: '/admin/fleet-updates/{updateId}',
+    handler: 'api/get-fleet-update',
+    auth: 'iam',
+    access: ['table:read'],
   },
   // The API contract (OpenAPI 3.1), generated from lambdas/api/contract; it reads nothing from AWS.
   { id: 'GetOpenApi', method: 'GET', path: '/openapi.json', handler: 'api/get-openapi', auth: 'public', access: [] },

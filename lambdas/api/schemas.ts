@@ -104,3 +104,24 @@ export const ListCustomersQuery = z.strictObject(
   },
   { error: 'Unknown query parameter.' },
 );
+
+/** POST /billing/plan: the plan to move to. */
+export const ChangePlanBody = z.strictObject(
+  {
+    plan: z.enum(PLAN_NAMES, {
+      error: (issue) => (issue.input === undefined ? 'plan is required.' : `plan must be one of ${PLAN_NAMES.join(', ')}.`),
+    }),
+  },
+  { error: 'The body must be a JSON object.' },
+);
+export type ChangePlanBody = z.infer<typeof ChangePlanBody>;
+
+/** `POST /admin/customers/{id}/restore`: the recovery point to restore (an id `GET /customers/{id}/backups` lists). */
+export const RestoreCustomerBody = z.strictObject(
+  {
+    recoveryPointId: z
+      .string({ error: (issue) => (issue.input === undefined ? 'recoveryPointId is required.' : 'recoveryPointId must be a string.') })
+      .regex(/^snap-[0-9a-f]{8,17}$/, 'recoveryPointId must be a recovery point id (snap-...).'),
+  },
+  { error: 'The body must be a JSON object.' },
+);

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { getStripe } from '../clients/stripe';
 import { config } from '../config';
 import type { Customer, CustomerStatus } from '../core/customer';
+import { confirmPlanChange } from './confirm-plan-change';
 import { decideLifecycle } from './lifecycle-rule';
 import { stripeIdOf, subscriptionIdOf, type IgnoredReason, type StripeEventEnvelope } from './stripe-event';
 import { snapshotOf } from './stripe-snapshot';
@@ -114,6 +115,8 @@ export async function applySubscription(
       break;
   }
 
+  // A new price that is the pending plan's: the plan change is confirmed, its resize starts.
+  const resizing = ['active', 'trialing'].includes(subscription.status) && (await confirmPlanChange(customer, subscription));
   if (subscription.status === 'canceled') {
     await startDeprovisioning(id, subscription.id, retentionSecondsLeft(customer as Customer & { suspendedAt?: string; lapseSweptAt?: string }, now));
   }
@@ -123,6 +126,6 @@ export async function applySubscription(
   if (cause.eventType === 'invoice.payment_failed' && cause.invoiceId && ['past_due', 'unpaid'].includes(subscription.status)) {
     await sendCustomerEmail(customer, 'payment_failed', cause.invoiceId);
   }
-  logger.info('Stripe event applied', { customerId: id, eventType: cause.eventType, subscriptionStatus: subscription.status, action, applied });
-  return { outcome: `${action}${applied ? '' : ' (no change)'}` };
+  logger.info('Stripe event applied', { customerId: id, eventType: cause.eventType, subscriptionStatus: subscription.status, action, applied, resizing });
+  return { outcome: `${action}${applied ? '' : ' (no change)'}${resizing ? ', resize started' : ''}` };
 }

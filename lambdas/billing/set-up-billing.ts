@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { getStripe } from '../clients/stripe';
 import { config } from '../config';
 import { getCustomer } from '../repositories/accounts';
@@ -7,7 +7,7 @@ import { CustomerNotFoundError } from '../provisioning/errors';
 import { StepContext, workflowStep } from '../workflows/step-kit';
 import { snapshotOf } from './stripe-snapshot';
 
-const Input = StepContext.extend({ attempt: z.number().int().positive() });
+const Input = z.extend(StepContext, { attempt: z.number().check(z.int(), z.positive()) });
 
 /**
  * "Set up billing" (provisioning, beside the instance launch): a Stripe customer and a subscription to
@@ -15,7 +15,7 @@ const Input = StepContext.extend({ attempt: z.number().int().positive() });
  * pauses it at the trial's end). Idempotency keys make a retried step create nothing twice; an attempt
  * after a rollback (which cancelled the old subscription) gets a new subscription, same Stripe customer.
  */
-export const handler = workflowStep('Set up billing', Input, async ({ customerId, attempt }) => {
+export const handler = workflowStep(Input, async ({ customerId, attempt }) => {
   const customer = await getCustomer(customerId);
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
   const stripe = await getStripe();

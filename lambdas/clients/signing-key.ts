@@ -1,8 +1,8 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { importJWK, type CryptoKey } from 'jose';
 import { config } from '../config';
 import { parseStoredSigningKey } from '../core/signing-keys';
 import type { SigningKey } from '../core/tokens';
+import { secrets } from './secrets';
 
 const imported = new Map<string, Promise<CryptoKey>>();
 
@@ -12,7 +12,7 @@ const imported = new Map<string, Promise<CryptoKey>>();
  * until then tokens are signed with the previous key, which the authorizer still trusts.
  */
 export async function getSigningKey(): Promise<SigningKey> {
-  const text = await getSecret(config.signingKeySecretId(), { maxAge: config.signingKeyCacheSeconds() });
+  const text = await secrets.get(config.signingKeySecretId(), { maxAge: config.signingKeyCacheSeconds() });
   const secret = parseStoredSigningKey(typeof text === 'string' ? text : undefined);
   if (!secret) throw new Error('The signing key secret is malformed');
   let key = imported.get(secret.kid);

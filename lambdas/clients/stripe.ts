@@ -1,6 +1,6 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import Stripe from 'stripe';
 import { config } from '../config';
+import { secrets } from './secrets';
 
 /** The secret's JSON: both Stripe keys live in Secrets Manager, never in plain environment. */
 interface StripeSecret {
@@ -13,7 +13,7 @@ const SECRET_MAX_AGE_SECONDS = 300;
 const clients = new Map<string, Stripe>();
 
 async function stripeSecret(): Promise<StripeSecret> {
-  const secret = await getSecret<StripeSecret>(config.stripeSecretId(), { transform: 'json', maxAge: SECRET_MAX_AGE_SECONDS });
+  const secret = await secrets.get<StripeSecret>(config.stripeSecretId(), { transform: 'json', maxAge: SECRET_MAX_AGE_SECONDS });
   if (!secret?.secretKey || !secret.webhookSecret) throw new Error('The Stripe secret is malformed');
   return secret;
 }

@@ -1,8 +1,8 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
 import { config } from '../config';
 import { parsePublicKeySet, type PublicKeySet } from '../core/signing-keys';
 import { keyResolver } from '../core/tokens';
+import { secrets } from './secrets';
 
 /**
  * The public keys that verify access tokens (current and previous), from their own secret: the authorizer
@@ -39,7 +39,7 @@ export async function getVerificationKeys(token: string): Promise<JWTVerifyGetKe
 }
 
 async function load(forceFetch: boolean): Promise<LoadedKeySet> {
-  const raw = await getSecret(config.jwtPublicKeysSecretId(), { maxAge: KEY_SET_MAX_AGE_SECONDS, forceFetch });
+  const raw = await secrets.get(config.jwtPublicKeysSecretId(), { maxAge: KEY_SET_MAX_AGE_SECONDS, forceFetch });
   const text = typeof raw === 'string' ? raw : undefined;
   if (text !== undefined && last?.text === text) return last.loaded;
   const set: PublicKeySet | undefined = parsePublicKeySet(text);

@@ -75,6 +75,26 @@ export interface Customer {
   readonly billing?: BillingSnapshot;
   /** Set by an operator's suspend (repositories/operator-holds.ts): Stripe's events do not resume the account. */
   readonly operatorHold?: { readonly at: string; readonly by: string };
+  /** The plan a change (POST /billing/plan) is moving to: set until its resize has finished or failed. */
+  readonly pendingPlan?: PlanName;
+  /** The plan change in charge while `pendingPlan` is set; the last one's outcome after. */
+  readonly planChange?: PlanChange;
+  /** The app version its server runs (lambdas/core/app-versions.json), set at deploy and by fleet updates. */
+  readonly appVersion?: string;
+  readonly appVersionAt?: string;
+}
+
+/** One plan change: its id names the Stripe idempotency key and the resize execution. */
+export interface PlanChange {
+  readonly changeId: string;
+  readonly from: PlanName;
+  readonly to: PlanName;
+  readonly requestedAt: string;
+  /** When Stripe accepted the new price; a claim without it after a while was interrupted before Stripe. */
+  readonly sentAt?: string;
+  /** Set when the resize failed: why, readable by the customer and support (the old type was put back). */
+  readonly failure?: string;
+  readonly completedAt?: string;
 }
 
 /** Normalises an email for uniqueness and login: trimmed, lower-cased. */

@@ -116,6 +116,15 @@ export class InvalidStateError extends AppError {
   }
 }
 
+/** An operation refused because another workflow is running on the customer (e.g. a restore while a suspend runs). */
+export class WorkflowRunningError extends AppError {
+  readonly statusCode = 409;
+  readonly code = 'WORKFLOW_RUNNING';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
 /** A Stripe webhook whose Stripe-Signature does not verify against its raw body (or is too old). */
 export class InvalidSignatureError extends AppError {
   readonly statusCode = 400;
@@ -222,5 +231,32 @@ export class ChannelsNotReadyError extends AppError {
   readonly code = 'CHANNELS_NOT_READY';
   constructor() {
     super('The messaging channels of this account are not set up yet; try again once provisioning has finished.');
+  }
+}
+
+/** A plan change while another one (to a different plan) is still pending. */
+export class PlanChangePendingError extends AppError {
+  readonly statusCode = 409;
+  readonly code = 'PLAN_CHANGE_PENDING';
+  constructor(pendingPlan: string) {
+    super(`A change to ${pendingPlan} is still in progress; try again once it has finished.`, { details: [{ field: 'plan', message: `Pending: ${pendingPlan}.` }] });
+  }
+}
+
+/** A downgrade to a plan whose limits the account's measured use exceeds; `details` names each. */
+export class PlanInUseError extends AppError {
+  readonly statusCode = 409;
+  readonly code = 'PLAN_IN_USE';
+  constructor(details: readonly FieldIssue[]) {
+    super('The account uses more than the target plan includes.', { details });
+  }
+}
+
+/** A plan change to the plan the account is on already (and nothing pending): nothing to do. */
+export class PlanUnchangedError extends AppError {
+  readonly statusCode = 409;
+  readonly code = 'PLAN_UNCHANGED';
+  constructor(plan: string) {
+    super(`The account is on ${plan} already.`, { details: [{ field: 'plan', message: `Already ${plan}.` }] });
   }
 }

@@ -18,6 +18,10 @@ export const METRICS = {
   resumeFailed: 'ResumeFailed',
   /** Counted once per DeprovisionCustomer execution that failed: resources may be half removed and still cost money. */
   deprovisionFailed: 'DeprovisionFailed',
+  /** Counted once per RestoreCustomer execution that rolled back (the customer runs on its previous volume). */
+  restoreRolledBack: 'RestoreRolledBack',
+  /** Counted when a restore's roll-back itself failed: the server may be stopped; operators must act. */
+  restoreRollbackIncomplete: 'RestoreRollbackIncomplete',
   /** A correctly signed Stripe event we could not use (malformed, or not about one of our accounts): recorded, answered 200. */
   stripeEventIgnored: 'StripeEventIgnored',
   /** A webhook delivery refused because the deployed webhook secret is still the placeholder. */

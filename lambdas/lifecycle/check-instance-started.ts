@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { NotReadyError } from '../workflows/errors';
-import { workflowStep, StepContext } from '../workflows/step-kit';
+import { workflowStep, StepContext, text } from '../workflows/step-kit';
 import { InstanceLostError } from './errors';
 import { describeInstance, requestStart, stateOf } from './instances';
 import { assertLifecycleOwner } from './ownership';
 
-const Input = StepContext.extend({ instanceId: z.string().min(1) });
+const Input = z.extend(StepContext, { instanceId: text() });
 
 /**
  * "Check instance running": done once the instance runs with a public IP (a new one: EC2 releases it on
@@ -13,7 +13,7 @@ const Input = StepContext.extend({ instanceId: z.string().min(1) });
  * started again.
  * Stops early when a workflow started later (a suspension) owns the account.
  */
-export const handler = workflowStep('Check instance running', Input, async ({ customerId, executionName, instanceId }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, instanceId }) => {
   await assertLifecycleOwner(customerId, executionName);
   const instance = await describeInstance(instanceId);
   const seen = stateOf(instance);

@@ -1,18 +1,18 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { NotReadyError } from '../workflows/errors';
-import { workflowStep, StepContext } from '../workflows/step-kit';
+import { workflowStep, StepContext, text } from '../workflows/step-kit';
 import { InstanceLostError } from './errors';
 import { describeInstance, requestStop, stateOf } from './instances';
 import { assertLifecycleOwner } from './ownership';
 
-const Input = StepContext.extend({ instanceId: z.string().min(1) });
+const Input = z.extend(StepContext, { instanceId: text() });
 
 /**
  * "Check instance stopped": done once EC2 says stopped, NotReadyError before (the Task retries it). A running instance
  * (pending when the stop was asked, or a stop that was lost) is asked to stop again. Stops early when a
  * workflow started later (a resume) owns the account, so the two never fight over the instance.
  */
-export const handler = workflowStep('Check instance stopped', Input, async ({ customerId, executionName, instanceId }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, instanceId }) => {
   await assertLifecycleOwner(customerId, executionName);
   const instance = await describeInstance(instanceId);
   const seen = stateOf(instance);

@@ -1,18 +1,18 @@
 import { DescribeSnapshotsCommand, type Snapshot } from '@aws-sdk/client-ec2';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ec2 } from '../clients/ec2';
 import { NotReadyError } from '../workflows/errors';
-import { workflowStep, StepContext } from '../workflows/step-kit';
+import { workflowStep, StepContext, text } from '../workflows/step-kit';
 import { SnapshotFailedError } from './errors';
 import { assertLifecycleOwner } from './ownership';
 
-const Input = StepContext.extend({ snapshotId: z.string().min(1) });
+const Input = z.extend(StepContext, { snapshotId: text() });
 
 /**
  * "Check snapshot": done once EBS says `completed`, NotReadyError before (the Task retries it); `error`
  * fails the workflow before anything is deleted. Stops early when a workflow started later owns the account.
  */
-export const handler = workflowStep('Check snapshot', Input, async ({ customerId, executionName, snapshotId }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, snapshotId }) => {
   await assertLifecycleOwner(customerId, executionName);
   const snapshot = await describeSnapshot(snapshotId);
   const state = snapshot?.State ?? 'pending';

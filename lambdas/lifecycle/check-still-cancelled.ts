@@ -17,7 +17,7 @@ const DEPROVISIONABLE: readonly CustomerStatus[] = ['suspended', 'suspending', '
  * no lifecycle workflow was started since this one (a resume after paying again); it then puts this
  * execution in charge. Anything else keeps the customer (`proceed: false`, with the reason).
  */
-export const handler = workflowStep('Check billing', ClaimContext, async ({ customerId, executionName, executionStartTime }) => {
+export const handler = workflowStep(ClaimContext, async ({ customerId, executionName, executionStartTime }) => {
   const customer = await getLifecycleCustomer(customerId);
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
   const keep = (reason: string) => ({ output: { proceed: false, subdomain: customer.subdomain, reason }, message: `Kept: ${reason}` });

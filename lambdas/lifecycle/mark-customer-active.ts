@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { emailServiceState } from '../provisioning/email-service-state';
-import { workflowStep, StepContext } from '../workflows/step-kit';
+import { workflowStep, StepContext, text } from '../workflows/step-kit';
 import { applyLifecycleTransition } from '../repositories/customer-lifecycle';
 import { updateInfrastructure } from '../repositories/infrastructure';
 import { CustomerNotFoundError, CustomerStatusConflictError, StaleExecutionError } from './errors';
 
-const Input = StepContext.extend({ instanceId: z.string().min(1), publicIp: z.ipv4(), subdomain: z.string().min(1) });
+const Input = z.extend(StepContext, { instanceId: text(), publicIp: z.ipv4(), subdomain: text() });
 
 /**
  * "Mark customer active": status `active` with the instance's new public IP and its services running,
@@ -13,7 +13,7 @@ const Input = StepContext.extend({ instanceId: z.string().min(1), publicIp: z.ip
  * that is live already (`active`, `past_due`) keeps its status and gets the new IP. `notify` says whether
  * this execution made the change.
  */
-export const handler = workflowStep('Mark customer active', Input, async ({ customerId, executionName, instanceId, publicIp, subdomain }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, instanceId, publicIp, subdomain }) => {
   const services = { website: 'running', crm: 'running', email: await emailServiceState(subdomain) } as const;
   const infrastructure = { instanceId, publicIp, services };
   const result = await applyLifecycleTransition({

@@ -1,9 +1,9 @@
-import * as z from 'zod';
-import { workflowStep, StepContext } from '../workflows/step-kit';
+import * as z from 'zod/mini';
+import { workflowStep, StepContext, text } from '../workflows/step-kit';
 import { applyLifecycleTransition, getLifecycleCustomer } from '../repositories/customer-lifecycle';
 import { CustomerNotFoundError } from './errors';
 
-const Input = StepContext.extend({ snapshotId: z.string().min(1).nullable() });
+const Input = z.extend(StepContext, { snapshotId: z.nullable(text()) });
 
 const DELETED = { website: 'deleted', crm: 'deleted', email: 'deleted' } as const;
 
@@ -12,7 +12,7 @@ const DELETED = { website: 'deleted', crm: 'deleted', email: 'deleted' } as cons
  * snapshot id kept on the infrastructure item, in one transaction. The account record itself stays (the
  * status route still answers). Whatever the status was: the resources are gone, so the record must say so.
  */
-export const handler = workflowStep('Mark customer cancelled', Input, async ({ customerId, executionName, snapshotId }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, snapshotId }) => {
   const before = await getLifecycleCustomer(customerId);
   if (!before) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
   const notify = before.status !== 'cancelled' || before.statusChangedBy === executionName;

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { workflowStep, StepContext } from '../workflows/step-kit';
 import { putLapseMarker } from '../repositories/billing-lapses';
 import { applyLifecycleTransition } from '../repositories/customer-lifecycle';
@@ -5,7 +6,7 @@ import { updateInfrastructure } from '../repositories/infrastructure';
 import { CustomerNotFoundError, CustomerStatusConflictError, StaleExecutionError } from './errors';
 import { SuspensionReason } from './suspension-reason';
 
-const Input = StepContext.extend({ reason: SuspensionReason });
+const Input = z.extend(StepContext, { reason: SuspensionReason });
 
 const SUSPENDED = { website: 'suspended', crm: 'suspended', email: 'suspended' } as const;
 
@@ -15,7 +16,7 @@ const SUSPENDED = { website: 'suspended', crm: 'suspended', email: 'suspended' }
  * left alone; an account already suspended stays so. `notify` says whether this execution made the change
  * (and so owes the customer the email); a retry after its own write still says yes.
  */
-export const handler = workflowStep('Mark customer suspended', Input, async ({ customerId, executionName, reason }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, reason }) => {
   const suspendedAt = new Date().toISOString();
   // First, so no suspension lacks one: the retention sweep finds it by time (a stale one is dropped there).
   await putLapseMarker(customerId, suspendedAt);

@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { CustomerStatus } from '../core/customer';
 import { claimLifecycle, getLifecycleCustomer, type LifecycleCustomer } from '../repositories/customer-lifecycle';
 import { StepContext } from '../workflows/step-kit';
 import { CustomerNotFoundError, CustomerStatusConflictError, StaleExecutionError } from './errors';
 
 /** The first step of each lifecycle workflow also gets `$$.Execution.StartTime`, to claim the account. */
-export const ClaimContext = StepContext.extend({ executionStartTime: z.iso.datetime() });
+export const ClaimContext = z.extend(StepContext, { executionStartTime: z.iso.datetime() });
 
 /**
  * Puts this execution in charge of the account (see claimLifecycle), or fails with the error the state

@@ -8,7 +8,7 @@ import { assertLifecycleOwner } from './ownership';
  * would serve a stranger's server under the customer's name. The DKIM records stay (email identity and
  * data are kept); resume points the subdomain at the instance's new IP again. No A record is success.
  */
-export const handler = workflowStep('Park subdomain', StepContext, async ({ customerId, executionName }) => {
+export const handler = workflowStep(StepContext, async ({ customerId, executionName }) => {
   const customer = await assertLifecycleOwner(customerId, executionName);
   const name = customer.subdomain.toLowerCase();
   const parked = await deleteRecords({ name, type: 'A' }, `StackPro suspend: park ${name}`);

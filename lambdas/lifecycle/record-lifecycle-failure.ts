@@ -1,10 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { METRICS } from '../core/metric-names';
 import { metrics, publishMetrics } from '../metrics';
 import { logger } from '../observability';
 import { describeFailure } from '../workflows/failure-messages';
-import { workflowStep, StepContext } from '../workflows/step-kit';
+import { CaughtError, workflowStep, StepContext } from '../workflows/step-kit';
 import { failRunningSteps } from '../repositories/provisioning-log';
 
 const WORKFLOW_METRICS = {
@@ -20,16 +20,16 @@ const LEFT_AS = {
   DeprovisionCustomer: 'the account was not marked cancelled; the final backup snapshot is kept. Run DeprovisionCustomer again with retentionSeconds 0.',
 } as const;
 
-const Input = StepContext.extend({
+const Input = z.extend(StepContext, {
   workflow: z.enum(['SuspendCustomer', 'ResumeCustomer', 'DeprovisionCustomer']),
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+  error: CaughtError,
 });
 
 /**
  * "Record suspension / resume / deprovisioning failure": marks the steps that were still in progress as
  * failed with the reason, counts the failure for its alarm and hands the Fail state a readable cause.
  */
-export const handler = workflowStep('Record failure', Input, async ({ customerId, executionName, workflow, error }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, workflow, error }) => {
   const reason = describeFailure(error, { customerId, executionName, step: 'Record failure' });
   await failRunningSteps(customerId, executionName, reason);
   metrics.addMetric(WORKFLOW_METRICS[workflow], MetricUnit.Count, 1);

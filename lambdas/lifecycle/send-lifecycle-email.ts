@@ -1,18 +1,18 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { getCustomer } from '../repositories/accounts';
 import { failRunningSteps } from '../repositories/provisioning-log';
 import { sendCustomerEmail } from '../notifications/customer-email';
 import { describeFailure } from '../workflows/failure-messages';
-import { workflowStep, StepContext } from '../workflows/step-kit';
+import { CaughtError, workflowStep, StepContext } from '../workflows/step-kit';
 import { CustomerNotFoundError } from './errors';
 
-const Input = StepContext.extend({
-  kind: z.enum(['suspended', 'resumed', 'cancelled']),
+const Input = z.extend(StepContext, {
+  kind: z.enum(['suspended', 'resumed', 'cancelled', 'restored', 'restore_rolled_back']),
   /** suspended: the suspension reason code, for the email's wording. */
-  reason: z.string().max(40).optional(),
+  reason: z.optional(z.string().check(z.maxLength(40))),
   /** Set by the state machine's Catch once retries are spent: record the failure and move on. */
-  giveUp: z.boolean().optional(),
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  giveUp: z.optional(z.boolean()),
+  error: z.optional(CaughtError),
 });
 
 /**
@@ -20,7 +20,7 @@ const Input = StepContext.extend({
  * key), so a retried step never emails twice. An email that cannot be sent does not undo the change it
  * announces: the step is logged as failed and the workflow still succeeds.
  */
-export const handler = workflowStep('Email the customer', Input, async ({ customerId, executionName, kind, reason, giveUp, error }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, kind, reason, giveUp, error }) => {
   if (giveUp) {
     const message = `Not sent: ${error ? describeFailure(error, { customerId, executionName }) : 'unknown error'}`;
     await failRunningSteps(customerId, executionName, message);

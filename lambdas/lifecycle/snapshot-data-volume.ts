@@ -20,7 +20,7 @@ interface SnapshotStarted {
  * Idempotent: a snapshot this execution already started is reused. With no instance left (a re-run after
  * it was terminated), the newest earlier final backup stands; with neither, there is nothing to back up.
  */
-export const handler = workflowStep('Snapshot data volume', StepContext, async ({ customerId, executionName }): Promise<StepOutcome<SnapshotStarted>> => {
+export const handler = workflowStep(StepContext, async ({ customerId, executionName }): Promise<StepOutcome<SnapshotStarted>> => {
   await assertLifecycleOwner(customerId, executionName);
   const [mine] = await findFinalBackups(customerId, executionName);
   if (mine?.SnapshotId) {

@@ -13,7 +13,7 @@ const RESUMABLE: readonly CustomerStatus[] = ['resuming', 'suspended', 'active',
  * stopped instance (a stopping one is started by the check loop once stopped). Hands on the address the
  * subdomain points at now, so DNS is only changed when EC2 gave the instance a new one.
  */
-export const handler = workflowStep('Start instance', ClaimContext, async (input) => {
+export const handler = workflowStep(ClaimContext, async (input) => {
   const customer = await claimOrFail(input, RESUMABLE, 'resume');
   const instance = await findCustomerInstance(input.customerId);
   if (!instance?.InstanceId) throw new InstanceNotFoundError(`Customer ${input.customerId} has no instance to start`);

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import type { CustomerStatus } from '../core/customer';
 import { workflowStep, type StepOutcome } from '../workflows/step-kit';
 import { InstanceNotFoundError } from './errors';
@@ -8,7 +9,7 @@ import { SuspensionReason } from './suspension-reason';
 /** Suspend acts on these; `cancelled` only to stop a leftover instance (the status is left alone). */
 const SUSPENDABLE: readonly CustomerStatus[] = ['active', 'past_due', 'suspending', 'suspended', 'cancelled'];
 
-const Input = ClaimContext.extend({ reason: SuspensionReason });
+const Input = z.extend(ClaimContext, { reason: SuspensionReason });
 
 /** `instanceId` null: a cancelled customer with no instance left (nothing to stop). */
 interface StopRequested {
@@ -22,7 +23,7 @@ interface StopRequested {
  * instance (recorded by provisioning, or found by its Customer tag). Already stopping or stopped is
  * fine; a pending one is stopped by the check loop once it runs. Nothing is deleted.
  */
-export const handler = workflowStep('Stop instance', Input, async (input): Promise<StepOutcome<StopRequested>> => {
+export const handler = workflowStep(Input, async (input): Promise<StepOutcome<StopRequested>> => {
   const customer = await claimOrFail(input, SUSPENDABLE, 'suspend');
   const instance = await findCustomerInstance(input.customerId);
   if (!instance?.InstanceId) {

@@ -1,7 +1,7 @@
 import type { Customer } from '../core/customer';
 
 /** Every email we send about the account's billing lifecycle (the welcome email lives with provisioning). */
-export const NOTICE_KINDS = ['trial_ending', 'payment_failed', 'suspended', 'resumed', 'cancelled'] as const;
+export const NOTICE_KINDS = ['trial_ending', 'payment_failed', 'suspended', 'resumed', 'cancelled', 'plan_changed', 'restored', 'restore_rolled_back'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /** What a template may say besides the customer's own fields; all optional, each template has a fallback. */
@@ -12,6 +12,8 @@ export interface NoticeDetails {
   readonly billingUrl?: string;
   /** suspended: why, as a Stripe subscription status or our code (`unpaid`, `canceled`, `trial_ended`, ...). */
   readonly reason?: string;
+  /** plan_changed: the plan the account is on now. */
+  readonly plan?: string;
 }
 
 export interface RenderedEmail {
@@ -111,6 +113,21 @@ export function customerEmail(kind: NoticeKind, customer: TemplateCustomer, deta
       return render(customer, 'Your StackPro subscription is cancelled', [
         para(`${company}'s StackPro stack at ${site} has been removed after your subscription ended.`),
         para('We took a final backup of your data before removing the server. Reply to this email if you need it, or to come back.'),
+      ]);
+    case 'plan_changed':
+      return render(customer, `Your StackPro plan is now ${details.plan ?? 'changed'}`, [
+        para(`${company}'s server at ${site} now runs on the ${details.plan ?? 'new'} plan: more (or less) power and storage, same data.`),
+        para('It was restarted once for the change; it can take a few minutes for your address to reach everyone.'),
+      ]);
+    case 'restored':
+      return render(customer, 'Your StackPro data was restored from a backup', [
+        para(`${company}'s website, CRM and email at ${site} were restored from a backup and are running again.`),
+        para('It can take a few minutes for your address to reach everyone. Anything changed after that backup was taken is not on the restored server.'),
+      ]);
+    case 'restore_rolled_back':
+      return render(customer, 'Your StackPro restore did not go ahead', [
+        para(`We could not restore ${company}'s stack at ${site} from the backup, so we put everything back as it was.`),
+        para('Your website, CRM and email run on the data they had before. Our team has been told; reply to this email if you need the restore.'),
       ]);
     default: {
       const unknown: never = kind;

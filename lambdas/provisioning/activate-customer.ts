@@ -1,19 +1,19 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { putEmailVerificationMarker } from '../repositories/email-verifications';
 import { updateInfrastructure } from '../repositories/infrastructure';
 import { setProvisioningOutcome } from '../repositories/customer-lifecycle';
-import { StepContext, workflowStep } from '../workflows/step-kit';
+import { StepContext, workflowStep, text } from '../workflows/step-kit';
 import { emailServiceState } from './email-service-state';
 import { StaleExecutionError } from './errors';
 
-const Input = StepContext.extend({ instanceId: z.string().min(1), publicIp: z.ipv4(), subdomain: z.string().min(1) });
+const Input = z.extend(StepContext, { instanceId: text(), publicIp: z.ipv4(), subdomain: text() });
 
 /**
  * "Activate customer": records what was built and marks the account active. An email domain SES has not
  * verified yet gets a pending marker first (kept if this step is retried), so the scheduled DKIM sweep
  * (lambdas/services/verify-email-domains.ts) marks the service running later: no wait loop in the execution.
  */
-export const handler = workflowStep('Activate and notify', Input, async ({ customerId, executionName, instanceId, publicIp, subdomain }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, instanceId, publicIp, subdomain }) => {
   const email = await emailServiceState(subdomain);
   if (email === 'pending_verification') {
     await putEmailVerificationMarker({ customerId, identity: subdomain, startedAt: new Date().toISOString() });

@@ -1,11 +1,11 @@
 import { GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ssm } from '../clients/ssm';
 import { NotReadyError } from '../workflows/errors';
-import { StepContext, workflowStep } from '../workflows/step-kit';
+import { StepContext, workflowStep, text } from '../workflows/step-kit';
 import { DeploymentFailedError } from './errors';
 
-const Input = StepContext.extend({ instanceId: z.string().min(1), commandId: z.string().min(1) });
+const Input = z.extend(StepContext, { instanceId: text(), commandId: text() });
 
 const FAILED = ['Failed', 'Cancelled', 'TimedOut', 'Cancelling'];
 
@@ -13,7 +13,7 @@ const FAILED = ['Failed', 'Cancelled', 'TimedOut', 'Cancelling'];
  * "Check deployment": the SSM command's invocation on the instance. Success ends the step, a failed command
  * fails it, anything else is NotReadyError (the Task retries it).
  */
-export const handler = workflowStep('Check deployment', Input, async ({ instanceId, commandId }) => {
+export const handler = workflowStep(Input, async ({ instanceId, commandId }) => {
   let status: string;
   try {
     const result = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));

@@ -1,17 +1,17 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { describeInstance } from './describe-instance';
 import { NotReadyError } from '../workflows/errors';
-import { StepContext, workflowStep } from '../workflows/step-kit';
+import { StepContext, workflowStep, text } from '../workflows/step-kit';
 import { InstanceLostError } from './errors';
 
-const Input = StepContext.extend({ instanceId: z.string().min(1) });
+const Input = z.extend(StepContext, { instanceId: text() });
 
 /**
  * "Check instance": done once the instance runs and has its public IP; NotReadyError before that (the
  * Task retries it every few seconds, up to its bound). An instance that stops or terminates on its own
  * fails the step.
  */
-export const handler = workflowStep('Check instance', Input, async ({ instanceId }) => {
+export const handler = workflowStep(Input, async ({ instanceId }) => {
   const instance = await describeInstance(instanceId);
   const state = instance?.State?.Name ?? 'pending';
   if (['shutting-down', 'terminated', 'stopping', 'stopped'].includes(state)) {

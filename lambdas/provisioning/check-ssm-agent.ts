@@ -1,16 +1,16 @@
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ssm } from '../clients/ssm';
 import { NotReadyError } from '../workflows/errors';
-import { StepContext, workflowStep } from '../workflows/step-kit';
+import { StepContext, workflowStep, text } from '../workflows/step-kit';
 
-const Input = StepContext.extend({ instanceId: z.string().min(1) });
+const Input = z.extend(StepContext, { instanceId: text() });
 
 /**
  * "Check instance agent": the SSM agent registers a little after the instance boots; NotReadyError until it
  * is Online (the Task retries it).
  */
-export const handler = workflowStep('Check instance agent', Input, async ({ instanceId }) => {
+export const handler = workflowStep(Input, async ({ instanceId }) => {
   const result = await ssm.send(
     new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }),
   );

@@ -1,16 +1,16 @@
 import { CreateEmailIdentityCommand, GetEmailIdentityCommand } from '@aws-sdk/client-sesv2';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { sesv2 } from '../clients/sesv2';
-import { StepContext, workflowStep } from '../workflows/step-kit';
+import { StepContext, workflowStep, text } from '../workflows/step-kit';
 
-const Input = StepContext.extend({ subdomain: z.string().min(1) });
+const Input = z.extend(StepContext, { subdomain: text() });
 
 /**
  * "Create email identity": the customer's subdomain as an SES identity with Easy DKIM. Already there
  * (a retried step) means reading its DKIM tokens instead. Verification can take up to 72 hours, so
  * nothing waits for it: the email service shows `pending_verification` until then.
  */
-export const handler = workflowStep('Create email identity', Input, async ({ customerId, subdomain }) => {
+export const handler = workflowStep(Input, async ({ customerId, subdomain }) => {
   let tokens: string[] | undefined;
   try {
     const created = await sesv2.send(

@@ -1,20 +1,22 @@
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ssm } from '../clients/ssm';
 import { config } from '../config';
+import { CURRENT_APP_VERSION } from '../core/app-versions';
+import { recordAppVersion } from '../repositories/fleet-updates';
 import { getInfrastructure, updateInfrastructure } from '../repositories/infrastructure';
 import { ensureCustomerSecrets } from './customer-secrets';
-import { StepContext, workflowStep } from '../workflows/step-kit';
+import { StepContext, workflowStep, text } from '../workflows/step-kit';
 
-const Input = StepContext.extend({ instanceId: z.string().min(1), subdomain: z.string().min(1), plan: z.string().min(1) });
+const Input = z.extend(StepContext, { instanceId: text(), subdomain: text(), plan: text() });
 
 /**
  * "Deploy applications": makes sure the customer's secrets exist and are tagged with this instance (the only
  * one that may read them), then runs the deploy document (defined in CDK) on the instance with the
  * customer's configuration; ids and names only, never a secret (the instance fetches its own from Parameter
- * Store). SendCommand has no idempotency token, so the command id is remembered per execution and reused.
+ * Store), on the current app version. SendCommand has no idempotency token, so the command id is remembered per execution and reused.
  */
-export const handler = workflowStep('Deploy applications', Input, async ({ customerId, executionName, instanceId, subdomain, plan }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, instanceId, subdomain, plan }) => {
   const known = (await getInfrastructure(customerId))?.deployCommand;
   if (known?.executionName === executionName) {
     return { output: { commandId: known.commandId }, message: `Deployment ${known.commandId} already sent` };
@@ -25,12 +27,14 @@ export const handler = workflowStep('Deploy applications', Input, async ({ custo
       DocumentName: config.deployDocumentName(),
       InstanceIds: [instanceId],
       Comment: `StackPro deploy ${executionName}`.slice(0, 100),
-      Parameters: { CustomerId: [customerId], Subdomain: [subdomain], Plan: [plan] },
+      Parameters: { CustomerId: [customerId], Subdomain: [subdomain], Plan: [plan], AppVersion: [CURRENT_APP_VERSION] },
       TimeoutSeconds: 600,
     }),
   );
   const commandId = result.Command?.CommandId;
   if (!commandId) throw new Error('SendCommand returned no command id');
   await updateInfrastructure(customerId, { instanceId, deployCommand: { executionName, commandId } });
+  // The version a new server runs (lambdas/core/app-versions.json), which fleet updates start from.
+  await recordAppVersion(customerId, CURRENT_APP_VERSION, new Date().toISOString());
   return { output: { commandId }, message: `Deploying website, CRM and email (command ${commandId})` };
 });

@@ -1,24 +1,28 @@
 import { DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ec2 } from '../clients/ec2';
 import { config } from '../config';
 import { METRICS } from '../core/metric-names';
 import { metrics, publishMetrics } from '../metrics';
 import { logger } from '../observability';
 import { endCapacityWait, startCapacityWait } from '../repositories/customer-lifecycle';
-import { StepContext, workflowStep } from '../workflows/step-kit';
+import { StepContext, workflowStep, text } from '../workflows/step-kit';
 import { CapacityWaitExpiredError, InstanceCapacityError, StaleExecutionError } from './errors';
 import { ATTEMPT_TAG, CUSTOMER_TAG } from './instance-tags';
+import { PLANS, PLAN_NAMES, type PlanName } from '../core/plans';
 
-const Input = StepContext.extend({
-  attempt: z.number().int().positive(),
+/** The plan's data volume size; an unknown plan name keeps the smallest. */
+const volumeGbOf = (plan: string): number => (PLAN_NAMES.includes(plan as PlanName) ? PLANS[plan as PlanName].volumeGb : PLANS.starter.volumeGb);
+
+const Input = z.extend(StepContext, {
+  attempt: z.number().check(z.int(), z.positive()),
   instanceType: z.enum(['t3.micro', 't3.small', 't3.medium']),
-  plan: z.string().min(1),
+  plan: text(),
   /** `$$.Execution.StartTime`: the capacity wait counts from it. */
   executionStartTime: z.iso.datetime({ offset: true }),
   /** The capacity wait, substituted into the ASL from the deployment's settings (a string there). */
-  capacityWaitSeconds: z.coerce.number().int().nonnegative(),
+  capacityWaitSeconds: z.coerce.number().check(z.int(), z.nonnegative()),
 });
 
 /** Per subnet: no capacity for the type, or no address left; the next subnet (AZ) may have both. */
@@ -35,7 +39,7 @@ const LIVE_STATES = ['pending', 'running'];
  * instance already tagged for this attempt is reused. No capacity or no address in one subnet (AZ) moves
  * on to the next; when none has room, or the account's vCPU quota is used up, the customer waits for capacity.
  */
-export const handler = workflowStep('Launch instance', Input, async (input) => {
+export const handler = workflowStep(Input, async (input) => {
   const { customerId, executionName } = input;
   const launched = await launch(input);
   if (launched) {
@@ -91,6 +95,8 @@ async function launch({ customerId, attempt, instanceType, plan }: LaunchInput):
         new RunInstancesCommand({
           LaunchTemplate: { LaunchTemplateId: config.launchTemplateId(), Version: '$Latest' },
           InstanceType: instanceType,
+          // Storage follows the plan (20, 50, 100 GiB), over the launch template's default size.
+          BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: volumeGbOf(plan), VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
           SubnetId: subnetId,
           MinCount: 1,
           MaxCount: 1,

@@ -1,16 +1,16 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { METRICS } from '../core/metric-names';
 import { metrics, publishMetrics } from '../metrics';
 import { setProvisioningOutcome } from '../repositories/customer-lifecycle';
 import { failRunningSteps } from '../repositories/provisioning-log';
 import { describeFailure } from '../workflows/failure-messages';
-import { StepContext, workflowStep } from '../workflows/step-kit';
+import { CaughtError, StepContext, workflowStep } from '../workflows/step-kit';
 
-const Input = StepContext.extend({
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+const Input = z.extend(StepContext, {
+  error: CaughtError,
   /** The whole state: the rollback steps leave `rollback<Part>Error` in it when an undo failed for good. */
-  rollback: z.record(z.string(), z.unknown()).optional(),
+  rollback: z.optional(z.record(z.string(), z.unknown())),
 });
 
 const UNDO_ERRORS = { rollbackBillingError: 'subscription', rollbackDnsError: 'DNS records', rollbackEmailError: 'email identity', rollbackInstanceError: 'instance' } as const;
@@ -20,7 +20,7 @@ const UNDO_ERRORS = { rollbackBillingError: 'subscription', rollbackDnsError: 'D
  * Rollback "Mark customer failed": the account says `failed` with a customer-safe reason (failure-messages.ts), the step that broke is
  * marked failed in the log, and the failure is counted for the alarm.
  */
-export const handler = workflowStep('Roll back', Input, async ({ customerId, executionName, error, rollback }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, error, rollback }) => {
   const reason = describeFailure(error, { customerId, executionName, step: 'Mark customer failed' });
   await failRunningSteps(customerId, executionName, reason);
   const current = await setProvisioningOutcome(customerId, executionName, 'failed', reason);

@@ -1,16 +1,16 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { sendWelcomeEmail } from '../notifications/welcome-email';
 import { getCustomer } from '../repositories/accounts';
 import { markWelcomeEmailSent } from '../repositories/customer-lifecycle';
 import { failRunningSteps } from '../repositories/provisioning-log';
-import { StepContext, workflowStep } from '../workflows/step-kit';
+import { CaughtError, StepContext, workflowStep } from '../workflows/step-kit';
 import { CustomerNotFoundError } from './errors';
 import { describeFailure } from '../workflows/failure-messages';
 
-const Input = StepContext.extend({
+const Input = z.extend(StepContext, {
   /** Set by the state machine's Catch once retries are spent: record the failure and move on. */
-  giveUp: z.boolean().optional(),
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  giveUp: z.optional(z.boolean()),
+  error: z.optional(CaughtError),
 });
 
 /**
@@ -18,7 +18,7 @@ const Input = StepContext.extend({
  * between can at worst repeat it, never lose it; a retry after the mark sends nothing. A welcome email
  * that cannot be sent does not undo a live stack: the step is logged as failed and provisioning goes on.
  */
-export const handler = workflowStep('Send welcome email', Input, async ({ customerId, executionName, giveUp, error }) => {
+export const handler = workflowStep(Input, async ({ customerId, executionName, giveUp, error }) => {
   if (giveUp) {
     const message = `Not sent: ${error ? describeFailure(error, { customerId, executionName }) : 'unknown error'}`;
     await failRunningSteps(customerId, executionName, message);

@@ -13,7 +13,7 @@ export interface CustomerFacts {
  * "Start provisioning": checks that the customer exists and that this execution is the one in charge
  * (an operator's retry starts a new one), and hands the later steps what they need, ids only.
  */
-export const handler = workflowStep('Start provisioning', StepContext, async ({ customerId, executionName }) => {
+export const handler = workflowStep(StepContext, async ({ customerId, executionName }) => {
   const customer = await getCustomer(customerId);
   if (!customer) throw new CustomerNotFoundError(`Customer ${customerId} does not exist`);
   // Nothing is provisioned for an unverified email, whoever started the execution: it ends untouched.

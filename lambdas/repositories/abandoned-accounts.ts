@@ -37,7 +37,7 @@ async function ownerOf(key: { pk: string; sk: string }): Promise<string | undefi
  * Removes an abandoned account in ONE transaction: profile, its email and subdomain (unless a new signup
  * already took them over), the signup's session and the live verification tokens. The profile's condition
  * (still pending, still expired) makes a verification that lands first win; a signup that takes the email
- * or subdomain meanwhile cancels this, and the next run removes the rest. False when nothing was removed.
+ * or subdomain meanwhile cancels this (a TransactionCanceledException), and the next run removes the rest.
  */
 export async function removeAbandonedAccount(customer: Customer, now: number): Promise<boolean> {
   const TableName = config.tableName();

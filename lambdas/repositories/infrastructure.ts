@@ -16,6 +16,8 @@ export interface Infrastructure {
   readonly services?: { readonly website: ServiceState; readonly crm: ServiceState; readonly email: ServiceState };
   /** The deploy command of the execution that sent it, so a retried step does not deploy twice. */
   readonly deployCommand?: { readonly executionName: string; readonly commandId: string };
+  /** The resize's apps check of the execution that sent it, so a retried check polls instead of sending again. */
+  readonly appsCheckCommand?: { readonly executionName: string; readonly commandId: string };
   /** The EBS snapshot DeprovisionCustomer took before terminating the instance (kept after cancellation). */
   readonly finalSnapshotId?: string;
   readonly updatedAt?: string;

@@ -9,6 +9,8 @@ export const keys = {
   infrastructure: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'INFRASTRUCTURE' }),
   /** The customer's measured usage (disk, data out, backups), rewritten by the usage job; read with the partition. */
   usage: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'USAGE' }),
+  /** The customer's latest restore (claimed by the restore route, moved on by the RestoreCustomer workflow); read with the partition. */
+  restore: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'RESTORE' }),
   /**
    * The Stripe events we received, one partition: Powertools Idempotency's records (repositories/
    * idempotency-records.ts), sk `STRIPEEVENT#<hash of the event id>`, so each event takes effect once (TTL
@@ -62,6 +64,13 @@ export const keys = {
     sk: `PROVSTEP#${executionName}#${step}`,
   }),
   provisioningStepPrefix: (executionName: string) => `PROVSTEP#${executionName}#`,
+  /**
+   * A fleet update (app version N rolled to many customers): its request, counters and status, and one item
+   * per customer (from and to version, result, reason); the report is one Query of the partition.
+   */
+  fleetUpdate: (updateId: string) => ({ pk: `FLEETUPDATE#${updateId}`, sk: 'UPDATE' }),
+  fleetUpdateCustomer: (updateId: string, customerId: string) => ({ pk: `FLEETUPDATE#${updateId}`, sk: `CUSTOMER#${customerId}` }),
+  fleetUpdateCustomerPrefix: 'CUSTOMER#',
   /** An email verification token, by the SHA-256 of its value (the value itself is never stored). */
   verificationToken: (tokenHash: string) => ({ pk: `VERIFY#${tokenHash}`, sk: 'VERIFY' }),
 };

@@ -30,6 +30,8 @@ export interface CustomerDetailView extends CustomerStatusView {
   readonly firstName: string;
   readonly lastName: string;
   readonly verifiedAt: string | null;
+  /** The app version its server runs (set at deploy and by fleet updates); null when never recorded. */
+  readonly appVersion: string | null;
   readonly executions: readonly ExecutionView[];
 }
 
@@ -39,6 +41,9 @@ const STATE_MACHINE_ARN: Readonly<Record<string, () => string>> = {
   SuspendCustomer: config.suspendStateMachineArn,
   ResumeCustomer: config.resumeStateMachineArn,
   DeprovisionCustomer: config.deprovisionStateMachineArn,
+  ResizeCustomer: config.resizeStateMachineArn,
+  RestoreCustomer: config.restoreStateMachineArn,
+  FleetUpdate: config.fleetUpdateStateMachineArn,
 };
 
 /** arn:...:stateMachine:<name> -> arn:...:execution:<name>:<executionName>. */
@@ -128,6 +133,7 @@ export async function customerDetail(customerId: string): Promise<CustomerDetail
     firstName: customer.firstName,
     lastName: customer.lastName,
     verifiedAt: customer.verifiedAt ?? null,
+    appVersion: customer.appVersion ?? null,
     executions: executions.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '')),
   };
 }

@@ -20,6 +20,10 @@ export interface CustomerStatusView {
   readonly customerId: string;
   readonly status: Customer['status'];
   readonly plan: Customer['plan'];
+  /** The plan a change is moving to, until its resize has finished (absent when none is pending). */
+  readonly pendingPlan?: Customer['plan'];
+  /** Why the last plan change's resize failed (the server was put back on its previous type). */
+  readonly planChangeFailure?: string;
   readonly company: string;
   readonly subdomain: string;
   readonly createdAt: string;
@@ -100,6 +104,8 @@ export async function customerStatus(customerId: string): Promise<CustomerStatus
     customerId: customer.customerId,
     status: customer.status,
     plan: customer.plan,
+    ...(customer.pendingPlan ? { pendingPlan: customer.pendingPlan } : {}),
+    ...(customer.planChange?.failure ? { planChangeFailure: customer.planChange.failure } : {}),
     company: customer.company,
     subdomain: customer.subdomain,
     createdAt: customer.createdAt,

@@ -21,6 +21,19 @@ export const OUR_ERRORS: ReadonlySet<string> = new Set([
   'SnapshotFailedError',
   'NotReadyError',
   'CapacityWaitExpiredError',
+  'AppsNotAnsweringError',
+  'ResizeStoppedError',
+  'FileSystemGrowthError',
+  'PlanChangeMismatchError',
+  'RestoreJobFailedError',
+  'RecoveryPointNotOwnedError',
+  'RecoveryPointNotReadyError',
+  'RestoreNotClaimedError',
+  'VolumeSwapError',
+  'RestoreStoppedError',
+  'AppsUnhealthyError',
+  'AppCommandFailedError',
+  'UpdateNotStartedError',
 ]);
 
 const SLOW_DOWN = 'AWS asked us to slow down; the step is retried.';

@@ -9,9 +9,13 @@ import { logger } from '../observability';
 import { cancelProvisionedSubscription } from '../billing/cancel-provisioned-subscription';
 import { deleteSubdomainIdentity, removeSubdomainRecords, terminateCustomerInstances } from '../provisioning/rollback';
 import { getLifecycleCustomer, type LifecycleCustomer, setProvisioningOutcome } from '../repositories/customer-lifecycle';
+import { failPlanChange } from '../repositories/plan-changes';
+import { ResizeStoppedError } from '../resize/errors';
 import { failRunningSteps, recordStep } from '../repositories/provisioning-log';
+import { endRestore, getRestore } from '../repositories/restores';
 import type { ExecutionStatusChangeDetail } from './execution-events';
 import { stoppedExecutionMessage } from './failure-messages';
+import { recoverFleetUpdate } from './stopped-fleet-update';
 
 /**
  * What happens to a customer when one of our executions ends FAILED, TIMED_OUT or ABORTED (stopped from
@@ -27,6 +31,12 @@ import { stoppedExecutionMessage } from './failure-messages';
  *   too is left for operators: its running steps are marked failed and the workflow's failure metric fires
  *   its alarm. Nothing is done when the workflow recorded its own failure (its Fail states), when a newer
  *   lifecycle execution owns the account, or when the account already reached the workflow's end state.
+ * - ResizeCustomer, its plan change still pending: the server may be stopped, or on the new type. It is run
+ *   again once, as `<name>-rerun`, with the stop as its `error`: the rerun only puts back (the previous
+ *   type, started, DNS at its address, the previous price) and records why, which clears the pending plan.
+ *   A rerun that stops too clears the pending plan with the reason and is left for operators.
+ * - RestoreCustomer: rolled back by a `-rollback` execution (recoverRestore below).
+ * - FleetUpdate: its report is closed, the update `stopped` with the reason (stopped-fleet-update.ts).
  */
 export type Recovery =
   | { readonly action: 'ignored'; readonly why: string }
@@ -35,7 +45,7 @@ export type Recovery =
   | { readonly action: 'left-for-operators'; readonly reason: string };
 
 type LifecycleWorkflowId = 'SuspendCustomer' | 'ResumeCustomer' | 'DeprovisionCustomer';
-export type WorkflowId = 'ProvisionCustomer' | LifecycleWorkflowId;
+export type WorkflowId = 'ProvisionCustomer' | LifecycleWorkflowId | 'ResizeCustomer' | 'RestoreCustomer' | 'FleetUpdate';
 
 /** The step the clean-up writes into the stopped execution's step log (the status route shows it). */
 export const CLEAN_UP_STEP = 'Clean up after the execution stopped';
@@ -45,6 +55,9 @@ export const RERUN_STEP = 'Run again after the execution stopped';
 export const RERUN_SUFFIX = '-rerun';
 
 const ExecutionInput = z.object({ customerId: z.string().min(1) }).passthrough();
+const ResizeInput = z.object({ customerId: z.string().min(1), changeId: z.string().min(1), fromPlan: z.string().min(1), toPlan: z.string().min(1) });
+/** The resize's own Fail states: it put things back and recorded why itself. */
+const RESIZE_OWN_FAILURES = ['ResizeFailed', 'CustomerNotFoundError'];
 
 interface LifecycleRule {
   /** The customer-facing name of the work, for the reason. */
@@ -81,9 +94,19 @@ const LIFECYCLE: Readonly<Record<LifecycleWorkflowId, LifecycleRule>> = {
   },
 };
 
+/** The step a stopped restore's roll-back writes into the stopped execution's step log. */
+export const ROLLBACK_STEP = 'Roll back after the execution stopped';
+/** Suffix of the roll-back-only RestoreCustomer execution started for a stopped restore; never run twice. */
+export const ROLLBACK_SUFFIX = '-rollback';
+/** The restore workflow's Fail states: it recorded (and counted) its own failure. */
+const RESTORE_OWN_FAILURES = ['RestoreRolledBack', 'RestoreRollbackIncomplete'];
+
 /** Which of our workflows a state machine ARN is (from the function's environment), or undefined. */
 export function workflowOf(stateMachineArn: string): WorkflowId | undefined {
   if (stateMachineArn === config.provisioningStateMachineArn()) return 'ProvisionCustomer';
+  if (stateMachineArn === config.resizeStateMachineArn()) return 'ResizeCustomer';
+  if (process.env.RESTORE_STATE_MACHINE_ARN && stateMachineArn === config.restoreStateMachineArn()) return 'RestoreCustomer';
+  if (process.env.FLEET_UPDATE_STATE_MACHINE_ARN && stateMachineArn === config.fleetUpdateStateMachineArn()) return 'FleetUpdate';
   return (Object.keys(LIFECYCLE) as LifecycleWorkflowId[]).find((id) => LIFECYCLE[id].stateMachineArn() === stateMachineArn);
 }
 
@@ -91,13 +114,58 @@ export function workflowOf(stateMachineArn: string): WorkflowId | undefined {
 export async function recoverStoppedExecution(detail: ExecutionStatusChangeDetail): Promise<Recovery> {
   const workflow = workflowOf(detail.stateMachineArn);
   if (!workflow) return { action: 'ignored', why: 'not one of our workflows' };
+  // The one workflow run for the fleet, not for a customer: its input names an update.
+  if (workflow === 'FleetUpdate') return recoverFleetUpdate(detail, parseJson(detail.input));
   const input = ExecutionInput.safeParse(parseJson(detail.input));
   if (!input.success) return { action: 'ignored', why: 'the execution input names no customer' };
   const customer = await getLifecycleCustomer(input.data.customerId);
   if (!customer) return { action: 'ignored', why: 'the customer no longer exists' };
-  return workflow === 'ProvisionCustomer'
-    ? recoverProvisioning(detail, customer)
-    : recoverLifecycle(workflow, detail, input.data, customer);
+  if (workflow === 'ProvisionCustomer') return recoverProvisioning(detail, customer);
+  if (workflow === 'ResizeCustomer') return recoverResize(detail, input.data, customer);
+  if (workflow === 'RestoreCustomer') return recoverRestore(detail, customer);
+  return recoverLifecycle(workflow, detail, input.data, customer);
+}
+
+/**
+ * A restore stopped midway may have left the server stopped, or running on the restored volume without its
+ * check: the old volume goes back by a roll-back-only execution of the same workflow (`<name>-rollback`,
+ * whose steps read the volume ids from the customer's RESTORE item), which leaves the customer running. A
+ * roll-back that stops too is left for operators (RestoreRollbackIncomplete, the record says so).
+ */
+async function recoverRestore(detail: ExecutionStatusChangeDetail, customer: LifecycleCustomer): Promise<Recovery> {
+  const { customerId } = customer;
+  const executionName = detail.name;
+  if (detail.status === 'FAILED' && detail.error && RESTORE_OWN_FAILURES.includes(detail.error)) {
+    return { action: 'ignored', why: 'the workflow recorded its own failure' };
+  }
+  const record = await getRestore(customerId);
+  const isRollback = executionName.endsWith(ROLLBACK_SUFFIX);
+  const original = isRollback ? executionName.slice(0, -ROLLBACK_SUFFIX.length) : executionName;
+  if (!record || record.executionName !== original) return { action: 'ignored', why: 'not the customer’s latest restore' };
+  if (record.state !== 'running') return { action: 'ignored', why: `the restore ended ${record.state} already` };
+
+  const reason = stoppedExecutionMessage('Restoring the backup', detail, { customerId, executionName, step: ROLLBACK_STEP });
+  await failRunningSteps(customerId, executionName, reason);
+  if (isRollback) {
+    const why = `${reason} Its roll-back stopped too; an operator must look at it.`;
+    await recordStep(customerId, executionName, ROLLBACK_STEP, 'failed', why, new Date(), 'RestoreCustomer');
+    await endRestore(customerId, 'rollback_incomplete', { reason: why });
+    metrics.addMetric(METRICS.restoreRollbackIncomplete, MetricUnit.Count, 1);
+    publishMetrics();
+    logger.error('Restore roll-back stopped; left for operators', { customerId, executionName, status: detail.status });
+    return { action: 'left-for-operators', reason };
+  }
+  const rollbackName = `${executionName.slice(0, 80 - ROLLBACK_SUFFIX.length)}${ROLLBACK_SUFFIX}`;
+  const rollbackInput = { customerId, rollBackOnly: true, error: { Error: 'RestoreStoppedError', Cause: reason } };
+  try {
+    await stepFunctions.send(new StartExecutionCommand({ stateMachineArn: detail.stateMachineArn, name: rollbackName, input: JSON.stringify(rollbackInput) }));
+  } catch (error) {
+    if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    return { action: 'ignored', why: 'the roll-back was started already' };
+  }
+  await recordStep(customerId, executionName, ROLLBACK_STEP, 'succeeded', `${reason} Putting the previous volume back (${rollbackName}).`, new Date(), 'RestoreCustomer');
+  logger.warn('Restore stopped; rolling it back', { customerId, executionName, rollbackName, status: detail.status });
+  return { action: 'rerun', executionName: rollbackName };
 }
 
 async function recoverProvisioning(detail: ExecutionStatusChangeDetail, customer: LifecycleCustomer): Promise<Recovery> {
@@ -193,6 +261,46 @@ async function recoverLifecycle(
   }
   await recordStep(customerId, executionName, RERUN_STEP, 'succeeded', `${reason} Started ${rerunName}.`, new Date(), workflow);
   logger.warn('Lifecycle workflow stopped; started it again', { customerId, executionName, rerunName, workflow, status: detail.status });
+  return { action: 'rerun', executionName: rerunName };
+}
+
+async function recoverResize(detail: ExecutionStatusChangeDetail, rawInput: Record<string, unknown>, customer: LifecycleCustomer): Promise<Recovery> {
+  if (detail.status === 'FAILED' && detail.error && RESIZE_OWN_FAILURES.includes(detail.error)) {
+    return { action: 'ignored', why: 'the workflow recorded its own failure' };
+  }
+  const parsed = ResizeInput.safeParse(rawInput);
+  if (!parsed.success) return { action: 'ignored', why: 'the execution input names no plan change' };
+  const input = parsed.data;
+  const { customerId } = customer;
+  const executionName = detail.name;
+  // Completed, recorded as failed, or superseded: the account is not waiting on this change.
+  if (!customer.pendingPlan || customer.planChange?.changeId !== input.changeId) return { action: 'ignored', why: 'the plan change is no longer pending' };
+
+  const reason = stoppedExecutionMessage('Changing the plan', detail, { customerId, executionName, step: RERUN_STEP });
+  await failRunningSteps(customerId, executionName, reason);
+  if (executionName.endsWith(RERUN_SUFFIX)) {
+    // Putting back stopped too: the customer may change plan again, and operators must look at the server.
+    await failPlanChange(customerId, input.changeId, reason);
+    await recordStep(customerId, executionName, RERUN_STEP, 'failed', `${reason} Putting the previous plan back was tried once already; an operator must look at it.`, new Date(), 'ResizeCustomer');
+    logger.error('Resize stopped twice; left for operators', { customerId, executionName, status: detail.status });
+    return { action: 'left-for-operators', reason };
+  }
+  const rerunName = `${executionName.slice(0, 80 - RERUN_SUFFIX.length)}${RERUN_SUFFIX}`;
+  const stopped = new ResizeStoppedError(reason);
+  try {
+    await stepFunctions.send(
+      new StartExecutionCommand({
+        stateMachineArn: detail.stateMachineArn,
+        name: rerunName,
+        input: JSON.stringify({ ...input, error: { Error: stopped.name, Cause: stopped.message } }),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    return { action: 'ignored', why: 'the rerun was started already' };
+  }
+  await recordStep(customerId, executionName, RERUN_STEP, 'succeeded', `${reason} Started ${rerunName} to put the previous plan back.`, new Date(), 'ResizeCustomer');
+  logger.warn('Resize stopped; started putting the previous plan back', { customerId, executionName, rerunName, status: detail.status });
   return { action: 'rerun', executionName: rerunName };
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { persisted } from '../sandbox/json-file';
 import { closeServer, listen, LOCAL_HOST } from '../http-server';
 import { readBody } from '../http-body';
 import { jsonResponse } from './aws-json';
@@ -40,7 +41,11 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
   const sandboxRoutes = { ...BUILT_IN_ROUTES, ...options.sandboxRoutes };
   const server = createServer((req, res) => {
     handle(req, options.services, sandboxRoutes, options.stripe)
-      .then((response) => send(res, response))
+      // A change is on disk before it is acknowledged (one write for every request of this turn).
+      .then(async (response) => {
+        await persisted();
+        send(res, response);
+      })
       .catch((error: unknown) => {
         console.error('[edge] request failed:', error);
         send(res, jsonResponse(500, ERROR_CONTENT_TYPE, { __type: 'InternalFailure', message: String(error) }));

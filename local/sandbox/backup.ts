@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError } from '../edge/aws-json';
 import type { EdgeRequest } from '../edge/edge-service';
-import type { Ec2Model, StoredSnapshot } from './ec2';
+import type { SandboxClock } from './clock';
+import type { Ec2Model, StoredSnapshot, Tag } from './ec2';
 import type { FaultQueue } from './faults';
 import { JsonFile } from './json-file';
 import { restJsonError, restJsonResponse, restRouteService, routeActions, type RestRoute } from './protocols';
@@ -21,15 +22,38 @@ interface StoredJob {
   readonly recoveryPointArn: string;
   readonly createdAt: number;
   readonly deleteAfterDays?: number;
+  /** The volume's tags when it was backed up: a restore with CopySourceTagsToRestoredResource puts them on the new volume. */
+  readonly sourceTags?: Tag[];
+}
+
+/** A restore of a recovery point to a new EBS volume. */
+interface StoredRestoreJob {
+  readonly restoreJobId: string;
+  readonly idempotencyToken?: string;
+  readonly recoveryPointArn: string;
+  readonly iamRoleArn: string;
+  readonly createdAt: number;
+  /** Epoch ms when it ends (COMPLETED, or the outcome fault's FAILED / ABORTED). */
+  readonly endsAt: number;
+  readonly outcome: 'COMPLETED' | 'FAILED' | 'ABORTED';
+  /** The volume it creates (creating until `endsAt`); none when it fails. */
+  readonly volumeId?: string;
+  readonly sizeBytes?: number;
 }
 
 interface BackupState {
   jobs: StoredJob[];
+  /** Absent in files written before restores were modelled. */
+  restoreJobs?: StoredRestoreJob[];
 }
 
 const VOLUME_ARN = /^arn:aws:ec2:([a-z0-9-]+):(\d{12}):volume\/(vol-[0-9a-f]+)$/;
 const RECOVERY_POINT_ARN = /^arn:aws:ec2:([a-z0-9-]+)::snapshot\/(snap-[0-9a-f]+)$/;
 const DAY_MS = 24 * 3600 * 1000;
+/** A restore job of a small EBS volume takes minutes (model seconds, scaled by the sandbox clock). */
+const RESTORE_MODEL_SECONDS = 120;
+/** What a failed job says, as AWS Backup words it. */
+const RESTORE_FAILED_MESSAGE = 'Restore job failed: the volume could not be created from the recovery point.';
 
 /**
  * AWS Backup's on-demand jobs of EBS volumes, persisted under `<dataDir>/sandbox/backup.json`. A job takes an
@@ -43,13 +67,14 @@ export class BackupModel {
   constructor(
     dir: string,
     private readonly ec2: Ec2Model,
+    private readonly clock: SandboxClock,
   ) {
     this.file = new JsonFile(dir, 'backup');
     this.state = this.file.load(() => ({ jobs: [] }));
   }
 
   reset(): void {
-    this.state = { jobs: [] };
+    this.state = { jobs: [], restoreJobs: [] };
     this.file.save(this.state);
   }
 
@@ -91,8 +116,10 @@ export class BackupModel {
       if (error instanceof AwsServiceError) throw new AwsServiceError('ResourceNotFoundException', `Resource ${request.resourceArn} not found`);
       throw error;
     }
+    const sourceTags = [...(this.ec2.volumes.find(volume[3]!)?.tags ?? [])];
     const job: StoredJob = {
       backupJobId: randomUUID().toUpperCase(),
+      sourceTags,
       ...(request.idempotencyToken ? { idempotencyToken: request.idempotencyToken } : {}),
       vault: request.vault,
       resourceArn: request.resourceArn,
@@ -107,11 +134,74 @@ export class BackupModel {
     return job;
   }
 
-  /** The Customer tag of the instance whose volume the job backed up (volume ids derive from instance ids here). */
+  /** The Customer tag of the volume the job backed up (as it was then; else of the instance its id derives from). */
   customerOf(job: StoredJob): string | undefined {
+    const tagged = job.sourceTags?.find((tag) => tag.Key === 'Customer')?.Value;
+    if (tagged) return tagged;
     const volumeId = VOLUME_ARN.exec(job.resourceArn)?.[3];
     const instance = this.ec2.all().find((candidate) => this.ec2.volumeIdOf(candidate) === volumeId);
     return instance?.tags.find((tag) => tag.Key === 'Customer')?.Value;
+  }
+
+  /**
+   * StartRestoreJob of an EBS recovery point: a new volume in the given Availability Zone, creating for the
+   * job's modelled time, with the source volume's tags when asked. `outcome` (the RestoreOutcome fault)
+   * makes the job end FAILED or ABORTED instead, creating nothing. The same idempotency token answers the
+   * job it started before.
+   */
+  startRestore(request: { recoveryPointArn: string; iamRoleArn: string; availabilityZone?: string; copyTags: boolean; idempotencyToken?: string }, outcome?: 'FAILED' | 'ABORTED'): StoredRestoreJob {
+    const earlier = request.idempotencyToken ? this.restoreJobs().find((job) => job.idempotencyToken === request.idempotencyToken) : undefined;
+    if (earlier) return earlier;
+    if (!/^arn:aws:iam::\d{12}:role\/.+$/.test(request.iamRoleArn)) throw new AwsServiceError('InvalidParameterValueException', 'IamRoleArn must be a role ARN');
+    if (!RECOVERY_POINT_ARN.test(request.recoveryPointArn)) throw new AwsServiceError('InvalidParameterValueException', `Invalid recovery point ARN: ${request.recoveryPointArn}`);
+    if (!request.availabilityZone) throw new AwsServiceError('InvalidParameterValueException', 'Restore metadata availabilityZone is required for EBS');
+    const point = this.jobs().find((job) => job.recoveryPointArn === request.recoveryPointArn);
+    if (!point) throw new AwsServiceError('ResourceNotFoundException', `Recovery point ${request.recoveryPointArn} not found`);
+    if (!this.completed(point)) throw new AwsServiceError('InvalidRequestException', `Recovery point ${request.recoveryPointArn} is not in COMPLETED status`);
+    const snapshot = this.snapshotOf(point)!;
+    const now = this.clock.now();
+    const endsAt = now + this.clock.secondsToMs(RESTORE_MODEL_SECONDS);
+    const volume = outcome
+      ? undefined
+      : this.ec2.volumes.createFromSnapshot({
+          snapshotId: snapshot.snapshotId,
+          availabilityZone: request.availabilityZone,
+          size: snapshot.volumeSize,
+          dataBytes: snapshot.fullSizeBytes,
+          tags: request.copyTags ? [...(point.sourceTags ?? [])] : [],
+          availableAt: endsAt,
+        });
+    const job: StoredRestoreJob = {
+      restoreJobId: randomUUID().toUpperCase(),
+      ...(request.idempotencyToken ? { idempotencyToken: request.idempotencyToken } : {}),
+      recoveryPointArn: request.recoveryPointArn,
+      iamRoleArn: request.iamRoleArn,
+      createdAt: now,
+      endsAt,
+      outcome: outcome ?? 'COMPLETED',
+      ...(volume ? { volumeId: volume.volumeId } : {}),
+      ...(snapshot.fullSizeBytes !== undefined ? { sizeBytes: snapshot.fullSizeBytes } : {}),
+    };
+    this.state.restoreJobs = [...this.restoreJobs(), job];
+    this.file.save(this.state);
+    return job;
+  }
+
+  restoreJobs(): StoredRestoreJob[] {
+    return this.state.restoreJobs ?? [];
+  }
+
+  restoreJob(restoreJobId: string): StoredRestoreJob {
+    const found = this.restoreJobs().find((job) => job.restoreJobId === restoreJobId);
+    if (!found) throw new AwsServiceError('ResourceNotFoundException', `Restore job ${restoreJobId} not found`);
+    return found;
+  }
+
+  /** PENDING for the first tenth of its time, RUNNING, then its outcome. */
+  restoreStatus(job: StoredRestoreJob, now = this.clock.now()): { status: string; percentDone: number } {
+    if (now >= job.endsAt) return { status: job.outcome, percentDone: job.outcome === 'COMPLETED' ? 100 : 0 };
+    const share = (now - job.createdAt) / Math.max(1, job.endsAt - job.createdAt);
+    return share < 0.1 ? { status: 'PENDING', percentDone: 0 } : { status: 'RUNNING', percentDone: Math.min(99, Math.floor(share * 100)) };
   }
 
   job(backupJobId: string): StoredJob {
@@ -135,10 +225,62 @@ export class BackupModel {
 
 /** AWS Backup on the restJson protocol: timestamps as epoch seconds, errors in `x-amzn-errortype`. */
 export function backupSandboxService(model: BackupModel, faults: FaultQueue): SandboxService {
+  const backupFaults = faults.forService('backup');
   const seconds = (ms: number) => ms / 1000;
   const pointStatus = (job: StoredJob) => (model.completed(job) ? 'COMPLETED' : 'CREATING');
   const size = (job: StoredJob) => model.sizeBytes(job);
   const routes: RestRoute[] = [
+    {
+      action: 'StartRestoreJob',
+      method: 'PUT',
+      path: /^\/restore-jobs\/?$/,
+      run: (request) => {
+        const body = jsonBody(request);
+        const text = (name: string) => {
+          const value = body[name];
+          if (typeof value !== 'string' || value === '') throw new AwsServiceError('MissingParameterValueException', `${name} is required`);
+          return value;
+        };
+        const metadata = (body.Metadata ?? {}) as Record<string, unknown>;
+        if (body.ResourceType !== undefined && body.ResourceType !== 'EBS') throw new AwsServiceError('InvalidParameterValueException', 'This sandbox restores EBS recovery points only');
+        const outcome = backupFaults.take('RestoreOutcome')?.error as 'FAILED' | 'ABORTED' | undefined;
+        const job = model.startRestore(
+          {
+            recoveryPointArn: text('RecoveryPointArn'),
+            iamRoleArn: text('IamRoleArn'),
+            availabilityZone: typeof metadata.availabilityZone === 'string' ? metadata.availabilityZone : undefined,
+            copyTags: body.CopySourceTagsToRestoredResource === true,
+            idempotencyToken: typeof body.IdempotencyToken === 'string' ? body.IdempotencyToken : undefined,
+          },
+          outcome,
+        );
+        return restJsonResponse(200, { RestoreJobId: job.restoreJobId });
+      },
+    },
+    {
+      action: 'DescribeRestoreJob',
+      method: 'GET',
+      path: /^\/restore-jobs\/([^/]+)$/,
+      run: (_request, [, id]) => {
+        const job = model.restoreJob(decodeURIComponent(id!));
+        const { status, percentDone } = model.restoreStatus(job);
+        const ended = ['COMPLETED', 'FAILED', 'ABORTED'].includes(status);
+        return restJsonResponse(200, {
+          AccountId: '000000000000',
+          RestoreJobId: job.restoreJobId,
+          RecoveryPointArn: job.recoveryPointArn,
+          IamRoleArn: job.iamRoleArn,
+          ResourceType: 'EBS',
+          CreationDate: seconds(job.createdAt),
+          Status: status,
+          PercentDone: `${percentDone}.0`,
+          ...(ended ? { CompletionDate: seconds(job.endsAt) } : {}),
+          ...(status === 'FAILED' ? { StatusMessage: RESTORE_FAILED_MESSAGE } : status === 'ABORTED' ? { StatusMessage: 'Restore job was aborted.' } : {}),
+          ...(status === 'COMPLETED' && job.volumeId ? { CreatedResourceArn: `arn:aws:ec2:us-east-1:000000000000:volume/${job.volumeId}` } : {}),
+          ...(job.sizeBytes !== undefined ? { BackupSizeInBytes: job.sizeBytes } : {}),
+        });
+      },
+    },
     {
       action: 'StartBackupJob',
       method: 'PUT',
@@ -233,8 +375,9 @@ export function backupSandboxService(model: BackupModel, faults: FaultQueue): Sa
   return {
     name: 'backup',
     signingName: 'backup',
-    edge: restRouteService(routes, { label: 'Backup', faults: faults.forService('backup'), encodeError: restJsonError }),
+    edge: restRouteService(routes, { label: 'Backup', faults: backupFaults, encodeError: restJsonError }),
     actions: routeActions(routes),
+    outcomes: { RestoreOutcome: ['FAILED', 'ABORTED'] },
     errorStatus: { ThrottlingException: 429, ServiceUnavailableException: 500, AccessDeniedException: 403 },
     inventory: {
       recoveryPoints: (query) =>

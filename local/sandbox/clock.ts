@@ -38,6 +38,8 @@ export const MODEL_SECONDS = {
   ssmCommandPending: 2,
   /** The deployment command runs to completion in about a minute. */
   ssmCommandDuration: 60,
+  /** A short AWS-RunShellScript (the resize's file-system growth or apps check) takes a few seconds. */
+  shellCommandDuration: 5,
   /** Terminated instances stay visible to DescribeInstances for about an hour. */
   terminatedVisible: 3600,
 } as const;

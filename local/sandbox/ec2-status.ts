@@ -1,6 +1,7 @@
 import { AwsServiceError } from '../edge/aws-json';
 import type { SandboxClock } from './clock';
-import { type Ec2Model, globMatches, STATE_CODES, type StoredInstance, type Tag } from './ec2';
+import { type Ec2Model, globMatches, STATE_CODES, type StoredInstance } from './ec2';
+import type { VolumeView } from './ec2-volumes';
 import { isoTime, listParam, structListParam } from './protocols';
 import { el, itemSet, type XmlChild } from './xml';
 
@@ -12,7 +13,6 @@ interface Filter {
 }
 
 const VOLUME_ID = /^vol-[0-9a-f]{8,17}$/;
-const ROOT_DEVICE = '/dev/xvda';
 
 /**
  * The EC2 reads support staff make about a customer's server: DescribeInstanceStatus (status checks) and
@@ -51,15 +51,11 @@ export function ec2SupportOperations(model: Ec2Model, clock: SandboxClock): Reco
     },
 
     DescribeVolumes: (params) => {
-      const now = clock.now();
       const ids = listParam(params, 'VolumeId');
       const filters = filtersOf(params, VOLUME_FILTERS);
       const page = pageOf(params, ids.length > 0, 5, 500);
-      // The root volume lives as long as its instance (deleted on termination).
-      const volumes = model
-        .all()
-        .filter((instance) => model.stateOf(instance, now).state !== 'terminated')
-        .map((instance) => volumeOf(model, instance));
+      // Root volumes live as long as their instance (deleted on termination); restored ones until deleted.
+      const volumes = model.volumes.all(clock.now());
       const malformed = ids.find((id) => !VOLUME_ID.test(id));
       if (malformed) throw new AwsServiceError('InvalidVolumeID.Malformed', `Invalid id: "${malformed}" (expecting "vol-...")`);
       const missing = ids.filter((id) => !volumes.some((volume) => volume.volumeId === id));
@@ -109,17 +105,6 @@ function matchesStatusFilter(status: { instance: StoredInstance; state: string; 
   }
 }
 
-interface VolumeView {
-  readonly volumeId: string;
-  readonly instance: StoredInstance;
-  readonly size: number;
-  readonly tags: readonly Tag[];
-}
-
-function volumeOf(model: Ec2Model, instance: StoredInstance): VolumeView {
-  return { volumeId: model.volumeIdOf(instance), instance, size: model.volumeSizeOf(instance), tags: instance.volumeTags ?? [] };
-}
-
 function matchesVolumeFilter(volume: VolumeView, filter: Filter): boolean {
   const any = (value: string | undefined) => value !== undefined && filter.values.some((pattern) => globMatches(pattern, value));
   if (filter.name.startsWith('tag:')) {
@@ -128,19 +113,19 @@ function matchesVolumeFilter(volume: VolumeView, filter: Filter): boolean {
   }
   switch (filter.name) {
     case 'attachment.instance-id':
-      return any(volume.instance.instanceId);
+      return any(volume.attachment?.instanceId);
     case 'attachment.status':
-      return any('attached');
+      return any(volume.attachment?.state);
     case 'attachment.device':
-      return any(ROOT_DEVICE);
+      return any(volume.attachment?.device);
     case 'attachment.delete-on-termination':
-      return any('true');
+      return any(volume.attachment ? String(volume.attachment.deleteOnTermination) : undefined);
     case 'availability-zone':
-      return any(volume.instance.availabilityZone);
+      return any(volume.availabilityZone);
     case 'volume-id':
       return any(volume.volumeId);
     case 'status':
-      return any('in-use');
+      return any(volume.state);
     case 'size':
       return any(String(volume.size));
     case 'volume-type':
@@ -155,24 +140,28 @@ function matchesVolumeFilter(volume: VolumeView, filter: Filter): boolean {
 }
 
 function volumeMembers(volume: VolumeView): XmlChild[] {
-  const attachTime = isoTime(volume.instance.launchedAt);
   return [
     el('volumeId', volume.volumeId),
     el('size', volume.size),
-    el('snapshotId', ''),
-    el('availabilityZone', volume.instance.availabilityZone),
-    el('status', 'in-use'),
-    el('createTime', attachTime),
-    itemSet('attachmentSet', [
-      [
-        el('volumeId', volume.volumeId),
-        el('instanceId', volume.instance.instanceId),
-        el('device', ROOT_DEVICE),
-        el('status', 'attached'),
-        el('attachTime', attachTime),
-        el('deleteOnTermination', true),
-      ],
-    ]),
+    el('snapshotId', volume.snapshotId ?? ''),
+    el('availabilityZone', volume.availabilityZone),
+    el('status', volume.state),
+    el('createTime', isoTime(volume.createdAt)),
+    itemSet(
+      'attachmentSet',
+      volume.attachment
+        ? [
+            [
+              el('volumeId', volume.volumeId),
+              el('instanceId', volume.attachment.instanceId),
+              el('device', volume.attachment.device),
+              el('status', volume.attachment.state),
+              el('attachTime', isoTime(volume.attachment.attachTime)),
+              el('deleteOnTermination', volume.attachment.deleteOnTermination),
+            ],
+          ]
+        : [],
+    ),
     el('volumeType', 'gp3'),
     el('iops', 3000),
     el('throughput', 125),

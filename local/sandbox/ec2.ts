@@ -7,6 +7,7 @@ import type { FaultQueue } from './faults';
 import { diskUsedBytes } from './instance-usage';
 import { JsonFile } from './json-file';
 import { ec2SupportOperations } from './ec2-status';
+import { ec2VolumeOperations, VolumeStore } from './ec2-volumes';
 import type { SandboxService } from './registry';
 import { answer, ec2Error, ec2Response, isoTime, listParam, parseForm, structListParam } from './protocols';
 import { el, itemSet, opt, type XmlChild } from './xml';
@@ -38,7 +39,8 @@ interface Transition {
 export interface StoredInstance {
   readonly instanceId: string;
   readonly reservationId: string;
-  readonly instanceType: string;
+  /** Changed only while stopped (ModifyInstanceAttribute). */
+  instanceType: string;
   readonly subnetId: string;
   readonly availabilityZone: string;
   readonly imageId: string;
@@ -51,8 +53,21 @@ export interface StoredInstance {
   readonly tags: Tag[];
   /** The root volume's tags (RunInstances' `volume` TagSpecification); absent in files written before. */
   readonly volumeTags?: Tag[];
+  /** The root volume's size (GiB): RunInstances' block device mapping, then ModifyVolume; absent: the template's 30. */
+  volumeSizeGib?: number;
+  /** The latest ModifyVolume of the root volume. */
+  volumeModification?: VolumeModification;
   /** Past and scheduled state changes; the current state is the last one that has begun. */
   transitions: Transition[];
+}
+
+/** A ModifyVolume: modifying, then optimizing (the file system may grow), then completed, in model seconds. */
+export interface VolumeModification {
+  readonly originalSize: number;
+  readonly targetSize: number;
+  readonly startedAt: number;
+  readonly optimizingAt: number;
+  readonly completesAt: number;
 }
 
 export type SnapshotStateName = 'pending' | 'completed' | 'error';
@@ -88,15 +103,30 @@ export interface Ec2Settings {
    * VcpuLimitExceeded, as EC2 does. @default unlimited
    */
   readonly vcpuQuota?: number;
-  /** How many public IPv4 addresses the sandbox can hand out (at most 508). @default 508 */
+  /** How many public IPv4 addresses the sandbox can hand out (at most MAX_PUBLIC_IPS). @default DEFAULT_PUBLIC_IPS */
   readonly publicIpPool?: number;
 }
 
-/** Public IPs come from the documentation ranges (TEST-NET-3 then TEST-NET-2): never routable. */
+/** The public IPv4 pool unless STACKPRO_SANDBOX_PUBLIC_IPS says otherwise: TEST-NET-3 and TEST-NET-2. */
+export const DEFAULT_PUBLIC_IPS = 508;
+/** The largest pool STACKPRO_SANDBOX_PUBLIC_IPS may ask for (a raised quota, for bursts of signups). */
+export const MAX_PUBLIC_IPS = 4096;
+/**
+ * Public IPs come from ranges that are never routable: the documentation ranges (TEST-NET-3, TEST-NET-2,
+ * then TEST-NET-1), and past those the benchmarking range 198.18.0.0/15 (RFC 2544). The first 508 are
+ * the default pool, in the order it has always handed them out.
+ */
 const ALL_PUBLIC_IPS: readonly string[] = [
   ...Array.from({ length: 254 }, (_, i) => `203.0.113.${i + 1}`),
   ...Array.from({ length: 254 }, (_, i) => `198.51.100.${i + 1}`),
+  ...Array.from({ length: 254 }, (_, i) => `192.0.2.${i + 1}`),
+  ...Array.from({ length: MAX_PUBLIC_IPS - 3 * 254 }, (_, i) => `198.18.${Math.floor(i / 254)}.${(i % 254) + 1}`),
 ];
+
+/** The first `size` addresses the sandbox hands out, in order. */
+export function publicIpPool(size: number): readonly string[] {
+  return ALL_PUBLIC_IPS.slice(0, size);
+}
 /** vCPUs per instance type, for the quota (the types our plans launch; anything else counts 2). */
 const VCPUS: Readonly<Record<string, number>> = { 't3.micro': 2, 't3.small': 2, 't3.medium': 2, 't3.large': 2, 't3.xlarge': 4 };
 const IMAGE_ID = 'ami-0stackprolocal0001';
@@ -106,8 +136,11 @@ const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const RESOURCE_TYPES = ['instance', 'volume', 'network-interface', 'spot-instances-request'];
 const VOLUME_ID = /^vol-[0-9a-f]{8,17}$/;
 const SNAPSHOT_ID = /^snap-[0-9a-f]{8,17}$/;
-/** Root volumes of the customer launch template (gp3, 30 GiB). */
+/** Root volumes of the customer launch template (gp3, 30 GiB), unless RunInstances' block device mapping says otherwise. */
 const VOLUME_SIZE_GIB = 30;
+/** A ModifyVolume lets the file system grow after this many MODEL seconds, and completes after this many. */
+const VOLUME_OPTIMIZING_MODEL_SECONDS = 5;
+const VOLUME_COMPLETED_MODEL_SECONDS = 60;
 /**
  * A snapshot goes pending -> completed this many MODEL seconds after CreateSnapshot (a first, full
  * snapshot of a small volume: minutes). Scaled by the sandbox clock's profile like every other delay.
@@ -122,6 +155,8 @@ const hexId = (prefix: string) => `${prefix}-${randomBytes(9).toString('hex').sl
 export class Ec2Model {
   private state: Ec2State;
   private readonly file: JsonFile<Ec2State>;
+  /** EBS volumes: each instance's root volume, and those restores create, attach and detach (ec2-volumes.ts). */
+  readonly volumes: VolumeStore;
 
   constructor(
     dir: string,
@@ -130,11 +165,13 @@ export class Ec2Model {
   ) {
     this.file = new JsonFile(dir, 'ec2');
     this.state = this.file.load(emptyState);
+    this.volumes = new VolumeStore(dir, this, clock);
   }
 
   reset(): void {
     this.state = emptyState();
     this.persist();
+    this.volumes.reset();
   }
 
   stateOf(instance: StoredInstance, now = this.clock.now()): Transition {
@@ -175,8 +212,8 @@ export class Ec2Model {
   }
 
   /** The root volume's size in GiB (the launch template's). */
-  volumeSizeOf(_instance: StoredInstance): number {
-    return VOLUME_SIZE_GIB;
+  volumeSizeOf(instance: StoredInstance): number {
+    return instance.volumeSizeGib ?? VOLUME_SIZE_GIB;
   }
 
   snapshots(): readonly StoredSnapshot[] {
@@ -187,20 +224,20 @@ export class Ec2Model {
     return now >= snapshot.completesAt ? 'completed' : 'pending';
   }
 
-  /** CreateSnapshot: of a volume whose instance is not terminated (the root volume goes with it). */
+  /** CreateSnapshot: of a volume that exists (a root volume goes with its terminated instance). */
   createSnapshot(request: { volumeId: string; description: string; tags: Tag[] }): StoredSnapshot {
     if (!VOLUME_ID.test(request.volumeId)) throw new AwsServiceError('InvalidVolumeID.Malformed', `Invalid id: "${request.volumeId}" (expecting "vol-...")`);
     const now = this.clock.now();
-    const owner = this.state.instances.find(
-      (instance) => this.volumeIdOf(instance) === request.volumeId && this.stateOf(instance, now).state !== 'terminated',
-    );
-    if (!owner) throw new AwsServiceError('InvalidVolume.NotFound', `The volume '${request.volumeId}' does not exist.`);
+    const volume = this.volumes.find(request.volumeId, now);
+    if (!volume) throw new AwsServiceError('InvalidVolume.NotFound', `The volume '${request.volumeId}' does not exist.`);
+    // The data on it: measured on the server it is attached to, else what it was restored with.
+    const owner = volume.attachment ? this.find(volume.attachment.instanceId) : undefined;
     const snapshot: StoredSnapshot = {
       snapshotId: hexId('snap'),
       volumeId: request.volumeId,
       description: request.description,
-      volumeSize: VOLUME_SIZE_GIB,
-      fullSizeBytes: diskUsedBytes(owner, now, this.clock),
+      volumeSize: volume.size,
+      fullSizeBytes: owner ? diskUsedBytes(owner, now, this.clock) : (volume.dataBytes ?? 0),
       startedAt: now,
       completesAt: now + this.clock.secondsToMs(SNAPSHOT_MODEL_SECONDS),
       tags: request.tags,
@@ -208,6 +245,58 @@ export class Ec2Model {
     this.state.snapshots = [...(this.state.snapshots ?? []), snapshot];
     this.persist();
     return snapshot;
+  }
+
+  /**
+   * ModifyInstanceAttribute InstanceType: only on a stopped instance (EC2's IncorrectInstanceState
+   * otherwise), and only to a type the sandbox knows the shape of.
+   */
+  modifyInstanceType(instanceId: string, instanceType: string): void {
+    const [instance] = this.requireInstances([instanceId]);
+    if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType)) {
+      throw new AwsServiceError('InvalidInstanceAttributeValue', `Value (${instanceType}) for parameter instanceType is invalid.`);
+    }
+    if (this.stateOf(instance).state !== 'stopped') {
+      throw new AwsServiceError('IncorrectInstanceState', `The instance '${instanceId}' is not in the 'stopped' state.`);
+    }
+    instance.instanceType = instanceType;
+    this.persist();
+  }
+
+  /** The live instance whose root volume this is (terminated ones take theirs with them). */
+  volumeOwner(volumeId: string, now = this.clock.now()): StoredInstance {
+    if (!VOLUME_ID.test(volumeId)) throw new AwsServiceError('InvalidVolumeID.Malformed', `Invalid id: "${volumeId}" (expecting "vol-...")`);
+    const owner = this.state.instances.find((instance) => this.volumeIdOf(instance) === volumeId && this.stateOf(instance, now).state !== 'terminated');
+    if (!owner) throw new AwsServiceError('InvalidVolume.NotFound', `The volume '${volumeId}' does not exist.`);
+    return owner;
+  }
+
+  volumeModificationState(modification: VolumeModification, now = this.clock.now()): 'modifying' | 'optimizing' | 'completed' {
+    return now >= modification.completesAt ? 'completed' : now >= modification.optimizingAt ? 'optimizing' : 'modifying';
+  }
+
+  /** ModifyVolume Size: grows only (EBS cannot shrink), and not while the previous modification is under way. */
+  modifyVolume(volumeId: string, size: number): VolumeModification {
+    const now = this.clock.now();
+    const owner = this.volumeOwner(volumeId, now);
+    const current = owner.volumeSizeGib ?? VOLUME_SIZE_GIB;
+    if (!Number.isInteger(size) || size < current) {
+      throw new AwsServiceError('InvalidParameterValue', `New size cannot be smaller than existing size (${current} GiB).`);
+    }
+    if (owner.volumeModification && this.volumeModificationState(owner.volumeModification, now) !== 'completed') {
+      throw new AwsServiceError('IncorrectModificationState', `Volume ${volumeId} is already being modified.`);
+    }
+    const modification: VolumeModification = {
+      originalSize: current,
+      targetSize: size,
+      startedAt: now,
+      optimizingAt: now + this.clock.secondsToMs(VOLUME_OPTIMIZING_MODEL_SECONDS),
+      completesAt: now + this.clock.secondsToMs(VOLUME_COMPLETED_MODEL_SECONDS),
+    };
+    owner.volumeSizeGib = size;
+    owner.volumeModification = modification;
+    this.persist();
+    return modification;
   }
 
   /** Snapshots by id, as EC2 checks them: one error naming every unknown id. */
@@ -281,6 +370,7 @@ export class Ec2Model {
         launchedAt: now,
         tags: request.tags,
         volumeTags: request.volumeTags,
+        ...(request.volumeSizeGib === undefined ? {} : { volumeSizeGib: request.volumeSizeGib }),
         transitions,
       });
     }
@@ -320,6 +410,9 @@ export class Ec2Model {
       if (current.state === 'running' || current.state === 'pending') return;
       if (current.state !== 'stopped') {
         throw new AwsServiceError('IncorrectInstanceState', `The instance '${instance.instanceId}' is not in a state from which it can be started.`);
+      }
+      if (this.volumes.rootOf(instance, now)?.attachment?.state !== 'attached') {
+        throw new AwsServiceError('IncorrectInstanceState', `The instance '${instance.instanceId}' has no root volume attached at /dev/xvda.`);
       }
       // A stopped instance lost its public IP; the new run gets a new one.
       instance.publicIp = this.allocatePublicIp(now);
@@ -370,7 +463,7 @@ export class Ec2Model {
         .filter((instance) => !['stopped', 'terminated'].includes(this.stateOf(instance, now).state))
         .map((instance) => instance.publicIp),
     );
-    const pool = ALL_PUBLIC_IPS.slice(0, this.settings.publicIpPool ?? ALL_PUBLIC_IPS.length);
+    const pool = publicIpPool(this.settings.publicIpPool ?? DEFAULT_PUBLIC_IPS);
     for (let i = 0; i < pool.length; i += 1) {
       const candidate = pool[(this.state.nextPublicIp + i) % pool.length];
       if (!inUse.has(candidate)) {
@@ -415,6 +508,18 @@ export interface RunRequest {
   readonly clientToken?: string;
   readonly tags: Tag[];
   readonly volumeTags: Tag[];
+  /** The root volume size from `BlockDeviceMapping.N.Ebs.VolumeSize` for /dev/xvda, when the request sets it. */
+  readonly volumeSizeGib?: number;
+}
+
+/** RunInstances' override of the root volume's size (gp3 allows 1 to 16,384 GiB). */
+function rootVolumeSize(params: URLSearchParams): number | undefined {
+  const root = structListParam(params, 'BlockDeviceMapping').find((mapping) => mapping.get('DeviceName') === '/dev/xvda');
+  const raw = root?.get('Ebs.VolumeSize');
+  if (raw === undefined || raw === null) return undefined;
+  const size = Number(raw);
+  if (!Number.isInteger(size) || size < 1 || size > 16_384) throw new AwsServiceError('InvalidParameterValue', `Volume of size ${raw} GiB is not valid.`);
+  return size;
 }
 
 interface StateChange {
@@ -445,6 +550,8 @@ export interface Ec2ServiceOptions {
   readonly faults: FaultQueue;
   /** The SSM agent's ping status on an instance, for the inventory (SSM owns the agent). */
   readonly agentStatus: (instance: StoredInstance) => string | undefined;
+  /** The app version its containers run, from the deploy commands it ran (SSM owns the commands). */
+  readonly appVersion?: (instance: StoredInstance) => string | undefined;
 }
 
 /**
@@ -452,10 +559,12 @@ export interface Ec2ServiceOptions {
  * terminate) and the snapshot calls of deprovisioning (CreateSnapshot, DescribeSnapshots) and of the final-backup
  * sweep (DeleteSnapshot).
  */
-export function ec2SandboxService({ model, settings, clock, faults: queue, agentStatus }: Ec2ServiceOptions): SandboxService {
+export function ec2SandboxService({ model, settings, clock, faults: queue, agentStatus, appVersion }: Ec2ServiceOptions): SandboxService {
   const faults = queue.forService('ec2');
+  const volumeOperations = ec2VolumeOperations(model.volumes);
   const operations: Record<string, (params: URLSearchParams) => Promise<XmlChild[]> | XmlChild[]> = {
     ...ec2SupportOperations(model, clock),
+    ...volumeOperations,
     RunInstances: async (params) => {
       const request = parseRunRequest(params, settings);
       await clock.sleep('runInstancesLatency');
@@ -491,6 +600,36 @@ export function ec2SandboxService({ model, settings, clock, faults: queue, agent
     TerminateInstances: (params) => [stateChanges(model.terminate(requiredIds(params)))],
     StopInstances: (params) => [stateChanges(model.stop(requiredIds(params)))],
     StartInstances: (params) => [stateChanges(model.start(requiredIds(params)))],
+    ModifyInstanceAttribute: (params) => {
+      const instanceId = params.get('InstanceId');
+      if (!instanceId) throw new AwsServiceError('MissingParameter', 'The request must contain the parameter InstanceId');
+      const instanceType = params.get('InstanceType.Value');
+      // The resize changes the type; a restore sets DeleteOnTermination (ec2-volumes.ts refuses anything else).
+      if (!instanceType) return volumeOperations.ModifyInstanceAttribute(params);
+      model.modifyInstanceType(instanceId, instanceType);
+      return [el('return', 'true')];
+    },
+    ModifyVolume: (params) => {
+      const volumeId = params.get('VolumeId');
+      if (!volumeId) throw new AwsServiceError('MissingParameter', 'The request must contain the parameter VolumeId');
+      const size = Number(params.get('Size'));
+      const modification = model.modifyVolume(volumeId, size);
+      return [el('volumeModification', ...volumeModificationMembers(model, volumeId, modification, clock.now()))];
+    },
+    // DescribeVolumes is one of the support operations (ec2-status.ts), sizes from volumeSizeOf.
+    DescribeVolumesModifications: (params) => {
+      const now = clock.now();
+      const ids = listParam(params, 'VolumeId');
+      const owners = ids.map((id) => model.volumeOwner(id, now));
+      return [
+        itemSet(
+          'volumeModificationSet',
+          owners
+            .filter((instance) => instance.volumeModification)
+            .map((instance) => volumeModificationMembers(model, model.volumeIdOf(instance), instance.volumeModification as VolumeModification, now)),
+        ),
+      ];
+    },
     CreateSnapshot: (params) => {
       const volumeId = params.get('VolumeId');
       if (!volumeId) throw new AwsServiceError('MissingParameter', 'The request must contain the parameter VolumeId');
@@ -561,7 +700,20 @@ export function ec2SandboxService({ model, settings, clock, faults: queue, agent
             publicIp: model.visiblePublicIp(instance) ?? null,
             tags: Object.fromEntries(instance.tags.map((tag) => [tag.Key, tag.Value])),
             agent: agentStatus(instance) ?? null,
+            appVersion: appVersion?.(instance) ?? null,
             launchedAt: new Date(instance.launchedAt).toISOString(),
+          })),
+      // Every EBS volume with its attachment: a restore's old and new volume show here until deleted.
+      volumes: (query) =>
+        model.volumes
+          .all()
+          .filter((volume) => tagged(volume.tags, query.customer))
+          .map((volume) => ({
+            volumeId: volume.volumeId,
+            state: volume.state,
+            attachedTo: volume.attachment ? { instanceId: volume.attachment.instanceId, device: volume.attachment.device, state: volume.attachment.state } : null,
+            snapshotId: volume.snapshotId ?? null,
+            tags: Object.fromEntries(volume.tags.map((tag) => [tag.Key, tag.Value])),
           })),
       // EBS snapshots (deprovisioning's final backups) outlive their instance, so all are listed.
       snapshots: (query) =>
@@ -633,6 +785,7 @@ function parseRunRequest(params: URLSearchParams, settings: Ec2Settings): RunReq
     clientToken: params.get('ClientToken') ?? undefined,
     tags,
     volumeTags: tagsFor('volume'),
+    volumeSizeGib: rootVolumeSize(params),
   };
 }
 
@@ -717,6 +870,23 @@ function snapshotMembers(model: Ec2Model, snapshot: StoredSnapshot, now: number)
   ];
 }
 
+function rootMapping(model: Ec2Model, instance: StoredInstance, now: number): XmlChild[][] {
+  const root = model.volumes.rootOf(instance, now);
+  if (!root?.attachment) return [];
+  return [
+    [
+      el('deviceName', root.attachment.device),
+      el(
+        'ebs',
+        el('volumeId', root.volumeId),
+        el('status', root.attachment.state),
+        el('attachTime', isoTime(root.attachment.attachTime)),
+        el('deleteOnTermination', root.attachment.deleteOnTermination),
+      ),
+    ],
+  ];
+}
+
 function stateMembers(state: InstanceStateName): XmlChild[] {
   return [el('code', STATE_CODES[state]), el('name', state)];
 }
@@ -756,24 +926,9 @@ function instanceMembers(model: Ec2Model, instance: StoredInstance, now: number)
     el('architecture', 'x86_64'),
     el('rootDeviceType', 'ebs'),
     el('rootDeviceName', '/dev/xvda'),
-    // The root volume is deleted with the instance (DeleteOnTermination), so a terminated one lists none.
-    itemSet(
-      'blockDeviceMapping',
-      current.state === 'terminated'
-        ? []
-        : [
-            [
-              el('deviceName', '/dev/xvda'),
-              el(
-                'ebs',
-                el('volumeId', model.volumeIdOf(instance)),
-                el('status', 'attached'),
-                el('attachTime', isoTime(instance.launchedAt)),
-                el('deleteOnTermination', true),
-              ),
-            ],
-          ],
-    ),
+    // The root volume is deleted with the instance (DeleteOnTermination), so a terminated one lists none;
+    // a restore swaps it (ec2-volumes.ts), and while swapped out there is none.
+    itemSet('blockDeviceMapping', current.state === 'terminated' ? [] : rootMapping(model, instance, now)),
     el('virtualizationType', 'hvm'),
     opt('clientToken', instance.clientToken),
     itemSet('tagSet', instance.tags.map((tag) => [el('key', tag.Key), el('value', tag.Value)])),
@@ -782,5 +937,20 @@ function instanceMembers(model: Ec2Model, instance: StoredInstance, now: number)
     el('ebsOptimized', false),
     el('enaSupport', true),
     el('metadataOptions', el('state', 'applied'), el('httpTokens', 'required'), el('httpEndpoint', 'enabled')),
+  ];
+}
+
+/** A `VolumeModification` (ModifyVolume's answer, each `volumeModificationSet/item`), as the SDK reads it. */
+function volumeModificationMembers(model: Ec2Model, volumeId: string, modification: VolumeModification, now: number): XmlChild[] {
+  const state = model.volumeModificationState(modification, now);
+  return [
+    el('volumeId', volumeId),
+    el('modificationState', state),
+    el('targetSize', modification.targetSize),
+    el('originalSize', modification.originalSize),
+    el('targetVolumeType', 'gp3'),
+    el('originalVolumeType', 'gp3'),
+    el('progress', state === 'completed' ? 100 : state === 'optimizing' ? 50 : 0),
+    el('startTime', new Date(modification.startedAt).toISOString()),
   ];
 }

@@ -65,12 +65,12 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const messaging = new MessagingModel(dir, clock);
   // The registry: every service once. Faults, inventory, reset and edge routing all come from here.
   const registry: readonly SandboxService[] = [
-    ec2SandboxService({ model: ec2, settings, clock, faults, agentStatus: (instance) => ssm.pingStatus(instance) }),
+    ec2SandboxService({ model: ec2, settings, clock, faults, agentStatus: (instance) => ssm.pingStatus(instance), appVersion: (instance) => ssm.appVersion(instance.instanceId) }),
     route53SandboxService(route53, faults),
     sesv2SandboxService(ses, faults, clock),
     ssmSandboxService(ssm, ec2, clock, faults),
     cloudWatchSandboxService(ec2, clock, faults),
-    backupSandboxService(new BackupModel(dir, ec2), faults),
+    backupSandboxService(new BackupModel(dir, ec2, clock), faults),
     smsVoiceSandboxService(messaging, faults),
     socialMessagingSandboxService(messaging, faults),
   ];
@@ -90,8 +90,12 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       return json(200, buildInventory(registry, { all: all === 'true', customer: customer ?? undefined }));
     },
     'GET /_sandbox/outbox': (request) => {
-      if (prefersHtml(request)) return html(renderOutboxPage(ses.outbox()));
-      return json(200, { emails: ses.outbox() });
+      // ?to=<address>: one recipient's mail, so a thousand clients waiting for theirs do not each page through all.
+      const to = request.query.get('to');
+      if (to === '') return badRequest('to must be an email address');
+      const emails = to === null ? ses.outbox() : ses.outbox().filter((email) => email.to.some((address) => address.toLowerCase() === to.toLowerCase()));
+      if (prefersHtml(request)) return html(renderOutboxPage(emails));
+      return json(200, { emails });
     },
     'GET /_sandbox/outbox.html': () => html(renderOutboxPage(ses.outbox())),
     'GET /_sandbox/faults': () => json(200, { faults: allFaults() }),

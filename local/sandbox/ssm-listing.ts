@@ -155,7 +155,7 @@ function invocationMembers(command: StoredCommand, instanceId: string, status: I
     Name: 'deploy',
     Status: status,
     StatusDetails: COMMAND_STATUS_DETAILS[status],
-    ResponseCode: finished ? (status === 'Success' ? 0 : 1) : -1,
+    ResponseCode: finished ? (status === 'Success' ? 0 : (command.responseCode ?? 1)) : -1,
     ...(status === 'Pending' ? {} : { ResponseStartDateTime: epochSeconds(command.inProgressAt) }),
     ...(finished ? { ResponseFinishDateTime: epochSeconds(Math.min(now, command.doneAt)) } : {}),
     Output: finished ? `StackPro deploy (${command.documentName}) ${status === 'Success' ? 'finished' : 'failed'} in the local sandbox\n` : '',

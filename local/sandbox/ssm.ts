@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CURRENT_APP_VERSION } from '../../lambdas/core/app-versions';
 import { AwsServiceError, awsJsonService, epochSeconds, type JsonOperation, optionalString, requiredString } from '../edge/aws-json';
 import { LOCAL_ACCOUNT_ID } from '../local-env';
 import type { SandboxClock } from './clock';
@@ -24,6 +25,9 @@ export interface StoredCommand {
   readonly inProgressAt: number;
   readonly doneAt: number;
   readonly outcome: CommandOutcome;
+  /** The script's exit code when it failed on purpose (3: the deploy document's health check); else 0 or 1 by outcome. */
+  readonly responseCode?: number;
+  readonly standardError?: string;
 }
 
 /** A Parameter Store parameter; SecureString values are kept as given (the sandbox has no KMS). */
@@ -48,6 +52,8 @@ export interface SsmSettings {
 }
 
 const AWS_DOCUMENTS = ['AWS-RunShellScript'];
+/** The deploy document's exit code when the apps do not answer after the containers were replaced (lib/deploy-document.ts). */
+const HEALTH_CHECK_EXIT_CODE = 3;
 const MAX_TAGS = 50;
 const PARAMETER_TYPES = ['String', 'StringList', 'SecureString'] as const;
 /** A parameter name: letters, digits and `_.-/`, hierarchical names start with `/` (at most 15 levels). */
@@ -127,6 +133,10 @@ export class SsmModel {
     return since !== undefined && now >= since + agentDelay ? 'Online' : 'ConnectionLost';
   }
 
+  get deployDocumentName(): string {
+    return this.settings.deployDocumentName;
+  }
+
   send(request: Omit<StoredCommand, 'commandId' | 'requestedAt' | 'visibleAt' | 'inProgressAt' | 'doneAt'>): StoredCommand {
     const known = [this.settings.deployDocumentName, ...AWS_DOCUMENTS];
     if (!known.includes(request.documentName)) throw new AwsServiceError('InvalidDocument', `Document with name ${request.documentName} does not exist.`);
@@ -145,11 +155,27 @@ export class SsmModel {
       requestedAt: now,
       visibleAt: this.clock.after('ssmInvocationVisible', now),
       inProgressAt,
-      doneAt: this.clock.after('ssmCommandDuration', inProgressAt),
+      doneAt: this.clock.after(request.documentName === 'AWS-RunShellScript' ? 'shellCommandDuration' : 'ssmCommandDuration', inProgressAt),
     };
     this.state.commands.push(command);
     this.persist();
     return command;
+  }
+
+  /**
+   * The app version an instance's containers run: the AppVersion of the last deploy-document command that
+   * finished there having replaced them (succeeded, or failed only its health check); none before the first.
+   */
+  appVersion(instanceId: string, now = this.clock.now()): string | undefined {
+    const ran = this.state.commands.filter(
+      (command) =>
+        command.documentName === this.settings.deployDocumentName &&
+        command.instanceIds.includes(instanceId) &&
+        now >= command.doneAt &&
+        (command.outcome === 'Success' || command.responseCode === HEALTH_CHECK_EXIT_CODE),
+    );
+    const last = ran.at(-1);
+    return last ? (last.parameters.AppVersion?.[0] ?? CURRENT_APP_VERSION) : undefined;
   }
 
   status(command: StoredCommand, now = this.clock.now()): InvocationStatus {
@@ -220,8 +246,15 @@ export function ssmSandboxService(model: SsmModel, ec2: Ec2Model, clock: Sandbox
         throw new AwsServiceError('ValidationException', 'TimeoutSeconds must be between 30 and 2592000');
       }
       const parameters = parseParameters(input.Parameters);
-      const outcome = (faults.take('CommandOutcome')?.error as CommandOutcome | undefined) ?? 'Success';
-      const command = model.send({ documentName, instanceIds, parameters, comment: optionalString(input, 'Comment'), timeoutSeconds, outcome });
+      // AppHealthCheck fires only on a command that changes an instance's app version (a fleet update, not its rollback).
+      const version = parameters.AppVersion?.[0];
+      const changesVersion = documentName === model.deployDocumentName && version !== undefined && instanceIds.some((id) => { const running = model.appVersion(id); return running !== undefined && running !== version; });
+      const unhealthy = changesVersion ? faults.take('AppHealthCheck') : undefined;
+      const outcome = unhealthy ? 'Failed' : ((faults.take('CommandOutcome')?.error as CommandOutcome | undefined) ?? 'Success');
+      const health = unhealthy
+        ? { responseCode: HEALTH_CHECK_EXIT_CODE, standardError: `Health check failed: crm:80 did not answer within 120 s on version ${version}\n` }
+        : {};
+      const command = model.send({ documentName, instanceIds, parameters, comment: optionalString(input, 'Comment'), timeoutSeconds, outcome, ...health });
       return {
         Command: {
           CommandId: command.commandId,
@@ -295,7 +328,7 @@ export function ssmSandboxService(model: SsmModel, ec2: Ec2Model, clock: Sandbox
         DocumentName: command.documentName,
         DocumentVersion: '$DEFAULT',
         PluginName: 'deploy',
-        ResponseCode: done ? (status === 'Success' ? 0 : 1) : -1,
+        ResponseCode: done ? (status === 'Success' ? 0 : (command.responseCode ?? 1)) : -1,
         ExecutionStartDateTime: started === undefined ? '' : new Date(started).toISOString(),
         ExecutionElapsedTime: started === undefined ? '' : `PT${((Math.min(now, command.doneAt) - started) / 1000).toFixed(3)}S`,
         ExecutionEndDateTime: done ? new Date(command.doneAt).toISOString() : '',
@@ -303,7 +336,7 @@ export function ssmSandboxService(model: SsmModel, ec2: Ec2Model, clock: Sandbox
         StatusDetails: STATUS_DETAILS[status],
         StandardOutputContent: done ? `StackPro deploy (${command.documentName}) ${status === 'Success' ? 'finished' : 'failed'} in the local sandbox\n` : '',
         StandardOutputUrl: '',
-        StandardErrorContent: status === 'Failed' ? 'docker compose up failed (injected by the StackPro sandbox)\n' : '',
+        StandardErrorContent: status === 'Failed' ? (command.standardError ?? 'docker compose up failed (injected by the StackPro sandbox)\n') : '',
         StandardErrorUrl: '',
         CloudWatchOutputConfig: { CloudWatchOutputEnabled: false },
       };
@@ -315,7 +348,9 @@ export function ssmSandboxService(model: SsmModel, ec2: Ec2Model, clock: Sandbox
     signingName: 'ssm',
     edge: awsJsonService({ targetPrefix: 'AmazonSSM', jsonVersion: '1.1', beforeOperation: (operation) => faults.raise(operation), operations }),
     actions: Object.keys(operations),
-    outcomes: { CommandOutcome: ['Failed', 'TimedOut', 'Cancelled'] },
+    // AppHealthCheck: the next command that changes an instance's app version replaces its containers, then
+    // fails the document's health check (exit 3, its stderr line), as a release that breaks on one server does.
+    outcomes: { CommandOutcome: ['Failed', 'TimedOut', 'Cancelled'], AppHealthCheck: ['Unhealthy'] },
     errorStatus: ERROR_STATUS,
     inventory: {
       commands: () =>

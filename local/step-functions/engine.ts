@@ -1,6 +1,6 @@
 import './promise-with-resolvers';
 import path from 'node:path';
-import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, type StateMachine } from 'aws-local-stepfunctions';
 import { loadDefinition } from '../../statemachines/definition-loader';
 import type { WorkflowDefinition, WorkflowStep } from '../../statemachines/workflows';
 import { AwsServiceError } from '../edge/aws-json';
@@ -13,6 +13,7 @@ import { HistoryLayout } from './history-layout';
 import { HistoryRecorder } from './history-recorder';
 import { createTaskOverrides, type TaskOverride } from './lambda-tasks';
 import { scaledTimeOverrides } from './time-overrides';
+import { validatedStateMachine } from './validated-state-machine';
 
 /**
  * Hooks to compress time (a later sandbox profile sets them): milliseconds per Wait state name, and per
@@ -207,7 +208,7 @@ export class StepFunctionsEngine {
     const maxTimerSeconds = Math.floor((2 ** 31 - 1) / 1000);
     if (timed.TimeoutSeconds !== undefined && timed.TimeoutSeconds > maxTimerSeconds) timed.TimeoutSeconds = maxTimerSeconds;
     const layout = new HistoryLayout(definition as never);
-    this.machines.set(arn, { arn, machine: new StateMachine(definition), info, layout, taskOverrides, timeOverrides });
+    this.machines.set(arn, { arn, machine: validatedStateMachine(definition), info, layout, taskOverrides, timeOverrides });
   }
 
   private run(registered: RegisteredMachine, record: ExecutionRecord, input: AslValue): void {

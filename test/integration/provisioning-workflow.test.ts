@@ -171,27 +171,43 @@ describe('provisioning workflow on the sandbox', () => {
   });
 
   // Every step's retry and rollback path runs in milliseconds in test/unit/provisioning/state-machine.test.ts
-  // (fake steps, the real ASL). Here the real steps meet real wire-protocol errors: one recoverable and one
-  // fatal fault per protocol (EC2 query, Route 53 REST-XML, SESv2 REST-JSON, SSM JSON) and per failure kind.
+  // (fake steps, the real ASL). Here the real steps meet real wire-protocol errors: the recoverable faults of
+  // every protocol (EC2 query, Route 53 REST-XML, SESv2 REST-JSON, SSM JSON) and one fatal fault per protocol
+  // and per failure kind. Recoverable faults on different steps share a signup (each must be absorbed, or it
+  // never reaches active): the matrix is a few end-to-end runs, not one per fault.
   describe.each([
-    // [step, fault that retries absorb]
-    ['Launch instance (no capacity in the first AZ)', 'ec2', 'RunInstances', 'InsufficientInstanceCapacity', 1],
-    // Every subnet, twice over (2 subnets x the SDK's 3 attempts, twice): the customer waits for capacity, then goes on.
-    ['Launch instance (no capacity anywhere: waits)', 'ec2', 'RunInstances', 'InsufficientInstanceCapacity', 12],
-    ['Launch instance (throttled)', 'ec2', 'RunInstances', 'RequestLimitExceeded', 4],
-    ['Create email identity', 'sesv2', 'CreateEmailIdentity', 'TooManyRequestsException', 4],
-    ['Publish DKIM records', 'route53', 'ChangeResourceRecordSets', 'Throttling', 4],
-    ['Deploy applications', 'ssm', 'SendCommand', 'ThrottlingException', 4],
-  ])('%s', (_step, service, action, error, times) => {
-    it(`recovers from ${times} x ${error} on ${action} and reaches active`, async () => {
+    // [what the signup meets, faults that retries absorb: [service, action, error, times]]
+    [
+      'no capacity in the first AZ, and throttled SESv2, Route 53 and SSM',
+      [
+        ['ec2', 'RunInstances', 'InsufficientInstanceCapacity', 1],
+        ['sesv2', 'CreateEmailIdentity', 'TooManyRequestsException', 4],
+        ['route53', 'ChangeResourceRecordSets', 'Throttling', 4],
+        ['ssm', 'SendCommand', 'ThrottlingException', 4],
+      ],
+    ],
+    [
+      // Every subnet, twice over (2 subnets x the SDK's 3 attempts, twice): the customer waits for capacity, then
+      // the launch is throttled past the SDK's own retries, and the step's Retry absorbs that too.
+      'no capacity anywhere (waits), then a throttled launch',
+      [
+        ['ec2', 'RunInstances', 'InsufficientInstanceCapacity', 12],
+        ['ec2', 'RunInstances', 'RequestLimitExceeded', 4],
+      ],
+    ],
+  ] as [string, [string, string, string, number][]][])('%s', (_what, faults) => {
+    it(`recovers from ${faults.map(([, action, error, times]) => `${times} x ${error} on ${action}`).join(', ')} and reaches active`, async () => {
       await edge('DELETE', '/_sandbox/faults');
-      await fault(service as string, action as string, error as string, times as number);
+      for (const [service, action, error, times] of faults) await fault(service, action, error, times);
       const customer = await signUp();
       await expectActive(customer);
-      const pending = (await edge('GET', '/_sandbox/faults')).body;
-      expect(JSON.stringify(pending)).not.toContain(action as string);
+      const pending = JSON.stringify((await edge('GET', '/_sandbox/faults')).body);
+      for (const [, action] of faults) expect(pending).not.toContain(action);
     });
   });
+
+  /** Rolled-back signups, retried together once every fatal fault has been seen (faults are global to the sandbox). */
+  const rolledBack: { customer: { customerId: string; accessToken: string; subdomain: string }; step: string }[] = [];
 
   describe.each([
     // [step, fault retries cannot fix (repeated past the SDK's own retries), the reason the account shows]
@@ -200,21 +216,29 @@ describe('provisioning workflow on the sandbox', () => {
     ['Create email identity', 'sesv2', 'CreateEmailIdentity', 'LimitExceededException', 10, sentence('LimitExceededException')],
     ['Publish DKIM records', 'route53', 'ChangeResourceRecordSets', 'InvalidChangeBatch', 10, sentence('InvalidChangeBatch')],
     ['Check deployment (command fails)', 'ssm', 'CommandOutcome', 'Failed', 1, /^Deployment command [0-9a-f-]+ ended Failed$/],
-  ])('%s', (_step, service, action, error, times, reason) => {
-    it(`rolls back everything after ${error} on ${action}, and a retry reaches active`, async () => {
+  ])('%s', (step, service, action, error, times, reason) => {
+    it(`rolls back everything after ${error} on ${action}`, async () => {
       await edge('DELETE', '/_sandbox/faults');
       await fault(service as string, action as string, error as string, times as number);
       const customer = await signUp();
       await expectRolledBack(customer, reason as RegExp);
-
-      await edge('DELETE', '/_sandbox/faults');
-      const retry = await signedFetch('POST', new URL(`${stack.apiUrl}/admin/customers/${customer.customerId}/provisioning/retry`));
-      expect(retry.status).toBe(202);
-      const retried = await settled(customer, (body) => body.provisioning?.attempt === 2 && defaultSettled(body));
-      expect(retried.status).toBe('active');
-      expect(retried.provisioning.executionName).toMatch(/-attempt-2$/);
-      await expectActive(customer);
+      rolledBack.push({ customer, step: step as string });
     });
+  });
+
+  it('takes each rolled-back signup to active when the operators retry it', async () => {
+    expect(rolledBack.map(({ step }) => step)).toEqual(['Launch instance', 'Check instance', 'Create email identity', 'Publish DKIM records', 'Check deployment (command fails)']);
+    await edge('DELETE', '/_sandbox/faults');
+    await Promise.all(
+      rolledBack.map(async ({ customer }) => {
+        const retry = await signedFetch('POST', new URL(`${stack.apiUrl}/admin/customers/${customer.customerId}/provisioning/retry`));
+        expect(retry.status).toBe(202);
+        const retried = await settled(customer, (body) => body.provisioning?.attempt === 2 && defaultSettled(body));
+        expect(retried.status).toBe('active');
+        expect(retried.provisioning.executionName).toMatch(/-attempt-2$/);
+        await expectActive(customer);
+      }),
+    );
   });
 
   it('keeps the customer active when only the welcome email fails for good', async () => {

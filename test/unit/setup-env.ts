@@ -25,5 +25,7 @@ process.env.POWERTOOLS_TRACE_ENABLED = 'false';
 process.env.STRIPE_SECRET_ID = 'stackpro/stripe';
 process.env.STRIPE_PRICE_IDS = JSON.stringify({ starter: 'price_starter_test', business: 'price_business_test', enterprise: 'price_enterprise_test' });
 process.env.SUSPEND_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:SuspendCustomer';
+process.env.FLEET_UPDATE_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:FleetUpdate';
 process.env.RESUME_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:ResumeCustomer';
 process.env.DEPROVISION_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:DeprovisionCustomer';
+process.env.RESIZE_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:ResizeCustomer';

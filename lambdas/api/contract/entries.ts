@@ -1,7 +1,8 @@
 import * as z from 'zod';
-import { ListCustomersQuery, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
+import { ChangePlanBody, ListCustomersQuery, RestoreCustomerBody, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
 import type { RouteContract } from './route-contract';
 import { ListConversationsQuery, ListMessagesQuery, SendMessageBody, UpdateConversationBody } from '../messaging-schemas';
+import { FleetUpdateResponse, StartFleetUpdateBody } from '../fleet-schemas';
 import {
   BillingSessionResponse,
   CustomerDetailResponse,
@@ -10,11 +11,13 @@ import {
   HealthResponse,
   OpenApiDocumentResponse,
   OperatorActionResponse,
+  PlanChangeResponse,
   PasswordResetAccepted,
   ResendVerificationResponse,
   RetryProvisioningResponse,
   CustomerBackupsResponse,
   StartBackupResponse,
+  RestoreCustomerResponse,
   SessionResponse,
   SignUpResponse,
   VerifyEmailResponse,
@@ -124,6 +127,16 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     success: { status: 200, description: 'Where to send the browser.', body: BillingSessionResponse },
     errors: ['NOT_FOUND', 'INVALID_STATE', 'EMAIL_NOT_VERIFIED'],
   },
+  ChangePlan: {
+    summary: "Move the caller's account to another plan",
+    description:
+      'Stripe moves the subscription to the new price (prorated); its confirmation starts the resize (instance type ' +
+      'and volume), shown as the `ResizeCustomer` workflow on the status route. Repeating a pending change answers the ' +
+      'same 202 and starts nothing more.',
+    request: ChangePlanBody,
+    success: { status: 202, description: 'The change is pending.', body: PlanChangeResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'EMAIL_NOT_VERIFIED', 'PLAN_CHANGE_PENDING', 'PLAN_UNCHANGED', 'PLAN_IN_USE'],
+  },
   ReceiveStripeWebhook: {
     summary: "Stripe's event deliveries",
     description: 'Each event is applied once; a redelivery is acknowledged with `duplicate: true`.',
@@ -228,5 +241,48 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     request: UpdateConversationBody,
     success: { status: 200, description: 'The conversation.', body: ConversationResponse },
     errors: ['PLAN_REQUIRED', 'NOT_FOUND', 'EMAIL_NOT_VERIFIED'],
+  },
+  AdminChangePlan: {
+    summary: 'Operators: move a customer to another plan (the resize follows)',
+    description:
+      "The customer's own plan change (`POST /billing/plan`) made by an operator: Stripe moves the subscription to the new " +
+      'price (prorated) and its confirmation starts the `ResizeCustomer` workflow (stop, change type, start, DNS, apps check). ' +
+      'A downgrade below what the account uses answers 409 `PLAN_IN_USE` with `details`; repeating a pending change answers the same 202. ' +
+      'If the resize fails, the server and the price go back to the previous plan and the reason shows as `planChangeFailure`.',
+    request: ChangePlanBody,
+    success: { status: 202, description: 'The change is pending.', body: PlanChangeResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'PLAN_CHANGE_PENDING', 'PLAN_UNCHANGED', 'PLAN_IN_USE'],
+  },
+  AdminRestoreCustomer: {
+    summary: 'Operators: restore a customer from one of its recovery points (the RestoreCustomer workflow)',
+    description:
+      'The server is brought back from the point onto a new volume; the previous volume is kept until the restored server passes its ' +
+      'check, then deleted, and put back if it fails. Another customer\'s point answers 404 like an unknown one; a point not COMPLETED ' +
+      'or a customer not active answers 409 `INVALID_STATE`; another workflow running on the customer 409 `WORKFLOW_RUNNING`. ' +
+      'The same request again while it runs answers the same `executionName` with `changed: false`.',
+    request: RestoreCustomerBody,
+    success: { status: 202, description: 'The restore workflow runs (or already ran).', body: RestoreCustomerResponse },
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'WORKFLOW_RUNNING', 'VALIDATION_FAILED', 'INVALID_JSON'],
+  },
+  StartFleetUpdate: {
+    summary: 'Operators: roll app version N to all active customers, one plan or a list, in waves',
+    description:
+      'Starts the FleetUpdate workflow: at most `maxConcurrent` customers at once; once more than `maxFailures` have failed, every customer ' +
+      'not started yet is skipped. A customer whose apps fail their health check is put back on its previous version. The same body again ' +
+      '(even 50 at once) is the same update: one record, one execution, `created: false`. Suspended, cancelled and mid-workflow customers are never touched.',
+    request: StartFleetUpdateBody,
+    success: {
+      status: 202,
+      description: 'The update runs in the background; follow it with GET /admin/fleet-updates/{updateId}.',
+      body: FleetUpdateResponse,
+      headers: { Location: 'The update\'s URL.' },
+    },
+    errors: ['VALIDATION_FAILED'],
+  },
+  GetFleetUpdate: {
+    summary: 'Operators: progress and per-customer report of a fleet update',
+    description: 'Each customer with its from and to version, result (pending, updating, rolling_back, updated, failed, skipped), reason and duration.',
+    success: { status: 200, description: 'The update and its report.', body: FleetUpdateResponse },
+    errors: ['NOT_FOUND'],
   },
 };

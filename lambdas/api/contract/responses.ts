@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { PLAN_NAMES } from '../../core/plans';
+import type { PlanChangeResult } from '../../billing/change-plan';
 import type { CustomerStatusView } from '../../services/customer-status';
 import type { RetryResult } from '../../services/retry-provisioning';
 import type { CustomerPage } from '../../services/customer-directory';
@@ -9,6 +10,7 @@ import type { BackupPage } from '../../services/customer-backups';
 import type { ConversationListPage, MessageListPage } from '../../messaging/inbox';
 import type { Conversation, Message } from '../../messaging/model';
 import type { ChannelsView } from '../../messaging/channels-view';
+import type { RestoreResult } from '../../services/customer-restore';
 import type { SessionTokens as IssuedTokens } from '../../services/session-tokens';
 
 /**
@@ -66,6 +68,8 @@ export const CustomerStatusResponse = z.strictObject({
   customerId,
   status: customerStatus,
   plan: z.enum(PLAN_NAMES),
+  pendingPlan: z.enum(PLAN_NAMES).optional().describe('The plan a change (POST /billing/plan) is moving to, until its resize has finished.'),
+  planChangeFailure: z.string().optional().describe("Why the last plan change's resize failed; the server runs on its previous type."),
   company: z.string(),
   subdomain: z.string(),
   createdAt: isoDateTime,
@@ -165,6 +169,7 @@ export const CustomerDetailResponse = z.strictObject({
   firstName: z.string(),
   lastName: z.string(),
   verifiedAt: isoDateTime.nullable(),
+  appVersion: z.string().nullable().describe('The app version its server runs (lambdas/core/app-versions.json); null when never recorded (servers from before versions were recorded run the first one).'),
   executions: z.array(executionView),
 });
 
@@ -235,6 +240,18 @@ export const MessagingChannelsResponse = z.strictObject({
     .optional(),
   websocketUrl: z.string().optional().describe('Absent until the WebSocket API is deployed.'),
 });
+export const PlanChangeResponse = z.strictObject({
+  plan: z.enum(PLAN_NAMES).describe('The plan the account is on until the resize has finished.'),
+  pendingPlan: z.enum(PLAN_NAMES).describe('The plan the change is moving to.'),
+});
+
+/** A restore of a recovery point, running (or already running) as the RestoreCustomer workflow. */
+export const RestoreCustomerResponse = z.strictObject({
+  customerId,
+  recoveryPointId: z.string(),
+  executionName: z.string().describe('The RestoreCustomer execution; the status route shows its steps.'),
+  changed: z.boolean().describe('False when this restore was already running (a repeated request): nothing new was started.'),
+});
 
 /** The one error shape of every failure (lambdas/api/http-errors.ts and API Gateway's own responses). */
 export const ErrorBody = z.strictObject({
@@ -270,6 +287,8 @@ export type ContractChecks = [
   Conforms<Message, z.output<typeof MessageResponse>>,
   Conforms<ChannelsView, z.output<typeof MessagingChannelsResponse>>,
   Conforms<{ backupJobId: string }, z.output<typeof StartBackupResponse>>,
+  Conforms<RestoreResult, z.output<typeof RestoreCustomerResponse>>,
   Conforms<{ url: string }, z.output<typeof BillingSessionResponse>>,
+  Conforms<PlanChangeResult, z.output<typeof PlanChangeResponse>>,
   Conforms<{ received: true; duplicate?: true }, z.output<typeof WebhookReceipt>>,
 ];

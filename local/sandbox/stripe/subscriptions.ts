@@ -220,8 +220,9 @@ export function listSubscriptions(ctx: StripeContext, params: Params) {
 
 /** POST /v1/subscriptions/:id: cancel_at_period_end, pause_collection, metadata, description, cancellation_details. */
 export function updateSubscription(ctx: StripeContext, id: string, params: Params): WireSubscription {
-  params.allow('cancel_at_period_end', 'pause_collection', 'metadata', 'description', 'cancellation_details', 'proration_behavior', 'expand');
+  params.allow('cancel_at_period_end', 'pause_collection', 'metadata', 'description', 'cancellation_details', 'proration_behavior', 'items', 'expand');
   const subscription = existing(ctx, id);
+  params.oneOf('proration_behavior', ['create_prorations', 'none', 'always_invoice'] as const);
   const now = ctx.model.now();
   const before = snapshot(subscription);
   if (subscription.status === 'canceled' && Object.keys(params.raw).some((key) => !['metadata', 'cancellation_details', 'expand'].includes(key))) {
@@ -245,10 +246,37 @@ export function updateSubscription(ctx: StripeContext, id: string, params: Param
   if (metadata !== undefined) subscription.metadata = metadata;
   if (params.has('description')) subscription.description = params.string('description') || null;
   readCancellationDetails(params, subscription);
+  updateItems(params, subscription);
   const previous = changedAttributes(before, subscription);
   if (Object.keys(previous).length > 0) ctx.emit('customer.subscription.updated', subscription, previous);
   ctx.model.state.subscriptions[id] = subscription;
   return subscription;
+}
+
+/**
+ * `items[i][id]` with `items[i][price]`: an existing item moves to another price (a plan change). The
+ * proration itself is not modelled (the next invoice is issued at the new price); an unknown item or price
+ * is refused as Stripe refuses it.
+ */
+function updateItems(params: Params, subscription: WireSubscription): void {
+  const itemParams = params.objects('items');
+  if (!itemParams) return;
+  itemParams.forEach((item, index) => {
+    item.allow('id', 'price', 'quantity');
+    const itemId = item.requiredString('id');
+    const current = subscription.items.data.find((candidate) => candidate.id === itemId);
+    if (!current) throw noSuch('subscription_item', itemId, `items[${index}][id]`, 400);
+    const priceId = item.string('price');
+    if (priceId !== undefined) {
+      const price = findPrice(priceId);
+      if (!price) throw noSuch('price', priceId, `items[${index}][price]`, 400);
+      if (price.currency !== current.price.currency) throw invalidRequest('All prices on a subscription must have the same currency.', 'items');
+      current.price = price;
+      current.plan = planOf(price);
+    }
+    const quantity = item.integer('quantity', 0);
+    if (quantity !== undefined) current.quantity = quantity;
+  });
 }
 
 /**

@@ -1,20 +1,40 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as getCustomer } from '../../../lambdas/api/get-customer';
 import { handler as listCustomers } from '../../../lambdas/api/list-customers';
 import { handler as resume } from '../../../lambdas/api/resume-customer';
 import { handler as suspend } from '../../../lambdas/api/suspend-customer';
+import type { Customer, CustomerStatus } from '../../../lambdas/core/customer';
+import type * as Accounts from '../../../lambdas/repositories/accounts';
+import type * as CustomerDirectory from '../../../lambdas/repositories/customer-directory';
+import type * as CustomerPartition from '../../../lambdas/repositories/customer-partition';
+import type * as OperatorHolds from '../../../lambdas/repositories/operator-holds';
 import { failureFromHistory } from '../../../lambdas/services/customer-detail';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
 
-const ddb = mockClient(DynamoDBDocumentClient);
+// The index Query (newest first, a page at a time, plan filter), the uniqueness lookups, the one-Query
+// partition read and the conditional hold are the repositories': test/unit/repositories/.
+const queryCustomersByStatus = jest.fn<ReturnType<typeof CustomerDirectory.queryCustomersByStatus>, Parameters<typeof CustomerDirectory.queryCustomersByStatus>>();
+const customerIdBy = jest.fn<ReturnType<typeof CustomerDirectory.customerIdBy>, Parameters<typeof CustomerDirectory.customerIdBy>>();
+jest.mock('../../../lambdas/repositories/customer-directory', () => ({
+  ...jest.requireActual('../../../lambdas/repositories/customer-directory'),
+  queryCustomersByStatus: (...args: Parameters<typeof CustomerDirectory.queryCustomersByStatus>) => queryCustomersByStatus(...args),
+  customerIdBy: (...args: Parameters<typeof CustomerDirectory.customerIdBy>) => customerIdBy(...args),
+}));
+const readAccount = jest.fn<ReturnType<typeof Accounts.getCustomer>, Parameters<typeof Accounts.getCustomer>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: Parameters<typeof Accounts.getCustomer>) => readAccount(...args) }));
+const readCustomerPartition = jest.fn<ReturnType<typeof CustomerPartition.readCustomerPartition>, Parameters<typeof CustomerPartition.readCustomerPartition>>();
+jest.mock('../../../lambdas/repositories/customer-partition', () => ({
+  readCustomerPartition: (...args: Parameters<typeof CustomerPartition.readCustomerPartition>) => readCustomerPartition(...args),
+}));
+const transitionWithHold = jest.fn<ReturnType<typeof OperatorHolds.transitionWithHold>, Parameters<typeof OperatorHolds.transitionWithHold>>();
+jest.mock('../../../lambdas/repositories/operator-holds', () => ({
+  transitionWithHold: (...args: Parameters<typeof OperatorHolds.transitionWithHold>) => transitionWithHold(...args),
+}));
 const sfn = mockClient(SFNClient);
 
-const profile = (id: string, status: string, extra: Record<string, unknown> = {}) => ({
-  pk: `CUSTOMER#${id}`,
-  sk: 'PROFILE',
+const profile = (id: string, status: string, extra: Record<string, unknown> = {}) =>
+  ({
   customerId: id,
   email: `${id}@example.test`,
   firstName: 'Ada',
@@ -26,7 +46,11 @@ const profile = (id: string, status: string, extra: Record<string, unknown> = {}
   createdAt: '2026-11-30T10:00:00.000Z',
   provisioningExecutionName: `acme-${id}`,
   ...extra,
-});
+  }) as Customer;
+const listing = (id: string, status: string) => {
+  const { customerId, email, company, plan, subdomain, createdAt } = profile(id, status);
+  return { customerId, email, company, plan, status: status as CustomerStatus, subdomain, createdAt };
+};
 const pageKey = (id: string, status: string) => ({ pk: `CUSTOMER#${id}`, sk: 'PROFILE', status, createdAt: '2026-11-30T10:00:00.000Z' });
 
 const list = (query: Record<string, string> | null, multi: Record<string, string[]> | null = null) =>
@@ -35,38 +59,43 @@ const act = (fn: typeof suspend, customerId: string) =>
   fn(apiEvent({ path: `/admin/customers/${customerId}/x`, pathParameters: { customerId }, requestContext: { identity: { userArn: 'arn:aws:iam::1:user/op' } } as never }), lambdaContext);
 
 beforeEach(() => {
-  ddb.reset();
+  for (const mock of [queryCustomersByStatus, customerIdBy, readAccount, readCustomerPartition, transitionWithHold]) mock.mockReset();
+  queryCustomersByStatus.mockResolvedValue({ items: [] });
+  customerIdBy.mockResolvedValue(undefined);
+  readAccount.mockResolvedValue(undefined);
+  readCustomerPartition.mockResolvedValue({ steps: [] });
+  transitionWithHold.mockResolvedValue(true);
   sfn.reset();
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
 });
 
 describe('GET /admin/customers', () => {
   it('pages one status with an opaque cursor the next request continues from, newest first, no Scan', async () => {
-    ddb.on(QueryCommand).resolvesOnce({ Items: [profile('a', 'failed')], LastEvaluatedKey: pageKey('a', 'failed') }).resolvesOnce({ Items: [profile('b', 'failed')] });
+    queryCustomersByStatus.mockResolvedValueOnce({ items: [listing('a', 'failed')], nextKey: pageKey('a', 'failed') }).mockResolvedValueOnce({ items: [listing('b', 'failed')] });
     const first = bodyOf(await list({ status: 'failed', limit: '1' }));
     expect(first.items.map((c: { customerId: string }) => c.customerId)).toEqual(['a']);
-    const query = ddb.commandCalls(QueryCommand)[0].args[0].input;
-    expect(query).toMatchObject({ IndexName: 'CustomersByStatus', ScanIndexForward: false, Limit: 1, ExpressionAttributeValues: { ':status': 'failed' } });
+    expect(queryCustomersByStatus.mock.calls[0]).toEqual(['failed', { limit: 1, plan: undefined, startKey: undefined }]);
 
     const second = bodyOf(await list({ status: 'failed', limit: '1', cursor: first.nextCursor }));
     expect(second.items.map((c: { customerId: string }) => c.customerId)).toEqual(['b']);
     expect(second.nextCursor).toBeUndefined();
-    expect(ddb.commandCalls(QueryCommand)[1].args[0].input.ExclusiveStartKey).toEqual(pageKey('a', 'failed'));
+    expect(queryCustomersByStatus.mock.calls[1]).toEqual(['failed', { limit: 1, plan: undefined, startKey: pageKey('a', 'failed') }]);
   });
 
   it('walks every status in turn without a status filter, and filters by plan inside the Query', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [] });
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':status': 'active', ':plan': 'business' } }).resolves({ Items: [profile('c', 'active')] });
+    queryCustomersByStatus.mockImplementation(async (status) => ({ items: status === 'active' ? [listing('c', 'active')] : [] }));
     const page = bodyOf(await list({ plan: 'business', limit: '5' }));
     expect(page.items.map((c: { customerId: string }) => c.customerId)).toEqual(['c']);
-    const statuses = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues![':status']);
+    const statuses = queryCustomersByStatus.mock.calls.map(([status]) => status);
     expect(statuses).toEqual(['pending_verification', 'provisioning', 'active', 'failed', 'past_due', 'suspending', 'suspended', 'resuming', 'cancelled']);
-    expect(ddb.commandCalls(QueryCommand)[0].args[0].input.FilterExpression).toBe('#plan = :plan');
+    expect(queryCustomersByStatus.mock.calls.every(([, options]) => options.plan === 'business')).toBe(true);
+    // What is left of the page: the one customer found in `active` counts against the limit of 5.
+    expect(queryCustomersByStatus.mock.calls.map(([, options]) => options.limit)).toEqual([5, 5, 5, 4, 4, 4, 4, 4, 4]);
     expect(page.nextCursor).toBeUndefined();
   });
 
   it('refuses a forged cursor, one issued for other filters, bad parameters and repeated ones with 400 naming the field', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [profile('a', 'failed')], LastEvaluatedKey: pageKey('a', 'failed') });
+    queryCustomersByStatus.mockResolvedValue({ items: [listing('a', 'failed')], nextKey: pageKey('a', 'failed') });
     const issued = bodyOf(await list({ status: 'failed', limit: '1' })).nextCursor as string;
     const forged = Buffer.from(JSON.stringify({ i: 0, k: { pk: 'EMAIL#x', sk: 'CREDENTIALS', status: 'failed', createdAt: 'x' }, status: 'failed' })).toString('base64url');
     for (const [query, field] of [
@@ -82,28 +111,32 @@ describe('GET /admin/customers', () => {
     }
     const twice = await list({ status: 'failed' }, { status: ['failed', 'active'] });
     expect(bodyOf(twice).error.details).toEqual([{ field: 'status', message: 'status may be given once.' }]);
+    // Only the one valid request that issued the cursor reached the index.
+    expect(queryCustomersByStatus).toHaveBeenCalledTimes(1);
   });
 
   it('finds by email (normalised) or subdomain through the uniqueness items, filtered by status', async () => {
-    ddb.on(GetCommand).resolves({});
-    ddb.on(GetCommand, { Key: { pk: 'EMAIL#ada@example.test', sk: 'CREDENTIALS' } }).resolves({ Item: { customerId: 'a' } });
-    ddb.on(GetCommand, { Key: { pk: 'SLUG#acme', sk: 'SLUG' } }).resolves({ Item: { customerId: 'a' } });
-    ddb.on(GetCommand, { Key: { pk: 'CUSTOMER#a', sk: 'PROFILE' } }).resolves({ Item: profile('a', 'active') });
-    expect(bodyOf(await list({ email: ' Ada@Example.test ' })).items).toHaveLength(1);
+    customerIdBy.mockImplementation(async (kind, value) => ((kind === 'email' && value === 'ada@example.test') || (kind === 'slug' && value === 'acme') ? 'a' : undefined));
+    readAccount.mockImplementation(async (customerId) => (customerId === 'a' ? profile('a', 'active') : undefined));
+    expect(bodyOf(await list({ email: ' Ada@Example.test ' })).items).toEqual([listing('a', 'active')]);
     expect(bodyOf(await list({ subdomain: 'acme.customers.stackpro.test' })).items[0].customerId).toBe('a');
     expect(bodyOf(await list({ subdomain: 'acme', status: 'failed' })).items).toEqual([]);
     expect(bodyOf(await list({ email: 'nobody@example.test' })).items).toEqual([]);
-    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(customerIdBy.mock.calls).toEqual([
+      ['email', 'ada@example.test'],
+      ['slug', 'acme'],
+      ['slug', 'acme'],
+      ['email', 'nobody@example.test'],
+    ]);
+    expect(queryCustomersByStatus).not.toHaveBeenCalled();
   });
 });
 
 describe('GET /admin/customers/{id}', () => {
   it('adds each execution with, for a failed one, its failed state and causes from the history', async () => {
-    ddb.on(QueryCommand).resolves({
-      Items: [
-        profile('a', 'failed', { failureReason: 'We could not start your server.' }),
-        { pk: 'CUSTOMER#a', sk: 'PROVSTEP#acme-a#Launch instance', executionName: 'acme-a', workflowId: 'ProvisionCustomer', name: 'Launch instance', status: 'failed', startedAt: '2026-11-30T10:00:01.000Z' },
-      ],
+    readCustomerPartition.mockResolvedValue({
+      profile: profile('a', 'failed', { failureReason: 'We could not start your server.' }),
+      steps: [{ executionName: 'acme-a', workflowId: 'ProvisionCustomer', name: 'Launch instance', status: 'failed', startedAt: '2026-11-30T10:00:01.000Z' }],
     });
     sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', startDate: new Date('2026-11-30T10:00:00Z'), stopDate: new Date('2026-11-30T10:01:00Z') });
     sfn.on(GetExecutionHistoryCommand).resolves({
@@ -134,14 +167,26 @@ describe('GET /admin/customers/{id}', () => {
       },
     ]);
     expect(sfn.commandCalls(DescribeExecutionCommand)[0].args[0].input.executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:ProvisionCustomer:acme-a');
+    expect(readCustomerPartition).toHaveBeenCalledWith('a');
   });
 
   it('says NOT_FOUND for an execution Step Functions dropped, and 404 for an unknown customer', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [profile('a', 'active')] });
+    readCustomerPartition.mockResolvedValue({ profile: profile('a', 'active'), steps: [] });
     sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'gone', $metadata: {} }));
     expect(bodyOf(await getCustomer(apiEvent({ httpMethod: 'GET', pathParameters: { customerId: 'a' } }), lambdaContext)).executions[0].status).toBe('NOT_FOUND');
-    ddb.on(QueryCommand).resolves({ Items: [] });
+    readCustomerPartition.mockResolvedValue({ steps: [] });
     expect((await getCustomer(apiEvent({ httpMethod: 'GET', pathParameters: { customerId: 'ghost' } }), lambdaContext)).statusCode).toBe(404);
+  });
+
+  it('describes a FleetUpdate execution in the step log by its own state machine, not as UNKNOWN', async () => {
+    readCustomerPartition.mockResolvedValue({
+      profile: profile('a', 'active'),
+      steps: [{ executionName: 'fleet-2-4-0-fu-1', workflowId: 'FleetUpdate', name: 'Start customer update', status: 'succeeded', startedAt: '2026-11-30T10:00:01.000Z' }],
+    });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: new Date('2026-11-30T10:00:00Z'), stopDate: new Date('2026-11-30T10:05:00Z') });
+    const body = bodyOf(await getCustomer(apiEvent({ httpMethod: 'GET', pathParameters: { customerId: 'a' } }), lambdaContext));
+    expect(body.executions).toContainEqual({ workflow: 'FleetUpdate', executionName: 'fleet-2-4-0-fu-1', status: 'SUCCEEDED', startedAt: '2026-11-30T10:00:00.000Z', stoppedAt: '2026-11-30T10:05:00.000Z' });
+    expect(sfn.commandCalls(DescribeExecutionCommand).map((call) => call.args[0].input.executionArn)).toContain('arn:aws:states:us-east-1:000000000000:execution:FleetUpdate:fleet-2-4-0-fu-1');
   });
 
   it('names the state a stopped execution was in when nothing failed', () => {
@@ -156,35 +201,38 @@ describe('GET /admin/customers/{id}', () => {
 
 describe('POST /admin/customers/{id}/suspend and /resume', () => {
   it('suspends an active customer with an operator hold and starts the suspend workflow once', async () => {
-    ddb.on(GetCommand).resolves({ Item: profile('a', 'active') });
-    ddb.on(UpdateCommand).resolves({});
+    readAccount.mockResolvedValue(profile('a', 'active'));
     const res = await act(suspend, 'a');
     expect(res.statusCode).toBe(202);
     expect(bodyOf(res)).toMatchObject({ customerId: 'a', status: 'suspending', changed: true });
-    const update = ddb.commandCalls(UpdateCommand)[0].args[0].input;
-    expect(update.ExpressionAttributeValues).toMatchObject({ ':from0': 'active', ':to': 'suspending', ':hold': { by: 'arn:aws:iam::1:user/op' } });
+    expect(readAccount).toHaveBeenCalledWith('a', { consistent: true });
+    expect(transitionWithHold).toHaveBeenCalledWith('a', ['active'], 'suspending', { at: expect.any(String), by: 'arn:aws:iam::1:user/op' });
     expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.input!)).toEqual({ customerId: 'a', reason: 'requested' });
   });
 
   it('answers a repeated or concurrent request with changed: false and starts nothing', async () => {
-    ddb.on(GetCommand).resolvesOnce({ Item: profile('a', 'active') }).resolves({ Item: profile('a', 'suspending') });
-    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'lost the race', $metadata: {} }));
+    readAccount.mockResolvedValueOnce(profile('a', 'active')).mockResolvedValue(profile('a', 'suspending'));
+    transitionWithHold.mockResolvedValue(false);
     expect(bodyOf(await act(suspend, 'a'))).toEqual({ customerId: 'a', status: 'suspending', changed: false });
     expect(bodyOf(await act(suspend, 'a'))).toEqual({ customerId: 'a', status: 'suspending', changed: false });
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    // The second request saw `suspending` and asked for nothing.
+    expect(transitionWithHold).toHaveBeenCalledTimes(1);
   });
 
   it('refuses a customer in another state (409) and puts the status back when the workflow cannot start (503)', async () => {
-    ddb.on(GetCommand).resolves({ Item: profile('a', 'failed') });
+    readAccount.mockResolvedValue(profile('a', 'failed'));
     expect(bodyOf(await act(suspend, 'a')).error.code).toBe('INVALID_STATE');
+    expect(transitionWithHold).not.toHaveBeenCalled();
 
-    ddb.on(GetCommand).resolves({ Item: profile('b', 'suspended', { operatorHold: { at: 'x', by: 'y' } }) });
-    ddb.on(UpdateCommand).resolves({});
+    readAccount.mockResolvedValue(profile('b', 'suspended', { operatorHold: { at: 'x', by: 'y' } }));
     sfn.on(StartExecutionCommand).rejects(new Error('throttled'));
     const res = await act(resume, 'b');
     expect(res.statusCode).toBe(503);
-    const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
-    expect(updates[0].UpdateExpression).toContain('REMOVE operatorHold');
-    expect(updates[1]).toMatchObject({ ExpressionAttributeValues: { ':from0': 'resuming', ':to': 'suspended', ':hold': { at: 'x', by: 'y' } } });
+    // Resuming lifts the hold; putting the status back restores it as it was.
+    expect(transitionWithHold.mock.calls).toEqual([
+      ['b', ['suspended'], 'resuming', undefined],
+      ['b', ['resuming'], 'suspended', { at: 'x', by: 'y' }],
+    ]);
   });
 });

@@ -1,21 +1,32 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
-import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/api/log-in';
-import { MAX_PASSWORD_CHECKS, WINDOW_MS } from '../../../lambdas/core/login-throttle';
+import { InvalidCredentialsError } from '../../../lambdas/core/errors';
+import { WINDOW_MS } from '../../../lambdas/core/login-throttle';
 import { hashPassword } from '../../../lambdas/core/passwords';
+import type * as Accounts from '../../../lambdas/repositories/accounts';
+import type * as LoginAttempts from '../../../lambdas/repositories/login-attempts';
+import type * as Sessions from '../../../lambdas/repositories/sessions';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
 import { useTestSigningKey } from '../helpers/signing-key';
 
-const ddb = mockClient(DynamoDBDocumentClient);
+// The counter (at most the budget of a burst, keyed by a hash of the email) and the session that starts only
+// if the password checked is still the account's are the repositories': test/unit/repositories/.
+const reservePasswordCheck = jest.fn<ReturnType<typeof LoginAttempts.reservePasswordCheck>, Parameters<typeof LoginAttempts.reservePasswordCheck>>();
+const clearLoginAttempts = jest.fn<ReturnType<typeof LoginAttempts.clearLoginAttempts>, Parameters<typeof LoginAttempts.clearLoginAttempts>>();
+jest.mock('../../../lambdas/repositories/login-attempts', () => ({
+  reservePasswordCheck: (...args: Parameters<typeof LoginAttempts.reservePasswordCheck>) => reservePasswordCheck(...args),
+  clearLoginAttempts: (...args: Parameters<typeof LoginAttempts.clearLoginAttempts>) => clearLoginAttempts(...args),
+}));
+const getCredentials = jest.fn<ReturnType<typeof Accounts.getCredentials>, Parameters<typeof Accounts.getCredentials>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCredentials: (...args: Parameters<typeof Accounts.getCredentials>) => getCredentials(...args) }));
+const startSession = jest.fn<ReturnType<typeof Sessions.startSession>, Parameters<typeof Sessions.startSession>>();
+jest.mock('../../../lambdas/repositories/sessions', () => ({ startSession: (...args: Parameters<typeof Sessions.startSession>) => startSession(...args) }));
+
 const PASSWORD = 'correct horse battery staple';
 let passwordHash: string;
+const session = { familyId: 'fam-1', refreshToken: 'refresh-1', refreshTokenHash: 'h', expiresAtMs: Date.now() + 60_000, sessionExpiresAtMs: Date.now() + 60_000 };
 
 const logIn = (json: unknown) => handler(apiEvent({ path: '/auth/login', json }), lambdaContext);
-const isAttempts = (input: { Key?: Record<string, unknown> }) => String(input.Key?.pk).startsWith('LOGINATTEMPTS#');
-const isCredentials = (input: { Key?: Record<string, unknown> }) => input.Key?.pk === 'EMAIL#ada@example.com';
-const conditionFailed = () => new ConditionalCheckFailedException({ message: 'no', $metadata: {} });
 
 beforeAll(async () => {
   await useTestSigningKey();
@@ -23,40 +34,30 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  ddb.reset();
   clearCaches();
-  ddb.on(GetCommand).callsFake((input) => (isCredentials(input) ? { Item: { customerId: 'cust-1', passwordHash } } : {}));
+  for (const mock of [reservePasswordCheck, clearLoginAttempts, getCredentials, startSession]) mock.mockReset();
   // An open window with room: the reservation succeeds at once.
-  ddb.on(UpdateCommand).resolves({ Attributes: { used: 1 } });
-  ddb.on(TransactWriteCommand).resolves({});
-  ddb.on(DeleteCommand).resolves({});
+  reservePasswordCheck.mockResolvedValue({ allowed: true, used: 1 });
+  getCredentials.mockImplementation(async (email) => (email === 'ada@example.com' ? { customerId: 'cust-1', passwordHash } : undefined));
+  startSession.mockResolvedValue(session);
 });
 
 describe('POST /auth/login', () => {
   it('answers 200 with a token pair for the right password, matching the email case-insensitively', async () => {
     const res = await logIn({ email: ' ADA@example.com', password: PASSWORD });
     expect(res.statusCode).toBe(200);
-    expect(bodyOf(res)).toMatchObject({ customerId: 'cust-1', expiresIn: 900, tokenType: 'Bearer' });
+    expect(bodyOf(res)).toMatchObject({ customerId: 'cust-1', expiresIn: 900, tokenType: 'Bearer', refreshToken: 'refresh-1' });
     expect(bodyOf(res).accessToken).toBeDefined();
     // The session starts only if the password checked is still the account's (a reset may race the login).
-    const [tx] = ddb.commandCalls(TransactWriteCommand);
-    const guard = tx.args[0].input.TransactItems!.find((item) => item.ConditionCheck)!.ConditionCheck!;
-    expect(guard).toMatchObject({ Key: { pk: 'EMAIL#ada@example.com', sk: 'CREDENTIALS' }, ConditionExpression: 'passwordHash = :hash' });
+    expect(startSession).toHaveBeenCalledWith('cust-1', expect.any(Number), { key: { pk: 'EMAIL#ada@example.com', sk: 'CREDENTIALS' }, passwordHash });
     // A success keeps its reservation: the burst that holds the right password still gets the budget only.
-    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
+    expect(clearLoginAttempts).not.toHaveBeenCalled();
   });
 
-  it('reserves the check BEFORE the password is verified, with one conditional update', async () => {
-    await logIn({ email: 'ada@example.com', password: PASSWORD });
-    const calls = ddb.calls().map((call) => call.args[0]);
-    const reserve = calls.findIndex((command) => command instanceof UpdateCommand && isAttempts(command.input));
-    const readCredentials = calls.findIndex((command) => command instanceof GetCommand && isCredentials(command.input));
-    expect(reserve).toBe(0);
-    expect(readCredentials).toBeGreaterThan(reserve);
-    const input = (calls[reserve] as UpdateCommand).input;
-    expect(input.UpdateExpression).toBe('ADD used :one');
-    expect(input.ConditionExpression).toContain('used < :max');
-    expect(input.ExpressionAttributeValues![':max']).toBe(MAX_PASSWORD_CHECKS);
+  it('reserves the check for the normalised email BEFORE the credentials are read and the password verified', async () => {
+    await logIn({ email: 'ADA@example.com', password: PASSWORD });
+    expect(reservePasswordCheck).toHaveBeenCalledWith('ada@example.com', expect.any(Number));
+    expect(reservePasswordCheck.mock.invocationCallOrder[0]).toBeLessThan(getCredentials.mock.invocationCallOrder[0]);
   });
 
   it('answers the same 401 for a wrong password and an unknown email, reserving a check for both', async () => {
@@ -66,51 +67,34 @@ describe('POST /auth/login', () => {
     expect(unknown.statusCode).toBe(401);
     expect(wrong.body).toBe(unknown.body);
     expect(bodyOf(wrong).error.code).toBe('INVALID_CREDENTIALS');
-    expect(ddb.commandCalls(UpdateCommand).filter((c) => isAttempts(c.args[0].input))).toHaveLength(2);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
-  });
-
-  it('opens a new window when there is none (or the old one closed)', async () => {
-    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
-    const res = await logIn({ email: 'ada@example.com', password: 'not the password' });
-    expect(res.statusCode).toBe(401);
-    const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(updates[1].UpdateExpression).toContain('SET used = :one, windowStartsAt = :now');
-    expect(updates[1].ConditionExpression).toBe('attribute_not_exists(windowStartsAt) OR windowStartsAt <= :cutoff');
+    expect(reservePasswordCheck.mock.calls.map(([email]) => email)).toEqual(['ada@example.com', 'nobody@example.com']);
+    expect(startSession).not.toHaveBeenCalled();
   });
 
   it('answers 429 with Retry-After when the window is full, without reading credentials or checking the password', async () => {
-    const windowStartsAt = Date.now() - 60_000;
-    ddb.on(UpdateCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).callsFake((input) =>
-      isAttempts(input) ? { Item: { used: MAX_PASSWORD_CHECKS, windowStartsAt } } : { Item: { customerId: 'cust-1', passwordHash } },
-    );
+    reservePasswordCheck.mockResolvedValue({ allowed: false, retryAfterMs: WINDOW_MS - 60_000 });
     const res = await logIn({ email: 'ada@example.com', password: PASSWORD });
     expect(res.statusCode).toBe(429);
     expect(bodyOf(res).error.code).toBe('TOO_MANY_ATTEMPTS');
     const retryAfter = Number(res.headers!['Retry-After']);
     expect(retryAfter).toBeGreaterThan((WINDOW_MS - 60_000) / 1000 - 5);
     expect(retryAfter).toBeLessThanOrEqual((WINDOW_MS - 60_000) / 1000 + 1);
-    expect(ddb.commandCalls(GetCommand).some((c) => isCredentials(c.args[0].input))).toBe(false);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(getCredentials).not.toHaveBeenCalled();
+    expect(startSession).not.toHaveBeenCalled();
   });
 
   it('answers 401 when the password was reset between the check and the session start', async () => {
-    ddb.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({
-        message: 'x',
-        $metadata: {},
-        CancellationReasons: [{ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
-      }),
-    );
+    startSession.mockRejectedValue(new InvalidCredentialsError());
     const res = await logIn({ email: 'ada@example.com', password: PASSWORD });
     expect(res.statusCode).toBe(401);
     expect(bodyOf(res).error.code).toBe('INVALID_CREDENTIALS');
+    expect(bodyOf(res)).not.toHaveProperty('accessToken');
   });
 
-  it('refuses a missing password with VALIDATION_FAILED', async () => {
+  it('refuses a missing password with VALIDATION_FAILED, reserving nothing', async () => {
     const res = await logIn({ email: 'ada@example.com' });
     expect(res.statusCode).toBe(400);
     expect(bodyOf(res).error.details).toEqual([{ field: 'password', message: 'password is required.' }]);
+    expect(reservePasswordCheck).not.toHaveBeenCalled();
   });
 });

@@ -1,15 +1,20 @@
 import { createHash } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/api/sign-up';
+import { EmailTakenError } from '../../../lambdas/core/errors';
+import { type createAccount as CreateAccount, SlugTakenError } from '../../../lambdas/repositories/accounts';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
 import { useTestSigningKey } from '../helpers/signing-key';
 
-const ddb = mockClient(DynamoDBDocumentClient);
+// What createAccount writes, in one transaction, is the accounts repository's (test/unit/repositories/accounts.test.ts).
+const createAccount = jest.fn<ReturnType<typeof CreateAccount>, Parameters<typeof CreateAccount>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({
+  ...jest.requireActual('../../../lambdas/repositories/accounts'),
+  createAccount: (...args: Parameters<typeof CreateAccount>) => createAccount(...args),
+}));
 const sfn = mockClient(SFNClient);
 const ses = mockClient(SESv2Client);
 
@@ -25,29 +30,20 @@ const validBody = {
 const signUp = (json: unknown, extra: Parameters<typeof apiEvent>[0] = {}) =>
   handler(apiEvent({ path: '/auth/signup', json, ...extra }), lambdaContext);
 
-function cancelled(codes: string[]) {
-  return new TransactionCanceledException({
-    message: 'Transaction cancelled',
-    $metadata: {},
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  });
-}
-
 beforeAll(async () => {
   await useTestSigningKey();
 });
 
 beforeEach(() => {
-  ddb.reset();
+  createAccount.mockReset().mockResolvedValue(undefined);
   sfn.reset();
   ses.reset();
   clearCaches();
-  ddb.on(TransactWriteCommand).resolves({});
   ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
 });
 
 describe('POST /auth/signup', () => {
-  it('creates the account pending verification in one transaction, provisions nothing and answers 201 with tokens', async () => {
+  it('creates the account pending verification (one createAccount), provisions nothing and answers 201 with tokens', async () => {
     const res = await signUp(validBody);
 
     expect(res.statusCode).toBe(201);
@@ -65,36 +61,31 @@ describe('POST /auth/signup', () => {
     expect(body.accessToken.split('.')).toHaveLength(3);
     expect(typeof body.refreshToken).toBe('string');
 
-    const [tx] = ddb.commandCalls(TransactWriteCommand);
-    const items = tx.args[0].input.TransactItems!.map((t) => t.Put!.Item!);
-    expect(items.map((i) => i.pk)).toEqual([
-      `CUSTOMER#${body.customerId}`,
-      'EMAIL#ada@example.com',
-      'SLUG#analytical-engines-ltd',
-      expect.stringMatching(/^TOKENFAMILY#/),
-      // The session's entry in the account's session index (logout-all, password reset).
-      `CUSTOMER#${body.customerId}`,
-      expect.stringMatching(/^REFRESH#/),
-      expect.stringMatching(/^VERIFY#/),
-    ]);
-    const [profile, credentials, slug, , , , token] = items;
-    expect(profile).toMatchObject({ status: 'pending_verification', pendingIndexPk: 'PENDING' });
-    expect(profile.trialEndsAt).toBeUndefined();
-    const pendingDays = (profile.pendingExpiresAt - Date.now()) / 86_400_000;
+    expect(createAccount).toHaveBeenCalledTimes(1);
+    const [customer, passwordHash, slug, session, pending] = createAccount.mock.calls[0];
+    expect(customer).toEqual({
+      customerId: body.customerId,
+      email: 'ada@example.com',
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      company: 'Analytical Engines Ltd',
+      plan: 'business',
+      status: 'pending_verification',
+      subdomain: 'analytical-engines-ltd.customers.stackpro.test',
+      createdAt: expect.any(String),
+      provisioningExecutionName: expect.stringContaining(body.customerId),
+    });
+    expect(slug).toBe('analytical-engines-ltd');
+    expect(passwordHash).toMatch(/^\$argon2id\$/);
+    // The refresh token the client got is the session's, which the repository stores by its hash only.
+    expect(session.refreshToken).toBe(body.refreshToken);
+    const pendingDays = (pending.pendingExpiresAt - Date.now()) / 86_400_000;
     expect(pendingDays).toBeGreaterThan(6.99);
     expect(pendingDays).toBeLessThanOrEqual(7);
-    // Email and subdomain are held only until the pending account expires.
-    expect(credentials.pendingExpiresAt).toBe(profile.pendingExpiresAt);
-    expect(slug.pendingExpiresAt).toBe(profile.pendingExpiresAt);
-    const conditions = tx.args[0].input.TransactItems!.map((t) => t.Put!.ConditionExpression);
-    expect(conditions[1]).toBe('attribute_not_exists(pk) OR pendingExpiresAt < :now');
-    expect(conditions[2]).toBe('attribute_not_exists(pk) OR pendingExpiresAt < :now');
-    expect(items[1].passwordHash).toMatch(/^\$argon2id\$/);
-    expect(JSON.stringify(items)).not.toContain(validBody.password);
-    expect(JSON.stringify(items)).not.toContain(body.refreshToken);
-    const tokenHours = (token.expiresAt - Date.now()) / 3_600_000;
+    const tokenHours = (pending.verificationToken.expiresAt - Date.now()) / 3_600_000;
     expect(tokenHours).toBeGreaterThan(23.99);
     expect(tokenHours).toBeLessThanOrEqual(24);
+    expect(JSON.stringify(createAccount.mock.calls[0])).not.toContain(validBody.password);
 
     // Nothing provisioned or billed yet; one verification email, with the token whose hash was stored.
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
@@ -104,8 +95,8 @@ describe('POST /auth/signup', () => {
     expect(send.args[0].input.Destination!.ToAddresses).toEqual(['ada@example.com']);
     const text = send.args[0].input.Content!.Simple!.Body!.Text!.Data!;
     const sent = /verify-email\?token=([A-Za-z0-9_-]+)/.exec(text)![1];
-    expect(token.pk).toBe(`VERIFY#${createHash('sha256').update(sent).digest('base64url')}`);
-    expect(JSON.stringify(items)).not.toContain(sent);
+    expect(pending.verificationToken.hash).toBe(createHash('sha256').update(sent).digest('base64url'));
+    expect(JSON.stringify(createAccount.mock.calls[0])).not.toContain(sent);
   });
 
   it('puts nothing the person typed into the verification email', async () => {
@@ -121,20 +112,24 @@ describe('POST /auth/signup', () => {
     expect(bodyOf(res).status).toBe('pending_verification');
   });
 
-  it('answers 409 EMAIL_TAKEN when the email item already exists', async () => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed', 'None', 'None', 'None', 'None']));
+  it('answers 409 EMAIL_TAKEN when the email is taken, and sends no email', async () => {
+    createAccount.mockRejectedValue(new EmailTakenError());
     const res = await signUp(validBody);
     expect(res.statusCode).toBe(409);
     expect(bodyOf(res).error.code).toBe('EMAIL_TAKEN');
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
   it('tries another subdomain when only the slug is taken', async () => {
-    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'None', 'ConditionalCheckFailed', 'None', 'None', 'None'])).resolves({});
+    createAccount.mockRejectedValueOnce(new SlugTakenError('taken'));
     const res = await signUp(validBody);
     expect(res.statusCode).toBe(201);
     expect(bodyOf(res).subdomain).toMatch(/^analytical-engines-ltd-[0-9a-f]{6}\.customers\.stackpro\.test$/);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(createAccount.mock.calls.map(([customer, , slug]) => [customer.customerId, slug])).toEqual([
+      [bodyOf(res).customerId, 'analytical-engines-ltd'],
+      [bodyOf(res).customerId, bodyOf(res).subdomain.split('.')[0]],
+    ]);
   });
 
   it.each([
@@ -142,11 +137,11 @@ describe('POST /auth/signup', () => {
     ['an empty body', { body: null }, 400, 'INVALID_JSON'],
     ['a body over 64 KB', { body: JSON.stringify({ ...validBody, company: 'x'.repeat(70_000) }) }, 413, 'PAYLOAD_TOO_LARGE'],
     ['a non-JSON content type', { headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify(validBody) }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
-  ])('refuses %s without touching the table', async (_label, extra, status, code) => {
+  ])('refuses %s without creating an account', async (_label, extra, status, code) => {
     const res = await handler(apiEvent({ path: '/auth/signup', ...extra }), lambdaContext);
     expect(res.statusCode).toBe(status);
     expect(bodyOf(res).error.code).toBe(code);
-    expect(ddb.calls()).toHaveLength(0);
+    expect(createAccount).not.toHaveBeenCalled();
   });
 
   it('accepts a base64-encoded JSON body, as API Gateway may send it', async () => {
@@ -173,7 +168,7 @@ describe('POST /auth/signup', () => {
     expect(error.details.map((d: { field: string }) => d.field).sort()).toEqual(
       ['company', 'email', 'firstName', 'isAdmin', 'lastName', 'password', 'plan'].sort(),
     );
-    expect(ddb.calls()).toHaveLength(0);
+    expect(createAccount).not.toHaveBeenCalled();
   });
 
   it('says which fields are missing', async () => {
@@ -201,7 +196,7 @@ describe('POST /auth/signup', () => {
       const res = await signUp({ ...validBody, email: address(65, 80) });
       expect(res.statusCode).toBe(400);
       expect(bodyOf(res).error.details).toEqual([{ field: 'email', message: 'email local part must be at most 64 characters.' }]);
-      expect(ddb.calls()).toHaveLength(0);
+      expect(createAccount).not.toHaveBeenCalled();
     });
 
     it('refuses a 255-character address', async () => {
@@ -217,7 +212,7 @@ describe('POST /auth/signup', () => {
   });
 
   it('answers a bare 500 without internals when something unexpected breaks', async () => {
-    ddb.on(TransactWriteCommand).rejects(new Error('secret internal detail at /var/task/index.js'));
+    createAccount.mockRejectedValue(new Error('secret internal detail at /var/task/index.js'));
     const res = await signUp(validBody);
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('secret internal detail');

@@ -1,9 +1,9 @@
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { handler as checkout } from '../../../lambdas/api/create-checkout-session';
 import { handler as portal } from '../../../lambdas/api/create-portal-session';
 import { verifiedCustomerRoute } from '../../../lambdas/api/verified-customer';
 import { ROUTES } from '../../../lambdas/api/routes';
+import type { Customer } from '../../../lambdas/core/customer';
+import type * as Accounts from '../../../lambdas/repositories/accounts';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
 
 const create = jest.fn();
@@ -11,16 +11,18 @@ jest.mock('../../../lambdas/clients/stripe', () => ({
   getStripe: async () => ({ checkout: { sessions: { create } }, billingPortal: { sessions: { create } } }),
 }));
 
-const ddb = mockClient(DynamoDBDocumentClient);
+const getCustomer = jest.fn<ReturnType<typeof Accounts.getCustomer>, Parameters<typeof Accounts.getCustomer>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: Parameters<typeof Accounts.getCustomer>) => getCustomer(...args) }));
+const account = (status: string) => ({ customerId: 'cust-a', status }) as Customer;
 
 beforeEach(() => {
-  ddb.reset();
+  getCustomer.mockReset().mockResolvedValue(undefined);
   create.mockReset().mockResolvedValue({ url: 'https://stripe.test/s' });
 });
 
 describe('the EMAIL_NOT_VERIFIED guard', () => {
   it.each([['checkout', checkout], ['portal', portal]])('refuses %s with 403 before the email is verified, calling nothing', async (_label, fn) => {
-    ddb.on(GetCommand).resolves({ Item: { customerId: 'cust-a', status: 'pending_verification' } });
+    getCustomer.mockResolvedValue(account('pending_verification'));
     const res = await fn(apiEvent({ path: '/billing/x', customerId: 'cust-a' }), lambdaContext);
     expect(res.statusCode).toBe(403);
     expect(bodyOf(res).error.code).toBe('EMAIL_NOT_VERIFIED');
@@ -28,17 +30,18 @@ describe('the EMAIL_NOT_VERIFIED guard', () => {
   });
 
   it('reads the account strongly consistent and lets a verified caller through', async () => {
-    ddb.on(GetCommand).resolves({ Item: { customerId: 'cust-a', status: 'provisioning' } });
+    getCustomer.mockResolvedValue(account('provisioning'));
     const fn = verifiedCustomerRoute(async ({ customer }) => ({ statusCode: 200, body: { id: customer.customerId } }));
     const res = await fn(apiEvent({ path: '/x', customerId: 'cust-a' }), lambdaContext);
     expect(bodyOf(res)).toEqual({ id: 'cust-a' });
-    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toMatchObject({ Key: { pk: 'CUSTOMER#cust-a', sk: 'PROFILE' }, ConsistentRead: true });
+    // The caller's own account, strongly consistent: a verification just made must be seen.
+    expect(getCustomer.mock.calls).toEqual([['cust-a', { consistent: true }]]);
   });
 
   it('answers 401 without a caller and 404 for an account that no longer exists', async () => {
     const fn = verifiedCustomerRoute(async () => ({ statusCode: 200 }));
     expect((await fn(apiEvent({ path: '/x' }), lambdaContext)).statusCode).toBe(401);
-    ddb.on(GetCommand).resolves({});
+    expect(getCustomer).not.toHaveBeenCalled();
     expect((await fn(apiEvent({ path: '/x', customerId: 'gone' }), lambdaContext)).statusCode).toBe(404);
   });
 

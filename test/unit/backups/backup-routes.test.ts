@@ -1,20 +1,27 @@
 import { BackupClient, ListRecoveryPointsByResourceCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as listBackups } from '../../../lambdas/api/list-customer-backups';
 import { handler as startBackup } from '../../../lambdas/api/start-customer-backup';
+import type { Customer } from '../../../lambdas/core/customer';
+import type * as Accounts from '../../../lambdas/repositories/accounts';
+import type * as Infrastructure from '../../../lambdas/repositories/infrastructure';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
 
 process.env.BACKUP_VAULT_NAME = 'CustomerVault';
 process.env.BACKUP_ROLE_ARN = 'arn:aws:iam::000000000000:role/BackupRole';
 process.env.VOLUME_ARN_PREFIX = 'arn:aws:ec2:us-east-1:000000000000:volume/';
 
-const ddb = mockClient(DynamoDBDocumentClient);
+const getCustomer = jest.fn<ReturnType<typeof Accounts.getCustomer>, Parameters<typeof Accounts.getCustomer>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: Parameters<typeof Accounts.getCustomer>) => getCustomer(...args) }));
+const getInfrastructure = jest.fn<ReturnType<typeof Infrastructure.getInfrastructure>, Parameters<typeof Infrastructure.getInfrastructure>>();
+jest.mock('../../../lambdas/repositories/infrastructure', () => ({
+  getInfrastructure: (...args: Parameters<typeof Infrastructure.getInfrastructure>) => getInfrastructure(...args),
+}));
 const ec2 = mockClient(EC2Client);
 const backup = mockClient(BackupClient);
 
-const customer = { customerId: 'cust-a', status: 'active', plan: 'business', subdomain: 'acme.customers.stackpro.test', emailVerified: true };
+const customer = { customerId: 'cust-a', status: 'active', plan: 'business', subdomain: 'acme.customers.stackpro.test' } as Customer;
 const instance = {
   InstanceId: 'i-0a',
   State: { Name: 'running' as const },
@@ -37,10 +44,10 @@ const list = (customerId = 'cust-a', caller = 'cust-a', cursor?: string) =>
 const backUp = (customerId = 'cust-a') => startBackup(apiEvent({ path: `/admin/customers/${customerId}/backups`, pathParameters: { customerId } }), lambdaContext);
 
 beforeEach(() => {
-  ddb.reset();
   ec2.reset();
   backup.reset();
-  ddb.on(GetCommand).callsFake((input: { Key: { sk: string } }) => (input.Key.sk.startsWith('INFRA') ? { Item: { instanceId: 'i-0a' } } : { Item: customer }));
+  getCustomer.mockReset().mockResolvedValue(customer);
+  getInfrastructure.mockReset().mockResolvedValue({ instanceId: 'i-0a' });
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance] }] });
 });
 
@@ -86,7 +93,7 @@ describe('GET /customers/{id}/backups', () => {
   });
 
   it('answers 403 EMAIL_NOT_VERIFIED before the email is verified', async () => {
-    ddb.on(GetCommand).resolves({ Item: { ...customer, status: 'pending_verification' } });
+    getCustomer.mockResolvedValue({ ...customer, status: 'pending_verification' });
     const res = await list();
     expect(res.statusCode).toBe(403);
     expect(bodyOf(res).error.code).toBe('EMAIL_NOT_VERIFIED');
@@ -131,9 +138,11 @@ describe('POST /admin/customers/{id}/backups', () => {
   });
 
   it('answers 404 for an unknown customer and 409 INVALID_STATE for one without a server', async () => {
-    ddb.on(GetCommand).resolves({});
+    getCustomer.mockResolvedValue(undefined);
     expect((await backUp('nobody')).statusCode).toBe(404);
-    ddb.on(GetCommand).callsFake((input: { Key: { sk: string } }) => (input.Key.sk.startsWith('INFRA') ? {} : { Item: customer }));
+    expect(getCustomer).toHaveBeenCalledWith('nobody');
+    getCustomer.mockResolvedValue(customer);
+    getInfrastructure.mockResolvedValue(undefined);
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     const res = await backUp();
     expect(res.statusCode).toBe(409);

@@ -20,12 +20,20 @@ describe('cost model', () => {
   it('prices each plan\'s instance type, the launch template\'s root volume and one public IPv4 from the data file', () => {
     for (const plan of Object.keys(PLANS) as (keyof typeof PLANS)[]) {
       expect(line(plan, 'instance').usdPerMonth).toBeCloseTo(priceOf(sheet, `ec2.${PLANS[plan].instanceType}`) * HOURS_PER_MONTH, 10);
-      expect(line(plan, 'rootVolume').usdPerMonth).toBeCloseTo(priceOf(sheet, `ebs.${ROOT_VOLUME.type}`) * ROOT_VOLUME.defaultSizeGiB, 10);
+      expect(line(plan, 'rootVolume').usdPerMonth).toBeCloseTo(priceOf(sheet, `ebs.${ROOT_VOLUME.type}`) * PLANS[plan].volumeGb, 10);
       expect(line(plan, 'publicIpv4').usdPerMonth).toBeCloseTo(priceOf(sheet, 'vpc.publicIpv4') * HOURS_PER_MONTH, 10);
       expect(line(plan, 'publicIpv4').inNaiveEstimate).toBe(false);
     }
     // USD 0.005 an hour is the USD 3.65 a month the issue names.
     expect(line('starter', 'publicIpv4').usdPerMonth).toBeCloseTo(3.65, 2);
+  });
+
+  it('prices the volume each plan gets (20/50/100 GiB) and says a downgrade keeps the larger one', () => {
+    expect(Object.values(PLANS).map((plan) => plan.volumeGb)).toEqual([20, 50, 100]);
+    expect(line('starter', 'rootVolume').label).toContain('20 GiB');
+    expect(line('enterprise', 'rootVolume').label).toContain('100 GiB');
+    for (const plan of ['starter', 'business'] as const) expect(line(plan, 'rootVolume').flag).toMatch(/a downgrade keeps the larger volume \(EBS cannot shrink\)/);
+    expect(line('enterprise', 'rootVolume').flag ?? '').not.toMatch(/downgrade/);
   });
 
   it('moves the total by exactly the line a changed price drives', () => {

@@ -1,8 +1,9 @@
 import { DeleteSnapshotCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import type * as Billing from '../../../lambdas/repositories/billing';
+import type * as BillingLapses from '../../../lambdas/repositories/billing-lapses';
+import type * as CustomerLifecycle from '../../../lambdas/repositories/customer-lifecycle';
 import { deleteExpiredSnapshots } from '../../../lambdas/services/delete-expired-snapshots';
 import { retentionSecondsLeft } from '../../../lambdas/services/lifecycle-workflows';
 import { sweepLapsedAccounts } from '../../../lambdas/services/sweep-lapsed-accounts';
@@ -10,7 +11,26 @@ import { sweepLapsedAccounts } from '../../../lambdas/services/sweep-lapsed-acco
 const stripeApi = { subscriptions: { retrieve: jest.fn(), cancel: jest.fn() } };
 jest.mock('../../../lambdas/clients/stripe', () => ({ getStripe: async () => stripeApi }));
 
-const ddb = mockClient(DynamoDBDocumentClient);
+// The markers' time-sorted partition (a Query before the cutoff, page by page) and the conditional sweep mark
+// are the billing-lapses repository's: test/unit/repositories/billing-lapses.test.ts.
+let profiles: Record<string, Record<string, unknown>>;
+let markers: BillingLapses.LapseMarker[];
+const lapseMarkersBefore = jest.fn(async function* (_cutoff: string) {
+  yield* markers;
+});
+const deleteLapseMarker = jest.fn<ReturnType<typeof BillingLapses.deleteLapseMarker>, Parameters<typeof BillingLapses.deleteLapseMarker>>();
+const markLapseSwept = jest.fn<ReturnType<typeof BillingLapses.markLapseSwept>, Parameters<typeof BillingLapses.markLapseSwept>>();
+jest.mock('../../../lambdas/repositories/billing-lapses', () => ({
+  lapseMarkersBefore: (cutoff: string) => lapseMarkersBefore(cutoff),
+  deleteLapseMarker: (...args: Parameters<typeof BillingLapses.deleteLapseMarker>) => deleteLapseMarker(...args),
+  markLapseSwept: (...args: Parameters<typeof BillingLapses.markLapseSwept>) => markLapseSwept(...args),
+}));
+const getLifecycleCustomer = jest.fn(async (customerId: string) => profiles[customerId] as unknown as CustomerLifecycle.LifecycleCustomer | undefined);
+jest.mock('../../../lambdas/repositories/customer-lifecycle', () => ({ getLifecycleCustomer: (customerId: string) => getLifecycleCustomer(customerId) }));
+const saveBillingSnapshot = jest.fn<ReturnType<typeof Billing.saveBillingSnapshot>, Parameters<typeof Billing.saveBillingSnapshot>>();
+jest.mock('../../../lambdas/repositories/billing', () => ({
+  saveBillingSnapshot: (...args: Parameters<typeof Billing.saveBillingSnapshot>) => saveBillingSnapshot(...args),
+}));
 const sfn = mockClient(SFNClient);
 const ec2 = mockClient(EC2Client);
 
@@ -19,11 +39,7 @@ const NOW = Date.parse('2027-03-01T00:00:00.000Z');
 const LONG_AGO = new Date(NOW - 40 * DAY).toISOString();
 
 const subscription = (status: string) => ({ id: 'sub_1', object: 'subscription', customer: 'cus_1', status, cancel_at_period_end: false, items: { data: [] }, metadata: { customerId: 'cust-1' } });
-let profiles: Record<string, Record<string, unknown>>;
-let markers: { customerId: string; suspendedAt: string }[];
-
 beforeEach(() => {
-  ddb.reset();
   sfn.reset();
   ec2.reset();
   stripeApi.subscriptions.retrieve.mockReset().mockResolvedValue(subscription('paused'));
@@ -32,37 +48,35 @@ beforeEach(() => {
     'cust-1': { customerId: 'cust-1', status: 'suspended', suspendedAt: LONG_AGO, billing: { subscriptionId: 'sub_1', subscriptionStatus: 'paused', observedAt: 1 } },
   };
   markers = [{ customerId: 'cust-1', suspendedAt: LONG_AGO }];
-  ddb.on(QueryCommand).callsFake(() => ({ Items: markers.map((m) => ({ pk: 'BILLINGLAPSE', sk: `${m.suspendedAt}#${m.customerId}`, ...m })) }));
-  ddb.on(GetCommand).callsFake((input: { Key: { pk: string } }) => ({ Item: profiles[input.Key.pk.replace('CUSTOMER#', '')] }));
-  ddb.on(UpdateCommand).resolves({});
-  ddb.on(DeleteCommand).resolves({});
+  lapseMarkersBefore.mockClear();
+  getLifecycleCustomer.mockClear();
+  deleteLapseMarker.mockReset().mockResolvedValue(undefined);
+  markLapseSwept.mockReset().mockResolvedValue(true);
+  saveBillingSnapshot.mockReset().mockResolvedValue(true);
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
 });
 
 const starts = () => sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
-const deletedMarkers = () => ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key);
+const deletedMarkers = () => deleteLapseMarker.mock.calls.map(([marker]) => marker);
 
 describe('sweepLapsedAccounts', () => {
-  it('finds due accounts with a Query on the time-sorted partition (never a Scan), cutoff = now - billingRetentionDays', async () => {
+  it('looks at the markers of suspensions before the cutoff = now - billingRetentionDays', async () => {
     await sweepLapsedAccounts(NOW);
-    const query = ddb.commandCalls(QueryCommand)[0].args[0].input;
-    expect(query.KeyConditionExpression).toBe('pk = :pk AND sk < :cutoff');
-    expect(query.ExpressionAttributeValues).toEqual({ ':pk': 'BILLINGLAPSE', ':cutoff': new Date(NOW - 30 * DAY).toISOString() });
-    expect(ddb.commandCalls(ScanCommand)).toHaveLength(0);
+    expect(lapseMarkersBefore.mock.calls).toEqual([[new Date(NOW - 30 * DAY).toISOString()]]);
   });
 
   it('cancels the lapsed subscription in Stripe and starts deprovisioning at once (final snapshot first), then drops the marker', async () => {
     const result = await sweepLapsedAccounts(NOW);
     expect(result).toEqual({ examined: 1, deprovisioned: ['cust-1'], dropped: 0, failed: 0 });
-    const mark = ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.UpdateExpression === 'SET lapseSweptAt = :at')!.args[0].input;
-    expect(mark.ConditionExpression).toBe('#status = :suspended AND suspendedAt = :since');
+    // Marked (only while still suspended since then) before Stripe is told anything.
+    expect(markLapseSwept).toHaveBeenCalledWith({ customerId: 'cust-1', suspendedAt: LONG_AGO }, new Date(NOW).toISOString());
+    expect(markLapseSwept.mock.invocationCallOrder[0]).toBeLessThan(stripeApi.subscriptions.cancel.mock.invocationCallOrder[0]);
     expect(stripeApi.subscriptions.cancel).toHaveBeenCalledWith('sub_1', {}, { idempotencyKey: 'lapse-cancel-sub_1' });
-    const snapshot = ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.UpdateExpression === 'SET billing = :billing')!.args[0].input;
-    expect(snapshot.ExpressionAttributeValues![':billing']).toMatchObject({ subscriptionStatus: 'canceled' });
+    expect(saveBillingSnapshot).toHaveBeenCalledWith('cust-1', expect.objectContaining({ subscriptionStatus: 'canceled' }));
     expect(starts()).toEqual([
       expect.objectContaining({ stateMachineArn: expect.stringContaining('DeprovisionCustomer'), name: 'deprovision-cust-1-sub_1', input: JSON.stringify({ customerId: 'cust-1', retentionSeconds: 0 }) }),
     ]);
-    expect(deletedMarkers()).toEqual([{ pk: 'BILLINGLAPSE', sk: `${LONG_AGO}#cust-1` }]);
+    expect(deletedMarkers()).toEqual([{ customerId: 'cust-1', suspendedAt: LONG_AGO }]);
   });
 
   it.each([
@@ -76,13 +90,16 @@ describe('sweepLapsedAccounts', () => {
     expect(result).toMatchObject({ deprovisioned: [], dropped: 1, failed: 0 });
     expect(stripeApi.subscriptions.cancel).not.toHaveBeenCalled();
     expect(starts()).toEqual([]);
+    expect(saveBillingSnapshot).not.toHaveBeenCalled();
+    expect(markLapseSwept).not.toHaveBeenCalled();
     expect(deletedMarkers()).toHaveLength(1);
   });
 
   it('leaves the account alone when it resumed between the read and the mark', async () => {
-    ddb.on(UpdateCommand, { UpdateExpression: 'SET lapseSweptAt = :at' }).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    markLapseSwept.mockResolvedValue(false);
     expect(await sweepLapsedAccounts(NOW)).toMatchObject({ deprovisioned: [], dropped: 1 });
     expect(stripeApi.subscriptions.cancel).not.toHaveBeenCalled();
+    expect(starts()).toEqual([]);
   });
 
   it('is idempotent: an already cancelled subscription is not cancelled again, a started deprovisioning is fine', async () => {
@@ -101,7 +118,7 @@ describe('sweepLapsedAccounts', () => {
     });
     const result = await sweepLapsedAccounts(NOW);
     expect(result).toMatchObject({ examined: 2, deprovisioned: ['cust-2'], failed: 1 });
-    expect(deletedMarkers()).toEqual([{ pk: 'BILLINGLAPSE', sk: `${LONG_AGO}#cust-2` }]);
+    expect(deletedMarkers()).toEqual([{ customerId: 'cust-2', suspendedAt: LONG_AGO }]);
   });
 });
 

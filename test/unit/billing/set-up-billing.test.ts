@@ -1,7 +1,12 @@
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { handler as setUpBilling } from '../../../lambdas/billing/set-up-billing';
-import { handler as cancelSubscription } from '../../../lambdas/billing/cancel-subscription';
+import { handler as setUpBillingStep } from '../../../lambdas/billing/set-up-billing';
+import { handler as cancelSubscriptionStep } from '../../../lambdas/billing/cancel-subscription';
+import type { Customer } from '../../../lambdas/core/customer';
+import type * as Accounts from '../../../lambdas/repositories/accounts';
+import type * as Billing from '../../../lambdas/repositories/billing';
+import { asTask, recordStep, resetRecordedSteps } from '../provisioning/helpers';
+
+const setUpBilling = asTask('Set up billing', setUpBillingStep);
+const cancelSubscription = asTask('Roll back: cancel subscription', cancelSubscriptionStep);
 
 const customersCreate = jest.fn();
 const subscriptionsCreate = jest.fn();
@@ -13,11 +18,17 @@ jest.mock('../../../lambdas/clients/stripe', () => ({
   }),
 }));
 
-const ddb = mockClient(DynamoDBDocumentClient);
+// Storing the snapshot (only over an older one) is the billing repository's: test/unit/repositories/billing.test.ts.
+const getCustomer = jest.fn<ReturnType<typeof Accounts.getCustomer>, Parameters<typeof Accounts.getCustomer>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: Parameters<typeof Accounts.getCustomer>) => getCustomer(...args) }));
+const saveBillingSnapshot = jest.fn<ReturnType<typeof Billing.saveBillingSnapshot>, Parameters<typeof Billing.saveBillingSnapshot>>();
+jest.mock('../../../lambdas/repositories/billing', () => ({
+  saveBillingSnapshot: (...args: Parameters<typeof Billing.saveBillingSnapshot>) => saveBillingSnapshot(...args),
+}));
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
 const trialEndsAt = new Date(Date.now() + 7 * 86_400_000).toISOString();
-const customer = (extra: Record<string, unknown> = {}) => ({
-  Item: { customerId: 'cust-1', email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', plan: 'business', trialEndsAt, ...extra },
-});
+const customer = (extra: Record<string, unknown> = {}) =>
+  ({ customerId: 'cust-1', email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', plan: 'business', trialEndsAt, ...extra }) as Customer;
 const stripeSubscription = (status: string) => ({
   id: 'sub_1',
   customer: 'cus_1',
@@ -29,9 +40,9 @@ const stripeSubscription = (status: string) => ({
 const ctx = { customerId: 'cust-1', executionName: 'acme-cust-1' };
 
 beforeEach(() => {
-  ddb.reset();
-  ddb.on(GetCommand).resolves(customer());
-  ddb.on(UpdateCommand).resolves({});
+  getCustomer.mockReset().mockResolvedValue(customer());
+  saveBillingSnapshot.mockReset().mockResolvedValue(true);
+  resetRecordedSteps();
   [customersCreate, subscriptionsCreate, subscriptionsCancel].forEach((fn) => fn.mockReset());
   customersCreate.mockResolvedValue({ id: 'cus_1' });
   subscriptionsCreate.mockResolvedValue(stripeSubscription('trialing'));
@@ -53,20 +64,19 @@ describe('Set up billing', () => {
       metadata: { customerId: 'cust-1' },
     });
     expect(options).toEqual({ idempotencyKey: 'stackpro-subscription-cust-1-1' });
-    const saved = ddb.commandCalls(UpdateCommand)[0].args[0].input;
-    expect(saved.ExpressionAttributeValues![':billing']).toMatchObject({ stripeCustomerId: 'cus_1', subscriptionId: 'sub_1', subscriptionStatus: 'trialing' });
-    expect(saved.ConditionExpression).toContain('billing.observedAt <= :observedAt');
+    expect(saveBillingSnapshot).toHaveBeenCalledWith('cust-1', expect.objectContaining({ stripeCustomerId: 'cus_1', subscriptionId: 'sub_1', subscriptionStatus: 'trialing', observedAt: expect.any(Number) }));
   });
 
   it('does nothing when a live subscription exists already', async () => {
-    ddb.on(GetCommand).resolves(customer({ billing: { stripeCustomerId: 'cus_1', subscriptionId: 'sub_1', subscriptionStatus: 'trialing' } }));
+    getCustomer.mockResolvedValue(customer({ billing: { stripeCustomerId: 'cus_1', subscriptionId: 'sub_1', subscriptionStatus: 'trialing' } }));
     await expect(setUpBilling({ ...ctx, attempt: 1 })).resolves.toEqual({ stripeCustomerId: 'cus_1', subscriptionId: 'sub_1' });
     expect(customersCreate).not.toHaveBeenCalled();
     expect(subscriptionsCreate).not.toHaveBeenCalled();
+    expect(saveBillingSnapshot).not.toHaveBeenCalled();
   });
 
   it('after a rollback cancelled it, subscribes again (new key) for the same Stripe customer', async () => {
-    ddb.on(GetCommand).resolves(customer({ billing: { stripeCustomerId: 'cus_1', subscriptionId: 'sub_0', subscriptionStatus: 'canceled' } }));
+    getCustomer.mockResolvedValue(customer({ billing: { stripeCustomerId: 'cus_1', subscriptionId: 'sub_0', subscriptionStatus: 'canceled' } }));
     await setUpBilling({ ...ctx, attempt: 2 });
     expect(customersCreate).not.toHaveBeenCalled();
     expect(subscriptionsCreate.mock.calls[0][1]).toEqual({ idempotencyKey: 'stackpro-subscription-cust-1-2' });
@@ -75,7 +85,7 @@ describe('Set up billing', () => {
 
 describe('Roll back: cancel subscription', () => {
   it('cancels the live subscription', async () => {
-    ddb.on(GetCommand).resolves(customer({ billing: { stripeCustomerId: 'cus_1', subscriptionId: 'sub_1', subscriptionStatus: 'trialing' } }));
+    getCustomer.mockResolvedValue(customer({ billing: { stripeCustomerId: 'cus_1', subscriptionId: 'sub_1', subscriptionStatus: 'trialing' } }));
     subscriptionsCancel.mockResolvedValue(stripeSubscription('canceled'));
     await expect(cancelSubscription(ctx)).resolves.toEqual({ cancelled: true });
     expect(subscriptionsCancel).toHaveBeenCalledWith('sub_1');
@@ -83,9 +93,9 @@ describe('Roll back: cancel subscription', () => {
 
   it('tolerates no subscription, an already cancelled one, or one Stripe no longer knows', async () => {
     await expect(cancelSubscription(ctx)).resolves.toEqual({ cancelled: false });
-    ddb.on(GetCommand).resolves(customer({ billing: { subscriptionId: 'sub_1', subscriptionStatus: 'canceled' } }));
+    getCustomer.mockResolvedValue(customer({ billing: { subscriptionId: 'sub_1', subscriptionStatus: 'canceled' } }));
     await expect(cancelSubscription(ctx)).resolves.toEqual({ cancelled: false });
-    ddb.on(GetCommand).resolves(customer({ billing: { subscriptionId: 'sub_1', subscriptionStatus: 'trialing' } }));
+    getCustomer.mockResolvedValue(customer({ billing: { subscriptionId: 'sub_1', subscriptionStatus: 'trialing' } }));
     subscriptionsCancel.mockRejectedValue(Object.assign(new Error('No such subscription'), { code: 'resource_missing' }));
     await expect(cancelSubscription(ctx)).resolves.toEqual({ cancelled: true });
     expect(subscriptionsCancel).toHaveBeenCalledTimes(1);

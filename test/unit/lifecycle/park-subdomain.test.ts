@@ -1,17 +1,19 @@
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as park } from '../../../lambdas/lifecycle/park-subdomain';
-import { ctx, mockTable, profile } from './helpers';
+import { handler as parkStep } from '../../../lambdas/lifecycle/park-subdomain';
+import { asTask, ctx, customerLifecycle, profileReads, resetRepositories } from './helpers';
 
+const park = asTask('Park subdomain', parkStep);
+
+jest.mock('../../../lambdas/repositories/customer-lifecycle', () => jest.requireActual('./helpers').customerLifecycle);
+jest.mock('../../../lambdas/repositories/provisioning-log', () => jest.requireActual('./helpers').provisioningLog);
 const r53 = mockClient(Route53Client);
-const table = mockTable();
 const subdomain = 'acme.customers.stackpro.test';
 
 beforeEach(() => {
   r53.reset();
-  table.reset();
-  table.ddb.on(GetCommand).resolves({ Item: profile({ lifecycleExecutionName: ctx.executionName }) });
+  resetRepositories();
+  profileReads({ lifecycleExecutionName: ctx.executionName });
   r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } });
 });
 
@@ -35,8 +37,9 @@ describe('Park subdomain (suspend)', () => {
   });
 
   it('touches nothing once a newer workflow (a resume) is in charge', async () => {
-    table.ddb.on(GetCommand).resolves({ Item: profile({ lifecycleExecutionName: 'resume-later' }) });
+    profileReads({ lifecycleExecutionName: 'resume-later' });
     await expect(park(ctx)).rejects.toMatchObject({ name: 'StaleExecutionError' });
+    expect(customerLifecycle.getLifecycleCustomer).toHaveBeenCalledWith('cust-1');
     expect(r53.calls()).toHaveLength(0);
   });
 });

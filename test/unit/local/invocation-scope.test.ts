@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { route } from '../../../lambdas/api/http';
 import { logger } from '../../../lambdas/observability';
 import { StepContext, workflowStep } from '../../../lambdas/workflows/step-kit';
@@ -50,7 +50,7 @@ describe('local invocations: each log line carries the context of the function t
   it("a step's warning carries the step's function name while an API request runs in the same thread", async () => {
     const stepMayFail = gate();
     const apiMayAnswer = gate();
-    const step = workflowStep('Fake step', StepContext.extend({ fail: z.boolean() }), async () => {
+    const step = workflowStep(z.extend(StepContext, { fail: z.boolean() }), async () => {
       await stepMayFail.opened;
       throw Object.assign(new Error('capacity'), { name: 'InsufficientInstanceCapacity' });
     });
@@ -64,7 +64,7 @@ describe('local invocations: each log line carries the context of the function t
 
     const logs = await capturedLogs(async () => {
       // The step starts first; an API request sets its context while the step waits; then the step fails.
-      const stepRun = runInvocation('step-request', () => step({ customerId: 'c-1', executionName: 'e-1', fail: true }, stepContext)).catch((error: Error) => error);
+      const stepRun = runInvocation('step-request', () => step({ customerId: 'c-1', executionName: 'e-1', stepName: 'Fake step', fail: true }, stepContext)).catch((error: Error) => error);
       const apiRun = runInvocation('api-request', () => api(apiEvent({ path: '/status' }), apiContext));
       await new Promise((resolve) => setImmediate(resolve));
       stepMayFail.open();

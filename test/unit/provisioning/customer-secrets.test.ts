@@ -1,19 +1,31 @@
 import { AddTagsToResourceCommand, PutParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CUSTOMER_SECRETS, customerParameterName } from '../../../lambdas/core/customer-secrets';
 import { ensureCustomerSecrets, randomSecret } from '../../../lambdas/provisioning/customer-secrets';
-import { handler as deploy } from '../../../lambdas/provisioning/deploy-applications';
-import { awsError, ctx, mockTable, stepLog } from './helpers';
+import { handler as deployStep } from '../../../lambdas/provisioning/deploy-applications';
+import type * as Infrastructure from '../../../lambdas/repositories/infrastructure';
+import { asTask, awsError, ctx, recordStep, resetRecordedSteps } from './helpers';
 
+const deploy = asTask('Deploy applications', deployStep);
+
+const getInfrastructure = jest.fn<ReturnType<typeof Infrastructure.getInfrastructure>, Parameters<typeof Infrastructure.getInfrastructure>>();
+const updateInfrastructure = jest.fn<ReturnType<typeof Infrastructure.updateInfrastructure>, Parameters<typeof Infrastructure.updateInfrastructure>>();
+jest.mock('../../../lambdas/repositories/infrastructure', () => ({
+  getInfrastructure: (...args: Parameters<typeof Infrastructure.getInfrastructure>) => getInfrastructure(...args),
+  updateInfrastructure: (...args: Parameters<typeof Infrastructure.updateInfrastructure>) => updateInfrastructure(...args),
+}));
+// Deploy records the app version it deployed (fleet updates' repository; its own test covers the write).
+jest.mock('../../../lambdas/repositories/fleet-updates', () => ({ recordAppVersion: async () => undefined }));
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
 const ssm = mockClient(SSMClient);
-const table = mockTable();
 const ARN = (instanceId: string) => `arn:aws:ec2:us-east-1:000000000000:instance/${instanceId}`;
 const SECRET_COUNT = Object.keys(CUSTOMER_SECRETS).length;
 
 beforeEach(() => {
   ssm.reset();
-  table.reset();
+  resetRecordedSteps();
+  getInfrastructure.mockReset().mockResolvedValue(undefined);
+  updateInfrastructure.mockReset().mockResolvedValue(undefined);
   ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
 });
 
@@ -72,7 +84,8 @@ describe('customer secrets (issue 7, part 4)', () => {
     expect(order.at(-1)).toBe('SendCommandCommand');
     const values = ssm.commandCalls(PutParameterCommand).map((call) => call.args[0].input.Value!);
     const sent = JSON.stringify(ssm.commandCalls(SendCommandCommand)[0]!.args[0].input);
-    const stored = JSON.stringify([...table.ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input), stepLog(table.ddb)]);
+    const stored = JSON.stringify([updateInfrastructure.mock.calls, recordStep.mock.calls]);
+    expect(updateInfrastructure).toHaveBeenCalledWith('cust-1', { instanceId: 'i-1', deployCommand: { executionName: ctx.executionName, commandId: 'cmd-1' } });
     for (const value of values) {
       expect(sent).not.toContain(value);
       expect(stored).not.toContain(value);
@@ -80,8 +93,9 @@ describe('customer secrets (issue 7, part 4)', () => {
   });
 
   it('does not touch the secrets again when the command was already sent for this execution', async () => {
-    table.ddb.on(GetCommand).resolves({ Item: { deployCommand: { executionName: ctx.executionName, commandId: 'cmd-0' } } });
-    await deploy({ ...ctx, instanceId: 'i-1', subdomain: 'acme.x', plan: 'starter' });
+    getInfrastructure.mockResolvedValue({ deployCommand: { executionName: ctx.executionName, commandId: 'cmd-0' } });
+    await expect(deploy({ ...ctx, instanceId: 'i-1', subdomain: 'acme.x', plan: 'starter' })).resolves.toEqual({ commandId: 'cmd-0' });
     expect(ssm.calls()).toHaveLength(0);
+    expect(updateInfrastructure).not.toHaveBeenCalled();
   });
 });

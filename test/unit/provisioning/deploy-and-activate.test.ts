@@ -1,29 +1,79 @@
+import { CURRENT_APP_VERSION } from '../../../lambdas/core/app-versions';
 import { DescribeInstancesCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetEmailIdentityCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as activate } from '../../../lambdas/provisioning/activate-customer';
-import { handler as checkAgent } from '../../../lambdas/provisioning/check-ssm-agent';
-import { handler as checkDeployment } from '../../../lambdas/provisioning/check-deployment';
-import { handler as deploy } from '../../../lambdas/provisioning/deploy-applications';
-import { handler as markFailed } from '../../../lambdas/provisioning/mark-provisioning-failed';
-import { handler as sendWelcome } from '../../../lambdas/provisioning/send-welcome-email';
-import { handler as terminate } from '../../../lambdas/provisioning/terminate-instances';
-import { awsError, ctx, mockTable, stepLog } from './helpers';
+import { handler as activateStep } from '../../../lambdas/provisioning/activate-customer';
+import { handler as checkAgentStep } from '../../../lambdas/provisioning/check-ssm-agent';
+import { handler as checkDeploymentStep } from '../../../lambdas/provisioning/check-deployment';
+import { handler as deployStep } from '../../../lambdas/provisioning/deploy-applications';
+import { handler as markFailedStep } from '../../../lambdas/provisioning/mark-provisioning-failed';
+import { handler as sendWelcomeStep } from '../../../lambdas/provisioning/send-welcome-email';
+import { handler as terminateStep } from '../../../lambdas/provisioning/terminate-instances';
+import type { Customer } from '../../../lambdas/core/customer';
+import type * as Accounts from '../../../lambdas/repositories/accounts';
+import type * as CustomerLifecycle from '../../../lambdas/repositories/customer-lifecycle';
+import type * as EmailVerifications from '../../../lambdas/repositories/email-verifications';
+import type * as FleetUpdates from '../../../lambdas/repositories/fleet-updates';
+import type * as Infrastructure from '../../../lambdas/repositories/infrastructure';
+import type * as ProvisioningLog from '../../../lambdas/repositories/provisioning-log';
+import { asTask, awsError, ctx, recordStep, recordedSteps, resetRecordedSteps } from './helpers';
+
+const activate = asTask('Activate customer', activateStep);
+const checkAgent = asTask('Check instance agent', checkAgentStep);
+const checkDeployment = asTask('Check deployment', checkDeploymentStep);
+const deploy = asTask('Deploy applications', deployStep);
+const markFailed = asTask('Mark customer failed', markFailedStep);
+const sendWelcome = asTask('Send welcome email', sendWelcomeStep);
+const terminate = asTask('Roll back: terminate instance', terminateStep);
+
+// What these calls store (conditions, first start times kept, one entry per step) is the repositories':
+// test/unit/repositories/.
+const getInfrastructure = jest.fn<ReturnType<typeof Infrastructure.getInfrastructure>, Parameters<typeof Infrastructure.getInfrastructure>>();
+const updateInfrastructure = jest.fn<ReturnType<typeof Infrastructure.updateInfrastructure>, Parameters<typeof Infrastructure.updateInfrastructure>>();
+jest.mock('../../../lambdas/repositories/infrastructure', () => ({
+  getInfrastructure: (...args: Parameters<typeof Infrastructure.getInfrastructure>) => getInfrastructure(...args),
+  updateInfrastructure: (...args: Parameters<typeof Infrastructure.updateInfrastructure>) => updateInfrastructure(...args),
+}));
+const recordAppVersion = jest.fn<ReturnType<typeof FleetUpdates.recordAppVersion>, Parameters<typeof FleetUpdates.recordAppVersion>>();
+jest.mock('../../../lambdas/repositories/fleet-updates', () => ({
+  recordAppVersion: (...args: Parameters<typeof FleetUpdates.recordAppVersion>) => recordAppVersion(...args),
+}));
+const setProvisioningOutcome = jest.fn<ReturnType<typeof CustomerLifecycle.setProvisioningOutcome>, Parameters<typeof CustomerLifecycle.setProvisioningOutcome>>();
+const markWelcomeEmailSent = jest.fn<ReturnType<typeof CustomerLifecycle.markWelcomeEmailSent>, Parameters<typeof CustomerLifecycle.markWelcomeEmailSent>>();
+jest.mock('../../../lambdas/repositories/customer-lifecycle', () => ({
+  setProvisioningOutcome: (...args: Parameters<typeof CustomerLifecycle.setProvisioningOutcome>) => setProvisioningOutcome(...args),
+  markWelcomeEmailSent: (...args: Parameters<typeof CustomerLifecycle.markWelcomeEmailSent>) => markWelcomeEmailSent(...args),
+}));
+const putEmailVerificationMarker = jest.fn<ReturnType<typeof EmailVerifications.putEmailVerificationMarker>, Parameters<typeof EmailVerifications.putEmailVerificationMarker>>();
+jest.mock('../../../lambdas/repositories/email-verifications', () => ({
+  putEmailVerificationMarker: (...args: Parameters<typeof EmailVerifications.putEmailVerificationMarker>) => putEmailVerificationMarker(...args),
+}));
+const getCustomer = jest.fn<ReturnType<typeof Accounts.getCustomer>, Parameters<typeof Accounts.getCustomer>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: Parameters<typeof Accounts.getCustomer>) => getCustomer(...args) }));
+const failRunningSteps = jest.fn<ReturnType<typeof ProvisioningLog.failRunningSteps>, Parameters<typeof ProvisioningLog.failRunningSteps>>();
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({
+  recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args),
+  failRunningSteps: (...args: Parameters<typeof ProvisioningLog.failRunningSteps>) => failRunningSteps(...args),
+}));
 
 const ssm = mockClient(SSMClient);
 const ses = mockClient(SESv2Client);
 const ec2 = mockClient(EC2Client);
-const table = mockTable();
-const isProfile = (input: { Key?: Record<string, unknown> }) => input.Key?.sk === 'PROFILE';
 
 beforeEach(() => {
   ssm.reset();
   ses.reset();
   ec2.reset();
-  table.reset();
+  resetRecordedSteps();
+  getInfrastructure.mockReset().mockResolvedValue(undefined);
+  updateInfrastructure.mockReset().mockResolvedValue(undefined);
+  recordAppVersion.mockReset().mockResolvedValue(undefined);
+  setProvisioningOutcome.mockReset().mockResolvedValue(true);
+  markWelcomeEmailSent.mockReset().mockResolvedValue(undefined);
+  putEmailVerificationMarker.mockReset().mockResolvedValue(undefined);
+  getCustomer.mockReset().mockResolvedValue(undefined);
+  failRunningSteps.mockReset().mockResolvedValue(undefined);
 });
 
 describe('Deploy applications', () => {
@@ -42,16 +92,25 @@ describe('Deploy applications', () => {
     expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input).toMatchObject({
       DocumentName: 'StackPro-DeployApplications',
       InstanceIds: ['i-1'],
-      Parameters: { CustomerId: ['cust-1'], Subdomain: ['acme.x'], Plan: ['starter'] },
+      Parameters: { CustomerId: ['cust-1'], Subdomain: ['acme.x'], Plan: ['starter'], AppVersion: [CURRENT_APP_VERSION] },
     });
-    const saved = table.ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.Key?.sk === 'INFRASTRUCTURE')!;
-    expect(Object.values(saved.args[0].input.ExpressionAttributeValues!)).toContainEqual({ executionName: ctx.executionName, commandId: 'cmd-1' });
+    expect(updateInfrastructure).toHaveBeenCalledWith('cust-1', { instanceId: 'i-1', deployCommand: { executionName: ctx.executionName, commandId: 'cmd-1' } });
+    expect(recordAppVersion).toHaveBeenCalledWith('cust-1', CURRENT_APP_VERSION, expect.any(String));
   });
 
   it('does not deploy twice for the same execution', async () => {
-    table.ddb.on(GetCommand).resolves({ Item: { deployCommand: { executionName: ctx.executionName, commandId: 'cmd-0' } } });
+    getInfrastructure.mockResolvedValue({ deployCommand: { executionName: ctx.executionName, commandId: 'cmd-0' } });
     await expect(deploy({ ...ctx, instanceId: 'i-1', subdomain: 'acme.x', plan: 'starter' })).resolves.toEqual({ commandId: 'cmd-0' });
+    expect(getInfrastructure).toHaveBeenCalledWith('cust-1');
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
+    expect(updateInfrastructure).not.toHaveBeenCalled();
+  });
+
+  it("deploys again for a new execution (an operator's retry) even though an older command is remembered", async () => {
+    getInfrastructure.mockResolvedValue({ deployCommand: { executionName: 'acme-cust-1-attempt-1', commandId: 'cmd-0' } });
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-2' } });
+    await expect(deploy({ ...ctx, instanceId: 'i-1', subdomain: 'acme.x', plan: 'starter' })).resolves.toEqual({ commandId: 'cmd-2' });
+    expect(updateInfrastructure).toHaveBeenCalledWith('cust-1', { instanceId: 'i-1', deployCommand: { executionName: ctx.executionName, commandId: 'cmd-2' } });
   });
 
   it('follows the command to Success, treating a not-yet-visible invocation as pending', async () => {
@@ -73,52 +132,74 @@ describe('Activate and notify', () => {
   it('records the services (email pending until DKIM verifies) and makes the account active', async () => {
     ses.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: false });
     await expect(activate(input)).resolves.toEqual({ status: 'active', email: 'pending_verification' });
-    const profile = table.ddb.commandCalls(UpdateCommand).find((c) => isProfile(c.args[0].input))!.args[0].input;
-    expect(profile.ExpressionAttributeValues).toMatchObject({ ':status': 'active', ':execution': ctx.executionName });
-    expect(profile.ConditionExpression).toContain('provisioningExecutionName = :execution');
+    expect(updateInfrastructure).toHaveBeenCalledWith('cust-1', {
+      instanceId: 'i-1',
+      publicIp: '198.51.100.7',
+      services: { website: 'running', crm: 'running', email: 'pending_verification' },
+    });
+    // As this execution: only the one in charge may make the account active (the repository's condition).
+    expect(setProvisioningOutcome).toHaveBeenCalledWith('cust-1', ctx.executionName, 'active');
   });
 
   it('leaves an unverified email domain to the DKIM sweep: one pending marker, kept with its first start time on a retry', async () => {
     ses.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: false });
     await activate(input);
-    const [put] = table.ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
-    expect(put.Item).toMatchObject({ pk: 'EMAILVERIFY', sk: ctx.customerId, customerId: ctx.customerId, identity: 'acme.x' });
-    expect(Date.parse(String(put.Item!.startedAt))).not.toBeNaN();
-    expect(put.ConditionExpression).toBe('attribute_not_exists(pk)');
-    // A retried step finds the marker already there: not an error, the first start time stays.
-    table.ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    expect(putEmailVerificationMarker).toHaveBeenCalledTimes(1);
+    const [[marker]] = putEmailVerificationMarker.mock.calls;
+    expect(marker).toEqual({ customerId: ctx.customerId, identity: 'acme.x', startedAt: expect.any(String) });
+    expect(Date.parse(marker.startedAt)).not.toBeNaN();
+    // The marker is written before the account turns active, so no active account lacks one.
+    expect(putEmailVerificationMarker.mock.invocationCallOrder[0]).toBeLessThan(setProvisioningOutcome.mock.invocationCallOrder[0]);
+    // A retried step puts it again; the repository keeps the first (test/unit/repositories/email-verifications.test.ts).
     await expect(activate(input)).resolves.toEqual({ status: 'active', email: 'pending_verification' });
   });
 
   it('writes no marker when the domain is already verified', async () => {
     ses.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: true });
     await expect(activate(input)).resolves.toEqual({ status: 'active', email: 'running' });
-    expect(table.ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(putEmailVerificationMarker).not.toHaveBeenCalled();
   });
 
   it('refuses to activate for an execution that is no longer in charge', async () => {
     ses.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: true });
-    table.ddb.on(UpdateCommand).callsFake((input) => {
-      if (isProfile(input)) throw new ConditionalCheckFailedException({ message: 'no', $metadata: {} });
-      return {};
-    });
+    setProvisioningOutcome.mockResolvedValue(false);
     await expect(activate(input)).rejects.toMatchObject({ name: 'StaleExecutionError' });
   });
 
   it('sends the welcome email once, with escaped names', async () => {
-    table.ddb.on(GetCommand).resolves({
-      Item: { customerId: 'cust-1', email: 'ada@example.com', firstName: '<b>Ada</b>', company: 'Acme', subdomain: 'acme.x', plan: 'starter', trialEndsAt: '2026-12-02T00:00:00Z' },
-    });
+    getCustomer.mockResolvedValue({
+      customerId: 'cust-1',
+      email: 'ada@example.com',
+      firstName: '<b>Ada</b>',
+      company: 'Acme',
+      subdomain: 'acme.x',
+      plan: 'starter',
+      trialEndsAt: '2026-12-02T00:00:00Z',
+    } as Customer);
     ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
     await expect(sendWelcome(ctx)).resolves.toEqual({ sent: true });
     const mail = ses.commandCalls(SendEmailCommand)[0].args[0].input;
     expect(mail).toMatchObject({ FromEmailAddress: 'welcome@stackpro.test', Destination: { ToAddresses: ['ada@example.com'] } });
     expect(mail.Content!.Simple!.Body!.Html!.Data).toContain('&lt;b&gt;Ada&lt;/b&gt;');
     expect(mail.Content!.Simple!.Body!.Html!.Data).toContain('https://acme.x');
+    expect(markWelcomeEmailSent).toHaveBeenCalledWith('cust-1');
 
-    table.ddb.on(GetCommand).resolves({ Item: { customerId: 'cust-1', email: 'ada@example.com', welcomeEmailSentAt: '2026-11-25T00:00:00Z' } });
+    getCustomer.mockResolvedValue({ customerId: 'cust-1', email: 'ada@example.com', welcomeEmailSentAt: '2026-11-25T00:00:00Z' } as Customer);
     await expect(sendWelcome(ctx)).resolves.toEqual({ sent: false });
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(markWelcomeEmailSent).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not mark the welcome email sent when sending failed (the Task retries it)', async () => {
+    getCustomer.mockResolvedValue({ customerId: 'cust-1', email: 'ada@example.com', firstName: 'Ada', company: 'Acme', subdomain: 'acme.x', plan: 'starter' } as Customer);
+    ses.on(SendEmailCommand).rejects(awsError('TooManyRequestsException'));
+    await expect(sendWelcome(ctx)).rejects.toBeDefined();
+    expect(markWelcomeEmailSent).not.toHaveBeenCalled();
+  });
+
+  it('fails with CustomerNotFoundError for a customer that is gone', async () => {
+    await expect(sendWelcome(ctx)).rejects.toMatchObject({ name: 'CustomerNotFoundError' });
+    expect(ses.calls()).toHaveLength(0);
   });
 });
 
@@ -127,7 +208,9 @@ describe('Welcome email that cannot be sent', () => {
     const cause = JSON.stringify({ errorType: 'MessageRejected', errorMessage: 'Email address is not verified.' });
     await expect(sendWelcome({ ...ctx, giveUp: true, error: { Error: 'MessageRejected', Cause: cause } })).resolves.toEqual({ sent: false });
     expect(ses.calls()).toHaveLength(0);
-    expect(stepLog(table.ddb)).toEqual([['Send welcome email', 'failed', 'Not sent: The mail service refused the email.']]);
+    // The Task whose retries ran out cannot log its own end: the running entry is ended as failed, then this one.
+    expect(failRunningSteps).toHaveBeenCalledWith('cust-1', ctx.executionName, 'Not sent: The mail service refused the email.');
+    expect(recordedSteps()).toEqual([['Send welcome email', 'failed', 'Not sent: The mail service refused the email.']]);
   });
 });
 
@@ -147,37 +230,28 @@ describe('Rollback', () => {
   });
 
   it('marks the customer failed with a readable reason and the broken step failed', async () => {
-    table.ddb.on(QueryCommand).resolves({
-      Items: [
-        { name: 'Launch instance', status: 'succeeded', startedAt: '1', executionName: ctx.executionName },
-        { name: 'Deploy applications', status: 'running', startedAt: '2', executionName: ctx.executionName },
-      ],
-    });
     const cause = JSON.stringify({ errorType: 'DeploymentFailedError', errorMessage: 'Deployment command cmd-1 ended Failed' });
     const out = await markFailed({ ...ctx, error: { Error: 'DeploymentFailedError', Cause: cause }, rollback: {} });
     expect(out).toMatchObject({ reason: 'Deployment command cmd-1 ended Failed', current: true, leftovers: [] });
-    expect(stepLog(table.ddb)).toEqual(
-      expect.arrayContaining([
-        ['Deploy applications', 'failed', 'Deployment command cmd-1 ended Failed'],
-        ['Roll back', 'succeeded', 'Everything created was removed'],
-      ]),
-    );
-    const profile = table.ddb.commandCalls(UpdateCommand).find((c) => isProfile(c.args[0].input))!.args[0].input;
-    expect(profile.ExpressionAttributeValues).toMatchObject({ ':status': 'failed', ':reason': out.reason });
+    // The step still running (the one that broke) ends failed with the reason: failRunningSteps (its repository test).
+    expect(failRunningSteps).toHaveBeenCalledWith('cust-1', ctx.executionName, 'Deployment command cmd-1 ended Failed');
+    expect(recordedSteps()).toEqual([['Mark customer failed', 'succeeded', 'Everything created was removed']]);
+    expect(setProvisioningOutcome).toHaveBeenCalledWith('cust-1', ctx.executionName, 'failed', out.reason);
   });
 
   it('says what could not be removed when an undo failed for good', async () => {
     const out = await markFailed({ ...ctx, error: { Error: 'States.Timeout' }, rollback: { rollbackInstanceError: { Error: 'X' } } });
     expect(out.leftovers).toEqual(['instance']);
-    expect(stepLog(table.ddb)).toContainEqual(['Roll back', 'failed', 'Could not remove: instance']);
+    expect(recordedSteps()).toContainEqual(['Mark customer failed', 'failed', 'Could not remove: instance']);
   });
 
   it('never stores a raw AWS message as the reason', async () => {
-    table.ddb.on(QueryCommand).resolves({ Items: [{ name: 'Launch instance', status: 'running', startedAt: '1', executionName: ctx.executionName }] });
     const raw = 'User: arn:aws:sts::123456789012:assumed-role/StackPro-Launch/x is not authorized to perform: ec2:RunInstances';
     const cause = JSON.stringify({ errorType: 'SomethingNew', errorMessage: raw });
     const out = await markFailed({ ...ctx, error: { Error: 'SomethingNew', Cause: cause }, rollback: {} });
     expect(out.reason).toMatch(/^an internal error \(reference [0-9a-f]{10}\)$/);
-    expect(JSON.stringify(table.ddb.calls().map((call) => call.args[0].input))).not.toMatch(/123456789012|arn:aws/);
+    const stored = JSON.stringify([failRunningSteps.mock.calls, setProvisioningOutcome.mock.calls, recordStep.mock.calls]);
+    expect(stored).toContain(out.reason);
+    expect(stored).not.toMatch(/123456789012|arn:aws/);
   });
 });

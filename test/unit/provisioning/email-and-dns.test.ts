@@ -6,23 +6,30 @@ import {
 } from '@aws-sdk/client-route-53';
 import { CreateEmailIdentityCommand, DeleteEmailIdentityCommand, GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as checkDns } from '../../../lambdas/provisioning/check-dns-change';
-import { handler as createIdentity } from '../../../lambdas/provisioning/create-email-identity';
-import { handler as deleteIdentity } from '../../../lambdas/provisioning/delete-email-identity';
-import { handler as pointSubdomain } from '../../../lambdas/provisioning/point-subdomain';
-import { handler as publishDkim } from '../../../lambdas/provisioning/publish-dkim-records';
-import { handler as removeDns } from '../../../lambdas/provisioning/remove-dns-records';
-import { awsError, ctx, mockTable } from './helpers';
+import { handler as checkDnsStep } from '../../../lambdas/provisioning/check-dns-change';
+import { handler as createIdentityStep } from '../../../lambdas/provisioning/create-email-identity';
+import { handler as deleteIdentityStep } from '../../../lambdas/provisioning/delete-email-identity';
+import { handler as pointSubdomainStep } from '../../../lambdas/provisioning/point-subdomain';
+import { handler as publishDkimStep } from '../../../lambdas/provisioning/publish-dkim-records';
+import { handler as removeDnsStep } from '../../../lambdas/provisioning/remove-dns-records';
+import { asTask, awsError, ctx, recordStep, resetRecordedSteps } from './helpers';
 
+const checkDns = asTask('Check DNS change', checkDnsStep);
+const createIdentity = asTask('Create email identity', createIdentityStep);
+const deleteIdentity = asTask('Roll back: delete email identity', deleteIdentityStep);
+const pointSubdomain = asTask('Point subdomain at instance', pointSubdomainStep);
+const publishDkim = asTask('Publish DKIM records', publishDkimStep);
+const removeDns = asTask('Roll back: remove DNS records', removeDnsStep);
+
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
 const ses = mockClient(SESv2Client);
 const r53 = mockClient(Route53Client);
-const table = mockTable();
 const subdomain = 'acme.customers.stackpro.test';
 
 beforeEach(() => {
   ses.reset();
   r53.reset();
-  table.reset();
+  resetRecordedSteps();
   r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } });
 });
 

@@ -1,22 +1,24 @@
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { metrics } from '../../../lambdas/metrics';
-import { handler } from '../../../lambdas/provisioning/launch-instance';
+import { handler as step } from '../../../lambdas/provisioning/launch-instance';
 import { endCapacityWait, startCapacityWait } from '../../../lambdas/repositories/customer-lifecycle';
-import { awsError, ctx, mockTable, stepLog } from './helpers';
+import { asTask, awsError, ctx, recordStep, recordedSteps, resetRecordedSteps } from './helpers';
+
+const handler = asTask('Launch instance', step);
 
 jest.mock('../../../lambdas/repositories/customer-lifecycle');
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
 const startWait = jest.mocked(startCapacityWait);
 const endWait = jest.mocked(endCapacityWait);
 
 const ec2 = mockClient(EC2Client);
-const table = mockTable();
 const input = { ...ctx, attempt: 2, instanceType: 't3.small', plan: 'business', executionStartTime: new Date().toISOString(), capacityWaitSeconds: '86400' };
 
 beforeEach(() => {
   ec2.reset();
-  table.reset();
   jest.clearAllMocks();
+  resetRecordedSteps();
   startWait.mockResolvedValue({ started: true });
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
   ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-new' }] });
@@ -34,6 +36,8 @@ describe('Launch instance', () => {
       MaxCount: 1,
       ClientToken: 'cust-1-2-0',
     });
+    // Storage follows the plan: business sells 50 GiB.
+    expect(run.BlockDeviceMappings).toEqual([{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 50, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }]);
     expect(run.TagSpecifications![0].Tags).toEqual(
       expect.arrayContaining([
         { Key: 'Customer', Value: 'cust-1' },
@@ -41,7 +45,7 @@ describe('Launch instance', () => {
         { Key: 'ManagedBy', Value: 'stackpro' },
       ]),
     );
-    expect(stepLog(table.ddb)).toEqual([['Launch instance', 'succeeded', 'Launched t3.small instance i-new']]);
+    expect(recordedSteps()).toEqual([['Launch instance', 'succeeded', 'Launched t3.small instance i-new']]);
   });
 
   it('reuses the instance already launched for this attempt instead of launching another', async () => {
@@ -70,7 +74,7 @@ describe('Launch instance', () => {
     expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(2);
     expect(startWait).toHaveBeenCalledWith('cust-1', 'acme-cust-1');
     expect(addMetric).toHaveBeenCalledWith('CapacityWaitStarted', 'Count', 1);
-    expect(stepLog(table.ddb).at(-1)).toEqual(['Launch instance', 'running', 'Waiting for server capacity for t3.small (up to 24 hours)']);
+    expect(recordedSteps().at(-1)).toEqual(['Launch instance', 'running', 'Waiting for server capacity for t3.small (up to 24 hours)']);
 
     addMetric.mockClear();
     startWait.mockResolvedValue({ started: false });
@@ -112,7 +116,7 @@ describe('Launch instance', () => {
     ec2.on(RunInstancesCommand).rejects(awsError('UnauthorizedOperation'));
     await expect(handler(input)).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
     expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(1);
-    expect(stepLog(table.ddb)).toEqual([['Launch instance', 'running', 'Attempt failed: A permission is missing on our side; our team has been alerted.']]);
+    expect(recordedSteps()).toEqual([['Launch instance', 'running', 'Attempt failed: A permission is missing on our side; our team has been alerted.']]);
   });
 
   it('refuses malformed input', async () => {

@@ -46,6 +46,34 @@ describe('createAccount', () => {
     expect(await getCredentials(email)).toEqual({ customerId: account.customerId, passwordHash: 'hash-1' });
   });
 
+  it("writes the first session (family, the account's session index entry, refresh token) and verification token by hashes only", async () => {
+    const session = newSession(NOW);
+    const verificationToken = { hash: randomUUID(), expiresAt: NOW + HOUR };
+    const second = customer(uniqueEmail(), uniqueSlug());
+    await createAccount(second, 'hash-2', second.subdomain.split('.')[0], session, { verificationToken, pendingExpiresAt: NOW + 24 * HOUR, now: NOW });
+
+    expect(await get(keys.tokenFamily(session.familyId))).toMatchObject({ customerId: second.customerId });
+    expect(await get(keys.session(second.customerId, session.familyId))).toMatchObject({ familyId: session.familyId });
+    expect(await get(keys.refreshToken(session.refreshTokenHash))).toMatchObject({ customerId: second.customerId, familyId: session.familyId });
+    expect(await get(keys.verificationToken(verificationToken.hash))).toMatchObject({ customerId: second.customerId, expiresAt: NOW + HOUR });
+    // The profile is in the sparse PendingVerification index, without a trial, and names what the clean-up removes.
+    const profile = await get(keys.customer(second.customerId));
+    expect(profile).toMatchObject({
+      pendingIndexPk: 'PENDING',
+      pendingExpiresAt: NOW + 24 * HOUR,
+      signupSessionFamilyId: session.familyId,
+      signupRefreshTokenHash: session.refreshTokenHash,
+      verificationTokens: [verificationToken],
+    });
+    expect(profile).not.toHaveProperty('trialEndsAt');
+    // Email and subdomain are held only until the pending account expires.
+    expect(await get(keys.credentials(second.email))).toMatchObject({ pendingExpiresAt: NOW + 24 * HOUR });
+    expect(await get(keys.slug(second.subdomain.split('.')[0]))).toMatchObject({ pendingExpiresAt: NOW + 24 * HOUR });
+    // The refresh token's value is never stored, only its hash.
+    const stored = await Promise.all([keys.customer(second.customerId), keys.tokenFamily(session.familyId), keys.session(second.customerId, session.familyId), keys.refreshToken(session.refreshTokenHash)].map(get));
+    expect(JSON.stringify(stored)).not.toContain(session.refreshToken);
+  });
+
   it('the burst: of 10 signups for one email at once, exactly one creates an account; the others are told the email is taken', async () => {
     const email = uniqueEmail();
     const attempts = Array.from({ length: 10 }, () => signUp(email, uniqueSlug()));

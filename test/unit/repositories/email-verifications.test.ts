@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../../../lambdas/clients/dynamodb';
 import { config } from '../../../lambdas/config';
 import {
@@ -12,6 +12,8 @@ import { keys } from '../../../lambdas/repositories/keys';
 
 /** Against DynamoDB Local (the repositories project). The EMAILVERIFY partition is shared: each test reads only its own customers. */
 const marker = (customerId: string, startedAt = '2026-01-01T00:00:00.000Z') => ({ customerId, identity: `${customerId}.customers.example`, startedAt });
+
+afterEach(() => jest.restoreAllMocks());
 
 async function pendingOf(customerIds: readonly string[]) {
   const mine = [];
@@ -27,10 +29,24 @@ describe('email verification markers', () => {
     expect(await pendingOf([customerId])).toEqual([marker(customerId, '2026-01-01T00:00:00.000Z')]);
   });
 
-  it('lists every pending marker across pages, and a deleted one no more', async () => {
+  it('lists every pending marker across pages (a Query of the one partition, never a Scan), and a deleted one no more', async () => {
     const customerIds = Array.from({ length: 3 }, () => randomUUID());
     await Promise.all(customerIds.map((customerId) => putEmailVerificationMarker(marker(customerId))));
+    // Pages of two (a real partition pages at 1 MB), so the listing must follow LastEvaluatedKey.
+    const send = dynamodb.send.bind(dynamodb) as (command: unknown) => Promise<unknown>;
+    const queries: Array<Record<string, unknown>> = [];
+    jest.spyOn(dynamodb, 'send').mockImplementation(((command: unknown) => {
+      if (command instanceof QueryCommand) {
+        command.input.Limit = 2;
+        queries.push({ ...command.input });
+      } else throw new Error(`only Queries expected, got ${(command as object).constructor.name}`);
+      return send(command);
+    }) as typeof dynamodb.send);
     expect((await pendingOf(customerIds)).map((pending) => pending.customerId).sort()).toEqual([...customerIds].sort());
+    expect(queries.length).toBeGreaterThanOrEqual(2);
+    expect(queries[0]).toMatchObject({ ExpressionAttributeValues: { ':pk': 'EMAILVERIFY' } });
+    expect(queries[1].ExclusiveStartKey).toMatchObject({ pk: 'EMAILVERIFY' });
+    jest.restoreAllMocks();
 
     await deleteEmailVerificationMarker(customerIds[0]);
     expect((await pendingOf(customerIds)).map((pending) => pending.customerId).sort()).toEqual(customerIds.slice(1).sort());

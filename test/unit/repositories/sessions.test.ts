@@ -3,7 +3,10 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../../../lambdas/clients/dynamodb';
 import { config } from '../../../lambdas/config';
 import { keys } from '../../../lambdas/repositories/keys';
-import { endSessionOf, revokeAllSessions, startSession } from '../../../lambdas/repositories/sessions';
+import { InvalidCredentialsError, InvalidRefreshTokenError } from '../../../lambdas/core/errors';
+import { hashRefreshToken } from '../../../lambdas/core/tokens';
+import { endSessionOf, revokeAllSessions, rotateRefreshToken, startSession } from '../../../lambdas/repositories/sessions';
+import { BURST_TIMEOUT_MS, putItem, uniqueEmail } from './table';
 
 /** Against DynamoDB Local (the repositories project): every test with customers of its own. */
 const NOW = Date.now();
@@ -76,5 +79,104 @@ describe('revokeAllSessions (logout-all, password reset)', () => {
 
   it('answers 0 for an account without sessions', async () => {
     expect(await revokeAllSessions(randomUUID(), NOW)).toBe(0);
+  });
+});
+
+describe('startSession (login)', () => {
+  it('starts a family, its index entry and its first token (stored by hash, with TTLs)', async () => {
+    const customerId = randomUUID();
+    const session = await startSession(customerId, NOW);
+    expect(await family(session.familyId)).toMatchObject({ customerId, sessionExpiresAt: session.sessionExpiresAtMs, ttl: Math.floor(session.sessionExpiresAtMs / 1000) + 3600 });
+    expect(await indexEntry(customerId, session.familyId)).toMatchObject({ familyId: session.familyId, startedAt: NOW });
+    expect(await get(keys.refreshToken(hashRefreshToken(session.refreshToken)))).toMatchObject({
+      customerId,
+      familyId: session.familyId,
+      expiresAt: session.expiresAtMs,
+      ttl: Math.floor(session.expiresAtMs / 1000) + 3600,
+    });
+  });
+
+  it('starts nothing when the password checked is no longer the account\'s (a reset raced the login)', async () => {
+    const customerId = randomUUID();
+    const email = uniqueEmail();
+    await putItem({ ...keys.credentials(email), customerId, passwordHash: 'new-hash' });
+    const send = jest.spyOn(dynamodb, 'send');
+
+    await expect(startSession(customerId, NOW, { key: keys.credentials(email), passwordHash: 'old-hash' })).rejects.toBeInstanceOf(InvalidCredentialsError);
+
+    expect(send).toHaveBeenCalledTimes(1);
+    const written = await dynamodb.send(
+      new QueryCommand({ TableName: config.tableName(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `CUSTOMER#${customerId}` } }),
+    );
+    expect(written.Items).toEqual([]);
+    expect((await startSession(customerId, NOW, { key: keys.credentials(email), passwordHash: 'new-hash' })).familyId).toEqual(expect.any(String));
+  });
+});
+
+describe('rotateRefreshToken (refresh)', () => {
+  const token = (refreshToken: string) => get(keys.refreshToken(hashRefreshToken(refreshToken)));
+
+  it('spends the token and returns the next one of the same family and customer', async () => {
+    const customerId = randomUUID();
+    const session = await startSession(customerId, NOW);
+    const { customerId: owner, session: next } = await rotateRefreshToken(session.refreshToken, NOW + 1);
+
+    expect(owner).toBe(customerId);
+    expect(next.familyId).toBe(session.familyId);
+    expect(next.refreshToken).not.toBe(session.refreshToken);
+    expect(await token(session.refreshToken)).toMatchObject({ spentAt: NOW + 1 });
+    expect(await token(next.refreshToken)).toMatchObject({ customerId, familyId: session.familyId, expiresAt: next.expiresAtMs });
+    expect((await family(session.familyId))?.revokedAt).toBeUndefined();
+  });
+
+  it('never lets a refreshed token outlive its session (30 days from login)', async () => {
+    const customerId = randomUUID();
+    const session = await startSession(customerId, NOW);
+    const late = session.sessionExpiresAtMs - 60_000;
+    const { session: next } = await rotateRefreshToken(session.refreshToken, late);
+    expect(next.expiresAtMs).toBe(session.sessionExpiresAtMs);
+    expect(await token(next.refreshToken)).toMatchObject({ expiresAt: session.sessionExpiresAtMs, sessionExpiresAt: session.sessionExpiresAtMs });
+  });
+
+  it('the burst: of 50 refreshes with one token at once, exactly one succeeds, and the reuse revokes the family', async () => {
+    const customerId = randomUUID();
+    const session = await startSession(customerId, NOW);
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => rotateRefreshToken(session.refreshToken, NOW + 1)));
+
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((result) => result.status === 'rejected').every((result) => (result as PromiseRejectedResult).reason instanceof InvalidRefreshTokenError)).toBe(true);
+    expect(await family(session.familyId)).toMatchObject({ revokedAt: NOW + 1 });
+    const [winner] = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.session] : []));
+    await expect(rotateRefreshToken(winner.refreshToken, NOW + 2)).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+  }, BURST_TIMEOUT_MS);
+
+  it('refuses a spent token and revokes its whole family', async () => {
+    const customerId = randomUUID();
+    const session = await startSession(customerId, NOW);
+    const { session: next } = await rotateRefreshToken(session.refreshToken, NOW + 1);
+
+    await expect(rotateRefreshToken(session.refreshToken, NOW + 2)).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+
+    expect(await family(session.familyId)).toMatchObject({ revokedAt: NOW + 2 });
+    expect(await indexEntry(customerId, session.familyId)).toBeUndefined();
+    await expect(rotateRefreshToken(next.refreshToken, NOW + 3)).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    // Refused without revoking again: the first revocation time stays.
+    expect(await family(session.familyId)).toMatchObject({ revokedAt: NOW + 2 });
+    expect(await token(next.refreshToken)).not.toHaveProperty('spentAt');
+  });
+
+  it('refuses a token of a session that was logged out, and unknown and expired tokens, spending nothing', async () => {
+    const customerId = randomUUID();
+    const loggedOut = await startSession(customerId, NOW);
+    await endSessionOf(loggedOut.refreshToken, NOW);
+    const live = await startSession(customerId, NOW);
+
+    await expect(rotateRefreshToken(loggedOut.refreshToken, NOW + 1)).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    await expect(rotateRefreshToken(`never-issued-${randomUUID()}`, NOW + 1)).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    await expect(rotateRefreshToken(live.refreshToken, live.expiresAtMs)).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+
+    expect(await token(loggedOut.refreshToken)).not.toHaveProperty('spentAt');
+    expect(await token(live.refreshToken)).not.toHaveProperty('spentAt');
+    expect((await family(live.familyId))?.revokedAt).toBeUndefined();
   });
 });

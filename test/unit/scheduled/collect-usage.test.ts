@@ -1,17 +1,25 @@
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeInstancesCommand, DescribeSnapshotsCommand, EC2Client, type Instance, type Snapshot } from '@aws-sdk/client-ec2';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/scheduled/collect-usage';
 import { metrics } from '../../../lambdas/metrics';
+import type * as Usage from '../../../lambdas/repositories/usage';
 import { collectUsage } from '../../../lambdas/services/collect-usage';
 
 const ec2 = mockClient(EC2Client);
 const cloudWatch = mockClient(CloudWatchClient);
 const sfn = mockClient(SFNClient);
-const ddb = mockClient(DynamoDBDocumentClient);
+
+// Reading the profiles (batches of 100, throttled keys asked again) and writing the usage item (never over a
+// newer one) are the usage repository's: test/unit/repositories/usage.test.ts.
+let knownProfiles: Usage.ProfileSummary[] = [];
+const profileSummaries = jest.fn(async (customerIds: readonly string[]) => knownProfiles.filter((known) => customerIds.includes(known.customerId)));
+const putUsage = jest.fn<ReturnType<typeof Usage.putUsage>, Parameters<typeof Usage.putUsage>>();
+jest.mock('../../../lambdas/repositories/usage', () => ({
+  profileSummaries: (customerIds: readonly string[]) => profileSummaries(customerIds),
+  putUsage: (...args: Parameters<typeof Usage.putUsage>) => putUsage(...args),
+}));
 
 const NOW = Date.parse('2030-03-10T12:00:00.000Z');
 const MONTH_START = '2030-03-01T00:00:00.000Z';
@@ -31,7 +39,7 @@ const snapshot = (customerId: string, fullSize?: number): Snapshot => ({
   ...(fullSize === undefined ? {} : { FullSnapshotSizeInBytes: fullSize }),
   Tags: [{ Key: 'Customer', Value: customerId }],
 });
-const profile = (customerId: string, status = 'active', plan = 'starter') => ({ customerId, status, plan });
+const profile = (customerId: string, status = 'active', plan = 'starter') => ({ customerId, status, plan }) as Usage.ProfileSummary;
 
 /** CloudWatch answers per query id: `d<i>` disk, `n<i>` network, by the instance id in the query. */
 function metricData(byInstance: Record<string, { disk?: number[]; network?: number[] }>) {
@@ -47,24 +55,17 @@ function metricData(byInstance: Record<string, { disk?: number[]; network?: numb
 function fleet(instances: Instance[], snapshots: Snapshot[], profiles: ReturnType<typeof profile>[]) {
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: instances }] });
   ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: snapshots });
-  ddb.on(BatchGetCommand).callsFake((input) => {
-    const wanted = new Set((input.RequestItems['stackpro-unit'].Keys as { pk: string }[]).map((key) => key.pk));
-    return { Responses: { 'stackpro-unit': profiles.filter((p) => wanted.has(`CUSTOMER#${p.customerId}`)) } };
-  });
+  knownProfiles = profiles;
 }
 
-const written = () =>
-  Object.fromEntries(
-    ddb.commandCalls(PutCommand).map((call) => {
-      const { pk, sk, type, ...usage } = call.args[0].input.Item!;
-      expect([sk, type]).toEqual(['USAGE', 'usage']);
-      return [String(pk).replace('CUSTOMER#', ''), usage];
-    }),
-  );
+/** What the job stored, by customer. */
+const written = () => Object.fromEntries(putUsage.mock.calls.map(([customerId, usage]) => [customerId, usage as unknown as Record<string, unknown>]));
 
 beforeEach(() => {
-  for (const client of [ec2, cloudWatch, sfn, ddb]) client.reset();
-  ddb.on(PutCommand).resolves({});
+  for (const client of [ec2, cloudWatch, sfn]) client.reset();
+  knownProfiles = [];
+  profileSummaries.mockClear();
+  putUsage.mockReset().mockResolvedValue(true);
   sfn.on(ListExecutionsCommand).resolves({ executions: [] });
 });
 
@@ -79,8 +80,8 @@ describe('CollectUsage (the usage job)', () => {
       a: { measuredAt: '2030-03-10T12:00:00.000Z', diskUsedBytes: 5 * GIB, dataTransferredOut: { bytes: 600, since: MONTH_START }, backups: { count: 0, totalBytes: 0 } },
       b: { measuredAt: '2030-03-10T12:00:00.000Z', dataTransferredOut: { bytes: 50, since: MONTH_START }, backups: { count: 2, totalBytes: 3 * GIB } },
     });
-    const [put] = ddb.commandCalls(PutCommand).map((call) => call.args[0].input);
-    expect(put).toMatchObject({ ConditionExpression: 'attribute_not_exists(measuredAt) OR measuredAt < :measuredAt' });
+    // One read of the profiles of every customer with a server, before anything is written.
+    expect(profileSummaries.mock.calls.map(([customerIds]) => [...customerIds].sort())).toEqual([['a', 'b']]);
   });
 
   it('leaves out every figure not known yet: no disk datapoint, no NetworkOut this month, a snapshot size EC2 has not reported', async () => {
@@ -143,21 +144,18 @@ describe('CollectUsage (the usage job)', () => {
   it('keeps a newer measurement: a late or overlapping run is counted stale, not an error', async () => {
     fleet([instance('a', 'i-a')], [], [profile('a')]);
     metricData({});
-    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'newer', $metadata: {} }));
+    putUsage.mockResolvedValue(false);
 
     await expect(collectUsage(NOW)).resolves.toMatchObject({ measured: 0, stale: 1 });
   });
 
-  it('asks again for profiles DynamoDB left unprocessed (throttled) before measuring', async () => {
-    fleet([instance('a', 'i-a')], [], []);
-    ddb
-      .on(BatchGetCommand)
-      .resolvesOnce({ Responses: { 'stackpro-unit': [] }, UnprocessedKeys: { 'stackpro-unit': { Keys: [{ pk: 'CUSTOMER#a', sk: 'PROFILE' }] } } })
-      .resolves({ Responses: { 'stackpro-unit': [profile('a')] } });
+  it('fails the run, writing nothing, when the profiles cannot be read (the schedule runs it again)', async () => {
+    fleet([instance('a', 'i-a')], [], [profile('a')]);
     metricData({});
+    profileSummaries.mockRejectedValueOnce(new Error('BatchGetItem left 1 profiles unprocessed'));
 
-    await expect(collectUsage(NOW)).resolves.toMatchObject({ measured: 1 });
-    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(2);
+    await expect(collectUsage(NOW)).rejects.toThrow('unprocessed');
+    expect(putUsage).not.toHaveBeenCalled();
   });
 
   it('publishes the dashboard gauges: active customers per plan (zeros too) and provisionings in flight', async () => {

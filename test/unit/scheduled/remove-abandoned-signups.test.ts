@@ -1,10 +1,20 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import type { Customer } from '../../../lambdas/core/customer';
+import type * as AbandonedAccounts from '../../../lambdas/repositories/abandoned-accounts';
+import type * as Accounts from '../../../lambdas/repositories/accounts';
 import { handler } from '../../../lambdas/scheduled/remove-abandoned-signups';
 import { lambdaContext } from '../helpers/events';
 
-const ddb = mockClient(DynamoDBDocumentClient);
+// The sparse-index Query and the one all-or-nothing removal (an email or subdomain taken over is kept, a
+// verification that lands first wins) are the repository's: test/unit/repositories/abandoned-accounts.test.ts.
+const findAbandonedAccounts = jest.fn<ReturnType<typeof AbandonedAccounts.findAbandonedAccounts>, Parameters<typeof AbandonedAccounts.findAbandonedAccounts>>();
+const removeAbandonedAccount = jest.fn<ReturnType<typeof AbandonedAccounts.removeAbandonedAccount>, Parameters<typeof AbandonedAccounts.removeAbandonedAccount>>();
+jest.mock('../../../lambdas/repositories/abandoned-accounts', () => ({
+  findAbandonedAccounts: (...args: Parameters<typeof AbandonedAccounts.findAbandonedAccounts>) => findAbandonedAccounts(...args),
+  removeAbandonedAccount: (...args: Parameters<typeof AbandonedAccounts.removeAbandonedAccount>) => removeAbandonedAccount(...args),
+}));
+const getCustomer = jest.fn<ReturnType<typeof Accounts.getCustomer>, Parameters<typeof Accounts.getCustomer>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: Parameters<typeof Accounts.getCustomer>) => getCustomer(...args) }));
 
 const RUN_AT = Date.parse('2026-12-09T10:00:00.000Z');
 const abandoned = {
@@ -13,66 +23,58 @@ const abandoned = {
   status: 'pending_verification',
   subdomain: 'old-co.customers.stackpro.test',
   pendingExpiresAt: RUN_AT - 1_000,
-  signupSessionFamilyId: 'fam-1',
-  signupRefreshTokenHash: 'rt-hash',
-  verificationTokens: [{ hash: 'live', expiresAt: RUN_AT + 1_000 }],
-};
+} as Customer;
 
 const run = (time: string) => handler({ time } as never, lambdaContext);
 
-function owners(email: string | undefined, slug: string | undefined) {
-  ddb.on(GetCommand, { Key: { pk: 'EMAIL#old@example.com', sk: 'CREDENTIALS' } }).resolves({ Item: email ? { customerId: email } : undefined });
-  ddb.on(GetCommand, { Key: { pk: 'SLUG#old-co', sk: 'SLUG' } }).resolves({ Item: slug ? { customerId: slug } : undefined });
-}
-
 beforeEach(() => {
-  ddb.reset();
-  ddb.on(QueryCommand).resolves({ Items: [{ pk: 'CUSTOMER#cust-old', sk: 'PROFILE' }] });
-  ddb.on(GetCommand, { Key: { pk: 'CUSTOMER#cust-old', sk: 'PROFILE' } }).resolves({ Item: abandoned });
-  ddb.on(TransactWriteCommand).resolves({});
+  findAbandonedAccounts.mockReset().mockResolvedValue({ customerIds: ['cust-old'], nextKey: undefined });
+  removeAbandonedAccount.mockReset().mockResolvedValue(true);
+  getCustomer.mockReset().mockResolvedValue(abandoned);
 });
 
 describe('RemoveAbandonedSignups (scheduled)', () => {
-  it("queries the sparse index up to the event's time and removes the account, its email, subdomain, session and tokens", async () => {
-    owners('cust-old', 'cust-old');
+  it("finds accounts abandoned by the event's time and removes each, as read again consistently", async () => {
     await expect(run('2026-12-09T10:00:00.000Z')).resolves.toEqual({ removed: 1, skipped: 0 });
-
-    const query = ddb.commandCalls(QueryCommand)[0].args[0].input;
-    expect(query).toMatchObject({ IndexName: 'PendingVerification', ExpressionAttributeValues: { ':pending': 'PENDING', ':now': RUN_AT } });
-    expect(query.KeyConditionExpression).toBe('#pk = :pending AND #expires <= :now');
-    const items = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems!.map((item) => item.Delete!);
-    expect(items.map((item) => item.Key!.pk)).toEqual(['CUSTOMER#cust-old', 'EMAIL#old@example.com', 'SLUG#old-co', 'TOKENFAMILY#fam-1', 'REFRESH#rt-hash', 'VERIFY#live']);
-    // Only if still pending and expired: a verification that lands first wins.
-    expect(items[0].ConditionExpression).toBe('#status = :pending AND pendingExpiresAt <= :now');
-    expect(items[1].ConditionExpression).toBe('customerId = :id');
-    expect(items[2].ConditionExpression).toBe('customerId = :id');
+    expect(findAbandonedAccounts).toHaveBeenCalledWith(RUN_AT, expect.any(Number), undefined);
+    expect(getCustomer).toHaveBeenCalledWith('cust-old', { consistent: true });
+    expect(removeAbandonedAccount).toHaveBeenCalledWith(abandoned, RUN_AT);
   });
 
-  it('leaves an email and subdomain a new signup already took over', async () => {
-    owners('cust-new', 'cust-new');
-    await run('2026-12-09T10:00:00.000Z');
-    const keys = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems!.map((item) => item.Delete!.Key!.pk);
-    expect(keys).not.toContain('EMAIL#old@example.com');
-    expect(keys).not.toContain('SLUG#old-co');
-    expect(keys).toContain('CUSTOMER#cust-old');
+  it('follows the pages of the index', async () => {
+    findAbandonedAccounts
+      .mockResolvedValueOnce({ customerIds: ['cust-old'], nextKey: { pk: 'CUSTOMER#cust-old' } })
+      .mockResolvedValueOnce({ customerIds: ['cust-older'], nextKey: undefined });
+    getCustomer.mockImplementation(async (customerId) => ({ ...abandoned, customerId }));
+    await expect(run('2026-12-09T10:00:00.000Z')).resolves.toEqual({ removed: 2, skipped: 0 });
+    expect(findAbandonedAccounts.mock.calls[1][2]).toEqual({ pk: 'CUSTOMER#cust-old' });
+    expect(removeAbandonedAccount.mock.calls.map(([customer]) => customer.customerId)).toEqual(['cust-old', 'cust-older']);
   });
 
-  it('skips an account verified since the index was written (the index is eventually consistent)', async () => {
-    ddb.on(GetCommand, { Key: { pk: 'CUSTOMER#cust-old', sk: 'PROFILE' } }).resolves({ Item: { ...abandoned, status: 'provisioning' } });
+  it.each([
+    ['verified since the index was written (the index is eventually consistent)', { ...abandoned, status: 'provisioning' } as Customer],
+    ['not expired after all', { ...abandoned, pendingExpiresAt: RUN_AT + 1 }],
+    ['gone', undefined],
+  ])('skips an account %s, removing nothing', async (_label, customer) => {
+    getCustomer.mockResolvedValue(customer);
     await expect(run('2026-12-09T10:00:00.000Z')).resolves.toEqual({ removed: 0, skipped: 1 });
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(removeAbandonedAccount).not.toHaveBeenCalled();
   });
 
   it('leaves for the next run an account that changed between the read and the delete', async () => {
-    owners('cust-old', 'cust-old');
-    ddb.on(TransactWriteCommand).rejects(
+    removeAbandonedAccount.mockRejectedValue(
       new TransactionCanceledException({ message: 'x', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }),
     );
     await expect(run('2026-12-09T10:00:00.000Z')).resolves.toEqual({ removed: 0, skipped: 1 });
   });
 
+  it('fails the run on an unexpected error (the schedule retries), instead of counting it skipped', async () => {
+    removeAbandonedAccount.mockRejectedValue(new Error('throttled'));
+    await expect(run('2026-12-09T10:00:00.000Z')).rejects.toThrow('throttled');
+  });
+
   it('refuses an event without a valid time instead of guessing one', async () => {
     await expect(handler({ time: 'yesterday' } as never, lambdaContext)).rejects.toThrow();
-    expect(ddb.calls()).toHaveLength(0);
+    expect(findAbandonedAccounts).not.toHaveBeenCalled();
   });
 });

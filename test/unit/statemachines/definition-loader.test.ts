@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { STANDARD_RETRY, type AslState, forEachState, loadDefinition } from '../../../statemachines/definition-loader';
-import { WORKFLOWS, type WorkflowDefinition } from '../../../statemachines/workflows';
+import { ALL_WORKFLOWS as WORKFLOWS, type WorkflowDefinition } from '../../../statemachines/workflows';
 
 const STATEMACHINES = path.resolve(__dirname, '..', '..', '..', 'statemachines');
 const lambdaTasks = (states: Record<string, AslState>) => {
@@ -82,5 +82,41 @@ describe('loadDefinition', () => {
       write(definition);
       expect(() => loadDefinition(workflow, dir)).toThrow(message);
     });
+  });
+});
+
+/**
+ * Every workflow file in statemachines/, registered in WORKFLOWS or not yet (a new one is checked the moment
+ * it lands): the step kit names a step's progress entry only by the `stepName` its Task passes, so every
+ * Task that invokes a step must get it from the loader, exactly its state's name.
+ */
+describe('every workflow file in statemachines/', () => {
+  const files = readdirSync(STATEMACHINES).filter((file) => file.endsWith('.asl.json'));
+  /** A file no workflow lists yet: its placeholders stand for steps, as they will once it is registered. */
+  const unregistered = (file: string): WorkflowDefinition => {
+    const keys = new Set([...readFileSync(path.join(STATEMACHINES, file), 'utf8').matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]));
+    return { id: file, file, steps: Object.fromEntries([...keys].map((key) => [key, { id: key, handler: key, access: [] }])) };
+  };
+
+  it('holds the workflows the stack deploys', () => {
+    expect(files).toEqual(expect.arrayContaining(WORKFLOWS.map((workflow) => workflow.file)));
+  });
+
+  it.each(files)('%s: every Task that invokes a step passes its state name as stepName', (file) => {
+    const workflow = WORKFLOWS.find((candidate) => candidate.file === file) ?? unregistered(file);
+    const tasks: [string, AslState][] = [];
+    forEachState(loadDefinition(workflow).States, (name, state) => {
+      if (state.Type === 'Task') tasks.push([name, state]);
+    });
+
+    expect(tasks.length).toBeGreaterThan(0);
+    for (const [name, state] of tasks) {
+      if (state.Resource === 'arn:aws:states:::lambda:invoke') {
+        expect({ name, stepName: (state.Parameters?.Payload as Record<string, unknown>).stepName }).toEqual({ name, stepName: name });
+      } else {
+        // A function ARN as the Resource would skip the loader's Payload: steps are invoked through lambda:invoke only.
+        expect({ name, invokesAFunctionDirectly: /^(arn:aws:lambda:|\$\{)/.test(String(state.Resource)) }).toEqual({ name, invokesAFunctionDirectly: false });
+      }
+    }
   });
 });

@@ -1,7 +1,10 @@
 import * as lifecycleErrors from '../../../lambdas/lifecycle/errors';
 import { logger } from '../../../lambdas/observability';
 import * as provisioningErrors from '../../../lambdas/provisioning/errors';
+import * as restoreErrors from '../../../lambdas/restore/errors';
 import * as workflowErrors from '../../../lambdas/workflows/errors';
+import * as resizeErrors from '../../../lambdas/resize/errors';
+import * as fleetErrors from '../../../lambdas/fleet/errors';
 import { KNOWN_ERROR_CODES, OUR_ERRORS, describeError, describeFailure, failureMessage } from '../../../lambdas/workflows/failure-messages';
 
 const context = { customerId: 'cust-1', executionName: 'acme-cust-1', step: 'Launch instance' };
@@ -16,7 +19,7 @@ afterEach(() => logged.mockRestore());
 
 describe('failure messages', () => {
   it('keeps the message of every error class we throw ourselves (and only those)', () => {
-    const classes: (new (message: string) => Error)[] = [...Object.values(provisioningErrors), ...Object.values(lifecycleErrors), ...Object.values(workflowErrors)];
+    const classes: (new (message: string) => Error)[] = [...Object.values(provisioningErrors), ...Object.values(lifecycleErrors), ...Object.values(workflowErrors), ...Object.values(resizeErrors), ...Object.values(restoreErrors), ...Object.values(fleetErrors)];
     const ours = classes.map((ErrorClass) => new ErrorClass('m').name);
     expect([...new Set(ours)].sort()).toEqual([...OUR_ERRORS].sort());
     for (const name of OUR_ERRORS) expect(failureMessage(name, 'Instance i-1 is terminated', context)).toBe('Instance i-1 is terminated');

@@ -1,16 +1,44 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeInstancesCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DeleteEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { Customer } from '../../../lambdas/core/customer';
+import type * as Accounts from '../../../lambdas/repositories/accounts';
+import type * as Billing from '../../../lambdas/repositories/billing';
+import type * as CustomerLifecycle from '../../../lambdas/repositories/customer-lifecycle';
+import type * as PlanChanges from '../../../lambdas/repositories/plan-changes';
+import type * as ProvisioningLog from '../../../lambdas/repositories/provisioning-log';
 import { handler } from '../../../lambdas/workflows/recover-stopped-execution';
 
 const stripeApi = { subscriptions: { cancel: jest.fn() } };
 jest.mock('../../../lambdas/clients/stripe', () => ({ getStripe: async () => stripeApi }));
 
-const ddb = mockClient(DynamoDBDocumentClient);
+// The repositories as a fake of the one customer: reads answer `profile`, and setProvisioningOutcome applies only
+// under its condition (the execution in charge), as its DynamoDB Local test proves, so tests assert the state a
+// customer ends in.
+const getLifecycleCustomer = jest.fn<ReturnType<typeof CustomerLifecycle.getLifecycleCustomer>, Parameters<typeof CustomerLifecycle.getLifecycleCustomer>>();
+const setProvisioningOutcome = jest.fn<ReturnType<typeof CustomerLifecycle.setProvisioningOutcome>, Parameters<typeof CustomerLifecycle.setProvisioningOutcome>>();
+jest.mock('../../../lambdas/repositories/customer-lifecycle', () => ({
+  getLifecycleCustomer: (...args: Parameters<typeof CustomerLifecycle.getLifecycleCustomer>) => getLifecycleCustomer(...args),
+  setProvisioningOutcome: (...args: Parameters<typeof CustomerLifecycle.setProvisioningOutcome>) => setProvisioningOutcome(...args),
+}));
+const getCustomer = jest.fn<ReturnType<typeof Accounts.getCustomer>, Parameters<typeof Accounts.getCustomer>>();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (...args: Parameters<typeof Accounts.getCustomer>) => getCustomer(...args) }));
+const saveBillingSnapshot = jest.fn<ReturnType<typeof Billing.saveBillingSnapshot>, Parameters<typeof Billing.saveBillingSnapshot>>();
+jest.mock('../../../lambdas/repositories/billing', () => ({
+  saveBillingSnapshot: (...args: Parameters<typeof Billing.saveBillingSnapshot>) => saveBillingSnapshot(...args),
+}));
+const recordStep = jest.fn<ReturnType<typeof ProvisioningLog.recordStep>, Parameters<typeof ProvisioningLog.recordStep>>();
+const failRunningSteps = jest.fn<ReturnType<typeof ProvisioningLog.failRunningSteps>, Parameters<typeof ProvisioningLog.failRunningSteps>>();
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({
+  recordStep: (...args: Parameters<typeof ProvisioningLog.recordStep>) => recordStep(...args),
+  failRunningSteps: (...args: Parameters<typeof ProvisioningLog.failRunningSteps>) => failRunningSteps(...args),
+}));
+const failPlanChange = jest.fn<ReturnType<typeof PlanChanges.failPlanChange>, Parameters<typeof PlanChanges.failPlanChange>>();
+jest.mock('../../../lambdas/repositories/plan-changes', () => ({
+  failPlanChange: (...args: Parameters<typeof PlanChanges.failPlanChange>) => failPlanChange(...args),
+}));
 const ec2 = mockClient(EC2Client);
 const route53 = mockClient(Route53Client);
 const ses = mockClient(SESv2Client);
@@ -73,22 +101,21 @@ beforeEach(() => {
   profile = customer();
   steps = [];
   instances = [['i-1', '1']];
-  ddb.reset();
-  ddb.on(GetCommand).callsFake(async () => ({ Item: profile && { pk: 'CUSTOMER#cust-1', sk: 'PROFILE', ...profile } }));
-  ddb.on(QueryCommand).resolves({ Items: [] });
-  ddb.on(UpdateCommand).callsFake(async (input) => {
-    const sk = String(input.Key.sk);
-    const values = input.ExpressionAttributeValues;
-    if (sk.startsWith('PROVSTEP#')) {
-      steps.push([values[':name'], values[':status'], values[':message']]);
-      return {};
-    }
-    if (!profile || profile.provisioningExecutionName !== values[':execution']) {
-      throw new ConditionalCheckFailedException({ message: 'condition', $metadata: {} });
-    }
-    profile = { ...profile, status: values[':status'], failureReason: values[':reason'] };
-    return {};
+  getLifecycleCustomer.mockReset().mockImplementation(async () => profile && ({ ...profile } as unknown as CustomerLifecycle.LifecycleCustomer));
+  setProvisioningOutcome.mockReset().mockImplementation(async (_customerId, executionName, status, failureReason) => {
+    if (!profile || profile.provisioningExecutionName !== executionName) return false;
+    profile = { ...profile, status, failureReason };
+    return true;
   });
+  getCustomer.mockReset().mockImplementation(async () => profile && ({ ...profile } as unknown as Customer));
+  saveBillingSnapshot.mockReset().mockImplementation(async (_customerId, billing) => {
+    if (!profile) return false;
+    profile = { ...profile, billing };
+    return true;
+  });
+  recordStep.mockReset().mockImplementation(async (_customerId, _executionName, name, status, message) => void steps.push([name, status, message]));
+  failRunningSteps.mockReset().mockResolvedValue(undefined);
+  failPlanChange.mockReset().mockResolvedValue(false);
   ec2.reset();
   ec2.on(DescribeInstancesCommand).callsFake(async (input) => {
     const attempt = input.Filters?.find((f: { Name: string }) => f.Name === 'tag:ProvisioningAttempt')?.Values?.[0];
@@ -245,7 +272,7 @@ describe('a stopped provisioning', () => {
   });
 
   it('throws on a transient read failure, so EventBridge delivers the event again', async () => {
-    ddb.on(GetCommand).rejects(Object.assign(new Error('busy'), { name: 'ProvisionedThroughputExceededException' }));
+    getLifecycleCustomer.mockRejectedValue(Object.assign(new Error('busy'), { name: 'ProvisionedThroughputExceededException' }));
 
     await expect(handler(event())).rejects.toThrow('busy');
   });
@@ -322,5 +349,80 @@ describe('a stopped suspend, resume or deprovision', () => {
     expect(await handler(lifecycleEvent('SuspendCustomer', 's-1'))).toMatchObject({ action: 'ignored' });
 
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+});
+
+describe('a stopped resize (the interrupted plan change)', () => {
+  const NAME = 'resize-enterprise-cust-1-abc';
+  const change = { customerId: 'cust-1', changeId: 'abc', fromPlan: 'business', toPlan: 'enterprise' };
+  const resizeEvent = (name = NAME, detail: Record<string, unknown> = {}) =>
+    event({
+      stateMachineArn: ARN('ResizeCustomer'),
+      executionArn: `arn:aws:states:us-east-1:000000000000:execution:ResizeCustomer:${name}`,
+      name,
+      input: JSON.stringify(change),
+      ...detail,
+    });
+
+  beforeEach(() => {
+    profile = customer({ status: 'active', plan: 'business', pendingPlan: 'enterprise', planChange: { changeId: 'abc', from: 'business', to: 'enterprise' } });
+    // failPlanChange applies only while this change is the pending one, as its condition says (its DynamoDB
+    // behaviour is the repository's own test).
+    failPlanChange.mockReset().mockImplementation(async (_customerId, changeId, reason) => {
+      const current = profile?.planChange as { changeId: string } | undefined;
+      if (!profile?.pendingPlan || current?.changeId !== changeId) return false;
+      const { pendingPlan: _pending, ...rest } = profile;
+      profile = { ...rest, planChange: { ...current, failure: reason } };
+      return true;
+    });
+  });
+
+  it('is run again once with the stop as its error: the rerun puts the previous type and price back', async () => {
+    const result = await handler(resizeEvent());
+
+    expect(result).toEqual({ action: 'rerun', executionName: `${NAME}-rerun` });
+    const start = sfn.commandCalls(StartExecutionCommand)[0].args[0].input;
+    expect(start).toMatchObject({ stateMachineArn: ARN('ResizeCustomer'), name: `${NAME}-rerun` });
+    expect(JSON.parse(start.input!)).toEqual({ ...change, error: { Error: 'ResizeStoppedError', Cause: 'Changing the plan was stopped before it finished.' } });
+    expect(steps.at(-1)).toEqual(['Run again after the execution stopped', 'succeeded', expect.stringContaining(`Started ${NAME}-rerun`)]);
+  });
+
+  it('the same event 50 times at once starts one rerun', async () => {
+    let started = 0;
+    sfn.on(StartExecutionCommand).callsFake(async () => {
+      started += 1;
+      if (started > 1) throw new ExecutionAlreadyExists({ message: 'exists', $metadata: {} });
+      return { executionArn: 'arn', startDate: new Date() };
+    });
+
+    const results = await Promise.all(Array.from({ length: 50 }, () => handler(resizeEvent())));
+
+    expect(results.filter((r) => r.action === 'rerun')).toHaveLength(1);
+    expect(results.filter((r) => r.action === 'ignored')).toHaveLength(49);
+  });
+
+  it('a rerun that stops too clears the pending plan with the reason and is left for operators', async () => {
+    const result = await handler(resizeEvent(`${NAME}-rerun`, { status: 'TIMED_OUT' }));
+
+    expect(result).toMatchObject({ action: 'left-for-operators', reason: 'Changing the plan took longer than it is allowed to.' });
+    expect(profile?.pendingPlan).toBeUndefined();
+    expect(profile?.planChange).toMatchObject({ failure: 'Changing the plan took longer than it is allowed to.' });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('does nothing when the resize recorded its own failure, or the change is no longer pending (completed, or another tenant’s change)', async () => {
+    expect(await handler(resizeEvent(NAME, { status: 'FAILED', error: 'ResizeFailed', cause: 'x' }))).toMatchObject({ action: 'ignored', why: 'the workflow recorded its own failure' });
+
+    profile = customer({ status: 'active', plan: 'enterprise', planChange: { changeId: 'abc', from: 'business', to: 'enterprise', completedAt: '2026-12-01T00:02:00Z' } });
+    expect(await handler(resizeEvent())).toMatchObject({ action: 'ignored', why: 'the plan change is no longer pending' });
+
+    profile = customer({ status: 'active', pendingPlan: 'starter', planChange: { changeId: 'other', from: 'business', to: 'starter' } });
+    expect(await handler(resizeEvent())).toMatchObject({ action: 'ignored', why: 'the plan change is no longer pending' });
+
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('ignores a malformed input (no change id)', async () => {
+    expect(await handler(resizeEvent(NAME, { input: JSON.stringify({ customerId: 'cust-1' }) }))).toMatchObject({ action: 'ignored', why: 'the execution input names no plan change' });
   });
 });

@@ -1,20 +1,22 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { mockClient } from 'aws-sdk-client-mock';
 import { tracer } from '../../../lambdas/observability';
 import { StepContext, workflowStep } from '../../../lambdas/workflows/step-kit';
 import { traceInFakeLambda } from '../helpers/trace';
-import { ctx, mockTable, stepLog } from '../provisioning/helpers';
+import { ctx, recordStep, recordedSteps, resetRecordedSteps } from '../provisioning/helpers';
 
-const table = mockTable();
-const Input = StepContext.extend({ email: z.string().optional() });
-const succeeding = workflowStep('Launch instance', Input, async () => ({ output: { instanceId: 'i-1' } }));
-const failing = workflowStep('Launch instance', Input, async () => {
+// How a step is stored is the provisioning-log repository's (test/unit/repositories/provisioning-log.test.ts).
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
+const inState = { ...ctx, stepName: 'Launch instance' };
+const Input = z.extend(StepContext, { email: z.optional(z.string()) });
+const succeeding = workflowStep(Input, async () => ({ output: { instanceId: 'i-1' } }));
+const failing = workflowStep(Input, async () => {
   throw new Error('capacity');
 });
 
 beforeEach(() => {
-  table.reset();
+  resetRecordedSteps();
 });
 
 afterEach(() => {
@@ -24,6 +26,8 @@ afterEach(() => {
 describe('step kit tracing', () => {
   it('runs each step in a subsegment named for its state, annotated with ids only (never PII)', async () => {
     const trace = traceInFakeLambda();
+    let recordedIn: unknown;
+    recordStep.mockImplementation(async () => void (recordedIn = trace.current()));
 
     const output = await succeeding({ ...ctx, stepName: 'Launch the instance', workflowId: 'ProvisionCustomer', email: 'ada@example.com' });
 
@@ -40,22 +44,24 @@ describe('step kit tracing', () => {
     expect(subsegment.closed).toBe(true);
     expect(trace.current()).toBe(trace.lambda);
     // The step's own work (its progress write) still happens inside the subsegment.
-    expect(stepLog(table.ddb)).toEqual([['Launch the instance', 'succeeded', undefined]]);
+    expect(recordedSteps()).toEqual([['Launch the instance', 'succeeded', undefined]]);
+    expect(recordStep).toHaveBeenCalledWith('cust-1', 'acme-cust-1', 'Launch the instance', 'succeeded', undefined, expect.any(Date), 'ProvisionCustomer');
+    expect(recordedIn).toBe(subsegment);
   });
 
-  it('falls back to the step kit name when the Task does not pass its state name', async () => {
+  it('refuses input without its state name, and logs no progress under any other name', async () => {
     const trace = traceInFakeLambda();
 
-    await succeeding(ctx);
+    await expect(succeeding(ctx)).rejects.toMatchObject({ name: 'ZodError', message: expect.stringContaining('stepName') });
 
-    expect(trace.lambda.subsegments[0].name).toBe('## Launch instance');
-    expect(trace.lambda.subsegments[0].annotations.step).toBe('Launch instance');
+    expect(trace.lambda.subsegments[0].name).toBe('## Malformed step input');
+    expect(recordStep).not.toHaveBeenCalled();
   });
 
   it('records a failed step on its subsegment, closes it and rethrows', async () => {
     const trace = traceInFakeLambda();
 
-    await expect(failing(ctx)).rejects.toThrow('capacity');
+    await expect(failing(inState)).rejects.toThrow('capacity');
 
     const [subsegment] = trace.lambda.subsegments;
     expect(subsegment.errors).toEqual([expect.objectContaining({ message: 'capacity' })]);
@@ -66,10 +72,10 @@ describe('step kit tracing', () => {
   it('traces malformed input too, with only the annotations it can trust', async () => {
     const trace = traceInFakeLambda();
 
-    await expect(succeeding({ executionName: 'acme-cust-1' })).rejects.toThrow();
+    await expect(succeeding({ executionName: 'acme-cust-1', stepName: 'Launch instance' })).rejects.toThrow();
 
     const [subsegment] = trace.lambda.subsegments;
-    expect(subsegment.annotations).toEqual({ ColdStart: expect.any(Boolean), Service: 'stackpro', step: 'Launch instance' });
+    expect(subsegment.annotations).toEqual({ ColdStart: expect.any(Boolean), Service: 'stackpro', step: 'Malformed step input' });
     expect(subsegment.errors).toHaveLength(1);
     expect(subsegment.closed).toBe(true);
   });
@@ -77,7 +83,7 @@ describe('step kit tracing', () => {
   it('does nothing to traces when tracing is off (outside Lambda: tests, the local stack)', async () => {
     const getSegment = jest.spyOn(tracer, 'getSegment');
 
-    await succeeding(ctx);
+    await succeeding(inState);
 
     expect(tracer.isTracingEnabled()).toBe(false);
     expect(getSegment).not.toHaveBeenCalled();

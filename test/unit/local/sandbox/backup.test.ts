@@ -6,9 +6,9 @@ import {
   ListRecoveryPointsByResourceCommand,
   StartBackupJobCommand,
 } from '@aws-sdk/client-backup';
-import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { LOCAL_BACKUP_VAULT } from '../../../../local/sandbox/backup';
-import { testSandbox, sdkConfig } from './in-process';
+import { launchRunningInstance, sdkConfig, testSandbox } from './in-process';
 
 // Model seconds are milliseconds on this clock (scale 0.001); the test moves time by hand.
 const { sandbox, advance, dataDir } = testSandbox();
@@ -19,19 +19,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 const ROLE = 'arn:aws:iam::000000000000:role/backup';
 
 async function customerVolumeArn(customer: string): Promise<string> {
-  const launched = await ec2.send(
-    new RunInstancesCommand({
-      LaunchTemplate: { LaunchTemplateId: 'lt-0test', Version: '$Latest' },
-      InstanceType: 't3.micro',
-      SubnetId: 'subnet-a',
-      MinCount: 1,
-      MaxCount: 1,
-      ClientToken: `backup-${customer}`,
-      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Customer', Value: customer }] }],
-    }),
-  );
-  advance(10);
-  const instanceId = launched.Instances![0]!.InstanceId!;
+  const instanceId = await launchRunningInstance(ec2, advance, customer);
   const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
   const volumeId = described.Reservations![0]!.Instances![0]!.BlockDeviceMappings![0]!.Ebs!.VolumeId!;
   return `arn:aws:ec2:us-east-1:000000000000:volume/${volumeId}`;

@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { CreateSnapshotCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, EC2Client, RunInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateSnapshotCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { INSTANCE_METRICS } from '../../../../lambdas/core/metric-names';
 import { USAGE_MODEL } from '../../../../local/sandbox/instance-usage';
-import { sdkConfig, testSandbox } from './in-process';
+import { sdkConfig, testSandbox, launchRunningInstance } from './in-process';
 
 // Model seconds are milliseconds on this clock (scale 0.001): one real minute is 60,000 model seconds.
 const { sandbox, advance, clock, dataDir } = testSandbox();
@@ -13,21 +13,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const MINUTE = 60_000;
 
-async function runningInstance(customer: string): Promise<string> {
-  const launched = await ec2.send(
-    new RunInstancesCommand({
-      LaunchTemplate: { LaunchTemplateId: 'lt-0test', Version: '$Latest' },
-      InstanceType: 't3.micro',
-      SubnetId: 'subnet-a',
-      MinCount: 1,
-      MaxCount: 1,
-      ClientToken: `cw-${customer}`,
-      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Customer', Value: customer }] }],
-    }),
-  );
-  advance(10);
-  return launched.Instances![0].InstanceId!;
-}
+const runningInstance = (customer: string) => launchRunningInstance(ec2, advance, customer);
 
 const query = (id: string, instanceId: string, metric: 'disk' | 'network', period: number): MetricDataQuery => ({
   Id: id,

@@ -5,33 +5,18 @@ import {
   DescribeSnapshotsCommand,
   type DescribeSnapshotsCommandInput,
   EC2Client,
-  RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { testSandbox, sdkConfig } from './in-process';
+import { testSandbox, sdkConfig, launchRunningInstance } from './in-process';
 
 // Model seconds are milliseconds on this clock (scale 0.001); the test moves time by hand.
 const { sandbox, advance, dataDir } = testSandbox();
 const ec2 = new EC2Client(sdkConfig(sandbox.services.ec2));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function runningInstance(customer: string) {
-  const launched = await ec2.send(
-    new RunInstancesCommand({
-      LaunchTemplate: { LaunchTemplateId: 'lt-0test', Version: '$Latest' },
-      InstanceType: 't3.micro',
-      SubnetId: 'subnet-a',
-      MinCount: 1,
-      MaxCount: 1,
-      ClientToken: `snap-${customer}`,
-      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Customer', Value: customer }] }],
-    }),
-  );
-  advance(10);
-  return launched.Instances![0].InstanceId!;
-}
+const runningInstance = (customer: string) => launchRunningInstance(ec2, advance, customer);
 
 const describe1 = async (instanceId: string) => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0].Instances![0];
 

@@ -1,16 +1,30 @@
 import { rmSync } from 'node:fs';
 import { PinpointSMSVoiceV2Client, ReleasePhoneNumberCommand, RequestPhoneNumberCommand, SendTextMessageCommand, UpdatePhoneNumberCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SendWhatsAppMessageCommand, SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
-import { BackupClient, DescribeBackupJobCommand, DescribeRecoveryPointCommand, ListRecoveryPointsByResourceCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
+import {
+  BackupClient,
+  DescribeBackupJobCommand,
+  DescribeRecoveryPointCommand,
+  DescribeRestoreJobCommand,
+  ListRecoveryPointsByResourceCommand,
+  StartBackupJobCommand,
+  StartRestoreJobCommand,
+} from '@aws-sdk/client-backup';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
+  AttachVolumeCommand,
   CreateSnapshotCommand,
   DeleteSnapshotCommand,
+  DeleteVolumeCommand,
+  DetachVolumeCommand,
   DescribeInstancesCommand,
   DescribeInstanceStatusCommand,
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
+  DescribeVolumesModificationsCommand,
   EC2Client,
+  ModifyInstanceAttributeCommand,
+  ModifyVolumeCommand,
   RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
@@ -85,7 +99,13 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
     DeleteSnapshot: () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: 'snap-0123456789abcdef0' })),
     DescribeSnapshots: () => ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] })),
     DescribeInstanceStatus: () => ec2.send(new DescribeInstanceStatusCommand({})),
+    ModifyInstanceAttribute: () => ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, InstanceType: { Value: 't3.medium' } })),
+    ModifyVolume: () => ec2.send(new ModifyVolumeCommand({ VolumeId: 'vol-0123456789abcdef0', Size: 50 })),
     DescribeVolumes: () => ec2.send(new DescribeVolumesCommand({})),
+    DescribeVolumesModifications: () => ec2.send(new DescribeVolumesModificationsCommand({ VolumeIds: ['vol-0123456789abcdef0'] })),
+    AttachVolume: () => ec2.send(new AttachVolumeCommand({ VolumeId: 'vol-0123456789abcdef0', InstanceId: instanceId, Device: '/dev/xvda' })),
+    DetachVolume: () => ec2.send(new DetachVolumeCommand({ VolumeId: 'vol-0123456789abcdef0' })),
+    DeleteVolume: () => ec2.send(new DeleteVolumeCommand({ VolumeId: 'vol-0123456789abcdef0' })),
   },
   route53: {
     GetChange: () => route53.send(new GetChangeCommand({ Id: '/change/C0TEST' })),
@@ -136,6 +156,8 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
     DescribeBackupJob: () => backup.send(new DescribeBackupJobCommand({ BackupJobId: 'job' })),
     DescribeRecoveryPoint: () => backup.send(new DescribeRecoveryPointCommand({ BackupVaultName: 'v', RecoveryPointArn: 'arn:aws:ec2:us-east-1::snapshot/snap-00000000' })),
     ListRecoveryPointsByResource: () => backup.send(new ListRecoveryPointsByResourceCommand({ ResourceArn: 'arn:aws:ec2:us-east-1:000000000000:volume/vol-00000000' })),
+    StartRestoreJob: () => backup.send(new StartRestoreJobCommand({ RecoveryPointArn: 'arn:aws:ec2:us-east-1::snapshot/snap-00000000', IamRoleArn: 'arn:aws:iam::000000000000:role/r', Metadata: {} })),
+    DescribeRestoreJob: () => backup.send(new DescribeRestoreJobCommand({ RestoreJobId: 'job' })),
   },
   'sms-voice': {
     SendTextMessage: () => smsVoice.send(new SendTextMessageCommand({ DestinationPhoneNumber: '+14255550182', OriginationIdentity: '+18005551000', MessageBody: 'hi' })),
@@ -148,7 +170,7 @@ const CALLS: Record<string, Record<string, () => Promise<unknown>>> = {
   },
 };
 
-const OUTCOMES: Record<string, string[]> = { ec2: ['InstanceOutcome'], ssm: ['CommandOutcome'] };
+const OUTCOMES: Record<string, string[]> = { ec2: ['InstanceOutcome'], ssm: ['AppHealthCheck', 'CommandOutcome'], backup: ['RestoreOutcome'] };
 
 const apiActions = Object.entries(CALLS).flatMap(([service, calls]) => Object.keys(calls).map((action) => [service, action] as const));
 
@@ -175,7 +197,7 @@ describe('fault actions derived from the registry', () => {
     const refused = await injectFault({ service: 'ec2', action: 'RebootInstances', error: 'InternalError' });
 
     expect(refused.statusCode).toBe(400);
-    expect(JSON.parse(refused.body).error).toMatch(/action must be one of .*CreateSnapshot, DeleteSnapshot, DescribeSnapshots, InstanceOutcome for ec2/);
+    expect(JSON.parse(refused.body).error).toMatch(/action must be one of .*CreateSnapshot, DeleteSnapshot, DescribeSnapshots, .*InstanceOutcome.* for ec2/);
   });
 });
 

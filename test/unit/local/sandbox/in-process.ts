@@ -1,3 +1,4 @@
+import { type EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import { Readable } from 'node:stream';
 import type { EdgeService } from '../../../../local/edge/edge-service';
 import { SandboxClock } from '../../../../local/sandbox/clock';
 import { createSandbox, type Sandbox } from '../../../../local/sandbox/sandbox';
+import { persisted } from '../../../../local/sandbox/json-file';
 
 interface SdkHttpRequest {
   method: string;
@@ -28,6 +30,8 @@ export function inProcess(service: EdgeService) {
       const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]));
       const body = toBuffer(request.body);
       const response = await service.handle({ method: request.method, path: request.path, query, headers, body, region: 'us-east-1' });
+      // As the edge server does: the change is on disk before the answer.
+      await persisted();
       return { response: { statusCode: response.statusCode, reason: '', headers: { ...response.headers }, body: Readable.from([Buffer.from(response.body)]) } };
     },
   };
@@ -69,4 +73,24 @@ export function testSandbox(capacity: { vcpuQuota?: number; publicIpPool?: numbe
     },
   });
   return { sandbox, clock, advance: (ms) => (now += ms), dataDir };
+}
+
+/**
+ * Launches one customer's server (tagged Customer=<customer>) and lets it reach `running`: the start of most
+ * sandbox EC2 tests. The customer name makes the ClientToken, so each test's server is its own.
+ */
+export async function launchRunningInstance(ec2: EC2Client, advance: (ms: number) => void, customer: string): Promise<string> {
+  const launched = await ec2.send(
+    new RunInstancesCommand({
+      LaunchTemplate: { LaunchTemplateId: 'lt-0test', Version: '$Latest' },
+      InstanceType: 't3.micro',
+      SubnetId: 'subnet-a',
+      MinCount: 1,
+      MaxCount: 1,
+      ClientToken: `launch-${customer}`,
+      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Customer', Value: customer }] }],
+    }),
+  );
+  advance(10);
+  return launched.Instances![0]!.InstanceId!;
 }

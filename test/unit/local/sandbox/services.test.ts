@@ -11,6 +11,7 @@ import {
 import { AlreadyExistsException, CreateEmailIdentityCommand, GetEmailIdentityCommand, NotFoundException, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, InvalidInstanceId, InvocationDoesNotExist, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { testSandbox, sdkConfig } from './in-process';
+import { DEFAULT_PUBLIC_IPS, MAX_PUBLIC_IPS, publicIpPool } from '../../../../local/sandbox/ec2';
 
 // Model seconds are milliseconds on this clock (scale 0.001); the test moves time by hand.
 const { sandbox, advance, dataDir } = testSandbox();
@@ -114,6 +115,16 @@ describe('EC2 through EC2Client (ec2Query)', () => {
 });
 
 describe('EC2 capacity: the account vCPU quota and the public address pool', () => {
+  it('raises the pool past the documentation ranges into 198.18.0.0/15, distinct addresses, the default 508 unchanged', () => {
+    const pool = publicIpPool(MAX_PUBLIC_IPS);
+    const nonRoutable = /^(203\.0\.113|198\.51\.100|192\.0\.2|198\.1[89]\.\d{1,3})\.(\d{1,3})$/;
+
+    expect(new Set(pool).size).toBe(MAX_PUBLIC_IPS);
+    expect(pool.every((ip) => nonRoutable.test(ip) && !/\.(0|255)$/.test(ip))).toBe(true);
+    expect(publicIpPool(DEFAULT_PUBLIC_IPS)).toEqual([...pool.slice(0, 254).filter((ip) => ip.startsWith('203.0.113.')), ...pool.slice(254, 508).filter((ip) => ip.startsWith('198.51.100.'))]);
+    expect(pool[762]).toBe('198.18.0.1');
+  });
+
   const small = testSandbox({ vcpuQuota: 4, publicIpPool: 1 });
   const client = new EC2Client(sdkConfig(small.sandbox.services.ec2));
   const run = (token: string) =>
@@ -273,6 +284,19 @@ describe('SSM through SSMClient (awsJson1_1)', () => {
     const done = await ssm.send(new GetCommandInvocationCommand({ CommandId: command.Command?.CommandId, InstanceId: instanceId }));
 
     expect(done).toMatchObject({ Status: 'Failed', ResponseCode: 1 });
+  });
+
+  it('runs a short AWS-RunShellScript (the resize\'s file-system growth, apps check) in shellCommandDuration, not the deployment\'s minute', async () => {
+    const instanceId = (await launch('tok-shell')).Instances?.[0]?.InstanceId as string;
+    advance(35);
+    const command = await ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [instanceId], Parameters: { commands: ['true'] } }));
+    const invocation = () => ssm.send(new GetCommandInvocationCommand({ CommandId: command.Command?.CommandId, InstanceId: instanceId }));
+    advance(2 + 4);
+    const running = await invocation();
+    advance(1);
+    const done = await invocation();
+
+    expect([running.Status, done.Status]).toEqual(['InProgress', 'Success']);
   });
 });
 

@@ -165,3 +165,29 @@ describe('SESv2 ListEmailIdentities and GetAccount', () => {
     await expect(ses.send(new ListEmailIdentitiesCommand({ PageSize: 0 }))).rejects.toMatchObject({ name: 'BadRequestException' });
   });
 });
+
+describe('GET /_sandbox/outbox?to=', () => {
+  const outbox = async (query: string) => {
+    const response = await sandbox.routes['GET /_sandbox/outbox']({ method: 'GET', path: '/_sandbox/outbox', query: new URLSearchParams(query), headers: {}, body: Buffer.alloc(0), region: 'us-east-1' });
+    return { status: response.statusCode, body: JSON.parse(String(response.body)) as { emails?: { to: string[] }[]; error?: string } };
+  };
+  const sendTo = (to: string[]) =>
+    ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: 'welcome@stackpro.test',
+        Destination: { ToAddresses: to },
+        Content: { Simple: { Subject: { Data: 'Verify' }, Body: { Text: { Data: 'link' } } } },
+      }),
+    );
+
+  it("gives one recipient's mail only (any letter case), all of it without the filter, and 400 for an empty one", async () => {
+    await sendTo(['Ada@Example.com']);
+    await sendTo(['bob@example.com', 'ada@example.com']);
+    await sendTo(['carol@example.com']);
+
+    expect((await outbox('to=ada%40example.com')).body.emails?.map((email) => email.to)).toEqual([['Ada@Example.com'], ['bob@example.com', 'ada@example.com']]);
+    expect((await outbox('to=nobody%40example.com')).body.emails).toEqual([]);
+    expect((await outbox('')).body.emails).toHaveLength(3);
+    expect(await outbox('to=')).toEqual({ status: 400, body: { error: 'to must be an email address' } });
+  });
+});

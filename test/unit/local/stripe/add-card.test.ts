@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import type { EdgeRequest } from '../../../../local/edge/edge-service';
-import { settle, stripeClient, testStripe, webhookReceiver } from './harness';
+import { until, stripeClient, testStripe, webhookReceiver } from './harness';
 
 /**
  * The Stripe calls a saved card makes (setup_intents retrieve, customers update with
@@ -66,8 +66,9 @@ describe('Stripe sandbox: adding a card', () => {
       // The same key replays the answer; without it, an active subscription cannot be resumed again.
       expect((await stripe.subscriptions.resume(subscription.id, {}, { idempotencyKey: 'resume-1' })).id).toBe(subscription.id);
       await expect(stripe.subscriptions.resume(subscription.id)).rejects.toThrow(/Only a paused subscription/);
-      await settle();
-      const types = receiver.received.map((r) => JSON.parse(r.body).type);
+      const delivered = () => receiver.received.map((r) => JSON.parse(r.body).type as string);
+      await until(() => ['customer.updated', 'invoice.paid', 'customer.subscription.resumed'].every((type) => delivered().includes(type)));
+      const types = delivered();
       expect(types).toEqual(expect.arrayContaining(['customer.updated', 'invoice.paid', 'customer.subscription.resumed']));
     } finally {
       await receiver.close();

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { canonicalParams } from '../../../../local/sandbox/stripe/idempotency';
-import { settle, stripeClient, testStripe, webhookReceiver } from './harness';
+import { until, stripeClient, testStripe, webhookReceiver } from './harness';
 
 const DAY = 86400;
 /** lastResponse.headers is a Headers with stripe-node's fetch client, a plain object with its node client. */
@@ -151,7 +151,7 @@ describe('Stripe sandbox API through the real stripe-node client', () => {
     const paused = await stripe.subscriptions.update(subscription.id, { pause_collection: { behavior: 'void' } });
     const unpaused = await stripe.subscriptions.update(subscription.id, { pause_collection: '' });
     const canceled = await stripe.subscriptions.cancel(subscription.id);
-    await settle();
+    await until(() => receiver.received.length >= sandbox.events.list().length);
 
     expect(cancelling).toMatchObject({ cancel_at_period_end: true, cancel_at: subscription.items.data[0].current_period_end, status: 'trialing' });
     expect(paused.pause_collection).toEqual({ behavior: 'void', resumes_at: null });
@@ -170,6 +170,26 @@ describe('Stripe sandbox API through the real stripe-node client', () => {
     expect(sandbox.events.list()[2].event.data.previous_attributes).toMatchObject({ cancel_at_period_end: false, cancel_at: null });
     expect(receiver.received.map((delivery) => (JSON.parse(delivery.body) as Stripe.Event).type)).toEqual(types);
     await receiver.close();
+  });
+
+  it('moves a subscription item to another price (a plan change), once per idempotency key, and refuses unknown items', async () => {
+    const { sandbox } = testStripe();
+    const stripe = stripeClient(sandbox);
+    const { subscription } = await trialingSubscription(stripe);
+    const item = subscription.items.data[0];
+    const change = { items: [{ id: item.id, price: 'price_enterprise_local' }], proration_behavior: 'create_prorations' as const };
+
+    const changed = await stripe.subscriptions.update(subscription.id, change, { idempotencyKey: 'plan-1' });
+    const replayed = await stripe.subscriptions.update(subscription.id, change, { idempotencyKey: 'plan-1' });
+
+    expect(changed.items.data.map((one) => [one.id, one.price.id])).toEqual([[item.id, 'price_enterprise_local']]);
+    expect(replayed.id).toBe(changed.id);
+    expect(sandbox.events.list().filter((stored) => stored.event.type === 'customer.subscription.updated')).toHaveLength(1);
+    await expect(stripe.subscriptions.update(subscription.id, { items: [{ id: 'si_nope', price: 'price_starter_local' }] })).rejects.toMatchObject({
+      statusCode: 400,
+      param: 'items[0][id]',
+    });
+    await expect(stripe.subscriptions.update(subscription.id, { items: [{ id: item.id, price: 'price_nope' }] })).rejects.toMatchObject({ param: 'items[0][price]' });
   });
 
   it('creates setup and subscription checkout sessions and portal sessions with sandbox page URLs', async () => {

@@ -69,7 +69,14 @@ export function stripeClient(sandbox: StripeSandbox, key = SECRET_KEY, config: S
   });
 }
 
-/** Lets deliveries scheduled after an API response (setImmediate + fetch) finish. */
-export async function settle(ms = 150): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Waits until `condition` holds (deliveries run after an API response: setImmediate + fetch), polling with
+ * a deadline rather than sleeping a guessed time, which a loaded machine outlasts.
+ */
+export async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
