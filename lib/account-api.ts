@@ -100,7 +100,16 @@ export class AccountApi extends Construct {
     });
     this.routeFunctions = routeFunctions.functions;
     this.adminPolicy = createAdminAccessPolicy(this, routeFunctions.adminMethods);
-    addPreflightAndMethodNotAllowed(this.api, routes, origin);
+    addPreflightAndMethodNotAllowed(this.api, routes.filter((route) => route.stack === undefined), origin);
+    const nestedRoutes = routes.filter((route) => route.stack !== undefined);
+    if (routeFunctions.nestedApi && props.messaging) {
+      addPreflightAndMethodNotAllowed(routeFunctions.nestedApi, nestedRoutes, origin);
+      // The stage's deployment sees only this stack's methods: it must also change when a nested route does, and
+      // be made after the nested stack's methods exist.
+      const deployment = this.api.latestDeployment!;
+      deployment.addToLogicalId({ nestedRoutes: nestedRoutes.map(({ id, method, path, auth, handler }) => ({ id, method, path, auth, handler })), origin });
+      deployment.node.addDependency(props.messaging);
+    }
   }
   /** The invoke URL of the stage, for the frontend's configuration. */
   get url(): string {

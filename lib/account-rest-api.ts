@@ -118,7 +118,7 @@ export function createAccountRestApi(scope: Construct, options: AccountRestApiOp
  * (instead of API Gateway's 403) when a known path is called with a method it does not serve. API Gateway
  * prefers a resource's explicit methods, so `ANY` only catches the others. Call after the routes' methods.
  */
-export function addPreflightAndMethodNotAllowed(api: apigw.RestApi, routes: readonly RouteDefinition[], origin: string): void {
+export function addPreflightAndMethodNotAllowed(api: apigw.IRestApi, routes: readonly RouteDefinition[], origin: string): void {
   const methodsByPath = new Map<string, string[]>();
   for (const route of routes) {
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);

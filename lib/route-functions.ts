@@ -56,6 +56,8 @@ const ROUTE_SETTINGS: Readonly<Record<string, (settings: RouteTargets['settings'
 export interface RouteFunctions {
   readonly functions: Readonly<Record<string, StackProFunction>>;
   readonly adminMethods: readonly apigw.Method[];
+  /** The imported view of the API that nested routes' methods were added to (lib/account-api.ts deploys them). */
+  readonly nestedApi?: apigw.IRestApi;
 }
 
 /**
@@ -79,8 +81,23 @@ export function addRouteFunctions(
 
   const functions: Record<string, StackProFunction> = {};
   const adminMethods: apigw.Method[] = [];
+  // A route of a nested stack has its function and its methods there, on an imported view of the same REST API
+  // (CloudFormation's 500 resources per stack): see RouteDefinition.stack and lib/nested-routes.ts.
+  let nestedApi: apigw.IRestApi | undefined;
+  const apiFor = (nestedScope: Construct) => {
+    if (nestedApi) return nestedApi;
+    nestedApi = apigw.RestApi.fromRestApiAttributes(nestedScope, 'RestApi', { restApiId: api.restApiId, rootResourceId: api.restApiRootResourceId });
+    Validations.of(nestedApi).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'The same API as the main stack\'s (its methods here for the resource budget): our own ES256 JWTs through the JWT Lambda authorizer, no Cognito.',
+    });
+    return nestedApi;
+  };
+  // The nested methods take the authorizer and validator by id: a CDK Authorizer may attach to one API object only.
+  const nestedAuthorizer: apigw.IAuthorizer = { authorizerId: authorizer.authorizerId, authorizationType: apigw.AuthorizationType.CUSTOM };
+  // Method reads only the id of a validator; the nested stack receives it as a parameter.
+  const nestedValidator = { requestValidatorId: parameterValidator.requestValidatorId } as apigw.IRequestValidator;
   for (const route of routes) {
-    // A route's function may live in a nested stack (its method stays here): see RouteDefinition.stack.
     const functionScope = route.stack === 'messaging' ? targets.messagingRouteScope : scope;
     if (!functionScope) throw new Error(`${route.id} lives in the messaging stack, but no messagingRouteScope was given`);
     const fn = new StackProFunction(functionScope, route.id, {
@@ -93,14 +110,16 @@ export function addRouteFunctions(
     grantFunctionAccess(fn, route.id, route.access, targets);
     functions[route.id] = fn;
 
-    const method = api.root.resourceForPath(route.path).addMethod(
+    const nested = route.stack !== undefined;
+    const routeApi = nested ? apiFor(functionScope) : api;
+    const method = routeApi.root.resourceForPath(route.path).addMethod(
       route.method,
       new apigw.LambdaIntegration(fn, { proxy: true, allowTestInvoke: false }),
       {
         operationName: route.id,
         authorizationType: AUTHORIZATION_TYPES[route.auth],
-        authorizer: route.auth === 'customer' ? authorizer : undefined,
-        requestValidator: parameterValidator,
+        authorizer: route.auth === 'customer' ? (nested ? nestedAuthorizer : authorizer) : undefined,
+        requestValidator: nested ? nestedValidator : parameterValidator,
         requestParameters: route.auth === 'public' ? undefined : { 'method.request.header.Authorization': true },
       },
     );
@@ -112,5 +131,5 @@ export function addRouteFunctions(
       });
     }
   }
-  return { functions, adminMethods };
+  return { functions, adminMethods, nestedApi };
 }

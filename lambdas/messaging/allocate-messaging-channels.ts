@@ -6,7 +6,7 @@ import { allocateMessagingChannels } from './allocate-channels';
  * and WhatsApp numbers and widget key (a starter customer gets none). Not in provision-customer.asl.json yet:
  * see README "Messaging" for what is left.
  */
-export const handler = workflowStep('Allocate messaging channels', StepContext, async ({ customerId }) => {
+export const handler = workflowStep(StepContext, async ({ customerId }) => {
   const allocation = await allocateMessagingChannels(customerId);
   return {
     output: allocation.allocated ? { allocated: true, whatsapp: allocation.channels.whatsapp !== undefined } : { allocated: false },

@@ -389,8 +389,13 @@ describe('SigningKey', () => {
 });
 
 describe('AccountApi', () => {
+  // Routes of a nested stack (RouteDefinition.stack) have their methods in that stack's template.
+  const templateOfRoute = (route: (typeof ROUTES)[number]) => (route.stack === 'messaging' ? Template.fromStack(stack.messaging) : template);
+  const methodsOfAllStacks = (properties: object) =>
+    [template, Template.fromStack(stack.messaging)].flatMap((owner) => Object.values(owner.findResources('AWS::ApiGateway::Method', { Properties: properties })) as Resource[]);
+
   function methodOf(route: (typeof ROUTES)[number]) {
-    const methods = template.findResources('AWS::ApiGateway::Method', {
+    const methods = templateOfRoute(route).findResources('AWS::ApiGateway::Method', {
       Properties: { HttpMethod: route.method, OperationName: route.id },
     });
     const entries = Object.values(methods) as Resource[];
@@ -426,7 +431,8 @@ describe('AccountApi', () => {
       if (route.auth === 'customer') {
         expect(method).toMatchObject({
           AuthorizationType: 'CUSTOM',
-          AuthorizerId: { Ref: logicalId(authorizer) },
+          // A nested stack's method gets the same authorizer's id as a parameter of that stack.
+          AuthorizerId: { Ref: route.stack ? `referenceto${importedName(authorizer)}Ref` : logicalId(authorizer) },
           RequestParameters: { 'method.request.header.Authorization': true },
           RequestValidatorId: { Ref: expect.any(String) },
         });
@@ -438,7 +444,7 @@ describe('AccountApi', () => {
     const customMethods = template.findResources('AWS::ApiGateway::Method', {
       Properties: { AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: logicalId(authorizer) } },
     });
-    expect(Object.keys(customMethods)).toHaveLength(ROUTES.filter((route) => route.auth === 'customer').length);
+    expect(Object.keys(customMethods)).toHaveLength(MAIN_ROUTES.filter((route) => route.auth === 'customer').length);
   });
 
   it('validates request parameters (bodies are validated by the handlers)', () => {
@@ -450,9 +456,7 @@ describe('AccountApi', () => {
 
   it('answers 405 in our error shape for other methods on every route resource', () => {
     const paths = new Set(ROUTES.map((route) => route.path));
-    const anyMethods = Object.values(
-      template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'ANY' } }),
-    ) as Resource[];
+    const anyMethods = methodsOfAllStacks({ HttpMethod: 'ANY' });
     expect(anyMethods).toHaveLength(paths.size);
 
     const anyResourceIds = anyMethods.map((method) => JSON.stringify(method.Properties.ResourceId));
@@ -481,9 +485,7 @@ describe('AccountApi', () => {
   });
 
   it('answers CORS preflight for the frontend origin on every route resource', () => {
-    const preflights = Object.values(
-      template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } }),
-    ) as Resource[];
+    const preflights = methodsOfAllStacks({ HttpMethod: 'OPTIONS' });
     expect(preflights).toHaveLength(new Set(ROUTES.map((route) => route.path)).size);
     for (const preflight of preflights) {
       expect(JSON.stringify(preflight.Properties.Integration)).toContain(
@@ -1943,16 +1945,22 @@ describe('the messaging nested stack', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
   });
 
-  it('has the messaging routes\' functions, while their methods stay on the main stack\'s API', () => {
+  it('has the messaging routes\' functions and methods (on the same REST API), and the stage is deployed after them', () => {
+    const api = logicalId(stack.accountApi.api);
     for (const route of messagingRoutes) {
       const fn = routeFunction(route.id);
       expect(Stack.of(fn)).toBe(stack.messaging);
       messagingNested.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, Description: `${route.method} ${route.path}` });
+      messagingNested.hasResourceProperties('AWS::ApiGateway::Method', { OperationName: route.id, HttpMethod: route.method, AuthorizationType: 'CUSTOM', RestApiId: { Ref: `referenceto${importedName(stack.accountApi.api)}Ref` } });
+      expect(Object.keys(template.findResources('AWS::ApiGateway::Method', { Properties: { OperationName: route.id } }))).toEqual([]);
     }
-    const methods = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { OperationName: Match.anyValue() } })) as { Properties: { OperationName: string; AuthorizationType: string } }[];
-    for (const route of messagingRoutes) {
-      expect(methods.find((method) => method.Properties.OperationName === route.id)?.Properties.AuthorizationType).toBe('CUSTOM');
-    }
+    // The nested stack is given the main stack's API, and the stage's deployment waits for its methods.
+    const nestedStack = template.findResources('AWS::CloudFormation::Stack');
+    const messagingStackId = Object.keys(nestedStack).find((id) => id.startsWith('MessagingNestedStack'))!;
+    expect(JSON.stringify(nestedStack[messagingStackId])).toContain(`"Ref":"${api}"`);
+    const deployments = template.findResources('AWS::ApiGateway::Deployment');
+    expect(Object.values(deployments)).toHaveLength(1);
+    expect((Object.values(deployments)[0] as { DependsOn: string[] }).DependsOn).toContain(messagingStackId);
   });
 
   it('grants each route exactly its access: reads never Scan, only the send route may send, from the account\'s numbers', () => {
@@ -1979,9 +1987,12 @@ describe('the messaging nested stack', () => {
     messagingNested.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('keeps the main stack within its resource budget', () => {
-    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(470);
+  it('keeps the main stack within its resource budget: the messaging routes add nothing there', () => {
+    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(490);
     expect(Object.keys(messagingNested.toJSON().Resources).length).toBeLessThan(200);
+  });
+});
+
 describe('ResizeWorkflow nested stack', () => {
   it('keeps the main stack within its budget: the resize adds one resource there (the nested stack) and its own template holds the rest', () => {
     const main = Object.keys(template.toJSON().Resources).length;
@@ -1989,7 +2000,7 @@ describe('ResizeWorkflow nested stack', () => {
     expect(main).toBeLessThanOrEqual(490);
     expect(Object.keys(template.findResources('AWS::CloudFormation::Stack')).filter((id) => id.startsWith('ResizeWorkflowNestedStack'))).toHaveLength(1);
     // Per own step: function, role (grants inline), log group; plus the state machine, its role, the role's policy and log group, and two alarms.
-    expect(messagingNested).toBe(3 * RESIZE_ONLY_STEPS.length + 4 + 2);
+    expect(nested).toBe(3 * RESIZE_ONLY_STEPS.length + 4 + 2);
   });
 
   it('is checked by cdk-nag like the main stack: no unacknowledged finding, and no CDK error or warning', () => {
@@ -2005,7 +2016,7 @@ describe('ResizeWorkflow nested stack', () => {
     const probe = new App();
     const parent = new Stack(probe, 'Parent');
     const nested = new NestedStack(parent, 'Nested');
-    new sqs.Queue(messagingNested, 'Unencrypted', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+    new sqs.Queue(nested, 'Unencrypted', { encryption: sqs.QueueEncryption.UNENCRYPTED });
     const report = applyNagChecks(probe).validateScope(probe);
     expect(report.violations.flatMap((violation) => violation.violatingResources.map((r) => r.constructPath)).some((path) => path?.startsWith('Parent/Nested/'))).toBe(true);
   });
@@ -2053,11 +2064,11 @@ describe('ResizeWorkflow nested stack', () => {
 });
 
 describe('RestoreWorkflow nested stack', () => {
-  let messagingNested: Template;
+  let nested: Template;
   const nestedId = (construct: IConstruct) => stack.restoreWorkflow.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
   const statementsOf = (stepId: string) => {
     const fn = Object.values(stack.restoreWorkflow.stepFunctions).find((candidate) => candidate.node.id === stepId)!;
-    return statementsOfRoleIn(messagingNested, nestedId(fn.role!));
+    return statementsOfRoleIn(nested, nestedId(fn.role!));
   };
   const withAction = (statements: Statement[], action: string) => statements.filter((statement) => [statement.Action].flat().includes(action));
 
@@ -2066,13 +2077,13 @@ describe('RestoreWorkflow nested stack', () => {
   });
 
   it('holds the RestoreCustomer state machine from its ASL file; steps other workflows have are their functions, passed in', () => {
-    const machines = messagingNested.findResources('AWS::StepFunctions::StateMachine');
+    const machines = nested.findResources('AWS::StepFunctions::StateMachine');
     expect(Object.keys(machines)).toHaveLength(1);
     const properties = (Object.values(machines)[0] as Resource).Properties;
     expect(properties.DefinitionString).toBe(readDefinition(RESTORE_CUSTOMER));
     // Only the restore's own steps are new functions; the main stack's count is unchanged by them.
     const own = Object.values(RESTORE_CUSTOMER.steps).filter((step) => step.handler.startsWith('restore/'));
-    messagingNested.resourceCountIs('AWS::Lambda::Function', own.length);
+    nested.resourceCountIs('AWS::Lambda::Function', own.length);
     expect(Object.keys(properties.DefinitionSubstitutions as object).sort()).toEqual(Object.keys(RESTORE_CUSTOMER.steps).sort());
   });
 
