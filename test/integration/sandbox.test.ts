@@ -263,7 +263,7 @@ describe('the sandbox control routes', () => {
     expect(live.json.instances).toEqual([
       expect.objectContaining({ instanceId, state: 'running', instanceType: 't3.micro', publicIp, tags: { Customer: customer, ManagedBy: 'stackpro' } }),
     ]);
-    expect(Object.keys(live.json)).toEqual(['instances', 'records', 'identities', 'commands', 'snapshots', 'volumes', 'recoveryPoints']);
+    expect(Object.keys(live.json)).toEqual(['instances', 'records', 'identities', 'commands', 'snapshots', 'volumes', 'recoveryPoints', 'phoneNumbers']);
     expect(afterTerminate.json.instances).toEqual([]);
     expect(all.json.instances.map((instance: { instanceId: string }) => instance.instanceId)).toEqual([instanceId]);
   });
