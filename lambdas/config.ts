@@ -29,6 +29,11 @@ export const config = {
   messagingWidgetUrl: () => process.env.MESSAGING_WIDGET_URL || undefined,
   /** The staff WebSocket API's URL; unset until it is deployed. */
   messagingWebsocketUrl: () => process.env.MESSAGING_WEBSOCKET_URL || undefined,
+  /**
+   * The WebSocket API's connection management endpoint (`https://<apiId>.execute-api.<region>.<suffix>/<stage>`):
+   * the fan-out posts frames to `<this>/@connections/<id>`.
+   */
+  messagingConnectionsUrl: () => required('MESSAGING_CONNECTIONS_URL'),
   /** ARN of the provisioning state machine that signup starts. */
   provisioningStateMachineArn: () => required('PROVISIONING_STATE_MACHINE_ARN'),
   /** Secrets Manager id of the JWT signing key: JSON `{kid, privateJwk, publicJwk}`. */

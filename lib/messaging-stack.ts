@@ -8,6 +8,8 @@ import { Construct } from 'constructs';
 import { INBOUND_HANDLERS } from '../lambdas/messaging/inbound-handlers';
 import { grantFunctionAccess } from './function-access';
 import { MessagingTable } from './messaging-table';
+import { MessagingWebSocket } from './messaging-websocket';
+import type { SigningKey } from './signing-key';
 import type { StackProSettings } from './settings';
 import { StackProFunction } from './stackpro-function';
 import type { StripeKeys } from './stripe-keys';
@@ -17,6 +19,8 @@ export interface MessagingStackProps extends NestedStackProps {
   readonly customerTable: dynamodb.ITable;
   readonly stripeKeys: StripeKeys;
   readonly settings: Pick<StackProSettings, 'customerDomain' | 'senderAddress'>;
+  /** Its public keys verify the WebSocket API's tokens at `$connect`. */
+  readonly signingKey: SigningKey;
 }
 
 /**
@@ -34,6 +38,8 @@ export class MessagingStack extends NestedStack {
   readonly inboundFunctions: Readonly<Record<keyof typeof INBOUND_HANDLERS, StackProFunction>>;
   /** Where lib/route-functions.ts puts the functions of routes marked `stack: 'messaging'`. */
   readonly routeScope: Construct;
+  /** Live updates: the WebSocket API and the table's stream consumers (lib/messaging-websocket.ts). */
+  readonly webSocket: MessagingWebSocket;
 
   constructor(scope: Construct, id: string, props: MessagingStackProps) {
     super(scope, id, props);
@@ -72,5 +78,6 @@ export class MessagingStack extends NestedStack {
       return fn;
     };
     this.inboundFunctions = { sms: inbound('sms', this.smsTopic), whatsapp: inbound('whatsapp', this.whatsAppTopic) };
+    this.webSocket = new MessagingWebSocket(this, 'WebSocket', { ...targets, customerTable: props.customerTable, messagingTable: this.messagingTable.table, signingKey: props.signingKey, routeScope: this.routeScope });
   }
 }

@@ -116,7 +116,7 @@ export class StackProStack extends Stack {
     this.billingAlarms = new BillingAlarms(this, 'BillingAlarms', { topic: this.alarmTopic.topic });
     // Messaging in its own nested stack (resource budget): its table, inbound topics and functions, and the
     // functions of the /messaging routes, whose methods the account API adds here.
-    this.messaging = new MessagingStack(this, 'Messaging', { customerTable: this.customerTable.table, stripeKeys: this.stripeKeys, settings });
+    this.messaging = new MessagingStack(this, 'Messaging', { customerTable: this.customerTable.table, stripeKeys: this.stripeKeys, settings, signingKey: this.signingKey });
     // Last: its routes start the provisioning and lifecycle state machines.
     this.accountApi = new AccountApi(this, 'AccountApi', {
       messaging: this.messaging,

@@ -7,7 +7,8 @@ import { cancellationCodes, withConflictRetry } from './transactions';
 
 export const MESSAGE_PAGE_SIZE = 50;
 
-function toMessage(item: Record<string, unknown>): Message {
+/** The stored message item, as the API and the live frames show it (keys and bookkeeping left out). */
+export function toMessage(item: Record<string, unknown>): Message {
   return {
     messageId: item.messageId as string,
     direction: item.direction as 'in' | 'out',

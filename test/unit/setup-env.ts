@@ -5,6 +5,7 @@ process.env.AWS_ACCESS_KEY_ID = 'unit-test';
 process.env.AWS_SECRET_ACCESS_KEY = 'unit-test';
 process.env.TABLE_NAME = 'stackpro-unit';
 process.env.MESSAGING_TABLE_NAME = 'stackpro-unit-messaging';
+process.env.MESSAGING_CONNECTIONS_URL = 'https://wsapi0000.execute-api.us-east-1.amazonaws.com/live';
 process.env.PROVISIONING_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:ProvisionCustomer';
 process.env.SIGNING_KEY_SECRET_ID = 'stackpro/jwt-signing-key';
 process.env.JWT_PUBLIC_KEYS_SECRET_ID = 'stackpro/jwt-public-keys';

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { INBOUND_HANDLERS, UNWIRED_STEP_HANDLERS } from '../../../lambdas/messaging/inbound-handlers';
+import { STREAM_CONSUMERS } from '../../../lambdas/messaging/stream-consumers';
+import { WEBSOCKET_HANDLERS } from '../../../lambdas/messaging/live/websocket-handlers';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../../../lambdas/api/routes';
@@ -25,6 +27,8 @@ function namedHandlers(): Set<string> {
     ...constructs,
     ...Object.values(INBOUND_HANDLERS).map((inbound) => inbound.handler),
     ...UNWIRED_STEP_HANDLERS,
+    ...STREAM_CONSUMERS.map((consumer) => consumer.handler),
+    ...Object.values(WEBSOCKET_HANDLERS).map((route) => route.handler),
   ]);
 }
 

@@ -1,0 +1,15 @@
+/**
+ * The consumers of the messaging table's DynamoDB stream: CDK (lib/messaging-websocket.ts and the parts that
+ * follow) adds an event source mapping per entry, and the local stack's stream poller (local/dynamodb-streams.ts)
+ * invokes each entry with the same batches, retried as Lambda's event source mapping retries them. Each
+ * handler takes a DynamoDBStreamEvent and may answer `{batchItemFailures}` (ReportBatchItemFailures).
+ */
+export const STREAM_CONSUMERS = [{ id: 'FanOutLiveUpdates', handler: 'messaging/live/fan-out-live-updates' }] as const satisfies readonly StreamConsumer[];
+
+export interface StreamConsumer {
+  /** The function's construct id (never renamed). */
+  readonly id: string;
+  /** Handler module under lambdas/, without extension. */
+  readonly handler: string;
+}
+
