@@ -50,6 +50,7 @@ async function main(): Promise<void> {
       `  webhook secret:     ${stack.stripe.webhookSecret}${
         process.env.STRIPE_WEBHOOK_SECRET ? ' (from STRIPE_WEBHOOK_SECRET)' : ' (the local default; set STRIPE_WEBHOOK_SECRET to override)'
       }`,
+      `  live updates:       ${stack.websocketUrl}?token=<accessToken> (WebSocket; @connections on the same port)`,
       `  rate limits:        ${rateLimitLine(stack)}`,
       `  data:               ${stack.dataDir}`,
       `${READY_LINE_PREFIX}http://localhost:${port}`,

@@ -9,6 +9,8 @@ import { messagingTableNameFor } from './messaging-table';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
 export const LOCAL_TABLE_NAME = 'stackpro-local';
+/** The messaging WebSocket API's stage, as CDK names it (lib/messaging-websocket.ts WEBSOCKET_STAGE_NAME). */
+export const LOCAL_WEBSOCKET_STAGE = 'live';
 export const SIGNING_KEY_SECRET_ID = 'stackpro/jwt-signing-key';
 /** The public keys the authorizer trusts, JWKS `{keys: [current, previous]}` (lambdas/core/signing-keys.ts). */
 export const JWT_PUBLIC_KEYS_SECRET_ID = 'stackpro/jwt-public-keys';
@@ -48,6 +50,8 @@ export interface LocalEnvInputs {
   readonly awsEndpoint?: string;
   /** The API's URL: the sandbox's Stripe delivers webhooks to `<apiUrl>/stripe/webhooks`. */
   readonly apiUrl?: string;
+  /** The WebSocket API stand-in's port (local/websocket-gateway.ts): its wss URL and @connections endpoint. */
+  readonly websocketPort?: number;
 }
 
 /** The account settings the provisioning handlers read (lambdas/config.ts), as the sandbox models them. */
@@ -90,6 +94,13 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TABLE_NAME: LOCAL_TABLE_NAME,
     MESSAGING_TABLE_NAME: messagingTableNameFor(LOCAL_TABLE_NAME),
+    // As CDK sets them from the WebSocket API's id and stage: clients connect to the first, the fan-out posts to the second.
+    ...(inputs.websocketPort === undefined
+      ? {}
+      : {
+          MESSAGING_WEBSOCKET_URL: `ws://127.0.0.1:${inputs.websocketPort}/${LOCAL_WEBSOCKET_STAGE}`,
+          MESSAGING_CONNECTIONS_URL: `http://127.0.0.1:${inputs.websocketPort}/${LOCAL_WEBSOCKET_STAGE}`,
+        }),
     MESSAGING_SMS_TOPIC_ARN: `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stackpro-local-sms`,
     PROVISIONING_STATE_MACHINE_ARN: inputs.provisioningStateMachineArn,
     // The billing lifecycle workflows, registered by the local Step Functions runner from WORKFLOWS.

@@ -39,6 +39,9 @@ import { ExecutionEvents } from './events/execution-events';
 import { STOPPED_EXECUTION_HANDLER } from '../lambdas/workflows/execution-events';
 import { INBOUND_HANDLERS } from '../lambdas/messaging/inbound-handlers';
 import { snsEvent } from './events/sns-event';
+import { STREAM_CONSUMERS } from '../lambdas/messaging/stream-consumers';
+import { startWebSocketGateway } from './websocket-gateway';
+import { startStreamPoller } from './dynamodb-streams';
 
 /** Scheduled jobs whose rate follows the sandbox's time scale (they wait for modelled AWS durations). */
 const SANDBOX_CLOCK_JOBS: ReadonlySet<string> = new Set(['VerifyEmailDomains']);
@@ -52,6 +55,8 @@ export interface LocalStackOptions {
   readonly sandboxPort?: number;
   /** @default DYNAMODB_PORT, else 8000 */
   readonly dynamoDbPort?: number;
+  /** The WebSocket API stand-in (and its @connections API). @default WEBSOCKET_PORT, else 3001 */
+  readonly websocketPort?: number;
   /** @default STACKPRO_DATA_DIR, else `<repo>/.stackpro` */
   readonly dataDir?: string;
   /** Where settings come from and where the Lambdas' env goes. @default process.env */
@@ -78,6 +83,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   /** The API Gateway stand-in. */
   readonly apiUrl: string;
+  /** The messaging WebSocket API's stand-in: `ws://127.0.0.1:<WEBSOCKET_PORT>/live` (MESSAGING_WEBSOCKET_URL). */
+  readonly websocketUrl: string;
   /** The one port for every emulated AWS service (Step Functions, Secrets Manager, ...). */
   readonly edgeUrl: string;
   /** DynamoDB Local's URL, or the STACKPRO_AWS_ENDPOINT (LocalStack) when that is set. */
@@ -126,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     api: options.port ?? parsePort(env.PORT, 3000, 'PORT'),
     edge: options.sandboxPort ?? parsePort(env.SANDBOX_PORT, 4566, 'SANDBOX_PORT'),
     dynamoDb: options.dynamoDbPort ?? parsePort(env.DYNAMODB_PORT, 8000, 'DYNAMODB_PORT'),
+    websocket: options.websocketPort ?? parsePort(env.WEBSOCKET_PORT, 3001, 'WEBSOCKET_PORT'),
   };
   const dataDir = path.resolve(options.dataDir ?? (env.STACKPRO_DATA_DIR || path.join(REPO_ROOT, '.stackpro')));
   mkdirSync(dataDir, { recursive: true });
@@ -150,6 +158,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       inherited: env,
       awsEndpoint,
       apiUrl,
+      websocketPort: ports.websocket,
     }),
   );
   // Before any handler loads: each invocation then runs in its own scope (local/invocation-scope.ts).
@@ -254,6 +263,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The adapter queues through the same limit itself, so API Gateway's timeout leaves the queue out.
     const api: ApiServer = await startApiAdapter(ports.api, { loadHandler: unlimitedLoader, concurrency, logRequests: options.logRequests, rateLimit });
     stoppers.push(() => api.close());
+    // The messaging WebSocket API and its @connections API; then the table's stream to its consumers
+    // (lambdas/messaging/stream-consumers.ts), as Lambda's event source mappings deliver it.
+    const websocket = await startWebSocketGateway(ports.websocket, loadHandler);
+    stoppers.push(() => websocket.close());
+    const streamPoller = await startStreamPoller({ endpoint: dynamoDbUrl, tableName: messagingTableNameFor(LOCAL_TABLE_NAME), consumers: STREAM_CONSUMERS, loadHandler });
+    stoppers.push(() => streamPoller.stop());
     // Workers start lazily, on a function's first invocation: warming would start one per function.
     if (options.warmHandlers && !pool) await warmHandlers(unlimitedLoader);
     // Last in, first out: at shutdown deliveries stop before the engine aborts what still runs, so those
@@ -263,6 +278,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const stack: LocalStack = {
       apiUrl: api.url,
+      websocketUrl: websocket.url,
       edgeUrl: edge.url,
       dynamoDbUrl: dynamoDb?.url ?? dynamoDbUrl,
       dynamoDbPid: dynamoDb?.pid ?? -1,

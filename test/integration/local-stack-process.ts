@@ -45,7 +45,7 @@ const DYNAMODB_PID = /DynamoDB Local:\s+\S+ \(pid (\d+)\)/;
 export async function startLocalStackProcess(options: LocalStackProcessOptions = {}): Promise<LocalStackProcess> {
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'stackpro-it-'));
-  const [apiPort, edgePort, dynamoDbPort] = await freePorts(3);
+  const [apiPort, edgePort, dynamoDbPort, websocketPort] = await freePorts(4);
   // tsx's loader in the stack's own Node process (what `tsx bin/local.ts` runs, minus its launcher process):
   // one process to start, and the signals of stop() reach the stack itself, SIGKILL included.
   const child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(REPO_ROOT, 'bin', 'local.ts')], {
@@ -55,6 +55,7 @@ export async function startLocalStackProcess(options: LocalStackProcessOptions =
       PORT: String(apiPort),
       SANDBOX_PORT: String(edgePort),
       DYNAMODB_PORT: String(dynamoDbPort),
+      WEBSOCKET_PORT: String(websocketPort),
       STACKPRO_DATA_DIR: dataDir,
       LOG_LEVEL: 'ERROR',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
