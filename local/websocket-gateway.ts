@@ -37,7 +37,8 @@ interface Connection {
  * its real GoneException and the fan-out's clean-up runs.
  *
  * Sandbox control: `POST /_sandbox/websocket/connections/{id}/drop` closes a connection WITHOUT `$disconnect`
- * (API Gateway calls it on a best-effort basis), and `GET /_sandbox/websocket/gone` counts the posts answered
+ * (API Gateway calls it on a best-effort basis), `GET /_sandbox/websocket/connections?customerId=` lists the
+ * open connections in the order they connected, and `GET /_sandbox/websocket/gone` counts the posts answered
  * 410, per connection id.
  */
 export async function startWebSocketGateway(port: number, loadHandler: HandlerLoader): Promise<WebSocketGateway> {
@@ -74,6 +75,12 @@ export async function startWebSocketGateway(port: number, loadHandler: HandlerLo
       connections.delete(decodeURIComponent(drop[1]));
       connection?.socket.terminate();
       res.writeHead(connection ? 204 : 404).end();
+      return;
+    }
+    if (url.pathname === '/_sandbox/websocket/connections' && req.method === 'GET') {
+      const customerId = url.searchParams.get('customerId');
+      const listed = [...connections].filter(([, connection]) => !customerId || connection.authorizer.customerId === customerId);
+      json(res, 200, { connections: listed.map(([connectionId, connection]) => ({ connectionId, customerId: connection.authorizer.customerId, kind: connection.authorizer.kind, connectedAt: connection.connectedAt.toISOString() })) });
       return;
     }
     if (url.pathname === '/_sandbox/websocket/gone' && req.method === 'GET') {
