@@ -6,7 +6,9 @@
  * checked for exactly-once; forged ones refused), and the fuzz suite at 10,000 requests. Measured figures only; all traffic goes to 127.0.0.1. Prints one table
  * per section and, last, one JSON line to copy into the README.
  *
- * BENCH_SECTIONS picks sections (comma-separated: api, bundles, provisioning, concurrent, webhooks, login, fuzz, fleet; default all).
+ * BENCH_SECTIONS picks sections (comma-separated: api, bundles, provisioning, concurrent, webhooks, login, fuzz, fleet, websocket; default all).
+ * WebSocket (section 11): BENCH_WS_MESSAGES (default 10,000), BENCH_WS_CUSTOMERS (default 10), BENCH_WS_CLIENTS_PER_CUSTOMER (default 10),
+ * BENCH_WS_CONCURRENCY (default 16), BENCH_WS_FLOOR_SAMPLES (default 200).
  * Fleet (section 10): BENCH_FLEET_CUSTOMERS (default 500), BENCH_FLEET_CONCURRENCY (default 20), BENCH_FLEET_TIME_SCALE (default 0.002).
  * Counts can be lowered for a quick try: BENCH_SIGNUPS, BENCH_READS (BENCH_READ_BLOCKS: status and GetItem alternate in that many blocks), BENCH_IMPORT_RUNS,
  * BENCH_PROVISIONING_SIGNUPS, BENCH_CONCURRENT_SIGNUPS, BENCH_CONCURRENT_CONCURRENCY; BENCH_TIME_SCALE
@@ -27,6 +29,7 @@ import { benchWebhooks, printWebhookReport } from './webhooks-section';
 import { benchLoginTiming, printLoginTimingReport } from './login-timing-section';
 import { benchFuzz, printFuzzReport } from './fuzz-section';
 import { benchFleetUpdate, printFleetReport } from './fleet-section';
+import { benchWebSocket, printWebSocketReport } from './websocket-section';
 import { seedFrom } from '../test/integration/fuzz/run-fuzz';
 
 function count(name: string, fallback: number): number {
@@ -50,11 +53,16 @@ const WEBHOOK_CUSTOMERS = count('BENCH_WEBHOOK_CUSTOMERS', 6);
 const WEBHOOK_FORGED = count('BENCH_WEBHOOK_FORGED', 20);
 const WEBHOOK_SEED = count('BENCH_WEBHOOK_SEED', 20_240_601);
 
-const SECTIONS = ['api', 'bundles', 'provisioning', 'concurrent', 'webhooks', 'login', 'fuzz', 'fleet'] as const;
+const SECTIONS = ['api', 'bundles', 'provisioning', 'concurrent', 'webhooks', 'login', 'fuzz', 'fleet', 'websocket'] as const;
 const FLEET_CUSTOMERS = count('BENCH_FLEET_CUSTOMERS', 500);
 const FLEET_CONCURRENCY = count('BENCH_FLEET_CONCURRENCY', 20);
 const FLEET_TIME_SCALE = scale('BENCH_FLEET_TIME_SCALE', 0.002);
 const LOGIN_ATTEMPTS = count('BENCH_LOGIN_ATTEMPTS', 96);
+const WS_MESSAGES = count('BENCH_WS_MESSAGES', 10_000);
+const WS_CUSTOMERS = count('BENCH_WS_CUSTOMERS', 10);
+const WS_CLIENTS_PER_CUSTOMER = count('BENCH_WS_CLIENTS_PER_CUSTOMER', 10);
+const WS_CONCURRENCY = count('BENCH_WS_CONCURRENCY', 16);
+const WS_FLOOR_SAMPLES = count('BENCH_WS_FLOOR_SAMPLES', 200);
 const FUZZ_COUNT = count('BENCH_FUZZ_COUNT', 10_000);
 const FUZZ_SEED = seedFrom(process.env.BENCH_FUZZ_SEED);
 const selected = sections(process.env.BENCH_SECTIONS);
@@ -195,6 +203,22 @@ async function main(): Promise<void> {
   } catch (error) {
     errors.push(`section 10: ${(error as Error).stack ?? String(error)}`);
     console.error(`\nSection 10 failed: ${(error as Error).stack ?? String(error)}`);
+  }
+
+  if (selected.has('websocket')) try {
+    const websocket = await benchWebSocket({
+      customers: WS_CUSTOMERS,
+      clientsPerCustomer: WS_CLIENTS_PER_CUSTOMER,
+      messages: WS_MESSAGES,
+      concurrency: WS_CONCURRENCY,
+      floorSamples: WS_FLOOR_SAMPLES,
+    });
+    const report = printWebSocketReport(websocket);
+    Object.assign(summary, report.summary);
+    for (const failure of report.failed) errors.push(`section 11: ${failure}`);
+  } catch (error) {
+    errors.push(`section 11: ${(error as Error).stack ?? String(error)}`);
+    console.error(`\nSection 11 failed: ${(error as Error).stack ?? String(error)}`);
   }
 
   summary.totalSeconds = Math.round((performance.now() - started) / 1000);
