@@ -137,7 +137,10 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       stopped = true;
       clearInterval(refresh);
       wake?.();
-      await Promise.race([Promise.allSettled(loops), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      // An invocation in flight may finish; one that hangs does not hold the stack's shutdown past 2 s.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(loops), new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+      clearTimeout(timer);
       streams.destroy();
     },
   };
