@@ -40,6 +40,7 @@ import { STOPPED_EXECUTION_HANDLER } from '../lambdas/workflows/execution-events
 import { INBOUND_HANDLERS } from '../lambdas/messaging/inbound-handlers';
 import { snsEvent } from './events/sns-event';
 import { STREAM_CONSUMERS } from '../lambdas/messaging/stream-consumers';
+import { WEBSOCKET_HANDLERS } from '../lambdas/messaging/live/websocket-handlers';
 import { startWebSocketGateway } from './websocket-gateway';
 import { startStreamPoller } from './dynamodb-streams';
 
@@ -350,6 +351,8 @@ async function warmHandlers(loadHandler: HandlerLoader): Promise<void> {
     ...SCHEDULED_JOBS.map((job) => job.handler),
     STOPPED_EXECUTION_HANDLER,
     ...Object.values(INBOUND_HANDLERS).map((inbound) => inbound.handler),
+    ...Object.values(WEBSOCKET_HANDLERS).map((route) => route.handler),
+    ...STREAM_CONSUMERS.map((consumer) => consumer.handler),
   ]);
   for (const handlerPath of handlerPaths) {
     await loadHandler(handlerPath).catch((error: unknown) => {
