@@ -33,6 +33,10 @@ export interface WebSocketBenchResult {
   readonly doubled: number;
   readonly misrouted: number;
   readonly sendFailures: number;
+  /** Failed sends by answer (status and error code): those messages are not expected anywhere. */
+  readonly sendFailuresByStatus: Readonly<Record<string, number>>;
+  /** Frames of a message whose request failed (written before the failure): delivered, not counted as lost or expected. */
+  readonly deliveredAfterFailure: number;
   readonly sendWallMs: number;
   readonly loadAvg1m: readonly [number, number];
 }
@@ -168,18 +172,24 @@ async function run(stack: BenchStack, options: WebSocketBenchOptions): Promise<W
             headers: { authorization: `Bearer ${customer.accessToken}`, 'content-type': 'application/json' },
             body: JSON.stringify({ text }),
           });
-    await response.arrayBuffer();
+    const answer = await response.text();
     plan[i].answeredAt = performance.now();
-    return { ok: response.status === 201 || response.status === 202, status: String(response.status) };
+    const ok = response.status === 201 || response.status === 202;
+    const code = ok ? '' : ((JSON.parse(answer || '{}') as { error?: { code?: string } }).error?.code ?? '');
+    return { ok, status: `${response.status}${code ? ` ${code}` : ''}` };
   });
-  const expected = options.messages * options.clientsPerCustomer;
-  const received = () => clients.reduce((total, client) => total + client.arrivals.size, 0);
+  const failed = new Set(load.failures.map((failure) => failure.index));
+  const expected = (options.messages - failed.size) * options.clientsPerCustomer;
+  const received = () => clients.reduce((total, client) => total + [...client.arrivals.keys()].filter((index) => !failed.has(index)).length, 0);
   // Settled when every delivery arrived, or nothing arrived for a while (what is missing then is lost).
   const deadline = performance.now() + SETTLE_MS;
   while (received() < expected && performance.now() < deadline && performance.now() - lastArrival < 15_000) await new Promise((resolve) => setTimeout(resolve, 100));
   const loadAtEnd = os.loadavg()[0];
 
-  const latencies = clients.flatMap((client) => [...client.arrivals].map(([index, at]) => at - plan[index].startedAt));
+  const latencies = clients.flatMap((client) => [...client.arrivals].filter(([index]) => !failed.has(index)).map(([index, at]) => at - plan[index].startedAt));
+  const sendFailuresByStatus: Record<string, number> = {};
+  for (const failure of load.failures) sendFailuresByStatus[failure.status] = (sendFailuresByStatus[failure.status] ?? 0) + 1;
+  const deliveredAfterFailure = clients.reduce((total, client) => total + [...client.arrivals.keys()].filter((index) => failed.has(index)).length, 0);
   for (const client of clients) client.socket.terminate();
   ddb.destroy();
   management.destroy();
@@ -193,6 +203,8 @@ async function run(stack: BenchStack, options: WebSocketBenchOptions): Promise<W
     doubled: stray.doubled,
     misrouted: stray.misrouted,
     sendFailures: load.failures.length,
+    sendFailuresByStatus,
+    deliveredAfterFailure,
     sendWallMs: load.wallMs,
     loadAvg1m: [round(loadAtStart), round(loadAtEnd)],
   };
@@ -215,6 +227,9 @@ export function printWebSocketReport(result: WebSocketBenchResult): { summary: R
     [{ title: 'expected deliveries', digits: 0 }, { title: 'lost', digits: 0 }, { title: 'doubled', digits: 0 }, { title: 'misrouted', digits: 0 }, { title: 'send failures', digits: 0 }, { title: 'messages/s', digits: 1 }],
     [[result.expected, result.lost, result.doubled, result.misrouted, result.sendFailures, options.messages / (result.sendWallMs / 1000)]],
   );
+  if (result.sendFailures > 0) {
+    console.log(`Failed sends (not expected anywhere): ${JSON.stringify(result.sendFailuresByStatus)}; ${result.deliveredAfterFailure} frames of those arrived anyway (written before the failure).`);
+  }
   console.log(`Delivery p50 is ${round(delivery.p50 / floor.p50, 1)}x the floor's p50 (same run, same machine).`);
   const failed = [
     ...(result.lost > 0 ? [`${result.lost} deliveries lost`] : []),
@@ -234,6 +249,7 @@ export function printWebSocketReport(result: WebSocketBenchResult): { summary: R
         floorP50Ms: round(floor.p50),
         floorP99Ms: round(floor.p99),
         lost: result.lost,
+        sendFailures: result.sendFailuresByStatus,
         doubled: result.doubled,
         misrouted: result.misrouted,
         messagesPerSecond: round(options.messages / (result.sendWallMs / 1000), 1),
