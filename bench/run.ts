@@ -8,7 +8,8 @@
  *
  * BENCH_SECTIONS picks sections (comma-separated: api, bundles, provisioning, concurrent, webhooks, login, fuzz, fleet, websocket; default all).
  * WebSocket (section 11): BENCH_WS_MESSAGES (default 10,000), BENCH_WS_CUSTOMERS (default 10), BENCH_WS_CLIENTS_PER_CUSTOMER (default 10),
- * BENCH_WS_CONCURRENCY (default 16), BENCH_WS_FLOOR_SAMPLES (default 200).
+ * BENCH_WS_CONCURRENCY (default 16), BENCH_WS_FLOOR_SAMPLES (default 200), BENCH_WS_RATE (messages started per second, paced; default 0: as fast
+ * as the senders go, which on 2 shared cores outruns the local fan-out, so latency then measures its backlog).
  * Fleet (section 10): BENCH_FLEET_CUSTOMERS (default 500), BENCH_FLEET_CONCURRENCY (default 20), BENCH_FLEET_TIME_SCALE (default 0.002).
  * Counts can be lowered for a quick try: BENCH_SIGNUPS, BENCH_READS (BENCH_READ_BLOCKS: status and GetItem alternate in that many blocks), BENCH_IMPORT_RUNS,
  * BENCH_PROVISIONING_SIGNUPS, BENCH_CONCURRENT_SIGNUPS, BENCH_CONCURRENT_CONCURRENCY; BENCH_TIME_SCALE
@@ -63,6 +64,8 @@ const WS_CUSTOMERS = count('BENCH_WS_CUSTOMERS', 10);
 const WS_CLIENTS_PER_CUSTOMER = count('BENCH_WS_CLIENTS_PER_CUSTOMER', 10);
 const WS_CONCURRENCY = count('BENCH_WS_CONCURRENCY', 16);
 const WS_FLOOR_SAMPLES = count('BENCH_WS_FLOOR_SAMPLES', 200);
+const WS_RATE = Number(process.env.BENCH_WS_RATE ?? 0);
+if (!Number.isFinite(WS_RATE) || WS_RATE < 0) throw new Error('BENCH_WS_RATE must be a number of messages per second (0: unpaced)');
 const FUZZ_COUNT = count('BENCH_FUZZ_COUNT', 10_000);
 const FUZZ_SEED = seedFrom(process.env.BENCH_FUZZ_SEED);
 const selected = sections(process.env.BENCH_SECTIONS);
@@ -212,6 +215,7 @@ async function main(): Promise<void> {
       messages: WS_MESSAGES,
       concurrency: WS_CONCURRENCY,
       floorSamples: WS_FLOOR_SAMPLES,
+      ratePerSecond: WS_RATE,
     });
     const report = printWebSocketReport(websocket);
     Object.assign(summary, report.summary);

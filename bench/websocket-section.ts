@@ -20,6 +20,8 @@ export interface WebSocketBenchOptions {
   readonly concurrency: number;
   /** Floor samples: one bare PutItem plus one @connections post, each waited for at the client. */
   readonly floorSamples: number;
+  /** Messages started per second (paced, open loop), or 0 for as fast as the senders go. */
+  readonly ratePerSecond: number;
 }
 
 export interface WebSocketBenchResult {
@@ -38,6 +40,8 @@ export interface WebSocketBenchResult {
   /** Frames of a message whose request failed (written before the failure): delivered, not counted as lost or expected. */
   readonly deliveredAfterFailure: number;
   readonly sendWallMs: number;
+  /** Frames delivered per second, from the first send to the last arrival (the fan-out's sustained rate). */
+  readonly deliveriesPerSecond: number;
   readonly loadAvg1m: readonly [number, number];
 }
 
@@ -159,10 +163,16 @@ async function run(stack: BenchStack, options: WebSocketBenchOptions): Promise<W
 
   // The run: message i belongs to customer i % customers; even ones are inbound, odd ones staff replies.
   const loadAtStart = os.loadavg()[0];
+  const sendStart = performance.now();
   for (let i = 0; i < options.messages; i++) plan.push({ customer: i % customers.length, startedAt: 0, answeredAt: 0 });
   const load = await runLoad(options.messages, options.concurrency, async (i) => {
     const customer = customers[plan[i].customer];
     const text = `bench ${runTag} ${i}`;
+    // Paced: message i starts no earlier than i / rate seconds into the run.
+    if (options.ratePerSecond > 0) {
+      const due = sendStart + (i * 1000) / options.ratePerSecond - performance.now();
+      if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+    }
     plan[i].startedAt = performance.now();
     const response =
       i % 2 === 0
@@ -206,6 +216,7 @@ async function run(stack: BenchStack, options: WebSocketBenchOptions): Promise<W
     sendFailuresByStatus,
     deliveredAfterFailure,
     sendWallMs: load.wallMs,
+    deliveriesPerSecond: received() / ((lastArrival - sendStart) / 1000),
     loadAvg1m: [round(loadAtStart), round(loadAtEnd)],
   };
 }
@@ -214,7 +225,7 @@ async function run(stack: BenchStack, options: WebSocketBenchOptions): Promise<W
 export function printWebSocketReport(result: WebSocketBenchResult): { summary: Record<string, unknown>; failed: string[] } {
   const { options, delivery, floor } = result;
   printTable(
-    `WebSocket live updates: ${options.customers * options.clientsPerCustomer} clients across ${options.customers} customers, ${options.messages} messages (half inbound SMS, half staff replies), ${options.concurrency} senders; load average ${result.loadAvg1m[0]} -> ${result.loadAvg1m[1]}`,
+    `WebSocket live updates: ${options.customers * options.clientsPerCustomer} clients across ${options.customers} customers, ${options.messages} messages (half inbound SMS, half staff replies), ${options.concurrency} senders${options.ratePerSecond > 0 ? ` paced at ${options.ratePerSecond}/s` : ''}; load average ${result.loadAvg1m[0]} -> ${result.loadAvg1m[1]}`,
     [{ title: 'measure' }, { title: 'p50', suffix: ' ms' }, { title: 'p99', suffix: ' ms' }, { title: 'mean', suffix: ' ms' }, { title: 'max', suffix: ' ms' }, { title: 'samples', digits: 0 }],
     [
       ['delivery (request start to frame, per client)', delivery.p50, delivery.p99, delivery.mean, delivery.max, delivery.count],
@@ -224,8 +235,8 @@ export function printWebSocketReport(result: WebSocketBenchResult): { summary: R
   );
   printTable(
     'WebSocket delivery accounting (each must be 0)',
-    [{ title: 'expected deliveries', digits: 0 }, { title: 'lost', digits: 0 }, { title: 'doubled', digits: 0 }, { title: 'misrouted', digits: 0 }, { title: 'send failures', digits: 0 }, { title: 'messages/s', digits: 1 }],
-    [[result.expected, result.lost, result.doubled, result.misrouted, result.sendFailures, options.messages / (result.sendWallMs / 1000)]],
+    [{ title: 'expected deliveries', digits: 0 }, { title: 'lost', digits: 0 }, { title: 'doubled', digits: 0 }, { title: 'misrouted', digits: 0 }, { title: 'send failures', digits: 0 }, { title: 'messages/s sent', digits: 1 }, { title: 'deliveries/s', digits: 0 }],
+    [[result.expected, result.lost, result.doubled, result.misrouted, result.sendFailures, options.messages / (result.sendWallMs / 1000), result.deliveriesPerSecond]],
   );
   if (result.sendFailures > 0) {
     console.log(`Failed sends (not expected anywhere): ${JSON.stringify(result.sendFailuresByStatus)}; ${result.deliveredAfterFailure} frames of those arrived anyway (written before the failure).`);
@@ -253,6 +264,8 @@ export function printWebSocketReport(result: WebSocketBenchResult): { summary: R
         doubled: result.doubled,
         misrouted: result.misrouted,
         messagesPerSecond: round(options.messages / (result.sendWallMs / 1000), 1),
+        deliveriesPerSecond: round(result.deliveriesPerSecond, 0),
+        ratePerSecond: options.ratePerSecond,
         loadAvg1m: result.loadAvg1m,
       },
     },

@@ -10,6 +10,9 @@ interface Pending {
   readonly index: number;
   readonly sequenceNumber: string;
   readonly routed: RoutedFrame;
+  /** The frame as staff and as a visitor see it, serialized once for every connection. */
+  readonly staffData: Uint8Array;
+  readonly visitorData?: Uint8Array;
 }
 
 /**
@@ -28,7 +31,14 @@ async function fanOut(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse
     const routed = frameOf(record);
     if (!routed) return;
     const pending = byCustomer.get(routed.customerId) ?? [];
-    pending.push({ index, sequenceNumber: record.dynamodb?.SequenceNumber ?? '', routed });
+    const visitor = visitorFrame(routed.frame);
+    pending.push({
+      index,
+      sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
+      routed,
+      staffData: Buffer.from(JSON.stringify(routed.frame)),
+      ...(visitor ? { visitorData: Buffer.from(JSON.stringify(visitor)) } : {}),
+    });
     byCustomer.set(routed.customerId, pending);
   });
   const failures = await Promise.all([...byCustomer].map(([customerId, pending]) => deliverToCustomer(customerId, pending)));
@@ -51,10 +61,10 @@ async function deliverToCustomer(customerId: string, pending: readonly Pending[]
 
 async function deliverToConnection(connection: LiveConnection, pending: readonly Pending[]): Promise<Pending | undefined> {
   for (const item of pending) {
-    const frame = connection.kind === 'staff' ? item.routed.frame : connection.conversationId === item.routed.conversationId ? visitorFrame(item.routed.frame) : undefined;
-    if (!frame) continue;
+    const data = connection.kind === 'staff' ? item.staffData : connection.conversationId === item.routed.conversationId ? item.visitorData : undefined;
+    if (!data) continue;
     try {
-      await connections.send(new PostToConnectionCommand({ ConnectionId: connection.connectionId, Data: Buffer.from(JSON.stringify(frame)) }));
+      await connections.send(new PostToConnectionCommand({ ConnectionId: connection.connectionId, Data: data }));
     } catch (error) {
       if (error instanceof GoneException) {
         // The client went away without $disconnect (or it has not run yet): nothing more to send it.
