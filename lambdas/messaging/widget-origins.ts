@@ -17,6 +17,8 @@ export function originProblem(value: string): string | undefined {
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname))) return 'Must be https (http only for localhost).';
   if (url.username || url.password) return 'Must not carry credentials.';
+  // One site per entry: letters, digits, dots and hyphens (the URL parser lets `*` through as a host character).
+  if (!/^([a-z0-9-]+\.)*[a-z0-9-]+$/.test(url.hostname) && url.hostname !== '[::1]') return 'Must name one host (no wildcards).';
   if (url.origin !== value) return `Write it as the browser sends it: ${url.origin}`;
   return undefined;
 }
