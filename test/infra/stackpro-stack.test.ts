@@ -1991,6 +1991,21 @@ describe('the messaging nested stack', () => {
     }
   });
 
+  it('builds the widget\'s script URL from the REST API id (never the stage), and gives the public keys only to routes that verify visitor tokens', () => {
+    const functions = messagingNested.findResources('AWS::Lambda::Function');
+    const variablesOf = (routeId: string) =>
+      (functions[logicalId(routeFunction(routeId))] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+    for (const routeId of ['GetMessagingChannels', 'GetWidgetSettings']) {
+      const url = JSON.stringify(variablesOf(routeId).MESSAGING_WIDGET_URL);
+      expect(url).toContain(`{"Ref":"referenceto${importedName(stack.accountApi.api)}Ref"}`);
+      expect(url).toContain('/v1/widget');
+      expect(url).not.toMatch(/Stage|Deployment/);
+    }
+    for (const route of messagingRoutes) {
+      expect(`${route.id}: ${'JWT_PUBLIC_KEYS_SECRET_ID' in variablesOf(route.id)}`).toBe(`${route.id}: ${route.access.includes('signing-key:verify')}`);
+    }
+  });
+
   it('subscribes one inbound function to each encrypted, SSL-only topic End User Messaging may publish to', () => {
     messagingNested.resourceCountIs('AWS::SNS::Topic', 2);
     messagingNested.allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
