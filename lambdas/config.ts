@@ -25,7 +25,7 @@ export const config = {
   messagingTableName: () => required('MESSAGING_TABLE_NAME'),
   /** The two-way SMS topic each customer number delivers its inbound messages to (lib/messaging-stack.ts). */
   messagingSmsTopicArn: () => required('MESSAGING_SMS_TOPIC_ARN'),
-  /** The live-chat widget's script URL; unset until the widget is deployed. */
+  /** The REST API's `/widget` URL (the script is `<it>/<publicKey>/widget.js`); built from the API's id in AWS. */
   messagingWidgetUrl: () => process.env.MESSAGING_WIDGET_URL || undefined,
   /** The staff WebSocket API's URL; unset until it is deployed. */
   messagingWebsocketUrl: () => process.env.MESSAGING_WEBSOCKET_URL || undefined,

@@ -8,7 +8,7 @@ import {
   gatewayErrorBody,
   type GatewayErrorResponse,
 } from '../lambdas/api/gateway-responses';
-import type { RouteDefinition } from '../lambdas/api/routes';
+import { WIDGET_PATH_PREFIX, type RouteDefinition } from '../lambdas/api/routes';
 
 /** The stage and the browser origin the account API answers. */
 export interface AccountRestApiOptions {
@@ -114,7 +114,7 @@ export function createAccountRestApi(scope: Construct, options: AccountRestApiOp
 }
 
 /**
- * On every route resource: a CORS preflight for the frontend origin, and an `ANY` method that answers 405
+ * On every route resource: a CORS preflight for the frontend origin (any origin on the widget's paths), and an `ANY` method that answers 405
  * (instead of API Gateway's 403) when a known path is called with a method it does not serve. API Gateway
  * prefers a resource's explicit methods, so `ANY` only catches the others. Call after the routes' methods.
  */
@@ -145,7 +145,9 @@ export function addPreflightAndMethodNotAllowed(api: apigw.IRestApi, routes: rea
   for (const [path, methods] of methodsByPath) {
     const resource = api.root.resourceForPath(path);
     resource.addCorsPreflight({
-      allowOrigins: [origin],
+      // The widget's preflight cannot know whose key it is: it lets the request through, and the handler answers
+      // CORS only to that business's allowed origins (api/widget-route.ts). Every other path: the frontend only.
+      allowOrigins: path.startsWith(WIDGET_PATH_PREFIX) ? apigw.Cors.ALL_ORIGINS : [origin],
       allowMethods: [...methods, 'OPTIONS'],
       allowHeaders: ['Content-Type', 'Authorization'],
       maxAge: Duration.hours(1),

@@ -168,6 +168,12 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
       signingKey.grantRead(fn);
       break;
     }
+    case 'signing-key:verify': {
+      const signingKey = needed(targets.signingKey, owner, access);
+      fn.addEnvironment('JWT_PUBLIC_KEYS_SECRET_ID', signingKey.publicKeys.secretArn);
+      signingKey.grantReadPublicKeys(fn);
+      break;
+    }
     case 'provisioning:start': {
       const provisioning = needed(targets.provisioning, owner, access);
       fn.addEnvironment('PROVISIONING_STATE_MACHINE_ARN', provisioning.stateMachine.stateMachineArn);

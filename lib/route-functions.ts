@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
 import type { RouteAuth, RouteDefinition } from '../lambdas/api/routes';
@@ -32,6 +32,14 @@ const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
   RequestPasswordReset: 'is public by design: someone who forgot their password has no token; it answers 202 whatever the email, and the link goes only to the address.',
   ConfirmPasswordReset: 'is public by design: the single-use reset token from the email is the credential.',
   LogOut: 'is public by design: the refresh token in the body is the credential (it ends only its own session).',
+  CreateWidgetVisitor:
+    "is the live-chat widget on a business's own website, whose visitors have no account: the handler answers only a known widget key, " +
+    "only from the origins the business allowed, and rate-limits new visitors per key; a returning visitor's ES256 visitor token is verified.",
+  SendWidgetMessage:
+    'is the live-chat widget: the handler requires a valid ES256 visitor token of this widget (the visitor reaches only its own conversation), ' +
+    'an allowed origin, and a per-visitor rate.',
+  ListWidgetMessages: 'is the live-chat widget: the handler requires a valid ES256 visitor token of this widget and reads only that visitor\'s conversation.',
+  GetWidgetScript: 'serves the static live-chat script (no data) for a known widget key: a script tag cannot send credentials.',
 };
 const DEFAULT_PUBLIC_ROUTE_REASON = 'is public by design (signup/login/refresh/health); customer routes use the JWT Lambda authorizer.';
 
@@ -51,6 +59,18 @@ const ROUTE_SETTINGS: Readonly<Record<string, (settings: RouteTargets['settings'
   AdminChangePlan: (settings) => ({ STRIPE_PRICE_IDS: JSON.stringify(settings.stripePriceIds) }),
   ReceiveStripeWebhook: (settings) => ({ STRIPE_PRICE_IDS: JSON.stringify(settings.stripePriceIds) }),
 };
+
+/** Routes that show the widget's script URL (lambdas/messaging/widget-settings-view.ts). */
+const WIDGET_URL_ROUTES: ReadonlySet<string> = new Set(['GetMessagingChannels', 'GetWidgetSettings']);
+
+/**
+ * The REST API's `/widget` URL, from the API's id and the `v1` stage name: never from the stage or `api.url`,
+ * whose deployment waits on the messaging nested stack these functions live in (a cycle).
+ */
+function widgetBaseUrl(api: apigw.IRestApi, fn: Construct): string {
+  const stack = Stack.of(fn);
+  return `https://${api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/v1/widget`;
+}
 
 /** The route functions, keyed by route id, and the `iam` routes' methods (for the admin policy). */
 export interface RouteFunctions {
@@ -108,6 +128,7 @@ export function addRouteFunctions(
       environment: { CUSTOMER_DOMAIN: targets.settings.customerDomain, FRONTEND_ORIGIN: targets.settings.frontendOrigin, ...ROUTE_SETTINGS[route.id]?.(targets.settings) },
     });
     grantFunctionAccess(fn, route.id, route.access, targets);
+    if (WIDGET_URL_ROUTES.has(route.id)) fn.addEnvironment('MESSAGING_WIDGET_URL', widgetBaseUrl(api, fn));
     functions[route.id] = fn;
 
     const nested = route.stack !== undefined;

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { RATE_LIMITED } from '../lambdas/api/client-rate-limits';
 import { GATEWAY_RESPONSES, METHOD_NOT_ALLOWED } from '../lambdas/api/gateway-responses';
-import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES, type RouteDefinition } from '../lambdas/api/routes';
+import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES, WIDGET_PATH_PREFIX, type RouteDefinition } from '../lambdas/api/routes';
 import { type AuthorizerOutcome, methodArn, runTokenAuthorizer } from './api-gateway/authorizer';
 import { verifyIamSignature } from './api-gateway/iam-auth';
 import { buildProxyEvent, type ProxyRequest } from './api-gateway/proxy-event';
@@ -134,7 +134,8 @@ async function handleRequest(req: IncomingMessage, requestId: string, settings: 
   if (method === 'OPTIONS') {
     req.resume();
     const allowed = settings.matcher.allowedMethods(url.pathname);
-    return allowed ? preflight(allowed, origin) : gatewayError(GATEWAY_RESPONSES.MISSING_AUTHENTICATION_TOKEN, origin);
+    // Like the CDK preflight (lib/account-rest-api.ts): any origin on the widget's paths, whose handlers decide.
+    return allowed ? preflight(allowed, url.pathname.startsWith(WIDGET_PATH_PREFIX) ? '*' : origin) : gatewayError(GATEWAY_RESPONSES.MISSING_AUTHENTICATION_TOKEN, origin);
   }
   const match = settings.matcher.match(method, url.pathname);
   if (match.kind === 'not-found') {

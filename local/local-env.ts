@@ -102,6 +102,8 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
           MESSAGING_CONNECTIONS_URL: `http://127.0.0.1:${inputs.websocketPort}/${LOCAL_WEBSOCKET_STAGE}`,
         }),
     MESSAGING_SMS_TOPIC_ARN: `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stackpro-local-sms`,
+    // The widget's script is served by the local API: <apiUrl>/widget/<publicKey>/widget.js.
+    ...(inputs.apiUrl ? { MESSAGING_WIDGET_URL: `${inputs.apiUrl}/widget` } : {}),
     PROVISIONING_STATE_MACHINE_ARN: inputs.provisioningStateMachineArn,
     // The billing lifecycle workflows, registered by the local Step Functions runner from WORKFLOWS.
     SUSPEND_STATE_MACHINE_ARN: stateMachineArn(SUSPEND_CUSTOMER.id),

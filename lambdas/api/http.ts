@@ -19,6 +19,16 @@ export interface HttpResult {
   readonly statusCode: number;
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
+  /** A body sent as is instead of JSON (the widget's script); `headers` then names its Content-Type. */
+  readonly text?: string;
+}
+
+/** Headers a route decided on mid-request (a widget route's CORS origin, once allowed): on its answer and its errors alike. */
+const decidedHeaders = new WeakMap<APIGatewayProxyEvent, Record<string, string>>();
+
+/** Adds headers to whatever this request answers, success or error (they win over the standard ones). */
+export function addResponseHeaders(event: APIGatewayProxyEvent, headers: Record<string, string>): void {
+  decidedHeaders.set(event, { ...decidedHeaders.get(event), ...headers });
 }
 
 type RouteFn<Body> = (request: HttpRequest<Body>) => Promise<HttpResult>;
@@ -34,11 +44,11 @@ function standardHeaders(): Record<string, string> {
   };
 }
 
-function toProxyResult(result: HttpResult): APIGatewayProxyResult {
+function toProxyResult(result: HttpResult, event: APIGatewayProxyEvent): APIGatewayProxyResult {
   return {
     statusCode: result.statusCode,
-    headers: { ...standardHeaders(), ...result.headers },
-    body: result.body === undefined ? '' : JSON.stringify(result.body),
+    headers: { ...standardHeaders(), ...decidedHeaders.get(event), ...result.headers },
+    body: result.text ?? (result.body === undefined ? '' : JSON.stringify(result.body)),
   };
 }
 
@@ -55,7 +65,7 @@ function wrap(fn: (event: APIGatewayProxyEvent, context: Context) => Promise<Htt
     .use({
       onError: async (request) => {
         const { statusCode, headers, body } = toErrorResponse(request.error);
-        const response = toProxyResult({ statusCode, headers, body });
+        const response = toProxyResult({ statusCode, headers, body }, request.event);
         if (statusCode >= 500) {
           // The tracer's own onError runs next and records the fault on the route's subsegment.
           request.response = response;
@@ -68,7 +78,7 @@ function wrap(fn: (event: APIGatewayProxyEvent, context: Context) => Promise<Htt
         return response;
       },
     })
-    .handler(async (event, context) => toProxyResult(await fn(event, context)));
+    .handler(async (event, context) => toProxyResult(await fn(event, context), event));
 }
 
 /** Searchable ids only: the route, and for authorized routes the customer the authorizer vouched for. */

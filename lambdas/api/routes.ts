@@ -39,6 +39,8 @@ export type RouteAccess =
   | 'table:read'
   | 'table:write'
   | 'signing-key:read'
+  /** The public keys only (verify a token, never sign one): widget routes checking visitor tokens. */
+  | 'signing-key:verify'
   | 'provisioning:start'
   /** GetSecretValue on the Stripe keys secret (the calls themselves go to Stripe over HTTPS). */
   | 'stripe'
@@ -309,8 +311,39 @@ export const ROUTES: readonly RouteDefinition[] = [
     { id: 'ResolveConversation', method: 'POST', path: '/messaging/conversations/{conversationId}/resolve', handler: 'api/resolve-conversation', access: ['messaging:read', 'messaging:write'] },
     { id: 'ReopenConversation', method: 'POST', path: '/messaging/conversations/{conversationId}/reopen', handler: 'api/reopen-conversation', access: ['messaging:read', 'messaging:write'] },
     { id: 'UpdateConversation', method: 'PATCH', path: '/messaging/conversations/{conversationId}', handler: 'api/update-conversation', access: ['messaging:read', 'messaging:write'] },
+    { id: 'GetWidgetSettings', method: 'GET', path: '/messaging/widget', handler: 'api/get-widget-settings', access: ['messaging:read'] },
+    { id: 'UpdateWidgetSettings', method: 'PUT', path: '/messaging/widget', handler: 'api/update-widget-settings', access: ['messaging:read', 'messaging:write'] },
+  ]),
+  // The live-chat widget (README "Messaging"): public, the key in the path and the visitor token as credentials.
+  ...widgetRoutes([
+    {
+      id: 'CreateWidgetVisitor',
+      method: 'POST',
+      path: '/widget/{publicKey}/visitors',
+      handler: 'api/create-widget-visitor',
+      // Signs visitor tokens (and verifies a returning one); counts new visitors per key (customer table).
+      access: ['table:write', 'signing-key:read', 'signing-key:verify', 'messaging:read'],
+    },
+    {
+      id: 'SendWidgetMessage',
+      method: 'POST',
+      path: '/widget/{publicKey}/messages',
+      handler: 'api/send-widget-message',
+      // Counts the visitor's messages (customer table) and records them.
+      access: ['table:write', 'signing-key:verify', 'messaging:read', 'messaging:write'],
+    },
+    { id: 'ListWidgetMessages', method: 'GET', path: '/widget/{publicKey}/messages', handler: 'api/list-widget-messages', access: ['signing-key:verify', 'messaging:read'] },
+    { id: 'GetWidgetScript', method: 'GET', path: '/widget/{publicKey}/widget.js', handler: 'api/get-widget-script', access: ['messaging:read'] },
   ]),
 ];
+
+/** Widget routes (no authorizer: the widget key and the visitor token are checked by the handler), functions in the messaging stack. */
+function widgetRoutes(routes: readonly (Pick<RouteDefinition, 'id' | 'method' | 'path' | 'handler'> & { access: readonly RouteAccess[] })[]): RouteDefinition[] {
+  return routes.map((route) => ({ ...route, auth: 'public', access: ['table:read', ...route.access], stack: 'messaging' }));
+}
+
+/** Path prefix of the widget routes: their CORS preflight allows any origin, and each handler answers CORS only to the business's allowed origins. */
+export const WIDGET_PATH_PREFIX = '/widget/';
 
 /** Messaging routes: customer auth, the account (plan, status) read from the customer table, functions in the messaging stack. */
 function messagingRoutes(routes: readonly (Pick<RouteDefinition, 'id' | 'method' | 'path' | 'handler'> & { access: readonly RouteAccess[] })[]): RouteDefinition[] {

@@ -260,3 +260,39 @@ export class PlanUnchangedError extends AppError {
     super(`The account is on ${plan} already.`, { details: [{ field: 'plan', message: `Already ${plan}.` }] });
   }
 }
+
+/** A widget route without a valid visitor token of this widget (missing, forged, expired, another widget's). */
+export class VisitorTokenInvalidError extends AppError {
+  readonly statusCode = 401;
+  readonly code = 'VISITOR_TOKEN_INVALID';
+  constructor() {
+    super('No valid visitor token for this chat: start again without one (POST .../visitors).');
+  }
+}
+
+/** A widget route from a page origin the business has not allowed (or with no Origin at all). */
+export class WidgetOriginNotAllowedError extends AppError {
+  readonly statusCode = 403;
+  readonly code = 'WIDGET_ORIGIN_NOT_ALLOWED';
+  constructor() {
+    super('This chat is not enabled on this website.');
+  }
+}
+
+/** The business's account cannot take chat messages (suspended, cancelled, or a plan without messaging). */
+export class WidgetUnavailableError extends AppError {
+  readonly statusCode = 403;
+  readonly code = 'WIDGET_UNAVAILABLE';
+  constructor() {
+    super('This chat is not available right now.');
+  }
+}
+
+/** Too many widget messages from one visitor, or new visitors on one key, within the window. */
+export class WidgetRateLimitedError extends AppError {
+  readonly statusCode = 429;
+  readonly code = 'WIDGET_RATE_LIMITED';
+  constructor(retryAfterMs: number) {
+    super('Too many messages; wait a moment and try again.', { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } });
+  }
+}

@@ -1,6 +1,12 @@
 import { config } from '../config';
 import { ChannelsNotReadyError } from '../core/errors';
 import { getChannels } from '../repositories/messaging-channels';
+import { widgetScriptUrl } from './widget-settings-view';
+
+function scriptUrlOf(publicKey: string): { scriptUrl?: string } {
+  const scriptUrl = widgetScriptUrl(publicKey);
+  return scriptUrl ? { scriptUrl } : {};
+}
 
 export interface ChannelsView {
   readonly sms: { readonly number: string };
@@ -11,19 +17,18 @@ export interface ChannelsView {
 
 /**
  * What staff (and the frontend) need to show and connect: the account's numbers, its widget key and the
- * WebSocket URL. The widget's script and the WebSocket API come in later changes: until they are deployed
- * (MESSAGING_WIDGET_URL, MESSAGING_WEBSOCKET_URL unset) those fields are left out.
+ * WebSocket URL. `scriptUrl` is the widget's script on the REST API (MESSAGING_WIDGET_URL, set from the API's id
+ * in AWS and to the local API locally); the WebSocket URL is left out until its API is deployed.
  */
 export async function channelsView(customerId: string): Promise<ChannelsView> {
   const channels = await getChannels(customerId);
   if (!channels?.sms || !channels.whatsapp) throw new ChannelsNotReadyError();
-  const widgetBase = config.messagingWidgetUrl();
   const websocketUrl = config.messagingWebsocketUrl();
   return {
     sms: { number: channels.sms.number },
     whatsapp: { number: channels.whatsapp.number },
     ...(channels.widget
-      ? { widget: { publicKey: channels.widget.publicKey, ...(widgetBase ? { scriptUrl: `${widgetBase}?key=${encodeURIComponent(channels.widget.publicKey)}` } : {}) } }
+      ? { widget: { publicKey: channels.widget.publicKey, ...scriptUrlOf(channels.widget.publicKey) } }
       : {}),
     ...(websocketUrl ? { websocketUrl } : {}),
   };

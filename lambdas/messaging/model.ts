@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
-/** The channels a client can write on (live chat comes with the widget, in a later change). */
-export const CHANNELS = ['sms', 'whatsapp'] as const;
+/** The channels a client can write on: SMS, WhatsApp, and live chat from the embeddable widget (`chat`). */
+export const CHANNELS = ['sms', 'whatsapp', 'chat'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const CONVERSATION_STATUSES = ['open', 'pending', 'resolved'] as const;
@@ -28,7 +28,7 @@ export const STATUS_RANK: Readonly<Record<MessageStatus, number>> = {
 export interface Conversation {
   readonly conversationId: string;
   readonly channel: Channel;
-  /** The client's address on the channel: an E.164 phone number for SMS and WhatsApp. */
+  /** The client's address on the channel: an E.164 phone number for SMS and WhatsApp, the visitor id for chat. */
   readonly contact: string;
   readonly status: ConversationStatus;
   readonly unreadCount: number;

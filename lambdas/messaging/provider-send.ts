@@ -21,6 +21,7 @@ export interface SendContext {
  * message id (which receipts carry). SMS goes from the customer's own number; WhatsApp from its number's id.
  */
 export async function sendOnChannel(channel: Channel, channels: MessagingChannels, to: string, content: OutboundContent, context: SendContext): Promise<string> {
+  if (channel === 'chat') throw new Error('Live chat goes through no provider (send-reply.ts records it sent)');
   if (channel === 'sms') {
     if (!channels.sms || !('text' in content)) throw new Error('SMS needs the customer\'s SMS number and a text');
     const { MessageId } = await smsVoice.send(

@@ -39,7 +39,8 @@ export async function sendReply(customer: Customer, conversationId: string, requ
   const conversation = await getConversation(customerId, conversationId, { consistent: true });
   if (!conversation) throw new NotFoundError('conversation');
   const channels = await getChannels(customerId);
-  if (!channels?.[conversation.channel]) throw new ChannelsNotReadyError();
+  const channelReady = conversation.channel === 'chat' ? channels?.widget : channels?.[conversation.channel];
+  if (!channels || !channelReady) throw new ChannelsNotReadyError();
 
   const { content } = request;
   if ('template' in content) {
@@ -64,6 +65,12 @@ export async function sendReply(customer: Customer, conversationId: string, requ
   });
   // Already claimed (or sent) by an earlier attempt: answer what it did.
   if (!(await moveOutboundStatus(customerId, conversationId, stored.sk, 'queued', 'sending'))) return (await current(customerId, conversationId, messageId, stored)).message;
+
+  if (conversation.channel === 'chat') {
+    // Live chat goes through no provider: recorded `sent`, the stream's fan-out delivers it to the visitor's socket.
+    await moveOutboundStatus(customerId, conversationId, stored.sk, 'sending', 'sent');
+    return (await current(customerId, conversationId, messageId, stored)).message;
+  }
 
   try {
     const providerMessageId = await sendOnChannel(conversation.channel, channels, conversation.contact, content, { customerId, conversationId, messageId });

@@ -322,3 +322,14 @@ export async function applyReceipt(customerId: string, channel: Channel, provide
     throw error;
   }
 }
+
+/** An inbound message by the provider id it was recorded under (through its dedupe record): what a redelivery answers. */
+export async function findInbound(customerId: string, channel: Channel, providerMessageId: string): Promise<Message | undefined> {
+  const TableName = config.messagingTableName();
+  const { Item: dedupe } = await dynamodb.send(new GetCommand({ TableName, Key: messagingKeys.providerMessage(customerId, channel, providerMessageId), ConsistentRead: true }));
+  if (typeof dedupe?.conversationId !== 'string' || typeof dedupe.messageSk !== 'string') return undefined;
+  const { Item } = await dynamodb.send(
+    new GetCommand({ TableName, Key: { pk: messagingKeys.conversationPartition(customerId, dedupe.conversationId), sk: dedupe.messageSk }, ConsistentRead: true }),
+  );
+  return Item ? toMessage(Item) : undefined;
+}

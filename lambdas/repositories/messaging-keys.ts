@@ -3,6 +3,8 @@ import type { Channel, ConversationStatus } from '../messaging/model';
 /** Keys of the messaging table (see messaging-table-design.ts); every customer partition starts the same way. */
 export const messagingKeys = {
   channels: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'CHANNELS' }),
+  /** The live-chat widget's settings (its origin allowlist), apart from CHANNELS so re-provisioning keeps them. */
+  widgetSettings: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'WIDGET' }),
   conversationPartition: (customerId: string, conversationId: string) => `CUSTOMER#${customerId}#CONV#${conversationId}`,
   conversation: (customerId: string, conversationId: string) => ({ pk: messagingKeys.conversationPartition(customerId, conversationId), sk: 'CONV' }),
   message: (customerId: string, conversationId: string, sentAt: string, messageId: string) => ({

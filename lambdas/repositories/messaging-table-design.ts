@@ -7,6 +7,7 @@
  * only ever builds keys from the caller's own customer id, so no tenant can name another's partition.
  *
  * - `CUSTOMER#<c>` / `CHANNELS`: the customer's SMS and WhatsApp numbers and widget key.
+ * - `CUSTOMER#<c>` / `WIDGET`: the widget's settings (the origins it may be embedded on).
  * - `CUSTOMER#<c>#CONV#<conversationId>` / `CONV`: one conversation (per contact per channel).
  * - same partition / `MSG#<sentAt>#<messageId>`: its messages, in provider-timestamp order, then id.
  * - `CUSTOMER#<c>#PROVIDER#<channel>#<providerMessageId>` / `PROVIDER`: dedupe of inbound messages, and the

@@ -10,7 +10,7 @@ import type { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import cdkJson from '../../cdk.json';
 import { GATEWAY_RESPONSES, METHOD_NOT_ALLOWED, gatewayErrorBody } from '../../lambdas/api/gateway-responses';
-import { ROUTES } from '../../lambdas/api/routes';
+import { ROUTES, WIDGET_PATH_PREFIX } from '../../lambdas/api/routes';
 import { MESSAGING_TABLE_DESIGN } from '../../lambdas/repositories/messaging-table-design';
 
 /** Routes whose functions are in this (main) stack; the messaging stack's are tested in messaging-stack.test.ts. */
@@ -487,7 +487,10 @@ describe('AccountApi', () => {
   it('answers CORS preflight for the frontend origin on every route resource', () => {
     const preflights = methodsOfAllStacks({ HttpMethod: 'OPTIONS' });
     expect(preflights).toHaveLength(new Set(ROUTES.map((route) => route.path)).size);
-    for (const preflight of preflights) {
+    // The widget's paths (their handlers answer CORS to each business's allowed origins) allow any origin; no other path does.
+    const widgetPreflights = preflights.filter((preflight) => JSON.stringify(preflight.Properties.Integration).includes(`"method.response.header.Access-Control-Allow-Origin":"'*'"`));
+    expect(widgetPreflights).toHaveLength(new Set(ROUTES.filter((route) => route.path.startsWith(WIDGET_PATH_PREFIX)).map((route) => route.path)).size);
+    for (const preflight of preflights.filter((candidate) => !widgetPreflights.includes(candidate))) {
       expect(JSON.stringify(preflight.Properties.Integration)).toContain(
         `"method.response.header.Access-Control-Allow-Origin":"'${origin}'"`,
       );
@@ -1498,11 +1501,18 @@ describe('IAM least privilege', () => {
 
   it('grants signing-key reads to exactly the routes that declare them', () => {
     const signingKey = text({ Ref: logicalId(stack.signingKey.secret) });
-    const readers = new Set(
-      grantsOf('secretsmanager:GetSecretValue')
+    // The messaging nested stack sees the secret through its parameter (the widget's visitor-token signer).
+    const nestedSigningKey = `referenceto${importedName(stack.signingKey.secret)}Ref`;
+    const readers = new Set([
+      ...grantsOf('secretsmanager:GetSecretValue')
         .filter(({ statement }) => text(statement.Resource).includes(signingKey))
         .map(({ role }) => role),
-    );
+      ...attachedPolicies(messagingNested).flatMap((policy) =>
+        policy.statements
+          .filter((statement) => statement.Effect === 'Allow' && [statement.Action].flat().includes('secretsmanager:GetSecretValue') && text(statement.Resource).includes(nestedSigningKey))
+          .map(() => policy.role),
+      ),
+    ]);
     for (const route of ROUTES) {
       expect(`${route.id}: ${readers.has(logicalId(routeFunction(route.id).role!))}`).toBe(`${route.id}: ${route.access.includes('signing-key:read')}`);
     }
@@ -1951,7 +1961,13 @@ describe('the messaging nested stack', () => {
       const fn = routeFunction(route.id);
       expect(Stack.of(fn)).toBe(stack.messaging);
       messagingNested.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, Description: `${route.method} ${route.path}` });
-      messagingNested.hasResourceProperties('AWS::ApiGateway::Method', { OperationName: route.id, HttpMethod: route.method, AuthorizationType: 'CUSTOM', RestApiId: { Ref: `referenceto${importedName(stack.accountApi.api)}Ref` } });
+      messagingNested.hasResourceProperties('AWS::ApiGateway::Method', {
+        OperationName: route.id,
+        HttpMethod: route.method,
+        // The widget's visitor routes are public (the handler checks key, origin and visitor token); staff routes use the JWT authorizer.
+        AuthorizationType: route.auth === 'public' ? 'NONE' : 'CUSTOM',
+        RestApiId: { Ref: `referenceto${importedName(stack.accountApi.api)}Ref` },
+      });
       expect(Object.keys(template.findResources('AWS::ApiGateway::Method', { Properties: { OperationName: route.id } }))).toEqual([]);
     }
     // The nested stack is given the main stack's API, and the stage's deployment waits for its methods.
@@ -1970,7 +1986,23 @@ describe('the messaging nested stack', () => {
       expect(actions).not.toContain('dynamodb:Scan');
       expect(actions.includes('sms-voice:SendTextMessage')).toBe(route.access.includes('messaging:send'));
       expect(actions.includes('social-messaging:SendWhatsAppMessage')).toBe(route.access.includes('messaging:send'));
-      expect(actions.includes('dynamodb:PutItem')).toBe(route.access.includes('messaging:write'));
+      // PutItem on the messaging table, or on the customer table for the widget's rate counters (table:write).
+      expect(actions.includes('dynamodb:PutItem')).toBe(route.access.includes('messaging:write') || route.access.includes('table:write'));
+    }
+  });
+
+  it('builds the widget\'s script URL from the REST API id (never the stage), and gives the public keys only to routes that verify visitor tokens', () => {
+    const functions = messagingNested.findResources('AWS::Lambda::Function');
+    const variablesOf = (routeId: string) =>
+      (functions[logicalId(routeFunction(routeId))] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+    for (const routeId of ['GetMessagingChannels', 'GetWidgetSettings']) {
+      const url = JSON.stringify(variablesOf(routeId).MESSAGING_WIDGET_URL);
+      expect(url).toContain(`{"Ref":"referenceto${importedName(stack.accountApi.api)}Ref"}`);
+      expect(url).toContain('/v1/widget');
+      expect(url).not.toMatch(/Stage|Deployment/);
+    }
+    for (const route of messagingRoutes) {
+      expect(`${route.id}: ${'JWT_PUBLIC_KEYS_SECRET_ID' in variablesOf(route.id)}`).toBe(`${route.id}: ${route.access.includes('signing-key:verify')}`);
     }
   });
 

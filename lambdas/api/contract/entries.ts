@@ -3,6 +3,7 @@ import { ChangePlanBody, ListCustomersQuery, RestoreCustomerBody, LogInBody, Log
 import type { RouteContract } from './route-contract';
 import { ListConversationsQuery, ListMessagesQuery, SendMessageBody, UpdateConversationBody } from '../messaging-schemas';
 import { FleetUpdateResponse, StartFleetUpdateBody } from '../fleet-schemas';
+import { WidgetMessageBody, WidgetMessagesQuery, WidgetSettingsBody } from '../widget-schemas';
 import {
   BillingSessionResponse,
   CustomerDetailResponse,
@@ -27,7 +28,18 @@ import {
   MessageListResponse,
   MessageResponse,
   MessagingChannelsResponse,
+  VisitorMessageListResponse,
+  VisitorMessageResponse,
+  WidgetSettingsResponse,
+  WidgetVisitorResponse,
 } from './responses';
+
+/** What every visitor route of the widget reads besides its body. */
+const WIDGET_HEADERS = {
+  Origin: 'Required: the page\'s origin, one of the business\'s `allowedOrigins` (browsers send it). Answers carry `Access-Control-Allow-Origin` for it.',
+  Authorization: '`Bearer <visitorToken>` from POST /widget/{publicKey}/visitors.',
+};
+const WIDGET_ERRORS = ['NOT_FOUND', 'WIDGET_ORIGIN_NOT_ALLOWED', 'WIDGET_UNAVAILABLE', 'VISITOR_TOKEN_INVALID'] as const;
 
 /** The Stripe event as the webhook receives it; Stripe's signature, not this schema, decides what is accepted. */
 const StripeEvent = z.looseObject({ id: z.string(), type: z.string(), data: z.looseObject({}) });
@@ -241,6 +253,58 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     request: UpdateConversationBody,
     success: { status: 200, description: 'The conversation.', body: ConversationResponse },
     errors: ['PLAN_REQUIRED', 'NOT_FOUND', 'EMAIL_NOT_VERIFIED'],
+  },
+  GetWidgetSettings: {
+    summary: "The live-chat widget's key, script URL and origin allowlist",
+    description: 'Business and enterprise plans only; 409 `CHANNELS_NOT_READY` until the widget key is provisioned with the account.',
+    success: { status: 200, description: 'The widget.', body: WidgetSettingsResponse },
+    errors: ['PLAN_REQUIRED', 'CHANNELS_NOT_READY', 'EMAIL_NOT_VERIFIED'],
+  },
+  UpdateWidgetSettings: {
+    summary: 'Set the page origins the live-chat widget answers',
+    description:
+      'Replaces the list (at most 20; duplicates kept once). Each is an origin as browsers send it: `https://host[:port]`, http only for ' +
+      'localhost, no path or trailing slash, no wildcard. Until one is set, the widget answers no page (403 `WIDGET_ORIGIN_NOT_ALLOWED`).',
+    request: WidgetSettingsBody,
+    success: { status: 200, description: 'The widget, with its new allowlist.', body: WidgetSettingsResponse },
+    errors: ['PLAN_REQUIRED', 'CHANNELS_NOT_READY', 'EMAIL_NOT_VERIFIED'],
+  },
+  CreateWidgetVisitor: {
+    summary: 'Widget: start (or resume) a visitor\'s chat',
+    description:
+      'No body. Without `Authorization`: 201 with a new visitor id and its visitor token (new visitors per key are rate-limited: 429 ' +
+      '`WIDGET_RATE_LIMITED`). With a returning visitor\'s token: 200 with the same visitor and conversation and a fresh 30-day token; ' +
+      'an invalid, expired or other widget\'s token answers 401 `VISITOR_TOKEN_INVALID` (start again without it). An unknown or released ' +
+      'key answers 404; a page origin the business has not allowed 403 `WIDGET_ORIGIN_NOT_ALLOWED`; an account that takes no chat 403 `WIDGET_UNAVAILABLE`.',
+    requestHeaders: { Origin: WIDGET_HEADERS.Origin, Authorization: 'Optional: `Bearer <visitorToken>` of a returning visitor.' },
+    success: { status: 201, description: 'A new visitor (200: the returning one).', body: WidgetVisitorResponse },
+    errors: [...WIDGET_ERRORS, 'WIDGET_RATE_LIMITED', 'VALIDATION_FAILED'],
+  },
+  SendWidgetMessage: {
+    summary: 'Widget: the visitor writes',
+    description:
+      'Recorded in the visitor\'s own conversation (created or reopened; unread for staff) exactly once per `clientMessageId`: the same id ' +
+      'again answers the first message. Each visitor may send 20 messages a minute (429 `WIDGET_RATE_LIMITED`).',
+    request: WidgetMessageBody,
+    requestHeaders: WIDGET_HEADERS,
+    success: { status: 201, description: 'The message.', body: VisitorMessageResponse },
+    errors: [...WIDGET_ERRORS, 'WIDGET_RATE_LIMITED'],
+  },
+  ListWidgetMessages: {
+    summary: "Widget: the visitor's own conversation, newest first",
+    description: 'Pages of 50; empty before the first message. Never another visitor\'s: the conversation comes from the token.',
+    query: WidgetMessagesQuery,
+    requestHeaders: WIDGET_HEADERS,
+    success: { status: 200, description: 'One page of messages.', body: VisitorMessageListResponse },
+    errors: [...WIDGET_ERRORS, 'VALIDATION_FAILED'],
+  },
+  GetWidgetScript: {
+    summary: 'Widget: the script (JavaScript) for one script tag',
+    description:
+      '`<script src=".../widget/{publicKey}/widget.js" async></script>` on the business\'s page. Answers `text/javascript` (cached 5 minutes); ' +
+      'an unknown or released key answers 404.',
+    success: { status: 200, description: 'The script (text/javascript, not JSON).' },
+    errors: ['NOT_FOUND'],
   },
   AdminChangePlan: {
     summary: 'Operators: move a customer to another plan (the resize follows)',

@@ -10,6 +10,8 @@ import type { BackupPage } from '../../services/customer-backups';
 import type { ConversationListPage, MessageListPage } from '../../messaging/inbox';
 import type { Conversation, Message } from '../../messaging/model';
 import type { ChannelsView } from '../../messaging/channels-view';
+import type { VisitorMessage, VisitorMessagePage, VisitorSession } from '../../messaging/widget-chat';
+import type { WidgetView } from '../../messaging/widget-settings-view';
 import type { RestoreResult } from '../../services/customer-restore';
 import type { SessionTokens as IssuedTokens } from '../../services/session-tokens';
 
@@ -199,8 +201,8 @@ export const StartBackupResponse = z.strictObject({ backupJobId: z.string() });
 /** Messaging: one conversation in the inbox. */
 export const ConversationResponse = z.strictObject({
   conversationId: z.string(),
-  channel: z.enum(['sms', 'whatsapp']),
-  contact: z.string().describe("The client's E.164 phone number."),
+  channel: z.enum(['sms', 'whatsapp', 'chat']),
+  contact: z.string().describe("The client's E.164 phone number (SMS, WhatsApp), or the widget visitor's id (chat)."),
   status: z.enum(['open', 'pending', 'resolved']),
   unreadCount: z.int().nonnegative(),
   lastMessageAt: isoDateTime,
@@ -240,6 +242,37 @@ export const MessagingChannelsResponse = z.strictObject({
     .optional(),
   websocketUrl: z.string().optional().describe('Absent until the WebSocket API is deployed.'),
 });
+/** A widget visitor's session (POST /widget/{publicKey}/visitors). */
+export const WidgetVisitorResponse = z.strictObject({
+  visitorId: z.string(),
+  conversationId: z.string().describe("The visitor's one conversation (the same for a returning visitor)."),
+  visitorToken: z.string().describe('ES256 JWT (`aud: stackpro-widget`), 30 days: send as `Authorization: Bearer` to the widget routes, and as `?visitorToken=` to the WebSocket.'),
+  expiresAt: isoDateTime,
+  websocketUrl: z.string().optional().describe('Absent until the WebSocket API is deployed (the widget then polls).'),
+});
+
+/** One message as the visitor sees it (no staff fields). */
+export const VisitorMessageResponse = z.strictObject({
+  messageId: z.string(),
+  direction: z.enum(['in', 'out']).describe('`in`: the visitor wrote it; `out`: the business replied.'),
+  text: z.string(),
+  sentAt: isoDateTime,
+  status: z.enum(['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'received']),
+});
+
+/** A page of the visitor's own conversation, newest first. */
+export const VisitorMessageListResponse = z.strictObject({
+  items: z.array(VisitorMessageResponse),
+  nextCursor: z.string().optional().describe('Pass as `?cursor=` for older messages; absent on the last page.'),
+});
+
+/** The live-chat widget's settings, as staff see them. */
+export const WidgetSettingsResponse = z.strictObject({
+  publicKey: z.string(),
+  allowedOrigins: z.array(z.string()).describe('Page origins the widget answers; empty: none.'),
+  scriptUrl: z.string().optional().describe('The `src` of the one script tag.'),
+});
+
 export const PlanChangeResponse = z.strictObject({
   plan: z.enum(PLAN_NAMES).describe('The plan the account is on until the resize has finished.'),
   pendingPlan: z.enum(PLAN_NAMES).describe('The plan the change is moving to.'),
@@ -286,6 +319,10 @@ export type ContractChecks = [
   Conforms<Conversation, z.output<typeof ConversationResponse>>,
   Conforms<Message, z.output<typeof MessageResponse>>,
   Conforms<ChannelsView, z.output<typeof MessagingChannelsResponse>>,
+  Conforms<VisitorSession, z.output<typeof WidgetVisitorResponse>>,
+  Conforms<VisitorMessage, z.output<typeof VisitorMessageResponse>>,
+  Conforms<VisitorMessagePage, z.output<typeof VisitorMessageListResponse>>,
+  Conforms<WidgetView, z.output<typeof WidgetSettingsResponse>>,
   Conforms<{ backupJobId: string }, z.output<typeof StartBackupResponse>>,
   Conforms<RestoreResult, z.output<typeof RestoreCustomerResponse>>,
   Conforms<{ url: string }, z.output<typeof BillingSessionResponse>>,

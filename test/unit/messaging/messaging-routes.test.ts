@@ -82,7 +82,8 @@ beforeEach(() => {
 afterEach(() => jest.useRealTimers());
 
 describe('plan gating', () => {
-  it.each(ROUTES.filter((route) => route.stack === 'messaging').map((route) => [route.id]))('%s answers a starter account 403 PLAN_REQUIRED before reading anything else', async (routeId) => {
+  // The widget's visitor routes (public) answer WIDGET_UNAVAILABLE instead: widget-routes.test.ts.
+  it.each(ROUTES.filter((route) => route.stack === 'messaging' && route.auth === 'customer').map((route) => [route.id]))('%s answers a starter account 403 PLAN_REQUIRED before reading anything else', async (routeId) => {
     accounts.getCustomer.mockResolvedValue(customer('starter'));
     const res = await invoke(routeId, { conversationId: 'cv_a', json: routeId === 'SendConversationMessage' ? { not: 'valid' } : undefined });
     expect(res.statusCode).toBe(403);
