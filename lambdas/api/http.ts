@@ -19,6 +19,8 @@ export interface HttpResult {
   readonly statusCode: number;
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
+  /** A body sent as is instead of `body` as JSON (a CSV export); `headers` then names its Content-Type. */
+  readonly text?: string;
 }
 
 type RouteFn<Body> = (request: HttpRequest<Body>) => Promise<HttpResult>;
@@ -38,7 +40,7 @@ function toProxyResult(result: HttpResult): APIGatewayProxyResult {
   return {
     statusCode: result.statusCode,
     headers: { ...standardHeaders(), ...result.headers },
-    body: result.body === undefined ? '' : JSON.stringify(result.body),
+    body: result.text ?? (result.body === undefined ? '' : JSON.stringify(result.body)),
   };
 }
 

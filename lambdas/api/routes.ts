@@ -309,6 +309,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     { id: 'ResolveConversation', method: 'POST', path: '/messaging/conversations/{conversationId}/resolve', handler: 'api/resolve-conversation', access: ['messaging:read', 'messaging:write'] },
     { id: 'ReopenConversation', method: 'POST', path: '/messaging/conversations/{conversationId}/reopen', handler: 'api/reopen-conversation', access: ['messaging:read', 'messaging:write'] },
     { id: 'UpdateConversation', method: 'PATCH', path: '/messaging/conversations/{conversationId}', handler: 'api/update-conversation', access: ['messaging:read', 'messaging:write'] },
+    { id: 'GetMessagingAnalytics', method: 'GET', path: '/messaging/analytics', handler: 'api/get-messaging-analytics', access: ['messaging:read'] },
+    { id: 'ExportMessagingAnalytics', method: 'GET', path: '/messaging/analytics.csv', handler: 'api/export-messaging-analytics', access: ['messaging:read'] },
   ]),
 ];
 
