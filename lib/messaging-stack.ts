@@ -7,6 +7,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { INBOUND_HANDLERS } from '../lambdas/messaging/inbound-handlers';
 import { grantFunctionAccess } from './function-access';
+import { MessagingAnalytics } from './messaging-analytics';
 import { MessagingTable } from './messaging-table';
 import type { StackProSettings } from './settings';
 import { StackProFunction } from './stackpro-function';
@@ -72,5 +73,6 @@ export class MessagingStack extends NestedStack {
       return fn;
     };
     this.inboundFunctions = { sms: inbound('sms', this.smsTopic), whatsapp: inbound('whatsapp', this.whatsAppTopic) };
+    new MessagingAnalytics(this, 'Analytics', { table: this.messagingTable.table });
   }
 }
