@@ -71,11 +71,18 @@ export const UpdateConversationBody = z.strictObject(
 /** The longest range one analytics request covers (a year, leap day included). */
 export const MAX_ANALYTICS_DAYS = 366;
 
+/** Epoch ms of a `YYYY-MM-DD` UTC day, or undefined for anything else (2026-02-30 included). */
+function dayStart(value: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(value) ? ms : undefined;
+}
+
 const calendarDay = (field: string) =>
   z
     .string({ error: `${field} is required (YYYY-MM-DD).` })
-    .regex(/^\d{4}-\d{2}-\d{2}$/, `${field} must be a date as YYYY-MM-DD.`)
-    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), `${field} is not a calendar date.`);
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { message: `${field} must be a date as YYYY-MM-DD.`, abort: true })
+    .refine((value) => dayStart(value) !== undefined, `${field} is not a calendar date.`);
 
 /** `from` and `to` are UTC days, both included; at most MAX_ANALYTICS_DAYS of them. */
 export const AnalyticsQuery = z
@@ -88,7 +95,10 @@ export const AnalyticsQuery = z
     { error: 'Unknown query parameter.' },
   )
   .superRefine((query, ctx) => {
-    const days = (Date.parse(`${query.to}T00:00:00Z`) - Date.parse(`${query.from}T00:00:00Z`)) / 86_400_000 + 1;
+    const [from, to] = [dayStart(query.from), dayStart(query.to)];
+    // Each day's own issue is reported by its field.
+    if (from === undefined || to === undefined) return;
+    const days = (to - from) / 86_400_000 + 1;
     if (days < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must not be before from.' });
     else if (days > MAX_ANALYTICS_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `At most ${MAX_ANALYTICS_DAYS} days from from to to.` });
   });
