@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { dynamodbClient } from '../../../lambdas/clients/dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamodb, dynamodbClient } from '../../../lambdas/clients/dynamodb';
 import { config } from '../../../lambdas/config';
 import { handler } from '../../../lambdas/messaging/analytics/aggregate-analytics';
 import { aggregateRecords } from '../../../lambdas/messaging/analytics/aggregate';
@@ -10,6 +11,7 @@ import { conversationIdFor, type Channel } from '../../../lambdas/messaging/mode
 import { listDayAggregates } from '../../../lambdas/repositories/analytics';
 import { setConversationStatus, updateConversationDetails } from '../../../lambdas/repositories/conversations';
 import { recordInbound, recordOutbound } from '../../../lambdas/repositories/messages';
+import { messagingKeys } from '../../../lambdas/repositories/messaging-keys';
 import { readStreamRecords } from '../../../local/messaging-stream-records';
 
 /**
@@ -39,6 +41,30 @@ const reply = (customerId: string, channel: Channel, sentAt: string) =>
 const recordsOf = (...customers: string[]) =>
   readStreamRecords(dynamodbClient, config.messagingTableName(), (record: DynamoDBRecord) => customers.includes(record.dynamodb?.NewImage?.customerId?.S ?? ''));
 const within = (reported: number | undefined, exact: number) => Math.abs((reported ?? NaN) - exact) <= exact * RELATIVE_ERROR + 0.5;
+
+describe('episodes on the conversation (the write paths)', () => {
+  it('the burst: staff reopens and client messages racing on a resolved conversation open exactly one new episode', async () => {
+    const customer = newCustomer();
+    const conversationId = conversationIdFor(customer, 'sms', CONTACT);
+    await inbound(customer, 'sms', at(0));
+    await Promise.all(Array.from({ length: 10 }, () => setConversationStatus(customer, conversationId, 'resolved', new Date(at(60)))));
+    const resolved = (await dynamodb.send(new GetCommand({ TableName: config.messagingTableName(), Key: messagingKeys.conversation(customer, conversationId), ConsistentRead: true }))).Item!;
+    expect(resolved).toMatchObject({ status: 'resolved', episode: 1, openedAt: at(0), episodeOpenedBy: 'in', resolvedAt: at(60) });
+
+    await Promise.all([
+      ...Array.from({ length: 10 }, () => setConversationStatus(customer, conversationId, 'open', new Date(at(120)))),
+      ...Array.from({ length: 10 }, (_, i) => inbound(customer, 'sms', at(120 + i))),
+    ]);
+    const reopened = (await dynamodb.send(new GetCommand({ TableName: config.messagingTableName(), Key: messagingKeys.conversation(customer, conversationId), ConsistentRead: true }))).Item!;
+    expect(reopened).toMatchObject({ status: 'open', episode: 2, unreadCount: 11 });
+    expect(reopened.resolvedAt).toBeUndefined();
+    expect(reopened.firstResponseAt).toBeUndefined();
+    await reply(customer, 'sms', at(200));
+    await reply(customer, 'sms', at(300));
+    const answered = (await dynamodb.send(new GetCommand({ TableName: config.messagingTableName(), Key: messagingKeys.conversation(customer, conversationId), ConsistentRead: true }))).Item!;
+    expect(answered.firstResponseAt).toBe(at(200));
+  });
+});
 
 describe('the analytics aggregator on the real stream', () => {
   it('counts messages, episodes, first responses and resolutions per UTC day and channel, once, and only the customer\'s own', async () => {
