@@ -7,6 +7,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { INBOUND_HANDLERS } from '../lambdas/messaging/inbound-handlers';
 import { grantFunctionAccess } from './function-access';
+import { MessagingAnalytics } from './messaging-analytics';
 import { MessagingTable } from './messaging-table';
 import { MessagingWebSocket } from './messaging-websocket';
 import type { SigningKey } from './signing-key';
@@ -79,5 +80,6 @@ export class MessagingStack extends NestedStack {
     };
     this.inboundFunctions = { sms: inbound('sms', this.smsTopic), whatsapp: inbound('whatsapp', this.whatsAppTopic) };
     this.webSocket = new MessagingWebSocket(this, 'WebSocket', { ...targets, customerTable: props.customerTable, messagingTable: this.messagingTable.table, signingKey: props.signingKey, routeScope: this.routeScope });
+    new MessagingAnalytics(this, 'Analytics', { table: this.messagingTable.table });
   }
 }

@@ -138,7 +138,7 @@ export class MessagingWebSocket extends Construct {
     });
 
     const consumers: Record<string, StackProFunction> = {};
-    for (const consumer of STREAM_CONSUMERS) {
+    for (const consumer of STREAM_CONSUMERS.filter((entry) => entry.builtBy === 'websocket')) {
       const consumerFn = new StackProFunction(this, consumer.id, { handler: consumer.handler, description: 'Messaging table stream: posts live updates to the customer\'s WebSocket connections', timeout: Duration.seconds(30) });
       consumerFn.addEnvironment('MESSAGING_CONNECTIONS_URL', connectionsUrl);
       // Reads the customer's connections and forgets the gone ones (connection items only).

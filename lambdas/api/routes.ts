@@ -313,6 +313,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     { id: 'UpdateConversation', method: 'PATCH', path: '/messaging/conversations/{conversationId}', handler: 'api/update-conversation', access: ['messaging:read', 'messaging:write'] },
     { id: 'GetWidgetSettings', method: 'GET', path: '/messaging/widget', handler: 'api/get-widget-settings', access: ['messaging:read'] },
     { id: 'UpdateWidgetSettings', method: 'PUT', path: '/messaging/widget', handler: 'api/update-widget-settings', access: ['messaging:read', 'messaging:write'] },
+    { id: 'GetMessagingAnalytics', method: 'GET', path: '/messaging/analytics', handler: 'api/get-messaging-analytics', access: ['messaging:read'] },
+    { id: 'ExportMessagingAnalytics', method: 'GET', path: '/messaging/analytics.csv', handler: 'api/export-messaging-analytics', access: ['messaging:read'] },
   ]),
   // The live-chat widget (README "Messaging"): public, the key in the path and the visitor token as credentials.
   ...widgetRoutes([

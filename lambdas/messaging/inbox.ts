@@ -9,7 +9,7 @@ import {
 } from '../repositories/conversations';
 import { listMessages } from '../repositories/messages';
 import { decodeCursor, encodeCursor } from './cursors';
-import type { Conversation, ConversationStatus, Message } from './model';
+import { CHANNELS, conversationIdFor, type Conversation, type ConversationStatus, type Message } from './model';
 
 /** Cursor parts are our own keys: ISO times, ids and `#`; nothing else can be one. */
 const KEY_PART = /^[A-Za-z0-9_#:.+-]{1,200}$/;
@@ -24,6 +24,20 @@ export async function conversationPage(customerId: string, filter: ConversationF
   const after = cursor === undefined ? undefined : decodeCursor(cursor, 2, KEY_PART);
   const page = await listConversations(customerId, filter, after ? { activityKey: after[0]!, conversationId: after[1]! } : undefined);
   return page.next ? { items: page.items, nextCursor: encodeCursor([page.next.activityKey, page.next.conversationId]) } : { items: page.items };
+}
+
+/**
+ * Search by contact: the conversation id is a hash of customer, channel and contact, so an exact number is
+ * one GetItem per channel, in the caller's own partitions only (another customer's contact cannot show).
+ * Most recent activity first, in one page.
+ */
+export async function conversationsWithContact(customerId: string, contact: string, filter: ConversationFilter): Promise<ConversationListPage> {
+  const channels = filter.channel ? [filter.channel] : CHANNELS;
+  const found = await Promise.all(channels.map((channel) => getConversation(customerId, conversationIdFor(customerId, channel, contact))));
+  const items = found
+    .filter((conversation): conversation is Conversation => conversation !== undefined && (filter.status === undefined || conversation.status === filter.status))
+    .sort((x, y) => y.lastMessageAt.localeCompare(x.lastMessageAt) || x.conversationId.localeCompare(y.conversationId));
+  return { items };
 }
 
 export interface MessageListPage {

@@ -91,16 +91,47 @@ export async function listConversations(customerId: string, filter: Conversation
   return { items, next: { activityKey: last[MESSAGING_TABLE_DESIGN.activitySortKey] as string, conversationId: last.conversationId as string } };
 }
 
-/** Sets status and the two index partitions that depend on it; undefined when the conversation is not theirs. */
-export async function setConversationStatus(customerId: string, conversationId: string, status: ConversationStatus): Promise<Conversation | undefined> {
-  return updateExisting(customerId, conversationId, (channel) => {
-    const keys = conversationIndexKeys(customerId, status, channel);
-    return {
-      UpdateExpression: 'SET #status = :status, byStatus = :byStatus, byStatusChannel = :byStatusChannel',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':status': status, ':byStatus': keys.byStatus, ':byStatusChannel': keys.byStatusChannel },
-    };
-  });
+/**
+ * Sets status and the two index partitions that depend on it; undefined when the conversation is not theirs.
+ *
+ * For analytics, resolving records `resolvedAt` once (resolving again keeps the first), and moving a resolved
+ * conversation back to open starts a new episode (`episode` + 1, `openedAt` now, opened by staff, no first
+ * response or resolution yet). The write is conditioned on the status it was decided from: a concurrent change
+ * makes it read and decide again, so an episode is never opened twice or skipped.
+ */
+export async function setConversationStatus(customerId: string, conversationId: string, status: ConversationStatus, now = new Date()): Promise<Conversation | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await getConversation(customerId, conversationId, { consistent: true });
+    if (!current) return undefined;
+    const keys = conversationIndexKeys(customerId, status, current.channel);
+    const reopening = current.status === 'resolved' && status !== 'resolved';
+    const sets = ['#status = :status', 'byStatus = :byStatus', 'byStatusChannel = :byStatusChannel'];
+    if (status === 'resolved') sets.push('resolvedAt = if_not_exists(resolvedAt, :now)');
+    if (reopening) sets.push('openedAt = :now', 'episodeOpenedBy = :staff');
+    try {
+      const { Attributes } = await dynamodb.send(
+        new UpdateCommand({
+          TableName: config.messagingTableName(),
+          Key: messagingKeys.conversation(customerId, conversationId),
+          UpdateExpression: `SET ${sets.join(', ')}` + (reopening ? ' REMOVE resolvedAt, firstResponseAt ADD episode :one' : ''),
+          ConditionExpression: 'attribute_exists(pk) AND #status = :was',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ':was': current.status,
+            ':byStatus': keys.byStatus,
+            ':byStatusChannel': keys.byStatusChannel,
+            ...(status === 'resolved' || reopening ? { ':now': now.toISOString() } : {}),
+            ...(reopening ? { ':staff': 'staff', ':one': 1 } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toConversation(Attributes) : undefined;
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException') || attempt >= 5) throw error;
+    }
+  }
 }
 
 /** Assigns (a string) or unassigns (null) and replaces the labels; fields left undefined stay as they are. */

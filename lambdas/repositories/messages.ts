@@ -61,12 +61,18 @@ export interface InboundMessage {
  * activity. A redelivery finds the dedupe record and changes nothing. A message older than the
  * conversation's last activity (providers do not promise order) is filed by its own timestamp and leaves
  * the activity alone.
+ *
+ * A message to a new or resolved conversation opens an episode (for analytics: `episode` + 1, `openedAt`,
+ * `episodeOpenedBy: in`, and no first response or resolution yet). What the write decides (open a new
+ * episode? advance the activity?) comes from a consistent read, and the transaction's condition holds
+ * the conversation to what was read: a concurrent change makes it read and decide again.
  */
 export async function recordInbound(customerId: string, message: InboundMessage): Promise<'created' | 'duplicate'> {
   const TableName = config.messagingTableName();
   const messageKey = messagingKeys.message(customerId, message.conversationId, message.sentAt, message.messageId);
   const indexKeys = conversationIndexKeys(customerId, 'open', message.channel);
-  const write = (advanceActivity: boolean) =>
+  const conversationKey = messagingKeys.conversation(customerId, message.conversationId);
+  const write = ({ opening, advanceActivity }: InboundPlan) =>
     dynamodb.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -100,14 +106,20 @@ export async function recordInbound(customerId: string, message: InboundMessage)
           {
             Update: {
               TableName,
-              Key: messagingKeys.conversation(customerId, message.conversationId),
-              UpdateExpression: [
-                'SET #type = :type, customerId = :customerId, conversationId = :conversationId, channel = :channel, contact = :contact',
-                'createdAt = if_not_exists(createdAt, :at), labels = if_not_exists(labels, :noLabels), #status = :open',
-                'byCustomer = :byCustomer, byStatus = :byStatus, byChannel = :byChannel, byStatusChannel = :byStatusChannel',
-                advanceActivity ? 'lastMessageAt = :at, lastInboundAt = :at, activityKey = :activityKey' : 'lastMessageAt = if_not_exists(lastMessageAt, :at)',
-              ].join(', ') + ' ADD unreadCount :one',
-              ...(advanceActivity ? { ConditionExpression: 'attribute_not_exists(lastMessageAt) OR lastMessageAt <= :at' } : {}),
+              Key: conversationKey,
+              UpdateExpression:
+                [
+                  'SET #type = :type, customerId = :customerId, conversationId = :conversationId, channel = :channel, contact = :contact',
+                  'createdAt = if_not_exists(createdAt, :at), labels = if_not_exists(labels, :noLabels), #status = :open',
+                  'byCustomer = :byCustomer, byStatus = :byStatus, byChannel = :byChannel, byStatusChannel = :byStatusChannel',
+                  advanceActivity ? 'lastMessageAt = :at, lastInboundAt = :at, activityKey = :activityKey' : 'lastMessageAt = if_not_exists(lastMessageAt, :at)',
+                  ...(opening ? ['openedAt = :at, episodeOpenedBy = :in'] : []),
+                ].join(', ') +
+                (opening ? ' REMOVE firstResponseAt, resolvedAt ADD unreadCount :one, episode :one' : ' ADD unreadCount :one'),
+              ConditionExpression: [
+                opening ? '(attribute_not_exists(pk) OR #status = :resolved)' : '(attribute_exists(pk) AND #status <> :resolved)',
+                advanceActivity ? '(attribute_not_exists(lastMessageAt) OR lastMessageAt <= :at)' : 'lastMessageAt > :at',
+              ].join(' AND '),
               ExpressionAttributeNames: { '#type': 'type', '#status': 'status' },
               ExpressionAttributeValues: {
                 ':type': 'conversation',
@@ -118,11 +130,13 @@ export async function recordInbound(customerId: string, message: InboundMessage)
                 ':at': message.sentAt,
                 ':noLabels': [],
                 ':open': 'open',
+                ':resolved': 'resolved',
                 ':byCustomer': indexKeys.byCustomer,
                 ':byStatus': indexKeys.byStatus,
                 ':byChannel': indexKeys.byChannel,
                 ':byStatusChannel': indexKeys.byStatusChannel,
                 ':one': 1,
+                ...(opening ? { ':in': 'in' } : {}),
                 ...(advanceActivity ? { ':activityKey': activityKey(message.sentAt, message.conversationId) } : {}),
               },
             },
@@ -132,28 +146,40 @@ export async function recordInbound(customerId: string, message: InboundMessage)
     );
   const dedupeKey = messagingKeys.providerMessage(customerId, message.channel, message.providerMessageId);
   const seen = async () => (await dynamodb.send(new GetCommand({ TableName, Key: dedupeKey, ConsistentRead: true }))).Item !== undefined;
-  // A redelivery after the first one committed: one read, no transaction.
-  if (await seen()) return 'duplicate';
-  let advanceActivity = true;
+  const plan = async (): Promise<InboundPlan> => {
+    const { Item } = await dynamodb.send(new GetCommand({ TableName, Key: conversationKey, ConsistentRead: true }));
+    const lastMessageAt = Item?.lastMessageAt as string | undefined;
+    return { opening: !Item || Item.status === 'resolved', advanceActivity: lastMessageAt === undefined || lastMessageAt <= message.sentAt };
+  };
+  // A redelivery after the first one committed: reads only, no transaction.
+  const [already, first] = await Promise.all([seen(), plan()]);
+  if (already) return 'duplicate';
+  let current = first;
   for (let attempt = 1; ; attempt++) {
     try {
-      await write(advanceActivity);
+      await write(current);
       return 'created';
     } catch (error) {
       const codes = cancellationCodes(error);
       if (codes?.[0] === 'ConditionalCheckFailed' || codes?.[1] === 'ConditionalCheckFailed') return 'duplicate';
-      if (advanceActivity && codes?.[2] === 'ConditionalCheckFailed') {
-        // Older than the conversation's last activity: filed by its own time, the activity stays.
-        advanceActivity = false;
-        continue;
-      }
-      if (!codes?.includes('TransactionConflict') || attempt >= 8) throw error;
-      // Concurrent deliveries of the same message (or messages of the same conversation) collide: after a
-      // jittered pause, a delivery whose twin has committed meanwhile is done.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** Math.min(attempt, 5)));
+      const changed = codes?.[2] === 'ConditionalCheckFailed';
+      if ((!changed && !codes?.includes('TransactionConflict')) || attempt >= 8) throw error;
+      // The conversation changed since it was read (it was created, resolved or moved on), or concurrent
+      // deliveries collided: after a jittered pause, a delivery whose twin has committed meanwhile is done;
+      // otherwise read the conversation again and decide again.
+      if (!changed) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** Math.min(attempt, 5)));
       if (await seen()) return 'duplicate';
+      current = await plan();
     }
   }
+}
+
+/** What an inbound message does to its conversation, decided from a consistent read. */
+interface InboundPlan {
+  /** A new or resolved conversation: a new episode opens. */
+  readonly opening: boolean;
+  /** Not older than the conversation's last activity. */
+  readonly advanceActivity: boolean;
 }
 
 export interface OutboundMessage {
@@ -212,7 +238,10 @@ export async function recordOutbound(customerId: string, outbound: OutboundMessa
             Update: {
               TableName,
               Key: messagingKeys.conversation(customerId, outbound.conversationId),
-              UpdateExpression: advanceActivity ? 'SET lastMessageAt = :at, activityKey = :activityKey' : 'SET lastOutboundAt = :at',
+              // The episode's first staff reply (analytics' first-response time) is the earliest one recorded.
+              UpdateExpression: advanceActivity
+                ? 'SET lastMessageAt = :at, activityKey = :activityKey, firstResponseAt = if_not_exists(firstResponseAt, :at)'
+                : 'SET lastOutboundAt = :at, firstResponseAt = if_not_exists(firstResponseAt, :at)',
               ConditionExpression: advanceActivity ? 'attribute_exists(pk) AND lastMessageAt <= :at' : 'attribute_exists(pk)',
               ExpressionAttributeValues: { ':at': outbound.sentAt, ...(advanceActivity ? { ':activityKey': activityKey(outbound.sentAt, outbound.conversationId) } : {}) },
             },

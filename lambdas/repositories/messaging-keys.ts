@@ -17,6 +17,11 @@ export const messagingKeys = {
   }),
   /** `address` is an E.164 number for sms/whatsapp, the public key for the widget. */
   route: (kind: Channel | 'widget', address: string) => ({ pk: `ROUTE#${kind}#${address}`, sk: 'ROUTE' }),
+  /** One partition per customer and channel of daily aggregates, sorted by day (repositories/analytics.ts). */
+  analyticsPartition: (customerId: string, channel: Channel) => `CUSTOMER#${customerId}#ANALYTICS#${channel}`,
+  analyticsDay: (customerId: string, channel: Channel, date: string) => ({ pk: messagingKeys.analyticsPartition(customerId, channel), sk: date }),
+  /** The marker that a stream fact was counted (expires: see messaging/analytics/facts.ts). */
+  analyticsFact: (customerId: string, factId: string) => ({ pk: `CUSTOMER#${customerId}#ANALYTICSFACT#${factId}`, sk: 'FACT' }),
 };
 
 /** The four index partitions a conversation is listed under (one per filter combination). */

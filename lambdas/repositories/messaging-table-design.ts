@@ -13,6 +13,9 @@
  * - `CUSTOMER#<c>#PROVIDER#<channel>#<providerMessageId>` / `PROVIDER`: dedupe of inbound messages, and the
  *   way from an outbound message's provider id (in a receipt) back to the message.
  * - `ROUTE#<channel>#<number or key>` / `ROUTE`: which customer a number or widget key belongs to.
+ * - `CUSTOMER#<c>#ANALYTICS#<channel>` / `<YYYY-MM-DD>`: that day's counters and duration histograms,
+ *   written only by the stream aggregator (messaging/analytics).
+ * - `CUSTOMER#<c>#ANALYTICSFACT#<factId>` / `FACT`: a stream fact already counted (expires, `ttl`).
  */
 export const MESSAGING_TABLE_DESIGN = {
   partitionKey: 'pk',

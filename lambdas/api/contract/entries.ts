@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ChangePlanBody, ListCustomersQuery, RestoreCustomerBody, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
 import type { RouteContract } from './route-contract';
-import { ListConversationsQuery, ListMessagesQuery, SendMessageBody, UpdateConversationBody } from '../messaging-schemas';
+import { AnalyticsQuery, ListConversationsQuery, ListMessagesQuery, SendMessageBody, UpdateConversationBody } from '../messaging-schemas';
 import { FleetUpdateResponse, StartFleetUpdateBody } from '../fleet-schemas';
 import { WidgetMessageBody, WidgetMessagesQuery, WidgetSettingsBody } from '../widget-schemas';
 import {
@@ -32,6 +32,8 @@ import {
   VisitorMessageResponse,
   WidgetSettingsResponse,
   WidgetVisitorResponse,
+  AnalyticsResponse,
+  AnalyticsCsvResponse,
 } from './responses';
 
 /** What every visitor route of the widget reads besides its body. */
@@ -214,7 +216,9 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
   },
   ListConversations: {
     summary: 'The inbox: conversations by last activity, with unread counts',
-    description: 'Pages of 20, filtered by `status` and `channel`; `?cursor=` takes the previous page\'s `nextCursor` (with the same filters).',
+    description:
+      'Pages of 20, filtered by `status` and `channel`; `?cursor=` takes the previous page\'s `nextCursor` (with the same filters). ' +
+      '`?contact=%2B15551234567` finds that contact\'s conversations (exact E.164 number, any channel), in one page.',
     query: ListConversationsQuery,
     success: { status: 200, description: 'One page of conversations.', body: ConversationListResponse },
     errors: ['PLAN_REQUIRED', 'VALIDATION_FAILED', 'EMAIL_NOT_VERIFIED'],
@@ -305,6 +309,28 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       'an unknown or released key answers 404.',
     success: { status: 200, description: 'The script (text/javascript, not JSON).' },
     errors: ['NOT_FOUND'],
+  },
+  GetMessagingAnalytics: {
+    summary: 'Messaging analytics per UTC day and channel: messages, conversations opened and resolved, first-response and resolution times',
+    description:
+      '`from` and `to` are UTC days, both included, at most 366 days; `channel` narrows to one. Kept up to date from the messaging ' +
+      'table\'s stream (seconds behind). Median and p90 come from log-scale histograms: within 4.4% (or 1 s).',
+    query: AnalyticsQuery,
+    success: { status: 200, description: 'Rows of days with activity, and the totals.', body: AnalyticsResponse },
+    errors: ['PLAN_REQUIRED', 'VALIDATION_FAILED', 'EMAIL_NOT_VERIFIED'],
+  },
+  ExportMessagingAnalytics: {
+    summary: 'The same analytics rows as a CSV download',
+    description: 'The query of `GET /messaging/analytics`; `Content-Disposition` names the file. Errors are JSON like everywhere else.',
+    query: AnalyticsQuery,
+    success: {
+      status: 200,
+      description: 'RFC 4180 CSV, a header row first.',
+      body: AnalyticsCsvResponse,
+      mediaType: 'text/csv',
+      headers: { 'Content-Disposition': '`attachment; filename="messaging-analytics-<from>-to-<to>[-<channel>].csv"`' },
+    },
+    errors: ['PLAN_REQUIRED', 'VALIDATION_FAILED', 'EMAIL_NOT_VERIFIED'],
   },
   AdminChangePlan: {
     summary: 'Operators: move a customer to another plan (the resize follows)',

@@ -131,7 +131,7 @@ function operation(route: RouteDefinition, contract: RouteContract, requests: Ma
       [String(success.status)]: {
         description: success.description,
         ...(success.headers ? { headers: headerObjects(success.headers) } : {}),
-        ...(success.body ? { content: { 'application/json': { schema: schemaRef(success.body, responses, 'output') } } } : {}),
+        ...(success.body ? { content: { [success.mediaType ?? 'application/json']: { schema: schemaRef(success.body, responses, 'output') } } } : {}),
       },
       ...errorResponses(errorCodesOf(route, contract)),
     },

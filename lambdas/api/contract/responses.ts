@@ -12,6 +12,9 @@ import type { Conversation, Message } from '../../messaging/model';
 import type { ChannelsView } from '../../messaging/channels-view';
 import type { VisitorMessage, VisitorMessagePage, VisitorSession } from '../../messaging/widget-chat';
 import type { WidgetView } from '../../messaging/widget-settings-view';
+import { CHANNELS } from '../../messaging/model';
+import type { AnalyticsReport } from '../../messaging/analytics/report';
+import { RELATIVE_ERROR } from '../../messaging/analytics/histogram';
 import type { RestoreResult } from '../../services/customer-restore';
 import type { SessionTokens as IssuedTokens } from '../../services/session-tokens';
 
@@ -286,6 +289,39 @@ export const RestoreCustomerResponse = z.strictObject({
   changed: z.boolean().describe('False when this restore was already running (a repeated request): nothing new was started.'),
 });
 
+/** Messaging analytics: how many durations, and their median and p90 (absent when there are none). */
+const DurationSummaryResponse = z.strictObject({
+  count: z.int().nonnegative(),
+  medianSeconds: z.number().nonnegative().optional().describe(`Nearest-rank median, in seconds, within ${(RELATIVE_ERROR * 100).toFixed(1)}% (or 1 s).`),
+  p90Seconds: z.number().nonnegative().optional().describe(`Nearest-rank 90th percentile, in seconds, within ${(RELATIVE_ERROR * 100).toFixed(1)}% (or 1 s).`),
+});
+
+const analyticsCounts = {
+  incoming: z.int().nonnegative().describe('Messages from clients.'),
+  outgoing: z.int().nonnegative().describe('Staff replies recorded.'),
+  opened: z.int().nonnegative().describe('Conversations opened or reopened.'),
+  resolved: z.int().nonnegative(),
+  firstResponse: DurationSummaryResponse.describe("From a client's opening message to the first staff reply, counted on the reply's day."),
+  resolution: DurationSummaryResponse.describe('From opening to resolution, counted on the day it was resolved.'),
+};
+
+/** Messaging analytics: one row per UTC day and channel with activity, and the range's totals. */
+export const AnalyticsResponse = z.strictObject({
+  from: z.iso.date(),
+  to: z.iso.date(),
+  channel: z.enum(CHANNELS).optional(),
+  rows: z.array(z.strictObject({ date: z.iso.date(), channel: z.enum(CHANNELS), ...analyticsCounts })).describe('Days with activity only, by date then channel.'),
+  totals: z.strictObject(analyticsCounts).describe('The whole range (percentiles over all its values, not an average of days).'),
+});
+
+/** The same rows as RFC 4180 CSV. */
+export const AnalyticsCsvResponse = z
+  .string()
+  .describe(
+    'text/csv with a header row: date, channel, incoming, outgoing, opened, resolved, first_response_count, first_response_median_seconds, ' +
+      'first_response_p90_seconds, resolution_count, resolution_median_seconds, resolution_p90_seconds (empty when there are no values); CRLF line ends.',
+  );
+
 /** The one error shape of every failure (lambdas/api/http-errors.ts and API Gateway's own responses). */
 export const ErrorBody = z.strictObject({
   error: z.strictObject({
@@ -323,6 +359,7 @@ export type ContractChecks = [
   Conforms<VisitorMessage, z.output<typeof VisitorMessageResponse>>,
   Conforms<VisitorMessagePage, z.output<typeof VisitorMessageListResponse>>,
   Conforms<WidgetView, z.output<typeof WidgetSettingsResponse>>,
+  Conforms<AnalyticsReport, z.output<typeof AnalyticsResponse>>,
   Conforms<{ backupJobId: string }, z.output<typeof StartBackupResponse>>,
   Conforms<RestoreResult, z.output<typeof RestoreCustomerResponse>>,
   Conforms<{ url: string }, z.output<typeof BillingSessionResponse>>,

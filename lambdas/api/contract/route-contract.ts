@@ -23,6 +23,11 @@ export interface RouteContract {
     readonly description: string;
     /** Absent for 204 No Content. */
     readonly body?: z.ZodType;
+    /**
+     * The body's media type when it is not JSON (a CSV export: `body` is then a string schema describing it).
+     * @default 'application/json'
+     */
+    readonly mediaType?: string;
     /** Response headers, by name, with what they carry (e.g. `Location`). */
     readonly headers?: Readonly<Record<string, string>>;
   };
