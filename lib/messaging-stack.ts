@@ -7,6 +7,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { INBOUND_HANDLERS } from '../lambdas/messaging/inbound-handlers';
 import { grantFunctionAccess } from './function-access';
+import { MessagingOperations } from './messaging-operations';
 import { MessagingTable } from './messaging-table';
 import type { StackProSettings } from './settings';
 import { StackProFunction } from './stackpro-function';
@@ -16,7 +17,9 @@ export interface MessagingStackProps extends NestedStackProps {
   /** The customer table: inbound messages check the account's plan and status there. */
   readonly customerTable: dynamodb.ITable;
   readonly stripeKeys: StripeKeys;
-  readonly settings: Pick<StackProSettings, 'customerDomain' | 'senderAddress'>;
+  readonly settings: Pick<StackProSettings, 'customerDomain' | 'senderAddress' | 'messagingHistoryRetentionDays'>;
+  /** The operators' topic (lib/messaging-operations.ts: the history expiry job's alarm). */
+  readonly alarmTopic: sns.ITopic;
 }
 
 /**
@@ -32,6 +35,8 @@ export class MessagingStack extends NestedStack {
   /** The WhatsApp Business Account's event destination. */
   readonly whatsAppTopic: sns.Topic;
   readonly inboundFunctions: Readonly<Record<keyof typeof INBOUND_HANDLERS, StackProFunction>>;
+  /** Channel allocation and release steps (invoked by the main stack's workflows) and the history expiry job. */
+  readonly operations: MessagingOperations;
   /** Where lib/route-functions.ts puts the functions of routes marked `stack: 'messaging'`. */
   readonly routeScope: Construct;
 
@@ -72,5 +77,6 @@ export class MessagingStack extends NestedStack {
       return fn;
     };
     this.inboundFunctions = { sms: inbound('sms', this.smsTopic), whatsapp: inbound('whatsapp', this.whatsAppTopic) };
+    this.operations = new MessagingOperations(this, 'Operations', { customerTable: props.customerTable, messagingTable: this.messagingTable.table, smsTopic: this.smsTopic, stripeKeys: props.stripeKeys, settings: props.settings, alarmTopic: props.alarmTopic });
   }
 }
