@@ -4,7 +4,7 @@ import { smsVoice } from '../clients/sms-voice';
 import { config } from '../config';
 import { PLANS } from '../core/plans';
 import { getCustomer } from '../repositories/accounts';
-import { assignChannels, getChannels, recordSmsNumber } from '../repositories/messaging-channels';
+import { assignChannels, getChannels, recordSmsNumber, settleWidgetKey } from '../repositories/messaging-channels';
 import { claimWhatsAppNumber } from '../repositories/whatsapp-number-pool';
 import type { MessagingChannels } from './model';
 
@@ -57,7 +57,7 @@ export async function allocateMessagingChannels(customerId: string, allocationKe
     await smsVoice.send(new UpdatePhoneNumberCommand({ PhoneNumberId: sms.phoneNumberId, TwoWayEnabled: true, TwoWayChannelArn: config.messagingSmsTopicArn() }));
   }
   const whatsapp = existing?.whatsapp ?? (await claimWhatsAppNumber(customerId));
-  const widget = existing?.widget ?? { publicKey: `pk_${randomBytes(18).toString('base64url')}` };
+  const widget = existing?.widget ?? (await settleWidgetKey(customerId, { publicKey: `pk_${randomBytes(18).toString('base64url')}` }));
   const channels: MessagingChannels = { sms, ...(whatsapp ? { whatsapp } : {}), widget };
   await assignChannels(customerId, channels);
   return { allocated: true, channels };

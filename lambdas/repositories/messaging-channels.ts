@@ -74,6 +74,23 @@ export async function recordSmsNumber(customerId: string, sms: NonNullable<Messa
   );
 }
 
+/**
+ * The customer's widget key: the one recorded before, or `candidate` recorded now. One write decides, so
+ * allocations running at once all route the same key (no stray key left routable after a release).
+ */
+export async function settleWidgetKey(customerId: string, candidate: NonNullable<MessagingChannels['widget']>): Promise<NonNullable<MessagingChannels['widget']>> {
+  const { Attributes } = await dynamodb.send(
+    new UpdateCommand({
+      TableName: config.messagingTableName(),
+      Key: messagingKeys.channels(customerId),
+      UpdateExpression: 'SET widget = if_not_exists(widget, :widget), customerId = :customerId',
+      ExpressionAttributeValues: { ':widget': candidate, ':customerId': customerId },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return Attributes!.widget as NonNullable<MessagingChannels['widget']>;
+}
+
 /** Deletes the routing items of the customer's numbers and key: nothing inbound reaches it any more, the widget key is revoked. */
 export async function unrouteChannels(customerId: string, channels: MessagingChannels): Promise<void> {
   const TableName = config.messagingTableName();

@@ -36,6 +36,7 @@ let stack: StackProStack;
 let template: Template;
 /** The resize workflow's nested stack (lib/resize-workflow-stack.ts). */
 let nestedTemplate: Template;
+let messagingTemplate: Template;
 let nagChecks: AwsSolutionsChecks;
 const origin = cdkJson.context['stackpro:frontendOrigin'];
 
@@ -46,12 +47,14 @@ beforeAll(() => {
   // Synthesizes the app, which also runs cdk-nag: an unacknowledged finding throws here with the report.
   template = Template.fromStack(stack);
   nestedTemplate = Template.fromStack(stack.resize);
+  messagingTemplate = Template.fromStack(stack.messaging);
 });
 
 /** The workflows whose state machine is in the main template; the resize lives in its nested stack. */
 const MAIN_WORKFLOWS = WORKFLOWS.filter((workflow) => workflow.id !== RESIZE_CUSTOMER.id);
 
 function templateOf(construct: IConstruct): Template {
+  if (Stack.of(construct) === stack.messaging) return messagingTemplate;
   return Stack.of(construct) === stack.resize ? nestedTemplate : template;
 }
 
@@ -74,7 +77,7 @@ function routeFunction(routeId: string) {
 
 /** Every IAM statement granted to the role with this logical id (inline or through AWS::IAM::Policy). */
 function statementsOfRole(roleLogicalId: string): Statement[] {
-  return [...statementsOfRoleIn(template, roleLogicalId), ...statementsOfRoleIn(nestedTemplate, roleLogicalId)];
+  return [...statementsOfRoleIn(template, roleLogicalId), ...statementsOfRoleIn(nestedTemplate, roleLogicalId), ...statementsOfRoleIn(messagingTemplate, roleLogicalId)];
 }
 
 /** The function of a workflow step, by its step id (construct id). */
@@ -139,6 +142,9 @@ function stateMachineOf(workflow: WorkflowDefinition) {
  * main-stack function (the reused Point subdomain), the parameter CDK passes it in (named after it).
  */
 function functionArnIn(owner: IConstruct, fn: IConstruct): unknown {
+  // A messaging channel step (lib/messaging-operations.ts): the messaging nested stack's output, or a parameter carrying it.
+  if (Stack.of(fn) === stack.messaging && Stack.of(owner) === stack) return { 'Fn::GetAtt': [expect.stringMatching(/^MessagingNestedStack/), expect.stringMatching(/^Outputs\./)] };
+  if (Stack.of(fn) === stack.messaging) return { Ref: expect.stringMatching(/^referenceto/) };
   return Stack.of(owner) === Stack.of(fn) ? { 'Fn::GetAtt': [logicalId(fn), 'Arn'] } : { Ref: `referenceto${importedName(fn)}Arn` };
 }
 
@@ -678,6 +684,10 @@ describe('Workflow steps', () => {
     'ec2:swap-volume': ['ec2:DescribeVolumes', 'ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:ModifyInstanceAttribute'],
     'ec2:delete-volume': ['ec2:DeleteVolume'],
     'customers:list': ['dynamodb:Query'],
+    'messaging:read': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
+    'messaging:write': ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+    'sms:request-number': ['sms-voice:RequestPhoneNumber', 'sms-voice:TagResource', 'sms-voice:UpdatePhoneNumber'],
+    'sms:release-number': ['sms-voice:ReleasePhoneNumber'],
   };
 
   /** The environment each access adds on top of TABLE_NAME (names from lambdas/config.ts). */
@@ -706,6 +716,10 @@ describe('Workflow steps', () => {
     'ec2:swap-volume': [],
     'ec2:delete-volume': [],
     'customers:list': [],
+    'messaging:read': ['MESSAGING_TABLE_NAME'],
+    'messaging:write': ['MESSAGING_TABLE_NAME'],
+    'sms:request-number': ['MESSAGING_SMS_TOPIC_ARN'],
+    'sms:release-number': [],
   };
 
   /** Settings a step reads beyond its access, by step id. */
@@ -1746,7 +1760,8 @@ describe('Scheduled jobs', () => {
   });
 
   it('no other function reaches any index (grants name the base table only), but the operators\' list its own', () => {
-    const indexGrants = attachedPolicies(template).filter((policy) => JSON.stringify(policy).includes('/index/'));
+    // The customer table's indexes (the messaging table's conversation indexes are its own matter).
+    const indexGrants = attachedPolicies(template).filter((policy) => /CustomerTable[^"]*"?[^}]*\/index\//.test(JSON.stringify(policy)) || JSON.stringify(policy).includes('/index/PendingVerification') || JSON.stringify(policy).includes('/index/CustomersByStatus'));
     expect(indexGrants).toHaveLength(2);
     const [pending, byStatus] = [TABLE_DESIGN.pendingVerificationIndex.indexName, TABLE_DESIGN.customersByStatusIndex.indexName].map((name) =>
       indexGrants.filter((policy) => JSON.stringify(policy).includes(`/index/${name}`)),

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { call, edgeBase, newSignup, signUpVerified } from './api-client';
+import { call, edgeBase, eventually, newSignup, signUpVerified } from './api-client';
 
 /**
  * Messaging on the shared local stack, two business customers at once: clients write in by SMS and WhatsApp
  * (the sandbox delivers as SNS would), staff read and reply, receipts arrive, a redelivery burst lands once,
  * neither customer reaches the other's conversations, and a starter account is refused on every route.
  *
- * Channels come from the provisioning step's own code (lambdas/messaging/allocate-channels.ts), run here
- * against the stack's DynamoDB Local and sandbox until the step is wired into the provisioning workflow.
+ * Channels come from provisioning itself (its "Allocate messaging channels" step).
  */
 interface Staff {
   readonly customerId: string;
@@ -32,32 +31,20 @@ let b: Staff;
 let starter: Staff;
 
 beforeAll(async () => {
-  // The Lambdas' settings, as the local stack gives them (local/local-env.ts), for the allocation step's code.
-  const dynamoDbUrl = process.env.STACKPRO_DYNAMODB_URL;
-  if (!dynamoDbUrl) throw new Error('STACKPRO_DYNAMODB_URL is not set (test/integration/global-setup.ts)');
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoDbUrl,
-    AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: edge(),
-    TABLE_NAME: 'stackpro-local',
-    MESSAGING_TABLE_NAME: 'stackpro-local-messaging',
-    MESSAGING_SMS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:stackpro-local-sms',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
-  const { allocateMessagingChannels } = await import('../../lambdas/messaging/allocate-channels');
   [a, b, starter] = await Promise.all([businessCustomer(), businessCustomer(), signUpVerified(newSignup()).then((res) => ({ customerId: res.body.customerId as string, accessToken: res.body.accessToken as string }))]);
+  // Provisioning's "Allocate messaging channels" step gives each business customer its numbers.
   for (const staff of [a, b]) {
-    const allocation = await allocateMessagingChannels(staff.customerId);
-    expect(allocation.allocated).toBe(true);
-    const channels = await api(staff, 'GET', '/messaging/channels');
-    expect(channels.status).toBe(200);
+    const channels = await eventually(async () => {
+      const res = await api(staff, 'GET', '/messaging/channels');
+      return res.status === 200 ? res : undefined;
+    }, 15_000, 'messaging channels provisioned');
     staff.sms = channels.body.sms.number as string;
     staff.whatsapp = channels.body.whatsapp.number as string;
   }
   expect(new Set([a.sms, b.sms, a.whatsapp, b.whatsapp]).size).toBe(4);
-  expect(await allocateMessagingChannels(starter.customerId)).toMatchObject({ allocated: false });
+  // Its SMS number is requested tagged with the customer: the sandbox's inventory shows it.
+  const inventory = (await (await fetch(`${edge()}/_sandbox/inventory?customer=${a.customerId}`)).json()) as { phoneNumbers: { phoneNumber: string }[] };
+  expect(inventory.phoneNumbers.map((number) => number.phoneNumber)).toEqual([a.sms]);
 });
 
 describe('two customers messaging at once', () => {
