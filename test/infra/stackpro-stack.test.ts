@@ -19,6 +19,8 @@ import { SCHEDULED_JOBS } from '../../lambdas/scheduled/jobs';
 import { TABLE_DESIGN } from '../../lambdas/repositories/table-design';
 import './handler-env';
 import { METRICS } from '../../lambdas/core/metric-names';
+import { MESSAGING_STEPS } from '../../statemachines/workflows';
+import { MESSAGING_JOBS } from '../../lambdas/scheduled/jobs';
 import { FLEET_UPDATE, PROVISION_CUSTOMER, RESIZE_CUSTOMER, RESTORE_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
 import { LIFECYCLE_WORKFLOWS, type LifecycleWorkflowId } from '../../lib/lifecycle-workflows';
 import { applyNagChecks } from '../../lib/nag';
@@ -201,7 +203,8 @@ describe('Lambda functions', () => {
   it('has one function per route, plus the authorizer, one per distinct workflow step id, one per scheduled job, the signing-key generator and rotator', () => {
     expect(Object.keys(stack.accountApi.routeFunctions).sort()).toEqual(ROUTES.map((route) => route.id).sort());
     // + the key generator and rotator (the billing sweeps are scheduled jobs), + RecoverStoppedExecution
-    const ours = 1 + MAIN_ROUTES.length + DISTINCT_STEPS.length - RESIZE_ONLY_STEPS.length + SCHEDULED_JOBS.length + 2 + 1;
+    // The messaging channel steps are in the messaging nested stack (lib/messaging-operations.ts).
+    const ours = 1 + MAIN_ROUTES.length + DISTINCT_STEPS.length - RESIZE_ONLY_STEPS.length - MESSAGING_STEPS.length + SCHEDULED_JOBS.length + 2 + 1;
     // + the custom resource provider framework's own function
     template.resourceCountIs('AWS::Lambda::Function', ours + 1);
     // The resize's own steps are in its nested stack; Point subdomain is provisioning's.
@@ -723,7 +726,11 @@ describe('Workflow steps', () => {
   };
 
   /** Settings a step reads beyond its access, by step id. */
-  const STEP_SETTINGS: Readonly<Record<string, readonly string[]>> = { SetUpBilling: ['STRIPE_PRICE_IDS'], PutBackPreviousPrice: ['STRIPE_PRICE_IDS'] };
+  const STEP_SETTINGS: Readonly<Record<string, readonly string[]>> = {
+    SetUpBilling: ['STRIPE_PRICE_IDS'],
+    PutBackPreviousPrice: ['STRIPE_PRICE_IDS'],
+    ReleaseMessagingChannels: ['MESSAGING_HISTORY_RETENTION_DAYS'],
+  };
 
   function stepFunction(stepId: string): StackProFunction {
     for (const workflow of WORKFLOWS) {
@@ -1944,6 +1951,33 @@ beforeAll(() => {
 });
 
 describe('the messaging nested stack', () => {
+  it('holds the channel steps and the history expiry job; the workflows in the main stack invoke the steps by the nested stack\'s outputs', () => {
+    for (const step of MESSAGING_STEPS) {
+      const fn = stack.messaging.operations.stepFunctions[step.id]!;
+      expect(Stack.of(fn)).toBe(stack.messaging);
+      expect(stack.provisioning.stepFunctions[`${step.id}FunctionArn`]).toBe(fn);
+    }
+    expect(stack.lifecycle.stepFunctions.DeprovisionCustomer.ReleaseMessagingChannelsFunctionArn).toBe(stack.messaging.operations.stepFunctions.ReleaseMessagingChannels);
+    expect(stack.resize.stepFunctions.AllocateMessagingChannelsFunctionArn).toBe(stack.messaging.operations.stepFunctions.AllocateMessagingChannels);
+    for (const job of MESSAGING_JOBS) expect(Stack.of(stack.messaging.operations.jobs.functions[job.id]!)).toBe(stack.messaging);
+    messagingNested.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(15 4 * * ? *)' });
+  });
+
+  it('lets only the release step and the stopped-provisioning clean-up release numbers, and only numbers tagged ManagedBy=stackpro', () => {
+    const releasers = [template, messagingNested, nestedTemplate].flatMap((owner) =>
+      Object.entries(owner.findResources('AWS::IAM::Role')).filter(([, role]) => JSON.stringify(role).includes('sms-voice:ReleasePhoneNumber')).map(([id, role]) => ({ id, role })),
+    );
+    expect(releasers.map(({ id }) => id).sort()).toEqual([logicalId(stack.messaging.operations.stepFunctions.ReleaseMessagingChannels!.role!), recoveryRole()].sort());
+    for (const { role } of releasers) {
+      const statements = (role as { Properties: { Policies: { PolicyDocument: { Statement: Statement[] } }[] } }).Properties.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+      const release = statements.filter((statement) => [statement.Action].flat().includes('sms-voice:ReleasePhoneNumber'));
+      expect(release).toEqual([expect.objectContaining({ Action: 'sms-voice:ReleasePhoneNumber', Condition: { StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } } })]);
+    }
+    // Requesting numbers: only the allocation step, only tagged ManagedBy=stackpro.
+    const requesters = [template, messagingNested].flatMap((owner) => Object.entries(owner.findResources('AWS::IAM::Role')).filter(([, role]) => JSON.stringify(role).includes('sms-voice:RequestPhoneNumber')).map(([id]) => id));
+    expect(requesters).toEqual([logicalId(stack.messaging.operations.stepFunctions.AllocateMessagingChannels!.role!)]);
+  });
+
   it('holds the messaging table: pay per request, PITR, encrypted, retained, streaming new images, four conversation indexes', () => {
     messagingNested.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
