@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { call, edgeBase, eventually, newSignup, signUpVerified } from './api-client';
+import { signedFetch } from '../../bin/admin-request';
+import { apiBase, call, edgeBase, eventually, newSignup, signUpVerified } from './api-client';
 
 /**
  * Messaging on the shared local stack, two business customers at once: clients write in by SMS and WhatsApp
@@ -144,5 +145,30 @@ describe('two customers messaging at once', () => {
       const res = await api(starter, method, path, body);
       expect(`${method} ${path} ${res.status} ${res.body?.error?.code}`).toBe(`${method} ${path} 403 PLAN_REQUIRED`);
     }
+  });
+
+  it('suspended: the operators\' suspend stops sending and receiving; after the resume sending works again', async () => {
+    const client = '+14255550123';
+    expect((await inbound({ channel: 'sms', from: client, to: a.sms, text: 'before' })).status).toBe(202);
+    const conversation = ((await api(a, 'GET', '/messaging/conversations?channel=sms')).body.items as { conversationId: string; contact: string }[]).find((item) => item.contact === client)!;
+    const status = async () => (await api(a, 'GET', `/customers/${a.customerId}/status`)).body?.status as string | undefined;
+    const admin = (action: 'suspend' | 'resume') => signedFetch('POST', new URL(`${apiBase()}/admin/customers/${a.customerId}/${action}`));
+
+    // Provisioning goes on after the channels are allocated: the operators suspend an active account.
+    await eventually(async () => ((await status()) === 'active' ? true : undefined), 30_000, 'active');
+    const suspend = await admin('suspend');
+    expect(suspend.status).toBe(202);
+    await eventually(async () => ((await status()) === 'suspended' ? true : undefined), 30_000, 'suspended');
+    const refused = await api(a, 'POST', `/messaging/conversations/${conversation.conversationId}/messages`, { text: 'while suspended' }, { 'Idempotency-Key': randomUUID() });
+    expect(`${refused.status} ${refused.body.error.code}`).toBe('409 MESSAGING_SUSPENDED');
+    // Inbound is dropped (recorded without its text), not filed: the conversation does not change.
+    expect((await inbound({ channel: 'sms', from: client, to: a.sms, text: 'while you were away' })).status).toBe(202);
+    expect((await api(a, 'GET', `/messaging/conversations/${conversation.conversationId}/messages`)).body.items.map((item: { text: string }) => item.text)).toEqual(['before']);
+
+    expect((await admin('resume')).status).toBe(202);
+    await eventually(async () => ((await status()) === 'active' ? true : undefined), 30_000, 'active again');
+    const reply = await api(a, 'POST', `/messaging/conversations/${conversation.conversationId}/messages`, { text: 'back' }, { 'Idempotency-Key': randomUUID() });
+    expect(reply.status).toBe(201);
+    expect((await sent()).some((message) => message.from === a.sms && message.to === client && message.text === 'back')).toBe(true);
   });
 });
