@@ -100,7 +100,7 @@ async function run(stack: BenchStack, options: WebSocketBenchOptions): Promise<W
   const customers: Customer[] = [];
   let websocketUrl = '';
   for (const [index, account] of accounts.entries()) {
-    await allocateMessagingChannels(account.customerId);
+    await allocateMessagingChannels(account.customerId, `test-${account.customerId}`);
     const channels = (await (await fetch(`${stack.apiUrl}/messaging/channels`, { headers: { authorization: `Bearer ${account.accessToken}` } })).json()) as { sms: { number: string }; websocketUrl: string };
     websocketUrl = channels.websocketUrl;
     customers.push({ ...account, index, sms: channels.sms.number, conversations: [] });

@@ -81,6 +81,8 @@ export const config = {
   billingRetentionDays: () => optionalInt('BILLING_RETENTION_DAYS', 30),
   /** Days a deprovisioned customer's final backup snapshot is kept before the sweep deletes it. */
   finalSnapshotRetentionDays: () => optionalInt('FINAL_SNAPSHOT_RETENTION_DAYS', 90),
+  /** Days a released customer's messaging history is kept before the daily job deletes it. */
+  messagingHistoryRetentionDays: () => optionalInt('MESSAGING_HISTORY_RETENTION_DAYS', 30),
   suspendStateMachineArn: () => required('SUSPEND_STATE_MACHINE_ARN'),
   resumeStateMachineArn: () => required('RESUME_STATE_MACHINE_ARN'),
   deprovisionStateMachineArn: () => required('DEPROVISION_STATE_MACHINE_ARN'),

@@ -4,8 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { RouteAccess } from '../lambdas/api/routes';
 import { PLANS } from '../lambdas/core/plans';
+import { MESSAGING_TABLE_DESIGN } from '../lambdas/repositories/messaging-table-design';
 import { TABLE_DESIGN } from '../lambdas/repositories/table-design';
 import type { ScheduledJobAccess } from '../lambdas/scheduled/jobs';
 import type { StepAccess } from '../statemachines/workflows';
@@ -65,6 +67,8 @@ export interface AccessTargets {
   readonly backups?: CustomerBackups;
   /** The messaging table (`messaging:read`, `messaging:write`, with MESSAGING_TABLE_NAME). */
   readonly messagingTable?: dynamodb.ITable;
+  /** The two-way SMS topic a requested number delivers inbound messages to (`sms:request-number`, with MESSAGING_SMS_TOPIC_ARN). */
+  readonly messagingSmsTopic?: sns.ITopic;
   /** The RestoreCustomer workflow (`restore:start`, with RESTORE_STATE_MACHINE_ARN). */
   readonly restore?: { readonly stateMachine: sfn.StateMachine };
   /** The FleetUpdate state machine (`fleet:start`, with FLEET_UPDATE_STATE_MACHINE_ARN). */
@@ -613,6 +617,48 @@ function grantOne(fn: lambda.Function, owner: string, access: FunctionAccess, ta
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:social-messaging:<AWS::Region>:<AWS::AccountId>:phone-number-id/*]',
         reason: `${owner}: each customer's WhatsApp number is linked at provisioning time; SendWhatsAppMessage only, from the account's own numbers.`,
       });
+      break;
+    }
+    case 'sms:request-number': {
+      const topic = needed(targets.messagingSmsTopic, owner, access);
+      const numbers = messagingSendResources(fn).sms;
+      fn.addEnvironment('MESSAGING_SMS_TOPIC_ARN', topic.topicArn);
+      // A new number must carry ManagedBy=stackpro (request tag); tagging only as part of that request.
+      allow({ actions: ['sms-voice:RequestPhoneNumber'], resources: ['*'], conditions: { StringEquals: MANAGED_BY_REQUEST } });
+      allow({ actions: ['sms-voice:TagResource'], resources: [numbers], conditions: { StringEquals: MANAGED_BY_REQUEST } });
+      allow({ actions: ['sms-voice:UpdatePhoneNumber'], resources: [numbers], conditions: { StringEquals: MANAGED_BY_RESOURCE } });
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `${owner}: a number's id does not exist before RequestPhoneNumber; only with the tag ManagedBy=stackpro (request tag condition).`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:phone-number/*]',
+          reason: `${owner}: numbers are requested per customer at run time; tagging only with ManagedBy=stackpro, UpdatePhoneNumber only on numbers tagged ManagedBy=stackpro.`,
+        },
+      );
+      break;
+    }
+    case 'sms:release-number':
+      allow({ actions: ['sms-voice:ReleasePhoneNumber'], resources: [messagingSendResources(fn).sms], conditions: { StringEquals: MANAGED_BY_RESOURCE } });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:phone-number/*]',
+        reason: `${owner}: releases a customer's number (ids made at run time); only numbers tagged ManagedBy=stackpro (condition).`,
+      });
+      break;
+    case 'messaging-history:expire': {
+      const messagingTable = needed(targets.messagingTable, owner, access);
+      const index = MESSAGING_TABLE_DESIGN.conversationIndexes.all.indexName;
+      fn.addEnvironment('TABLE_NAME', targets.table.tableName);
+      fn.addEnvironment('MESSAGING_TABLE_NAME', messagingTable.tableName);
+      // Profiles and channels by key; the marker partition, conversations (one index) and their messages by Query; deletes.
+      grantItemRead(targets.table, fn);
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+        resourceArns: [messagingTable.tableArn],
+      });
+      allow({ actions: ['dynamodb:Query'], resources: [`${messagingTable.tableArn}/index/${index}`] });
       break;
     }
     case 'abandoned-signups:remove': {

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { INBOUND_HANDLERS } from '../lambdas/messaging/inbound-handlers';
 import { grantFunctionAccess } from './function-access';
 import { MessagingAnalytics } from './messaging-analytics';
+import { MessagingOperations } from './messaging-operations';
 import { MessagingTable } from './messaging-table';
 import { MessagingWebSocket } from './messaging-websocket';
 import type { SigningKey } from './signing-key';
@@ -19,9 +20,11 @@ export interface MessagingStackProps extends NestedStackProps {
   /** The customer table: inbound messages check the account's plan and status there. */
   readonly customerTable: dynamodb.ITable;
   readonly stripeKeys: StripeKeys;
-  readonly settings: Pick<StackProSettings, 'customerDomain' | 'senderAddress'>;
+  readonly settings: Pick<StackProSettings, 'customerDomain' | 'senderAddress' | 'messagingHistoryRetentionDays'>;
   /** Its public keys verify the WebSocket API's tokens at `$connect`. */
   readonly signingKey: SigningKey;
+  /** The operators' topic (lib/messaging-operations.ts: the history expiry job's alarm). */
+  readonly alarmTopic: sns.ITopic;
 }
 
 /**
@@ -37,6 +40,8 @@ export class MessagingStack extends NestedStack {
   /** The WhatsApp Business Account's event destination. */
   readonly whatsAppTopic: sns.Topic;
   readonly inboundFunctions: Readonly<Record<keyof typeof INBOUND_HANDLERS, StackProFunction>>;
+  /** Channel allocation and release steps (invoked by the main stack's workflows) and the history expiry job. */
+  readonly operations: MessagingOperations;
   /** Where lib/route-functions.ts puts the functions of routes marked `stack: 'messaging'`. */
   readonly routeScope: Construct;
   /** Live updates: the WebSocket API and the table's stream consumers (lib/messaging-websocket.ts). */
@@ -80,6 +85,7 @@ export class MessagingStack extends NestedStack {
     };
     this.inboundFunctions = { sms: inbound('sms', this.smsTopic), whatsapp: inbound('whatsapp', this.whatsAppTopic) };
     this.webSocket = new MessagingWebSocket(this, 'WebSocket', { ...targets, customerTable: props.customerTable, messagingTable: this.messagingTable.table, signingKey: props.signingKey, routeScope: this.routeScope });
-    new MessagingAnalytics(this, 'Analytics', { table: this.messagingTable.table });
+    new MessagingAnalytics(this, 'Analytics', { table: this.messagingTable.table, alarmTopic: props.alarmTopic });
+    this.operations = new MessagingOperations(this, 'Operations', { customerTable: props.customerTable, messagingTable: this.messagingTable.table, smsTopic: this.smsTopic, stripeKeys: props.stripeKeys, settings: props.settings, alarmTopic: props.alarmTopic });
   }
 }

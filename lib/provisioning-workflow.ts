@@ -17,6 +17,13 @@ export interface ProvisioningWorkflowProps extends StepFunctionTargets {
    * @default 24
    */
   readonly capacityWaitHours?: number;
+  /**
+   * Step functions built elsewhere, by step id: the messaging channel steps live in the messaging nested
+   * stack (lib/messaging-operations.ts) and their ARNs cross into this stack's substitutions. A step not
+   * given here gets a function of its own.
+   * @default none
+   */
+  readonly sharedStepFunctions?: Readonly<Record<string, StackProFunction>>;
 }
 
 /**
@@ -39,7 +46,7 @@ export class ProvisioningWorkflow extends Construct {
 
     const stepFunctions: Record<string, StackProFunction> = {};
     for (const [substitutionKey, step] of Object.entries(workflow.steps)) {
-      stepFunctions[substitutionKey] = createStepFunction(this, workflow, step, props);
+      stepFunctions[substitutionKey] = props.sharedStepFunctions?.[step.id] ?? createStepFunction(this, workflow, step, props);
     }
     checkStepTimeouts(workflow, stepFunctions);
     this.stepFunctions = stepFunctions;

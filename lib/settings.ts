@@ -30,6 +30,12 @@ export interface StackProSettings {
    * @default 90
    */
   readonly finalSnapshotRetentionDays: number;
+  /**
+   * Days a deprovisioned (or downgraded to starter) customer's messaging history is kept after its channels
+   * are released, before the daily job deletes it (1 to 3650).
+   * @default 30
+   */
+  readonly messagingHistoryRetentionDays: number;
   /** Optional: subscribed to the provisioning alarm topic. */
   readonly alarmEmail?: string;
   /**
@@ -55,6 +61,7 @@ export const SETTINGS_CONTEXT_KEYS = {
   stripePriceIds: 'stackpro:stripePriceIds',
   billingRetentionDays: 'stackpro:billingRetentionDays',
   finalSnapshotRetentionDays: 'stackpro:finalSnapshotRetentionDays',
+  messagingHistoryRetentionDays: 'stackpro:messagingHistoryRetentionDays',
   alarmEmail: 'stackpro:alarmEmail',
   signingKeyRotationDays: 'stackpro:signingKeyRotationDays',
   capacityWaitHours: 'stackpro:capacityWaitHours',
@@ -194,6 +201,7 @@ const PARSERS: { readonly [K in keyof StackProSettings]-?: Parse<NonNullable<Sta
   stripePriceIds,
   billingRetentionDays: retentionDays,
   finalSnapshotRetentionDays: snapshotRetentionDays,
+  messagingHistoryRetentionDays: snapshotRetentionDays,
   alarmEmail: text(emailAddress),
   signingKeyRotationDays: rotationDays,
   capacityWaitHours,
@@ -203,6 +211,7 @@ const PARSERS: { readonly [K in keyof StackProSettings]-?: Parse<NonNullable<Sta
 const DEFAULTS: Partial<Record<keyof StackProSettings, unknown>> = {
   billingRetentionDays: DEFAULT_BILLING_RETENTION_DAYS,
   finalSnapshotRetentionDays: DEFAULT_FINAL_SNAPSHOT_RETENTION_DAYS,
+  messagingHistoryRetentionDays: 30,
   alarmEmail: undefined,
   signingKeyRotationDays: DEFAULT_SIGNING_KEY_ROTATION_DAYS,
   capacityWaitHours: CAPACITY_WAIT.defaultSeconds / 3600,

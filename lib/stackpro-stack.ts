@@ -89,7 +89,17 @@ export class StackProStack extends Stack {
       stripeKeys: this.stripeKeys,
       settings,
     };
-    this.provisioning = new ProvisioningWorkflow(this, 'ProvisioningWorkflow', { ...stepTargets, capacityWaitHours: settings.capacityWaitHours });
+    // Every alarm notifies one topic; it was born inside ProvisioningAlarms and keeps its logical ids from there.
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { alarmEmail: settings.alarmEmail, legacyPath: ['ProvisioningAlarms'] });
+    // Messaging in its own nested stack (resource budget): its table, inbound topics and functions, the
+    // functions of the /messaging routes (whose methods the account API adds here), and the channel steps
+    // the workflows below invoke by ARN. Built before them, and it references none of them (no cycle).
+    this.messaging = new MessagingStack(this, 'Messaging', { customerTable: this.customerTable.table, stripeKeys: this.stripeKeys, settings, alarmTopic: this.alarmTopic.topic, signingKey: this.signingKey });
+    this.provisioning = new ProvisioningWorkflow(this, 'ProvisioningWorkflow', {
+      ...stepTargets,
+      capacityWaitHours: settings.capacityWaitHours,
+      sharedStepFunctions: this.messaging.operations.stepFunctions,
+    });
     // After provisioning: the lifecycle workflows reuse its step functions (DNS, email identity, terminate).
     this.lifecycle = new LifecycleWorkflows(this, 'LifecycleWorkflows', { ...stepTargets, provisioning: this.provisioning });
     // Restore from a recovery point: its own nested stack, reusing provisioning's and the lifecycle's step functions.
@@ -101,8 +111,6 @@ export class StackProStack extends Stack {
     });
     // Rolling app versions to the fleet in waves: its own nested stack (the main one stays under 500 resources).
     this.fleetUpdate = new FleetUpdateStack(this, 'FleetUpdate', stepTargets);
-    // Every alarm notifies one topic; it was born inside ProvisioningAlarms and keeps its logical ids from there.
-    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { alarmEmail: settings.alarmEmail, legacyPath: ['ProvisioningAlarms'] });
     this.provisioningAlarms = new ProvisioningAlarms(this, 'ProvisioningAlarms', {
       stateMachine: this.provisioning.stateMachine,
       topic: this.alarmTopic.topic,
@@ -114,9 +122,6 @@ export class StackProStack extends Stack {
       topic: this.alarmTopic.topic,
     });
     this.billingAlarms = new BillingAlarms(this, 'BillingAlarms', { topic: this.alarmTopic.topic });
-    // Messaging in its own nested stack (resource budget): its table, inbound topics and functions, and the
-    // functions of the /messaging routes, whose methods the account API adds here.
-    this.messaging = new MessagingStack(this, 'Messaging', { customerTable: this.customerTable.table, stripeKeys: this.stripeKeys, settings, signingKey: this.signingKey });
     // Last: its routes start the provisioning and lifecycle state machines.
     this.accountApi = new AccountApi(this, 'AccountApi', {
       messaging: this.messaging,
@@ -149,6 +154,7 @@ export class StackProStack extends Stack {
     // No customer in limbo: executions stopped, timed out or aborted are cleaned up or run again.
     this.stoppedExecutionRecovery = new StoppedExecutionRecovery(this, 'StoppedExecutionRecovery', {
       ...stepTargets,
+      messagingTable: this.messaging.messagingTable.table,
       provisioning: this.provisioning,
       lifecycle: this.lifecycle,
       resize: this.resize,

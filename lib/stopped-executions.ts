@@ -36,6 +36,8 @@ export interface StoppedExecutionRecoveryProps {
   readonly lifecycle: LifecycleWorkflows;
   /** Its stopped executions are run again once, to put the previous type and price back (`resize:start`). */
   readonly resize: Pick<ResizeWorkflowStack, 'stateMachine' | 'grantStart'>;
+  /** A stopped provisioning's messaging channels are released (their routing and the WhatsApp pool are here). */
+  readonly messagingTable: dynamodb.ITable;
   /** The operators' topic: told when an event lands in the dead-letter queue. */
   readonly topic: sns.ITopic;
   /** Its stopped executions are rolled back by a `-rollback` execution of the same workflow. */
@@ -60,6 +62,10 @@ export const RECOVERY_ACCESS: readonly FunctionAccess[] = [
   'ec2:terminate',
   'lifecycle:start',
   'resize:start',
+  // A stopped provisioning's messaging channels: the release step's own grants (numbers tagged ManagedBy=stackpro only).
+  'messaging:read',
+  'messaging:write',
+  'sms:release-number',
 ];
 
 /**

@@ -32,7 +32,7 @@ import { createStripeSandbox, type StripeSandboxSettings } from './sandbox/strip
 import { parsePort } from './ports';
 import { ensureLocalSigningKey } from './signing-key';
 import { startLocalScheduler } from './scheduler';
-import { SCHEDULED_JOBS } from '../lambdas/scheduled/jobs';
+import { MESSAGING_JOBS, SCHEDULED_JOBS } from '../lambdas/scheduled/jobs';
 import { rateLimitSettingsFromEnv, type RateLimitSettings } from './api-gateway/rate-limiter';
 import { StepFunctionsEngine, stateMachineArn, type TimeOverrides } from './step-functions/engine';
 import { ExecutionEvents } from './events/execution-events';
@@ -248,7 +248,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The DKIM sweep waits on SES's modelled verification time, so it runs on the sandbox's clock (every 5
     // model minutes: about 200 ms on the fast profile, 5 minutes on realistic); the others at their real rates.
     const scheduler = startLocalScheduler({
-      jobs: SCHEDULED_JOBS,
+      jobs: [...SCHEDULED_JOBS, ...MESSAGING_JOBS],
       loadHandler,
       intervalMs: (job) => (SANDBOX_CLOCK_JOBS.has(job.id) ? Math.max(MIN_JOB_INTERVAL_MS, clock.workflowMs(job.everyMinutes * 60)) : undefined),
     });
@@ -348,7 +348,7 @@ async function warmHandlers(loadHandler: HandlerLoader): Promise<void> {
     ...ROUTES.map((route) => route.handler),
     CUSTOMER_AUTHORIZER_HANDLER,
     ...ALL_WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
-    ...SCHEDULED_JOBS.map((job) => job.handler),
+    ...[...SCHEDULED_JOBS, ...MESSAGING_JOBS].map((job) => job.handler),
     STOPPED_EXECUTION_HANDLER,
     ...Object.values(INBOUND_HANDLERS).map((inbound) => inbound.handler),
     ...Object.values(WEBSOCKET_HANDLERS).map((route) => route.handler),

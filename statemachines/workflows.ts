@@ -70,7 +70,18 @@ export type StepAccess =
   /** DeleteVolume, only of volumes tagged ManagedBy=stackpro (the volume a restore replaced or rolled back). */
   | 'ec2:delete-volume'
   /** Query on the CustomersByStatus index (the fleet update's selection of active customers). */
-  | 'customers:list';
+  | 'customers:list'
+  /** GetItem/Query on the messaging table (channels, the WhatsApp pool), with MESSAGING_TABLE_NAME. */
+  | 'messaging:read'
+  /** PutItem/UpdateItem/DeleteItem/TransactWriteItems on the messaging table (routing, pool claims, history markers). */
+  | 'messaging:write'
+  /**
+   * RequestPhoneNumber only with the tags ManagedBy=stackpro (request tag), TagResource only as part of it, and
+   * UpdatePhoneNumber (two-way) only on numbers tagged ManagedBy=stackpro; MESSAGING_SMS_TOPIC_ARN.
+   */
+  | 'sms:request-number'
+  /** ReleasePhoneNumber, only on numbers tagged ManagedBy=stackpro. */
+  | 'sms:release-number';
 
 export interface WorkflowStep {
   /** Stable PascalCase id: the CDK construct id of the step's function (never rename it). */
@@ -110,6 +121,21 @@ const step = (id: string, handler: string, access: StepAccess[]): [string, Workf
   { id, handler: `provisioning/${handler}`, access: ['table:write', ...access] },
 ];
 
+/**
+ * The messaging channel steps (lambdas/messaging/): their functions live in the messaging nested stack
+ * (lib/messaging-operations.ts) and every workflow that lists them invokes those (MESSAGING_STEP_IDS).
+ */
+const ALLOCATE_MESSAGING_CHANNELS: [string, WorkflowStep] = [
+  'AllocateMessagingChannelsFunctionArn',
+  { id: 'AllocateMessagingChannels', handler: 'messaging/allocate-messaging-channels', access: ['table:read', 'table:write', 'messaging:read', 'messaging:write', 'sms:request-number'] },
+];
+const RELEASE_MESSAGING_CHANNELS: [string, WorkflowStep] = [
+  'ReleaseMessagingChannelsFunctionArn',
+  { id: 'ReleaseMessagingChannels', handler: 'messaging/release-messaging-channels', access: ['table:read', 'table:write', 'messaging:read', 'messaging:write', 'sms:release-number'] },
+];
+/** Step ids whose functions the messaging nested stack builds (not the workflow that lists them). */
+export const MESSAGING_STEPS: readonly WorkflowStep[] = [ALLOCATE_MESSAGING_CHANNELS[1], RELEASE_MESSAGING_CHANNELS[1]];
+
 export const PROVISION_CUSTOMER: WorkflowDefinition = {
   id: 'ProvisionCustomer',
   file: 'provision-customer.asl.json',
@@ -132,6 +158,8 @@ export const PROVISION_CUSTOMER: WorkflowDefinition = {
     step('MarkProvisioningFailed', 'mark-provisioning-failed', ['table:read']),
     ['SetUpBillingFunctionArn', { id: 'SetUpBilling', handler: 'billing/set-up-billing', access: ['table:read', 'table:write', 'stripe'] }],
     ['CancelSubscriptionFunctionArn', { id: 'CancelSubscription', handler: 'billing/cancel-subscription', access: ['table:read', 'table:write', 'stripe'] }],
+    ALLOCATE_MESSAGING_CHANNELS,
+    RELEASE_MESSAGING_CHANNELS,
   ]),
   waits: { CapacityWaitSeconds: CAPACITY_WAIT },
 };
@@ -200,6 +228,7 @@ export const DEPROVISION_CUSTOMER: WorkflowDefinition = {
     reused('TerminateInstances'),
     reused('RemoveDnsRecords'),
     reused('DeleteEmailIdentity'),
+    reused('ReleaseMessagingChannels'),
     lifecycleStep('MarkCustomerCancelled', 'mark-customer-cancelled', ['table:read']),
     SEND_LIFECYCLE_EMAIL,
     RECORD_LIFECYCLE_FAILURE,
@@ -232,6 +261,8 @@ export const RESIZE_CUSTOMER: WorkflowDefinition = {
     resizeStep('GrowFileSystem', 'grow-file-system', ['ssm:run-shell', 'ssm:read']),
     resizeStep('CheckAppsAnswer', 'check-apps-answer', ['table:read', 'ssm:run-shell', 'ssm:read']),
     resizeStep('CompletePlanChange', 'complete-plan-change', ['table:read', 'ses:send']),
+    reused('AllocateMessagingChannels'),
+    reused('ReleaseMessagingChannels'),
     resizeStep('RestorePreviousType', 'restore-previous-type', ['ec2:describe', 'ec2:stop-start', 'ec2:modify-instance-type']),
     resizeStep('PutBackPreviousPrice', 'put-back-previous-price', ['table:read', 'stripe']),
     resizeStep('RecordResizeFailure', 'record-resize-failure', ['table:read']),

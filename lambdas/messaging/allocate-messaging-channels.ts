@@ -1,13 +1,20 @@
-import { StepContext, workflowStep } from '../workflows/step-kit';
+import * as z from 'zod/mini';
+import { StepContext, text, workflowStep } from '../workflows/step-kit';
 import { allocateMessagingChannels } from './allocate-channels';
 
+/** Provisioning passes its attempt, a plan change its change id: each allocation has its own ClientToken. */
+const AllocateInput = z.extend(StepContext, {
+  attempt: z.optional(z.number().check(z.int(), z.positive())),
+  changeId: z.optional(text()),
+});
+
 /**
- * "Allocate messaging channels": the provisioning step that gives a business or enterprise customer its SMS
- * and WhatsApp numbers and widget key (a starter customer gets none). Not in provision-customer.asl.json yet:
- * see README "Messaging" for what is left.
+ * "Allocate messaging channels": gives a business or enterprise customer its SMS and WhatsApp numbers and
+ * widget key, in provisioning (beside the server's launch) and after a plan change to such a plan. A
+ * starter customer gets none, and its progress message says so.
  */
-export const handler = workflowStep(StepContext, async ({ customerId }) => {
-  const allocation = await allocateMessagingChannels(customerId);
+export const handler = workflowStep(AllocateInput, async ({ customerId, attempt, changeId }) => {
+  const allocation = await allocateMessagingChannels(customerId, changeId ? `plan-${changeId}` : `attempt-${attempt ?? 1}`);
   return {
     output: allocation.allocated ? { allocated: true, whatsapp: allocation.channels.whatsapp !== undefined } : { allocated: false },
     message: allocation.allocated

@@ -52,7 +52,8 @@ export interface Message {
 
 /** A customer's channels, as provisioned with the account. */
 export interface MessagingChannels {
-  readonly sms?: { readonly number: string };
+  /** `phoneNumberId`: End User Messaging SMS's id of the number, which ReleasePhoneNumber needs (absent on numbers recorded before it was kept). */
+  readonly sms?: { readonly number: string; readonly phoneNumberId?: string };
   /** `phoneNumberId`: End User Messaging Social's id of the number, which SendWhatsAppMessage sends from. */
   readonly whatsapp?: { readonly number: string; readonly phoneNumberId: string };
   readonly widget?: { readonly publicKey: string };

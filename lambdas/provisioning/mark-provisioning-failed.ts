@@ -13,7 +13,7 @@ const Input = z.extend(StepContext, {
   rollback: z.optional(z.record(z.string(), z.unknown())),
 });
 
-const UNDO_ERRORS = { rollbackBillingError: 'subscription', rollbackDnsError: 'DNS records', rollbackEmailError: 'email identity', rollbackInstanceError: 'instance' } as const;
+const UNDO_ERRORS = { rollbackBillingError: 'subscription', rollbackDnsError: 'DNS records', rollbackEmailError: 'email identity', rollbackInstanceError: 'instance', rollbackMessagingError: 'messaging channels' } as const;
 
 
 /**

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../clients/dynamodb';
 import { config } from '../config';
 import type { Channel, MessagingChannels } from '../messaging/model';
@@ -59,10 +59,40 @@ export async function customerOfAddress(kind: Channel | 'widget', address: strin
   return typeof Item?.customerId === 'string' ? Item.customerId : undefined;
 }
 
-/** Unroutes the customer's numbers and key (deprovisioning); their conversations stay until retention ends. */
-export async function releaseChannels(customerId: string): Promise<MessagingChannels | undefined> {
-  const channels = await getChannels(customerId);
-  if (!channels) return undefined;
+/**
+ * Records the SMS number as soon as RequestPhoneNumber answers, before anything routes to it, so a release
+ * that runs after a failed allocation still finds (and releases) it. Keeps a number recorded earlier.
+ */
+export async function recordSmsNumber(customerId: string, sms: NonNullable<MessagingChannels['sms']>): Promise<void> {
+  await dynamodb.send(
+    new UpdateCommand({
+      TableName: config.messagingTableName(),
+      Key: messagingKeys.channels(customerId),
+      UpdateExpression: 'SET sms = if_not_exists(sms, :sms), customerId = :customerId',
+      ExpressionAttributeValues: { ':sms': sms, ':customerId': customerId },
+    }),
+  );
+}
+
+/**
+ * The customer's widget key: the one recorded before, or `candidate` recorded now. One write decides, so
+ * allocations running at once all route the same key (no stray key left routable after a release).
+ */
+export async function settleWidgetKey(customerId: string, candidate: NonNullable<MessagingChannels['widget']>): Promise<NonNullable<MessagingChannels['widget']>> {
+  const { Attributes } = await dynamodb.send(
+    new UpdateCommand({
+      TableName: config.messagingTableName(),
+      Key: messagingKeys.channels(customerId),
+      UpdateExpression: 'SET widget = if_not_exists(widget, :widget), customerId = :customerId',
+      ExpressionAttributeValues: { ':widget': candidate, ':customerId': customerId },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return Attributes!.widget as NonNullable<MessagingChannels['widget']>;
+}
+
+/** Deletes the routing items of the customer's numbers and key: nothing inbound reaches it any more, the widget key is revoked. */
+export async function unrouteChannels(customerId: string, channels: MessagingChannels): Promise<void> {
   const TableName = config.messagingTableName();
   for (const { kind, address } of routesOf(channels)) {
     await dynamodb.send(
@@ -77,6 +107,18 @@ export async function releaseChannels(customerId: string): Promise<MessagingChan
       if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
     });
   }
-  await dynamodb.send(new DeleteCommand({ TableName, Key: messagingKeys.channels(customerId) }));
+}
+
+/** Deletes the customer's channels record (the last step of a release: until then a retry knows what to release). */
+export async function forgetChannels(customerId: string): Promise<void> {
+  await dynamodb.send(new DeleteCommand({ TableName: config.messagingTableName(), Key: messagingKeys.channels(customerId) }));
+}
+
+/** Unroutes the customer's numbers and key and forgets them; their conversations stay until retention ends. */
+export async function releaseChannels(customerId: string): Promise<MessagingChannels | undefined> {
+  const channels = await getChannels(customerId);
+  if (!channels) return undefined;
+  await unrouteChannels(customerId, channels);
+  await forgetChannels(customerId);
   return channels;
 }

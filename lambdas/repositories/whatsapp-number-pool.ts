@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../clients/dynamodb';
 import { config } from '../config';
 import { cancellationCodes } from './transactions';
@@ -56,4 +56,38 @@ export async function claimWhatsAppNumber(customerId: string): Promise<PooledWha
     }
   }
   throw new Error('Could not claim a WhatsApp number after 5 attempts');
+}
+
+/**
+ * Puts the customer's claimed number back in the free pool (its claim deleted and the free entry written in
+ * one transaction, so the number is never both claimed and free). Idempotent: without a claim it does
+ * nothing and answers undefined. Call it only once the number no longer routes to the customer.
+ */
+export async function returnWhatsAppNumber(customerId: string): Promise<PooledWhatsAppNumber | undefined> {
+  const TableName = config.messagingTableName();
+  const claimed = await dynamodb.send(new GetCommand({ TableName, Key: claimKey(customerId), ConsistentRead: true }));
+  if (!claimed.Item) return undefined;
+  const entry = { number: claimed.Item.number as string, phoneNumberId: claimed.Item.phoneNumberId as string };
+  try {
+    await dynamodb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName, Key: claimKey(customerId), ConditionExpression: 'attribute_exists(pk)' } },
+          // A free entry already there (an operator re-added it) is left as it is.
+          { Put: { TableName, Item: { pk: FREE, sk: `NUMBER#${entry.number}`, ...entry }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ],
+      }),
+    );
+  } catch (error) {
+    const codes = cancellationCodes(error);
+    if (!codes) throw error;
+    // The claim went meanwhile (a concurrent release): done. The free entry exists: just drop the claim.
+    if (codes[0] === 'ConditionalCheckFailed') return undefined;
+    if (codes[1] === 'ConditionalCheckFailed') {
+      await dynamodb.send(new DeleteCommand({ TableName, Key: claimKey(customerId) }));
+      return entry;
+    }
+    throw error;
+  }
+  return entry;
 }

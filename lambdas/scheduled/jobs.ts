@@ -15,7 +15,9 @@ export type ScheduledJobAccess =
    * Describe instances and snapshots; GetMetricData; BatchGetItem profiles and PutItem usage items; ListExecutions
    * of ProvisionCustomer; the dashboard's gauges go out as embedded metrics (no permission).
    */
-  | 'usage:collect';
+  | 'usage:collect'
+  /** Query the HISTORY_EXPIRY markers and customers' conversations, delete their items (messaging table); read profiles. */
+  | 'messaging-history:expire';
 
 export interface ScheduledJob {
   /** Stable PascalCase id: the CDK construct id of the job's function and rule (never rename it). */
@@ -77,6 +79,22 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
     everyMinutes: 15,
     access: ['usage:collect'],
     onFailure: 'CollectUsage failed as a whole: the status pages show usage from the last run that succeeded (see measuredAt), and the dashboard gauges stop.',
+  },
+];
+
+/**
+ * Jobs of the messaging nested stack (lib/messaging-operations.ts builds them there; the main stack's
+ * ScheduledJobs builds SCHEDULED_JOBS). The local scheduler runs both lists.
+ */
+export const MESSAGING_JOBS: readonly ScheduledJob[] = [
+  {
+    id: 'ExpireMessagingHistory',
+    handler: 'messaging/expire-messaging-history',
+    description: 'Daily: deletes the messaging history of customers whose channels were released longer ago than the retention',
+    everyMinutes: 24 * 60,
+    dailyAtUtc: { hour: 4, minute: 15 },
+    access: ['messaging-history:expire'],
+    onFailure: 'ExpireMessagingHistory failed as a whole: released customers keep their messaging history past the retention until it succeeds (their markers stay).',
   },
 ];
 

@@ -7,6 +7,7 @@ import { METRICS } from '../core/metric-names';
 import { metrics, publishMetrics } from '../metrics';
 import { logger } from '../observability';
 import { cancelProvisionedSubscription } from '../billing/cancel-provisioned-subscription';
+import { releaseMessagingChannels } from '../messaging/release-channels';
 import { deleteSubdomainIdentity, removeSubdomainRecords, terminateCustomerInstances } from '../provisioning/rollback';
 import { getLifecycleCustomer, type LifecycleCustomer, setProvisioningOutcome } from '../repositories/customer-lifecycle';
 import { failPlanChange } from '../repositories/plan-changes';
@@ -57,7 +58,7 @@ export const RERUN_SUFFIX = '-rerun';
 const ExecutionInput = z.object({ customerId: z.string().min(1) }).passthrough();
 const ResizeInput = z.object({ customerId: z.string().min(1), changeId: z.string().min(1), fromPlan: z.string().min(1), toPlan: z.string().min(1) });
 /** The resize's own Fail states: it put things back and recorded why itself. */
-const RESIZE_OWN_FAILURES = ['ResizeFailed', 'CustomerNotFoundError'];
+const RESIZE_OWN_FAILURES = ['ResizeFailed', 'CustomerNotFoundError', 'MessagingChannelsNotUpdated'];
 
 interface LifecycleRule {
   /** The customer-facing name of the work, for the reason. */
@@ -187,6 +188,8 @@ async function recoverProvisioning(detail: ExecutionStatusChangeDetail, customer
     ['DNS records', () => removeSubdomainRecords(customer.subdomain, `StackPro clean-up after ${executionName} stopped`)],
     ['email identity', () => deleteSubdomainIdentity(customer.subdomain)],
     ['instance', () => terminateCustomerInstances(customerId, attempt)],
+    // The attempt may have allocated numbers before it stopped; the account never went live, so no history to keep.
+    ['messaging channels', () => releaseMessagingChannels(customerId, 'rollback')],
   ];
   for (const [what, run] of undo) {
     // A duplicate event racing an operator's retry: once a newer attempt is in charge, leave its resources alone.

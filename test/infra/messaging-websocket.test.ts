@@ -1,3 +1,4 @@
+import * as sns from 'aws-cdk-lib/aws-sns';
 import './handler-env';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -29,7 +30,8 @@ beforeAll(() => {
     customerTable: dynamodb.Table.fromTableName(parent, 'Customers', 'stackpro-customers'),
     stripeKeys: new StripeKeys(parent, 'StripeKeys'),
     signingKey: new SigningKey(parent, 'SigningKey'),
-    settings: { customerDomain: 'customers.stackpro.test', senderAddress: 'welcome@stackpro.test' },
+    settings: { customerDomain: 'customers.stackpro.test', senderAddress: 'welcome@stackpro.test', messagingHistoryRetentionDays: 30 },
+    alarmTopic: new sns.Topic(parent, 'Alarms'),
   });
   // What lib/route-functions.ts makes later in routeScope for GET /messaging/channels.
   channelsFunction = new StackProFunction(messaging.routeScope, 'GetMessagingChannels', { handler: 'api/get-messaging-channels', description: 'GET /messaging/channels' });

@@ -1,4 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import cdkJson from '../../cdk.json';
 import { CustomerInstances } from '../../lib/customer-instances';
@@ -61,6 +63,9 @@ describe('LifecycleWorkflows', () => {
       deployDocument: new DeployDocument(stack, 'DeployDocument', { instanceRole: instances.instanceRole, customerDomain: settings.customerDomain }),
       hostedZone: route53.HostedZone.fromHostedZoneId(stack, 'Zone', settings.hostedZoneId),
       stripeKeys: new StripeKeys(stack, 'StripeKeys'),
+      // The channel steps (built in the messaging nested stack in the real app) get functions of their own here.
+      messagingTable: new dynamodb.Table(stack, 'MessagingTable', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } }),
+      messagingSmsTopic: new sns.Topic(stack, 'SmsTopic'),
       settings,
     };
     const provisioning = new ProvisioningWorkflow(stack, 'ProvisioningWorkflow', { ...targets, workflow: options.provisioning });

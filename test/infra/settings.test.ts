@@ -28,6 +28,7 @@ describe('readSettings', () => {
       stripePriceIds: priceIds,
       billingRetentionDays: 30,
       finalSnapshotRetentionDays: 90,
+      messagingHistoryRetentionDays: 30,
       signingKeyRotationDays: 30,
       capacityWaitHours: 24,
     });

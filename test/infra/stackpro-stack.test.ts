@@ -19,6 +19,8 @@ import { SCHEDULED_JOBS } from '../../lambdas/scheduled/jobs';
 import { TABLE_DESIGN } from '../../lambdas/repositories/table-design';
 import './handler-env';
 import { METRICS } from '../../lambdas/core/metric-names';
+import { MESSAGING_STEPS } from '../../statemachines/workflows';
+import { MESSAGING_JOBS } from '../../lambdas/scheduled/jobs';
 import { FLEET_UPDATE, PROVISION_CUSTOMER, RESIZE_CUSTOMER, RESTORE_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
 import { LIFECYCLE_WORKFLOWS, type LifecycleWorkflowId } from '../../lib/lifecycle-workflows';
 import { applyNagChecks } from '../../lib/nag';
@@ -36,6 +38,7 @@ let stack: StackProStack;
 let template: Template;
 /** The resize workflow's nested stack (lib/resize-workflow-stack.ts). */
 let nestedTemplate: Template;
+let messagingTemplate: Template;
 let nagChecks: AwsSolutionsChecks;
 const origin = cdkJson.context['stackpro:frontendOrigin'];
 
@@ -46,12 +49,14 @@ beforeAll(() => {
   // Synthesizes the app, which also runs cdk-nag: an unacknowledged finding throws here with the report.
   template = Template.fromStack(stack);
   nestedTemplate = Template.fromStack(stack.resize);
+  messagingTemplate = Template.fromStack(stack.messaging);
 });
 
 /** The workflows whose state machine is in the main template; the resize lives in its nested stack. */
 const MAIN_WORKFLOWS = WORKFLOWS.filter((workflow) => workflow.id !== RESIZE_CUSTOMER.id);
 
 function templateOf(construct: IConstruct): Template {
+  if (Stack.of(construct) === stack.messaging) return messagingTemplate;
   return Stack.of(construct) === stack.resize ? nestedTemplate : template;
 }
 
@@ -74,7 +79,7 @@ function routeFunction(routeId: string) {
 
 /** Every IAM statement granted to the role with this logical id (inline or through AWS::IAM::Policy). */
 function statementsOfRole(roleLogicalId: string): Statement[] {
-  return [...statementsOfRoleIn(template, roleLogicalId), ...statementsOfRoleIn(nestedTemplate, roleLogicalId)];
+  return [...statementsOfRoleIn(template, roleLogicalId), ...statementsOfRoleIn(nestedTemplate, roleLogicalId), ...statementsOfRoleIn(messagingTemplate, roleLogicalId)];
 }
 
 /** The function of a workflow step, by its step id (construct id). */
@@ -139,6 +144,9 @@ function stateMachineOf(workflow: WorkflowDefinition) {
  * main-stack function (the reused Point subdomain), the parameter CDK passes it in (named after it).
  */
 function functionArnIn(owner: IConstruct, fn: IConstruct): unknown {
+  // A messaging channel step (lib/messaging-operations.ts): the messaging nested stack's output, or a parameter carrying it.
+  if (Stack.of(fn) === stack.messaging && Stack.of(owner) === stack) return { 'Fn::GetAtt': [expect.stringMatching(/^MessagingNestedStack/), expect.stringMatching(/^Outputs\./)] };
+  if (Stack.of(fn) === stack.messaging) return { Ref: expect.stringMatching(/^referenceto/) };
   return Stack.of(owner) === Stack.of(fn) ? { 'Fn::GetAtt': [logicalId(fn), 'Arn'] } : { Ref: `referenceto${importedName(fn)}Arn` };
 }
 
@@ -195,7 +203,8 @@ describe('Lambda functions', () => {
   it('has one function per route, plus the authorizer, one per distinct workflow step id, one per scheduled job, the signing-key generator and rotator', () => {
     expect(Object.keys(stack.accountApi.routeFunctions).sort()).toEqual(ROUTES.map((route) => route.id).sort());
     // + the key generator and rotator (the billing sweeps are scheduled jobs), + RecoverStoppedExecution
-    const ours = 1 + MAIN_ROUTES.length + DISTINCT_STEPS.length - RESIZE_ONLY_STEPS.length + SCHEDULED_JOBS.length + 2 + 1;
+    // The messaging channel steps are in the messaging nested stack (lib/messaging-operations.ts).
+    const ours = 1 + MAIN_ROUTES.length + DISTINCT_STEPS.length - RESIZE_ONLY_STEPS.length - MESSAGING_STEPS.length + SCHEDULED_JOBS.length + 2 + 1;
     // + the custom resource provider framework's own function
     template.resourceCountIs('AWS::Lambda::Function', ours + 1);
     // The resize's own steps are in its nested stack; Point subdomain is provisioning's.
@@ -681,6 +690,10 @@ describe('Workflow steps', () => {
     'ec2:swap-volume': ['ec2:DescribeVolumes', 'ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:ModifyInstanceAttribute'],
     'ec2:delete-volume': ['ec2:DeleteVolume'],
     'customers:list': ['dynamodb:Query'],
+    'messaging:read': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
+    'messaging:write': ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+    'sms:request-number': ['sms-voice:RequestPhoneNumber', 'sms-voice:TagResource', 'sms-voice:UpdatePhoneNumber'],
+    'sms:release-number': ['sms-voice:ReleasePhoneNumber'],
   };
 
   /** The environment each access adds on top of TABLE_NAME (names from lambdas/config.ts). */
@@ -709,10 +722,18 @@ describe('Workflow steps', () => {
     'ec2:swap-volume': [],
     'ec2:delete-volume': [],
     'customers:list': [],
+    'messaging:read': ['MESSAGING_TABLE_NAME'],
+    'messaging:write': ['MESSAGING_TABLE_NAME'],
+    'sms:request-number': ['MESSAGING_SMS_TOPIC_ARN'],
+    'sms:release-number': [],
   };
 
   /** Settings a step reads beyond its access, by step id. */
-  const STEP_SETTINGS: Readonly<Record<string, readonly string[]>> = { SetUpBilling: ['STRIPE_PRICE_IDS'], PutBackPreviousPrice: ['STRIPE_PRICE_IDS'] };
+  const STEP_SETTINGS: Readonly<Record<string, readonly string[]>> = {
+    SetUpBilling: ['STRIPE_PRICE_IDS'],
+    PutBackPreviousPrice: ['STRIPE_PRICE_IDS'],
+    ReleaseMessagingChannels: ['MESSAGING_HISTORY_RETENTION_DAYS'],
+  };
 
   function stepFunction(stepId: string): StackProFunction {
     for (const workflow of WORKFLOWS) {
@@ -1756,7 +1777,8 @@ describe('Scheduled jobs', () => {
   });
 
   it('no other function reaches any index (grants name the base table only), but the operators\' list its own', () => {
-    const indexGrants = attachedPolicies(template).filter((policy) => JSON.stringify(policy).includes('/index/'));
+    // The customer table's indexes (the messaging table's conversation indexes are its own matter).
+    const indexGrants = attachedPolicies(template).filter((policy) => /CustomerTable[^"]*"?[^}]*\/index\//.test(JSON.stringify(policy)) || JSON.stringify(policy).includes('/index/PendingVerification') || JSON.stringify(policy).includes('/index/CustomersByStatus'));
     expect(indexGrants).toHaveLength(2);
     const [pending, byStatus] = [TABLE_DESIGN.pendingVerificationIndex.indexName, TABLE_DESIGN.customersByStatusIndex.indexName].map((name) =>
       indexGrants.filter((policy) => JSON.stringify(policy).includes(`/index/${name}`)),
@@ -1939,6 +1961,33 @@ beforeAll(() => {
 });
 
 describe('the messaging nested stack', () => {
+  it('holds the channel steps and the history expiry job; the workflows in the main stack invoke the steps by the nested stack\'s outputs', () => {
+    for (const step of MESSAGING_STEPS) {
+      const fn = stack.messaging.operations.stepFunctions[step.id]!;
+      expect(Stack.of(fn)).toBe(stack.messaging);
+      expect(stack.provisioning.stepFunctions[`${step.id}FunctionArn`]).toBe(fn);
+    }
+    expect(stack.lifecycle.stepFunctions.DeprovisionCustomer.ReleaseMessagingChannelsFunctionArn).toBe(stack.messaging.operations.stepFunctions.ReleaseMessagingChannels);
+    expect(stack.resize.stepFunctions.AllocateMessagingChannelsFunctionArn).toBe(stack.messaging.operations.stepFunctions.AllocateMessagingChannels);
+    for (const job of MESSAGING_JOBS) expect(Stack.of(stack.messaging.operations.jobs.functions[job.id]!)).toBe(stack.messaging);
+    messagingNested.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(15 4 * * ? *)' });
+  });
+
+  it('lets only the release step and the stopped-provisioning clean-up release numbers, and only numbers tagged ManagedBy=stackpro', () => {
+    const releasers = [template, messagingNested, nestedTemplate].flatMap((owner) =>
+      Object.entries(owner.findResources('AWS::IAM::Role')).filter(([, role]) => JSON.stringify(role).includes('sms-voice:ReleasePhoneNumber')).map(([id, role]) => ({ id, role })),
+    );
+    expect(releasers.map(({ id }) => id).sort()).toEqual([logicalId(stack.messaging.operations.stepFunctions.ReleaseMessagingChannels!.role!), recoveryRole()].sort());
+    for (const { role } of releasers) {
+      const statements = (role as { Properties: { Policies: { PolicyDocument: { Statement: Statement[] } }[] } }).Properties.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+      const release = statements.filter((statement) => [statement.Action].flat().includes('sms-voice:ReleasePhoneNumber'));
+      expect(release).toEqual([expect.objectContaining({ Action: 'sms-voice:ReleasePhoneNumber', Condition: { StringEquals: { 'aws:ResourceTag/ManagedBy': 'stackpro' } } })]);
+    }
+    // Requesting numbers: only the allocation step, only tagged ManagedBy=stackpro.
+    const requesters = [template, messagingNested].flatMap((owner) => Object.entries(owner.findResources('AWS::IAM::Role')).filter(([, role]) => JSON.stringify(role).includes('sms-voice:RequestPhoneNumber')).map(([id]) => id));
+    expect(requesters).toEqual([logicalId(stack.messaging.operations.stepFunctions.AllocateMessagingChannels!.role!)]);
+  });
+
   it('holds the messaging table: pay per request, PITR, encrypted, retained, streaming new images, four conversation indexes', () => {
     messagingNested.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',

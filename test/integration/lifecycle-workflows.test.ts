@@ -93,8 +93,8 @@ async function recordSubscriptionCancelled(customerId: string) {
   );
 }
 
-async function provisioned() {
-  const signup = newSignup({ plan: 'starter' });
+async function provisioned(plan = 'starter') {
+  const signup = newSignup({ plan });
   const created = (await signUpVerified(signup, { base: stack.apiUrl, edge: stack.edgeUrl })).body;
   const customer = {
     customerId: created.customerId as string,
@@ -119,7 +119,8 @@ describe('billing lifecycle workflows on the sandbox', () => {
   let instanceId: string;
 
   beforeAll(async () => {
-    customer = await provisioned();
+    // Business: provisioned with messaging channels, which deprovisioning releases.
+    customer = await provisioned('business');
     const held = await holdings(customer.customerId, customer.subdomain);
     expect(held.instances).toEqual([expect.objectContaining({ state: 'running', publicIp: customer.firstIp })]);
     instanceId = held.instances[0].instanceId;
@@ -170,6 +171,9 @@ describe('billing lifecycle workflows on the sandbox', () => {
     expect(suspended).toMatchObject({ status: 'SUCCEEDED' });
     await recordSubscriptionCancelled(customer.customerId);
 
+    const phoneNumbers = async () => ((await (await fetch(`${stack.edgeUrl}/_sandbox/inventory?customer=${customer.customerId}`)).json()) as { phoneNumbers: unknown[] }).phoneNumbers;
+    expect(await phoneNumbers()).toHaveLength(1);
+
     const deprovisioned = await runWorkflow('DeprovisionCustomer', `deprovision-${customer.customerId}-1`, { customerId: customer.customerId, retentionSeconds: 1 });
 
     expect(deprovisioned).toMatchObject({ status: 'SUCCEEDED' });
@@ -177,6 +181,8 @@ describe('billing lifecycle workflows on the sandbox', () => {
     expect(held.instances).toEqual([]);
     expect(held.records).toEqual([]);
     expect(held.identities).toEqual([]);
+    // Its SMS number released (ReleasePhoneNumber), nothing left in the sandbox for it.
+    expect(await phoneNumbers()).toEqual([]);
     expect(held.snapshots).toEqual([
       expect.objectContaining({ state: 'completed', tags: expect.objectContaining({ Customer: customer.customerId, Purpose: 'final-backup', ManagedBy: 'stackpro' }) }),
     ]);

@@ -50,7 +50,7 @@ beforeAll(async () => {
     }),
   );
   for (const staff of [a, b]) {
-    expect(await allocateMessagingChannels(staff.customerId)).toMatchObject({ allocated: true });
+    expect(await allocateMessagingChannels(staff.customerId, `test-${staff.customerId}`)).toMatchObject({ allocated: true });
     staff.sms = (await api(staff, '/messaging/channels')).body.sms.number as string;
   }
 });

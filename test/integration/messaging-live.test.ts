@@ -78,7 +78,7 @@ beforeAll(async () => {
     [0, 1].map(async () => {
       const res = await signUpVerified(newSignup({ plan: 'business' }));
       const staff: Staff = { customerId: res.body.customerId as string, accessToken: res.body.accessToken as string };
-      await allocateMessagingChannels(staff.customerId);
+      await allocateMessagingChannels(staff.customerId, `test-${staff.customerId}`);
       const channels = await api(staff, 'GET', '/messaging/channels');
       staff.sms = channels.body.sms.number as string;
       staff.websocketUrl = channels.body.websocketUrl as string;

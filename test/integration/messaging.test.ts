@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { call, edgeBase, newSignup, signUpVerified } from './api-client';
+import { signedFetch } from '../../bin/admin-request';
+import { apiBase, call, edgeBase, eventually, newSignup, signUpVerified } from './api-client';
 
 /**
  * Messaging on the shared local stack, two business customers at once: clients write in by SMS and WhatsApp
  * (the sandbox delivers as SNS would), staff read and reply, receipts arrive, a redelivery burst lands once,
  * neither customer reaches the other's conversations, and a starter account is refused on every route.
  *
- * Channels come from the provisioning step's own code (lambdas/messaging/allocate-channels.ts), run here
- * against the stack's DynamoDB Local and sandbox until the step is wired into the provisioning workflow.
+ * Channels come from provisioning itself (its "Allocate messaging channels" step).
  */
 interface Staff {
   readonly customerId: string;
@@ -32,32 +32,20 @@ let b: Staff;
 let starter: Staff;
 
 beforeAll(async () => {
-  // The Lambdas' settings, as the local stack gives them (local/local-env.ts), for the allocation step's code.
-  const dynamoDbUrl = process.env.STACKPRO_DYNAMODB_URL;
-  if (!dynamoDbUrl) throw new Error('STACKPRO_DYNAMODB_URL is not set (test/integration/global-setup.ts)');
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoDbUrl,
-    AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: edge(),
-    TABLE_NAME: 'stackpro-local',
-    MESSAGING_TABLE_NAME: 'stackpro-local-messaging',
-    MESSAGING_SMS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:stackpro-local-sms',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
-  const { allocateMessagingChannels } = await import('../../lambdas/messaging/allocate-channels');
   [a, b, starter] = await Promise.all([businessCustomer(), businessCustomer(), signUpVerified(newSignup()).then((res) => ({ customerId: res.body.customerId as string, accessToken: res.body.accessToken as string }))]);
+  // Provisioning's "Allocate messaging channels" step gives each business customer its numbers.
   for (const staff of [a, b]) {
-    const allocation = await allocateMessagingChannels(staff.customerId);
-    expect(allocation.allocated).toBe(true);
-    const channels = await api(staff, 'GET', '/messaging/channels');
-    expect(channels.status).toBe(200);
+    const channels = await eventually(async () => {
+      const res = await api(staff, 'GET', '/messaging/channels');
+      return res.status === 200 ? res : undefined;
+    }, 15_000, 'messaging channels provisioned');
     staff.sms = channels.body.sms.number as string;
     staff.whatsapp = channels.body.whatsapp.number as string;
   }
   expect(new Set([a.sms, b.sms, a.whatsapp, b.whatsapp]).size).toBe(4);
-  expect(await allocateMessagingChannels(starter.customerId)).toMatchObject({ allocated: false });
+  // Its SMS number is requested tagged with the customer: the sandbox's inventory shows it.
+  const inventory = (await (await fetch(`${edge()}/_sandbox/inventory?customer=${a.customerId}`)).json()) as { phoneNumbers: { phoneNumber: string }[] };
+  expect(inventory.phoneNumbers.map((number) => number.phoneNumber)).toEqual([a.sms]);
 });
 
 describe('two customers messaging at once', () => {
@@ -157,5 +145,30 @@ describe('two customers messaging at once', () => {
       const res = await api(starter, method, path, body);
       expect(`${method} ${path} ${res.status} ${res.body?.error?.code}`).toBe(`${method} ${path} 403 PLAN_REQUIRED`);
     }
+  });
+
+  it('suspended: the operators\' suspend stops sending and receiving; after the resume sending works again', async () => {
+    const client = '+14255550123';
+    expect((await inbound({ channel: 'sms', from: client, to: a.sms, text: 'before' })).status).toBe(202);
+    const conversation = ((await api(a, 'GET', '/messaging/conversations?channel=sms')).body.items as { conversationId: string; contact: string }[]).find((item) => item.contact === client)!;
+    const status = async () => (await api(a, 'GET', `/customers/${a.customerId}/status`)).body?.status as string | undefined;
+    const admin = (action: 'suspend' | 'resume') => signedFetch('POST', new URL(`${apiBase()}/admin/customers/${a.customerId}/${action}`));
+
+    // Provisioning goes on after the channels are allocated: the operators suspend an active account.
+    await eventually(async () => ((await status()) === 'active' ? true : undefined), 30_000, 'active');
+    const suspend = await admin('suspend');
+    expect(suspend.status).toBe(202);
+    await eventually(async () => ((await status()) === 'suspended' ? true : undefined), 30_000, 'suspended');
+    const refused = await api(a, 'POST', `/messaging/conversations/${conversation.conversationId}/messages`, { text: 'while suspended' }, { 'Idempotency-Key': randomUUID() });
+    expect(`${refused.status} ${refused.body.error.code}`).toBe('409 MESSAGING_SUSPENDED');
+    // Inbound is dropped (recorded without its text), not filed: the conversation does not change.
+    expect((await inbound({ channel: 'sms', from: client, to: a.sms, text: 'while you were away' })).status).toBe(202);
+    expect((await api(a, 'GET', `/messaging/conversations/${conversation.conversationId}/messages`)).body.items.map((item: { text: string }) => item.text)).toEqual(['before']);
+
+    expect((await admin('resume')).status).toBe(202);
+    await eventually(async () => ((await status()) === 'active' ? true : undefined), 30_000, 'active again');
+    const reply = await api(a, 'POST', `/messaging/conversations/${conversation.conversationId}/messages`, { text: 'back' }, { 'Idempotency-Key': randomUUID() });
+    expect(reply.status).toBe(201);
+    expect((await sent()).some((message) => message.from === a.sms && message.to === client && message.text === 'back')).toBe(true);
   });
 });

@@ -89,6 +89,12 @@ describe('POST /billing/plan', () => {
       (stored: any) => stored.event.data.object.metadata?.customerId === customer.customerId && stored.event.data.previous_attributes?.items,
     );
     expect(priceChanges).toHaveLength(1);
+    // The upgrade brings messaging: the resize's "Allocate messaging channels" gives the account its numbers.
+    const channels = await eventually(async () => {
+      const res = await call('GET', '/messaging/channels', { token: customer.accessToken });
+      return res.status === 200 ? res.body : undefined;
+    }, 15_000, 'messaging channels after the upgrade');
+    expect(channels).toMatchObject({ sms: { number: expect.stringMatching(/^\+1/) }, whatsapp: { number: expect.stringMatching(/^\+/) } });
   }, 45_000);
 
   it('puts the previous type back and records why when the type change fails (an operator\'s `npx stackpro resize`)', async () => {

@@ -48,10 +48,13 @@ async function holdings(customerId: string, subdomain: string) {
     const bare = name.replace(/\.$/, '');
     return bare === subdomain || bare.endsWith(`.${subdomain}`);
   };
+  // Phone numbers are listed by their Customer tag (the sandbox filters them).
+  const numbers = (await edge('GET', `/_sandbox/inventory?customer=${customerId}`)).body as { phoneNumbers: unknown[] };
   return {
     instances: body.instances.filter((i) => tagged(i.tags) && i.state !== 'terminated'),
     records: body.records.filter((r) => under(r.name)),
     identities: body.identities.filter((i) => i.identity === subdomain),
+    phoneNumbers: numbers.phoneNumbers,
   };
 }
 
@@ -133,13 +136,13 @@ async function expectRolledBack(customer: { customerId: string; accessToken: str
   // Only sentences we wrote: never an ARN, an account id or an AWS error text (issue 7, part 6).
   expect(JSON.stringify(status)).not.toMatch(new RegExp(`arn:aws|${LOCAL_ACCOUNT_ID}`));
   // Each rollback state logs under its own name, as the console shows it.
-  for (const name of ['Roll back: cancel subscription', 'Roll back: remove DNS records', 'Roll back: delete email identity', 'Roll back: terminate instance', 'Mark customer failed']) {
+  for (const name of ['Roll back: cancel subscription', 'Roll back: remove DNS records', 'Roll back: delete email identity', 'Roll back: terminate instance', 'Roll back: release messaging channels', 'Mark customer failed']) {
     expect(status.provisioning.steps).toContainEqual(expect.objectContaining({ name, status: 'succeeded' }));
   }
   expect(status.provisioning.steps.some((s: { status: string }) => s.status === 'failed')).toBe(true);
   // Nothing that costs money or leaks is left behind.
   const held = await holdings(customer.customerId, customer.subdomain);
-  expect(held).toEqual({ instances: [], records: [], identities: [] });
+  expect(held).toEqual({ instances: [], records: [], identities: [], phoneNumbers: [] });
   return status;
 }
 
@@ -184,6 +187,8 @@ describe('provisioning workflow on the sandbox', () => {
         ['sesv2', 'CreateEmailIdentity', 'TooManyRequestsException', 4],
         ['route53', 'ChangeResourceRecordSets', 'Throttling', 4],
         ['ssm', 'SendCommand', 'ThrottlingException', 4],
+        // A business signup: its SMS number request is throttled too.
+        ['sms-voice', 'RequestPhoneNumber', 'ThrottlingException', 4],
       ],
     ],
     [
@@ -199,7 +204,7 @@ describe('provisioning workflow on the sandbox', () => {
     it(`recovers from ${faults.map(([, action, error, times]) => `${times} x ${error} on ${action}`).join(', ')} and reaches active`, async () => {
       await edge('DELETE', '/_sandbox/faults');
       for (const [service, action, error, times] of faults) await fault(service, action, error, times);
-      const customer = await signUp();
+      const customer = await signUp(faults.some(([service]) => service === 'sms-voice') ? 'business' : 'starter');
       await expectActive(customer);
       const pending = JSON.stringify((await edge('GET', '/_sandbox/faults')).body);
       for (const [, action] of faults) expect(pending).not.toContain(action);
@@ -216,18 +221,20 @@ describe('provisioning workflow on the sandbox', () => {
     ['Create email identity', 'sesv2', 'CreateEmailIdentity', 'LimitExceededException', 10, sentence('LimitExceededException')],
     ['Publish DKIM records', 'route53', 'ChangeResourceRecordSets', 'InvalidChangeBatch', 10, sentence('InvalidChangeBatch')],
     ['Check deployment (command fails)', 'ssm', 'CommandOutcome', 'Failed', 1, /^Deployment command [0-9a-f-]+ ended Failed$/],
+    // A business signup whose number cannot be had: the WhatsApp number it claimed goes back to the pool.
+    ['Allocate messaging channels', 'sms-voice', 'RequestPhoneNumber', 'AccessDeniedException', 10, sentence('AccessDeniedException')],
   ])('%s', (step, service, action, error, times, reason) => {
     it(`rolls back everything after ${error} on ${action}`, async () => {
       await edge('DELETE', '/_sandbox/faults');
       await fault(service as string, action as string, error as string, times as number);
-      const customer = await signUp();
+      const customer = await signUp(service === 'sms-voice' ? 'business' : 'starter');
       await expectRolledBack(customer, reason as RegExp);
       rolledBack.push({ customer, step: step as string });
     });
   });
 
   it('takes each rolled-back signup to active when the operators retry it', async () => {
-    expect(rolledBack.map(({ step }) => step)).toEqual(['Launch instance', 'Check instance', 'Create email identity', 'Publish DKIM records', 'Check deployment (command fails)']);
+    expect(rolledBack.map(({ step }) => step)).toEqual(['Launch instance', 'Check instance', 'Create email identity', 'Publish DKIM records', 'Check deployment (command fails)', 'Allocate messaging channels']);
     await edge('DELETE', '/_sandbox/faults');
     await Promise.all(
       rolledBack.map(async ({ customer }) => {

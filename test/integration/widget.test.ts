@@ -42,7 +42,7 @@ beforeAll(async () => {
     }),
   );
   for (const business of [a, b]) {
-    expect(await allocateMessagingChannels(business.customerId)).toMatchObject({ allocated: true });
+    expect(await allocateMessagingChannels(business.customerId, `test-${business.customerId}`)).toMatchObject({ allocated: true });
     const widget = await staffCall(business, 'PUT', '/messaging/widget', { allowedOrigins: [business.site] });
     expect(widget.status).toBe(200);
     business.publicKey = widget.body.publicKey as string;

@@ -56,6 +56,7 @@ beforeEach(() => {
     'provisioning/terminate-instances': fake({ terminated: ['i-1'] }),
     'provisioning/remove-dns-records': fake({ removed: [] }),
     'provisioning/delete-email-identity': fake({ deleted: true }),
+    'messaging/release-messaging-channels': fake({ released: true }),
     'lifecycle/mark-customer-cancelled': fake({ status: 'cancelled', notify: true }),
   };
 });
@@ -186,6 +187,10 @@ describe('DeprovisionCustomer', () => {
     expect(calledWith('lifecycle/check-snapshot')).toEqual([{ customerId: 'cust-1', executionName: 'exec-1', snapshotId: 'snap-1', stepName: 'Check snapshot', workflowId: 'DeprovisionCustomer' }]);
     expect(calledWith('provisioning/remove-dns-records')[0]).toMatchObject({ subdomain: 'acme.x' });
     expect(calledWith('provisioning/delete-email-identity')[0]).toMatchObject({ subdomain: 'acme.x' });
+    // The messaging channels go after the server (nothing can send from it any more), before the account is marked cancelled.
+    expect(calledWith('messaging/release-messaging-channels')).toEqual([expect.objectContaining({ customerId: 'cust-1', reason: 'deprovision' })]);
+    expect(fakes['messaging/release-messaging-channels'].mock.invocationCallOrder[0]).toBeGreaterThan(fakes['provisioning/terminate-instances'].mock.invocationCallOrder[0]!);
+    expect(fakes['messaging/release-messaging-channels'].mock.invocationCallOrder[0]).toBeLessThan(fakes['lifecycle/mark-customer-cancelled'].mock.invocationCallOrder[0]!);
     expect(calledWith('lifecycle/mark-customer-cancelled')[0]).toMatchObject({ snapshotId: 'snap-1' });
     expect(calledWith('lifecycle/send-lifecycle-email')[0]).toMatchObject({ kind: 'cancelled' });
   });
@@ -196,6 +201,7 @@ describe('DeprovisionCustomer', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(fakes['lifecycle/snapshot-data-volume']).not.toHaveBeenCalled();
     expect(fakes['provisioning/terminate-instances']).not.toHaveBeenCalled();
+    expect(fakes['messaging/release-messaging-channels']).not.toHaveBeenCalled();
   });
 
   it('deletes nothing when the snapshot fails', async () => {

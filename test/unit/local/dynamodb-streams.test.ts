@@ -29,7 +29,7 @@ async function poll(respond: (call: number) => unknown, done: (calls: string[][]
   const poller = await startStreamPoller({
     endpoint: 'http://127.0.0.1:1',
     tableName: 't',
-    consumers: [{ id: 'Consumer', handler: 'x' }],
+    consumers: [{ id: 'Consumer', handler: 'x', builtBy: 'websocket' }],
     idleMs: 1,
     maxAttempts: 3,
     loadHandler: async () => async (event: unknown) => {

@@ -35,7 +35,14 @@ const check = (result: Record<string, unknown>, notReady = 0): Fake => {
   });
 };
 
-const ROLLBACK = ['billing/cancel-subscription', 'provisioning/remove-dns-records', 'provisioning/delete-email-identity', 'provisioning/terminate-instances', 'provisioning/mark-provisioning-failed'];
+const ROLLBACK = [
+  'billing/cancel-subscription',
+  'provisioning/remove-dns-records',
+  'provisioning/delete-email-identity',
+  'provisioning/terminate-instances',
+  'messaging/release-messaging-channels',
+  'provisioning/mark-provisioning-failed',
+];
 
 beforeEach(() => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'stackpro-provisioning-'));
@@ -58,6 +65,8 @@ beforeEach(() => {
     'provisioning/remove-dns-records': fake({ removed: [] }),
     'provisioning/delete-email-identity': fake({ deleted: true }),
     'provisioning/terminate-instances': fake({ terminated: ['i-1'] }),
+    'messaging/allocate-messaging-channels': fake({ allocated: true, whatsapp: true }),
+    'messaging/release-messaging-channels': fake({ released: true }),
     'provisioning/mark-provisioning-failed': jest.fn(async (input) => ({ reason: `${(input.error as { Error: string }).Error}: it broke` })),
   };
 });
@@ -116,6 +125,23 @@ describe('ProvisionCustomer state machine', () => {
     expect(calledWith('provisioning/point-subdomain')[0]).toMatchObject({ subdomain: 'acme.customers.test', publicIp: '203.0.113.9' });
     expect(calledWith('provisioning/deploy-applications')[0]).toMatchObject({ instanceId: 'i-1', subdomain: 'acme.customers.test', plan: 'business' });
     expect(calledWith('provisioning/activate-customer')[0]).toMatchObject({ instanceId: 'i-1', publicIp: '203.0.113.9' });
+    // Messaging channels are allocated beside the launch, once, before activation, with the attempt (its ClientToken).
+    expect(calledWith('messaging/allocate-messaging-channels')).toEqual([expect.objectContaining({ customerId: 'cust-1', attempt: 1, stepName: 'Allocate messaging channels' })]);
+    expect(calls.indexOf('messaging/allocate-messaging-channels')).toBeLessThan(activated);
+  });
+
+  it('releases the channels it allocated when a later step fails for good, and still rolls back the rest when the release fails', async () => {
+    fakes['provisioning/check-deployment'].mockRejectedValue(named('InvalidDocument'));
+    fakes['messaging/release-messaging-channels'].mockRejectedValue(named('AccessDeniedException'));
+
+    const execution = await run();
+
+    expect(execution.status).toBe('FAILED');
+    expect(calledWith('messaging/allocate-messaging-channels')).toHaveLength(1);
+    // Retried (the rollback's own States.ALL policy), then recorded as a leftover by Mark customer failed.
+    expect(calledWith('messaging/release-messaging-channels').length).toBeGreaterThan(1);
+    expect(calledWith('messaging/release-messaging-channels')[0]).toMatchObject({ customerId: 'cust-1', reason: 'rollback' });
+    expect(calledWith('provisioning/mark-provisioning-failed')[0]).toMatchObject({ error: { Error: 'InvalidDocument' }, rollback: { rollbackMessagingError: { Error: 'AccessDeniedException' } } });
   });
 
   const stepsThatRollBack = [
@@ -124,6 +150,7 @@ describe('ProvisionCustomer state machine', () => {
     'provisioning/create-email-identity',
     'provisioning/publish-dkim-records',
     'billing/set-up-billing',
+    'messaging/allocate-messaging-channels',
     'provisioning/point-subdomain',
     'provisioning/check-dns-change',
     'provisioning/check-ssm-agent',

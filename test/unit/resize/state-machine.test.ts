@@ -41,6 +41,8 @@ beforeEach(() => {
     'resize/complete-plan-change': step({ plan: 'enterprise' }),
     'resize/restore-previous-type': step({ publicIp: '203.0.113.10' }),
     'resize/record-resize-failure': step({ reason: 'it broke' }),
+    'messaging/allocate-messaging-channels': step({ allocated: true, whatsapp: true }),
+    'messaging/release-messaging-channels': step({ released: false }),
   };
 });
 
@@ -83,13 +85,30 @@ describe('ResizeCustomer', () => {
       'Check file system grown',
       'Check apps answer',
       'Complete plan change',
+      'Allocate messaging channels',
+      'Release messaging channels',
     ]);
+    // On the new plan: the allocation (its ClientToken per change) and the release each decide by that plan.
+    expect(calledWith('messaging/allocate-messaging-channels')[0]).toMatchObject({ customerId: 'cust-1', changeId: 'abc' });
+    expect(calledWith('messaging/release-messaging-channels')[0]).toMatchObject({ customerId: 'cust-1', reason: 'plan' });
     expect(calledWith('resize/check-apps-answer')[0]).toMatchObject({ instanceId: 'i-1', subdomain: 'acme.x' });
     expect(fakes['resize/put-back-previous-price']).not.toHaveBeenCalled();
     expect(calledWith('resize/change-instance-type')[0]).toMatchObject({ instanceId: 'i-1', toPlan: 'enterprise', changeId: 'abc', workflowId: 'ResizeCustomer' });
     expect(calledWith('provisioning/point-subdomain')[0]).toMatchObject({ subdomain: 'acme.x', publicIp: '203.0.113.9' });
     expect(calledWith('resize/grow-file-system')[1]).toMatchObject({ commandId: 'cmd-1' });
     expect(fakes['resize/restore-previous-type']).not.toHaveBeenCalled();
+  });
+
+  it('keeps the plan change when the messaging channels cannot follow it: a failed execution of its own for operators, nothing put back', async () => {
+    failWith('messaging/release-messaging-channels', named('AccessDeniedException'));
+
+    const execution = await run({ toPlan: 'starter', fromPlan: 'business' });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('MessagingChannelsNotUpdated');
+    expect(fakes['resize/complete-plan-change']).toHaveBeenCalledTimes(1);
+    expect(fakes['resize/restore-previous-type']).not.toHaveBeenCalled();
+    expect(fakes['resize/put-back-previous-price']).not.toHaveBeenCalled();
   });
 
   it('skips the file system when the volume kept its size (a downgrade keeps the larger volume)', async () => {

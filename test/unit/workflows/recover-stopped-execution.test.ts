@@ -2,6 +2,7 @@ import { DescribeInstancesCommand, EC2Client, TerminateInstancesCommand } from '
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DeleteEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PinpointSMSVoiceV2Client, ReleasePhoneNumberCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Customer } from '../../../lambdas/core/customer';
 import type * as Accounts from '../../../lambdas/repositories/accounts';
@@ -39,6 +40,26 @@ const failPlanChange = jest.fn<ReturnType<typeof PlanChanges.failPlanChange>, Pa
 jest.mock('../../../lambdas/repositories/plan-changes', () => ({
   failPlanChange: (...args: Parameters<typeof PlanChanges.failPlanChange>) => failPlanChange(...args),
 }));
+// The attempt's messaging channels: the release's own code runs (lambdas/messaging/release-channels.ts) over a
+// fake of the customer's channel records, with End User Messaging SMS mocked.
+let messagingChannels: Record<string, unknown> | undefined;
+let whatsAppClaim: { number: string; phoneNumberId: string } | undefined;
+jest.mock('../../../lambdas/repositories/messaging-channels', () => ({
+  getChannels: async () => messagingChannels,
+  unrouteChannels: async () => undefined,
+  forgetChannels: async () => {
+    messagingChannels = undefined;
+  },
+}));
+jest.mock('../../../lambdas/repositories/whatsapp-number-pool', () => ({
+  returnWhatsAppNumber: async () => {
+    const claim = whatsAppClaim;
+    whatsAppClaim = undefined;
+    return claim;
+  },
+}));
+jest.mock('../../../lambdas/repositories/messaging-history', () => ({ scheduleHistoryExpiry: async () => undefined }));
+const smsVoice = mockClient(PinpointSMSVoiceV2Client);
 const ec2 = mockClient(EC2Client);
 const route53 = mockClient(Route53Client);
 const ses = mockClient(SESv2Client);
@@ -135,6 +156,10 @@ beforeEach(() => {
   ses.on(DeleteEmailIdentityCommand).resolves({});
   sfn.reset();
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
+  messagingChannels = undefined;
+  whatsAppClaim = undefined;
+  smsVoice.reset();
+  smsVoice.on(ReleasePhoneNumberCommand).resolves({});
   stripeApi.subscriptions.cancel.mockReset().mockResolvedValue({ id: 'sub_1', status: 'canceled', customer: 'cus_1', items: { data: [] } });
 });
 
@@ -153,6 +178,32 @@ describe('a stopped provisioning', () => {
     expect(route53.commandCalls(ChangeResourceRecordSetsCommand)[0].args[0].input.ChangeBatch?.Changes?.[0].Action).toBe('DELETE');
     expect(ses.commandCalls(DeleteEmailIdentityCommand)[0].args[0].input.EmailIdentity).toBe('acme.customers.stackpro.test');
     expect(steps.at(-1)).toEqual(['Clean up after the execution stopped', 'succeeded', 'Everything created was removed']);
+  });
+
+  it('releases the messaging channels the attempt allocated before it stopped (SMS number, WhatsApp number, widget key)', async () => {
+    messagingChannels = { sms: { number: '+18005550100', phoneNumberId: 'phone-1' }, whatsapp: { number: '+18005550101', phoneNumberId: 'pn-1' }, widget: { publicKey: 'pk_1' } };
+    whatsAppClaim = { number: '+18005550101', phoneNumberId: 'pn-1' };
+
+    const result = await handler(event());
+    const again = await handler(event());
+
+    expect(result).toMatchObject({ action: 'cleaned-up', leftovers: [] });
+    expect(again).toMatchObject({ action: 'ignored' });
+    expect(smsVoice.commandCalls(ReleasePhoneNumberCommand).map((call) => call.args[0].input.PhoneNumberId)).toEqual(['phone-1']);
+    expect(messagingChannels).toBeUndefined();
+    expect(whatsAppClaim).toBeUndefined();
+  });
+
+  it('reports the channels as left over when the number cannot be released, and still marks the customer failed', async () => {
+    messagingChannels = { sms: { number: '+18005550100', phoneNumberId: 'phone-1' } };
+    smsVoice.on(ReleasePhoneNumberCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+
+    const result = await handler(event());
+
+    expect(result).toMatchObject({ action: 'cleaned-up', leftovers: ['messaging channels'] });
+    expect(profile?.status).toBe('failed');
+    // Kept, so an operator (or a later release) knows what is left to release.
+    expect(messagingChannels).toBeDefined();
   });
 
   it('terminates only this attempt’s servers', async () => {
