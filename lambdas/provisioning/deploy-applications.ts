@@ -16,7 +16,7 @@ const Input = z.extend(StepContext, { instanceId: text(), subdomain: text(), pla
  * one that may read them), then runs the deploy document (defined in CDK) on the instance with the
  * customer's configuration; ids and names only, never a secret (the instance fetches its own from Parameter
  * Store). A new customer gets the current app version; one already on a version (a fleet update's) keeps it
- * when a restore or resize runs this step again. SendCommand has no idempotency token, so the command id is
+ * when a restore or a provisioning retry runs this step again. SendCommand has no idempotency token, so the command id is
  * remembered per execution and reused.
  */
 export const handler = workflowStep(Input, async ({ customerId, executionName, instanceId, subdomain, plan }) => {

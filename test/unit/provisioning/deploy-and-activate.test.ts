@@ -98,7 +98,7 @@ describe('Deploy applications', () => {
     expect(recordAppVersion).toHaveBeenCalledWith('cust-1', CURRENT_APP_VERSION, expect.any(String));
   });
 
-  it('keeps a customer on the version it runs (a fleet update\'s) when a restore or resize deploys again; an unknown one gets the current', async () => {
+  it('keeps a customer on the version it runs (a fleet update\'s) when a restore deploys again; an unknown one gets the current', async () => {
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
     const older = APP_VERSIONS.find((candidate) => candidate.version !== CURRENT_APP_VERSION)!.version;
     getCustomer.mockResolvedValue({ customerId: 'cust-1', appVersion: older } as Customer);
