@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../lambdas/api/routes';
-import { ALL_WORKFLOWS, CAPACITY_WAIT, PROVISION_CUSTOMER } from '../statemachines/workflows';
+import { CAPACITY_WAIT, PROVISION_CUSTOMER, WORKFLOWS } from '../statemachines/workflows';
 import { type ApiServer, startApiAdapter } from './api-adapter';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbLocal, ensureTable, startDynamoDbLocal } from './dynamodb-local';
@@ -206,7 +206,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         (await loadHandler(STOPPED_EXECUTION_HANDLER))(event, createLambdaContext({ functionName: 'RecoverStoppedExecution', timeoutMs: 60_000 })),
     });
     const stepFunctions = new StepFunctionsEngine({
-      workflows: ALL_WORKFLOWS,
+      workflows: WORKFLOWS,
       dataDir,
       loadHandler,
       timeOverrides: options.timeOverrides,
@@ -318,7 +318,7 @@ async function warmHandlers(loadHandler: HandlerLoader): Promise<void> {
   const handlerPaths = new Set([
     ...ROUTES.map((route) => route.handler),
     CUSTOMER_AUTHORIZER_HANDLER,
-    ...ALL_WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
+    ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
     ...SCHEDULED_JOBS.map((job) => job.handler),
     STOPPED_EXECUTION_HANDLER,
   ]);
