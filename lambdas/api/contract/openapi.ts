@@ -1,4 +1,6 @@
 import * as z from 'zod';
+// Only the class: `z.core.$ZodType` at run time would bundle all of zod's core namespace (every locale) into GetOpenApi.
+import { $ZodType } from 'zod/v4/core';
 import { ROUTES, type RouteDefinition } from '../routes';
 import * as requestSchemas from '../schemas';
 import { MAX_BODY_BYTES } from '../validation';
@@ -39,7 +41,7 @@ const keepPipedFormat: NonNullable<Parameters<typeof z.toJSONSchema>[1]>['overri
 function namedSchemas(module: Record<string, unknown>): Map<z.core.$ZodType, string> {
   const named = new Map<z.core.$ZodType, string>();
   // Requests are zod/mini schemas, responses classic ones: both are zod core types.
-  for (const [name, value] of Object.entries(module)) if (value instanceof z.core.$ZodType) named.set(value, name);
+  for (const [name, value] of Object.entries(module)) if (value instanceof $ZodType) named.set(value, name);
   return named;
 }
 
