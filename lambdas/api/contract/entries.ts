@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { ChangePlanBody, ListCustomersQuery, RestoreCustomerBody, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
 import type { RouteContract } from './route-contract';
-import { FleetUpdateResponse, StartFleetUpdateBody } from '../fleet-schemas';
+import { StartFleetUpdateBody } from '../fleet-schemas';
+import { FleetUpdateResponse } from './fleet-responses';
 import {
   BillingSessionResponse,
   CustomerDetailResponse,
