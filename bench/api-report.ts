@@ -136,7 +136,7 @@ function printSignupFloor(f: ApiFigures): void {
   console.log(
     `The hash is CPU work: at concurrency ${concurrency} on ${cores} cores no stack can do better than about ${(concurrency / Math.min(concurrency, cores)).toFixed(0)} hashes' time per\n` +
       `signup plus the transaction at that concurrency (${physical.toFixed(0)} ms here, "floor on ${cores} cores"), where Lambda gives each of the ${concurrency} its own environment.\n` +
-      `Handlers that hash run in worker threads of their own unless STACKPRO_LAMBDA_WORKERS=0 (README "Local stack").`,
+      `STACKPRO_LAMBDA_WORKERS=cpu-bound runs the handlers that hash in worker threads of their own (README "Local stack").`,
   );
 }
 

@@ -55,8 +55,8 @@ export interface LocalStackOptions {
   /** Where settings come from and where the Lambdas' env goes. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
   /**
-   * Replaces how handlers are loaded (tests and benchmarks), in this thread. @default `lambdas/<handler>.ts`:
-   * the CPU-bound functions in worker threads, the rest in this thread (STACKPRO_LAMBDA_WORKERS: lambda-workers/pool.ts)
+   * Replaces how handlers are loaded (tests and benchmarks), in this thread. @default `lambdas/<handler>.ts`,
+   * in this thread, or in worker threads as STACKPRO_LAMBDA_WORKERS says (lambda-workers/pool.ts)
    */
   readonly loadHandler?: HandlerLoader;
   /** Per-state Wait and Retry times (ms) for the workflows; they win over the sandbox clock's scaling. */
@@ -67,8 +67,8 @@ export interface LocalStackOptions {
   readonly rateLimit?: RateLimitSettings;
   /**
    * Load every handler module before resolving, so the first request is not a cold start (and a
-   * handler that cannot load is reported at once, as a warning), and the first worker of each CPU-bound
-   * function. Not with STACKPRO_LAMBDA_WORKERS=N (every function in workers): they start lazily. @default false
+   * handler that cannot load is reported at once, as a warning), and with STACKPRO_LAMBDA_WORKERS=cpu-bound
+   * the first worker of each CPU-bound function. Not with STACKPRO_LAMBDA_WORKERS=N (every function in workers): they start lazily. @default false
    */
   readonly warmHandlers?: boolean;
 }
@@ -107,8 +107,8 @@ let runningStack: LocalStack | undefined;
 /**
  * Starts the whole backend offline: DynamoDB Local, the AWS edge (Step Functions running our ASL,
  * Secrets Manager with the signing key, and the sandbox's EC2, Route 53, SESv2 and SSM), and the API
- * adapter calling the Lambda handlers in-process (the CPU-bound ones, or with STACKPRO_LAMBDA_WORKERS=N every
- * function, in worker threads of their own). Handlers read their settings from process.env at load (workers get a copy), so
+ * adapter calling the Lambda handlers in-process (or, with STACKPRO_LAMBDA_WORKERS, the CPU-bound functions or
+ * every function in worker threads of their own). Handlers read their settings from process.env at load (workers get a copy), so
  * there can be one stack per process.
  *
  * LocalStack compatibility: with STACKPRO_AWS_ENDPOINT set (e.g. http://localhost:4566 of a running
@@ -176,9 +176,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await ensureLocalStackTable(awsEndpoint);
     }
 
-    // Lambda runs each function in environments of its own. Here, by default, the functions that hash
-    // passwords run in worker threads (so hashes use every core and never block the other invocations'
-    // awaits) and the rest in this thread; STACKPRO_LAMBDA_WORKERS=0 or N: none, or every function.
+    // Lambda runs each function in environments of its own. Here every function runs in this thread unless
+    // STACKPRO_LAMBDA_WORKERS says `cpu-bound` (the functions that hash passwords in worker threads, so hashes
+    // use every core and never block the other invocations' awaits) or N (every function in workers).
     const workerMode = lambdaWorkersFromEnv(env);
     const pool = options.loadHandler === undefined && workerMode.functions !== 'none' ? new LambdaWorkerPool({ maxWorkersPerFunction: workerMode.perFunction, env }) : undefined;
     if (pool) stoppers.push(() => pool.close());
@@ -247,7 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const api: ApiServer = await startApiAdapter(ports.api, { loadHandler: unlimitedLoader, concurrency, logRequests: options.logRequests, rateLimit });
     stoppers.push(() => api.close());
     // With every function in workers they start lazily, on a function's first invocation: warming would
-    // start one per function. By default it starts the first worker of each CPU-bound function.
+    // start one per function. With `cpu-bound` it starts the first worker of each CPU-bound function.
     if (options.warmHandlers && workerMode.functions !== 'all') await warmHandlers(unlimitedLoader);
     // Last in, first out: at shutdown deliveries stop before the engine aborts what still runs, so those
     // events wait on disk for the next start, when the stack can act on them.

@@ -1,5 +1,5 @@
 /**
- * The functions whose invocations are mostly CPU work: each hashes or verifies a password with argon2id
+ * With STACKPRO_LAMBDA_WORKERS=cpu-bound, the functions whose invocations are mostly CPU work: each hashes or verifies a password with argon2id
  * (lambdas/core/passwords.ts: 19 MiB of WebAssembly, 50 to 100 ms of one core). In the stack's own thread
  * a burst of them holds up every other invocation's awaits and uses one core of the machine; in worker
  * threads of their own they hash on every core, as Lambda gives each invocation its own environment.

@@ -22,13 +22,16 @@ export interface LambdaWorkerMode {
 }
 
 /**
- * STACKPRO_LAMBDA_WORKERS: unset (or `cpu-bound`) runs the functions that hash passwords in worker threads,
- * as many per function as the machine has cores (2 to 4), and the rest in the stack's own thread; `0` runs
- * every function in the stack's thread; `N` (1 to 64) runs every function in up to N workers of its own.
+ * STACKPRO_LAMBDA_WORKERS: unset or `0` (the default) runs every function in the stack's own thread;
+ * `cpu-bound` runs the functions that hash passwords in worker threads, one per core (2 to 4), and the rest
+ * in the stack's thread; `N` (1 to 64) runs every function in up to N workers of its own. Worker modes stay
+ * opt-in: at 8 concurrent signups `cpu-bound` halves the latency, but a burst of 1,000 concurrent signups
+ * on a loaded 2-core machine got 504s and passed 1 GB (README "Local stack").
  */
 export function lambdaWorkersFromEnv(env: NodeJS.ProcessEnv): LambdaWorkerMode {
   const raw = env.STACKPRO_LAMBDA_WORKERS;
-  if (raw === undefined || raw === '' || raw === 'cpu-bound') return { functions: 'cpu-bound', perFunction: defaultWorkersPerFunction() };
+  if (raw === 'cpu-bound') return { functions: 'cpu-bound', perFunction: defaultWorkersPerFunction() };
+  if (raw === undefined || raw === '') return { functions: 'none', perFunction: 0 };
   const count = Number(raw);
   if (!Number.isInteger(count) || count < 0 || count > 64) {
     throw new Error(`STACKPRO_LAMBDA_WORKERS must be "cpu-bound" or an integer from 0 to 64, got "${raw}"`);

@@ -3,15 +3,16 @@ import { call, eventually, newSignup, signUpVerified } from './api-client';
 import { type LocalStackProcess, startLocalStackProcess } from './local-stack-process';
 
 /**
- * In its default mode the local stack runs the functions that hash passwords (sign-up here) in worker threads
- * of their own and the others (the workflow steps, the status route) in its own thread, each invocation in
- * its own scope: either way a log line carries the context of the function that wrote it, never another's.
+ * With STACKPRO_LAMBDA_WORKERS=cpu-bound the local stack runs the functions that hash passwords (sign-up here)
+ * in worker threads of their own and the others (the workflow steps, the status route) in its own thread, as
+ * by default, each invocation in its own scope: either way a log line carries the context of the function
+ * that wrote it, never another's.
  * Its own stack with warnings logged (the shared one logs errors only), and a fault that makes a step warn.
  */
 let stack: LocalStackProcess;
 
 beforeAll(async () => {
-  stack = await startLocalStackProcess({ env: { STACKPRO_LAMBDA_WORKERS: '', LOG_LEVEL: 'WARN', POWERTOOLS_LOG_LEVEL: 'WARN' } });
+  stack = await startLocalStackProcess({ env: { STACKPRO_LAMBDA_WORKERS: 'cpu-bound', LOG_LEVEL: 'WARN', POWERTOOLS_LOG_LEVEL: 'WARN' } });
 }, 90_000);
 
 afterAll(async () => {
@@ -41,7 +42,7 @@ function logLines(): LogLine[] {
     });
 }
 
-describe('Lambda functions in the default mode: the CPU-bound ones in worker threads, the rest in the stack thread', () => {
+describe('Lambda functions with cpu-bound workers: sign-up in worker threads, the steps in the stack thread', () => {
   it("logs a step's warning with the step's own function name, not the last API handler's", async () => {
     // Three throttling errors outlast the SDK's own retries (3 attempts): the step fails once and warns.
     const fault = await fetch(`${stack.edgeUrl}/_sandbox/faults`, {

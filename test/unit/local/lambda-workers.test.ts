@@ -80,11 +80,12 @@ describe('lambdaWorkersFromEnv', () => {
     expect(lambdaWorkersFromEnv(env)).toEqual(expected);
   });
 
-  it('runs the CPU-bound functions in workers, one per core (2 to 4), unless told otherwise', () => {
-    const mode = lambdaWorkersFromEnv({});
+  it("runs every function in the stack's thread unless told otherwise", () => {
+    expect(lambdaWorkersFromEnv({})).toEqual({ functions: 'none', perFunction: 0 });
+  });
 
-    expect(mode.functions).toBe('cpu-bound');
-    expect(mode.perFunction).toBe(Math.min(4, Math.max(2, os.availableParallelism())));
+  it('runs the CPU-bound functions in workers, one per core (2 to 4), with cpu-bound', () => {
+    expect(lambdaWorkersFromEnv({ STACKPRO_LAMBDA_WORKERS: 'cpu-bound' }).perFunction).toBe(Math.min(4, Math.max(2, os.availableParallelism())));
   });
 
   it.each(['-1', 'two', '1.5', '65'])('refuses STACKPRO_LAMBDA_WORKERS=%s', (value) => {
@@ -93,8 +94,8 @@ describe('lambdaWorkersFromEnv', () => {
 });
 
 describe('workerModeLoader', () => {
-  it('by default runs the functions that hash passwords in workers and the others in this thread', async () => {
-    const loader = workerModeLoader(lambdaWorkersFromEnv({}), pool);
+  it('with cpu-bound runs the functions that hash passwords in workers and the others in this thread', async () => {
+    const loader = workerModeLoader(lambdaWorkersFromEnv({ STACKPRO_LAMBDA_WORKERS: 'cpu-bound' }), pool);
 
     await loader('api/sign-up');
     const health = await loader('api/get-health');
