@@ -4,7 +4,7 @@ import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../../../lambdas/api/routes
 import { SCHEDULED_JOBS } from '../../../lambdas/scheduled/jobs';
 import { STOPPED_EXECUTION_HANDLER } from '../../../lambdas/workflows/execution-events';
 import { CPU_BOUND_HANDLERS } from '../../../local/lambda-workers/cpu-bound';
-import { ALL_WORKFLOWS } from '../../../statemachines/workflows';
+import { WORKFLOWS } from '../../../statemachines/workflows';
 
 const LAMBDAS = path.resolve(__dirname, '../../../lambdas');
 const PASSWORDS = path.join(LAMBDAS, 'core/passwords.ts');
@@ -39,7 +39,7 @@ describe('CPU_BOUND_HANDLERS', () => {
     const handlers = new Set([
       ...ROUTES.map((route) => route.handler),
       CUSTOMER_AUTHORIZER_HANDLER,
-      ...ALL_WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
+      ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
       ...SCHEDULED_JOBS.map((job) => job.handler),
       STOPPED_EXECUTION_HANDLER,
     ]);
