@@ -30,6 +30,8 @@ export interface BundleResult extends BundleTarget {
   readonly clients: readonly string[];
   /** Bytes of index.js per package (`zod`, `@aws-lambda-powertools/logger`) or `lambdas/<dir>` for our own code. */
   readonly bytesBySource: Readonly<Record<string, number>>;
+  /** Bytes of index.js per input file (`lambdas/api/http.ts`, `node_modules/zod/v4/core/schemas.js`). */
+  readonly bytesByFile: Readonly<Record<string, number>>;
 }
 
 export interface ImportTiming {
@@ -90,9 +92,11 @@ export async function bundle(target: BundleTarget, outDir: string): Promise<Bund
   }
   const output = Object.values(result.metafile.outputs).find((candidate) => candidate.entryPoint !== undefined) ?? Object.values(result.metafile.outputs)[0];
   const bytesBySource: Record<string, number> = {};
+  const bytesByFile: Record<string, number> = {};
   for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
     const source = sourceOf(input);
     bytesBySource[source] = (bytesBySource[source] ?? 0) + bytesInOutput;
+    bytesByFile[input] = bytesInOutput;
   }
   return {
     ...target,
@@ -102,6 +106,7 @@ export async function bundle(target: BundleTarget, outDir: string): Promise<Bund
     externals: [...externals].sort(),
     clients: clientsOf(Object.keys(result.metafile.inputs)),
     bytesBySource,
+    bytesByFile,
   };
 }
 

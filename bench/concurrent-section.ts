@@ -150,7 +150,7 @@ export function printConcurrentReport(result: ConcurrentResult): { summary: Reco
       ['provisioned signups per second (active / first signup -> last active)', active / wallS],
       ['signup requests: all answered after, s', result.signupWallMs / 1000],
       ['POST /auth/signup latency p50 / p99 (queueing included), ms', `${round(latency.p50, 0)} / ${round(latency.p99, 0)}`],
-      ['peak RSS, stack Node process (bin/local.ts), MiB', result.rss.stackNodeMiB],
+      ["peak RSS, stack Node process (bin/local.ts, its Lambda worker threads included), MiB", result.rss.stackNodeMiB],
       [`peak RSS, all ${result.rss.nodeProcesses} Node processes of npm start (tsx launcher + stack), MiB`, result.rss.stackTreeMiB],
       ['peak RSS, DynamoDB Local (Java), MiB', result.rss.dynamoDbMiB],
       ['VmHWM at the end: stack Node process / DynamoDB Local, MiB', `${round(result.rss.stackNodeHwmMiB, 0)} / ${round(result.rss.dynamoDbHwmMiB, 0)}`],

@@ -14,11 +14,11 @@ import type { StackProFunction } from './stackpro-function';
 import { executionTimeoutSeconds } from './workflow-definition';
 import { checkStepTimeouts, createStepFunction, createWorkflowStateMachine, type StepFunctionTargets } from './workflow-steps';
 
-/** The billing lifecycle workflows, and the variable (lambdas/config.ts) that carries each one's ARN. */
+/** The billing lifecycle workflows, and the variable (lambdas/config.ts) that carries each one's ARN (its definition's). */
 export const LIFECYCLE_WORKFLOWS = [
-  { workflow: SUSPEND_CUSTOMER, arnVariable: 'SUSPEND_STATE_MACHINE_ARN' },
-  { workflow: RESUME_CUSTOMER, arnVariable: 'RESUME_STATE_MACHINE_ARN' },
-  { workflow: DEPROVISION_CUSTOMER, arnVariable: 'DEPROVISION_STATE_MACHINE_ARN' },
+  { workflow: SUSPEND_CUSTOMER, arnVariable: SUSPEND_CUSTOMER.arnVariable },
+  { workflow: RESUME_CUSTOMER, arnVariable: RESUME_CUSTOMER.arnVariable },
+  { workflow: DEPROVISION_CUSTOMER, arnVariable: DEPROVISION_CUSTOMER.arnVariable },
 ] as const;
 
 export type LifecycleWorkflowId = (typeof LIFECYCLE_WORKFLOWS)[number]['workflow']['id'];

@@ -103,20 +103,21 @@ export class StackProStack extends Stack {
     // After provisioning: the lifecycle workflows reuse its step functions (DNS, email identity, terminate).
     this.lifecycle = new LifecycleWorkflows(this, 'LifecycleWorkflows', { ...stepTargets, provisioning: this.provisioning });
     // Restore from a recovery point: its own nested stack, reusing provisioning's and the lifecycle's step functions.
-    this.restoreWorkflow = new RestoreWorkflowStack(this, 'RestoreWorkflow', {
+    this.restoreWorkflow = new RestoreWorkflowStack(this, RESTORE_CUSTOMER.deployedIn, {
       ...stepTargets,
       provisioning: this.provisioning,
       lifecycle: this.lifecycle,
       backups: this.customerBackups,
     });
     // Rolling app versions to the fleet in waves: its own nested stack (the main one stays under 500 resources).
-    this.fleetUpdate = new FleetUpdateStack(this, 'FleetUpdate', stepTargets);
+    this.fleetUpdate = new FleetUpdateStack(this, FLEET_UPDATE.deployedIn, stepTargets);
     this.provisioningAlarms = new ProvisioningAlarms(this, 'ProvisioningAlarms', {
       stateMachine: this.provisioning.stateMachine,
       topic: this.alarmTopic.topic,
     });
-    // A new workflow goes in a nested stack of its own (the main stack's resource budget); it reuses Point subdomain.
-    this.resize = new ResizeWorkflowStack(this, 'ResizeWorkflow', { ...stepTargets, provisioning: this.provisioning, topic: this.alarmTopic.topic });
+    // A new workflow goes in a nested stack of its own (the main stack's resource budget), the construct id its
+    // definition names (`deployedIn`, statemachines/workflows.ts); the resize reuses Point subdomain.
+    this.resize = new ResizeWorkflowStack(this, RESIZE_CUSTOMER.deployedIn, { ...stepTargets, provisioning: this.provisioning, topic: this.alarmTopic.topic });
     this.lifecycleAlarms = new LifecycleAlarms(this, 'LifecycleAlarms', {
       stateMachines: this.lifecycle.stateMachines,
       topic: this.alarmTopic.topic,

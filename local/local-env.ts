@@ -1,4 +1,4 @@
-import { DEPROVISION_CUSTOMER, FLEET_UPDATE, RESIZE_CUSTOMER, RESTORE_CUSTOMER, RESUME_CUSTOMER, SUSPEND_CUSTOMER } from '../statemachines/workflows';
+import { PROVISION_CUSTOMER, WORKFLOWS } from '../statemachines/workflows';
 import { stateMachineArn } from './step-functions/engine';
 import path from 'node:path';
 import { LOCAL_PRICE_IDS } from './sandbox/stripe/prices';
@@ -105,13 +105,8 @@ export function buildLambdaEnv(inputs: LocalEnvInputs): Record<string, string> {
     // The widget's script is served by the local API: <apiUrl>/widget/<publicKey>/widget.js.
     ...(inputs.apiUrl ? { MESSAGING_WIDGET_URL: `${inputs.apiUrl}/widget` } : {}),
     PROVISIONING_STATE_MACHINE_ARN: inputs.provisioningStateMachineArn,
-    // The billing lifecycle workflows, registered by the local Step Functions runner from WORKFLOWS.
-    SUSPEND_STATE_MACHINE_ARN: stateMachineArn(SUSPEND_CUSTOMER.id),
-    RESUME_STATE_MACHINE_ARN: stateMachineArn(RESUME_CUSTOMER.id),
-    DEPROVISION_STATE_MACHINE_ARN: stateMachineArn(DEPROVISION_CUSTOMER.id),
-    RESIZE_STATE_MACHINE_ARN: stateMachineArn(RESIZE_CUSTOMER.id),
-    RESTORE_STATE_MACHINE_ARN: stateMachineArn(RESTORE_CUSTOMER.id),
-    FLEET_UPDATE_STATE_MACHINE_ARN: stateMachineArn(FLEET_UPDATE.id),
+    // Every other workflow, registered by the local Step Functions runner from WORKFLOWS, under its own variable.
+    ...Object.fromEntries(WORKFLOWS.filter((workflow) => workflow.id !== PROVISION_CUSTOMER.id).map((workflow) => [workflow.arnVariable, stateMachineArn(workflow.id)])),
     BILLING_RETENTION_DAYS: inherited.BILLING_RETENTION_DAYS || '30',
     SIGNING_KEY_SECRET_ID,
     JWT_PUBLIC_KEYS_SECRET_ID,

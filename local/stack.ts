@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../lambdas/api/routes';
-import { ALL_WORKFLOWS, CAPACITY_WAIT, PROVISION_CUSTOMER } from '../statemachines/workflows';
+import { CAPACITY_WAIT, PROVISION_CUSTOMER, WORKFLOWS } from '../statemachines/workflows';
 import { type ApiServer, startApiAdapter } from './api-adapter';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbLocal, ensureTable, startDynamoDbLocal } from './dynamodb-local';
@@ -10,10 +10,11 @@ import { type EdgeServer, startEdgeServer } from './edge/server';
 import { SecretStore, secretsManagerService } from './edge/secrets-manager';
 import { createLambdaContext } from './lambda-context';
 import { stepFunctionsService } from './edge/step-functions';
-import { type HandlerLoader, loadLambdaHandler } from './handler-loader';
+import { type HandlerLoader } from './handler-loader';
 import { LOCAL_HOST } from './http-server';
 import { invocationStore } from './invocation-scope';
 import { LambdaWorkerPool, lambdaWorkersFromEnv } from './lambda-workers/pool';
+import { workerModeLoader } from './lambda-workers/loader';
 import { concurrencyLimitsFromEnv, FunctionConcurrency } from './function-concurrency';
 import {
   applyLambdaEnv,
@@ -64,7 +65,7 @@ export interface LocalStackOptions {
   readonly env?: NodeJS.ProcessEnv;
   /**
    * Replaces how handlers are loaded (tests and benchmarks), in this thread. @default `lambdas/<handler>.ts`,
-   * in this thread, or in worker threads (up to STACKPRO_LAMBDA_WORKERS per function) when that is set
+   * in this thread, or in worker threads as STACKPRO_LAMBDA_WORKERS says (lambda-workers/pool.ts)
    */
   readonly loadHandler?: HandlerLoader;
   /** Per-state Wait and Retry times (ms) for the workflows; they win over the sandbox clock's scaling. */
@@ -75,8 +76,8 @@ export interface LocalStackOptions {
   readonly rateLimit?: RateLimitSettings;
   /**
    * Load every handler module before resolving, so the first request is not a cold start (and a
-   * handler that cannot load is reported at once, as a warning). Only when handlers run in the stack's
-   * own thread (STACKPRO_LAMBDA_WORKERS unset or 0, or `loadHandler`): workers start lazily. @default false
+   * handler that cannot load is reported at once, as a warning), and with STACKPRO_LAMBDA_WORKERS=cpu-bound
+   * the first worker of each CPU-bound function. Not with STACKPRO_LAMBDA_WORKERS=N (every function in workers): they start lazily. @default false
    */
   readonly warmHandlers?: boolean;
 }
@@ -117,8 +118,8 @@ let runningStack: LocalStack | undefined;
 /**
  * Starts the whole backend offline: DynamoDB Local, the AWS edge (Step Functions running our ASL,
  * Secrets Manager with the signing key, and the sandbox's EC2, Route 53, SESv2 and SSM), and the API
- * adapter calling the Lambda handlers in-process (or, with STACKPRO_LAMBDA_WORKERS, each function in worker
- * threads of its own). Handlers read their settings from process.env at load (workers get a copy), so
+ * adapter calling the Lambda handlers in-process (or, with STACKPRO_LAMBDA_WORKERS, the CPU-bound functions or
+ * every function in worker threads of their own). Handlers read their settings from process.env at load (workers get a copy), so
  * there can be one stack per process.
  *
  * LocalStack compatibility: with STACKPRO_AWS_ENDPOINT set (e.g. http://localhost:4566 of a running
@@ -188,11 +189,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await ensureLocalStackTable(awsEndpoint);
     }
 
-    // With STACKPRO_LAMBDA_WORKERS > 0, each function in worker threads of its own, as Lambda runs them.
-    const workersPerFunction = lambdaWorkersFromEnv(env);
-    const pool = options.loadHandler === undefined && workersPerFunction > 0 ? new LambdaWorkerPool({ maxWorkersPerFunction: workersPerFunction, env }) : undefined;
+    // Lambda runs each function in environments of its own. Here every function runs in this thread unless
+    // STACKPRO_LAMBDA_WORKERS says `cpu-bound` (the functions that hash passwords in worker threads, so hashes
+    // use every core and never block the other invocations' awaits) or N (every function in workers).
+    const workerMode = lambdaWorkersFromEnv(env);
+    const pool = options.loadHandler === undefined && workerMode.functions !== 'none' ? new LambdaWorkerPool({ maxWorkersPerFunction: workerMode.perFunction, env }) : undefined;
     if (pool) stoppers.push(() => pool.close());
-    const unlimitedLoader = options.loadHandler ?? pool?.loadHandler ?? loadLambdaHandler;
+    const unlimitedLoader = options.loadHandler ?? workerModeLoader(workerMode, pool);
     // At most STACKPRO_LAMBDA_CONCURRENCY invocations per function run at once, as Lambda would run them in
     // environments of their own; bursts queue. API invocations are also bounded all together
     // (STACKPRO_LAMBDA_ACCOUNT_CONCURRENCY): API Gateway's 29 s and middy's early timeout start when one
@@ -219,7 +222,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         (await loadHandler(STOPPED_EXECUTION_HANDLER))(event, createLambdaContext({ functionName: 'RecoverStoppedExecution', timeoutMs: 60_000 })),
     });
     const stepFunctions = new StepFunctionsEngine({
-      workflows: ALL_WORKFLOWS,
+      workflows: WORKFLOWS,
       dataDir,
       loadHandler,
       timeOverrides: options.timeOverrides,
@@ -270,8 +273,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(() => websocket.close());
     const streamPoller = await startStreamPoller({ endpoint: dynamoDbUrl, tableName: messagingTableNameFor(LOCAL_TABLE_NAME), consumers: STREAM_CONSUMERS, loadHandler });
     stoppers.push(() => streamPoller.stop());
-    // Workers start lazily, on a function's first invocation: warming would start one per function.
-    if (options.warmHandlers && !pool) await warmHandlers(unlimitedLoader);
+    // With every function in workers they start lazily, on a function's first invocation: warming would
+    // start one per function. With `cpu-bound` it starts the first worker of each CPU-bound function.
+    if (options.warmHandlers && workerMode.functions !== 'all') await warmHandlers(unlimitedLoader);
     // Last in, first out: at shutdown deliveries stop before the engine aborts what still runs, so those
     // events wait on disk for the next start, when the stack can act on them.
     executionEvents.start();
@@ -347,17 +351,21 @@ async function warmHandlers(loadHandler: HandlerLoader): Promise<void> {
   const handlerPaths = new Set([
     ...ROUTES.map((route) => route.handler),
     CUSTOMER_AUTHORIZER_HANDLER,
-    ...ALL_WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
+    ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
     ...[...SCHEDULED_JOBS, ...MESSAGING_JOBS].map((job) => job.handler),
     STOPPED_EXECUTION_HANDLER,
     ...Object.values(INBOUND_HANDLERS).map((inbound) => inbound.handler),
     ...Object.values(WEBSOCKET_HANDLERS).map((route) => route.handler),
     ...STREAM_CONSUMERS.map((consumer) => consumer.handler),
   ]);
-  for (const handlerPath of handlerPaths) {
-    await loadHandler(handlerPath).catch((error: unknown) => {
-      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-      console.warn(`[stack] lambdas/${handlerPath}.ts cannot be loaded: ${reason}`);
-    });
-  }
+  // All at once: the loads in this thread run one after another anyway (require is synchronous), while the
+  // workers of the CPU-bound functions load on their own threads meanwhile.
+  await Promise.all(
+    [...handlerPaths].map((handlerPath) =>
+      loadHandler(handlerPath).catch((error: unknown) => {
+        const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+        console.warn(`[stack] lambdas/${handlerPath}.ts cannot be loaded: ${reason}`);
+      }),
+    ),
+  );
 }

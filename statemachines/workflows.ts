@@ -90,11 +90,22 @@ export interface WorkflowStep {
   readonly access: readonly StepAccess[];
 }
 
-export interface WorkflowDefinition {
+/**
+ * Where CDK builds a workflow: `main` (the main stack: lib/provisioning-workflow.ts, lib/lifecycle-workflows.ts),
+ * or the construct id of its own nested stack, created from lib/stackpro-stack.ts (a new workflow gets its own:
+ * the main template is near CloudFormation's 500-resource limit). The local stack runs every workflow alike.
+ */
+export type WorkflowStack = 'main' | 'ResizeWorkflow' | 'RestoreWorkflow' | 'FleetUpdate';
+
+export interface WorkflowDefinition<Id extends string = string> {
   /** Stable PascalCase id: the CDK construct id and the local state machine name. */
-  readonly id: string;
+  readonly id: Id;
   /** File name under `statemachines/`. */
   readonly file: string;
+  /** Where CDK builds its state machine and step functions. */
+  readonly deployedIn: WorkflowStack;
+  /** The variable (lambdas/config.ts) that carries its state machine's ARN to a function that starts or watches it. */
+  readonly arnVariable: string;
   /** Substitution key in the ASL file (without `${}`) to the step it invokes. */
   readonly steps: Readonly<Record<string, WorkflowStep>>;
   /**
@@ -116,6 +127,11 @@ export interface WorkflowWait {
  */
 export const CAPACITY_WAIT: WorkflowWait = { defaultSeconds: 24 * 3600, maxSeconds: 7 * 24 * 3600 };
 
+/** A definition, its id kept as a literal type (WorkflowId). */
+function workflow<const Id extends string>(definition: WorkflowDefinition<Id>): WorkflowDefinition<Id> {
+  return definition;
+}
+
 const step = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
   `${id}FunctionArn`,
   { id, handler: `provisioning/${handler}`, access: ['table:write', ...access] },
@@ -136,9 +152,11 @@ const RELEASE_MESSAGING_CHANNELS: [string, WorkflowStep] = [
 /** Step ids whose functions the messaging nested stack builds (not the workflow that lists them). */
 export const MESSAGING_STEPS: readonly WorkflowStep[] = [ALLOCATE_MESSAGING_CHANNELS[1], RELEASE_MESSAGING_CHANNELS[1]];
 
-export const PROVISION_CUSTOMER: WorkflowDefinition = {
+export const PROVISION_CUSTOMER = workflow({
   id: 'ProvisionCustomer',
   file: 'provision-customer.asl.json',
+  deployedIn: 'main',
+  arnVariable: 'PROVISIONING_STATE_MACHINE_ARN',
   steps: Object.fromEntries([
     step('StartProvisioning', 'start-provisioning', ['table:read']),
     step('LaunchInstance', 'launch-instance', ['ec2:launch', 'ec2:describe']),
@@ -162,7 +180,7 @@ export const PROVISION_CUSTOMER: WorkflowDefinition = {
     RELEASE_MESSAGING_CHANNELS,
   ]),
   waits: { CapacityWaitSeconds: CAPACITY_WAIT },
-};
+});
 
 /** A step of the billing lifecycle workflows (suspend, resume, deprovision), under `lambdas/lifecycle/`. */
 const lifecycleStep = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
@@ -186,9 +204,11 @@ const SEND_LIFECYCLE_EMAIL = lifecycleStep('SendLifecycleEmail', 'send-lifecycle
 const RECORD_LIFECYCLE_FAILURE = lifecycleStep('RecordLifecycleFailure', 'record-lifecycle-failure', ['table:read']);
 
 /** Stops a customer's instance for billing (data kept). Input `{customerId, reason}`. */
-export const SUSPEND_CUSTOMER: WorkflowDefinition = {
+export const SUSPEND_CUSTOMER = workflow({
   id: 'SuspendCustomer',
   file: 'suspend-customer.asl.json',
+  deployedIn: 'main',
+  arnVariable: 'SUSPEND_STATE_MACHINE_ARN',
   steps: Object.fromEntries([
     lifecycleStep('StopInstance', 'stop-instance', ['table:read', 'ec2:describe', 'ec2:stop-start']),
     lifecycleStep('CheckInstanceStopped', 'check-instance-stopped', ['table:read', 'ec2:describe', 'ec2:stop-start']),
@@ -197,12 +217,14 @@ export const SUSPEND_CUSTOMER: WorkflowDefinition = {
     SEND_LIFECYCLE_EMAIL,
     RECORD_LIFECYCLE_FAILURE,
   ]),
-};
+});
 
 /** Starts a suspended customer's instance again and points the subdomain at its new IP. Input `{customerId}`. */
-export const RESUME_CUSTOMER: WorkflowDefinition = {
+export const RESUME_CUSTOMER = workflow({
   id: 'ResumeCustomer',
   file: 'resume-customer.asl.json',
+  deployedIn: 'main',
+  arnVariable: 'RESUME_STATE_MACHINE_ARN',
   steps: Object.fromEntries([
     lifecycleStep('StartInstance', 'start-instance', ['table:read', 'ec2:describe', 'ec2:stop-start']),
     lifecycleStep('CheckInstanceStarted', 'check-instance-started', ['table:read', 'ec2:describe', 'ec2:stop-start']),
@@ -212,15 +234,17 @@ export const RESUME_CUSTOMER: WorkflowDefinition = {
     SEND_LIFECYCLE_EMAIL,
     RECORD_LIFECYCLE_FAILURE,
   ]),
-};
+});
 
 /**
  * After the retention period, backs up and removes a cancelled customer's stack; the account record and
  * the final snapshot stay. Input `{customerId, retentionSeconds}`.
  */
-export const DEPROVISION_CUSTOMER: WorkflowDefinition = {
+export const DEPROVISION_CUSTOMER = workflow({
   id: 'DeprovisionCustomer',
   file: 'deprovision-customer.asl.json',
+  deployedIn: 'main',
+  arnVariable: 'DEPROVISION_STATE_MACHINE_ARN',
   steps: Object.fromEntries([
     lifecycleStep('CheckStillCancelled', 'check-still-cancelled', ['table:read']),
     lifecycleStep('SnapshotDataVolume', 'snapshot-data-volume', ['table:read', 'ec2:describe', 'ec2:snapshot']),
@@ -233,7 +257,7 @@ export const DEPROVISION_CUSTOMER: WorkflowDefinition = {
     SEND_LIFECYCLE_EMAIL,
     RECORD_LIFECYCLE_FAILURE,
   ]),
-};
+});
 
 /** A step of the resize workflow, under `lambdas/resize/`. */
 const resizeStep = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
@@ -247,9 +271,11 @@ const resizeStep = (id: string, handler: string, access: StepAccess[]): [string,
  * stopped-execution handler runs a stopped one again as `<name>-rerun` with `error` set: it only puts back.
  * Its own nested stack (lib/resize-workflow-stack.ts).
  */
-export const RESIZE_CUSTOMER: WorkflowDefinition = {
+export const RESIZE_CUSTOMER = workflow({
   id: 'ResizeCustomer',
   file: 'resize-customer.asl.json',
+  deployedIn: 'ResizeWorkflow',
+  arnVariable: 'RESIZE_STATE_MACHINE_ARN',
   steps: Object.fromEntries([
     resizeStep('FindInstance', 'find-instance', ['table:read', 'ec2:describe']),
     resizeStep('SnapshotBeforeResize', 'snapshot-before-resize', ['ec2:snapshot']),
@@ -267,9 +293,7 @@ export const RESIZE_CUSTOMER: WorkflowDefinition = {
     resizeStep('PutBackPreviousPrice', 'put-back-previous-price', ['table:read', 'stripe']),
     resizeStep('RecordResizeFailure', 'record-resize-failure', ['table:read']),
   ]),
-};
-
-export const WORKFLOWS: readonly WorkflowDefinition[] = [PROVISION_CUSTOMER, SUSPEND_CUSTOMER, RESUME_CUSTOMER, DEPROVISION_CUSTOMER, RESIZE_CUSTOMER];
+});
 
 /** A step of the restore workflow, under `lambdas/restore/`. */
 const restoreStep = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
@@ -289,13 +313,13 @@ const reusedLifecycle = (id: string): [string, WorkflowStep] => {
  * Brings a customer back from one of its recovery points onto a new volume, keeps the old volume until the
  * restored server passes its check, and puts the old one back if it does not. Input `{customerId,
  * recoveryPointId}`; `{customerId, rollBackOnly: true}` runs only the roll-back (started by the
- * stopped-execution handler when a restore was stopped midway). Built in its own nested stack
- * (lib/restore-workflow-stack.ts). Not in WORKFLOWS: the main stack's tests iterate that list, and RestoreCustomer's
- * own tests read its nested template (the resize, nested too, is in WORKFLOWS: its tests read both templates).
+ * stopped-execution handler when a restore was stopped midway). Its own nested stack (lib/restore-workflow-stack.ts).
  */
-export const RESTORE_CUSTOMER: WorkflowDefinition = {
+export const RESTORE_CUSTOMER = workflow({
   id: 'RestoreCustomer',
   file: 'restore-customer.asl.json',
+  deployedIn: 'RestoreWorkflow',
+  arnVariable: 'RESTORE_STATE_MACHINE_ARN',
   steps: Object.fromEntries([
     restoreStep('StartRestoreJob', 'start-restore-job', ['ec2:describe', 'backup:restore']),
     restoreStep('CheckRestoreJob', 'check-restore-job', ['backup:restore', 'ec2:swap-volume']),
@@ -314,10 +338,9 @@ export const RESTORE_CUSTOMER: WorkflowDefinition = {
     restoreStep('FinishRestore', 'finish-restore', []),
     reusedLifecycle('SendLifecycleEmail'),
   ]),
-};
+});
 
-/** Nested workflows whose tests read only their own template (see RESTORE_CUSTOMER). */
-export const NESTED_WORKFLOWS: readonly WorkflowDefinition[] = [RESTORE_CUSTOMER];
+
 /** A step of the fleet update, under `lambdas/fleet/`; every one records into the update's report. */
 const fleetStep = (id: string, handler: string, access: StepAccess[]): [string, WorkflowStep] => [
   `${id}FunctionArn`,
@@ -327,11 +350,13 @@ const fleetStep = (id: string, handler: string, access: StepAccess[]): [string, 
 /**
  * Rolls app version N to the selected active customers in waves (README "Fleet update"). Input
  * `{updateId, version, maxConcurrent, maxFailures}`; the update's record (POST /admin/fleet-updates) holds
- * the target and receives the report.
+ * the target and receives the report. Its own nested stack (lib/fleet-update-stack.ts).
  */
-export const FLEET_UPDATE: WorkflowDefinition = {
+export const FLEET_UPDATE = workflow({
   id: 'FleetUpdate',
   file: 'fleet-update.asl.json',
+  deployedIn: 'FleetUpdate',
+  arnVariable: 'FLEET_UPDATE_STATE_MACHINE_ARN',
   steps: Object.fromEntries([
     fleetStep('SelectFleetTargets', 'select-fleet-targets', ['customers:list']),
     fleetStep('StartCustomerUpdate', 'start-customer-update', ['ssm:deploy']),
@@ -340,7 +365,18 @@ export const FLEET_UPDATE: WorkflowDefinition = {
     fleetStep('FinishCustomerUpdate', 'finish-customer-update', []),
     fleetStep('FinishFleetUpdate', 'finish-fleet-update', []),
   ]),
-};
+});
 
-/** Every workflow, the nested stacks' too: what the local stack registers. */
-export const ALL_WORKFLOWS: readonly WorkflowDefinition[] = [...WORKFLOWS, ...NESTED_WORKFLOWS, FLEET_UPDATE];
+/**
+ * Every workflow, wherever CDK builds it (`deployedIn`): what the local stack registers, CDK and the tests
+ * iterate, and what a step's `workflowId` (the status route's workflow name) can be.
+ */
+export const WORKFLOWS = [PROVISION_CUSTOMER, SUSPEND_CUSTOMER, RESUME_CUSTOMER, DEPROVISION_CUSTOMER, RESIZE_CUSTOMER, RESTORE_CUSTOMER, FLEET_UPDATE] as const;
+
+/** A workflow's stable id, as steps record it and the status route shows it. */
+export type WorkflowId = (typeof WORKFLOWS)[number]['id'];
+
+/** The workflows CDK builds in one place: the main stack, or one nested stack. */
+export function workflowsIn(stack: WorkflowStack): readonly WorkflowDefinition[] {
+  return WORKFLOWS.filter((workflow) => workflow.deployedIn === stack);
+}

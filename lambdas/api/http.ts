@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { config } from '../config';
 import { annotateTrace, logger, tracer } from '../observability';
 import { toErrorResponse } from './http-errors';
-import { parseJsonBody } from './validation';
+import { parseJsonBody, type RequestSchema } from './validation';
 
 export interface HttpRequest<Body> {
   readonly body: Body;
@@ -88,7 +88,7 @@ function routeAnnotations(event: APIGatewayProxyEvent): Record<string, string | 
 }
 
 /** A route whose request has a JSON body, validated by `schema` before `fn` runs. */
-export function jsonRoute<S extends z.ZodType>(schema: S, fn: RouteFn<z.infer<S>>) {
+export function jsonRoute<S extends RequestSchema>(schema: S, fn: RouteFn<z.output<S>>) {
   return wrap((event, context) => fn({ body: parseJsonBody(event, schema), event, context }));
 }
 

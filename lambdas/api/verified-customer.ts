@@ -3,7 +3,7 @@ import type { Customer } from '../core/customer';
 import { EmailNotVerifiedError, NotFoundError, UnauthorizedError } from '../core/errors';
 import { getCustomer } from '../repositories/accounts';
 import { route, type HttpRequest, type HttpResult } from './http';
-import { parseJsonBody } from './validation';
+import { parseJsonBody, type RequestSchema } from './validation';
 
 export interface VerifiedCustomerRequest extends HttpRequest<undefined> {
   /** The caller's own account (the id comes from the access token), with a verified email. */
@@ -37,6 +37,6 @@ export function verifiedCustomerRoute(fn: (request: VerifiedCustomerRequest) => 
  * `verifiedCustomerRoute` with a JSON body validated by `schema`: the account is checked first, so an
  * unverified caller gets 403 EMAIL_NOT_VERIFIED whatever the body.
  */
-export function verifiedCustomerJsonRoute<S extends z.ZodType>(schema: S, fn: (request: VerifiedCustomerRequest & { readonly parsed: z.infer<S> }) => Promise<HttpResult>) {
+export function verifiedCustomerJsonRoute<S extends RequestSchema>(schema: S, fn: (request: VerifiedCustomerRequest & { readonly parsed: z.output<S> }) => Promise<HttpResult>) {
   return verifiedCustomerRoute(async (request) => fn({ ...request, parsed: parseJsonBody(request.event, schema) }));
 }

@@ -1,17 +1,17 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { budgetSpent } from '../core/fleet-updates';
 import { getFleetUpdate, setFleetUpdate } from '../repositories/fleet-updates';
 import { describeFailure } from '../workflows/failure-messages';
-import { FleetStepContext, fleetStep } from './fleet-step';
+import { CaughtError, FleetStepContext, fleetWideStep } from '../workflows/step-kit';
 
-const Input = FleetStepContext.extend({ error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional() });
+const Input = z.extend(FleetStepContext, { error: z.optional(CaughtError) });
 
 /**
  * "Finish fleet update" and "Record fleet update failed": the update's end status. `stopped` when more
  * than maxFailures customers failed (the rest were skipped), `completed` otherwise; `failed` with the
  * reason when the workflow itself broke (selection refused, a step out of retries).
  */
-export const handler = fleetStep('Finish fleet update', Input, async ({ updateId, executionName, error }) => {
+export const handler = fleetWideStep(Input, async ({ updateId, executionName, error }) => {
   const update = await getFleetUpdate(updateId);
   if (!update) throw new Error(`Fleet update ${updateId} is not stored`);
   const finishedAt = new Date().toISOString();

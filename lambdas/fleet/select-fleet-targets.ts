@@ -3,7 +3,7 @@ import { MAX_FLEET_TARGETS } from '../core/fleet-limits';
 import { getCustomer } from '../repositories/accounts';
 import { queryCustomersByStatus, type PageKey } from '../repositories/customer-directory';
 import { addPendingCustomers, finishCustomer, getFleetUpdate, setFleetUpdate } from '../repositories/fleet-updates';
-import { FleetStepContext, fleetStep } from './fleet-step';
+import { FleetStepContext, fleetWideStep } from '../workflows/step-kit';
 
 /** Only a running, paid-up server is updated; every other status is never touched. */
 const TARGET_STATUS: CustomerStatus = 'active';
@@ -30,7 +30,7 @@ async function activeCustomers(plan?: string): Promise<string[]> {
  * status as the reason, and is never touched. Above MAX_FLEET_TARGETS the update fails before touching
  * anyone: the execution history of one inline Map holds about that many customers (README "Fleet update").
  */
-export const handler = fleetStep('Select customers', FleetStepContext, async ({ updateId }) => {
+export const handler = fleetWideStep(FleetStepContext, async ({ updateId }) => {
   const update = await getFleetUpdate(updateId);
   if (!update) throw new Error(`Fleet update ${updateId} is not stored`);
   const { target } = update;

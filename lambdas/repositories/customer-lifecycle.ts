@@ -116,16 +116,24 @@ export async function endCapacityWait(customerId: string, executionName: string)
   }
 }
 
-/** Remembers that the welcome email went out, so a retried step does not send it twice. */
+/**
+ * Remembers that the welcome email went out, so a retried step does not send it twice. A profile deleted
+ * meanwhile (the account closed) stays deleted: the update never creates a profile of only this field.
+ */
 export async function markWelcomeEmailSent(customerId: string): Promise<void> {
-  await dynamodb.send(
-    new UpdateCommand({
-      TableName: config.tableName(),
-      Key: keys.customer(customerId),
-      UpdateExpression: 'SET welcomeEmailSentAt = if_not_exists(welcomeEmailSentAt, :now)',
-      ExpressionAttributeValues: { ':now': new Date().toISOString() },
-    }),
-  );
+  try {
+    await dynamodb.send(
+      new UpdateCommand({
+        TableName: config.tableName(),
+        Key: keys.customer(customerId),
+        UpdateExpression: 'SET welcomeEmailSentAt = if_not_exists(welcomeEmailSentAt, :now)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': new Date().toISOString() },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }
 
 /**

@@ -4,13 +4,17 @@ import type { CustomerUsage } from '../core/usage';
 import { readCustomerPartition } from '../repositories/customer-partition';
 import type { Infrastructure, ServiceState } from '../repositories/infrastructure';
 import type { ProvisioningStepRecord } from '../repositories/provisioning-log';
+import type { WorkflowId } from '../../statemachines/workflows';
 
 type StepView = Omit<ProvisioningStepRecord, 'executionName' | 'workflowId'>;
 
 /** One execution's story: what the console shows, as the customer reads it. */
 export interface WorkflowView {
-  /** The workflow's stable id: `ProvisionCustomer`, `SuspendCustomer`, `ResumeCustomer`, `DeprovisionCustomer`, ... */
-  readonly name: string;
+  /**
+   * The workflow's stable id, one of statemachines/workflows.ts (`ProvisionCustomer`, `SuspendCustomer`, ...), as
+   * its steps recorded it; `Unknown` for steps logged before steps carried it, of another execution than provisioning.
+   */
+  readonly name: WorkflowId | 'Unknown';
   readonly executionName: string;
   readonly currentStep: string | null;
   readonly steps: readonly StepView[];
@@ -83,7 +87,8 @@ function latestWorkflow(customer: Customer, steps: readonly ProvisioningStepReco
   const own = steps.filter((step) => step.executionName === latest);
   const named = own.find((step) => step.workflowId)?.workflowId;
   return {
-    name: named ?? (latest === customer.provisioningExecutionName ? 'ProvisionCustomer' : 'Unknown'),
+    // The loader adds `workflowId` from the same list (statemachines/definition-loader.ts), so it is a WorkflowId.
+    name: (named as WorkflowId | undefined) ?? (latest === customer.provisioningExecutionName ? 'ProvisionCustomer' : 'Unknown'),
     executionName: latest,
     currentStep: currentStepOf(own),
     steps: own.map(stepView),

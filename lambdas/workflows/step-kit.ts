@@ -30,6 +30,18 @@ export const StepContext = z.object({
 });
 export type StepContext = z.infer<typeof StepContext>;
 
+/**
+ * What a fleet-wide step receives instead (the fleet update's selection and its end): the update it serves, no
+ * customer. The loader adds `stepName` and `workflowId` to these Tasks too.
+ */
+export const FleetStepContext = z.object({
+  updateId: z.string().check(z.regex(/^fu-[0-9a-f]{24}$/)),
+  executionName: text(),
+  stepName: text(),
+  workflowId: z.optional(text()),
+});
+export type FleetStepContext = z.infer<typeof FleetStepContext>;
+
 /** What a Task's Catch passes on (`ResultPath` of the error): the error's name and its cause. */
 export const CaughtError = z.object({ Error: z.string(), Cause: z.optional(z.string()) });
 
@@ -52,7 +64,7 @@ export function workflowStep<S extends z.ZodMiniType<StepContext>, O>(
   schema: S,
   run: (input: z.infer<S>) => Promise<StepOutcome<O>>,
 ): (event: unknown, context?: Context) => Promise<O> {
-  return traced(async (event) => {
+  return traced(StepContext, async (event) => {
     const input = parseInput(schema, event);
     const { customerId, executionName } = input;
     const step = input.stepName;
@@ -66,27 +78,53 @@ export function workflowStep<S extends z.ZodMiniType<StepContext>, O>(
         await recordStep(customerId, executionName, step, 'running', error.message, new Date(), input.workflowId);
         throw error;
       }
-      const transient = isTransient(error);
-      logger.warn('Provisioning step failed', { customerId, executionName, step, errorName: errorKind(error), transient });
+      logger.warn('Provisioning step failed', { customerId, executionName, step, errorName: errorKind(error), transient: isTransient(error) });
       // Retries may still fix it; the log says what happened last. Rollback marks the step failed for good.
       await recordStep(customerId, executionName, step, 'running', `Attempt failed: ${describeError(error, { customerId, executionName, step })}`, new Date(), input.workflowId).catch(() => undefined);
-      // One name for everything worth retrying, so each Task's Retry is the one standard policy.
-      throw transient ? new TransientError(errorKind(error), { cause: error }) : error;
+      throw classified(error);
     }
   });
+}
+
+/**
+ * `workflowStep` for a step that belongs to no single customer (the fleet update's "Select customers" and its
+ * end): the same input check, trace under the state's name and error classification, but no customer step log
+ * to write. Its progress is the update's own report, which the step writes itself.
+ */
+export function fleetWideStep<S extends z.ZodMiniType<FleetStepContext>, O>(
+  schema: S,
+  run: (input: z.infer<S>) => Promise<O>,
+): (event: unknown, context?: Context) => Promise<O> {
+  return traced(FleetStepContext, async (event) => {
+    const input = parseInput(schema, event);
+    try {
+      return await run(input);
+    } catch (error) {
+      logger.warn('Fleet update step failed', { updateId: input.updateId, step: input.stepName, errorName: errorKind(error), transient: isTransient(error) });
+      throw classified(error);
+    }
+  });
+}
+
+/** One name for everything worth retrying, so each Task's Retry is the one standard policy; typed errors pass by name. */
+function classified(error: unknown): unknown {
+  return isTransient(error) ? new TransientError(errorKind(error), { cause: error }) : error;
 }
 
 /**
  * Each step invocation in its own X-Ray subsegment named for the state, annotated with ids only (never PII),
  * so `annotation.customerId = "..."` finds every step of a customer's provisioning. Malformed input is traced too.
  */
-function traced<O>(handle: (event: unknown) => Promise<O>): (event: unknown, context?: Context) => Promise<O> {
+function traced<O>(
+  ids: z.ZodMiniType<{ customerId?: string; executionName: string; stepName: string }>,
+  handle: (event: unknown) => Promise<O>,
+): (event: unknown, context?: Context) => Promise<O> {
   return (event, context) => {
-    const ids = z.safeParse(StepContext, event).data;
+    const parsed = z.safeParse(ids, event).data;
     // Input without a state name never came from a Task: named for the function, and refused by the parse.
-    const step = ids?.stepName ?? context?.functionName ?? MALFORMED;
+    const step = parsed?.stepName ?? context?.functionName ?? MALFORMED;
     // The Lambda context goes on every log line of this invocation (function name, request id).
-    return traceHandler(step, { customerId: ids?.customerId, executionName: ids?.executionName, step }, () => handle(event), context);
+    return traceHandler(step, { customerId: parsed?.customerId, executionName: parsed?.executionName, step }, () => handle(event), context);
   };
 }
 

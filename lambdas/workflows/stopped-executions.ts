@@ -14,6 +14,7 @@ import { failPlanChange } from '../repositories/plan-changes';
 import { ResizeStoppedError } from '../resize/errors';
 import { failRunningSteps, recordStep } from '../repositories/provisioning-log';
 import { endRestore, getRestore } from '../repositories/restores';
+import type { WorkflowId as AnyWorkflowId } from '../../statemachines/workflows';
 import type { ExecutionStatusChangeDetail } from './execution-events';
 import { stoppedExecutionMessage } from './failure-messages';
 import { recoverFleetUpdate } from './stopped-fleet-update';
@@ -45,8 +46,9 @@ export type Recovery =
   | { readonly action: 'rerun'; readonly executionName: string }
   | { readonly action: 'left-for-operators'; readonly reason: string };
 
-type LifecycleWorkflowId = 'SuspendCustomer' | 'ResumeCustomer' | 'DeprovisionCustomer';
-export type WorkflowId = 'ProvisionCustomer' | LifecycleWorkflowId | 'ResizeCustomer' | 'RestoreCustomer' | 'FleetUpdate';
+/** Every workflow's id comes from the one list (statemachines/workflows.ts); a type only, nothing in the bundle. */
+export type WorkflowId = AnyWorkflowId;
+type LifecycleWorkflowId = Extract<WorkflowId, 'SuspendCustomer' | 'ResumeCustomer' | 'DeprovisionCustomer'>;
 
 /** The step the clean-up writes into the stopped execution's step log (the status route shows it). */
 export const CLEAN_UP_STEP = 'Clean up after the execution stopped';

@@ -14,17 +14,29 @@ export interface LambdaWorkerPoolOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** Which functions run in worker threads, and how many workers each spreads its invocations over. */
+export interface LambdaWorkerMode {
+  /** `none`: all in the stack's thread; `cpu-bound`: CPU_BOUND_HANDLERS only (cpu-bound.ts); `all`: every function. */
+  readonly functions: 'none' | 'cpu-bound' | 'all';
+  readonly perFunction: number;
+}
+
 /**
- * STACKPRO_LAMBDA_WORKERS: workers per function; `0` (the default for now) runs handlers in the stack's
- * own thread. Opt-in until a burst of 50 concurrent signups to a cold function answers in time (it hit
- * API Gateway's 29 s timeout on a loaded 2-core machine).
+ * STACKPRO_LAMBDA_WORKERS: unset or `0` (the default) runs every function in the stack's own thread;
+ * `cpu-bound` runs the functions that hash passwords in worker threads, one per core (2 to 4), and the rest
+ * in the stack's thread; `N` (1 to 64) runs every function in up to N workers of its own. Worker modes stay
+ * opt-in: at 8 concurrent signups `cpu-bound` halves the latency, but a burst of 1,000 concurrent signups
+ * on a loaded 2-core machine got 504s and passed 1 GB (README "Local stack").
  */
-export function lambdaWorkersFromEnv(env: NodeJS.ProcessEnv): number {
+export function lambdaWorkersFromEnv(env: NodeJS.ProcessEnv): LambdaWorkerMode {
   const raw = env.STACKPRO_LAMBDA_WORKERS;
-  if (raw === undefined || raw === '') return 0;
+  if (raw === 'cpu-bound') return { functions: 'cpu-bound', perFunction: defaultWorkersPerFunction() };
+  if (raw === undefined || raw === '') return { functions: 'none', perFunction: 0 };
   const count = Number(raw);
-  if (!Number.isInteger(count) || count < 0 || count > 64) throw new Error(`STACKPRO_LAMBDA_WORKERS must be an integer from 0 to 64, got "${raw}"`);
-  return count;
+  if (!Number.isInteger(count) || count < 0 || count > 64) {
+    throw new Error(`STACKPRO_LAMBDA_WORKERS must be "cpu-bound" or an integer from 0 to 64, got "${raw}"`);
+  }
+  return count === 0 ? { functions: 'none', perFunction: 0 } : { functions: 'all', perFunction: count };
 }
 
 function defaultWorkersPerFunction(): number {

@@ -21,7 +21,7 @@ import './handler-env';
 import { METRICS } from '../../lambdas/core/metric-names';
 import { MESSAGING_STEPS } from '../../statemachines/workflows';
 import { MESSAGING_JOBS } from '../../lambdas/scheduled/jobs';
-import { FLEET_UPDATE, PROVISION_CUSTOMER, RESIZE_CUSTOMER, RESTORE_CUSTOMER, WORKFLOWS, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
+import { FLEET_UPDATE, PROVISION_CUSTOMER, RESIZE_CUSTOMER, RESTORE_CUSTOMER, WORKFLOWS, workflowsIn, type StepAccess, type WorkflowDefinition, type WorkflowStep } from '../../statemachines/workflows';
 import { LIFECYCLE_WORKFLOWS, type LifecycleWorkflowId } from '../../lib/lifecycle-workflows';
 import { applyNagChecks } from '../../lib/nag';
 import { readDefinition, taskTimeouts } from '../../lib/workflow-definition';
@@ -52,8 +52,13 @@ beforeAll(() => {
   messagingTemplate = Template.fromStack(stack.messaging);
 });
 
-/** The workflows whose state machine is in the main template; the resize lives in its nested stack. */
-const MAIN_WORKFLOWS = WORKFLOWS.filter((workflow) => workflow.id !== RESIZE_CUSTOMER.id);
+/** The workflows whose state machine is in the main template. */
+const MAIN_WORKFLOWS = workflowsIn('main');
+/**
+ * The workflows the shared checks below read: the main template's and the resize's nested one. RestoreWorkflow
+ * and FleetUpdate have blocks of their own that read their nested templates.
+ */
+const CHECKED_WORKFLOWS = [...MAIN_WORKFLOWS, ...workflowsIn(RESIZE_CUSTOMER.deployedIn)];
 
 function templateOf(construct: IConstruct): Template {
   if (Stack.of(construct) === stack.messaging) return messagingTemplate;
@@ -84,7 +89,7 @@ function statementsOfRole(roleLogicalId: string): Statement[] {
 
 /** The function of a workflow step, by its step id (construct id). */
 function stepFunctionOf(stepId: string): StackProFunction {
-  for (const workflow of WORKFLOWS) {
+  for (const workflow of CHECKED_WORKFLOWS) {
     const fn = Object.values(stepFunctionsOf(workflow)).find((candidate) => candidate.node.id === stepId);
     if (fn) return fn;
   }
@@ -123,7 +128,7 @@ function acknowledgementsOf(construct: IConstruct): Record<string, string> {
 
 /** Every distinct step (by id) across all workflows: one function each, however many workflows invoke it. */
 const DISTINCT_STEPS: readonly WorkflowStep[] = [
-  ...new Map(WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps)).map((step) => [step.id, step])).values(),
+  ...new Map(CHECKED_WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps)).map((step) => [step.id, step])).values(),
 ];
 
 /** A workflow's step functions (substitution key to function), wherever the stack built them. */
@@ -558,7 +563,7 @@ describe('AccountApi', () => {
   });
 });
 
-describe.each(WORKFLOWS.map((workflow) => [workflow.id, workflow] as const))('%s state machine', (_id, workflow) => {
+describe.each(CHECKED_WORKFLOWS.map((workflow) => [workflow.id, workflow] as const))('%s state machine', (_id, workflow) => {
   function machine(): Resource {
     return resourceOf(stateMachineOf(workflow));
   }
@@ -629,7 +634,7 @@ describe('Workflow state machines', () => {
 
   it('share one function per step id across workflows (lifecycle reuses provisioning DNS, identity and terminate steps)', () => {
     const byId = new Map<string, Set<StackProFunction>>();
-    for (const workflow of WORKFLOWS) {
+    for (const workflow of CHECKED_WORKFLOWS) {
       for (const [key, step] of Object.entries(workflow.steps)) {
         byId.set(step.id, (byId.get(step.id) ?? new Set()).add(stepFunctionsOf(workflow)[key]!));
       }
@@ -736,7 +741,7 @@ describe('Workflow steps', () => {
   };
 
   function stepFunction(stepId: string): StackProFunction {
-    for (const workflow of WORKFLOWS) {
+    for (const workflow of CHECKED_WORKFLOWS) {
       const fn = Object.values(stepFunctionsOf(workflow)).find((candidate) => candidate.node.id === stepId);
       if (fn) return fn;
     }
@@ -1365,7 +1370,7 @@ describe('StripeKeys', () => {
     const declared = [
       ...ROUTES.filter((route) => route.access.includes('stripe')).map((route) => logicalId(routeFunction(route.id).role!)),
       ...DISTINCT_STEPS.filter((step) => step.access.includes('stripe')).map((step) => {
-        const fn = WORKFLOWS.flatMap((workflow) => Object.values(stepFunctionsOf(workflow))).find((candidate) => candidate.node.id === step.id)!;
+        const fn = CHECKED_WORKFLOWS.flatMap((workflow) => Object.values(stepFunctionsOf(workflow))).find((candidate) => candidate.node.id === step.id)!;
         return logicalId(fn.role!);
       }),
       // The lapse sweep cancels lapsed subscriptions.
@@ -1470,7 +1475,7 @@ describe('IAM least privilege', () => {
   });
 
   it('no function may Scan the table (every access pattern is a GetItem or a Query)', () => {
-    const functions = [...ROUTES.map((route) => routeFunction(route.id)), ...WORKFLOWS.flatMap((workflow) => Object.values(stepFunctionsOf(workflow)))];
+    const functions = [...ROUTES.map((route) => routeFunction(route.id)), ...CHECKED_WORKFLOWS.flatMap((workflow) => Object.values(stepFunctionsOf(workflow)))];
     for (const fn of functions) expect(actionsOf(fn)).not.toContain('dynamodb:Scan');
   });
 
@@ -1869,7 +1874,7 @@ describe('X-Ray tracing', () => {
 
   it('traces every state machine', () => {
     const machines = [template, nestedTemplate].flatMap((one) => Object.values(one.findResources('AWS::StepFunctions::StateMachine')) as Resource[]);
-    expect(machines).toHaveLength(WORKFLOWS.length);
+    expect(machines).toHaveLength(CHECKED_WORKFLOWS.length);
     expect(machines.map((machine) => machine.Properties.TracingConfiguration)).toEqual(machines.map(() => ({ Enabled: true })));
   });
 
@@ -2258,5 +2263,22 @@ describe('FleetUpdateStack', () => {
     expect(JSON.stringify(starts[0]!.Resource)).toContain('FleetUpdate');
     expect(stack.operationsMonitoring.alarms.FleetUpdateExecutionsFailedAlarm).toBeDefined();
     expect(stack.operationsMonitoring.alarms.FleetUpdateExecutionsTimedOutAlarm).toBeDefined();
+  });
+});
+
+describe('where each workflow is built', () => {
+  it('every workflow of the one list is built once, in the stack its definition names (deployedIn)', () => {
+    const machines: Record<string, IConstruct> = {
+      [PROVISION_CUSTOMER.id]: stack.provisioning.stateMachine,
+      ...stack.lifecycle.stateMachines,
+      [RESIZE_CUSTOMER.id]: stack.resize.stateMachine,
+      [RESTORE_CUSTOMER.id]: stack.restoreWorkflow.stateMachine,
+      [FLEET_UPDATE.id]: stack.fleetUpdate.stateMachine,
+    };
+    expect(Object.keys(machines).sort()).toEqual(WORKFLOWS.map((workflow) => workflow.id).sort());
+    for (const workflow of WORKFLOWS) {
+      const home = Stack.of(machines[workflow.id]!);
+      expect([workflow.id, home === stack ? 'main' : home.node.id]).toEqual([workflow.id, workflow.deployedIn]);
+    }
   });
 });

@@ -2,7 +2,8 @@ import * as z from 'zod';
 import { ChangePlanBody, ListCustomersQuery, RestoreCustomerBody, LogInBody, LogOutBody, PasswordResetBody, PasswordResetConfirmBody, RefreshBody, SignUpBody, VerifyEmailBody } from '../schemas';
 import type { RouteContract } from './route-contract';
 import { AnalyticsQuery, ListConversationsQuery, ListMessagesQuery, SendMessageBody, UpdateConversationBody } from '../messaging-schemas';
-import { FleetUpdateResponse, StartFleetUpdateBody } from '../fleet-schemas';
+import { StartFleetUpdateBody } from '../fleet-schemas';
+import { FleetUpdateResponse } from './fleet-responses';
 import { WidgetMessageBody, WidgetMessagesQuery, WidgetSettingsBody } from '../widget-schemas';
 import {
   BillingSessionResponse,

@@ -1,4 +1,6 @@
 import * as z from 'zod';
+// Only the class: `z.core.$ZodType` at run time would bundle all of zod's core namespace (every locale) into GetOpenApi.
+import { $ZodType } from 'zod/v4/core';
 import { ROUTES, type RouteDefinition } from '../routes';
 import * as requestSchemas from '../schemas';
 import { MAX_BODY_BYTES } from '../validation';
@@ -36,14 +38,15 @@ const keepPipedFormat: NonNullable<Parameters<typeof z.toJSONSchema>[1]>['overri
 };
 
 /** Every zod schema exported by the request and response schema modules, named by its export. */
-function namedSchemas(module: Record<string, unknown>): Map<z.ZodType, string> {
-  const named = new Map<z.ZodType, string>();
-  for (const [name, value] of Object.entries(module)) if (value instanceof z.ZodType) named.set(value, name);
+function namedSchemas(module: Record<string, unknown>): Map<z.core.$ZodType, string> {
+  const named = new Map<z.core.$ZodType, string>();
+  // Requests are zod/mini schemas, responses classic ones: both are zod core types.
+  for (const [name, value] of Object.entries(module)) if (value instanceof $ZodType) named.set(value, name);
   return named;
 }
 
 /** Component schemas from one module: requests as clients send them (input), responses as we send them. */
-function components(named: Map<z.ZodType, string>, io: 'input' | 'output'): Record<string, Json> {
+function components(named: Map<z.core.$ZodType, string>, io: 'input' | 'output'): Record<string, Json> {
   const registry = z.registry<{ id: string }>();
   for (const [schema, id] of named) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', io, uri: (id) => `${COMPONENT}${id}`, override: keepPipedFormat });
@@ -51,7 +54,7 @@ function components(named: Map<z.ZodType, string>, io: 'input' | 'output'): Reco
   return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema as Json]));
 }
 
-function schemaRef(schema: z.ZodType, named: Map<z.ZodType, string>, io: 'input' | 'output'): Json {
+function schemaRef(schema: z.core.$ZodType, named: Map<z.core.$ZodType, string>, io: 'input' | 'output'): Json {
   const name = named.get(schema);
   if (name) return { $ref: `${COMPONENT}${name}` };
   const { $schema: _s, ...inline } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, override: keepPipedFormat });
@@ -100,7 +103,7 @@ function errorResponses(codes: readonly ErrorCode[]): Record<string, Json> {
   return responses;
 }
 
-function operation(route: RouteDefinition, contract: RouteContract, requests: Map<z.ZodType, string>, responses: Map<z.ZodType, string>): Json {
+function operation(route: RouteDefinition, contract: RouteContract, requests: Map<z.core.$ZodType, string>, responses: Map<z.core.$ZodType, string>): Json {
   const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string', minLength: 1 } }));
   const headerParameters = Object.entries(contract.requestHeaders ?? {}).map(([name, description]) => ({
     name,
@@ -109,9 +112,9 @@ function operation(route: RouteDefinition, contract: RouteContract, requests: Ma
     description,
     schema: { type: 'string' },
   }));
-  const queryParameters = Object.entries(contract.query?.shape ?? {}).map(([name, field]) => {
-    const { $schema: _schema, description, ...schema } = z.toJSONSchema(field as z.ZodType, { io: 'input' }) as Record<string, unknown>;
-    return { name, in: 'query', required: !(field as z.ZodType).safeParse(undefined).success, ...(description ? { description } : {}), schema };
+  const queryParameters = Object.entries(contract.query?._zod.def.shape ?? {}).map(([name, field]) => {
+    const { $schema: _schema, description, ...schema } = z.toJSONSchema(field, { io: 'input' }) as Record<string, unknown>;
+    return { name, in: 'query', required: !z.safeParse(field, undefined).success, ...(description ? { description } : {}), schema };
   });
   const parameters = [...pathParameters, ...queryParameters, ...headerParameters];
   const body = contract.request

@@ -11,11 +11,11 @@ export interface RouteContract {
   readonly summary: string;
   readonly description?: string;
   /** The schema the handler validates its JSON body with (`jsonRoute`); it brings the 400/413/415 errors. */
-  readonly request?: z.ZodType;
+  readonly request?: z.core.$ZodType;
   /** A body the handler takes byte for byte and verifies rather than parses (the Stripe webhook). */
-  readonly rawRequest?: { readonly body: z.ZodType; readonly description: string };
+  readonly rawRequest?: { readonly body: z.core.$ZodType; readonly description: string };
   /** The schema the handler validates its query string with (`parseQuery`): each field is one query parameter. */
-  readonly query?: z.ZodObject;
+  readonly query?: z.core.$ZodObject;
   /** Request headers the route reads, by name, with what they carry. */
   readonly requestHeaders?: Readonly<Record<string, string>>;
   readonly success: {

@@ -1,9 +1,9 @@
 import { SFNClient, StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import Stripe from 'stripe';
 import { handler } from '../../../lambdas/api/receive-stripe-webhook';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
+import { FakeBillingAccounts } from '../helpers/fake-billing-accounts';
 import { InMemoryIdempotency } from '../helpers/in-memory-idempotency';
 
 const WEBHOOK_SECRET = 'whsec_unit_test';
@@ -19,7 +19,14 @@ jest.mock('../../../lambdas/notifications/customer-email', () => ({ sendCustomer
 // Once-per-event is Powertools Idempotency; its DynamoDB records are tested in test/unit/repositories.
 const mockStripeEvents = new InMemoryIdempotency('id');
 jest.mock('../../../lambdas/repositories/idempotency-records', () => ({ idempotencyRecords: () => mockStripeEvents }));
-const ddb = mockClient(DynamoDBDocumentClient);
+// The account and its billing writes in memory; their conditions are proven in test/unit/repositories/billing.test.ts.
+const mockAccounts = new FakeBillingAccounts();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (customerId: string) => mockAccounts.getCustomer(customerId) }));
+jest.mock('../../../lambdas/repositories/billing', () => ({
+  saveBillingSnapshot: (...args: Parameters<FakeBillingAccounts['saveBillingSnapshot']>) => mockAccounts.saveBillingSnapshot(...args),
+  transitionStatus: (...args: Parameters<FakeBillingAccounts['transitionStatus']>) => mockAccounts.transitionStatus(...args),
+  recordIgnoredDelivery: (...args: Parameters<FakeBillingAccounts['recordIgnoredDelivery']>) => mockAccounts.recordIgnoredDelivery(...args),
+}));
 const sfn = mockClient(SFNClient);
 
 const subscription = (status: string, extra: Record<string, unknown> = {}) => ({
@@ -51,27 +58,20 @@ function deliver(payload: string, options: { secret?: string; timestamp?: number
   );
 }
 
-let accountStatus = 'active';
+const account = (status: string, extra: Record<string, unknown> = {}) => ({ customerId: 'cust-1', status, email: 'ada@example.com', ...extra });
 beforeEach(() => {
-  ddb.reset();
+  mockAccounts.reset([account('active')]);
   mockStripeEvents.clear();
   sfn.reset();
   retrieve.mockReset();
   sendCustomerEmail.mockClear();
-  accountStatus = 'active';
-  ddb.on(GetCommand).callsFake(() => ({ Item: { customerId: 'cust-1', status: accountStatus, email: 'ada@example.com' } }));
-  ddb.on(PutCommand).resolves({});
-  ddb.on(UpdateCommand).resolves({});
-  ddb.on(DeleteCommand).resolves({});
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
 });
 
 const starts = () => sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
-const statusMoves = () =>
-  ddb
-    .commandCalls(UpdateCommand)
-    .filter((c) => c.args[0].input.UpdateExpression?.startsWith('SET #status'))
-    .map((c) => c.args[0].input.ExpressionAttributeValues![':to']);
+/** The statuses the account moved to (each move applied under its from-condition). */
+const statusMoves = () => mockAccounts.statusMoves().map((move) => move.to);
+const statusNow = () => mockAccounts.account('cust-1')?.status;
 
 describe('POST /stripe/webhooks: verification', () => {
   it('accepts a correctly signed delivery, also when API Gateway base64-encoded the body', async () => {
@@ -96,7 +96,7 @@ describe('POST /stripe/webhooks: verification', () => {
     const res = await send();
     expect(res.statusCode).toBe(400);
     expect(bodyOf(res).error.code).toBe('INVALID_SIGNATURE');
-    expect(ddb.calls()).toHaveLength(0);
+    expect(mockAccounts.calls).toBe(0);
     expect(retrieve).not.toHaveBeenCalled();
   });
 });
@@ -154,7 +154,8 @@ describe('POST /stripe/webhooks: the lifecycle', () => {
   it.each(['unpaid', 'paused', 'canceled'])('suspends an active customer whose subscription is %s', async (status) => {
     retrieve.mockResolvedValue(subscription(status));
     await deliver(stripeEvent('customer.subscription.updated', subscription(status)));
-    expect(statusMoves()).toContain('suspending');
+    expect(statusMoves()).toEqual(['suspending']);
+    expect(statusNow()).toBe('suspending');
     expect(starts()[0]).toMatchObject({ stateMachineArn: expect.stringContaining('SuspendCustomer') });
     expect(JSON.parse(starts()[0].input!)).toEqual({ customerId: 'cust-1', reason: status });
   });
@@ -168,24 +169,25 @@ describe('POST /stripe/webhooks: the lifecycle', () => {
 
     // Delivered again under another event id: the same execution name is refused, which is fine.
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
-    accountStatus = 'suspending';
+    expect(statusNow()).toBe('suspending');
     expect((await deliver(stripeEvent('customer.subscription.deleted', subscription('canceled')))).statusCode).toBe(200);
   });
 
   it('resumes a suspended customer whose payment recovered', async () => {
-    accountStatus = 'suspended';
+    mockAccounts.reset([account('suspended')]);
     retrieve.mockResolvedValue(subscription('active'));
     await deliver(stripeEvent('invoice.paid', { object: 'invoice', id: 'in_2', parent: { subscription_details: { subscription: 'sub_1' } } }));
-    expect(statusMoves()).toContain('resuming');
+    expect(statusMoves()).toEqual(['resuming']);
     expect(starts()[0].stateMachineArn).toContain('ResumeCustomer');
   });
 
   it('leaves a customer an operator suspended suspended, whatever Stripe says, until an operator resumes', async () => {
-    ddb.on(GetCommand).callsFake(() => ({ Item: { customerId: 'cust-1', status: 'suspended', operatorHold: { at: '2026-11-30T10:00:00.000Z', by: 'op' } } }));
+    mockAccounts.reset([account('suspended', { operatorHold: { at: '2026-11-30T10:00:00.000Z', by: 'op' } })]);
     retrieve.mockResolvedValue(subscription('active'));
     const res = await deliver(stripeEvent('invoice.paid', { object: 'invoice', id: 'in_3', parent: { subscription_details: { subscription: 'sub_1' } } }));
     expect(res.statusCode).toBe(200);
-    expect(statusMoves()).not.toContain('resuming');
+    expect(statusMoves()).toEqual([]);
+    expect(statusNow()).toBe('suspended');
     expect(starts()).toHaveLength(0);
   });
 
@@ -209,11 +211,13 @@ describe('POST /stripe/webhooks: the lifecycle', () => {
     const res = await deliver(stripeEvent('customer.subscription.updated', subscription('unpaid')));
     expect(res.statusCode).toBe(503);
     expect(statusMoves()).toEqual(['suspending', 'active']);
+    expect(statusNow()).toBe('active');
   });
 
   it('ignores subscriptions that are not ours', async () => {
     retrieve.mockResolvedValue(subscription('unpaid', { metadata: {} }));
     expect((await deliver(stripeEvent('customer.subscription.updated', subscription('unpaid')))).statusCode).toBe(200);
     expect(starts()).toHaveLength(0);
+    expect(mockAccounts.writes).toEqual([]);
   });
 });

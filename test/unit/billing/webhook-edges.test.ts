@@ -1,16 +1,18 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import Stripe from 'stripe';
 import { handler } from '../../../lambdas/api/receive-stripe-webhook';
 import { STRIPE_KEYS_PLACEHOLDER } from '../../../lambdas/core/stripe-keys';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
+import { FakeBillingAccounts } from '../helpers/fake-billing-accounts';
 import { InMemoryIdempotency } from '../helpers/in-memory-idempotency';
 
 /**
  * The webhook's edges (issue 7, "Billing edges"): signed but unusable bodies, events about subscriptions
  * or customers that are not ours, the other tenant, a placeholder secret, and a saved card resuming a paused
- * subscription. Stripe is mocked at its client, DynamoDB and Step Functions with aws-sdk-client-mock.
+ * subscription. Stripe is mocked at its client, the accounts and billing repositories with an in-memory fake that
+ * keeps what is written (their conditions are proven in test/unit/repositories/billing.test.ts), and Step Functions
+ * with aws-sdk-client-mock.
  */
 let webhookSecret = 'whsec_unit_test_edges';
 const realStripe = new Stripe('sk_test_unit');
@@ -28,11 +30,16 @@ jest.mock('../../../lambdas/notifications/customer-email', () => ({ sendCustomer
 // Once-per-event is Powertools Idempotency; its DynamoDB records are tested in test/unit/repositories.
 const mockStripeEvents = new InMemoryIdempotency('id');
 jest.mock('../../../lambdas/repositories/idempotency-records', () => ({ idempotencyRecords: () => mockStripeEvents }));
-const ddb = mockClient(DynamoDBDocumentClient);
+/** Accounts by id, as the accounts repository finds them. */
+const mockAccounts = new FakeBillingAccounts();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (customerId: string) => mockAccounts.getCustomer(customerId) }));
+jest.mock('../../../lambdas/repositories/billing', () => ({
+  saveBillingSnapshot: (...args: Parameters<FakeBillingAccounts['saveBillingSnapshot']>) => mockAccounts.saveBillingSnapshot(...args),
+  transitionStatus: (...args: Parameters<FakeBillingAccounts['transitionStatus']>) => mockAccounts.transitionStatus(...args),
+  recordIgnoredDelivery: (...args: Parameters<FakeBillingAccounts['recordIgnoredDelivery']>) => mockAccounts.recordIgnoredDelivery(...args),
+}));
 const sfn = mockClient(SFNClient);
 
-/** Accounts by id, as GetCommand finds them. */
-let accounts: Record<string, Record<string, unknown>> = {};
 const missing = () => Object.assign(new Error('No such subscription'), { type: 'StripeInvalidRequestError', code: 'resource_missing', statusCode: 404 });
 
 const subscription = (id: string, customerId: string, stripeCustomer: string, status: string) => ({
@@ -59,27 +66,20 @@ const event = (type: string, object: unknown, id: unknown = `evt_${Math.random()
 
 beforeEach(() => {
   webhookSecret = 'whsec_unit_test_edges';
-  ddb.reset();
   mockStripeEvents.clear();
   sfn.reset();
   for (const group of Object.values(stripeApi)) for (const fn of Object.values(group)) fn.mockReset();
-  accounts = {
-    'cust-a': { customerId: 'cust-a', status: 'active', billing: { stripeCustomerId: 'cus_A', subscriptionId: 'sub_A' } },
-    'cust-b': { customerId: 'cust-b', status: 'active', billing: { stripeCustomerId: 'cus_B', subscriptionId: 'sub_B' } },
-  };
-  ddb.on(GetCommand).callsFake((input: { Key: { pk: string } }) => ({ Item: accounts[input.Key.pk.replace('CUSTOMER#', '')] }));
-  ddb.on(PutCommand).resolves({});
-  ddb.on(UpdateCommand).resolves({});
-  ddb.on(DeleteCommand).resolves({});
+  mockAccounts.reset([
+    { customerId: 'cust-a', status: 'active', billing: { stripeCustomerId: 'cus_A', subscriptionId: 'sub_A' } },
+    { customerId: 'cust-b', status: 'active', billing: { stripeCustomerId: 'cus_B', subscriptionId: 'sub_B' } },
+  ]);
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
 });
 
-const puts = () => ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item as Record<string, unknown>);
-const statusMoves = () =>
-  ddb
-    .commandCalls(UpdateCommand)
-    .filter((c) => c.args[0].input.UpdateExpression?.startsWith('SET #status'))
-    .map((c) => ({ customer: c.args[0].input.Key!.pk, to: c.args[0].input.ExpressionAttributeValues![':to'] }));
+/** The ignored deliveries recorded (the record's key and TTL are the repository's: test/unit/repositories/billing.test.ts). */
+const ignoredRecords = () => mockAccounts.writes.filter((write) => write.write === 'ignored');
+/** The statuses accounts moved to, each under its from-condition. */
+const statusMoves = () => mockAccounts.statusMoves();
 
 describe('POST /stripe/webhooks: signed but malformed', () => {
   it.each([
@@ -95,7 +95,8 @@ describe('POST /stripe/webhooks: signed but malformed', () => {
     const res = await deliver(payload);
     expect(res.statusCode).toBe(200);
     expect(bodyOf(res)).toEqual({ received: true, ignored: reason });
-    expect(puts()).toEqual([expect.objectContaining({ pk: expect.stringMatching(/^STRIPEIGNORED#[0-9a-f]{64}$/), reason })]);
+    expect(ignoredRecords()).toEqual([{ write: 'ignored', bodyHash: expect.stringMatching(/^[0-9a-f]{64}$/), reason }]);
+    expect(mockAccounts.customersWritten()).toEqual([]);
     expect(stripeApi.subscriptions.retrieve).not.toHaveBeenCalled();
   });
 
@@ -106,8 +107,8 @@ describe('POST /stripe/webhooks: signed but malformed', () => {
       { received: true, ignored: 'id_missing' },
       { received: true, ignored: 'id_missing' },
     ]);
-    const [a, b] = puts();
-    expect(a.pk).not.toBe(b.pk);
+    const [a, b] = ignoredRecords();
+    expect(a.bodyHash).not.toBe(b.bodyHash);
     expect(mockStripeEvents.records.size).toBe(0);
   });
 
@@ -147,7 +148,8 @@ describe('POST /stripe/webhooks: signed, about something that is not ours', () =
     expect(res.statusCode).toBe(200);
     expect(statusMoves()).toEqual([]);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(UpdateCommand).some((c) => c.args[0].input.Key!.pk === 'CUSTOMER#cust-a')).toBe(false);
+    expect(mockAccounts.customersWritten()).not.toContain('cust-a');
+    expect(mockAccounts.account('cust-a')).toMatchObject({ status: 'active', billing: { stripeCustomerId: 'cus_A', subscriptionId: 'sub_A' } });
   });
 
   it("refuses a subscription whose metadata names an account with another Stripe customer", async () => {
@@ -166,7 +168,7 @@ describe('POST /stripe/webhooks: a placeholder secret fails closed', () => {
     expect(res.statusCode).toBe(503);
     expect(bodyOf(res).error.code).toBe('WEBHOOK_NOT_CONFIGURED');
     expect(res.headers?.['Retry-After']).toBe('300');
-    expect(ddb.calls()).toHaveLength(0);
+    expect(mockAccounts.calls).toBe(0);
     expect(stripeApi.subscriptions.retrieve).not.toHaveBeenCalled();
   });
 });
@@ -183,7 +185,7 @@ describe('POST /stripe/webhooks: checkout.session.completed (setup mode)', () =>
   });
 
   beforeEach(() => {
-    accounts['cust-a'].status = 'suspended';
+    mockAccounts.account('cust-a')!.status = 'suspended';
     stripeApi.setupIntents.retrieve.mockResolvedValue({ id: 'seti_1', object: 'setup_intent', status: 'succeeded', customer: 'cus_A', payment_method: 'pm_card_visa' });
     stripeApi.customers.retrieve.mockResolvedValue({ id: 'cus_A', object: 'customer', metadata: { customerId: 'cust-a' } });
     stripeApi.customers.update.mockResolvedValue({ id: 'cus_A' });
@@ -200,7 +202,7 @@ describe('POST /stripe/webhooks: checkout.session.completed (setup mode)', () =>
       { idempotencyKey: 'default-payment-method-seti_1' },
     );
     expect(stripeApi.subscriptions.resume).toHaveBeenCalledWith('sub_A', {}, { idempotencyKey: 'resume-sub_A-seti_1' });
-    expect(statusMoves()).toEqual([{ customer: 'CUSTOMER#cust-a', to: 'resuming' }]);
+    expect(statusMoves()).toEqual([{ customerId: 'cust-a', to: 'resuming' }]);
     expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn).toContain('ResumeCustomer');
   });
 
@@ -211,11 +213,11 @@ describe('POST /stripe/webhooks: checkout.session.completed (setup mode)', () =>
     stripeApi.subscriptions.resume.mockRejectedValue(Object.assign(new Error('not paused'), { type: 'StripeInvalidRequestError', code: 'subscription_not_paused' }));
     const res = await deliver(event('checkout.session.completed', session()));
     expect(res.statusCode).toBe(200);
-    expect(statusMoves()).toEqual([{ customer: 'CUSTOMER#cust-a', to: 'resuming' }]);
+    expect(statusMoves()).toEqual([{ customerId: 'cust-a', to: 'resuming' }]);
   });
 
   it('saves the card without resuming a subscription that is not paused', async () => {
-    accounts['cust-a'].status = 'active';
+    mockAccounts.account('cust-a')!.status = 'active';
     stripeApi.subscriptions.retrieve.mockResolvedValue(subscription('sub_A', 'cust-a', 'cus_A', 'trialing'));
     await deliver(event('checkout.session.completed', session()));
     expect(stripeApi.customers.update).toHaveBeenCalled();

@@ -1,9 +1,9 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import Stripe from 'stripe';
 import { handler } from '../../../lambdas/api/receive-stripe-webhook';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
+import { FakeBillingAccounts } from '../helpers/fake-billing-accounts';
 import { InMemoryIdempotency } from '../helpers/in-memory-idempotency';
 
 /**
@@ -64,12 +64,20 @@ jest.mock('../../../lambdas/notifications/customer-email', () => ({ sendCustomer
 // Once-per-event is Powertools Idempotency; its DynamoDB records are tested in test/unit/repositories.
 const mockStripeEvents = new InMemoryIdempotency('id');
 jest.mock('../../../lambdas/repositories/idempotency-records', () => ({ idempotencyRecords: () => mockStripeEvents }));
-const ddb = mockClient(DynamoDBDocumentClient);
+// The accounts and billing repositories in memory (their conditions: test/unit/repositories/billing.test.ts).
+const mockAccounts = new FakeBillingAccounts();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (customerId: string) => mockAccounts.getCustomer(customerId) }));
+jest.mock('../../../lambdas/repositories/billing', () => ({
+  saveBillingSnapshot: (...args: Parameters<FakeBillingAccounts['saveBillingSnapshot']>) => mockAccounts.saveBillingSnapshot(...args),
+  transitionStatus: (...args: Parameters<FakeBillingAccounts['transitionStatus']>) => mockAccounts.transitionStatus(...args),
+  recordIgnoredDelivery: (...args: Parameters<FakeBillingAccounts['recordIgnoredDelivery']>) => mockAccounts.recordIgnoredDelivery(...args),
+}));
 const sfn = mockClient(SFNClient);
-const ACCOUNTS: Record<string, object> = {
-  'cust-a': { customerId: 'cust-a', status: 'suspended', billing: { stripeCustomerId: 'cus_A', subscriptionId: 'sub_A' } },
-  'cust-b': { customerId: 'cust-b', status: 'active', billing: { stripeCustomerId: 'cus_B', subscriptionId: 'sub_B' } },
-};
+/** Every case starts from these accounts, so no case depends on what an earlier one moved. */
+const ACCOUNTS = [
+  { customerId: 'cust-a', status: 'suspended', billing: { stripeCustomerId: 'cus_A', subscriptionId: 'sub_A' } },
+  { customerId: 'cust-b', status: 'active', billing: { stripeCustomerId: 'cus_B', subscriptionId: 'sub_B' } },
+];
 
 /** mulberry32: small, fast, reproducible. */
 function random(seed: number): () => number {
@@ -149,13 +157,8 @@ function body(rand: () => number, bases: Json[]): string {
 }
 
 beforeEach(() => {
-  ddb.reset();
   mockStripeEvents.clear();
   sfn.reset();
-  ddb.on(GetCommand).callsFake((input: { Key: { pk: string } }) => ({ Item: ACCOUNTS[input.Key.pk.replace('CUSTOMER#', '')] }));
-  ddb.on(PutCommand).resolves({});
-  ddb.on(UpdateCommand).resolves({});
-  ddb.on(DeleteCommand).resolves({});
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
 });
 
@@ -179,6 +182,7 @@ it(`answers ${CASES} signed malformed bodies without a single 5xx (seed ${SEED})
   const answers = new Map<string, number>();
   for (let i = 0; i < CASES; i += 1) {
     const payload = body(rand, bases);
+    mockAccounts.reset(ACCOUNTS);
     const header = realStripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
     const res = await handler(apiEvent({ path: '/stripe/webhooks', headers: { 'Stripe-Signature': header }, body: payload }), lambdaContext);
     const answer = res.statusCode === 200 ? bodyOf(res) : bodyOf(res).error?.code;

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { CUSTOMER_AUTHORIZER_HANDLER, ROUTES } from '../../../lambdas/api/routes';
 import { SCHEDULED_JOBS } from '../../../lambdas/scheduled/jobs';
 import { STOPPED_EXECUTION_HANDLER } from '../../../lambdas/workflows/execution-events';
-import { ALL_WORKFLOWS } from '../../../statemachines/workflows';
+import { WORKFLOWS } from '../../../statemachines/workflows';
 
 const root = join(__dirname, '../../..');
 /** Where the probe pretends to live: a module among the handlers. */
@@ -22,7 +22,7 @@ function namedHandlers(): Set<string> {
     ...ROUTES.map((route) => route.handler),
     CUSTOMER_AUTHORIZER_HANDLER,
     STOPPED_EXECUTION_HANDLER,
-    ...ALL_WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
+    ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
     ...SCHEDULED_JOBS.map((job) => job.handler),
     ...constructs,
     ...Object.values(INBOUND_HANDLERS).map((inbound) => inbound.handler),

@@ -8,7 +8,7 @@ import { fleetUpdateId, type FleetUpdate, type FleetUpdateCustomer } from '../..
 import { handler as checkUpdateStep } from '../../../lambdas/fleet/check-app-update';
 import { handler as finishCustomerStep } from '../../../lambdas/fleet/finish-customer-update';
 import { handler as rollBackStep } from '../../../lambdas/fleet/roll-back-customer-update';
-import { handler as selectTargets } from '../../../lambdas/fleet/select-fleet-targets';
+import { handler as selectTargetsStep } from '../../../lambdas/fleet/select-fleet-targets';
 import { handler as startCustomerStep } from '../../../lambdas/fleet/start-customer-update';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
 import { asTask, awsError } from '../provisioning/helpers';
@@ -59,6 +59,7 @@ jest.mock('../../../lambdas/repositories/provisioning-log', () => ({
 const fakes = [recordStep, createFleetUpdate, getFleetUpdate, setFleetUpdate, addPendingCustomers, getFleetUpdateCustomer, setCustomerInFlight, startRollback, finishCustomer, listFleetUpdateCustomers, getCustomer, getInfrastructure, queryCustomersByStatus];
 
 // Each step as its Task invokes it, with its state's name (fleet-update.asl.json).
+const selectTargets = asTask('Select customers', selectTargetsStep);
 const startCustomer = asTask('Start customer update', startCustomerStep);
 const checkUpdate = asTask('Check update', checkUpdateStep);
 const rollBack = asTask('Roll back customer', rollBackStep);

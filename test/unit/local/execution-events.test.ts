@@ -11,6 +11,8 @@ import type { WorkflowDefinition } from '../../../statemachines/workflows';
 const WORKFLOW: WorkflowDefinition = {
   id: 'TestFlow',
   file: 'test-flow.asl.json',
+  deployedIn: 'main',
+  arnVariable: 'TEST_STATE_MACHINE_ARN',
   steps: { WorkFunctionArn: { id: 'DoWork', handler: 'test/do-work', access: [] } },
 };
 const ARN = stateMachineArn(WORKFLOW.id);

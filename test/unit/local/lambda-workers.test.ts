@@ -1,4 +1,7 @@
+import os from 'node:os';
+import { loadLambdaHandler } from '../../../local/handler-loader';
 import { createLambdaContext } from '../../../local/lambda-context';
+import { workerModeLoader } from '../../../local/lambda-workers/loader';
 import { LambdaWorkerPool, lambdaWorkersFromEnv } from '../../../local/lambda-workers/pool';
 import { createTaskOverrides } from '../../../local/step-functions/lambda-tasks';
 import type { WorkflowStep } from '../../../statemachines/workflows';
@@ -70,17 +73,46 @@ describe('LambdaWorkerPool', () => {
 
 describe('lambdaWorkersFromEnv', () => {
   it.each([
-    [{ STACKPRO_LAMBDA_WORKERS: '0' }, 0],
-    [{ STACKPRO_LAMBDA_WORKERS: '3' }, 3],
+    [{ STACKPRO_LAMBDA_WORKERS: '0' }, { functions: 'none', perFunction: 0 }],
+    [{ STACKPRO_LAMBDA_WORKERS: '3' }, { functions: 'all', perFunction: 3 }],
+    [{ STACKPRO_LAMBDA_WORKERS: 'cpu-bound' }, { functions: 'cpu-bound', perFunction: expect.any(Number) }],
   ])('reads %j', (env, expected) => {
-    expect(lambdaWorkersFromEnv(env)).toBe(expected);
+    expect(lambdaWorkersFromEnv(env)).toEqual(expected);
   });
 
-  it('runs handlers in the stack thread unless asked for workers', () => {
-    expect(lambdaWorkersFromEnv({})).toBe(0);
+  it("runs every function in the stack's thread unless told otherwise", () => {
+    expect(lambdaWorkersFromEnv({})).toEqual({ functions: 'none', perFunction: 0 });
+  });
+
+  it('runs the CPU-bound functions in workers, one per core (2 to 4), with cpu-bound', () => {
+    expect(lambdaWorkersFromEnv({ STACKPRO_LAMBDA_WORKERS: 'cpu-bound' }).perFunction).toBe(Math.min(4, Math.max(2, os.availableParallelism())));
   });
 
   it.each(['-1', 'two', '1.5', '65'])('refuses STACKPRO_LAMBDA_WORKERS=%s', (value) => {
-    expect(() => lambdaWorkersFromEnv({ STACKPRO_LAMBDA_WORKERS: value })).toThrow(/STACKPRO_LAMBDA_WORKERS must be an integer from 0 to 64/);
+    expect(() => lambdaWorkersFromEnv({ STACKPRO_LAMBDA_WORKERS: value })).toThrow(/STACKPRO_LAMBDA_WORKERS must be "cpu-bound" or an integer from 0 to 64/);
+  });
+});
+
+describe('workerModeLoader', () => {
+  it('with cpu-bound runs the functions that hash passwords in workers and the others in this thread', async () => {
+    const loader = workerModeLoader(lambdaWorkersFromEnv({ STACKPRO_LAMBDA_WORKERS: 'cpu-bound' }), pool);
+
+    await loader('api/sign-up');
+    const health = await loader('api/get-health');
+
+    expect(health).toBe(await loadLambdaHandler('api/get-health'));
+    expect(pool.stats()).toEqual({ 'api/sign-up': 1 });
+  });
+
+  it('runs every function in workers with STACKPRO_LAMBDA_WORKERS=N, and none with 0', async () => {
+    const all = workerModeLoader(lambdaWorkersFromEnv({ STACKPRO_LAMBDA_WORKERS: '2' }), pool);
+    const none = workerModeLoader(lambdaWorkersFromEnv({ STACKPRO_LAMBDA_WORKERS: '0' }), pool);
+
+    const health = await all('api/get-health');
+    const inThread = await none('api/get-health');
+
+    expect(await health(healthEvent, context('GetHealth'))).toMatchObject({ statusCode: 200 });
+    expect(inThread).toBe(await loadLambdaHandler('api/get-health'));
+    expect(pool.stats()).toEqual({ 'api/get-health': 1 });
   });
 });

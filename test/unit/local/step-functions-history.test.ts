@@ -14,6 +14,8 @@ import type { HistoryEvent } from '../../../local/step-functions/history';
 const WORKFLOW: WorkflowDefinition = {
   id: 'HistoryFlow',
   file: 'history-flow.asl.json',
+  deployedIn: 'main',
+  arnVariable: 'TEST_STATE_MACHINE_ARN',
   steps: { WorkFunctionArn: { id: 'DoWork', handler: 'test/do-work', access: [] } },
 };
 

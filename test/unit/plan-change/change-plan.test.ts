@@ -1,37 +1,41 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/api/change-plan';
 import { apiEvent, bodyOf, lambdaContext } from '../helpers/events';
+import { FakePlanAccounts } from '../helpers/fake-plan-accounts';
 
 const retrieve = jest.fn();
 const update = jest.fn();
 jest.mock('../../../lambdas/clients/stripe', () => ({ getStripe: async () => ({ subscriptions: { retrieve, update } }) }));
 
-const ddb = mockClient(DynamoDBDocumentClient);
+// The account's profile and usage in memory; the plan-change writes apply under their DynamoDB conditions
+// (proven in test/unit/repositories/plan-changes.test.ts), so tests assert what the account holds after.
+const mockPlans = new FakePlanAccounts();
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: (customerId: string) => mockPlans.getCustomer(customerId) }));
+jest.mock('../../../lambdas/repositories/customer-partition', () => ({ readCustomerPartition: (customerId: string) => mockPlans.readCustomerPartition(customerId) }));
+jest.mock('../../../lambdas/repositories/plan-changes', () => ({
+  claimPlanChange: (...args: Parameters<FakePlanAccounts['claimPlanChange']>) => mockPlans.claimPlanChange(...args),
+  markPlanChangeSent: (...args: Parameters<FakePlanAccounts['markPlanChangeSent']>) => mockPlans.markPlanChangeSent(...args),
+  releasePlanChange: (...args: Parameters<FakePlanAccounts['releasePlanChange']>) => mockPlans.releasePlanChange(...args),
+}));
 const sfn = mockClient(SFNClient);
 const GIB = 1024 ** 3;
 
 const profile = (extra: Record<string, unknown> = {}) => ({
-  pk: 'CUSTOMER#cust-1',
-  sk: 'PROFILE',
   customerId: 'cust-1',
   status: 'active',
   plan: 'business',
   billing: { stripeCustomerId: 'cus_1', subscriptionId: 'sub_1' },
   ...extra,
 });
-const partition = (items: Record<string, unknown>[]) => ddb.on(QueryCommand).resolves({ Items: items });
+const usage = (diskUsedBytes: number) => ({ 'cust-1': { measuredAt: '2026-12-01T00:00:00Z', diskUsedBytes } });
+const account = () => mockPlans.profile('cust-1');
 const call = (json: unknown, customerId: string | undefined = 'cust-1') => handler(apiEvent({ path: '/billing/plan', json, customerId }), lambdaContext);
 const subscriptionOn = (price: string) => ({ id: 'sub_1', items: { data: [{ id: 'si_1', price: { id: price } }] } });
 
 beforeEach(() => {
-  ddb.reset();
   sfn.reset();
-  ddb.on(GetCommand).resolves({ Item: profile() });
-  ddb.on(UpdateCommand).resolves({});
-  partition([profile()]);
+  mockPlans.reset([profile()]);
   retrieve.mockReset().mockResolvedValue(subscriptionOn('price_business_test'));
   update.mockReset().mockResolvedValue(subscriptionOn('price_enterprise_test'));
 });
@@ -42,33 +46,33 @@ describe('POST /billing/plan', () => {
 
     expect(res.statusCode).toBe(202);
     expect(bodyOf(res)).toEqual({ plan: 'business', pendingPlan: 'enterprise' });
-    const claim = ddb.commandCalls(UpdateCommand)[0].args[0].input;
-    expect(claim.ConditionExpression).toContain('attribute_not_exists(pendingPlan)');
-    expect(claim.ExpressionAttributeValues).toMatchObject({ ':to': 'enterprise', ':from': 'business', ':active': 'active' });
-    const changeId = (claim.ExpressionAttributeValues as Record<string, { changeId: string }>)[':change'].changeId;
+    expect(account()).toMatchObject({ plan: 'business', pendingPlan: 'enterprise', planChange: { from: 'business', to: 'enterprise', changeId: expect.stringMatching(/^[0-9a-f]{12}$/) } });
+    const { changeId } = account()!.planChange as { changeId: string };
     expect(update).toHaveBeenCalledWith(
       'sub_1',
       { items: [{ id: 'si_1', price: 'price_enterprise_test' }], proration_behavior: 'create_prorations' },
       { idempotencyKey: `stackpro-plan-cust-1-enterprise-si_1-${changeId}` },
     );
-    // Stripe's acceptance is recorded; the resize waits for its webhook.
-    expect(ddb.commandCalls(UpdateCommand)[1].args[0].input.UpdateExpression).toBe('SET planChange.sentAt = :at');
+    // Claimed before Stripe, Stripe's acceptance recorded after; the resize waits for its webhook.
+    expect(mockPlans.writes.map(({ write, applied }) => [write, applied])).toEqual([['claim', true], ['sent', true]]);
+    expect(account()!.planChange).toMatchObject({ sentAt: expect.any(String) });
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('answers a repeat of the pending change with the same 202 and calls Stripe no more (the burst)', async () => {
-    partition([profile({ pendingPlan: 'enterprise', planChange: { changeId: 'c1', from: 'business', to: 'enterprise', requestedAt: new Date().toISOString() } })]);
+    mockPlans.reset([profile({ pendingPlan: 'enterprise', planChange: { changeId: 'c1', from: 'business', to: 'enterprise', requestedAt: new Date().toISOString() } })]);
     const answers = await Promise.all(Array.from({ length: 50 }, () => call({ plan: 'enterprise' })));
     expect(answers.map((res) => res.statusCode)).toEqual(Array(50).fill(202));
     expect(update).not.toHaveBeenCalled();
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(mockPlans.writes).toEqual([]);
   });
 
   it('re-sends an interrupted change (claimed long ago, never accepted by Stripe) with its own idempotency key', async () => {
     const requestedAt = new Date(Date.now() - 5 * 60_000).toISOString();
-    partition([profile({ pendingPlan: 'enterprise', planChange: { changeId: 'c1', from: 'business', to: 'enterprise', requestedAt } })]);
+    mockPlans.reset([profile({ pendingPlan: 'enterprise', planChange: { changeId: 'c1', from: 'business', to: 'enterprise', requestedAt } })]);
     expect((await call({ plan: 'enterprise' })).statusCode).toBe(202);
     expect(update).toHaveBeenCalledWith('sub_1', expect.anything(), { idempotencyKey: 'stackpro-plan-cust-1-enterprise-si_1-c1' });
+    expect(account()).toMatchObject({ pendingPlan: 'enterprise', planChange: { changeId: 'c1', requestedAt, sentAt: expect.any(String) } });
   });
 
   it('starts the resize itself when Stripe already has the price (a retried change whose resize failed)', async () => {
@@ -80,61 +84,68 @@ describe('POST /billing/plan', () => {
     expect(start.stateMachineArn).toContain('ResizeCustomer');
     expect(start.name).toMatch(/^resize-enterprise-cust-1-[0-9a-f]{12}$/);
     expect(JSON.parse(start.input!)).toMatchObject({ customerId: 'cust-1', fromPlan: 'business', toPlan: 'enterprise' });
+    expect(start.name).toBe(`resize-enterprise-cust-1-${(account()!.planChange as { changeId: string }).changeId}`);
   });
 
   it('refuses another plan while one is pending: 409 PLAN_CHANGE_PENDING', async () => {
-    partition([profile({ pendingPlan: 'enterprise', planChange: { changeId: 'c1', from: 'business', to: 'enterprise', requestedAt: new Date().toISOString() } })]);
+    mockPlans.reset([profile({ pendingPlan: 'enterprise', planChange: { changeId: 'c1', from: 'business', to: 'enterprise', requestedAt: new Date().toISOString() } })]);
     const res = await call({ plan: 'starter' });
     expect(res.statusCode).toBe(409);
     expect(bodyOf(res).error).toMatchObject({ code: 'PLAN_CHANGE_PENDING', details: [{ field: 'plan' }] });
+    expect(account()).toMatchObject({ pendingPlan: 'enterprise', planChange: { changeId: 'c1' } });
   });
 
   it('refuses the plan the account is on: 409 PLAN_UNCHANGED', async () => {
     const res = await call({ plan: 'business' });
     expect(bodyOf(res).error.code).toBe('PLAN_UNCHANGED');
     expect(update).not.toHaveBeenCalled();
+    expect(mockPlans.writes).toEqual([]);
   });
 
   it('refuses an account that is not active: 409 INVALID_STATE', async () => {
-    partition([profile({ status: 'suspended' })]);
+    mockPlans.reset([profile({ status: 'suspended' })]);
     const res = await call({ plan: 'enterprise' });
     expect(res.statusCode).toBe(409);
     expect(bodyOf(res).error.code).toBe('INVALID_STATE');
+    expect(account()).not.toHaveProperty('pendingPlan');
   });
 
   it('refuses a downgrade below the disk the account uses: 409 PLAN_IN_USE naming the usage', async () => {
-    partition([profile(), { pk: 'CUSTOMER#cust-1', sk: 'USAGE', measuredAt: '2026-12-01T00:00:00Z', diskUsedBytes: 32 * GIB }]);
+    mockPlans.reset([profile()], usage(32 * GIB));
     const res = await call({ plan: 'starter' });
     expect(res.statusCode).toBe(409);
     expect(bodyOf(res).error).toMatchObject({
       code: 'PLAN_IN_USE',
       details: [{ field: 'usage.diskUsedBytes', message: '32.0 GiB of disk used; starter includes 20 GiB.' }],
     });
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(mockPlans.writes).toEqual([]);
   });
 
   it('allows a downgrade when the disk used fits the target plan', async () => {
-    partition([profile(), { pk: 'CUSTOMER#cust-1', sk: 'USAGE', measuredAt: '2026-12-01T00:00:00Z', diskUsedBytes: 5 * GIB }]);
+    mockPlans.reset([profile()], usage(5 * GIB));
     expect((await call({ plan: 'starter' })).statusCode).toBe(202);
+    expect(account()).toMatchObject({ pendingPlan: 'starter' });
   });
 
   it('undoes the claim when Stripe refuses, so the customer can try again', async () => {
     update.mockRejectedValue(Object.assign(new Error('No such price'), { type: 'StripeInvalidRequestError' }));
     const res = await call({ plan: 'enterprise' });
     expect(res.statusCode).toBe(500);
-    const release = ddb.commandCalls(UpdateCommand)[1].args[0].input;
-    expect(release.UpdateExpression).toBe('REMOVE pendingPlan, planChange');
+    expect(mockPlans.writes.map(({ write, applied }) => [write, applied])).toEqual([['claim', true], ['release', true]]);
+    expect(account()).toEqual(profile());
+    expect((await call({ plan: 'enterprise' })).statusCode).toBe(500);
+    expect(update).toHaveBeenCalledTimes(2);
   });
 
   it('decides again when another request claimed first', async () => {
-    ddb.on(UpdateCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'x', $metadata: {} }));
-    ddb
-      .on(QueryCommand)
-      .resolvesOnce({ Items: [profile()] })
-      .resolves({ Items: [profile({ pendingPlan: 'starter', planChange: { changeId: 'c2', from: 'business', to: 'starter', requestedAt: new Date().toISOString() } })] });
+    // Between this request's read and its claim, another claims a change to starter.
+    mockPlans.beforeNextClaim = () =>
+      Object.assign(account()!, { pendingPlan: 'starter', planChange: { changeId: 'c2', from: 'business', to: 'starter', requestedAt: new Date().toISOString() } });
     const res = await call({ plan: 'enterprise' });
     expect(bodyOf(res).error.code).toBe('PLAN_CHANGE_PENDING');
     expect(update).not.toHaveBeenCalled();
+    expect(mockPlans.writes.map(({ write, applied }) => [write, applied])).toEqual([['claim', false]]);
+    expect(account()).toMatchObject({ pendingPlan: 'starter', planChange: { changeId: 'c2' } });
   });
 
   it('answers an unknown plan with 400 VALIDATION_FAILED naming the field', async () => {

@@ -1,4 +1,4 @@
-import { CURRENT_APP_VERSION } from '../../../lambdas/core/app-versions';
+import { APP_VERSIONS, CURRENT_APP_VERSION } from '../../../lambdas/core/app-versions';
 import { DescribeInstancesCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetEmailIdentityCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -96,6 +96,19 @@ describe('Deploy applications', () => {
     });
     expect(updateInfrastructure).toHaveBeenCalledWith('cust-1', { instanceId: 'i-1', deployCommand: { executionName: ctx.executionName, commandId: 'cmd-1' } });
     expect(recordAppVersion).toHaveBeenCalledWith('cust-1', CURRENT_APP_VERSION, expect.any(String));
+  });
+
+  it('keeps a customer on the version it runs (a fleet update\'s) when a restore deploys again; an unknown one gets the current', async () => {
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
+    const older = APP_VERSIONS.find((candidate) => candidate.version !== CURRENT_APP_VERSION)!.version;
+    getCustomer.mockResolvedValue({ customerId: 'cust-1', appVersion: older } as Customer);
+    await deploy({ ...ctx, instanceId: 'i-1', subdomain: 'acme.x', plan: 'starter' });
+    expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input.Parameters?.AppVersion).toEqual([older]);
+    expect(recordAppVersion).toHaveBeenCalledWith('cust-1', older, expect.any(String));
+
+    getCustomer.mockResolvedValue({ customerId: 'cust-1', appVersion: '1999.01.0' } as Customer);
+    await deploy({ ...ctx, executionName: 'acme-cust-1-attempt-2', instanceId: 'i-1', subdomain: 'acme.x', plan: 'starter' });
+    expect(ssm.commandCalls(SendCommandCommand)[1].args[0].input.Parameters?.AppVersion).toEqual([CURRENT_APP_VERSION]);
   });
 
   it('does not deploy twice for the same execution', async () => {

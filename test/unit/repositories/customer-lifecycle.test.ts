@@ -97,6 +97,12 @@ describe('markWelcomeEmailSent', () => {
     await markWelcomeEmailSent(account.customerId);
     expect((await account.profile())?.welcomeEmailSentAt).toBe(first);
   });
+
+  it('never creates a profile for a customer that no longer exists', async () => {
+    const customerId = randomUUID();
+    await markWelcomeEmailSent(customerId);
+    expect(await getItem(keys.customer(customerId))).toBeUndefined();
+  });
 });
 
 describe('claimLifecycle', () => {

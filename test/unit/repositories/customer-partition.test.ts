@@ -1,25 +1,38 @@
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { randomUUID } from 'node:crypto';
+import { dynamodb } from '../../../lambdas/clients/dynamodb';
+import { keys } from '../../../lambdas/repositories/keys';
 import { readCustomerPartition } from '../../../lambdas/repositories/customer-partition';
+import { recordStep } from '../../../lambdas/repositories/provisioning-log';
+import { putItem } from './table';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-beforeEach(() => ddb.reset());
-
+/** Against DynamoDB Local (the repositories project): every test with customers of its own. */
 describe('readCustomerPartition', () => {
-  it('reads the usage item in the same one Query as the profile (absent until the usage job measured)', async () => {
-    ddb.on(QueryCommand).resolves({
-      Items: [
-        { pk: 'CUSTOMER#c-1', sk: 'PROFILE', type: 'customer', customerId: 'c-1' },
-        { pk: 'CUSTOMER#c-1', sk: 'USAGE', type: 'usage', measuredAt: '2030-01-01T00:00:00.000Z', diskUsedBytes: 5 },
-      ],
-    });
+  it('reads the profile, infrastructure, every step and the usage of one customer only, in one request, without their keys', async () => {
+    const customerId = randomUUID();
+    const other = randomUUID();
+    await putItem({ ...keys.customer(customerId), type: 'customer', customerId, status: 'active' });
+    await putItem({ ...keys.infrastructure(customerId), type: 'infrastructure', instanceId: 'i-1' });
+    await putItem({ ...keys.usage(customerId), type: 'usage', measuredAt: '2030-01-01T00:00:00.000Z', diskUsedBytes: 5 });
+    await recordStep(customerId, 'exec-1', 'Launch instance', 'succeeded', undefined, new Date('2030-01-01T00:00:00.000Z'), 'ProvisionCustomer');
+    await putItem({ ...keys.customer(other), type: 'customer', customerId: other, status: 'suspended' });
 
-    const partition = await readCustomerPartition('c-1');
-    ddb.on(QueryCommand).resolves({ Items: [{ pk: 'CUSTOMER#c-2', sk: 'PROFILE', type: 'customer', customerId: 'c-2' }] });
-    const unmeasured = await readCustomerPartition('c-2');
+    const send = jest.spyOn(dynamodb, 'send');
+    const partition = await readCustomerPartition(customerId);
+    // One DynamoDB request per status read (issue 8's figure), however many kinds of item the partition holds.
+    expect(send).toHaveBeenCalledTimes(1);
+    send.mockRestore();
 
+    expect(partition.profile).toEqual({ customerId, status: 'active' });
+    expect(partition.infrastructure).toEqual({ instanceId: 'i-1' });
     expect(partition.usage).toEqual({ measuredAt: '2030-01-01T00:00:00.000Z', diskUsedBytes: 5 });
-    expect(ddb.commandCalls(QueryCommand)).toHaveLength(2);
-    expect(unmeasured).not.toHaveProperty('usage');
+    expect(partition.steps).toEqual([expect.objectContaining({ executionName: 'exec-1', workflowId: 'ProvisionCustomer', name: 'Launch instance', status: 'succeeded' })]);
+  });
+
+  it('has no usage until the usage job measured, and nothing for a customer that does not exist', async () => {
+    const customerId = randomUUID();
+    await putItem({ ...keys.customer(customerId), type: 'customer', customerId, status: 'active' });
+
+    expect(await readCustomerPartition(customerId)).not.toHaveProperty('usage');
+    expect(await readCustomerPartition(randomUUID())).toEqual({ profile: undefined, infrastructure: undefined, steps: [] });
   });
 });

@@ -1,18 +1,48 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BackupClient, DescribeRecoveryPointCommand } from '@aws-sdk/client-backup';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handler } from '../../../lambdas/api/restore-customer';
+import type { Customer } from '../../../lambdas/core/customer';
+import type * as CustomerPartition from '../../../lambdas/repositories/customer-partition';
+import type * as Infrastructure from '../../../lambdas/repositories/infrastructure';
+import type { ProvisioningStepRecord } from '../../../lambdas/repositories/provisioning-log';
+import type * as Restores from '../../../lambdas/repositories/restores';
 import { reservation } from '../lifecycle/helpers';
 
 process.env.BACKUP_VAULT_NAME = 'CustomerVault';
 process.env.VOLUME_ARN_PREFIX = 'arn:aws:ec2:us-east-1:000000000000:volume/';
 process.env.RESTORE_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:RestoreCustomer';
 
-const ddb = mockClient(DynamoDBDocumentClient);
+// The customer's partition, infrastructure and RESTORE item as the repositories return them. The claim keeps what
+// it sets under its condition (no restore running, or the running one stale), as test/unit/repositories/restores.test.ts
+// proves on DynamoDB Local, so the burst below is decided as DynamoDB would decide it.
+jest.mock('../../../lambdas/repositories/customer-partition', () => ({
+  readCustomerPartition: async (customerId: string): ReturnType<typeof CustomerPartition.readCustomerPartition> =>
+    customerId === CUSTOMER
+      ? {
+          profile: { customerId, status: profileStatus, plan: 'business', company: 'Acme', subdomain: 'acme.test', createdAt: '2026-01-01T00:00:00.000Z', provisioningExecutionName: 'acme-1' } as Customer,
+          infrastructure: { instanceId: 'i-1' },
+          steps,
+        }
+      : { steps: [] },
+}));
+jest.mock('../../../lambdas/repositories/infrastructure', () => ({
+  getInfrastructure: async (customerId: string): ReturnType<typeof Infrastructure.getInfrastructure> => (customerId === CUSTOMER ? { instanceId: 'i-1' } : undefined),
+}));
+jest.mock('../../../lambdas/repositories/restores', () => ({
+  getRestore: async (): ReturnType<typeof Restores.getRestore> => (restore ? { ...restore } : undefined),
+  claimRestore: async (...[, claim, staleBefore]: Parameters<typeof Restores.claimRestore>): ReturnType<typeof Restores.claimRestore> => {
+    claims += 1;
+    if (restore?.state === 'running' && restore.requestedAt >= staleBefore) return false;
+    restore = { ...claim, state: 'running', ...(restore?.formerVolumeIds ? { formerVolumeIds: restore.formerVolumeIds } : {}) };
+    return true;
+  },
+  releaseRestore: async (...[, executionName]: Parameters<typeof Restores.releaseRestore>): ReturnType<typeof Restores.releaseRestore> => {
+    if (restore?.executionName === executionName && restore.state === 'running') restore = { ...restore, state: 'rolled_back' };
+  },
+}));
 const backup = mockClient(BackupClient);
 const ec2 = mockClient(EC2Client);
 const sfn = mockClient(SFNClient);
@@ -20,9 +50,11 @@ const sfn = mockClient(SFNClient);
 const CUSTOMER = '6c1f2a3b-0000-4000-8000-000000000001';
 const POINT = 'snap-0123456789abcdef0';
 let profileStatus: string;
-let steps: Record<string, unknown>[];
+let steps: ProvisioningStepRecord[];
 /** The RESTORE item; the claim's condition is applied here, atomically as DynamoDB would. */
-let restore: Record<string, unknown> | undefined;
+let restore: Restores.RestoreRecord | undefined;
+/** Claims tried (won or lost). */
+let claims: number;
 /** Executions Step Functions knows: name -> input. */
 let executions: Map<string, string>;
 
@@ -44,34 +76,14 @@ const answer = async (event: APIGatewayProxyEvent) => {
 };
 
 beforeEach(() => {
-  ddb.reset();
   backup.reset();
   ec2.reset();
   sfn.reset();
   profileStatus = 'active';
   steps = [];
   restore = undefined;
+  claims = 0;
   executions = new Map();
-  ddb.on(QueryCommand).callsFake(async () => ({
-    Items: [
-      { pk: `CUSTOMER#${CUSTOMER}`, sk: 'PROFILE', customerId: CUSTOMER, status: profileStatus, plan: 'business', company: 'Acme', subdomain: 'acme.test', createdAt: '2026-01-01T00:00:00.000Z', provisioningExecutionName: 'acme-1' },
-      { pk: `CUSTOMER#${CUSTOMER}`, sk: 'INFRASTRUCTURE', instanceId: 'i-1' },
-      ...steps,
-    ],
-  }));
-  ddb.on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER}`, sk: 'INFRASTRUCTURE' } }).resolves({ Item: { instanceId: 'i-1' } });
-  ddb.on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER}`, sk: 'RESTORE' } }).callsFake(async () => ({ Item: restore }));
-  ddb.on(UpdateCommand).callsFake(async (input: { Key: { sk: string }; ExpressionAttributeValues: Record<string, string> }) => {
-    if (input.Key.sk !== 'RESTORE') return {};
-    const values = input.ExpressionAttributeValues;
-    if (values[':point']) {
-      if (restore && restore.state === 'running' && String(restore.requestedAt) >= values[':stale']!) throw new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
-      restore = { executionName: values[':execution'], recoveryPointId: values[':point'], requestedAt: values[':at'], state: 'running' };
-    } else if (restore) {
-      restore = { ...restore, state: values[':released'] ?? restore.state };
-    }
-    return {};
-  });
   ec2.on(DescribeInstancesCommand).resolves(reservation({ state: 'running', rootVolume: 'vol-0mine' }));
   backup.on(DescribeRecoveryPointCommand).resolves({ ResourceArn: 'arn:aws:ec2:us-east-1:000000000000:volume/vol-0mine', Status: 'COMPLETED' });
   sfn.on(StartExecutionCommand).callsFake(async (input: { name: string; input: string }) => {
@@ -118,7 +130,7 @@ describe('POST /admin/customers/{id}/restore', () => {
     expect((await answer(request({ recoveryPointId: POINT }))).body.error.code).toBe('WORKFLOW_RUNNING');
 
     profileStatus = 'active';
-    steps = [{ pk: `CUSTOMER#${CUSTOMER}`, sk: 'PROVSTEP#resize-1#Stop instance', executionName: 'resize-1', workflowId: 'ResizeCustomer', name: 'Stop instance', status: 'running', startedAt: '2026-12-01T00:00:00.000Z' }];
+    steps = [{ executionName: 'resize-1', workflowId: 'ResizeCustomer', name: 'Stop instance', status: 'running', startedAt: '2026-12-01T00:00:00.000Z' }];
     expect(await answer(request({ recoveryPointId: POINT }))).toMatchObject({ status: 409, body: { error: { code: 'WORKFLOW_RUNNING' } } });
 
     steps = [];
@@ -156,5 +168,6 @@ describe('POST /admin/customers/{id}/restore', () => {
     expect(error.error.code).toBe('VALIDATION_FAILED');
     expect(error.error.details.map((detail: { field: string }) => detail.field)).toContain(field);
     expect(restore).toBeUndefined();
+    expect(claims).toBe(0);
   });
 });

@@ -1,16 +1,35 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import type * as CustomerLifecycle from '../../../lambdas/repositories/customer-lifecycle';
+import type * as ProvisioningLog from '../../../lambdas/repositories/provisioning-log';
+import type * as Restores from '../../../lambdas/repositories/restores';
 import { handler } from '../../../lambdas/workflows/recover-stopped-execution';
 
 process.env.RESTORE_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:RestoreCustomer';
 
-const ddb = mockClient(DynamoDBDocumentClient);
+// The customer, its RESTORE item (keeping what endRestore sets; the item's own rules are proven in
+// test/unit/repositories/restores.test.ts) and the step log, as the repositories return and record them.
+jest.mock('../../../lambdas/repositories/customer-lifecycle', () => ({
+  getLifecycleCustomer: async (customerId: string): ReturnType<typeof CustomerLifecycle.getLifecycleCustomer> =>
+    customerId === 'cust-1' ? ({ customerId, status: 'active', subdomain: 'acme.customers.stackpro.test' } as Awaited<ReturnType<typeof CustomerLifecycle.getLifecycleCustomer>>) : undefined,
+}));
+jest.mock('../../../lambdas/repositories/restores', () => ({
+  getRestore: async (): ReturnType<typeof Restores.getRestore> => (restore ? { ...restore } : undefined),
+  endRestore: async (...[, state, details]: Parameters<typeof Restores.endRestore>): ReturnType<typeof Restores.endRestore> => {
+    if (restore) restore = { ...restore, state, ...(details?.reason ? { reason: details.reason } : {}) };
+  },
+}));
+const recordStep = jest.fn<ReturnType<typeof ProvisioningLog.recordStep>, Parameters<typeof ProvisioningLog.recordStep>>();
+const failRunningSteps = jest.fn<ReturnType<typeof ProvisioningLog.failRunningSteps>, Parameters<typeof ProvisioningLog.failRunningSteps>>();
+jest.mock('../../../lambdas/repositories/provisioning-log', () => ({
+  recordStep: (...args: Parameters<typeof ProvisioningLog.recordStep>) => recordStep(...args),
+  failRunningSteps: (...args: Parameters<typeof ProvisioningLog.failRunningSteps>) => failRunningSteps(...args),
+}));
 const sfn = mockClient(SFNClient);
 const EXECUTION = 'restore-cust-1-1764547200000';
 
-/** The customer's RESTORE item as DynamoDB holds it; the handler's writes apply to it. */
-let restore: Record<string, unknown> | undefined;
+/** The customer's RESTORE item as the repository holds it; the handler's writes apply to it. */
+let restore: Restores.RestoreRecord | undefined;
 
 function event(detail: Record<string, unknown> = {}) {
   return {
@@ -36,24 +55,15 @@ function event(detail: Record<string, unknown> = {}) {
 }
 
 beforeEach(() => {
-  ddb.reset();
   sfn.reset();
-  restore = { pk: 'CUSTOMER#cust-1', sk: 'RESTORE', executionName: EXECUTION, recoveryPointId: 'snap-0123456789abcdef0', state: 'running', previousVolumeId: 'vol-0old', restoredVolumeId: 'vol-0new' };
-  ddb.on(GetCommand, { Key: { pk: 'CUSTOMER#cust-1', sk: 'PROFILE' } }).resolves({ Item: { pk: 'CUSTOMER#cust-1', sk: 'PROFILE', customerId: 'cust-1', status: 'active', subdomain: 'acme.customers.stackpro.test' } });
-  ddb.on(GetCommand, { Key: { pk: 'CUSTOMER#cust-1', sk: 'RESTORE' } }).callsFake(async () => ({ Item: restore }));
-  ddb.on(QueryCommand).resolves({ Items: [] });
-  ddb.on(UpdateCommand).callsFake(async (input: { Key: { sk: string }; ExpressionAttributeValues: Record<string, unknown> }) => {
-    if (input.Key.sk === 'RESTORE' && restore) restore = { ...restore, state: input.ExpressionAttributeValues[':state'] ?? restore.state, reason: input.ExpressionAttributeValues[':reason'] };
-    return {};
-  });
+  recordStep.mockReset().mockResolvedValue(undefined);
+  failRunningSteps.mockReset().mockResolvedValue(undefined);
+  restore = { executionName: EXECUTION, recoveryPointId: 'snap-0123456789abcdef0', requestedAt: '2026-12-01T00:00:00.000Z', state: 'running', previousVolumeId: 'vol-0old', restoredVolumeId: 'vol-0new' };
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
 });
 
-const stepWrites = () =>
-  ddb
-    .commandCalls(UpdateCommand)
-    .filter((c) => String(c.args[0].input.Key?.sk).startsWith('PROVSTEP#'))
-    .map((c) => [c.args[0].input.ExpressionAttributeValues![':name'], c.args[0].input.ExpressionAttributeValues![':status']]);
+/** [step, status] of each step the handler recorded in the stopped execution's log. */
+const stepWrites = () => recordStep.mock.calls.filter(([customerId, executionName]) => customerId === 'cust-1' && executionName.startsWith(EXECUTION)).map(([, , name, status]) => [name, status]);
 
 describe('a RestoreCustomer execution stopped from the console', () => {
   it('starts the roll-back-only execution once: the old volume goes back and the customer is left running', async () => {
@@ -78,9 +88,9 @@ describe('a RestoreCustomer execution stopped from the console', () => {
   });
 
   it('a restore already ended, or not the customer\'s latest, is left alone', async () => {
-    restore = { ...restore, state: 'restored' };
+    restore = { ...restore!, state: 'restored' };
     await expect(handler(event())).resolves.toMatchObject({ action: 'ignored' });
-    restore = { ...restore, state: 'running', executionName: 'restore-cust-1-1764550000000' };
+    restore = { ...restore!, state: 'running', executionName: 'restore-cust-1-1764550000000' };
     await expect(handler(event())).resolves.toMatchObject({ action: 'ignored', why: 'not the customer’s latest restore' });
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
@@ -88,7 +98,8 @@ describe('a RestoreCustomer execution stopped from the console', () => {
   it('a roll-back that is stopped too is left for operators: recorded as rollback_incomplete, never run a third time', async () => {
     const name = `${EXECUTION}-rollback`;
     await expect(handler(event({ name, executionArn: `arn:aws:states:us-east-1:000000000000:execution:RestoreCustomer:${name}` }))).resolves.toMatchObject({ action: 'left-for-operators' });
-    expect(restore?.state).toBe('rollback_incomplete');
+    expect(restore).toMatchObject({ state: 'rollback_incomplete', reason: expect.stringContaining('an operator must look at it') });
+    expect(failRunningSteps).toHaveBeenCalledWith('cust-1', name, expect.stringContaining('stopped'));
     expect(stepWrites()).toContainEqual(['Roll back after the execution stopped', 'failed']);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });

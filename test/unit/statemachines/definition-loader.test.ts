@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { STANDARD_RETRY, type AslState, forEachState, loadDefinition } from '../../../statemachines/definition-loader';
-import { ALL_WORKFLOWS as WORKFLOWS, type WorkflowDefinition } from '../../../statemachines/workflows';
+import { WORKFLOWS, type WorkflowDefinition } from '../../../statemachines/workflows';
 
 const STATEMACHINES = path.resolve(__dirname, '..', '..', '..', 'statemachines');
 const lambdaTasks = (states: Record<string, AslState>) => {
@@ -49,7 +49,7 @@ describe('loadDefinition', () => {
 
   describe('refuses a file that would deploy wrong', () => {
     let dir: string;
-    const workflow: WorkflowDefinition = { id: 'Test', file: 'test.asl.json', steps: { WorkFunctionArn: { id: 'Work', handler: 'test/work', access: [] } } };
+    const workflow: WorkflowDefinition = { id: 'Test', file: 'test.asl.json', deployedIn: 'main', arnVariable: 'TEST_STATE_MACHINE_ARN', steps: { WorkFunctionArn: { id: 'Work', handler: 'test/work', access: [] } } };
     const task = (extra: Record<string, unknown> = {}) => ({
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke',
@@ -95,7 +95,7 @@ describe('every workflow file in statemachines/', () => {
   /** A file no workflow lists yet: its placeholders stand for steps, as they will once it is registered. */
   const unregistered = (file: string): WorkflowDefinition => {
     const keys = new Set([...readFileSync(path.join(STATEMACHINES, file), 'utf8').matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]));
-    return { id: file, file, steps: Object.fromEntries([...keys].map((key) => [key, { id: key, handler: key, access: [] }])) };
+    return { id: file, file, deployedIn: 'main', arnVariable: 'UNREGISTERED_STATE_MACHINE_ARN', steps: Object.fromEntries([...keys].map((key) => [key, { id: key, handler: key, access: [] }])) };
   };
 
   it('holds the workflows the stack deploys', () => {

@@ -2,9 +2,9 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { mockClient } from 'aws-sdk-client-mock';
 import { tracer } from '../../../lambdas/observability';
-import { StepContext, workflowStep } from '../../../lambdas/workflows/step-kit';
+import { FleetStepContext, StepContext, fleetWideStep, workflowStep } from '../../../lambdas/workflows/step-kit';
 import { traceInFakeLambda } from '../helpers/trace';
-import { ctx, recordStep, recordedSteps, resetRecordedSteps } from '../provisioning/helpers';
+import { awsError, ctx, recordStep, recordedSteps, resetRecordedSteps } from '../provisioning/helpers';
 
 // How a step is stored is the provisioning-log repository's (test/unit/repositories/provisioning-log.test.ts).
 jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
@@ -87,6 +87,35 @@ describe('step kit tracing', () => {
 
     expect(tracer.isTracingEnabled()).toBe(false);
     expect(getSegment).not.toHaveBeenCalled();
+  });
+});
+
+describe('fleet-wide steps (no customer: the fleet update\'s selection and end)', () => {
+  const fleetInput = { updateId: 'fu-0123456789abcdef01234567', executionName: 'fleet-x', stepName: 'Select customers', workflowId: 'FleetUpdate' };
+  const fleetStep = (run: () => Promise<unknown>) => fleetWideStep(z.extend(FleetStepContext, { error: z.optional(z.string()) }), run);
+
+  it('runs in a subsegment named for its state, annotated with the execution only, and writes no customer step log', async () => {
+    const trace = traceInFakeLambda();
+
+    await expect(fleetStep(async () => ({ total: 2 }))(fleetInput)).resolves.toEqual({ total: 2 });
+
+    const [subsegment] = trace.lambda.subsegments;
+    expect(subsegment.name).toBe('## Select customers');
+    expect(subsegment.annotations).toEqual({ ColdStart: expect.any(Boolean), Service: 'stackpro', executionName: 'fleet-x', step: 'Select customers' });
+    expect(recordStep).not.toHaveBeenCalled();
+  });
+
+  it('rethrows a retryable failure as TransientError and lets a typed error through by name', async () => {
+    await expect(fleetStep(async () => Promise.reject(awsError('ThrottlingException')))(fleetInput)).rejects.toMatchObject({ name: 'TransientError' });
+    const typed = Object.assign(new Error('too many'), { name: 'TooManyTargetsError' });
+    await expect(fleetStep(async () => Promise.reject(typed))(fleetInput)).rejects.toBe(typed);
+  });
+
+  it('refuses input without an update id of the right form or without its state name (ZodError, nothing run)', async () => {
+    const run = jest.fn(async () => ({}));
+    await expect(fleetStep(run)({ ...fleetInput, updateId: 'fu-../../x' })).rejects.toMatchObject({ name: 'ZodError', message: expect.stringContaining('updateId') });
+    await expect(fleetStep(run)({ updateId: fleetInput.updateId, executionName: 'fleet-x' })).rejects.toMatchObject({ name: 'ZodError', message: expect.stringContaining('stepName') });
+    expect(run).not.toHaveBeenCalled();
   });
 });
 
