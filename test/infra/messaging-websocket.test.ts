@@ -31,7 +31,7 @@ beforeAll(() => {
     stripeKeys: new StripeKeys(parent, 'StripeKeys'),
     signingKey: new SigningKey(parent, 'SigningKey'),
     settings: { customerDomain: 'customers.stackpro.test', senderAddress: 'welcome@stackpro.test', messagingHistoryRetentionDays: 30 },
-    alarmTopic: new sns.Topic(parent, 'Alarms'),
+    alarmTopic: sns.Topic.fromTopicArn(parent, 'Alarms', 'arn:aws:sns:us-east-1:123456789012:stackpro-alarms'),
   });
   // What lib/route-functions.ts makes later in routeScope for GET /messaging/channels.
   channelsFunction = new StackProFunction(messaging.routeScope, 'GetMessagingChannels', { handler: 'api/get-messaging-channels', description: 'GET /messaging/channels' });
