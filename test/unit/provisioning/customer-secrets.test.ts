@@ -16,6 +16,7 @@ jest.mock('../../../lambdas/repositories/infrastructure', () => ({
 }));
 // Deploy records the app version it deployed (fleet updates' repository; its own test covers the write).
 jest.mock('../../../lambdas/repositories/fleet-updates', () => ({ recordAppVersion: async () => undefined }));
+jest.mock('../../../lambdas/repositories/accounts', () => ({ getCustomer: async () => undefined }));
 jest.mock('../../../lambdas/repositories/provisioning-log', () => ({ recordStep: (...args: Parameters<typeof recordStep>) => recordStep(...args) }));
 const ssm = mockClient(SSMClient);
 const ARN = (instanceId: string) => `arn:aws:ec2:us-east-1:000000000000:instance/${instanceId}`;
