@@ -89,9 +89,10 @@ describe('Step Functions, as support reads an execution', () => {
     // One Parallel in the provisioning workflow (statemachines/provision-customer.asl.json).
     expect(forward.filter((event) => event.type === 'ParallelStateStarted')).toHaveLength(1);
     expect(forward.filter((event) => event.type === 'ParallelStateSucceeded')).toHaveLength(1);
-    // Each branch starts from its Parallel's Started event: three branches.
+    // Each branch starts from its Parallel's Started event: four branches.
     const [started] = forward.filter((event) => event.type === 'ParallelStateStarted');
     expect(forward.filter((event) => event.previousEventId === started.id).map((event) => event.stateEnteredEventDetails?.name).sort()).toEqual([
+      'Allocate messaging channels',
       'Create email identity',
       'Launch instance',
       'Set up billing',

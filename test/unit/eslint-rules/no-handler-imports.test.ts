@@ -1,3 +1,4 @@
+import { MESSAGING_JOBS } from '../../../lambdas/scheduled/jobs';
 import { spawnSync } from 'node:child_process';
 import { INBOUND_HANDLERS, UNWIRED_STEP_HANDLERS } from '../../../lambdas/messaging/inbound-handlers';
 import { STREAM_CONSUMERS } from '../../../lambdas/messaging/stream-consumers';
@@ -23,7 +24,7 @@ function namedHandlers(): Set<string> {
     CUSTOMER_AUTHORIZER_HANDLER,
     STOPPED_EXECUTION_HANDLER,
     ...WORKFLOWS.flatMap((workflow) => Object.values(workflow.steps).map((step) => step.handler)),
-    ...SCHEDULED_JOBS.map((job) => job.handler),
+    ...[...SCHEDULED_JOBS, ...MESSAGING_JOBS].map((job) => job.handler),
     ...constructs,
     ...Object.values(INBOUND_HANDLERS).map((inbound) => inbound.handler),
     ...UNWIRED_STEP_HANDLERS,
