@@ -61,7 +61,7 @@ const clients: LiveClient[] = [];
 beforeAll(async () => {
   const dynamoDbUrl = process.env.STACKPRO_DYNAMODB_URL;
   if (!dynamoDbUrl) throw new Error('STACKPRO_DYNAMODB_URL is not set (test/integration/global-setup.ts)');
-  // The allocation step's code (not yet in the provisioning workflow) runs here against the stack's services.
+  // The allocation step's code runs here against the stack's services, so the test need not wait for provisioning.
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
