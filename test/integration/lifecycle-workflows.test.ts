@@ -3,30 +3,29 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { call, eventually, newSignup, signUpVerified } from './api-client';
-import { startLocalStackProcess, type LocalStackProcess } from './local-stack-process';
+import { sharedLocalStack } from './local-stack-process';
 
 /**
  * The billing lifecycle workflows end to end: SuspendCustomer, ResumeCustomer and DeprovisionCustomer
  * started over the Step Functions API (as the Stripe webhook starts them), run by the local runner with
  * the real step handlers against the sandbox. One customer goes through all three, in order.
  */
-let stack: LocalStackProcess;
+// The shared stack (fast sandbox profile): everything here is filtered by this file's own customer.
+const stack = sharedLocalStack();
 let sfn: SFNClient;
 let table: DynamoDBDocumentClient;
 
-beforeAll(async () => {
-  stack = await startLocalStackProcess({ env: { STACKPRO_SANDBOX_PROFILE: 'fast' } });
+beforeAll(() => {
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   sfn = new SFNClient({ endpoint: stack.edgeUrl, region: 'us-east-1', credentials });
-  const dynamoDbUrl = /DynamoDB Local:\s+(\S+) \(pid/.exec(stack.output())?.[1];
-  if (!dynamoDbUrl) throw new Error('The local stack did not print its DynamoDB Local URL');
+  const dynamoDbUrl = process.env.STACKPRO_DYNAMODB_URL;
+  if (!dynamoDbUrl) throw new Error('The shared local stack did not print its DynamoDB Local URL');
   table = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamoDbUrl, region: 'us-east-1', credentials }));
-}, 90_000);
+});
 
-afterAll(async () => {
+afterAll(() => {
   sfn?.destroy();
   table?.destroy();
-  await stack?.stop();
 });
 
 const stateMachineArn = (id: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${id}`;

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { startLocalStackProcess, type LocalStackProcess } from './local-stack-pr
 
 /**
  * A stack of its own (not the shared one): stopped with Ctrl-C and started again on the same data dir,
- * every account, session and signing key must still be there.
+ * every account, session and signing key must still be there, and so must the sandbox's inventory.
  */
 describe('local stack restart', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'stackpro-restart-'));
@@ -19,11 +20,26 @@ describe('local stack restart', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('keeps accounts, sessions and tokens across a Ctrl-C and a restart', async () => {
+  it('keeps accounts, sessions, tokens and the sandbox inventory (<dataDir>/sandbox) across a Ctrl-C and a restart', async () => {
     stack = await startLocalStackProcess({ dataDir });
     const signup = newSignup();
     const created = await call('POST', '/auth/signup', { json: signup, base: stack.apiUrl });
     expect(created.status).toBe(201);
+    // An instance launched straight through the sandbox's EC2 API (the signup is unverified: nothing provisions).
+    const ec2 = new EC2Client({ endpoint: stack.edgeUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const customer = `restart-${Date.now().toString(36)}`;
+    const launched = await ec2.send(
+      new RunInstancesCommand({
+        LaunchTemplate: { LaunchTemplateId: 'lt-0stackprolocal', Version: '$Default' },
+        InstanceType: 't3.micro',
+        SubnetId: 'subnet-0local-a',
+        MinCount: 1,
+        MaxCount: 1,
+        ClientToken: `${customer}-1-0`,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Customer', Value: customer }, { Key: 'ManagedBy', Value: 'stackpro' }] }],
+      }),
+    );
+    ec2.destroy();
     expect(await stack.stop('SIGINT')).toBe(0);
 
     stack = await startLocalStackProcess({ dataDir });
@@ -36,6 +52,9 @@ describe('local stack restart', () => {
     expect((await call('POST', '/auth/login', { json: { email: signup.email, password: signup.password }, base })).status).toBe(200);
     expect((await call('POST', '/auth/refresh', { json: { refreshToken: created.body.refreshToken }, base })).status).toBe(200);
     expect((await call('POST', '/auth/signup', { json: { ...signup, company: 'Other' }, base })).status).toBe(409);
+    // The sandbox kept what it had launched.
+    const inventory = (await (await fetch(`${stack.edgeUrl}/_sandbox/inventory?customer=${customer}`)).json()) as { instances: Array<{ instanceId: string }> };
+    expect(inventory.instances.map((instance) => instance.instanceId)).toEqual([launched.Instances?.[0]?.InstanceId]);
   }, 120_000);
 
   it('refuses an access token that expired, even one signed with the real key', async () => {

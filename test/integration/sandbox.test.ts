@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, type RunInstancesCommandInput, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, InvalidChangeBatch, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import {
@@ -311,25 +308,3 @@ async function fetchTerminate(instanceId: string): Promise<void> {
     `${instanceId} terminated`,
   );
 }
-
-describe('sandbox state across a restart', () => {
-  it('keeps the inventory in <dataDir>/sandbox', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'stackpro-sandbox-restart-'));
-    const inventory = async (edgeUrl: string) => (await (await fetch(`${edgeUrl}/_sandbox/inventory`)).json()) as { instances: Array<{ instanceId: string }> };
-    try {
-      const first = await startLocalStackProcess({ dataDir });
-      const client = new EC2Client({ endpoint: first.edgeUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-      const launched = await client.send(new RunInstancesCommand(launchRequest(unique('restart'))));
-      client.destroy();
-      await first.stop();
-
-      const second = await startLocalStackProcess({ dataDir });
-      const after = await inventory(second.edgeUrl);
-      await second.stop();
-
-      expect(after.instances.map((instance) => instance.instanceId)).toEqual([launched.Instances?.[0]?.InstanceId]);
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }, 90_000);
-});
