@@ -37,7 +37,8 @@ describe('signing key rotation', () => {
 
   beforeAll(async () => {
     // Bursts of 50 measure tokens, not the per-client rate limits.
-    stack = await startLocalStackProcess({ env: { STACKPRO_RATE_LIMIT: 'off' } });
+    // Signers re-read the key every second here (5 s in the local stack, 300 s at most in AWS): the test waits less.
+    stack = await startLocalStackProcess({ env: { STACKPRO_RATE_LIMIT: 'off', SIGNING_KEY_CACHE_SECONDS: '1' } });
     secrets = new SecretsManagerClient({ endpoint: stack.edgeUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   }, 90_000);
 
